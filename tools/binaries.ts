@@ -1,0 +1,192 @@
+// Locates, and builds once from pinned Go modules, the real binaries the project runs:
+// a Kubernetes control plane (etcd, kube-apiserver, kube-controller-manager, kubectl) and the
+// Pulumi engine (pulumi CLI and its Node.js language host). None ships as a prebuilt binary
+// through the registries these machines reach, so each is built from the Go module in
+// tools/<module>/ and cached per user, keyed by version.
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+
+/** One binary: where its Go module lives, what to build, and how to stamp its version. */
+export interface ToolSpec {
+    name: ToolName;
+    version: string;
+    /** Folder under tools/ holding the wrapper Go module. */
+    module: string;
+    /** Package to build, relative to the module (./cmd/x) or a full import path. */
+    pkg: string;
+    ldflags: string[];
+    /** Environment variable that points at a binary the user already has. */
+    env: string;
+}
+
+export type ToolName =
+    | "etcd"
+    | "kube-apiserver"
+    | "kube-controller-manager"
+    | "kubectl"
+    | "pulumi"
+    | "pulumi-language-nodejs";
+
+export const KUBERNETES_VERSION = "v1.35.4";
+export const ETCD_VERSION = "v3.6.16";
+export const PULUMI_VERSION = "v3.259.0";
+// The language host's own module at the v3.259.0 commit is not served by the Go module proxy
+// here; v3.68.0 is the newest sdk/v3 release that still carried it inside sdk/v3.
+export const LANGUAGE_HOST_VERSION = "v3.68.0";
+
+const kubeStamp = (v: string) => {
+    const [, minor] = v.slice(1).split(".");
+    return [
+        `-X k8s.io/component-base/version.gitVersion=${v}`,
+        "-X k8s.io/component-base/version.gitMajor=1",
+        `-X k8s.io/component-base/version.gitMinor=${minor}`,
+        "-X k8s.io/component-base/version.gitTreeState=clean",
+    ];
+};
+const pulumiStamp = (v: string) => [`-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=${v}`];
+
+export const TOOLS: readonly ToolSpec[] = [
+    { name: "etcd", version: ETCD_VERSION, module: "etcd", pkg: ".", ldflags: [], env: "ETCD_BIN" },
+    ...(["kube-apiserver", "kube-controller-manager", "kubectl"] as const).map((name) => ({
+        name,
+        version: KUBERNETES_VERSION,
+        module: "kube",
+        pkg: `./cmd/${name}`,
+        ldflags: kubeStamp(KUBERNETES_VERSION),
+        env: `${name.toUpperCase().replace(/-/g, "_")}_BIN`,
+    })),
+    {
+        name: "pulumi",
+        version: PULUMI_VERSION,
+        module: "pulumi",
+        pkg: "github.com/pulumi/pulumi/pkg/v3/cmd/pulumi",
+        ldflags: pulumiStamp(PULUMI_VERSION),
+        env: "PULUMI_BIN",
+    },
+    {
+        name: "pulumi-language-nodejs",
+        version: LANGUAGE_HOST_VERSION,
+        module: "langhost",
+        pkg: "github.com/pulumi/pulumi/sdk/v3/nodejs/cmd/pulumi-language-nodejs",
+        ldflags: pulumiStamp(LANGUAGE_HOST_VERSION),
+        env: "PULUMI_LANGUAGE_NODEJS_BIN",
+    },
+];
+
+/** Thrown when a binary is missing and cannot be built; names the step and what to do. */
+export class ToolBuildError extends Error {
+    constructor(message: string, readonly logPath?: string) {
+        super(message);
+        this.name = "ToolBuildError";
+    }
+}
+
+/** The per-user cache folder for built binaries (`$XDG_CACHE_HOME` or `~/.cache`). */
+export function cacheDir(): string {
+    const base = process.env.PKC_CACHE_DIR ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), ".cache"), "pulumi-kubernetes-connector");
+    return path.join(base, "bin");
+}
+
+/** The repository root, found from this file whether it runs from source or from dist/. */
+export function repoRoot(): string {
+    let dir = __dirname;
+    while (!fs.existsSync(path.join(dir, "tools", "kube", "go.mod"))) {
+        const parent = path.dirname(dir);
+        if (parent === dir) throw new ToolBuildError("cannot find the repository root (tools/kube/go.mod) above " + __dirname);
+        dir = parent;
+    }
+    return dir;
+}
+
+function spec(name: ToolName): ToolSpec {
+    const s = TOOLS.find((t) => t.name === name);
+    if (!s) throw new ToolBuildError(`unknown tool ${name}`);
+    return s;
+}
+
+/** Path of a tool: the user's override from its environment variable, else the cached build. */
+export function toolPath(name: ToolName): string {
+    const s = spec(name);
+    const override = process.env[s.env];
+    if (override) {
+        if (!fs.existsSync(override)) {
+            throw new ToolBuildError(`${s.env}=${override} does not exist: unset it to build ${name} ${s.version} from tools/${s.module}, or point it at a ${name} binary`);
+        }
+        return override;
+    }
+    return path.join(cacheDir(), `${name}-${s.version}`);
+}
+
+function checkGo(): string {
+    const r = spawnSync("go", ["env", "GOVERSION"], { encoding: "utf8" });
+    if (r.error || r.status !== 0) {
+        throw new ToolBuildError(
+            "the Go toolchain is needed to build the local control plane and the Pulumi engine once, and `go` was not found on PATH: " +
+                "install Go 1.25 or newer (https://go.dev/doc/install) or point ETCD_BIN, KUBE_APISERVER_BIN, KUBE_CONTROLLER_MANAGER_BIN, KUBECTL_BIN, PULUMI_BIN and PULUMI_LANGUAGE_NODEJS_BIN at binaries you have",
+        );
+    }
+    const version = r.stdout.trim();
+    const m = /^go(\d+)\.(\d+)/.exec(version);
+    if (m && (Number(m[1]) < 1 || (Number(m[1]) === 1 && Number(m[2]) < 25))) {
+        throw new ToolBuildError(`Go ${version} is too old to build Kubernetes ${KUBERNETES_VERSION} and Pulumi ${PULUMI_VERSION}: install Go 1.25 or newer`);
+    }
+    return version;
+}
+
+/**
+ * Makes sure every named tool exists, building the missing ones from their Go module
+ * (once: later calls find them in the cache). Returns name → path.
+ */
+export function ensureTools(names: readonly ToolName[] = TOOLS.map((t) => t.name), log: (line: string) => void = (l) => console.error(l)): Record<ToolName, string> {
+    const out = {} as Record<ToolName, string>;
+    const missing: ToolSpec[] = [];
+    for (const name of names) {
+        out[name] = toolPath(name);
+        if (!fs.existsSync(out[name])) missing.push(spec(name));
+    }
+    if (missing.length === 0) return out;
+    const goVersion = checkGo();
+    fs.mkdirSync(cacheDir(), { recursive: true });
+    const root = repoRoot();
+    // One `go build` per module: binaries of the same module share their compiled packages.
+    const byModule = new Map<string, ToolSpec[]>();
+    for (const s of missing) byModule.set(s.module, [...(byModule.get(s.module) ?? []), s]);
+    for (const [mod, specs] of byModule) {
+        const staging = fs.mkdtempSync(path.join(cacheDir(), `.build-${mod}-`));
+        const logPath = path.join(cacheDir(), `build-${mod}.log`);
+        log(`[tools] building ${specs.map((s) => `${s.name} ${s.version}`).join(", ")} from tools/${mod} with ${goVersion} (once: cached in ${cacheDir()})`);
+        const started = Date.now();
+        const r = spawnSync(
+            "go",
+            ["build", "-trimpath", "-o", staging + path.sep, "-ldflags", ["-s", "-w", ...specs[0].ldflags].join(" "), ...specs.map((s) => s.pkg)],
+            { cwd: path.join(root, "tools", mod), encoding: "utf8", env: { ...process.env, CGO_ENABLED: "0", GOFLAGS: "-mod=mod" }, maxBuffer: 64 << 20 },
+        );
+        fs.writeFileSync(logPath, (r.stdout ?? "") + (r.stderr ?? ""));
+        if (r.error || r.status !== 0) {
+            fs.rmSync(staging, { recursive: true, force: true });
+            const tail = (r.stderr ?? String(r.error)).trim().split("\n").slice(-15).join("\n");
+            throw new ToolBuildError(`go build of tools/${mod} (${specs.map((s) => s.name).join(", ")}) failed; full log: ${logPath}\n${tail}`, logPath);
+        }
+        for (const s of specs) {
+            const built = path.join(staging, s.pkg === "." ? s.module : path.basename(s.pkg));
+            fs.renameSync(built, out[s.name]); // atomic: a concurrent reader never sees half a binary
+        }
+        fs.rmSync(staging, { recursive: true, force: true });
+        log(`[tools] built tools/${mod} in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+    }
+    return out;
+}
+
+if (require.main === module) {
+    try {
+        const started = Date.now();
+        const paths = ensureTools();
+        for (const [name, p] of Object.entries(paths)) console.error(`[tools] ${name}: ${p}`);
+        console.error(`[tools] ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    } catch (e) {
+        console.error(`[tools] ${(e as Error).message}`);
+        process.exit(1);
+    }
+}
