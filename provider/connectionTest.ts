@@ -1,0 +1,155 @@
+// The connection test, as the seed's "Save and Continue" runs it, with the connector's own
+// credentials: GET /version (reachability, TLS, credentials), then the controllers of `default`
+// (unless skipped) and of connectionTest.namespace, then the required permissions.
+import type { V1SelfSubjectAccessReview } from "@kubernetes/client-node";
+import { ConnectorError } from "./errors";
+import type { KubeClient } from "./kubeClient";
+import { AccessCheck, describeCheck, expandRules, PERMISSION_PROFILES, PolicyRule } from "./permissions";
+import type { ConnectionTestSettings } from "./schema";
+
+/** One check of the test and how it went. */
+export interface CheckResult {
+    name: string;
+    status: "PASSED" | "FAILED" | "SKIPPED";
+    message?: string;
+}
+
+/** What a connection test found: recorded in the connector's `connectionTest` output. */
+export interface ConnectionTestReport {
+    /** SUCCESS when every check passed, SKIPPED when only /version ran, FAILURE otherwise. */
+    status: "SUCCESS" | "SKIPPED" | "FAILURE";
+    testedAt: string;
+    durationMs: number;
+    serverVersion?: string;
+    checks: CheckResult[];
+    /** Permissions the profile needs that the identity lacks (`verb group/resource in namespace`). */
+    missingPermissions: string[];
+    /** The failure, when status is FAILURE. */
+    error?: { code: string; message: string };
+}
+
+/** The controller kinds the seed lists in `default`. */
+export const CONTROLLER_KINDS = ["deployments", "replicasets", "statefulsets", "daemonsets"] as const;
+
+/** The rules behind `requiredPermissions`. */
+export function requiredRules(required: ConnectionTestSettings["requiredPermissions"]): readonly PolicyRule[] {
+    if (required === "none") return [];
+    if (typeof required === "string") return PERMISSION_PROFILES[required];
+    return required;
+}
+
+function listControllers(client: KubeClient, kind: (typeof CONTROLLER_KINDS)[number], namespace: string) {
+    const what = `list apps/${kind} in ${namespace}`;
+    const param = { namespace, limit: 1 };
+    return client.request<unknown>(what, (o): Promise<unknown> => {
+        switch (kind) {
+            case "deployments": return client.apps.listNamespacedDeployment(param, o);
+            case "replicasets": return client.apps.listNamespacedReplicaSet(param, o);
+            case "statefulsets": return client.apps.listNamespacedStatefulSet(param, o);
+            case "daemonsets": return client.apps.listNamespacedDaemonSet(param, o);
+        }
+    });
+}
+
+async function accessAllowed(client: KubeClient, c: AccessCheck): Promise<boolean> {
+    const body: V1SelfSubjectAccessReview = {
+        apiVersion: "authorization.k8s.io/v1",
+        kind: "SelfSubjectAccessReview",
+        spec: { resourceAttributes: { verb: c.verb, group: c.group, resource: c.resource, namespace: c.namespace } },
+    };
+    const review = await client.request(`SelfSubjectAccessReview for ${describeCheck(c)}`, (o) => client.authz.createSelfSubjectAccessReview({ body }, o));
+    return review.status?.allowed === true;
+}
+
+/**
+ * Runs the connection test over one client. Independent requests run concurrently; each has the
+ * client's deadline. Never throws for a failed check: the report says what failed (see
+ * {@link assertConnectionSucceeded}).
+ */
+export async function runConnectionTest(client: KubeClient, settings: ConnectionTestSettings): Promise<ConnectionTestReport> {
+    const started = Date.now();
+    const checks: CheckResult[] = [];
+    const report = (status: ConnectionTestReport["status"], extra: Partial<ConnectionTestReport> = {}): ConnectionTestReport => ({
+        status, testedAt: new Date(started).toISOString(), durationMs: Date.now() - started, checks, missingPermissions: [], ...extra,
+    });
+    const fail = (e: unknown, extra: Partial<ConnectionTestReport> = {}) => {
+        const err = e instanceof ConnectorError ? e : new ConnectorError("API_ERROR", String((e as Error)?.message ?? e), "Check the API server");
+        return report("FAILURE", { ...extra, error: { code: err.code, message: err.message } });
+    };
+
+    // 1. Reachability, TLS and (with any credential that is sent) authentication. It also opens the
+    //    connection the next requests share.
+    let serverVersion: string | undefined;
+    try {
+        const v = await client.request("GET /version", (o) => client.version.getCode(o));
+        serverVersion = v.gitVersion;
+        checks.push({ name: "GET /version", status: "PASSED", message: serverVersion });
+    } catch (e) {
+        checks.push({ name: "GET /version", status: "FAILED", message: (e as Error).message });
+        return fail(e);
+    }
+
+    // 2. and 3. run together.
+    const namespaces = [...(settings.skipDefaultNamespaceValidation ? [] : ["default"]), ...(settings.namespace && settings.namespace !== "default" ? [settings.namespace] : [])];
+    if (settings.skipDefaultNamespaceValidation) checks.push({ name: "list controllers in default", status: "SKIPPED", message: "skipDefaultNamespaceValidation is set" });
+    const listings = namespaces.flatMap((ns) => CONTROLLER_KINDS.map((kind) => ({ ns, kind, name: `list apps/${kind} in ${ns}` })));
+    const permNamespace = settings.namespace ?? "default";
+    const accessChecks = expandRules(requiredRules(settings.requiredPermissions), permNamespace);
+    const [listResults, accessResults] = await Promise.all([
+        Promise.allSettled(listings.map((l) => listControllers(client, l.kind, l.ns))),
+        Promise.allSettled(accessChecks.map((c) => accessAllowed(client, c))),
+    ]);
+
+    let firstError: unknown;
+    listResults.forEach((r, i) => {
+        const l = listings[i];
+        if (r.status === "fulfilled") {
+            checks.push({ name: l.name, status: "PASSED" });
+            return;
+        }
+        let err = r.reason as ConnectorError;
+        if (err.code === "FORBIDDEN_NAMESPACE" && l.ns === "default") {
+            err = new ConnectorError("FORBIDDEN_DEFAULT_NAMESPACE", `the connection test may not ${l.name} (403 Forbidden)`,
+                "Grant the connector's identity `list` on deployments, replicasets, statefulsets and daemonsets in default, or set connectionTest.skipDefaultNamespaceValidation: true when the cluster has no default namespace or the identity has no rights there",
+                err.kubernetesMessage);
+        } else if (err.code === "FORBIDDEN_NAMESPACE") {
+            err = new ConnectorError("FORBIDDEN_NAMESPACE", `the connection test may not ${l.name} (403 Forbidden)`,
+                `Grant the connector's identity \`list\` on deployments, replicasets, statefulsets and daemonsets in ${l.ns}, or set connectionTest.namespace to a namespace it may use`,
+                err.kubernetesMessage);
+        }
+        checks.push({ name: l.name, status: "FAILED", message: err.message });
+        firstError ??= err;
+    });
+
+    const missing: string[] = [];
+    accessResults.forEach((r, i) => {
+        if (r.status === "rejected") firstError ??= r.reason;
+        else if (!r.value) missing.push(describeCheck(accessChecks[i]));
+    });
+    if (accessChecks.length > 0) {
+        const label = typeof settings.requiredPermissions === "string" ? settings.requiredPermissions : "custom rules";
+        checks.push({
+            name: `permissions (${label}) in ${permNamespace}`,
+            status: missing.length || accessResults.some((r) => r.status === "rejected") ? "FAILED" : "PASSED",
+            message: missing.length ? `missing: ${missing.join(", ")}` : `${accessChecks.length} verbs checked`,
+        });
+    }
+
+    if (firstError) return fail(firstError, { serverVersion, missingPermissions: missing });
+    if (missing.length) {
+        const label = typeof settings.requiredPermissions === "string" ? `the "${settings.requiredPermissions}" profile` : "connectionTest.requiredPermissions";
+        return fail(new ConnectorError("MISSING_PERMISSIONS", `the connector's identity lacks ${missing.length} permission(s) that ${label} needs: ${missing.join("; ")}`,
+            "Grant these verbs to the identity (a Role and RoleBinding in the namespace, or a ClusterRole), or relax connectionTest.requiredPermissions"), { serverVersion, missingPermissions: missing });
+    }
+    const onlyVersion = listings.length === 0 && accessChecks.length === 0;
+    return report(onlyVersion ? "SKIPPED" : "SUCCESS", { serverVersion });
+}
+
+/** Throws the report's failure as a ConnectorError. */
+export function assertConnectionSucceeded(report: ConnectionTestReport): void {
+    if (report.status !== "FAILURE") return;
+    const e = new Error(report.error?.message ?? "the connection test failed");
+    e.name = "ConnectorError";
+    (e as any).code = report.error?.code;
+    throw e;
+}

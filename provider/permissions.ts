@@ -1,0 +1,62 @@
+// The seed's permission sets, as RBAC PolicyRules. One definition serves the connection test's
+// `requiredPermissions` checks and the delegate's roles.
+
+/** An RBAC PolicyRule (the fields this project uses). */
+export interface PolicyRule {
+    apiGroups: string[];
+    resources: string[];
+    verbs: string[];
+}
+
+/** The full verb list the seed gives for when `*` is not wanted. */
+export const ALL_VERBS = ["create", "delete", "get", "list", "patch", "update", "watch"] as const;
+
+/**
+ * Deployments: create, delete, get, list, patch, update, watch on configmaps, secrets, events,
+ * deployments and pods (the seed's minimum), plus the controllers and services a deployment touches.
+ */
+export const DEPLOYMENTS_RULES: readonly PolicyRule[] = [
+    { apiGroups: [""], resources: ["configmaps", "secrets", "events", "pods", "services"], verbs: [...ALL_VERBS] },
+    { apiGroups: ["apps"], resources: ["deployments", "replicasets", "statefulsets", "daemonsets"], verbs: [...ALL_VERBS] },
+];
+
+/** Builds: CRUD on secrets, services, pods and persistentvolumeclaims; list and watch on events. */
+export const BUILDS_RULES: readonly PolicyRule[] = [
+    { apiGroups: [""], resources: ["secrets", "services", "pods", "persistentvolumeclaims"], verbs: [...ALL_VERBS] },
+    { apiGroups: [""], resources: ["events"], verbs: ["list", "watch"] },
+];
+
+/** The named permission profiles. */
+export const PERMISSION_PROFILES = { deployments: DEPLOYMENTS_RULES, builds: BUILDS_RULES } as const;
+
+/** One access check: may the caller do `verb` on `group/resource` in `namespace`? */
+export interface AccessCheck {
+    verb: string;
+    group: string;
+    resource: string;
+    namespace: string;
+}
+
+/** Expands rules into one access check per verb and resource (wildcards checked as written). */
+export function expandRules(rules: readonly PolicyRule[], namespace: string): AccessCheck[] {
+    const seen = new Set<string>();
+    const out: AccessCheck[] = [];
+    for (const rule of rules) {
+        for (const group of rule.apiGroups) {
+            for (const resource of rule.resources) {
+                for (const verb of rule.verbs) {
+                    const key = `${verb} ${group}/${resource}`;
+                    if (seen.has(key)) continue;
+                    seen.add(key);
+                    out.push({ verb, group, resource, namespace });
+                }
+            }
+        }
+    }
+    return out;
+}
+
+/** `list apps/deployments in default`, the form used in messages and outputs. */
+export function describeCheck(c: AccessCheck): string {
+    return `${c.verb} ${c.group ? `${c.group}/` : ""}${c.resource} in ${c.namespace}`;
+}

@@ -1,0 +1,208 @@
+// The connector's inputs: the single source of truth. The SDK validates plain values with it in
+// the program, the provider's `check` validates the resolved inputs with it, and the TypeScript
+// types of both come from `z.infer`.
+import * as crypto from "node:crypto";
+import { z } from "zod";
+import { deriveIdentifier, identifierProblem } from "./identifier";
+import { PERMISSION_PROFILES } from "./permissions";
+
+/** Names of input fields that hold secrets, wherever they appear: marked secret by the SDK. */
+export const SECRET_FIELDS: ReadonlySet<string> = new Set(["token", "password", "clientKey", "clientKeyPassphrase", "clientSecret", "kubeconfig"]);
+
+const identifier = z.string({ error: "must be a string" }).superRefine((id, ctx) => {
+    const problem = identifierProblem(id);
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
+});
+
+const nonEmpty = (what: string) =>
+    z.string({ error: `must be a string (${what})` }).refine((s) => s.trim().length > 0, { message: `must not be empty (${what})` });
+
+function httpsUrl(what: string) {
+    return z.string({ error: `must be a string (${what})` }).superRefine((s, ctx) => {
+        let u: URL;
+        try {
+            u = new URL(s);
+        } catch {
+            ctx.addIssue({ code: "custom", message: `"${s}" is not a valid URL: give ${what} as https://host[:port]` });
+            return;
+        }
+        if (u.protocol !== "https:") {
+            ctx.addIssue({ code: "custom", message: `must use https:// (got ${u.protocol}//): ${what} must be reached over TLS` });
+        } else if (!u.hostname) {
+            ctx.addIssue({ code: "custom", message: `"${s}" has no host: give ${what} as https://host[:port]` });
+        } else if (u.username || u.password) {
+            ctx.addIssue({ code: "custom", message: "must not carry a user name or password: use `auth` instead" });
+        }
+    });
+}
+
+const PEM_CERT = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
+
+const pemCertificate = (what: string) =>
+    z.string({ error: `must be a PEM string (${what})` }).superRefine((pem, ctx) => {
+        const blocks = pem.match(PEM_CERT);
+        if (!blocks) {
+            ctx.addIssue({ code: "custom", message: `is not a PEM certificate: expected "-----BEGIN CERTIFICATE-----" (${what})` });
+            return;
+        }
+        for (const [i, block] of blocks.entries()) {
+            try {
+                new crypto.X509Certificate(block);
+            } catch (e) {
+                ctx.addIssue({ code: "custom", message: `certificate ${i + 1} of the PEM cannot be parsed (${(e as Error).message}) (${what})` });
+            }
+        }
+    });
+
+const policyRule = z.object(
+    {
+        apiGroups: z.array(z.string(), { error: 'must be a list of API groups ("" is the core group)' }).min(1, 'must list at least one API group ("" is the core group)'),
+        resources: z.array(nonEmpty("a resource such as pods")).min(1, "must list at least one resource"),
+        verbs: z.array(z.enum(["get", "list", "watch", "create", "update", "patch", "delete", "deletecollection", "*"], { error: "must be one of get, list, watch, create, update, patch, delete, deletecollection, *" })).min(1, "must list at least one verb"),
+    },
+    { error: "must be a PolicyRule {apiGroups, resources, verbs}" },
+).strict();
+
+const serviceAccountAuth = z.object({
+    type: z.literal("ServiceAccount"),
+    /** The service-account token (decoded, not base64). */
+    token: nonEmpty("the service-account token").refine((t) => !/\s/.test(t.trim()), "must be one token without spaces or line breaks inside (paste the decoded token)"),
+}).strict();
+
+const clientKeyCertAuth = z.object({
+    type: z.literal("ClientKeyCert"),
+    clientCert: pemCertificate("the client certificate"),
+    clientKey: nonEmpty("the PEM private key"),
+    clientKeyPassphrase: z.string().optional(),
+    clientKeyAlgo: z.enum(["RSA", "EC"], { error: 'must be "RSA" or "EC"' }).default("RSA"),
+}).strict().superRefine((a, ctx) => {
+    let key: crypto.KeyObject;
+    try {
+        key = crypto.createPrivateKey({ key: a.clientKey, format: "pem", passphrase: a.clientKeyPassphrase });
+    } catch (e) {
+        const msg = (e as Error).message;
+        const encrypted = /ENCRYPTED/.test(a.clientKey);
+        ctx.addIssue({
+            code: "custom",
+            path: encrypted ? ["clientKeyPassphrase"] : ["clientKey"],
+            message: encrypted
+                ? (a.clientKeyPassphrase ? "does not decrypt the client key: check the passphrase" : "is required: the client key is encrypted")
+                : `is not a PEM private key (${msg.replace(/^error:[^:]*:/, "").trim()})`,
+        });
+        return;
+    }
+    const actual = key.asymmetricKeyType === "ec" ? "EC" : key.asymmetricKeyType === "rsa" ? "RSA" : key.asymmetricKeyType;
+    if (actual !== a.clientKeyAlgo) {
+        ctx.addIssue({ code: "custom", path: ["clientKeyAlgo"], message: `is "${a.clientKeyAlgo}" but the client key is ${actual}: set clientKeyAlgo to "${actual}"` });
+    }
+    try {
+        const cert = new crypto.X509Certificate(a.clientCert.match(PEM_CERT)?.[0] ?? a.clientCert);
+        if (!cert.checkPrivateKey(key)) {
+            ctx.addIssue({ code: "custom", path: ["clientKey"], message: "does not belong to clientCert: give the key the certificate was issued for" });
+        }
+    } catch {
+        // clientCert's own check reports an unparsable certificate.
+    }
+});
+
+const usernamePasswordAuth = z.object({
+    type: z.literal("UsernamePassword"),
+    username: nonEmpty("the user name"),
+    password: nonEmpty("the password"),
+}).strict();
+
+const openIdConnectAuth = z.object({
+    type: z.literal("OpenIdConnect"),
+    issuerUrl: httpsUrl("the OIDC issuer URL"),
+    /** CA certificate that signed the issuer's TLS certificate, when it is not a public one. */
+    issuerCaCert: pemCertificate("the OIDC issuer's CA certificate").optional(),
+    clientId: nonEmpty("the OIDC client id"),
+    clientSecret: z.string().optional(),
+    username: nonEmpty("the OIDC user name"),
+    password: nonEmpty("the OIDC password"),
+    scopes: z.array(nonEmpty("a scope")).optional(),
+}).strict();
+
+const auth = z.discriminatedUnion("type", [serviceAccountAuth, clientKeyCertAuth, usernamePasswordAuth, openIdConnectAuth], {
+    error: 'must have type "ServiceAccount", "ClientKeyCert", "UsernamePassword" or "OpenIdConnect"',
+});
+
+const manualConfig = z.object({
+    type: z.literal("ManualConfig"),
+    masterUrl: httpsUrl("the cluster's master URL"),
+    caCert: pemCertificate("the cluster's CA certificate").optional(),
+    tlsServerName: z.string().regex(/^[a-zA-Z0-9.-]+$/, "must be a DNS name").optional(),
+    insecureSkipTlsVerify: z.boolean().optional(),
+    auth,
+}).strict().superRefine((m, ctx) => {
+    if (m.insecureSkipTlsVerify && m.caCert) {
+        ctx.addIssue({ code: "custom", path: ["insecureSkipTlsVerify"], message: "cannot be true together with caCert: drop one (verifying with caCert is the safe choice)" });
+    }
+});
+
+const inheritFromDelegate = z.object({
+    type: z.literal("InheritFromDelegate"),
+    /** A kubeconfig file; default $KUBECONFIG, ~/.kube/config, or the in-cluster service account. */
+    kubeconfigPath: nonEmpty("a kubeconfig file path").optional(),
+    context: nonEmpty("a kubeconfig context").optional(),
+}).strict();
+
+const kubeconfigCredential = z.object({
+    type: z.literal("Kubeconfig"),
+    kubeconfig: nonEmpty("a kubeconfig document").refine((k) => /clusters\s*:/.test(k) || /"clusters"/.test(k), "is not a kubeconfig: it has no clusters"),
+    context: nonEmpty("a kubeconfig context").optional(),
+}).strict();
+
+const credential = z.discriminatedUnion("type", [inheritFromDelegate, manualConfig, kubeconfigCredential], {
+    error: 'must have type "InheritFromDelegate", "ManualConfig" or "Kubeconfig"',
+});
+
+const dns1123Label = z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, "must be a Kubernetes namespace name: lower-case letters, digits and '-', at most 63, starting and ending with a letter or digit");
+
+const connectionTest = z.object({
+    skipDefaultNamespaceValidation: z.boolean({ error: "must be true or false" }).default(false),
+    namespace: dns1123Label.optional(),
+    requiredPermissions: z.union([
+        z.enum(["none", ...Object.keys(PERMISSION_PROFILES)] as ["none", "deployments", "builds"]),
+        z.array(policyRule).min(1, "must list at least one rule, or be \"none\""),
+    ], { error: 'must be "none", "deployments", "builds" or a list of PolicyRules' }).default("none"),
+    timeoutSeconds: z.number({ error: "must be a number of seconds" }).int("must be a whole number of seconds").min(1, "must be at least 1 second").max(600, "must be at most 600 seconds").default(30),
+}).strict();
+
+/** The connector's inputs (after defaults). */
+export const connectorInputsSchema = z.object({
+    name: nonEmpty("the connector's display name").refine((n) => n.length <= 128, "must be at most 128 characters"),
+    identifier: identifier.optional(),
+    description: z.string().max(1024, "must be at most 1024 characters").optional(),
+    tags: z.record(z.string().min(1, "tag keys must not be empty"), z.string({ error: "tag values must be strings" }), { error: "must be a map of strings" }).optional(),
+    orgIdentifier: identifier.optional(),
+    projectIdentifier: identifier.optional(),
+    delegateSelectors: z.array(nonEmpty("a delegate tag")).optional(),
+    credential,
+    connectionTest: connectionTest.default({ skipDefaultNamespaceValidation: false, requiredPermissions: "none", timeoutSeconds: 30 }),
+}).strict().superRefine((c, ctx) => {
+    if (c.projectIdentifier && !c.orgIdentifier) {
+        ctx.addIssue({ code: "custom", path: ["orgIdentifier"], message: "is required when projectIdentifier is set: a project lives inside an org" });
+    }
+    if (c.delegateSelectors) {
+        const seen = new Set<string>();
+        c.delegateSelectors.forEach((s, i) => {
+            if (seen.has(s)) ctx.addIssue({ code: "custom", path: ["delegateSelectors", i], message: `"${s}" is listed twice` });
+            seen.add(s);
+        });
+    }
+    if (!c.identifier) {
+        const derived = deriveIdentifier(c.name);
+        const problem = identifierProblem(derived);
+        if (problem) ctx.addIssue({ code: "custom", path: ["identifier"], message: `cannot be derived from name "${c.name}" (${problem}): set identifier` });
+    }
+});
+
+/** The connector's inputs as written by a user (defaults not yet applied). */
+export type ConnectorInputs = z.input<typeof connectorInputsSchema>;
+/** The connector's inputs after validation and defaults. */
+export type ValidConnectorInputs = z.output<typeof connectorInputsSchema>;
+export type Credential = ValidConnectorInputs["credential"];
+export type ManualConfigCredential = Extract<Credential, { type: "ManualConfig" }>;
+export type Auth = ManualConfigCredential["auth"];
+export type ConnectionTestSettings = ValidConnectorInputs["connectionTest"];

@@ -1,0 +1,129 @@
+// Runs the real Pulumi engine (the pinned CLI built from its Go module, the Node.js language host
+// and @pulumi/pulumi's dynamic-provider launcher) through the Automation API, offline: a file://
+// backend in a temp folder, its own PULUMI_HOME and a passphrase.
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { automation } from "@pulumi/pulumi";
+import { ensureTools, LANGUAGE_HOST_VERSION, PULUMI_VERSION, repoRoot } from "./binaries";
+
+/** A stack of a Pulumi program, in a throw-away backend. */
+export interface TestStack {
+    stack: automation.Stack;
+    /** Folder of the file:// backend (the state files are below it). */
+    backendDir: string;
+    /** Environment the CLI runs with. */
+    env: Record<string, string>;
+    preview(opts?: automation.PreviewOptions): Promise<automation.PreviewResult>;
+    up(opts?: automation.UpOptions): Promise<automation.UpResult>;
+    refresh(opts?: automation.RefreshOptions): Promise<automation.RefreshResult>;
+    destroy(opts?: automation.DestroyOptions): Promise<automation.DestroyResult>;
+    /** `pulumi stack export`: the state as JSON text. */
+    exportState(): Promise<string>;
+    /** Path of the stack's state file on disk. */
+    stateFile(): string;
+    /** Removes the stack (after destroying what is left) and its folders. */
+    dispose(): Promise<void>;
+}
+
+/** Options for {@link createTestStack}. */
+export interface TestStackOptions {
+    /** Folder of the Pulumi program (holds Pulumi.yaml). */
+    programDir: string;
+    stackName?: string;
+    /** Stack configuration; secret values are encrypted with the passphrase. */
+    config?: Record<string, { value: string; secret?: boolean }>;
+    /** Extra environment for the program and its providers. */
+    env?: Record<string, string>;
+}
+
+let engineBin: string | undefined;
+
+/**
+ * A folder holding pulumi, its Node.js language host and the dynamic-provider launcher side by
+ * side (the CLI looks for plugins next to itself first), made once per user in the cache.
+ */
+export function engineBinDir(): string {
+    if (engineBin) return engineBin;
+    const tools = ensureTools(["pulumi", "pulumi-language-nodejs"]);
+    const engineDir = path.join(path.dirname(tools.pulumi), `engine-${PULUMI_VERSION}-${LANGUAGE_HOST_VERSION}`);
+    const bin = path.join(engineDir, "bin");
+    const launcher = path.join(repoRoot(), "node_modules", "@pulumi", "pulumi", "pulumi-resource-pulumi-nodejs");
+    if (!fs.existsSync(path.join(bin, "pulumi-resource-pulumi-nodejs"))) {
+        const stagingRoot = fs.mkdtempSync(`${engineDir}.tmp-`);
+        const staging = path.join(stagingRoot, "bin");
+        fs.mkdirSync(staging);
+        const place = (from: string, name: string) => {
+            try {
+                fs.linkSync(from, path.join(staging, name));
+            } catch {
+                fs.copyFileSync(from, path.join(staging, name));
+            }
+        };
+        place(tools.pulumi, "pulumi");
+        place(tools["pulumi-language-nodejs"], "pulumi-language-nodejs");
+        // The launcher resolves @pulumi/pulumi from the program's folder, so one copy serves all.
+        fs.copyFileSync(launcher, path.join(staging, "pulumi-resource-pulumi-nodejs"));
+        fs.chmodSync(path.join(staging, "pulumi-resource-pulumi-nodejs"), 0o755);
+        try {
+            fs.renameSync(stagingRoot, engineDir);
+        } catch {
+            fs.rmSync(stagingRoot, { recursive: true, force: true }); // another process made it first
+        }
+    }
+    engineBin = bin;
+    return bin;
+}
+
+/** PATH for the engine: its folder, then the pinned Node (language host and providers run `node`). */
+export function enginePath(): string {
+    return [engineBinDir(), path.dirname(process.execPath), process.env.PATH ?? ""].join(path.delimiter);
+}
+
+/** Creates a stack of `programDir` in a fresh temp backend. */
+export async function createTestStack(opts: TestStackOptions): Promise<TestStack> {
+    const bin = engineBinDir();
+    const work = fs.mkdtempSync(path.join(os.tmpdir(), "pkc-stack-"));
+    const backendDir = path.join(work, "backend");
+    const home = path.join(work, "home");
+    fs.mkdirSync(backendDir);
+    fs.mkdirSync(home);
+    const env: Record<string, string> = {
+        PATH: enginePath(),
+        NODE_OPTIONS: "--disable-warning=ExperimentalWarning",
+        PULUMI_BACKEND_URL: `file://${backendDir}`,
+        PULUMI_HOME: home,
+        PULUMI_CONFIG_PASSPHRASE: "test-passphrase",
+        PULUMI_SKIP_UPDATE_CHECK: "true",
+        PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+        PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK: "true",
+        PULUMI_SKIP_CONFIRMATIONS: "true",
+        ...opts.env,
+    };
+    const pulumiCommand = await automation.PulumiCommand.get({ root: path.dirname(bin), skipVersionCheck: true });
+    const stackName = opts.stackName ?? `t${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+    const stack = await automation.LocalWorkspace.createStack(
+        { stackName, workDir: opts.programDir },
+        { pulumiHome: home, envVars: env, pulumiCommand },
+    );
+    if (opts.config) await stack.setAllConfig(opts.config);
+    const projectName = (await stack.workspace.projectSettings()).name;
+    return {
+        stack,
+        backendDir,
+        env,
+        preview: (o) => stack.preview(o),
+        up: (o) => stack.up(o),
+        refresh: (o) => stack.refresh(o),
+        destroy: (o) => stack.destroy(o),
+        exportState: async () => JSON.stringify(await stack.exportStack()),
+        stateFile: () => path.join(backendDir, ".pulumi", "stacks", projectName, `${stackName}.json`),
+        async dispose() {
+            try {
+                await stack.workspace.removeStack(stackName, { force: true });
+            } finally {
+                fs.rmSync(work, { recursive: true, force: true });
+            }
+        },
+    };
+}
