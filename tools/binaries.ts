@@ -139,7 +139,12 @@ function checkGo(): string {
  * Makes sure every named tool exists, building the missing ones from their Go module
  * (once: later calls find them in the cache). Returns name → path.
  */
-export function ensureTools(names: readonly ToolName[] = TOOLS.map((t) => t.name), log: (line: string) => void = (l) => console.error(l)): Record<ToolName, string> {
+export function ensureTools(
+    names: readonly ToolName[] = TOOLS.map((t) => t.name),
+    log: (line: string) => void = (l) => console.error(l),
+    /** Repository root holding tools/<module>/ (default: this repository). */
+    root: string = repoRoot(),
+): Record<ToolName, string> {
     const out = {} as Record<ToolName, string>;
     const missing: ToolSpec[] = [];
     for (const name of names) {
@@ -149,7 +154,6 @@ export function ensureTools(names: readonly ToolName[] = TOOLS.map((t) => t.name
     if (missing.length === 0) return out;
     const goVersion = checkGo();
     fs.mkdirSync(cacheDir(), { recursive: true });
-    const root = repoRoot();
     // One `go build` per module: binaries of the same module share their compiled packages.
     const byModule = new Map<string, ToolSpec[]>();
     for (const s of missing) byModule.set(s.module, [...(byModule.get(s.module) ?? []), s]);
