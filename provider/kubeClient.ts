@@ -186,3 +186,20 @@ export async function connect(credential: Credential, timeoutMs: number): Promis
     const { kubeConfig, authType } = await buildKubeConfig(credential, timeoutMs);
     return clientFromKubeConfig(kubeConfig, authType, timeoutMs);
 }
+
+/**
+ * A kubeconfig document (JSON, which kubectl reads) that authenticates as the client's identity,
+ * with cluster, user and context named `name`, so it is the same on every run.
+ */
+export function exportKubeconfig(kubeConfig: k8s.KubeConfig, name: string): string {
+    const cluster = kubeConfig.getCurrentCluster()!;
+    const user = kubeConfig.getCurrentUser()!;
+    const out = new k8s.KubeConfig();
+    out.loadFromOptions({
+        clusters: [{ ...cluster, name }],
+        users: [{ ...user, name }],
+        contexts: [{ name, cluster: name, user: name }],
+        currentContext: name,
+    });
+    return out.exportConfig();
+}

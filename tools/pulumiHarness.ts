@@ -1,6 +1,7 @@
 // Runs the real Pulumi engine (the pinned CLI built from its Go module, the Node.js language host
 // and @pulumi/pulumi's dynamic-provider launcher) through the Automation API, offline: a file://
 // backend in a temp folder, its own PULUMI_HOME and a passphrase.
+import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -18,7 +19,7 @@ export interface TestStack {
     up(opts?: automation.UpOptions): Promise<automation.UpResult>;
     refresh(opts?: automation.RefreshOptions): Promise<automation.RefreshResult>;
     destroy(opts?: automation.DestroyOptions): Promise<automation.DestroyResult>;
-    /** `pulumi stack export`: the state as JSON text. */
+    /** `pulumi stack export` (without --show-secrets): the state as JSON text. */
     exportState(): Promise<string>;
     /** Path of the stack's state file on disk. */
     stateFile(): string;
@@ -116,7 +117,9 @@ export async function createTestStack(opts: TestStackOptions): Promise<TestStack
         up: (o) => stack.up(o),
         refresh: (o) => stack.refresh(o),
         destroy: (o) => stack.destroy(o),
-        exportState: async () => JSON.stringify(await stack.exportStack()),
+        // Not Stack.exportStack(): the Automation API asks for --show-secrets; this is what a user's `pulumi stack export` prints.
+        exportState: async () =>
+            execFileSync(pulumiCommand.command, ["stack", "export", "--stack", stackName], { cwd: opts.programDir, env: { ...process.env, ...env }, encoding: "utf8", maxBuffer: 64 << 20 }),
         stateFile: () => path.join(backendDir, ".pulumi", "stacks", projectName, `${stackName}.json`),
         async dispose() {
             try {

@@ -1,0 +1,124 @@
+// pulumi-kubernetes-connector: a Kubernetes cluster connector as one Pulumi resource.
+import * as pulumi from "@pulumi/pulumi";
+import { assertConnectionSucceeded, ConnectionTestReport, runConnectionTest } from "../provider/connectionTest";
+import { connect } from "../provider/kubeClient";
+import { ConnectorInputs, SECRET_FIELDS } from "../provider/schema";
+import { inputError, parseConnectorInputs, validateConnectorInputs } from "../provider/validate";
+import { connectorProvider } from "./provider";
+
+export type { CheckResult, ConnectionTestReport } from "../provider/connectionTest";
+export { ConnectorError } from "../provider/errors";
+export type { ErrorCode } from "../provider/errors";
+export { deriveIdentifier, connectorRef } from "../provider/identifier";
+export { BUILDS_RULES, DEPLOYMENTS_RULES } from "../provider/permissions";
+export type { PolicyRule } from "../provider/permissions";
+export { connectorInputsSchema } from "../provider/schema";
+export type { ConnectorInputs, Credential, Auth, ConnectionTestSettings } from "../provider/schema";
+
+/** `Input<T>` all the way down: any field may be an Output of another resource. */
+export type DeepInput<T> = T extends string | number | boolean | undefined | null
+    ? pulumi.Input<T>
+    : T extends readonly (infer E)[]
+      ? pulumi.Input<DeepInput<E>[]>
+      : T extends object
+        ? pulumi.Input<{ [K in keyof T]: DeepInput<T[K]> }>
+        : pulumi.Input<T>;
+
+/**
+ * Arguments of {@link KubernetesClusterConnector}: the connector's inputs (see README for each
+ * field and its default), where any value may be a Pulumi Input.
+ */
+export type KubernetesClusterConnectorArgs = { [K in keyof ConnectorInputs]: DeepInput<ConnectorInputs[K]> };
+
+const NOT_YET_KNOWN = Symbol("not yet known");
+
+/** The plain values of args, with Outputs and Promises replaced by a marker. */
+function plainView(v: unknown): unknown {
+    if (pulumi.Output.isInstance(v) || v instanceof Promise) return NOT_YET_KNOWN;
+    if (Array.isArray(v)) return v.map(plainView);
+    if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, plainView(x)]));
+    return v;
+}
+
+/** Wraps every secret field (token, password, keys, kubeconfig) in pulumi.secret. */
+function markSecrets(v: unknown): unknown {
+    if (Array.isArray(v)) return v.map(markSecrets);
+    if (v && typeof v === "object" && !pulumi.Output.isInstance(v) && !(v instanceof Promise)) {
+        return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, SECRET_FIELDS.has(k) && x !== undefined ? pulumi.secret(x as pulumi.Input<unknown>) : markSecrets(x)]));
+    }
+    return v;
+}
+
+/**
+ * A Kubernetes cluster connector. On create it runs the connection test with the connector's own
+ * credentials (GET /version; the controllers of `default` unless
+ * `connectionTest.skipDefaultNamespaceValidation`; `connectionTest.requiredPermissions`) and is
+ * recorded only when the test passes. Inputs are validated in the program, before anything is sent
+ * to a cluster; credential fields are kept secret in state and output.
+ */
+export class KubernetesClusterConnector extends pulumi.dynamic.Resource {
+    /** The connector's display name. */
+    public readonly name!: pulumi.Output<string>;
+    /** The Harness identifier: as given, or derived from the name on create (a rename keeps it). */
+    public readonly identifier!: pulumi.Output<string>;
+    /** How other entities refer to it: `account.<id>`, `org.<id>`, or `<id>` inside a project. */
+    public readonly ref!: pulumi.Output<string>;
+    public readonly description!: pulumi.Output<string | undefined>;
+    public readonly tags!: pulumi.Output<Record<string, string> | undefined>;
+    public readonly orgIdentifier!: pulumi.Output<string | undefined>;
+    public readonly projectIdentifier!: pulumi.Output<string | undefined>;
+    /** Delegate tags; empty means "use any available delegate". */
+    public readonly delegateSelectors!: pulumi.Output<string[] | undefined>;
+    /** The API server URL the connector talks to (from the credential or its kubeconfig). */
+    public readonly masterUrl!: pulumi.Output<string>;
+    /** `ServiceAccount`, `ClientKeyCert`, `UsernamePassword`, `OpenIdConnect`, `Kubeconfig` or `InheritFromDelegate`. */
+    public readonly authType!: pulumi.Output<string>;
+    /** The server's gitVersion from the last connection test. */
+    public readonly serverVersion!: pulumi.Output<string>;
+    /** The last connection test: status (SUCCESS, SKIPPED, FAILURE), testedAt, each check, missing permissions. */
+    public readonly connectionTest!: pulumi.Output<ConnectionTestReport>;
+    /** A kubeconfig (secret) that authenticates as the connector, for pipelines. */
+    public readonly kubeconfig!: pulumi.Output<string>;
+
+    /**
+     * @param name The Pulumi resource name.
+     * @param args The connector's inputs; plain values are validated here and bad ones throw at once.
+     * @param opts Resource options; `credential` and `kubeconfig` are always added to additionalSecretOutputs.
+     */
+    constructor(name: string, args: KubernetesClusterConnectorArgs, opts?: pulumi.CustomResourceOptions) {
+        const early = validateConnectorInputs(plainView(args), (v) => v === NOT_YET_KNOWN);
+        if (!early.ok) throw inputError(early.issues);
+        const props = {
+            ...(markSecrets(args) as object),
+            identifier: args.identifier,
+            ref: undefined,
+            masterUrl: undefined,
+            authType: undefined,
+            serverVersion: undefined,
+            connectionTest: args.connectionTest,
+            kubeconfig: undefined,
+        };
+        super(connectorProvider, name, props, {
+            ...opts,
+            additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "credential", "kubeconfig"],
+        });
+    }
+}
+
+/**
+ * Runs the connection test outside Pulumi with the same checks as `pulumi up`. Resolves to the
+ * report when it passes (or is skipped); rejects with a ConnectorError-named Error otherwise.
+ */
+export async function testConnection(inputs: ConnectorInputs): Promise<ConnectionTestReport> {
+    const valid = parseConnectorInputs(inputs);
+    const client = await connect(valid.credential, valid.connectionTest.timeoutSeconds * 1000);
+    try {
+        const report = await runConnectionTest(client, valid.connectionTest);
+        assertConnectionSucceeded(report);
+        return report;
+    } finally {
+        await client.close();
+    }
+}
+
+export { runConnectionTest };
