@@ -81,7 +81,7 @@ export async function runConnectionTest(client: KubeClient, settings: Connection
     //    connection the next requests share.
     let serverVersion: string | undefined;
     try {
-        const v = await client.request("GET /version", (o) => client.version.getCode(o));
+        const v = await client.request("GET /version", (o) => client.version.getCode({}, o));
         serverVersion = v.gitVersion;
         checks.push({ name: "GET /version", status: "PASSED", message: serverVersion });
     } catch (e) {

@@ -72,7 +72,8 @@ export interface RequestContext {
 export function classifyRequestError(err: unknown, ctx: RequestContext): ConnectorError {
     if (err instanceof ConnectorError) return err;
     const e = err as any;
-    if (typeof e?.code === "number") return classifyStatus(e.code, statusMessage(e.body), ctx);
+    // An ApiException carries the HTTP status in `code` (a DOMException carries a small number there too).
+    if (typeof e?.code === "number" && e.code >= 100 && e.code < 600 && "body" in e) return classifyStatus(e.code, statusMessage(e.body), ctx);
     const code = causeCode(err);
     const detail = code ?? (err instanceof Error ? err.message : String(err));
     if (code === "TIMEOUT" || code === "ETIMEDOUT" || code === "UND_ERR_CONNECT_TIMEOUT" || code === "UND_ERR_HEADERS_TIMEOUT" || code === "UND_ERR_BODY_TIMEOUT") {
@@ -116,6 +117,15 @@ function classifyStatus(status: number, k8sMessage: string | undefined, ctx: Req
         }
         return new ConnectorError("UNAUTHORIZED", `${ctx.server} did not accept the credentials (401 Unauthorized)`,
             "The token is wrong, expired or revoked, or the client certificate is not signed by the cluster's client CA: issue a new credential", k8sMessage);
+    }
+    if (status === 403 && k8sMessage?.includes('User "system:anonymous"') && ctx.authType) {
+        // The server ignored the credentials and treated the request as anonymous.
+        if (ctx.authType === "UsernamePassword") {
+            return new ConnectorError("BASIC_AUTH_REJECTED", `${ctx.server} ignored the user name and password and treated ${ctx.what} as anonymous (403 Forbidden)`,
+                "Basic authentication was removed from kube-apiserver in Kubernetes 1.19: use a ServiceAccount token, a client certificate or OpenIdConnect instead", k8sMessage);
+        }
+        return new ConnectorError("UNAUTHORIZED", `${ctx.server} did not use the connector's credentials and treated ${ctx.what} as anonymous (403 Forbidden)`,
+            "Give the connector a credential the cluster authenticates (a ServiceAccount token, a client certificate signed by the cluster's client CA, or an OIDC user the server trusts)", k8sMessage);
     }
     if (status === 403) {
         return new ConnectorError("FORBIDDEN_NAMESPACE", `${ctx.what} was refused (403 Forbidden)`, "Grant the connector's identity this permission", k8sMessage);

@@ -147,7 +147,7 @@ export function clientFromKubeConfig(kubeConfig: k8s.KubeConfig, authType: strin
     // client, and let it speak HTTP/2 so concurrent checks share one connection.
     const kcAny = kubeConfig as any;
     const makeDispatcher = kcAny.createDispatcher.bind(kubeConfig);
-    let dispatcher: { close(): Promise<void> } | undefined;
+    let dispatcher: { destroy(): Promise<void> } | undefined;
     kcAny.createDispatcher = (cluster: k8s.Cluster, agentOptions: object) => {
         if (dispatcher) return dispatcher;
         const o = kubeConfig.createDispatcherOptions(cluster, agentOptions);
@@ -176,7 +176,8 @@ export function clientFromKubeConfig(kubeConfig: k8s.KubeConfig, authType: strin
             }
         },
         async close() {
-            await dispatcher?.close().catch(() => undefined);
+            // destroy, not close: close would wait for a connection still hanging in its handshake.
+            await dispatcher?.destroy().catch(() => undefined);
         },
     };
 }

@@ -54,11 +54,16 @@ const pemCertificate = (what: string) =>
         }
     });
 
+const VERBS = ["get", "list", "watch", "create", "update", "patch", "delete", "deletecollection", "*"] as const;
+type Verb = (typeof VERBS)[number];
+
 const policyRule = z.object(
     {
         apiGroups: z.array(z.string(), { error: 'must be a list of API groups ("" is the core group)' }).min(1, 'must list at least one API group ("" is the core group)'),
         resources: z.array(nonEmpty("a resource such as pods")).min(1, "must list at least one resource"),
-        verbs: z.array(z.enum(["get", "list", "watch", "create", "update", "patch", "delete", "deletecollection", "*"], { error: "must be one of get, list, watch, create, update, patch, delete, deletecollection, *" })).min(1, "must list at least one verb"),
+        // A non-aborting check rather than z.enum: an unknown verb then fails only the PolicyRule branch of
+        // requiredPermissions, so the issue is reported at the verb instead of as "not a profile name".
+        verbs: z.array(z.custom<Verb>((v) => (VERBS as readonly unknown[]).includes(v), { error: `must be one of ${VERBS.join(", ")}`, abort: false })).min(1, "must list at least one verb"),
     },
     { error: "must be a PolicyRule {apiGroups, resources, verbs}" },
 ).strict();
@@ -174,28 +179,34 @@ export const connectorInputsSchema = z.object({
     name: nonEmpty("the connector's display name").refine((n) => n.length <= 128, "must be at most 128 characters"),
     identifier: identifier.optional(),
     description: z.string().max(1024, "must be at most 1024 characters").optional(),
-    tags: z.record(z.string().min(1, "tag keys must not be empty"), z.string({ error: "tag values must be strings" }), { error: "must be a map of strings" }).optional(),
+    tags: z.record(z.string().min(1), z.string({ error: "tag values must be strings" }), { error: (iss) => (iss.code === "invalid_key" ? "tag keys must not be empty" : "must be a map of strings") }).optional(),
     orgIdentifier: identifier.optional(),
     projectIdentifier: identifier.optional(),
-    delegateSelectors: z.array(nonEmpty("a delegate tag")).optional(),
+    delegateSelectors: z.array(nonEmpty("a delegate tag")).superRefine((selectors, ctx) => {
+        const seen = new Set<string>();
+        selectors.forEach((s, i) => {
+            if (seen.has(s)) ctx.addIssue({ code: "custom", path: [i], message: `"${s}" is listed twice` });
+            seen.add(s);
+        });
+    }).optional(),
     credential,
     connectionTest: connectionTest.default({ skipDefaultNamespaceValidation: false, requiredPermissions: "none", timeoutSeconds: 30 }),
+}, {
+    error: (iss) => iss.code === "unrecognized_keys"
+        ? `${iss.keys.map((k) => `"${k}"`).join(", ")} ${iss.keys.length === 1 ? "is not an input" : "are not inputs"}: the inputs are name, identifier, description, tags, orgIdentifier, projectIdentifier, delegateSelectors, credential and connectionTest`
+        : undefined,
 }).strict().superRefine((c, ctx) => {
     if (c.projectIdentifier && !c.orgIdentifier) {
         ctx.addIssue({ code: "custom", path: ["orgIdentifier"], message: "is required when projectIdentifier is set: a project lives inside an org" });
     }
-    if (c.delegateSelectors) {
-        const seen = new Set<string>();
-        c.delegateSelectors.forEach((s, i) => {
-            if (seen.has(s)) ctx.addIssue({ code: "custom", path: ["delegateSelectors", i], message: `"${s}" is listed twice` });
-            seen.add(s);
-        });
-    }
-    if (!c.identifier) {
+    if (c.identifier === undefined && typeof c.name === "string" && c.name.trim()) {
         const derived = deriveIdentifier(c.name);
         const problem = identifierProblem(derived);
         if (problem) ctx.addIssue({ code: "custom", path: ["identifier"], message: `cannot be derived from name "${c.name}" (${problem}): set identifier` });
     }
+}, {
+    // By default zod skips this when any input failed (e.g. an unknown credential type), hiding these problems.
+    when: (payload) => !payload.issues.some((i) => !i.path?.length && i.code !== "unrecognized_keys"),
 });
 
 /** The connector's inputs as written by a user (defaults not yet applied). */
