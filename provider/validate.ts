@@ -1,6 +1,5 @@
 // Validation of connector inputs with the one schema, aware of values not known yet (outputs of
 // other resources in the program, or the engine's placeholder during preview).
-import type { z } from "zod";
 import { ConnectorError } from "./errors";
 import { deriveIdentifier } from "./identifier";
 import { connectorInputsSchema, ValidConnectorInputs } from "./schema";
@@ -43,28 +42,10 @@ export function validateConnectorInputs(raw: unknown, isUnknown: (v: unknown) =>
     const unknowns = unknownPaths(raw, isUnknown);
     const parsed = connectorInputsSchema.safeParse(raw);
     if (parsed.success) return { ok: true, value: parsed.data, complete: true };
-    const issues = flattenIssues(parsed.error.issues).filter((i) => !unknowns.some((u) => isPrefix(u, i.path) || isPrefix(i.path, u)));
+    const issues = parsed.error.issues.filter((i) => !unknowns.some((u) => isPrefix(u, i.path) || isPrefix(i.path, u)));
     if (issues.length === 0 && unknowns.length > 0) return { ok: true, value: raw, complete: false };
     if (issues.length === 0) return { ok: false, issues: [{ property: "(inputs)", reason: parsed.error.message }] };
     return { ok: false, issues: issues.map((i) => ({ property: formatPath(i.path), reason: i.message })) };
-}
-
-/** Union errors hide the useful issue inside the matching branch; bring those out. */
-function flattenIssues(issues: readonly z.core.$ZodIssue[], base: PropertyKey[] = []): { path: PropertyKey[]; message: string }[] {
-    const out: { path: PropertyKey[]; message: string }[] = [];
-    for (const i of issues) {
-        const path = [...base, ...i.path];
-        if (i.code === "invalid_union" && i.errors?.length) {
-            // Report the branch that got furthest (fewest issues); else the union's own message.
-            const best = [...i.errors].sort((a, b) => a.length - b.length)[0];
-            if (best.length && best.length <= 2) {
-                out.push(...flattenIssues(best, path));
-                continue;
-            }
-        }
-        out.push({ path, message: i.message });
-    }
-    return out;
 }
 
 /** One error for all issues: names every property and what would be valid. */

@@ -23,6 +23,8 @@ export interface TestStack {
     exportState(): Promise<string>;
     /** Path of the stack's state file on disk. */
     stateFile(): string;
+    /** The same stack (same backend and state) run from another copy of the program. */
+    selectIn(programDir: string): Promise<automation.Stack>;
     /** Removes the stack (after destroying what is left) and its folders. */
     dispose(): Promise<void>;
 }
@@ -120,6 +122,7 @@ export async function createTestStack(opts: TestStackOptions): Promise<TestStack
         // Not Stack.exportStack(): the Automation API asks for --show-secrets; this is what a user's `pulumi stack export` prints.
         exportState: async () =>
             execFileSync(pulumiCommand.command, ["stack", "export", "--stack", stackName], { cwd: opts.programDir, env: { ...process.env, ...env }, encoding: "utf8", maxBuffer: 64 << 20 }),
+        selectIn: (programDir) => automation.LocalWorkspace.selectStack({ stackName, workDir: programDir }, { pulumiHome: home, envVars: env, pulumiCommand }),
         stateFile: () => path.join(backendDir, ".pulumi", "stacks", projectName, `${stackName}.json`),
         async dispose() {
             try {

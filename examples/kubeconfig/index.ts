@@ -1,0 +1,26 @@
+// A connector built from a kubeconfig document (as `kubectl config view --raw --minify` prints it),
+// checked for the seed's "deployments" permissions in its namespace.
+//   pulumi config set --secret kubeconfig "$(kubectl config view --raw --minify)"
+//   pulumi config set namespace apps
+import * as pulumi from "@pulumi/pulumi";
+import { KubernetesClusterConnector } from "pulumi-kubernetes-connector";
+
+const config = new pulumi.Config();
+
+const connector = new KubernetesClusterConnector("staging-cluster", {
+    name: "Staging cluster",
+    orgIdentifier: "platform",
+    credential: {
+        type: "Kubeconfig",
+        kubeconfig: config.requireSecret("kubeconfig"),
+        context: config.get("context"),
+    },
+    connectionTest: {
+        namespace: config.get("namespace"),
+        requiredPermissions: "deployments",
+    },
+});
+
+export const ref = connector.ref;
+export const masterUrl = connector.masterUrl;
+export const connectionTestStatus = connector.connectionTest.status;

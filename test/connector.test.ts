@@ -1,0 +1,218 @@
+// KubernetesClusterConnector through the real `pulumi` engine against a real kube-apiserver.
+import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as net from "node:net";
+import * as path from "node:path";
+import { CONTROLLER_KINDS } from "../provider/connectionTest";
+import { DEPLOYMENTS_RULES } from "../provider/permissions";
+import { repoRoot } from "../tools/binaries";
+import { ControlPlane, kubeconfigFor, startControlPlane } from "../tools/controlPlane";
+import { AdminClients, adminClients, createServiceAccountWithToken, grantInNamespace, TestServiceAccount } from "../tools/identities";
+import { createTestStack, TestStack } from "../tools/pulumiHarness";
+
+const SA_EXAMPLE = path.join(repoRoot(), "examples", "service-account-token");
+const KUBECONFIG_EXAMPLE = path.join(repoRoot(), "examples", "kubeconfig");
+const LIST_CONTROLLERS = [{ apiGroups: ["apps"], resources: [...CONTROLLER_KINDS], verbs: ["list"] }];
+
+function dynamicResource(stateJson: string): any {
+    return JSON.parse(stateJson).deployment.resources.find((r: any) => r.type === "pulumi-nodejs:dynamic:Resource");
+}
+
+function assertNoSecret(text: string, secrets: string[], where: string): void {
+    for (const s of secrets) assert.ok(!text.includes(s), `${where} holds a secret in plain text`);
+}
+
+describe("KubernetesClusterConnector through pulumi (real engine, real cluster)", function () {
+    let cp: ControlPlane;
+    let admin: AdminClients;
+    let first: TestServiceAccount;
+    let second: TestServiceAccount;
+
+    before(async () => {
+        cp = await startControlPlane();
+        admin = adminClients(cp);
+        first = await createServiceAccountWithToken(admin, "ci", "first");
+        second = await createServiceAccountWithToken(admin, "ci", "second");
+        await grantInNamespace(admin, first, "default", LIST_CONTROLLERS, "first-list");
+        await grantInNamespace(admin, second, "default", LIST_CONTROLLERS, "second-list");
+    });
+    after(async () => cp?.stop());
+
+    const saConfig = (token: string, extra: Record<string, string> = {}) => ({
+        masterUrl: { value: cp.server },
+        caCert: { value: cp.ca.certPem },
+        token: { value: token, secret: true },
+        ...Object.fromEntries(Object.entries(extra).map(([k, v]) => [k, { value: v }])),
+    });
+
+    it("create, no-op preview, cosmetic update, credential rotation, identifier replacement, refresh of a revoked token, destroy", async () => {
+        const t = await createTestStack({ programDir: SA_EXAMPLE, config: saConfig(first.token) });
+        const printed: string[] = [];
+        const collect = (s: string) => printed.push(s);
+        try {
+            // create: the connection test ran with the connector's token.
+            const up = await t.up({ onOutput: collect });
+            assert.equal(up.outputs.identifier.value, "Prod_cluster");
+            assert.equal(up.outputs.ref.value, "account.Prod_cluster");
+            assert.equal(up.outputs.serverVersion.value, "v1.35.4");
+            assert.equal(up.outputs.connectionTestStatus.value, "SUCCESS");
+            assert.equal(up.outputs.kubeconfig.secret, true);
+            const created = up.outputs.connectionTest.value;
+
+            // The kubeconfig output authenticates as the connector.
+            const kc = JSON.parse(up.outputs.kubeconfig.value);
+            assert.equal(kc.users[0].user.token, first.token);
+
+            // no-op preview: nothing changes.
+            const noop = await t.preview({ onOutput: collect });
+            assert.deepEqual(noop.changeSummary, { same: 2 });
+
+            // cosmetic update: no new connection test.
+            await t.stack.setConfig("description", { value: "the production cluster" });
+            const cosmeticPreview = await t.preview({ onOutput: collect });
+            assert.deepEqual(cosmeticPreview.changeSummary, { same: 1, update: 1 });
+            const cosmetic = await t.up({ onOutput: collect });
+            assert.equal(cosmetic.outputs.connectionTest.value.testedAt, created.testedAt, "a description change does not re-test");
+
+            // credential rotation: the test runs again with the new token.
+            await t.stack.setConfig("token", { value: second.token, secret: true });
+            const rotated = await t.up({ onOutput: collect });
+            assert.equal(rotated.summary.resourceChanges?.update, 1);
+            assert.notEqual(rotated.outputs.connectionTest.value.testedAt, created.testedAt);
+            assert.equal(JSON.parse(rotated.outputs.kubeconfig.value).users[0].user.token, second.token);
+
+            // identifier change: a new connector replaces the old one.
+            await t.stack.setConfig("identifier", { value: "prod_cluster_v2" });
+            const replacePreview = await t.preview({ onOutput: collect });
+            assert.equal(replacePreview.changeSummary.replace, 1);
+            const replaced = await t.up({ onOutput: collect });
+            assert.equal(replaced.summary.resourceChanges?.replace, 1);
+            assert.equal(replaced.outputs.ref.value, "account.prod_cluster_v2");
+
+            // refresh after the token is revoked (its Secret deleted): recorded as a FAILURE, not an error.
+            await admin.core.deleteNamespacedSecret({ namespace: "ci", name: "second-token" });
+            let refreshedTest: any;
+            for (let i = 0; i < 50; i++) {
+                await t.refresh({ onOutput: collect });
+                refreshedTest = dynamicResource(await t.exportState()).outputs.connectionTest;
+                if (refreshedTest.status === "FAILURE") break;
+                await new Promise((r) => setTimeout(r, 200)); // the authenticator's cache may answer for a moment
+            }
+            assert.equal(refreshedTest.status, "FAILURE");
+            assert.equal(refreshedTest.error.code, "UNAUTHORIZED");
+            assert.match(refreshedTest.error.message, /401 Unauthorized/);
+
+            // Secrets: never in the state export, nor in anything preview, up or refresh printed.
+            const state = await t.exportState();
+            assertNoSecret(state, [first.token, second.token], "pulumi stack export");
+            assertNoSecret(printed.join(""), [first.token, second.token], "preview/up/refresh output");
+            assert.match(printed.join(""), /\[secret\]/);
+
+            // The serialized provider is small and holds no absolute path of this machine.
+            const provider: string = dynamicResource(state).outputs.__provider;
+            assert.ok(provider.length < 4096, `__provider is ${provider.length} bytes`);
+            assert.doesNotMatch(provider, /\/(work|root|home|tmp|Users)\//);
+            assert.match(provider, /require\("pulumi-kubernetes-connector\/provider"\)/);
+
+            const destroyed = await t.destroy({ onOutput: collect });
+            assert.equal(destroyed.summary.resourceChanges?.delete, 2);
+        } finally {
+            await t.dispose();
+        }
+    });
+
+    it("no diff after moving the project to another directory", async () => {
+        const t = await createTestStack({ programDir: SA_EXAMPLE, config: saConfig(first.token) });
+        const moved = fs.mkdtempSync(path.join(repoRoot(), "examples", ".moved-"));
+        try {
+            await t.up();
+            for (const f of fs.readdirSync(SA_EXAMPLE)) fs.copyFileSync(path.join(SA_EXAMPLE, f), path.join(moved, f));
+            const elsewhere = await t.selectIn(moved);
+            const preview = await elsewhere.preview();
+            assert.deepEqual(preview.changeSummary, { same: 2 });
+            await elsewhere.destroy();
+        } finally {
+            fs.rmSync(moved, { recursive: true, force: true });
+            await t.dispose();
+        }
+    });
+
+    it("a failed connection test fails `pulumi up` and records nothing", async () => {
+        const noRights = await createServiceAccountWithToken(admin, "ci", "nobody");
+        const t = await createTestStack({ programDir: SA_EXAMPLE, config: saConfig(noRights.token) });
+        try {
+            let message = "";
+            await assert.rejects(t.up(), (e: Error) => {
+                message = e.message;
+                return true;
+            });
+            assert.match(message, /FORBIDDEN_DEFAULT_NAMESPACE/);
+            assert.match(message, /skipDefaultNamespaceValidation/);
+            assertNoSecret(message, [noRights.token], "the error");
+            assert.equal(dynamicResource(await t.exportState()), undefined, "no connector in state");
+
+            // With the check skipped, the same identity is accepted.
+            await t.stack.setConfig("skipDefaultNamespaceValidation", { value: "true" });
+            const up = await t.up();
+            assert.equal(up.outputs.connectionTestStatus.value, "SKIPPED");
+            await t.destroy();
+        } finally {
+            await t.dispose();
+        }
+    });
+
+    it("bad inputs are refused at preview, naming the property, before any request to the cluster", async () => {
+        let connections = 0;
+        const counter = net.createServer((s) => {
+            connections++;
+            s.destroy();
+        }).listen(0, "127.0.0.1");
+        await new Promise((r) => counter.once("listening", r));
+        const masterUrl = `https://127.0.0.1:${(counter.address() as net.AddressInfo).port}`;
+        const cases: [Record<string, string>, RegExp][] = [
+            [{ identifier: "1st_cluster" }, /identifier: must start with a letter or "_", not a digit/],
+            [{ identifier: "prod-cluster" }, /identifier: may hold only letters, digits, "_" and "\$" \(found "-"/],
+            [{ projectIdentifier: "apps" }, /orgIdentifier: is required when projectIdentifier is set/],
+            [{ masterUrl: "http://127.0.0.1:6443" }, /credential\.masterUrl: must use https:\/\//],
+            [{ caCert: "not a certificate" }, /credential\.caCert: is not a PEM certificate/],
+            [{ requiredPermissions: "everything" }, /connectionTest\.requiredPermissions: must be "none", "deployments", "builds" or a list of PolicyRules/],
+        ];
+        try {
+            for (const [extra, expected] of cases) {
+                const t = await createTestStack({ programDir: SA_EXAMPLE, config: { ...saConfig(first.token, extra), ...(extra.masterUrl ? {} : { masterUrl: { value: masterUrl } }) } });
+                try {
+                    await assert.rejects(t.preview(), (e: Error) => {
+                        assert.match(e.message, expected);
+                        assert.match(e.message, /INVALID_INPUT/);
+                        assertNoSecret(e.message, [first.token], "the error");
+                        return true;
+                    });
+                } finally {
+                    await t.dispose();
+                }
+            }
+            assert.equal(connections, 0, "no request reached a cluster");
+        } finally {
+            counter.close();
+        }
+    });
+
+    it("examples/kubeconfig: a kubeconfig credential with the deployments profile in a namespace", async () => {
+        const deployer = await createServiceAccountWithToken(admin, "ci", "deployer");
+        await grantInNamespace(admin, deployer, "apps", [...DEPLOYMENTS_RULES, ...LIST_CONTROLLERS], "deployer");
+        await grantInNamespace(admin, deployer, "default", LIST_CONTROLLERS, "deployer-default");
+        const doc = kubeconfigFor(cp.server, cp.ca.certPem, { name: "deployer", token: deployer.token });
+        const t = await createTestStack({ programDir: KUBECONFIG_EXAMPLE, config: { kubeconfig: { value: doc, secret: true }, namespace: { value: "apps" } } });
+        try {
+            const printed: string[] = [];
+            const up = await t.up({ onOutput: (s) => printed.push(s) });
+            assert.equal(up.outputs.ref.value, "org.Staging_cluster");
+            assert.equal(up.outputs.masterUrl.value, cp.server);
+            assert.equal(up.outputs.connectionTestStatus.value, "SUCCESS");
+            assertNoSecret(printed.join("") + (await t.exportState()), [deployer.token, doc], "up output and state");
+            await t.destroy();
+        } finally {
+            await t.dispose();
+        }
+    });
+});
