@@ -128,7 +128,7 @@ function classifyStatus(status: number, k8sMessage: string | undefined, ctx: Req
             "Give the connector a credential the cluster authenticates (a ServiceAccount token, a client certificate signed by the cluster's client CA, or an OIDC user the server trusts)", k8sMessage);
     }
     if (status === 403) {
-        return new ConnectorError("FORBIDDEN_NAMESPACE", `${ctx.what} was refused (403 Forbidden)`, "Grant the connector's identity this permission", k8sMessage);
+        return new ConnectorError("FORBIDDEN_NAMESPACE", `${ctx.what} on ${ctx.server} was refused (403 Forbidden)`, "Grant the connector's identity this permission", k8sMessage);
     }
     if (status === 404) {
         return new ConnectorError("API_ERROR", `${ctx.what} on ${ctx.server} answered 404 Not Found`, "Check that the master URL is the API server's root URL, without a path", k8sMessage);

@@ -13,6 +13,7 @@ export const RESERVED_IDENTIFIERS: ReadonlySet<string> = new Set([
 export function identifierProblem(id: string): string | undefined {
     if (id.length === 0) return "must not be empty";
     if (id.length > 128) return `must be at most 128 characters (got ${id.length})`;
+    if (id.startsWith("$")) return `must start with a letter or "_", not "$" (got "${id}")`;
     if (/^[0-9]/.test(id)) return `must start with a letter or "_", not a digit (got "${id}"; "_${id}" would be valid)`;
     if (!IDENTIFIER_PATTERN.test(id)) {
         const bad = [...new Set(id.replace(/[0-9a-zA-Z_$]/g, ""))].map((c) => JSON.stringify(c)).join(", ");

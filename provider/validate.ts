@@ -41,7 +41,7 @@ const isPrefix = (a: readonly PropertyKey[], b: readonly PropertyKey[]) => a.len
 export function validateConnectorInputs(raw: unknown, isUnknown: (v: unknown) => boolean = (v) => v === UNKNOWN): ValidationResult {
     const unknowns = unknownPaths(raw, isUnknown);
     const parsed = connectorInputsSchema.safeParse(raw);
-    if (parsed.success) return { ok: true, value: parsed.data, complete: true };
+    if (parsed.success) return unknowns.length ? { ok: true, value: raw, complete: false } : { ok: true, value: parsed.data, complete: true };
     const issues = parsed.error.issues.filter((i) => !unknowns.some((u) => isPrefix(u, i.path) || isPrefix(i.path, u)));
     if (issues.length === 0 && unknowns.length > 0) return { ok: true, value: raw, complete: false };
     if (issues.length === 0) return { ok: false, issues: [{ property: "(inputs)", reason: parsed.error.message }] };

@@ -63,7 +63,7 @@ describe("errors: HTTP statuses @unit", () => {
         const e = expectClassified(apiException(403, forbiddenStatus(k8s)), { ...ctx("ServiceAccount"), what: "get namespace default" }, "FORBIDDEN_NAMESPACE");
         assert.equal(e.kubernetesMessage, k8s);
         assert.ok(e.message.includes(`(Kubernetes said: ${k8s})`), e.message);
-        assert.match(e.message, /get namespace default was refused \(403 Forbidden\)/);
+        assert.match(e.message, /get namespace default on https:\/\/k8s\.example\.com:6443 was refused \(403 Forbidden\)/);
     });
 
     it("403 as system:anonymous means the credentials were ignored, not a missing permission", () => {

@@ -1,0 +1,42 @@
+// `npm run demo`: runs the root Pulumi program (examples/demo) through the real engine. With no
+// KUBECONFIG it starts a local control plane and uses its admin; with KUBECONFIG it uses that
+// cluster. It prints `pulumi up`'s output, then destroys what it made.
+import * as fs from "node:fs";
+import { repoRoot } from "../tools/binaries";
+import { ControlPlane, startControlPlane } from "../tools/controlPlane";
+import { createTestStack } from "../tools/pulumiHarness";
+
+async function main(): Promise<void> {
+    let cp: ControlPlane | undefined;
+    let kubeconfig: string;
+    const config: Record<string, { value: string; secret?: boolean }> = {};
+    if (process.env.KUBECONFIG) {
+        console.log(`[demo] using the cluster of KUBECONFIG=${process.env.KUBECONFIG}`);
+        kubeconfig = fs.readFileSync(process.env.KUBECONFIG.split(":")[0], "utf8");
+        if (process.env.KUBE_CONTEXT) config.context = { value: process.env.KUBE_CONTEXT };
+    } else {
+        console.log("[demo] no KUBECONFIG: starting a local control plane (etcd, kube-apiserver, kube-controller-manager) on 127.0.0.1");
+        cp = await startControlPlane({ log: (l) => console.log(l) });
+        kubeconfig = cp.kubeconfig;
+    }
+    config.kubeconfig = { value: kubeconfig, secret: true };
+    const stack = await createTestStack({ programDir: repoRoot(), stackName: "demo", config });
+    try {
+        console.log("[demo] pulumi up");
+        const up = await stack.up({ onOutput: (s) => process.stdout.write(s) });
+        console.log(`[demo] connector ${up.outputs.ref.value}: connection test ${up.outputs.connectionTest.value.status} against ${up.outputs.masterUrl.value} (${up.outputs.serverVersion.value})`);
+        console.log("[demo] pulumi preview (expect no changes)");
+        const preview = await stack.preview();
+        console.log(`[demo] ${JSON.stringify(preview.changeSummary)}`);
+        console.log("[demo] pulumi destroy");
+        await stack.destroy();
+    } finally {
+        await stack.dispose();
+        await cp?.stop();
+    }
+}
+
+main().catch((e) => {
+    console.error(`[demo] failed: ${(e as Error).message}`);
+    process.exit(1);
+});
