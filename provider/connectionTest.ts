@@ -135,7 +135,9 @@ export async function runConnectionTest(client: KubeClient, settings: Connection
         });
     }
 
-    if (firstError) return fail(firstError, { serverVersion, missingPermissions: missing });
+    // A refused listing that the missing permissions explain is reported as those permissions.
+    const explained = firstError instanceof ConnectorError && firstError.code.startsWith("FORBIDDEN") && missing.length > 0;
+    if (firstError && !explained) return fail(firstError, { serverVersion, missingPermissions: missing });
     if (missing.length) {
         const label = typeof settings.requiredPermissions === "string" ? `the "${settings.requiredPermissions}" profile` : "connectionTest.requiredPermissions";
         return fail(new ConnectorError("MISSING_PERMISSIONS", `the connector's identity lacks ${missing.length} permission(s) that ${label} needs: ${missing.join("; ")}`,

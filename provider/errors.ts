@@ -17,16 +17,24 @@ export type ErrorCode =
     | "FORBIDDEN_NAMESPACE"
     | "NAMESPACE_NOT_FOUND"
     | "MISSING_PERMISSIONS"
+    | "RBAC_ESCALATION"
+    | "OWNERSHIP_CONFLICT"
+    | "NAMESPACE_MISSING"
+    | "TOKEN_TIMEOUT"
+    | "ROLLBACK_INCOMPLETE"
     | "API_ERROR";
 
 /** An error a user can act on: `message` says what happened, `remediation` what to do. */
 export class ConnectorError extends Error {
     constructor(
         readonly code: ErrorCode,
-        what: string,
+        /** What happened, without the code and the remediation. */
+        readonly what: string,
         readonly remediation: string,
         /** Kubernetes' own words, when it said something useful. */
         readonly kubernetesMessage?: string,
+        /** The HTTP status of the answer, when there was one. */
+        readonly httpStatus?: number,
     ) {
         super(`[${code}] ${what}${kubernetesMessage ? ` (Kubernetes said: ${kubernetesMessage})` : ""}. ${remediation}`);
         this.name = "ConnectorError";
@@ -106,6 +114,11 @@ export function classifyRequestError(err: unknown, ctx: RequestContext): Connect
 }
 
 function classifyStatus(status: number, k8sMessage: string | undefined, ctx: RequestContext): ConnectorError {
+    const e = statusError(status, k8sMessage, ctx);
+    return new ConnectorError(e.code, e.what, e.remediation, e.kubernetesMessage, status);
+}
+
+function statusError(status: number, k8sMessage: string | undefined, ctx: RequestContext): ConnectorError {
     if (status === 401) {
         if (ctx.authType === "UsernamePassword") {
             return new ConnectorError("BASIC_AUTH_REJECTED", `${ctx.server} refused the user name and password (401 Unauthorized)`,
@@ -129,6 +142,10 @@ function classifyStatus(status: number, k8sMessage: string | undefined, ctx: Req
     }
     if (status === 403) {
         return new ConnectorError("FORBIDDEN_NAMESPACE", `${ctx.what} on ${ctx.server} was refused (403 Forbidden)`, "Grant the connector's identity this permission", k8sMessage);
+    }
+    const missingNamespace = status === 404 ? /namespaces "([^"]+)" not found/.exec(k8sMessage ?? "") : null;
+    if (missingNamespace) {
+        return new ConnectorError("NAMESPACE_NOT_FOUND", `${ctx.what} on ${ctx.server} failed: namespace ${missingNamespace[1]} does not exist`, `Create namespace ${missingNamespace[1]} first, or remove it from the list`, k8sMessage);
     }
     if (status === 404) {
         return new ConnectorError("API_ERROR", `${ctx.what} on ${ctx.server} answered 404 Not Found`, "Check that the master URL is the API server's root URL, without a path", k8sMessage);

@@ -190,11 +190,13 @@ export async function connect(credential: Credential, timeoutMs: number): Promis
 
 /**
  * A kubeconfig document (JSON, which kubectl reads) that authenticates as the client's identity,
- * with cluster, user and context named `name`, so it is the same on every run.
+ * (or, given `token`, as that token's identity) with cluster, user and context named `name`, so
+ * it is the same on every run.
  */
-export function exportKubeconfig(kubeConfig: k8s.KubeConfig, name: string): string {
+export function exportKubeconfig(kubeConfig: k8s.KubeConfig, name: string, token?: string): string {
     const cluster = kubeConfig.getCurrentCluster()!;
-    const user = kubeConfig.getCurrentUser()!;
+    // With a token: the same cluster, reached as the identity that token belongs to.
+    const user = token ? { name, token } : kubeConfig.getCurrentUser()!;
     const out = new k8s.KubeConfig();
     out.loadFromOptions({
         clusters: [{ ...cluster, name }],

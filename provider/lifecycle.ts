@@ -2,16 +2,18 @@
 // sdk/provider.ts loads this module lazily, so none of it is serialized into state.
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { assertConnectionSucceeded, ConnectionTestReport, runConnectionTest } from "./connectionTest";
+import { DelegateState, inspectDelegate, provisionDelegate, Provisioned, removeDelegate } from "./delegate";
+import { tokenNeedsRenewal } from "./delegatePlan";
 import { ConnectorError, redact } from "./errors";
 import { connectorRef } from "./identifier";
-import { connect, exportKubeconfig } from "./kubeClient";
+import { connect, exportKubeconfig, KubeClient } from "./kubeClient";
 import { planConnectorDiff } from "./plan";
-import { Credential, ValidConnectorInputs } from "./schema";
+import { Credential, DelegateSettings, ValidConnectorInputs } from "./schema";
 import { parseConnectorInputs, resolveIdentifier, validateConnectorInputs } from "./validate";
 
 type Props = Record<string, any>;
 
-/** Keys the engine or the dynamic-provider runtime adds (`__provider`). */
+/** The user's inputs, without the keys the engine or the SDK adds (`__provider`, `__owner`). */
 function userInputs(props: Props): Props {
     return Object.fromEntries(Object.entries(props).filter(([k]) => !k.startsWith("__")));
 }
@@ -29,21 +31,31 @@ export function credentialSecrets(c: Credential | undefined): string[] {
     return ["token", "password", "clientKey", "clientKeyPassphrase", "clientSecret"].map((k) => a[k]).filter((v): v is string => typeof v === "string");
 }
 
+function secretsOf(inputs: ValidConnectorInputs | undefined, extra: (string | undefined)[] = []): string[] {
+    return [...credentialSecrets(inputs?.credential), ...credentialSecrets(inputs?.delegate?.provisioner), ...extra.filter((s): s is string => !!s)];
+}
+
 /** Rethrows as an Error whose message says what happened and holds no secret. */
-function fail(e: unknown, credential: Credential | undefined): never {
+function fail(e: unknown, secrets: string[]): never {
     const message = e instanceof Error ? e.message : String(e);
-    const err = new Error(redact(message, credentialSecrets(credential)));
+    const err = new Error(redact(message, secrets));
     err.name = e instanceof ConnectorError ? "ConnectorError" : "Error";
     throw err;
 }
 
+/** Drops undefined values at every depth: the engine's protobuf Struct cannot carry them. */
 function stripUndefined<T extends Props>(o: T): T {
-    return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+    return JSON.parse(JSON.stringify(o));
 }
 
 /** The resource id: unique per scope, in the `org/project/identifier` form Harness imports use. */
 export function connectorId(inputs: Pick<ValidConnectorInputs, "orgIdentifier" | "projectIdentifier">, identifier: string): string {
     return [inputs.orgIdentifier, inputs.projectIdentifier, identifier].filter(Boolean).join("/");
+}
+
+/** Who owns the delegate's objects: `<project>/<stack>/<identifier>`. */
+function ownerOf(props: Props, identifier: string): string {
+    return `${props.__owner ?? "unknown"}/${identifier}`;
 }
 
 interface TestRun {
@@ -52,43 +64,111 @@ interface TestRun {
     kubeconfig?: string;
 }
 
-/** Connects with the connector's credential and runs the connection test. Never throws. */
-async function testConnector(inputs: ValidConnectorInputs, identifier: string): Promise<TestRun> {
+function failureReport(started: number, e: unknown, secrets: string[]): ConnectionTestReport {
+    const err = e instanceof ConnectorError ? e : new ConnectorError("CREDENTIAL_LOAD_FAILED", (e as Error).message, "Check the credential");
+    return {
+        status: "FAILURE", testedAt: new Date(started).toISOString(), durationMs: Date.now() - started, checks: [], missingPermissions: [],
+        error: { code: err.code, message: redact(err.message, secrets) },
+    };
+}
+
+/** Connects with `credential` and runs the connection test. Never throws. */
+async function testConnector(credential: Credential, inputs: ValidConnectorInputs, identifier: string, secrets: string[]): Promise<TestRun> {
     const started = Date.now();
     let client;
     try {
-        client = await connect(inputs.credential, inputs.connectionTest.timeoutSeconds * 1000);
+        client = await connect(credential, inputs.connectionTest.timeoutSeconds * 1000);
     } catch (e) {
-        const err = e instanceof ConnectorError ? e : new ConnectorError("CREDENTIAL_LOAD_FAILED", (e as Error).message, "Check the credential");
-        return {
-            report: {
-                status: "FAILURE", testedAt: new Date(started).toISOString(), durationMs: Date.now() - started, checks: [], missingPermissions: [],
-                error: { code: err.code, message: redact(err.message, credentialSecrets(inputs.credential)) },
-            },
-        };
+        return { report: failureReport(started, e, secrets) };
     }
     try {
         const report = await runConnectionTest(client, inputs.connectionTest);
-        if (report.error) report.error.message = redact(report.error.message, credentialSecrets(inputs.credential));
+        if (report.error) report.error.message = redact(report.error.message, secrets);
         return { report, masterUrl: client.server, kubeconfig: exportKubeconfig(client.kubeConfig, identifier) };
     } finally {
         await client.close();
     }
 }
 
-function outputs(inputs: ValidConnectorInputs, identifier: string, run: TestRun, previous?: Props): Props {
-    const { connectionTest, ...rest } = inputs;
+/** The delegate's outputs; the token and its kubeconfig are secret (additionalSecretOutputs). */
+interface DelegateOutputs {
+    delegate?: DelegateState;
+    delegateToken?: string;
+    delegateKubeconfig?: string;
+}
+
+/** The credential the connection test uses: the delegate's token when useAsCredential. */
+function effectiveCredential(inputs: ValidConnectorInputs, d: DelegateOutputs): Credential {
+    if (inputs.delegate?.useAsCredential && d.delegateKubeconfig) return { type: "Kubeconfig", kubeconfig: d.delegateKubeconfig };
+    return inputs.credential;
+}
+
+function outputs(inputs: ValidConnectorInputs, identifier: string, run: TestRun, d: DelegateOutputs, props: Props, previous?: Props): Props {
+    const { connectionTest, delegate, ...rest } = inputs;
     return stripUndefined({
+        __owner: props.__owner,
         ...rest,
         identifier,
         ref: connectorRef(identifier, inputs),
         connectionTestSettings: connectionTest,
+        delegateSettings: delegate,
         masterUrl: run.masterUrl ?? previous?.masterUrl,
-        authType: inputs.credential.type === "ManualConfig" ? inputs.credential.auth.type : inputs.credential.type,
+        authType: delegate?.useAsCredential ? "ServiceAccount" : inputs.credential.type === "ManualConfig" ? inputs.credential.auth.type : inputs.credential.type,
         serverVersion: run.report.serverVersion ?? previous?.serverVersion,
         connectionTest: run.report,
         kubeconfig: run.kubeconfig ?? previous?.kubeconfig,
+        ...d,
     });
+}
+
+/** The client that makes the delegate's objects: delegate.provisioner, else the connector's credential. */
+function provisionerClient(inputs: { credential: Credential; connectionTest: { timeoutSeconds: number } }, delegate: DelegateSettings): Promise<KubeClient> {
+    return connect(delegate.provisioner ?? inputs.credential, inputs.connectionTest.timeoutSeconds * 1000);
+}
+
+/**
+ * Provisions the delegate (when declared), then runs the connection test; when the test fails,
+ * undoes what this run made and throws.
+ */
+async function provisionAndTest(inputs: ValidConnectorInputs, identifier: string, props: Props, previous?: Props, retest = true): Promise<{ run: TestRun; d: DelegateOutputs }> {
+    let prov: KubeClient | undefined;
+    let provisioned: Provisioned | undefined;
+    const previousD: DelegateOutputs = previous ? { delegate: previous.delegate, delegateToken: previous.delegateToken, delegateKubeconfig: previous.delegateKubeconfig } : {};
+    let d: DelegateOutputs = inputs.delegate ? previousD : {};
+    try {
+        if (inputs.delegate) {
+            prov = await provisionerClient(inputs, inputs.delegate);
+            provisioned = await provisionDelegate(prov, inputs.delegate, ownerOf(props, identifier), { state: previous?.delegate, token: previous?.delegateToken });
+            d = {
+                delegate: provisioned.state,
+                delegateToken: provisioned.token,
+                delegateKubeconfig: provisioned.token ? exportKubeconfig(prov.kubeConfig, `${identifier}-delegate`, provisioned.token) : undefined,
+            };
+        }
+        if (previous?.delegate && !inputs.delegate) {
+            // The delegate block was removed: its objects go.
+            const old = previous.delegateSettings as DelegateSettings;
+            const oldProv = await provisionerClient({ credential: previous.credential, connectionTest: previous.connectionTestSettings }, old);
+            try {
+                await removeDelegate(oldProv, previous.delegate, ownerOf(props, identifier));
+            } finally {
+                await oldProv.close();
+            }
+        }
+        const tokenChanged = d.delegateToken !== previousD.delegateToken;
+        if (!retest && !(inputs.delegate?.useAsCredential && tokenChanged)) {
+            return { run: { report: previous!.connectionTest, masterUrl: previous!.masterUrl }, d };
+        }
+        const run = await testConnector(effectiveCredential(inputs, d), inputs, identifier, secretsOf(inputs, [d.delegateToken, d.delegateKubeconfig]));
+        if (run.report.status === "FAILURE" && provisioned) {
+            const left = await provisioned.undo();
+            if (left.length) run.report.error!.message += `; undoing the delegate's objects left: ${left.join(", ")} (the next pulumi up takes them over)`;
+        }
+        assertConnectionSucceeded(run.report);
+        return { run, d };
+    } finally {
+        await prov?.close();
+    }
 }
 
 /** Validates inputs with the schema; fills the identifier and defaults. */
@@ -100,54 +180,101 @@ export async function check(olds: Props, news: Props): Promise<dynamic.CheckResu
     return { inputs: { ...engineKeys(news), ...result.value, identifier } };
 }
 
+/** Whether the recorded delegate needs work even though no input changed: drift, or a bound token near its end. */
+function delegateNeedsRepair(olds: Props): boolean {
+    const state = olds.delegate as DelegateState | undefined;
+    const settings = olds.delegateSettings as DelegateSettings | undefined;
+    if (!state || !settings) return false;
+    if (state.drift?.length) return true;
+    return settings.token === "bound" && tokenNeedsRenewal(state.tokenIssuedAt, state.tokenExpiresAt, settings.tokenRenewFraction);
+}
+
 /** Replacement for identifier or scope changes, an update for anything else that changed. */
 export async function diff(_id: string, olds: Props, news: Props): Promise<dynamic.DiffResult> {
     const plan = planConnectorDiff(olds, userInputs(news));
-    return { changes: plan.changes, replaces: plan.replaces, deleteBeforeReplace: false };
+    return { changes: plan.changes || delegateNeedsRepair(olds), replaces: plan.replaces, deleteBeforeReplace: false };
 }
 
-/** Runs the connection test; records the connector only when it passes. */
+/** Provisions the delegate when declared and runs the connection test; records the connector only when it passes. */
 export async function create(props: Props): Promise<dynamic.CreateResult> {
     let inputs: ValidConnectorInputs | undefined;
     try {
         inputs = parseConnectorInputs(userInputs(props));
         const identifier = inputs.identifier ?? resolveIdentifier(inputs);
-        const run = await testConnector(inputs, identifier);
-        assertConnectionSucceeded(run.report);
-        return { id: connectorId(inputs, identifier), outs: outputs(inputs, identifier, run) };
+        const { run, d } = await provisionAndTest(inputs, identifier, props);
+        return { id: connectorId(inputs, identifier), outs: outputs(inputs, identifier, run, d, props) };
     } catch (e) {
-        fail(e, inputs?.credential);
+        fail(e, secretsOf(inputs));
     }
 }
 
-/** Re-runs the test when connection-relevant inputs changed; otherwise only the description changes. */
+/** Re-provisions and re-tests what changed; a description change touches no cluster. */
 export async function update(_id: string, olds: Props, news: Props): Promise<dynamic.UpdateResult> {
     let inputs: ValidConnectorInputs | undefined;
     try {
         inputs = parseConnectorInputs(userInputs(news));
         const identifier = inputs.identifier ?? olds.identifier;
         const plan = planConnectorDiff(olds, userInputs(news));
-        if (!plan.retest) return { outs: outputs(inputs, identifier, { report: olds.connectionTest, masterUrl: olds.masterUrl }, olds) };
-        const run = await testConnector(inputs, identifier);
-        assertConnectionSucceeded(run.report);
-        return { outs: outputs(inputs, identifier, run) };
+        const delegateWork = plan.changed.includes("delegate") || plan.changed.includes("credential") || delegateNeedsRepair(olds);
+        if (!plan.retest && !delegateWork) {
+            const kept: DelegateOutputs = { delegate: olds.delegate, delegateToken: olds.delegateToken, delegateKubeconfig: olds.delegateKubeconfig };
+            return { outs: outputs(inputs, identifier, { report: olds.connectionTest, masterUrl: olds.masterUrl }, kept, news, olds) };
+        }
+        const { run, d } = await provisionAndTest(inputs, identifier, news, olds, plan.retest);
+        return { outs: outputs(inputs, identifier, run, d, news, olds) };
     } catch (e) {
-        fail(e, inputs?.credential);
+        fail(e, secretsOf(inputs, [olds.delegateToken]));
     }
 }
 
-/** Refresh: runs the test again and records the result; a cluster that is down is a FAILURE report, not an error. */
+/** Refresh: runs the test again and looks for drift in the delegate's objects; a cluster that is down is recorded, not thrown. */
 export async function read(id: string, props: Props): Promise<dynamic.ReadResult> {
-    const { connectionTestSettings, connectionTest: _report, ref: _ref, masterUrl: _m, authType: _a, serverVersion: _s, kubeconfig: _k, ...rest } = userInputs(props);
-    const recorded = { ...rest, connectionTest: connectionTestSettings };
+    const { connectionTestSettings, delegateSettings, connectionTest: _r, ref: _f, masterUrl: _m, authType: _a, serverVersion: _s, kubeconfig: _k, delegate: _d, delegateToken: _t, delegateKubeconfig: _dk, ...rest } = userInputs(props);
+    const recorded = stripUndefined({ ...rest, connectionTest: connectionTestSettings, delegate: delegateSettings });
     const parsed = validateConnectorInputs(recorded, () => false);
     if (!parsed.ok) return { id, props };
     const inputs = parsed.value as ValidConnectorInputs;
-    const run = await testConnector(inputs, props.identifier);
-    return { id, props: { ...engineKeys(props), ...outputs(inputs, props.identifier, run, props) }, inputs: { ...engineKeys(props), ...recorded } };
+    const d: DelegateOutputs = { delegate: props.delegate, delegateToken: props.delegateToken, delegateKubeconfig: props.delegateKubeconfig };
+    if (inputs.delegate && d.delegate) {
+        let drift: string[];
+        try {
+            const prov = await provisionerClient(inputs, inputs.delegate);
+            try {
+                drift = await inspectDelegate(prov, inputs.delegate, ownerOf(props, props.identifier));
+            } finally {
+                await prov.close();
+            }
+        } catch (e) {
+            drift = [`could not inspect the delegate's objects: ${redact((e as Error).message, secretsOf(inputs))}`];
+        }
+        d.delegate = { ...d.delegate, drift };
+    }
+    const run = await testConnector(effectiveCredential(inputs, d), inputs, props.identifier, secretsOf(inputs, [d.delegateToken]));
+    return {
+        id,
+        props: { ...engineKeys(props), ...outputs(inputs, props.identifier, run, d, props, props) },
+        inputs: { ...engineKeys(props), ...recorded },
+    };
 }
 
-/** The connector alone owns nothing in the cluster: deleting it always succeeds, cluster or not. */
-export async function remove(_id: string, _props: Props): Promise<void> {
-    return;
+/**
+ * Removes the delegate's objects (reverse order, only this connector's). The connector itself owns
+ * nothing in the cluster; a cluster that cannot be reached is gone with its objects.
+ */
+export async function remove(_id: string, props: Props): Promise<void> {
+    if (!props.delegate || !props.delegateSettings) return;
+    let prov: KubeClient | undefined;
+    try {
+        prov = await provisionerClient({ credential: props.credential, connectionTest: props.connectionTestSettings }, props.delegateSettings);
+        await removeDelegate(prov, props.delegate, ownerOf(props, props.identifier));
+    } catch (e) {
+        const code = (e as ConnectorError).code;
+        if (code === "UNREACHABLE" || code === "TIMEOUT" || code === "CREDENTIAL_LOAD_FAILED") {
+            console.log(`warning: the delegate's objects were not removed: ${redact((e as Error).message, secretsOf(undefined, [props.delegateToken]))}`);
+            return;
+        }
+        fail(e, [...credentialSecrets(props.credential), props.delegateToken].filter(Boolean));
+    } finally {
+        await prov?.close();
+    }
 }

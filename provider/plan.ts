@@ -4,12 +4,12 @@ import { UNKNOWN } from "./validate";
 /** Inputs whose change makes a new connector (Harness identifiers and scope are immutable). */
 export const REPLACE_KEYS = ["identifier", "orgIdentifier", "projectIdentifier"] as const;
 /** Inputs that change how the connector reaches the cluster: the connection test runs again. */
-export const CONNECTION_KEYS = ["credential", "connectionTest"] as const;
+export const CONNECTION_KEYS = ["credential", "connectionTest", "delegate"] as const;
 /** Inputs that change only how the connector is described: updated without touching the cluster. */
 export const COSMETIC_KEYS = ["name", "description", "tags", "delegateSelectors"] as const;
 
-/** Where each input is kept in the outputs (the `connectionTest` output is the test's report). */
-const OUTPUT_KEY: Record<string, string> = { connectionTest: "connectionTestSettings" };
+/** Where each input is kept in the outputs (the `connectionTest` and `delegate` outputs are what happened). */
+const OUTPUT_KEY: Record<string, string> = { connectionTest: "connectionTestSettings", delegate: "delegateSettings" };
 
 /** The decision for one update. */
 export interface ConnectorDiff {

@@ -174,8 +174,47 @@ const connectionTest = z.object({
     timeoutSeconds: z.number({ error: "must be a number of seconds" }).int("must be a whole number of seconds").min(1, "must be at least 1 second").max(600, "must be at most 600 seconds").default(30),
 }).strict();
 
-/** The connector's inputs (after defaults). */
-export const connectorInputsSchema = z.object({
+
+/** The delegate's rights: a preset, or custom rules. */
+export const DELEGATE_PRESETS = ["cluster-admin", "cluster-viewer", "namespace-admin", "deployments", "builds"] as const;
+
+const delegate = z.object({
+    /** Namespace of the ServiceAccount (default harness-delegate-ng, as the Harness delegate chart uses). */
+    namespace: dns1123Label.default("harness-delegate-ng"),
+    /** Create the namespace when it is missing (default true). */
+    createNamespace: z.boolean({ error: "must be true or false" }).default(true),
+    serviceAccountName: z.string().regex(/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/, "must be a Kubernetes object name: lower-case letters, digits, '-' and '.', starting and ending with a letter or digit").default("harness-delegate"),
+    permissions: z.union([
+        z.enum(DELEGATE_PRESETS),
+        z.object({ rules: z.array(policyRule).min(1, "must list at least one rule") }).strict(),
+    ], { error: `must be one of ${DELEGATE_PRESETS.map((p) => `"${p}"`).join(", ")} or { rules: [...] }` }).default("cluster-admin"),
+    /** Grant the rights in these namespaces only (a Role or a ClusterRole bound by RoleBindings in each). */
+    namespaces: z.array(dns1123Label).min(1, "must list at least one namespace, or be left out for cluster-wide rights").optional(),
+    token: z.enum(["none", "long-lived", "bound"], { error: 'must be "none", "long-lived" or "bound"' }).default("long-lived"),
+    /** Lifetime asked of a bound token (TokenRequest); the server may shorten it. Default 3600, at least 600. */
+    tokenExpirationSeconds: z.number().int("must be a whole number of seconds").min(600, "must be at least 600 seconds (the API server's minimum)").max(31_536_000, "must be at most a year").default(3600),
+    /** Renew a bound token on `pulumi up` when less than this fraction of its life is left. Default 0.3. */
+    tokenRenewFraction: z.number().gt(0, "must be more than 0").max(1, "must be at most 1").default(0.3),
+    /** How long to wait for the token controller to fill a long-lived token. Default 30. */
+    tokenWaitSeconds: z.number().int("must be a whole number of seconds").min(1, "must be at least 1 second").max(600, "must be at most 600 seconds").default(30),
+    /** The connector authenticates as this ServiceAccount. */
+    useAsCredential: z.boolean({ error: "must be true or false" }).default(false),
+    /** Take over objects of the same names that exist and are not this connector's. */
+    adopt: z.boolean({ error: "must be true or false" }).default(false),
+    /** Who creates the objects; default the connector's own credential. */
+    provisioner: z.lazy(() => credential).optional(),
+}).strict().superRefine((d, ctx) => {
+    if (d.useAsCredential && d.token === "none") ctx.addIssue({ code: "custom", path: ["token"], message: 'cannot be "none" with useAsCredential: the connector needs the ServiceAccount\'s token' });
+    if (d.namespaces) {
+        const seen = new Set<string>();
+        d.namespaces.forEach((n, i) => {
+            if (seen.has(n)) ctx.addIssue({ code: "custom", path: ["namespaces", i], message: `"${n}" is listed twice` });
+            seen.add(n);
+        });
+    }
+});
+
+const inputShape = {
     name: nonEmpty("the connector's display name").refine((n) => n.length <= 128, "must be at most 128 characters"),
     identifier: identifier.optional(),
     description: z.string().max(1024, "must be at most 1024 characters").optional(),
@@ -191,9 +230,15 @@ export const connectorInputsSchema = z.object({
     }).optional(),
     credential,
     connectionTest: connectionTest.default({ skipDefaultNamespaceValidation: false, requiredPermissions: "none", timeoutSeconds: 30 }),
-}, {
+    /** Provision the delegate's identity beside the connector. */
+    delegate: delegate.optional(),
+};
+const INPUT_NAMES = Object.keys(inputShape);
+
+/** The connector's inputs (after defaults). */
+export const connectorInputsSchema = z.object(inputShape, {
     error: (iss) => iss.code === "unrecognized_keys"
-        ? `${iss.keys.map((k) => `"${k}"`).join(", ")} ${iss.keys.length === 1 ? "is not an input" : "are not inputs"}: the inputs are name, identifier, description, tags, orgIdentifier, projectIdentifier, delegateSelectors, credential and connectionTest`
+        ? `${iss.keys.map((k) => `"${k}"`).join(", ")} ${iss.keys.length === 1 ? "is not an input" : "are not inputs"}: the inputs are ${INPUT_NAMES.slice(0, -1).join(", ")} and ${INPUT_NAMES.at(-1)}`
         : undefined,
 }).strict().superRefine((c, ctx) => {
     if (c.projectIdentifier && !c.orgIdentifier) {
@@ -217,3 +262,4 @@ export type Credential = ValidConnectorInputs["credential"];
 export type ManualConfigCredential = Extract<Credential, { type: "ManualConfig" }>;
 export type Auth = ManualConfigCredential["auth"];
 export type ConnectionTestSettings = ValidConnectorInputs["connectionTest"];
+export type DelegateSettings = NonNullable<ValidConnectorInputs["delegate"]>;

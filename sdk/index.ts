@@ -7,13 +7,16 @@ import { inputError, parseConnectorInputs, validateConnectorInputs } from "../pr
 import { connectorProvider } from "./provider";
 
 export type { CheckResult, ConnectionTestReport } from "../provider/connectionTest";
+import type { DelegateState } from "../provider/delegate";
+export type { DelegateState } from "../provider/delegate";
+export { planDelegateRbac } from "../provider/delegatePlan";
 export { ConnectorError } from "../provider/errors";
 export type { ErrorCode } from "../provider/errors";
 export { deriveIdentifier, connectorRef } from "../provider/identifier";
 export { BUILDS_RULES, DEPLOYMENTS_RULES } from "../provider/permissions";
 export type { PolicyRule } from "../provider/permissions";
 export { connectorInputsSchema } from "../provider/schema";
-export type { ConnectorInputs, Credential, Auth, ConnectionTestSettings } from "../provider/schema";
+export type { ConnectorInputs, Credential, Auth, ConnectionTestSettings, DelegateSettings } from "../provider/schema";
 
 /** `Input<T>` all the way down: any field may be an Output of another resource. */
 export type DeepInput<T> = T extends string | number | boolean | undefined | null
@@ -31,6 +34,9 @@ export type DeepInput<T> = T extends string | number | boolean | undefined | nul
 export type KubernetesClusterConnectorArgs = { [K in keyof ConnectorInputs]: DeepInput<ConnectorInputs[K]> };
 
 const NOT_YET_KNOWN = Symbol("not yet known");
+
+/** Outputs that hold credentials: always secret. */
+const SECRET_OUTPUTS = ["credential", "kubeconfig", "delegateSettings", "delegateToken", "delegateKubeconfig"];
 
 /** The plain values of args, with Outputs and Promises replaced by a marker. */
 function plainView(v: unknown): unknown {
@@ -79,11 +85,21 @@ export class KubernetesClusterConnector extends pulumi.dynamic.Resource {
     public readonly connectionTest!: pulumi.Output<ConnectionTestReport>;
     /** A kubeconfig (secret) that authenticates as the connector, for pipelines. */
     public readonly kubeconfig!: pulumi.Output<string>;
+    /**
+     * The delegate's identity, when `delegate` is set: ServiceAccount namespace and name, role kind and
+     * names, binding names, token Secret name, tokenExpiresAt (bound tokens), the objects owned, and
+     * `drift` (what `pulumi refresh` found changed; the next `pulumi up` repairs it).
+     */
+    public readonly delegate!: pulumi.Output<DelegateState | undefined>;
+    /** The delegate's ServiceAccount token (secret). */
+    public readonly delegateToken!: pulumi.Output<string | undefined>;
+    /** A kubeconfig (secret) that authenticates as the delegate's ServiceAccount. */
+    public readonly delegateKubeconfig!: pulumi.Output<string | undefined>;
 
     /**
      * @param name The Pulumi resource name.
      * @param args The connector's inputs; plain values are validated here and bad ones throw at once.
-     * @param opts Resource options; `credential` and `kubeconfig` are always added to additionalSecretOutputs.
+     * @param opts Resource options; the outputs holding credentials are always added to additionalSecretOutputs.
      */
     constructor(name: string, args: KubernetesClusterConnectorArgs, opts?: pulumi.CustomResourceOptions) {
         const early = validateConnectorInputs(plainView(args), (v) => v === NOT_YET_KNOWN);
@@ -97,10 +113,15 @@ export class KubernetesClusterConnector extends pulumi.dynamic.Resource {
             serverVersion: undefined,
             connectionTest: args.connectionTest,
             kubeconfig: undefined,
+            delegate: markSecrets(args.delegate),
+            delegateToken: undefined,
+            delegateKubeconfig: undefined,
+            // Names the owner of the delegate's objects in the cluster; hidden from diffs (leading __).
+            __owner: `${pulumi.getProject()}/${pulumi.getStack()}`,
         };
         super(connectorProvider, name, props, {
             ...opts,
-            additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "credential", "kubeconfig"],
+            additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), ...SECRET_OUTPUTS],
         });
     }
 }

@@ -19,6 +19,8 @@ export interface ToolSpec {
     ldflags: string[];
     /** Environment variable that points at a binary the user already has. */
     env: string;
+    /** Built only when named (by `npm run bench`), not by a bare `ensureTools()` / `npm run tools`. */
+    optional?: boolean;
 }
 
 export type ToolName =
@@ -27,7 +29,8 @@ export type ToolName =
     | "kube-controller-manager"
     | "kubectl"
     | "pulumi"
-    | "pulumi-language-nodejs";
+    | "pulumi-language-nodejs"
+    | "pulumi-resource-kubernetes";
 
 export const KUBERNETES_VERSION = "v1.35.4";
 export const ETCD_VERSION = "v3.6.16";
@@ -35,6 +38,8 @@ export const PULUMI_VERSION = "v3.259.0";
 // The language host's own module at the v3.259.0 commit is not served by the Go module proxy
 // here; v3.68.0 is the newest sdk/v3 release that still carried it inside sdk/v3.
 export const LANGUAGE_HOST_VERSION = "v3.68.0";
+/** The Kubernetes resource provider plugin, matching the @pulumi/kubernetes npm package (devDependency). */
+export const KUBERNETES_PROVIDER_VERSION = "v4.34.2";
 
 const kubeStamp = (v: string) => {
     const [, minor] = v.slice(1).split(".");
@@ -72,6 +77,16 @@ export const TOOLS: readonly ToolSpec[] = [
         pkg: "github.com/pulumi/pulumi/sdk/v3/nodejs/cmd/pulumi-language-nodejs",
         ldflags: pulumiStamp(LANGUAGE_HOST_VERSION),
         env: "PULUMI_LANGUAGE_NODEJS_BIN",
+    },
+    {
+        // Only the benchmark's @pulumi/kubernetes comparison needs it.
+        name: "pulumi-resource-kubernetes",
+        version: KUBERNETES_PROVIDER_VERSION,
+        module: "kubernetes-provider",
+        pkg: "github.com/pulumi/pulumi-kubernetes/provider/v4/cmd/pulumi-resource-kubernetes",
+        ldflags: [`-X github.com/pulumi/pulumi-kubernetes/provider/v4/pkg/version.Version=${KUBERNETES_PROVIDER_VERSION}`],
+        env: "PULUMI_RESOURCE_KUBERNETES_BIN",
+        optional: true,
     },
 ];
 
@@ -140,7 +155,7 @@ function checkGo(): string {
  * (once: later calls find them in the cache). Returns name → path.
  */
 export function ensureTools(
-    names: readonly ToolName[] = TOOLS.map((t) => t.name),
+    names: readonly ToolName[] = TOOLS.filter((t) => !t.optional).map((t) => t.name),
     log: (line: string) => void = (l) => console.error(l),
     /** Repository root holding tools/<module>/ (default: this repository). */
     root: string = repoRoot(),

@@ -1,6 +1,7 @@
 // A real Kubernetes control plane on loopback: etcd, kube-apiserver (TLS from its own CA, RBAC,
 // service-account token signing) and kube-controller-manager limited to the controllers this
-// project relies on (service-account tokens, namespaces, garbage collection). Started in a temp
+// project relies on (service-account tokens, namespaces, garbage collection, and the aggregation
+// that fills the built-in view/edit/admin ClusterRoles). Started in a temp
 // folder on free ports; several can run side by side. Every process it starts is stopped by
 // `stop()`, and also when the Node process exits or is interrupted.
 import { ChildProcess, spawn } from "node:child_process";
@@ -258,14 +259,19 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
             log("[cluster] starting kube-controller-manager");
             children["kube-controller-manager"] = startProcess(bins["kube-controller-manager"], [
                 `--kubeconfig=${kubeconfigPath}`,
-                "--controllers=serviceaccount-token-controller,serviceaccount-controller,namespace-controller,garbage-collector-controller",
+                "--controllers=serviceaccount-token-controller,serviceaccount-controller,namespace-controller,garbage-collector-controller,clusterrole-aggregation-controller",
                 `--root-ca-file=${ca.certPath}`, `--service-account-private-key-file=${sa.privatePath}`,
                 "--leader-elect=false", "--secure-port=0", "--bind-address=127.0.0.1", "--v=1",
             ], kcmLog);
-            // Ready when the service-account controller has made `default` in `default`.
+            // Ready when the service-account controller has made `default` in `default` and the
+            // aggregation controller has filled the built-in `view` ClusterRole.
             const until = Date.now() + (opts.readyTimeoutSeconds ?? 90) * 1000;
-            await waitFor("kube-controller-manager", children["kube-controller-manager"], kcmLog, until, async () =>
-                (await get(`${server}/api/v1/namespaces/default/serviceaccounts/default`, ca.certPem, admin.certPem, admin.keyPem, 2000)).status === 200);
+            await waitFor("kube-controller-manager", children["kube-controller-manager"], kcmLog, until, async () => {
+                const sa = await get(`${server}/api/v1/namespaces/default/serviceaccounts/default`, ca.certPem, admin.certPem, admin.keyPem, 2000);
+                if (sa.status !== 200) return false;
+                const view = await get(`${server}/apis/rbac.authorization.k8s.io/v1/clusterroles/view`, ca.certPem, admin.certPem, admin.keyPem, 2000);
+                return view.status === 200 && (JSON.parse(view.body).rules ?? []).length > 0;
+            });
         };
         if (opts.controllerManager !== false) await startControllerManager();
 

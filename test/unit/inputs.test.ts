@@ -116,7 +116,7 @@ interface BadCase {
     secrets?: string[];
 }
 
-const VALID_INPUTS_LIST = /the inputs are name, identifier, description, tags, orgIdentifier, projectIdentifier, delegateSelectors, credential and connectionTest/;
+const VALID_INPUTS_LIST = /the inputs are name, identifier, description, tags, orgIdentifier, projectIdentifier, delegateSelectors, credential, connectionTest and delegate/;
 const BAD_IDENTIFIER_CHARS = /may hold only letters, digits, "_" and "\$"/;
 const RESERVED = /is a reserved word: choose another identifier/;
 const HTTPS_ONLY = /must use https:\/\/ \(got http:\/\/\).*must be reached over TLS/;

@@ -1,0 +1,190 @@
+// 3. Connection test latency: our runConnectionTest (requiredPermissions "deployments": GET
+// /version, the four controller lists of default, one SelfSubjectAccessReview per verb and
+// resource) on a fresh client each run, against a single GET /version on a fresh connection with
+// the same library, and against kubectl processes doing the same checks as a pipeline would.
+import { execFile } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import * as k8s from "@kubernetes/client-node";
+import { runConnectionTest } from "../provider/connectionTest";
+import { connect } from "../provider/kubeClient";
+import { DEPLOYMENTS_RULES, expandRules } from "../provider/permissions";
+import { connectorInputsSchema } from "../provider/schema";
+import { toolPath } from "../tools/binaries";
+import { duration, Section, table } from "./markdown";
+import { fmtRatio, ratioOf, summarize, Summary, timed } from "./stats";
+
+/** The cluster and identity the connection tests use. */
+export interface ConnectionTarget {
+    server: string;
+    caPem: string;
+    /** Token of a ServiceAccount with DEPLOYMENTS_RULES (and list on the controllers) in default. */
+    token: string;
+    /** A kubeconfig file for that ServiceAccount. */
+    kubeconfigPath: string;
+}
+
+function run(file: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
+    return new Promise((resolve) => {
+        execFile(file, args, { env, encoding: "utf8", maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
+            resolve({ code: err ? (typeof (err as any).code === "number" ? (err as any).code : -1) : 0, stdout, stderr });
+        });
+    });
+}
+
+/** The commands a pipeline author would script for the same checks. */
+export function kubectlCommands(kubeconfigPath: string, cacheDir: string): string[][] {
+    const common = ["--kubeconfig", kubeconfigPath, "--cache-dir", cacheDir, "-n", "default"];
+    return [
+        ["get", "deployments,replicasets,statefulsets,daemonsets", ...common],
+        ...expandRules(DEPLOYMENTS_RULES, "default").map((c) => ["auth", "can-i", c.verb, c.resource, ...common]),
+    ];
+}
+
+export interface ConnectionResult {
+    section: Section;
+    /** One connection test on a fresh client (ms). */
+    ours: Summary;
+    /** 50 connection tests on 50 fresh clients, `concurrency` at a time (ms). */
+    concurrent50?: Summary;
+    /** How many ran at once: the engine's default --parallel (4 × cores). */
+    concurrency: number;
+    concurrentError?: string;
+}
+
+export async function benchConnection(target: ConnectionTarget, runs: { fast: number; kubectl: number; concurrent: number }, log: (l: string) => void): Promise<ConnectionResult> {
+    const inputs = connectorInputsSchema.parse({
+        name: "bench",
+        credential: { type: "ManualConfig", masterUrl: target.server, caCert: target.caPem, auth: { type: "ServiceAccount", token: target.token } },
+        connectionTest: { requiredPermissions: "deployments" },
+    });
+    const timeoutMs = inputs.connectionTest.timeoutSeconds * 1000;
+
+    const ourTest = async () => {
+        const client = await connect(inputs.credential, timeoutMs);
+        try {
+            const report = await runConnectionTest(client, inputs.connectionTest);
+            if (report.status !== "SUCCESS") throw new Error(`the connection test did not pass: ${report.error?.code} ${report.error?.message}`);
+            return report;
+        } finally {
+            await client.close();
+        }
+    };
+    const bareVersion = async () => {
+        const kc = new k8s.KubeConfig();
+        kc.loadFromOptions({
+            clusters: [{ name: "cluster", server: target.server, caData: Buffer.from(target.caPem).toString("base64"), skipTLSVerify: false }],
+            users: [{ name: "sa", token: target.token }],
+            contexts: [{ name: "ctx", cluster: "cluster", user: "sa" }],
+            currentContext: "ctx",
+        });
+        const v = await kc.makeApiClient(k8s.VersionApi).getCode({});
+        if (!v.gitVersion) throw new Error("GET /version answered without gitVersion");
+    };
+
+    // One of each first, not counted: loads the modules and warms the JIT.
+    const first = await ourTest();
+    await bareVersion();
+    const sars = expandRules(DEPLOYMENTS_RULES, "default").length;
+
+    const ours: number[] = [];
+    const version: number[] = [];
+    for (let i = 0; i < runs.fast; i++) {
+        version.push((await timed(bareVersion)).ms);
+        ours.push((await timed(ourTest)).ms);
+    }
+
+    const kubectl = toolPath("kubectl");
+    const home = fs.mkdtempSync(path.join(os.tmpdir(), "pkc-bench-kubectl-"));
+    const kubectlRuns: number[] = [];
+    const oursBesideKubectl: number[] = [];
+    const env = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: home };
+    let commands = 0;
+    try {
+        for (let i = 0; i < runs.kubectl; i++) {
+            // A fresh discovery cache per run, as a pipeline step in a new container would have.
+            const cache = path.join(home, `cache-${i}`);
+            const cmds = kubectlCommands(target.kubeconfigPath, cache);
+            commands = cmds.length;
+            const t = await timed(async () => {
+                for (const args of cmds) {
+                    const r = await run(kubectl, args, env);
+                    const can = args[0] === "auth";
+                    if (r.code !== 0 || (can && r.stdout.trim() !== "yes")) throw new Error(`kubectl ${args.slice(0, 4).join(" ")} failed (exit ${r.code}): ${(r.stdout + r.stderr).trim().slice(0, 300)}`);
+                }
+            });
+            kubectlRuns.push(t.ms);
+            oursBesideKubectl.push((await timed(ourTest)).ms);
+            log(`[bench] kubectl run ${i + 1}/${runs.kubectl}: ${commands} processes in ${duration(t.ms)}`);
+        }
+    } finally {
+        fs.rmSync(home, { recursive: true, force: true });
+    }
+
+    // What the API round trips of 50 creates cost when the tests run as the engine runs creates:
+    // `pulumi up` runs at most 4 × GOMAXPROCS (the cores) resource operations at once by default.
+    const engineParallel = 4 * os.availableParallelism();
+    const pool = async (count: number, width: number) => {
+        let next = 0;
+        await Promise.all(Array.from({ length: Math.min(width, count) }, async () => {
+            while (next < count) {
+                next++;
+                await ourTest();
+            }
+        }));
+    };
+    let concurrent50: Summary | undefined;
+    let concurrentError: string | undefined;
+    let concurrency = engineParallel;
+    for (const width of [engineParallel, 1]) {
+        concurrency = width;
+        try {
+            const c: number[] = [];
+            for (let i = 0; i < runs.concurrent; i++) c.push((await timed(() => pool(50, width))).ms);
+            concurrent50 = summarize(c);
+            break;
+        } catch (e) {
+            // Kept for the report: e.g. 429 when the tests' access reviews exceed the server's in-flight limit.
+            concurrentError = `${width} at a time (\`pulumi up\`'s default parallelism here): ${(e as Error).message}`;
+            log(`[bench] 50 connection tests ${width} at a time failed: ${(e as Error).message}`);
+        }
+    }
+
+    const o = summarize(ours);
+    const v = summarize(version);
+    const kc = summarize(kubectlRuns);
+    const ok = summarize(oursBesideKubectl);
+    const rVersion = ratioOf(o, v);
+    const rKubectl = ratioOf(ok, kc);
+    const row = (what: string, s: Summary) => [what, String(s.runs), duration(s.median), duration(s.min), duration(s.max)];
+    const rows = [
+        row(`ours: connect() + runConnectionTest("deployments"), fresh client (${1 + 4 + sars} requests: GET /version, 4 lists, ${sars} SelfSubjectAccessReviews; ${first.checks.length} checks reported)`, o),
+        row("bare GET /version: fresh KubeConfig + VersionApi.getCode({})", v),
+        row(`kubectl: ${commands} processes in sequence (1 \`get\` + ${sars} \`auth can-i\`)`, kc),
+        row("ours, in the same repetitions as kubectl", ok),
+    ];
+    if (concurrent50) rows.push(row(`50 connection tests on fresh clients, ${concurrency === 1 ? "one after another" : `${concurrency} at a time (\`pulumi up\`'s default parallelism here)`}: the API round trips of 50 creates`, concurrent50));
+    return {
+        ours: o,
+        concurrent50,
+        concurrency,
+        concurrentError,
+        section: {
+            title: "3. Connection test latency",
+            body: [
+                `Identity: a ServiceAccount token with the "deployments" rules and list on the controllers in default. Ours and the bare GET /version alternate (${runs.fast} pairs, after one uncounted run of each); kubectl alternates with ours (${runs.kubectl} pairs), each kubectl run with a fresh discovery cache.`,
+                table(["measurement", "runs", "median", "min", "max"], rows),
+                table(["ratio (same bench run)", "median (min–max of per-run ratios)"], [
+                    ["ours / bare GET /version", fmtRatio(rVersion)],
+                    ["ours / kubectl processes", fmtRatio(rKubectl)],
+                ]),
+                ...(concurrentError ? [`50 connection tests ${concurrentError.startsWith("1 ") ? "" : "run "}${concurrentError}${concurrent50 ? " — so the API round trips were measured one test after another" : ""}`] : []),
+            ],
+            verdicts: [
+                { target: "connection test ≤ 2.0× a bare GET /version", met: rVersion.median <= 2.0, detail: `${rVersion.median.toFixed(2)}× (${duration(o.median)} vs ${duration(v.median)})` },
+                { target: "connection test faster than the kubectl processes", met: rKubectl.median < 1, detail: `${rKubectl.median.toFixed(3)}× (${duration(ok.median)} vs ${duration(kc.median)})` },
+            ],
+        },
+    };
+}

@@ -1,0 +1,162 @@
+// `npm run bench`: measures the connector against floors measured in the same run, on a local
+// control plane, and writes the tables to stdout, bench/results/<date>.md and
+// bench/results/latest.md. Every figure is the median (with min and max) of at least 5 runs.
+// Progress goes to stderr. PKC_BENCH_BUDGET_SECONDS (default 780) bounds the time it plans for.
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { CONTROLLER_KINDS } from "../provider/connectionTest";
+import { DEPLOYMENTS_RULES } from "../provider/permissions";
+import { repoRoot } from "../tools/binaries";
+import { ControlPlane, kubeconfigFor, startControlPlane } from "../tools/controlPlane";
+import { adminClients, createServiceAccountWithToken, grantInNamespace } from "../tools/identities";
+import { benchConnection, ConnectionResult, ConnectionTarget } from "./connectionBench";
+import { benchControlPlane } from "./controlPlaneBench";
+import { benchDelegateSection, DelegatePreflight, delegatePreflight } from "./delegateBench";
+import { machineInfo } from "./machine";
+import { duration, renderSection, Section, table, Verdict, verdictLine } from "./markdown";
+import { benchPulumi, PulumiResult } from "./pulumiBench";
+import { benchTools } from "./toolsBench";
+
+const MIN_RUNS = 5;
+const log = (line: string) => console.error(line);
+
+function failedSection(title: string, e: unknown): Section {
+    const msg = (e as Error)?.stack ?? String(e);
+    return { title, body: [`not measured: failed: ${msg.split("\n").slice(0, 12).join(" / ")}`], verdicts: [] };
+}
+
+/** A guess of what the delegate section needs, from the first up of 50 plain connectors. */
+function delegateEstimateMs(pre: DelegatePreflight, firstUp50Ms: number): number {
+    const variants = (pre.connectorBlocked ? 0 : 1) + (pre.pluginBlocked ? 0 : 1);
+    // up + preview + destroy of 50 objects-making resources, and waiting for their namespaces to go.
+    return variants * MIN_RUNS * (firstUp50Ms * 2 * 2.5 + 10_000);
+}
+
+async function main(): Promise<number> {
+    const started = Date.now();
+    const budgetMs = Number(process.env.PKC_BENCH_BUDGET_SECONDS ?? 780) * 1000;
+    const deadline = started + budgetMs;
+    const sections: Section[] = [];
+    let failures = 0;
+    const emit = (s: Section) => {
+        sections.push(s);
+        console.log(renderSection(s));
+    };
+    const guarded = async (title: string, fn: () => Promise<Section | Section[]>) => {
+        try {
+            const r = await fn();
+            for (const s of Array.isArray(r) ? r : [r]) emit(s);
+        } catch (e) {
+            failures++;
+            log(`[bench] ${title} failed: ${(e as Error).stack ?? e}`);
+            emit(failedSection(title, e));
+        }
+    };
+
+    log("[bench] 1. tools");
+    await guarded("1. Tools", () => benchTools(MIN_RUNS));
+    log("[bench] 2. control plane");
+    await guarded("2. Control plane", () => benchControlPlane(MIN_RUNS, log));
+
+    log("[bench] starting the control plane for the rest");
+    const cp: ControlPlane = await startControlPlane({ log });
+    const work = fs.mkdtempSync(path.join(os.tmpdir(), "pkc-bench-"));
+    try {
+        const admin = adminClients(cp);
+        const sa = await createServiceAccountWithToken(admin, "benchmark", "connector");
+        await grantInNamespace(admin, sa, "default", DEPLOYMENTS_RULES, "bench-deployments");
+        await grantInNamespace(admin, sa, "default", [{ apiGroups: ["apps"], resources: [...CONTROLLER_KINDS], verbs: ["list"] }], "bench-list-controllers");
+        const kubeconfigPath = path.join(work, "connector.kubeconfig");
+        fs.writeFileSync(kubeconfigPath, kubeconfigFor(cp.server, cp.ca.certPem, { name: "bench-connector", token: sa.token }), { mode: 0o600 });
+        const target: ConnectionTarget = { server: cp.server, caPem: cp.ca.certPem, token: sa.token, kubeconfigPath };
+
+        log("[bench] delegate preflight: the `delegate` input and pulumi-resource-kubernetes");
+        const pre = delegatePreflight(cp.kubeconfig, log);
+        if (pre.connectorBlocked) log(`[bench] connectors with a delegate: not measured: ${pre.connectorBlocked}`);
+        if (pre.pluginBlocked) log(`[bench] @pulumi/kubernetes: not measured: ${pre.pluginBlocked}`);
+
+        log("[bench] 3. connection test latency");
+        let conn: ConnectionResult | undefined;
+        await guarded("3. Connection test latency", async () => {
+            conn = await benchConnection(target, { fast: 11, kubectl: MIN_RUNS, concurrent: MIN_RUNS }, log);
+            return conn.section;
+        });
+
+        log("[bench] 4. pulumi");
+        let pulumi: PulumiResult | undefined;
+        await guarded("4. Pulumi: N connectors vs the floor", async () => {
+            if (!conn) throw new Error("needs the connection test figures of section 3, which failed");
+            pulumi = await benchPulumi({
+                target,
+                api50: conn.concurrent50,
+                apiConcurrency: conn.concurrency,
+                oneTest: conn.ours,
+                deadline,
+                reserveMs: (_rep, up50) => delegateEstimateMs(pre, up50) + 30_000,
+                minRuns: MIN_RUNS,
+                maxRuns: 7,
+                log,
+            });
+            return pulumi.sections;
+        });
+
+        log("[bench] 4b. with a delegate");
+        await guarded("4b. Pulumi: 50 connectors with a delegate vs @pulumi/kubernetes", async () => {
+            const need = delegateEstimateMs(pre, pulumi?.firstUp50Ms ?? 15_000);
+            const left = deadline - Date.now();
+            const timeBlocked = need > 0 && need > left ? `the time budget: about ${duration(need)} needed, ${duration(Math.max(0, left))} left (PKC_BENCH_BUDGET_SECONDS)` : undefined;
+            return benchDelegateSection({ target, admin, adminKubeconfig: cp.kubeconfig, preflight: pre, runs: MIN_RUNS, timeBlocked, log });
+        });
+    } finally {
+        await cp.stop();
+        fs.rmSync(work, { recursive: true, force: true });
+    }
+
+    // Report order: sections by number, 4b after 5 is confusing, so after 4.
+    const order = (s: Section) => parseFloat(s.title) + (s.title.startsWith("4b") ? 0.5 : 0);
+    sections.sort((a, b) => order(a) - order(b));
+    const elapsed = Date.now() - started;
+    const report = renderReport(sections, elapsed);
+    const dir = path.join(repoRoot(), "bench", "results");
+    fs.mkdirSync(dir, { recursive: true });
+    const date = new Date();
+    const day = `${date.getFullYear()}-${String(date.getMonth() + 1).padStart(2, "0")}-${String(date.getDate()).padStart(2, "0")}`;
+    for (const file of [`${day}.md`, "latest.md"]) {
+        const tmp = path.join(dir, `${file}.tmp`);
+        fs.writeFileSync(tmp, report);
+        fs.renameSync(tmp, path.join(dir, file));
+    }
+    console.log(`\nBench wall time: ${duration(elapsed)}. Written to bench/results/${day}.md and bench/results/latest.md.`);
+    return failures ? 1 : 0;
+}
+
+function renderReport(sections: Section[], elapsedMs: number): string {
+    const m = machineInfo();
+    const verdicts: Verdict[] = sections.flatMap((s) => s.verdicts);
+    const count = (met: boolean | undefined) => verdicts.filter((v) => v.met === met).length;
+    return [
+        "# pulumi-kubernetes-connector benchmark",
+        "",
+        `Measured ${new Date().toISOString()} by \`npm run bench\` (bench/index.ts) in ${duration(elapsedMs)} (after \`npm run setup\`). Every figure is the median (min–max) of at least ${MIN_RUNS} runs; every ratio compares figures measured in this same run.`,
+        "",
+        table(["machine and tools", ""], [
+            ["CPU", `${m.cpuModel} (${m.cores} cores)`],
+            ["memory", `${m.memoryGiB.toFixed(1)} GiB`],
+            ["OS", m.kernel],
+            ["Node.js", m.node],
+            ...m.tools.map((t) => [t.name, `${t.version}${t.present ? "" : " (not built)"}`]),
+        ]),
+        "",
+        `Targets: ${count(true)} met, ${count(false)} missed, ${count(undefined)} not measured.`,
+        "",
+        ...verdicts.map(verdictLine),
+        "",
+        ...sections.map(renderSection),
+    ].join("\n");
+}
+
+main().then((code) => process.exit(code), (e) => {
+    console.error(`[bench] failed: ${(e as Error).stack ?? e}`);
+    process.exit(1);
+});

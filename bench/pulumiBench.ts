@@ -1,0 +1,242 @@
+// 4. Pulumi: up, no-op preview and destroy of N connectors against the floor (the same N of an
+// empty dynamic resource), and 5. the state a connector leaves.
+import * as path from "node:path";
+import { repoRoot } from "../tools/binaries";
+import type { TestStack } from "../tools/pulumiHarness";
+import type { ConnectionTarget } from "./connectionBench";
+import { bytes, duration, Section, table, Verdict } from "./markdown";
+import { CellSummary, Matrix, Variant } from "./matrix";
+import { fmtRatio, ratioOf, summarize, Summary } from "./stats";
+
+export const SIZES = [1, 10, 50] as const;
+
+/** The connectors program (bench/programs/connectors) with the token of `target`. */
+export function connectorsVariant(target: ConnectionTarget, extra: { key?: string; label?: string; delegate?: { provisionerKubeconfig: string } } = {}): Variant {
+    return {
+        key: extra.key ?? "connectors",
+        label: extra.label ?? "connectors",
+        programDir: path.join(repoRoot(), "bench", "programs", "connectors"),
+        config: (n) => ({
+            count: { value: String(n) },
+            masterUrl: { value: target.server },
+            caCert: { value: target.caPem },
+            token: { value: target.token, secret: true },
+            requiredPermissions: { value: "deployments" },
+            ...(extra.delegate ? { delegate: { value: "true" }, provisionerKubeconfig: { value: extra.delegate.provisionerKubeconfig, secret: true } } : {}),
+        }),
+        resources: (n) => n + 1,
+        providerNeedle: "dynamic-provider",
+    };
+}
+
+export function floorVariant(): Variant {
+    return {
+        key: "floor",
+        label: "floor (trivial-dynamic)",
+        programDir: path.join(repoRoot(), "test", "fixtures", "trivial-dynamic"),
+        config: (n) => ({ count: { value: String(n) } }),
+        resources: (n) => n + 1,
+        providerNeedle: "dynamic-provider",
+    };
+}
+
+interface StateSample {
+    exportBytes: number;
+    perResourceShare: number;
+    resourceJson: number;
+    provider: number;
+}
+
+async function sampleState(stack: TestStack, n: number): Promise<StateSample> {
+    const text = await stack.exportState();
+    const resources: any[] = JSON.parse(text).deployment.resources;
+    const dyn = resources.filter((r) => r.type === "pulumi-nodejs:dynamic:Resource");
+    if (dyn.length !== n) throw new Error(`the state export holds ${dyn.length} dynamic resources, expected ${n}`);
+    const one = dyn[0];
+    return {
+        exportBytes: Buffer.byteLength(text),
+        perResourceShare: Buffer.byteLength(text) / n,
+        resourceJson: Buffer.byteLength(JSON.stringify(one)),
+        provider: Buffer.byteLength(String(one.outputs?.__provider ?? "")),
+    };
+}
+
+export interface PulumiContext {
+    target: ConnectionTarget;
+    /** Wall time of 50 connection tests run as the engine runs creates (section 3): the API round trips of 50 creates. */
+    api50?: Summary;
+    /** How many of those ran at once. */
+    apiConcurrency: number;
+    /** One connection test (section 3). */
+    oneTest: Summary;
+    /** Milliseconds (Date.now()) by which the whole bench should be done. */
+    deadline: number;
+    /** Time to keep for what comes after this section, given the first repetition's wall time. */
+    reserveMs(firstRepetitionMs: number, firstUp50Ms: number): number;
+    minRuns: number;
+    maxRuns: number;
+    log(l: string): void;
+}
+
+export interface PulumiResult {
+    sections: Section[];
+    runs: number;
+    connectorsAt50?: CellSummary;
+    firstRepetitionMs: number;
+    firstUp50Ms: number;
+}
+
+export async function benchPulumi(ctx: PulumiContext): Promise<PulumiResult> {
+    const matrix = new Matrix(ctx.log);
+    const connectors = connectorsVariant(ctx.target);
+    const floor = floorVariant();
+    const states: Record<string, StateSample[]> = { connectors: [], floor: [] };
+    for (const v of [connectors, floor]) {
+        v.afterUp = async (n, stack) => {
+            if (n === 10) states[v.key].push(await sampleState(stack, n));
+        };
+    }
+    try {
+        await matrix.prepare(SIZES.flatMap((n) => [[connectors, n], [floor, n]] as [Variant, number][]));
+
+        // Repetition 1 starts with an up of 50 connectors: how long that takes sets how many repetitions fit.
+        let runs = ctx.minRuns;
+        let firstRepetitionMs = 0;
+        let firstUp50Ms = 0;
+        for (let rep = 0; rep < runs; rep++) {
+            const started = Date.now();
+            const sizes = rep % 2 === 0 ? [...SIZES].reverse() : [...SIZES];
+            const variants = rep % 2 === 0 ? [connectors, floor] : [floor, connectors];
+            for (const n of sizes) {
+                for (const v of variants) {
+                    const r = await matrix.repetition(v, n);
+                    if (rep === 0 && v === connectors && n === 50) {
+                        firstUp50Ms = r.upMs;
+                        ctx.log(`[bench] the first up of 50 connectors took ${duration(r.upMs)}`);
+                    }
+                }
+            }
+            if (rep === 0) {
+                firstRepetitionMs = Date.now() - started;
+                const left = ctx.deadline - Date.now() - ctx.reserveMs(firstRepetitionMs, firstUp50Ms);
+                const fit = 1 + Math.floor(left / firstRepetitionMs);
+                runs = Math.max(ctx.minRuns, Math.min(ctx.maxRuns, fit));
+                ctx.log(`[bench] one repetition (up, preview, destroy of connectors and floor at N=${SIZES.join(", ")}) took ${duration(firstRepetitionMs)}: ${fit} fit in the time left, running ${runs}`);
+            }
+        }
+        return { ...render(matrix, connectors, floor, states, ctx, runs, firstRepetitionMs, firstUp50Ms) };
+    } finally {
+        await matrix.dispose();
+    }
+}
+
+function render(matrix: Matrix, connectors: Variant, floor: Variant, states: Record<string, StateSample[]>, ctx: PulumiContext, runs: number, firstRepetitionMs: number, firstUp50Ms: number): PulumiResult {
+    const s = (v: Variant, n: number) => matrix.summary(v, n)!;
+    const cell = (v: Variant, n: number) => matrix.cell(v, n);
+    const d = (x: Summary) => `${duration(x.median)} (${duration(x.min)}–${duration(x.max)})`;
+    const rows: string[][] = [];
+    for (const n of SIZES) {
+        for (const op of ["up", "preview", "destroy"] as const) {
+            const c = s(connectors, n)[op];
+            const f = s(floor, n)[op];
+            rows.push([String(n), op === "preview" ? "no-op preview" : op, d(f), d(c), fmtRatio(ratioOf(c, f))]);
+        }
+    }
+    // Marginal cost of one more resource: per repetition (t50 - t1) / 49.
+    const marginal = (v: Variant, op: "up" | "preview" | "destroy") => summarize(cell(v, 50)[op].map((t50, i) => (t50 - cell(v, 1)[op][i]) / 49));
+    const marginalRows = (["up", "preview", "destroy"] as const).map((op) => {
+        const c = marginal(connectors, op);
+        const f = marginal(floor, op);
+        return [op === "preview" ? "no-op preview" : op, d(f), d(c), duration(c.median - f.median)];
+    });
+    const growth = (v: Variant) => SIZES.map((n) => `N=${n}: ${duration(s(v, n).up.median)}`).join(" → ");
+    const noopRows = SIZES.flatMap((n) => [floor, connectors].map((v) => {
+        const x = s(v, n);
+        return [v.label, String(n), `${x.noopRuns}/${x.runs}`, x.previewSummaries.join(" ")];
+    }));
+    const rssRows = SIZES.flatMap((n) => [floor, connectors].map((v) => {
+        const x = s(v, n).peakRss;
+        return [v.label, String(n), bytes(x.median), bytes(x.min), bytes(x.max)];
+    }));
+
+    const failureLines = SIZES.flatMap((n) => [floor, connectors].flatMap((v) => s(v, n).failures.map((f) => `Failed attempt (cleaned up and run again, not counted): ${v.label} N=${n}: ${f}`)));
+    const up50 = s(connectors, 50).up;
+    const floorUp50 = s(floor, 50).up;
+    const api = ctx.api50?.median;
+    const sequentialApi = 50 * ctx.oneTest.median;
+    const upBudget = 1.5 * floorUp50.median + (api ?? sequentialApi);
+    const pv50 = s(connectors, 50).preview;
+    const floorPv50 = s(floor, 50).preview;
+    const pvRatio = ratioOf(pv50, floorPv50);
+    const allNoop = s(connectors, 50).noopRuns === s(connectors, 50).runs;
+    const rss50 = s(connectors, 50).peakRss;
+
+    const verdicts: Verdict[] = [
+        {
+            target: "up of 50 connectors ≤ 1.5× the floor plus API round trips",
+            met: up50.median <= upBudget,
+            detail: `${duration(up50.median)} vs 1.5 × ${duration(floorUp50.median)} + ${duration(api ?? sequentialApi)} = ${duration(upBudget)} ` +
+                (api !== undefined
+                    ? `(API round trips: 50 connection tests on fresh clients, ${ctx.apiConcurrency === 1 ? "measured one after another, section 3)" : `${ctx.apiConcurrency} at a time like the engine's creates, section 3; with 50 × one test, ${duration(sequentialApi)}, the budget would be ${duration(1.5 * floorUp50.median + sequentialApi)})`}`
+                    : "(API round trips: 50 × one connection test on a fresh client, section 3)") +
+                `; ${ratioOf(up50, floorUp50).median.toFixed(2)}× the floor alone`,
+        },
+        {
+            target: "no-op preview of 50 ≤ 1.2× the floor's no-op preview and 0 changes",
+            met: pvRatio.median <= 1.2 && allNoop,
+            detail: `${pvRatio.median.toFixed(2)}× (${duration(pv50.median)} vs ${duration(floorPv50.median)}); only \`same\` in ${s(connectors, 50).noopRuns}/${s(connectors, 50).runs} runs (${s(connectors, 50).previewSummaries.join(" ")})`,
+        },
+        {
+            target: "provider process < 200 MB at N=50",
+            met: rss50.max < 200 * 2 ** 20,
+            detail: `peak VmRSS of the dynamic provider over up, preview and destroy: median ${bytes(rss50.median)}, max ${bytes(rss50.max)} (the floor's: ${bytes(s(floor, 50).peakRss.median)})`,
+        },
+    ];
+
+    const section4: Section = {
+        title: "4. Pulumi: N connectors vs the floor",
+        body: [
+            `Each connector runs the full connection test ("deployments") on create. The floor is the same N of test/fixtures/trivial-dynamic (a dynamic resource that does nothing). One stack per program and N; each repetition is up → no-op preview → destroy, programs and N interleaved. ${runs} repetitions: the first up of 50 connectors took ${duration(firstUp50Ms)} and the first repetition ${duration(firstRepetitionMs)}, so ${runs} fit the bench's time budget. Wall time of the Automation API call (the \`pulumi\` CLI, the Node.js language host with ts-node, the dynamic provider).`,
+            table(["N", "operation", "floor", "connectors", "connectors / floor"], rows),
+            `Marginal cost per resource, (t50 − t1) / 49 per repetition:`,
+            table(["operation", "floor", "connectors", "connector − floor"], marginalRows),
+            `Cost growth of up — connectors: ${growth(connectors)}; floor: ${growth(floor)}.`,
+            `No-op preview right after up (resources the engine reports, stack included):`,
+            table(["program", "N", "only `same`", "changeSummary"], noopRows),
+            ...failureLines,
+            `Peak VmRSS of the provider process (command line containing "dynamic-provider", /proc polled every 100 ms) over a repetition:`,
+            table(["program", "N", "median", "min", "max"], rssRows),
+        ],
+        verdicts,
+    };
+
+    const st = (key: string) => {
+        const x = states[key];
+        return {
+            share: summarize(x.map((v) => v.perResourceShare)),
+            json: summarize(x.map((v) => v.resourceJson)),
+            provider: summarize(x.map((v) => v.provider)),
+            total: summarize(x.map((v) => v.exportBytes)),
+        };
+    };
+    const c = st("connectors");
+    const f = st("floor");
+    const b = (x: Summary) => `${bytes(x.median)} (${bytes(x.min)}–${bytes(x.max)})`;
+    const section5: Section = {
+        title: "5. State",
+        body: [
+            `\`pulumi stack export\` of the N=10 stacks right after each up (${c.total.runs} samples each).`,
+            table(["measurement", "floor (trivial-dynamic)", "connectors"], [
+                ["whole export, N=10", b(f.total), b(c.total)],
+                ["export / N (per resource, with its share of the stack)", b(f.share), b(c.share)],
+                ["one resource's JSON (compact)", b(f.json), b(c.json)],
+                ["its `__provider`", b(f.provider), b(c.provider)],
+            ]),
+        ],
+        verdicts: [
+            { target: "__provider < 4 KB", met: c.provider.max < 4096, detail: `${c.provider.max} bytes` },
+            { target: "a connector's whole state < 16 KB", met: c.share.max < 16384 && c.json.max < 16384, detail: `export / N ${bytes(c.share.max)}, one connector's JSON ${bytes(c.json.max)}` },
+        ],
+    };
+    return { sections: [section4, section5], runs, connectorsAt50: s(connectors, 50), firstRepetitionMs, firstUp50Ms };
+}

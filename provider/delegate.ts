@@ -1,0 +1,334 @@
+// The imperative shell around planDelegateRbac: makes the delegate's objects in order, undoes
+// what it made when a later step fails, inspects them for drift, and removes them.
+import type * as k8s from "@kubernetes/client-node";
+import { ConnectorError } from "./errors";
+import { DelegatePlan, DesiredObject, describeRef, MANAGED_BY, MANAGED_BY_LABEL, ObjectRef, OWNER_ANNOTATION, planDelegateRbac, sameRules, staleObjects, tokenNeedsRenewal } from "./delegatePlan";
+import type { KubeClient } from "./kubeClient";
+import type { DelegateSettings } from "./schema";
+
+/** What the connector records about its delegate (no secret in it). */
+export interface DelegateState {
+    namespace: string;
+    serviceAccountName: string;
+    roleKind: DelegatePlan["roleKind"];
+    roleNames: string[];
+    bindingNames: string[];
+    tokenSecretName?: string;
+    /** For bound tokens: when the server said the token expires, and when it was issued. */
+    tokenExpiresAt?: string;
+    tokenIssuedAt?: string;
+    /** True when this connector made the namespace (it is then removed when empty). */
+    createdNamespace: boolean;
+    /** Every object this connector owns, in creation order. */
+    objects: ObjectRef[];
+    /** What `pulumi refresh` found changed out of band; the next `pulumi up` repairs it. */
+    drift: string[];
+}
+
+/** The result of provisioning: the state, the token, and a way to undo what this run made. */
+export interface Provisioned {
+    state: DelegateState;
+    token?: string;
+    /** Removes, in reverse order, the objects this run created; returns what could not be removed. */
+    undo(): Promise<string[]>;
+}
+
+type Obj = k8s.KubernetesObject & { rules?: k8s.V1PolicyRule[]; roleRef?: k8s.V1RoleRef; subjects?: k8s.RbacV1Subject[]; data?: Record<string, string> };
+
+function is404(e: unknown): boolean {
+    return (e as ConnectorError)?.httpStatus === 404;
+}
+
+/** The typed API calls for each kind, with the client's deadline. */
+function objectApi(client: KubeClient) {
+    const { core, rbac } = client;
+    const call = <T>(verb: string, ref: ObjectRef, fn: (o: k8s.ConfigurationOptions) => Promise<T>) => client.request(`${verb} ${describeRef(ref)}`, fn);
+    const p = (ref: ObjectRef) => ({ name: ref.name, namespace: ref.namespace! });
+    return {
+        async read(ref: ObjectRef): Promise<Obj | undefined> {
+            try {
+                return await call("get", ref, (o): Promise<Obj> => {
+                    switch (ref.kind) {
+                        case "Namespace": return core.readNamespace({ name: ref.name }, o);
+                        case "ServiceAccount": return core.readNamespacedServiceAccount(p(ref), o);
+                        case "Secret": return core.readNamespacedSecret(p(ref), o);
+                        case "Role": return rbac.readNamespacedRole(p(ref), o);
+                        case "ClusterRole": return rbac.readClusterRole({ name: ref.name }, o);
+                        case "RoleBinding": return rbac.readNamespacedRoleBinding(p(ref), o);
+                        case "ClusterRoleBinding": return rbac.readClusterRoleBinding({ name: ref.name }, o);
+                    }
+                });
+            } catch (e) {
+                if (is404(e)) return undefined;
+                throw e;
+            }
+        },
+        create(ref: ObjectRef, body: any): Promise<unknown> {
+            const ns = ref.namespace!;
+            return call("create", ref, (o): Promise<unknown> => {
+                switch (ref.kind) {
+                    case "Namespace": return core.createNamespace({ body }, o);
+                    case "ServiceAccount": return core.createNamespacedServiceAccount({ namespace: ns, body }, o);
+                    case "Secret": return core.createNamespacedSecret({ namespace: ns, body }, o);
+                    case "Role": return rbac.createNamespacedRole({ namespace: ns, body }, o);
+                    case "ClusterRole": return rbac.createClusterRole({ body }, o);
+                    case "RoleBinding": return rbac.createNamespacedRoleBinding({ namespace: ns, body }, o);
+                    case "ClusterRoleBinding": return rbac.createClusterRoleBinding({ body }, o);
+                }
+            });
+        },
+        replace(ref: ObjectRef, body: any): Promise<unknown> {
+            const q = { ...p(ref), body };
+            return call("update", ref, (o): Promise<unknown> => {
+                switch (ref.kind) {
+                    case "Namespace": return core.replaceNamespace({ name: ref.name, body }, o);
+                    case "ServiceAccount": return core.replaceNamespacedServiceAccount(q, o);
+                    case "Secret": return core.replaceNamespacedSecret(q, o);
+                    case "Role": return rbac.replaceNamespacedRole(q, o);
+                    case "ClusterRole": return rbac.replaceClusterRole({ name: ref.name, body }, o);
+                    case "RoleBinding": return rbac.replaceNamespacedRoleBinding(q, o);
+                    case "ClusterRoleBinding": return rbac.replaceClusterRoleBinding({ name: ref.name, body }, o);
+                }
+            });
+        },
+        async remove(ref: ObjectRef): Promise<void> {
+            try {
+                await call("delete", ref, (o): Promise<unknown> => {
+                    switch (ref.kind) {
+                        case "Namespace": return core.deleteNamespace({ name: ref.name }, o);
+                        case "ServiceAccount": return core.deleteNamespacedServiceAccount(p(ref), o);
+                        case "Secret": return core.deleteNamespacedSecret(p(ref), o);
+                        case "Role": return rbac.deleteNamespacedRole(p(ref), o);
+                        case "ClusterRole": return rbac.deleteClusterRole({ name: ref.name }, o);
+                        case "RoleBinding": return rbac.deleteNamespacedRoleBinding(p(ref), o);
+                        case "ClusterRoleBinding": return rbac.deleteClusterRoleBinding({ name: ref.name }, o);
+                    }
+                });
+            } catch (e) {
+                if (!is404(e)) throw e; // already gone is fine
+            }
+        },
+    };
+}
+
+function metadataFor(ref: ObjectRef, owner: string, extra: Record<string, string> = {}) {
+    return { name: ref.name, ...(ref.namespace ? { namespace: ref.namespace } : {}), labels: { [MANAGED_BY_LABEL]: MANAGED_BY }, annotations: { [OWNER_ANNOTATION]: owner, ...extra } };
+}
+
+/** The full manifest of a desired object. */
+function manifest(d: DesiredObject, owner: string): any {
+    const apiVersion = d.kind.includes("Role") ? "rbac.authorization.k8s.io/v1" : "v1";
+    const base = { apiVersion, kind: d.kind };
+    if (d.kind === "Secret") {
+        return { ...base, type: "kubernetes.io/service-account-token", metadata: metadataFor(d, owner, { "kubernetes.io/service-account.name": d.serviceAccount! }) };
+    }
+    const body: any = { ...base, metadata: metadataFor(d, owner) };
+    if (d.rules) body.rules = d.rules;
+    if (d.roleRef) body.roleRef = { apiGroup: "rbac.authorization.k8s.io", ...d.roleRef };
+    if (d.subjects) body.subjects = d.subjects;
+    return body;
+}
+
+const ownerOf = (o: Obj | undefined) => o?.metadata?.annotations?.[OWNER_ANNOTATION];
+
+/** What differs between a live object and the desired one (empty when nothing does). */
+function differences(live: Obj, d: DesiredObject): string[] {
+    const out: string[] = [];
+    if (d.rules && !sameRules(live.rules as any, d.rules)) out.push(`${describeRef(d)} has rules other than the ones declared`);
+    if (d.roleRef && (live.roleRef?.kind !== d.roleRef.kind || live.roleRef?.name !== d.roleRef.name)) out.push(`${describeRef(d)} binds ${live.roleRef?.kind} ${live.roleRef?.name}, not ${d.roleRef.kind} ${d.roleRef.name}`);
+    if (d.subjects) {
+        const has = (live.subjects ?? []).some((s) => s.kind === "ServiceAccount" && s.name === d.subjects![0].name && s.namespace === d.subjects![0].namespace);
+        if (!has || (live.subjects ?? []).length !== 1) out.push(`${describeRef(d)} has subjects other than ServiceAccount ${d.subjects[0].namespace}/${d.subjects[0].name}`);
+    }
+    if (d.kind === "Secret" && !live.data?.token) out.push(`${describeRef(d)} holds no token`);
+    return out;
+}
+
+/** Turns a refused RBAC request into the escalation error, naming what is missing. */
+function explainRefusal(e: unknown, ref: ObjectRef): unknown {
+    const err = e as ConnectorError;
+    const said = err.kubernetesMessage ?? "";
+    if (err.code === "FORBIDDEN_NAMESPACE" && /attempting to grant RBAC permissions not currently held|attempt to grant extra privileges|cannot bind|escalat/i.test(said)) {
+        return new ConnectorError("RBAC_ESCALATION", `the provisioner may not create ${describeRef(ref)}: Kubernetes refuses to let an identity grant rights it does not hold (RBAC escalation prevention)`,
+            `Give the provisioner the rights listed by Kubernetes, or the \`${ref.kind.endsWith("Binding") ? "bind" : "escalate"}\` verb on ${ref.kind.endsWith("Binding") ? "the role it binds" : "roles"}, or use a provisioner credential with cluster-admin (delegate.provisioner)`, said);
+    }
+    return e;
+}
+
+async function waitForToken(api: ReturnType<typeof objectApi>, ref: ObjectRef, waitSeconds: number): Promise<string> {
+    const deadline = Date.now() + waitSeconds * 1000;
+    for (;;) {
+        const s = await api.read(ref);
+        if (s?.data?.token) return Buffer.from(s.data.token, "base64").toString("utf8");
+        if (Date.now() >= deadline) {
+            throw new ConnectorError("TOKEN_TIMEOUT", `the token controller did not fill ${describeRef(ref)} within ${waitSeconds} s`,
+                "Check that kube-controller-manager runs with the service-account token controller (and --service-account-private-key-file), raise delegate.tokenWaitSeconds, or use token: \"bound\"");
+        }
+        await new Promise((r) => setTimeout(r, 200));
+    }
+}
+
+/**
+ * Makes (or brings back to what is declared) the delegate's namespace, ServiceAccount, roles,
+ * bindings and token, in that order; removes objects of `previous` no longer declared. If a step
+ * fails, what this run created is removed in reverse order and the original error is thrown.
+ */
+export async function provisionDelegate(client: KubeClient, settings: DelegateSettings, owner: string, previous?: { state?: DelegateState; token?: string }): Promise<Provisioned> {
+    const plan = planDelegateRbac(settings);
+    const api = objectApi(client);
+    const created: ObjectRef[] = [];
+    const undo = async (): Promise<string[]> => {
+        const left: string[] = [];
+        for (const ref of [...created].reverse()) {
+            try {
+                await api.remove(ref);
+            } catch {
+                left.push(describeRef(ref));
+            }
+        }
+        created.length = 0;
+        return left;
+    };
+    try {
+        const nsRef: ObjectRef = { kind: "Namespace", name: plan.namespace };
+        let createdNamespace = previous?.state?.createdNamespace === true && previous.state.namespace === plan.namespace;
+        if (!(await api.read(nsRef))) {
+            if (!plan.createNamespace) {
+                throw new ConnectorError("NAMESPACE_MISSING", `namespace ${plan.namespace} does not exist`, "Create it, or leave delegate.createNamespace unset (true) so the connector creates it");
+            }
+            await api.create(nsRef, { apiVersion: "v1", kind: "Namespace", metadata: metadataFor(nsRef, owner) });
+            created.push(nsRef);
+            createdNamespace = true;
+        }
+        for (const d of plan.objects) {
+            const live = await api.read(d);
+            const body = manifest(d, owner);
+            if (!live) {
+                await api.create(d, body).catch((e) => Promise.reject(explainRefusal(e, d)));
+                created.push({ kind: d.kind, name: d.name, namespace: d.namespace });
+                continue;
+            }
+            const liveOwner = ownerOf(live);
+            if (liveOwner !== owner && !settings.adopt) {
+                throw new ConnectorError("OWNERSHIP_CONFLICT", `${describeRef(d)} exists and is not this connector's (${liveOwner ? `it belongs to ${liveOwner}` : "it was not made by this tool"})`,
+                    "Choose another delegate.serviceAccountName or namespace, or set delegate.adopt: true to take the object over");
+            }
+            const diffs = differences(live, d);
+            if (liveOwner !== owner || (diffs.length && d.kind !== "Secret")) {
+                if (d.roleRef && live.roleRef && (live.roleRef.kind !== d.roleRef.kind || live.roleRef.name !== d.roleRef.name)) {
+                    // roleRef cannot change in place.
+                    await api.remove(d);
+                    await api.create(d, body).catch((e) => Promise.reject(explainRefusal(e, d)));
+                } else {
+                    await api.replace(d, { ...live, ...body, metadata: { ...live.metadata, ...body.metadata } }).catch((e) => Promise.reject(explainRefusal(e, d)));
+                }
+            }
+            if (d.kind === "Secret" && diffs.length && live.data && Object.keys(live.data).length === 0) {
+                // An emptied token Secret: make it again so the token controller fills it.
+                await api.remove(d);
+                await api.create(d, body);
+            }
+        }
+
+        let token: string | undefined;
+        let tokenExpiresAt: string | undefined;
+        let tokenIssuedAt: string | undefined;
+        if (plan.tokenSecretName) {
+            token = await waitForToken(api, { kind: "Secret", name: plan.tokenSecretName, namespace: plan.namespace }, settings.tokenWaitSeconds);
+        } else if (settings.token === "bound") {
+            const prev = previous?.state;
+            const sameIdentity = prev && prev.namespace === plan.namespace && prev.serviceAccountName === plan.serviceAccountName;
+            if (sameIdentity && previous?.token && !tokenNeedsRenewal(prev.tokenIssuedAt, prev.tokenExpiresAt, settings.tokenRenewFraction)) {
+                ({ token } = previous);
+                ({ tokenExpiresAt, tokenIssuedAt } = prev);
+            } else {
+                tokenIssuedAt = new Date().toISOString();
+                const tr = await client.request(`create token for ServiceAccount ${plan.namespace}/${plan.serviceAccountName}`, (o) =>
+                    client.core.createNamespacedServiceAccountToken({ name: plan.serviceAccountName, namespace: plan.namespace, body: { spec: { audiences: [], expirationSeconds: settings.tokenExpirationSeconds } } }, o));
+                token = tr.status?.token;
+                // The server may shorten the lifetime: record what it said.
+                tokenExpiresAt = new Date(tr.status?.expirationTimestamp as unknown as string).toISOString();
+            }
+        }
+
+        // Objects declared before and not now: new identity first, then the old one goes.
+        for (const ref of staleObjects(previous?.state?.objects ?? [], plan.objects)) {
+            const live = await api.read(ref);
+            if (live && ownerOf(live) === owner) await api.remove(ref);
+        }
+        if (previous?.state?.createdNamespace && previous.state.namespace !== plan.namespace) {
+            await removeNamespaceIfEmpty(client, previous.state.namespace, owner);
+        }
+
+        const state: DelegateState = {
+            namespace: plan.namespace,
+            serviceAccountName: plan.serviceAccountName,
+            roleKind: plan.roleKind,
+            roleNames: plan.roleNames,
+            bindingNames: plan.bindingNames,
+            tokenSecretName: plan.tokenSecretName,
+            tokenExpiresAt,
+            tokenIssuedAt,
+            createdNamespace,
+            objects: plan.objects.map((o) => ({ kind: o.kind, name: o.name, ...(o.namespace ? { namespace: o.namespace } : {}) })),
+            drift: [],
+        };
+        return { state, token, undo };
+    } catch (e) {
+        const left = await undo();
+        if (left.length) {
+            const err = e as Error;
+            throw new ConnectorError("ROLLBACK_INCOMPLETE", `${err.message.replace(/\.$/, "")}; undoing what was made left: ${left.join(", ")}`,
+                "Run `pulumi up` again when the cluster answers: the connector takes over what is left (it carries this connector's owner annotation)");
+        }
+        throw e;
+    }
+}
+
+/** What differs between the cluster and the recorded delegate: missing or edited objects, an empty token Secret. */
+export async function inspectDelegate(client: KubeClient, settings: DelegateSettings, owner: string): Promise<string[]> {
+    const api = objectApi(client);
+    const drift: string[] = [];
+    for (const d of planDelegateRbac(settings).objects) {
+        const live = await api.read(d);
+        if (!live) drift.push(`${describeRef(d)} is missing`);
+        else if (ownerOf(live) !== owner) drift.push(`${describeRef(d)} is no longer this connector's`);
+        else drift.push(...differences(live, d));
+    }
+    return drift;
+}
+
+const NAMESPACE_CONTENT = ["pods", "services", "configmaps", "secrets", "serviceaccounts"] as const;
+
+/** Deletes a namespace this connector made, only when nothing else lives in it. */
+async function removeNamespaceIfEmpty(client: KubeClient, namespace: string, owner: string): Promise<boolean> {
+    const api = objectApi(client);
+    const ns = await api.read({ kind: "Namespace", name: namespace });
+    if (!ns || ownerOf(ns) !== owner) return false;
+    for (const kind of NAMESPACE_CONTENT) {
+        const list: { items: k8s.KubernetesObject[] } = await client.request(`list ${kind} in ${namespace}`, (o): Promise<any> => {
+            switch (kind) {
+                case "pods": return client.core.listNamespacedPod({ namespace }, o);
+                case "services": return client.core.listNamespacedService({ namespace }, o);
+                case "configmaps": return client.core.listNamespacedConfigMap({ namespace }, o);
+                case "secrets": return client.core.listNamespacedSecret({ namespace }, o);
+                case "serviceaccounts": return client.core.listNamespacedServiceAccount({ namespace }, o);
+            }
+        });
+        // What Kubernetes puts in every namespace does not count.
+        const others = list.items.filter((i) => !(kind === "configmaps" && i.metadata?.name === "kube-root-ca.crt") && !(kind === "serviceaccounts" && i.metadata?.name === "default"));
+        if (others.length) return false;
+    }
+    await api.remove({ kind: "Namespace", name: namespace });
+    return true;
+}
+
+/** Removes the delegate's objects in reverse order; objects already gone or not this connector's are left alone. */
+export async function removeDelegate(client: KubeClient, state: DelegateState, owner: string): Promise<void> {
+    const api = objectApi(client);
+    for (const ref of [...state.objects].reverse()) {
+        const live = await api.read(ref);
+        if (live && ownerOf(live) === owner) await api.remove(ref);
+    }
+    if (state.createdNamespace) await removeNamespaceIfEmpty(client, state.namespace, owner);
+}
