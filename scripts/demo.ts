@@ -24,7 +24,8 @@ async function main(): Promise<void> {
     try {
         console.log("[demo] pulumi up");
         const up = await stack.up({ onOutput: (s) => process.stdout.write(s) });
-        console.log(`[demo] connector ${up.outputs.ref.value}: connection test ${up.outputs.connectionTest.value.status} against ${up.outputs.masterUrl.value} (${up.outputs.serverVersion.value})`);
+        const d = up.outputs.delegate.value;
+        console.log(`[demo] connector ${up.outputs.ref.value}: connection test ${up.outputs.connectionTest.value.status} against ${up.outputs.masterUrl.value} (${up.outputs.serverVersion.value}) as ServiceAccount ${d.namespace}/${d.serviceAccountName} (${d.roleKind} ${d.roleNames.join(", ")})`);
         console.log("[demo] pulumi preview (expect no changes)");
         const preview = await stack.preview();
         console.log(`[demo] ${JSON.stringify(preview.changeSummary)}`);

@@ -1,5 +1,7 @@
 // The demo that `npm run demo` runs (the root Pulumi.yaml points here): a connector for the
-// cluster of the kubeconfig in config, checked with the seed's "deployments" permissions.
+// cluster of the kubeconfig in config. It provisions the delegate's identity (a ServiceAccount
+// with the seed's "deployments" rights in `default`, and a long-lived token) and connects as it,
+// so the connection test proves those rights work.
 import * as pulumi from "@pulumi/pulumi";
 import { KubernetesClusterConnector } from "pulumi-kubernetes-connector";
 
@@ -10,11 +12,20 @@ const connector = new KubernetesClusterConnector("demo-cluster", {
     description: "Connected by pulumi up, with a real connection test",
     tags: { managedBy: "pulumi" },
     credential: { type: "Kubeconfig", kubeconfig: config.requireSecret("kubeconfig"), context: config.get("context") },
-    connectionTest: { requiredPermissions: config.get("requiredPermissions") === "none" ? "none" : "deployments" },
+    delegate: {
+        namespace: "harness-delegate-ng",
+        serviceAccountName: "demo-delegate",
+        permissions: "deployments",
+        namespaces: ["default"],
+        token: "long-lived",
+        useAsCredential: true,
+    },
+    connectionTest: { requiredPermissions: "deployments" },
 });
 
 export const ref = connector.ref;
 export const masterUrl = connector.masterUrl;
 export const serverVersion = connector.serverVersion;
 export const connectionTest = connector.connectionTest;
-export const kubeconfig = connector.kubeconfig;
+export const delegate = connector.delegate;
+export const delegateKubeconfig = connector.delegateKubeconfig;
