@@ -99,6 +99,8 @@ export interface DelegateContext {
     adminKubeconfig: string;
     preflight: DelegatePreflight;
     runs: number;
+    /** Plain connectors at N=50 (section 4), for what the delegate adds. */
+    plainAt50?: { up: Summary; preview: Summary; destroy: Summary };
     /** Set when there is no time left for this section. */
     timeBlocked?: string;
     log(l: string): void;
@@ -143,6 +145,7 @@ export async function benchDelegateSection(ctx: DelegateContext): Promise<Sectio
 
     const variants: Variant[] = [...(preflight.connectorBlocked || ctx.timeBlocked ? [] : [withDelegate]), ...(kubernetes && !ctx.timeBlocked ? [kubernetes] : [])];
     const measured = new Map<string, { up: Summary; preview: Summary; destroy: Summary; peakRss: Summary; noop: string }>();
+    const failures: string[] = [];
     const matrix = new Matrix(ctx.log);
     try {
         await waitNamespacesGone(ctx.admin);
@@ -162,6 +165,7 @@ export async function benchDelegateSection(ctx: DelegateContext): Promise<Sectio
         for (const v of variants) {
             const x = matrix.summary(v, N);
             if (x) measured.set(v.key, { up: x.up, preview: x.preview, destroy: x.destroy, peakRss: x.peakRss, noop: `${x.noopRuns}/${x.runs} (${x.previewSummaries.join(" ")})` });
+            for (const f of x?.failures ?? []) failures.push(`Failed attempt (cleaned up and run again, not counted): ${v.label}: ${f}`);
         }
     } catch (e) {
         reasons.push(`failed: ${(e as Error).message}`);
@@ -176,18 +180,23 @@ export async function benchDelegateSection(ctx: DelegateContext): Promise<Sectio
     };
     const a = measured.get("delegate");
     const b = measured.get("kubernetes");
-    const rows = [
-        ["up", col("delegate", (m) => d(m.up)), col("kubernetes", (m) => d(m.up)), a && b ? fmtRatio(ratioOf(a.up, b.up)) : "—"],
-        ["no-op preview", col("delegate", (m) => d(m.preview)), col("kubernetes", (m) => d(m.preview)), a && b ? fmtRatio(ratioOf(a.preview, b.preview)) : "—"],
-        ["destroy (until the namespaces are gone: not timed)", col("delegate", (m) => d(m.destroy)), col("kubernetes", (m) => d(m.destroy)), a && b ? fmtRatio(ratioOf(a.destroy, b.destroy)) : "—"],
-        ["no-op preview reports only `same`", col("delegate", (m) => m.noop), col("kubernetes", (m) => m.noop), ""],
-        ["peak VmRSS of the provider process", col("delegate", (m) => bytes(m.peakRss.max)), col("kubernetes", (m) => bytes(m.peakRss.max)), ""],
-    ];
+    const plain = ctx.plainAt50;
+    const ratio = (x: Summary | undefined, y: Summary | undefined) => (x && y ? fmtRatio(ratioOf(x, y)) : "—");
+    const rows = (["up", "preview", "destroy"] as const).map((op) => [
+        op === "preview" ? "no-op preview" : op === "destroy" ? "destroy (the wait for the namespaces to go is not timed)" : op,
+        plain ? d(plain[op]) : "—",
+        col("delegate", (m) => d(m[op])),
+        col("kubernetes", (m) => d(m[op])),
+        ratio(a?.[op], b?.[op]),
+    ]);
+    rows.push(["no-op preview reports only `same`", "", col("delegate", (m) => m.noop), col("kubernetes", (m) => m.noop), ""]);
+    rows.push(["peak VmRSS of the provider process (max)", "", col("delegate", (m) => bytes(m.peakRss.max)), col("kubernetes", (m) => bytes(m.peakRss.max)), ""]);
     return {
         title,
         body: [
             desc,
-            ...(measured.size ? [table(["N=50", "connectors with a delegate", "@pulumi/kubernetes", "ratio"], rows)] : []),
+            ...(measured.size ? [table(["N=50", "connectors without a delegate (section 4)", "connectors with a delegate", "@pulumi/kubernetes", "with a delegate / @pulumi/kubernetes"], rows)] : []),
+            ...failures,
             ...reasons.map((r) => notMeasured(r)),
         ],
         verdicts: [{

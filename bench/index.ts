@@ -106,7 +106,7 @@ async function main(): Promise<number> {
             const need = delegateEstimateMs(pre, pulumi?.firstUp50Ms ?? 15_000);
             const left = deadline - Date.now();
             const timeBlocked = need > 0 && need > left ? `the time budget: about ${duration(need)} needed, ${duration(Math.max(0, left))} left (PKC_BENCH_BUDGET_SECONDS)` : undefined;
-            return benchDelegateSection({ target, admin, adminKubeconfig: cp.kubeconfig, preflight: pre, runs: MIN_RUNS, timeBlocked, log });
+            return benchDelegateSection({ target, admin, adminKubeconfig: cp.kubeconfig, preflight: pre, runs: MIN_RUNS, timeBlocked, plainAt50: pulumi?.connectorsAt50, log });
         });
     } finally {
         await cp.stop();

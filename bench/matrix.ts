@@ -105,7 +105,9 @@ export class Matrix {
             } catch (e) {
                 if (e instanceof FatalError || attempt >= retries) throw e;
                 const msg = (e as Error).message;
-                this.cell(v, n).failures.push(msg.split("\n").filter((l) => /error|fail|429|refused|timeout/i.test(l)).slice(0, 2).join(" / ") || msg.split("\n")[0]);
+                const lines = msg.split("\n").map((l) => l.trim());
+                const cause = lines.slice(1).find((l) => /error:/.test(l))?.replace(/^.*?error: /, "");
+                this.cell(v, n).failures.push([lines[0], cause].filter(Boolean).join(" "));
                 this.log(`[bench] ${v.label} N=${n}: attempt failed, cleaning up and running it again: ${msg}`);
                 const s = await this.stack(v, n);
                 if (this.dirty.has(s)) {
