@@ -169,10 +169,19 @@ export function clientFromKubeConfig(kubeConfig: k8s.KubeConfig, authType: strin
         version: kubeConfig.makeApiClient(k8s.VersionApi),
         timeoutMs,
         async request(what, call) {
-            try {
-                return await call(opts);
-            } catch (e) {
-                throw classifyRequestError(e, { server, what, timeoutMs, authType });
+            // 429 (the API server's priority-and-fairness or max-in-flight limit) is retried, a few times.
+            for (let attempt = 0; ; attempt++) {
+                try {
+                    return await call(opts);
+                } catch (e) {
+                    const ex = e as { code?: unknown; headers?: Record<string, string> };
+                    if (ex.code === 429 && attempt < 4) {
+                        const retryAfter = Number(ex.headers?.["retry-after"]);
+                        await new Promise((r) => setTimeout(r, Math.min(Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : 100 * 2 ** attempt, 2000)));
+                        continue;
+                    }
+                    throw classifyRequestError(e, { server, what, timeoutMs, authType });
+                }
             }
         },
         async close() {

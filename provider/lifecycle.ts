@@ -6,12 +6,21 @@ import { DelegateState, inspectDelegate, provisionDelegate, Provisioned, removeD
 import { tokenNeedsRenewal } from "./delegatePlan";
 import { ConnectorError, redact } from "./errors";
 import { connectorRef } from "./identifier";
-import { connect, exportKubeconfig, KubeClient } from "./kubeClient";
+import type * as KubeClientModule from "./kubeClient";
+import type { KubeClient } from "./kubeClient";
 import { planConnectorDiff } from "./plan";
 import { Credential, DelegateSettings, ValidConnectorInputs } from "./schema";
 import { parseConnectorInputs, resolveIdentifier, validateConnectorInputs } from "./validate";
 
 type Props = Record<string, any>;
+
+/**
+ * The Kubernetes client library, loaded on first use: check and diff (all that a no-op preview
+ * runs) never need it, and it costs about half a second and 90 MB to load.
+ */
+function kube(): typeof KubeClientModule {
+    return require("./kubeClient");
+}
 
 /** The user's inputs, without the keys the engine or the SDK adds (`__provider`, `__owner`). */
 function userInputs(props: Props): Props {
@@ -77,14 +86,14 @@ async function testConnector(credential: Credential, inputs: ValidConnectorInput
     const started = Date.now();
     let client;
     try {
-        client = await connect(credential, inputs.connectionTest.timeoutSeconds * 1000);
+        client = await kube().connect(credential, inputs.connectionTest.timeoutSeconds * 1000);
     } catch (e) {
         return { report: failureReport(started, e, secrets) };
     }
     try {
         const report = await runConnectionTest(client, inputs.connectionTest);
         if (report.error) report.error.message = redact(report.error.message, secrets);
-        return { report, masterUrl: client.server, kubeconfig: exportKubeconfig(client.kubeConfig, identifier) };
+        return { report, masterUrl: client.server, kubeconfig: kube().exportKubeconfig(client.kubeConfig, identifier) };
     } finally {
         await client.close();
     }
@@ -123,7 +132,7 @@ function outputs(inputs: ValidConnectorInputs, identifier: string, run: TestRun,
 
 /** The client that makes the delegate's objects: delegate.provisioner, else the connector's credential. */
 function provisionerClient(inputs: { credential: Credential; connectionTest: { timeoutSeconds: number } }, delegate: DelegateSettings): Promise<KubeClient> {
-    return connect(delegate.provisioner ?? inputs.credential, inputs.connectionTest.timeoutSeconds * 1000);
+    return kube().connect(delegate.provisioner ?? inputs.credential, inputs.connectionTest.timeoutSeconds * 1000);
 }
 
 /**
@@ -142,7 +151,7 @@ async function provisionAndTest(inputs: ValidConnectorInputs, identifier: string
             d = {
                 delegate: provisioned.state,
                 delegateToken: provisioned.token,
-                delegateKubeconfig: provisioned.token ? exportKubeconfig(prov.kubeConfig, `${identifier}-delegate`, provisioned.token) : undefined,
+                delegateKubeconfig: provisioned.token ? kube().exportKubeconfig(prov.kubeConfig, `${identifier}-delegate`, provisioned.token) : undefined,
             };
         }
         if (previous?.delegate && !inputs.delegate) {

@@ -60,3 +60,12 @@ export function expandRules(rules: readonly PolicyRule[], namespace: string): Ac
 export function describeCheck(c: AccessCheck): string {
     return `${c.verb} ${c.group ? `${c.group}/` : ""}${c.resource} in ${c.namespace}`;
 }
+
+/**
+ * Whether `rules` (as a SelfSubjectRulesReview returns them) allow `check`. Rules limited to
+ * resourceNames do not grant the verb on the whole resource, so they do not count.
+ */
+export function rulesAllow(rules: readonly (PolicyRule & { resourceNames?: string[] })[], check: AccessCheck): boolean {
+    const has = (list: readonly string[] | undefined, v: string) => !!list && (list.includes("*") || list.includes(v));
+    return rules.some((r) => !(r.resourceNames?.length) && has(r.apiGroups, check.group) && has(r.resources, check.resource) && has(r.verbs, check.verb));
+}

@@ -1,7 +1,7 @@
 // pulumi-kubernetes-connector: a Kubernetes cluster connector as one Pulumi resource.
 import * as pulumi from "@pulumi/pulumi";
 import { assertConnectionSucceeded, ConnectionTestReport, runConnectionTest } from "../provider/connectionTest";
-import { connect } from "../provider/kubeClient";
+import type * as KubeClientModule from "../provider/kubeClient";
 import { ConnectorInputs, SECRET_FIELDS } from "../provider/schema";
 import { inputError, parseConnectorInputs, validateConnectorInputs } from "../provider/validate";
 import { connectorProvider } from "./provider";
@@ -132,6 +132,8 @@ export class KubernetesClusterConnector extends pulumi.dynamic.Resource {
  */
 export async function testConnection(inputs: ConnectorInputs): Promise<ConnectionTestReport> {
     const valid = parseConnectorInputs(inputs);
+    // Loaded here, not at the top: a Pulumi program that only declares connectors never needs it.
+    const { connect } = require("../provider/kubeClient") as typeof KubeClientModule;
     const client = await connect(valid.credential, valid.connectionTest.timeoutSeconds * 1000);
     try {
         const report = await runConnectionTest(client, valid.connectionTest);
