@@ -192,7 +192,20 @@ export async function provisionDelegate(client: KubeClient, settings: DelegateSe
     try {
         const nsRef: ObjectRef = { kind: "Namespace", name: plan.namespace };
         let createdNamespace = previous?.state?.createdNamespace === true && previous.state.namespace === plan.namespace;
-        if (!(await api.read(nsRef))) {
+        let ns = await api.read(nsRef);
+        if ((ns as k8s.V1Namespace | undefined)?.status?.phase === "Terminating") {
+            // A namespace being deleted (often by the connector that had it before) accepts nothing new: wait it out.
+            const until = Date.now() + 120_000;
+            while (ns && Date.now() < until) {
+                await new Promise((r) => setTimeout(r, 250));
+                ns = await api.read(nsRef);
+            }
+            if (ns) {
+                throw new ConnectorError("NAMESPACE_TERMINATING", `namespace ${plan.namespace} is still being deleted after 120 s`,
+                    "Wait until it is gone (kubectl get namespace shows what holds it: finalizers or objects), or choose another delegate.namespace");
+            }
+        }
+        if (!ns) {
             if (!plan.createNamespace) {
                 throw new ConnectorError("NAMESPACE_MISSING", `namespace ${plan.namespace} does not exist`, "Create it, or leave delegate.createNamespace unset (true) so the connector creates it");
             }

@@ -216,11 +216,12 @@ describe("delegate provisioning (real engine, real cluster)", function () {
 
     it("tokens: the long-lived wait ends with a clear error and a rollback when the token controller is stopped", async () => {
         await cp.stopControllerManager();
-        const t = await stackFor({ name: "no controller", delegate: { serviceAccountName: "d-wait", permissions: "cluster-viewer", tokenWaitSeconds: 2 } });
+        // Its own namespace: with the controller manager stopped, namespaces being deleted by earlier tests stay Terminating.
+        const t = await stackFor({ name: "no controller", delegate: { namespace: "wait-ns", serviceAccountName: "d-wait", permissions: "cluster-viewer", tokenWaitSeconds: 2 } });
         try {
-            await assert.rejects(t.up(), /TOKEN_TIMEOUT[\s\S]*did not fill Secret harness-delegate-ng\/d-wait-token within 2 s[\s\S]*token controller/);
-            assert.equal(await exists(() => admin.core.readNamespacedServiceAccount({ namespace: "harness-delegate-ng", name: "d-wait" })), false);
-            assert.equal(await exists(() => admin.rbac.readClusterRoleBinding({ name: "connector:harness-delegate-ng:d-wait" })), false);
+            await assert.rejects(t.up(), /TOKEN_TIMEOUT[\s\S]*did not fill Secret wait-ns\/d-wait-token within 2 s[\s\S]*token controller/);
+            assert.equal(await exists(() => admin.core.readNamespacedServiceAccount({ namespace: "wait-ns", name: "d-wait" })), false);
+            assert.equal(await exists(() => admin.rbac.readClusterRoleBinding({ name: "connector:wait-ns:d-wait" })), false);
         } finally {
             await t.dispose();
             await cp.startControllerManager();
