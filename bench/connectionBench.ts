@@ -7,11 +7,13 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as k8s from "@kubernetes/client-node";
-import { runConnectionTest } from "../provider/connectionTest";
+import { CONTROLLER_KINDS, runConnectionTest } from "../provider/connectionTest";
 import { connect } from "../provider/kubeClient";
 import { DEPLOYMENTS_RULES, expandRules } from "../provider/permissions";
 import { connectorInputsSchema } from "../provider/schema";
 import { toolPath } from "../tools/binaries";
+import { ControlPlane, kubeconfigFor } from "../tools/controlPlane";
+import { AdminClients, createServiceAccountWithToken, grantInNamespace } from "../tools/identities";
 import { duration, Section, table } from "./markdown";
 import { fmtRatio, ratioOf, summarize, Summary, timed } from "./stats";
 
@@ -23,6 +25,19 @@ export interface ConnectionTarget {
     token: string;
     /** A kubeconfig file for that ServiceAccount. */
     kubeconfigPath: string;
+}
+
+/**
+ * The identity the benchmarks connect as: a ServiceAccount token with DEPLOYMENTS_RULES and list on
+ * the controllers in default, and a kubeconfig file for it in `workDir`.
+ */
+export async function connectionTarget(cp: ControlPlane, admin: AdminClients, workDir: string): Promise<ConnectionTarget> {
+    const sa = await createServiceAccountWithToken(admin, "benchmark", "connector");
+    await grantInNamespace(admin, sa, "default", DEPLOYMENTS_RULES, "bench-deployments");
+    await grantInNamespace(admin, sa, "default", [{ apiGroups: ["apps"], resources: [...CONTROLLER_KINDS], verbs: ["list"] }], "bench-list-controllers");
+    const kubeconfigPath = path.join(workDir, "connector.kubeconfig");
+    fs.writeFileSync(kubeconfigPath, kubeconfigFor(cp.server, cp.ca.certPem, { name: "bench-connector", token: sa.token }), { mode: 0o600 });
+    return { server: cp.server, caPem: cp.ca.certPem, token: sa.token, kubeconfigPath };
 }
 
 function run(file: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {

@@ -5,12 +5,10 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { CONTROLLER_KINDS } from "../provider/connectionTest";
-import { DEPLOYMENTS_RULES } from "../provider/permissions";
 import { repoRoot } from "../tools/binaries";
-import { ControlPlane, kubeconfigFor, startControlPlane } from "../tools/controlPlane";
-import { adminClients, createServiceAccountWithToken, grantInNamespace } from "../tools/identities";
-import { benchConnection, ConnectionResult, ConnectionTarget } from "./connectionBench";
+import { ControlPlane, startControlPlane } from "../tools/controlPlane";
+import { adminClients } from "../tools/identities";
+import { benchConnection, ConnectionResult, connectionTarget } from "./connectionBench";
 import { benchControlPlane } from "./controlPlaneBench";
 import { benchDelegateSection, DelegatePreflight, delegatePreflight } from "./delegateBench";
 import { machineInfo } from "./machine";
@@ -64,12 +62,7 @@ async function main(): Promise<number> {
     const work = fs.mkdtempSync(path.join(os.tmpdir(), "pkc-bench-"));
     try {
         const admin = adminClients(cp);
-        const sa = await createServiceAccountWithToken(admin, "benchmark", "connector");
-        await grantInNamespace(admin, sa, "default", DEPLOYMENTS_RULES, "bench-deployments");
-        await grantInNamespace(admin, sa, "default", [{ apiGroups: ["apps"], resources: [...CONTROLLER_KINDS], verbs: ["list"] }], "bench-list-controllers");
-        const kubeconfigPath = path.join(work, "connector.kubeconfig");
-        fs.writeFileSync(kubeconfigPath, kubeconfigFor(cp.server, cp.ca.certPem, { name: "bench-connector", token: sa.token }), { mode: 0o600 });
-        const target: ConnectionTarget = { server: cp.server, caPem: cp.ca.certPem, token: sa.token, kubeconfigPath };
+        const target = await connectionTarget(cp, admin, work);
 
         log("[bench] delegate preflight: the `delegate` input and pulumi-resource-kubernetes");
         const pre = delegatePreflight(cp.kubeconfig, log);

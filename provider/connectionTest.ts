@@ -5,28 +5,10 @@ import type { V1SelfSubjectAccessReview } from "@kubernetes/client-node";
 import { ConnectorError } from "./errors";
 import type { KubeClient } from "./kubeClient";
 import { AccessCheck, describeCheck, expandRules, PERMISSION_PROFILES, PolicyRule, rulesAllow } from "./permissions";
+import type { CheckResult, ConnectionTestReport } from "./reports";
 import type { ConnectionTestSettings } from "./schema";
 
-/** One check of the test and how it went. */
-export interface CheckResult {
-    name: string;
-    status: "PASSED" | "FAILED" | "SKIPPED";
-    message?: string;
-}
-
-/** What a connection test found: recorded in the connector's `connectionTest` output. */
-export interface ConnectionTestReport {
-    /** SUCCESS when every check passed, SKIPPED when only /version ran, FAILURE otherwise. */
-    status: "SUCCESS" | "SKIPPED" | "FAILURE";
-    testedAt: string;
-    durationMs: number;
-    serverVersion?: string;
-    checks: CheckResult[];
-    /** Permissions the profile needs that the identity lacks (`verb group/resource in namespace`). */
-    missingPermissions: string[];
-    /** The failure, when status is FAILURE. */
-    error?: { code: string; message: string };
-}
+export type { CheckResult, ConnectionTestReport } from "./reports";
 
 /** The controller kinds the seed lists in `default`. */
 export const CONTROLLER_KINDS = ["deployments", "replicasets", "statefulsets", "daemonsets"] as const;

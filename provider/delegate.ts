@@ -2,28 +2,12 @@
 // what it made when a later step fails, inspects them for drift, and removes them.
 import type * as k8s from "@kubernetes/client-node";
 import { ConnectorError } from "./errors";
-import { DelegatePlan, DesiredObject, describeRef, MANAGED_BY, MANAGED_BY_LABEL, ObjectRef, OWNER_ANNOTATION, planDelegateRbac, sameRules, staleObjects, tokenNeedsRenewal } from "./delegatePlan";
+import { DesiredObject, describeRef, MANAGED_BY, MANAGED_BY_LABEL, ObjectRef, OWNER_ANNOTATION, planDelegateRbac, sameRules, staleObjects, tokenNeedsRenewal } from "./delegatePlan";
 import type { KubeClient } from "./kubeClient";
+import type { DelegateState } from "./reports";
 import type { DelegateSettings } from "./schema";
 
-/** What the connector records about its delegate (no secret in it). */
-export interface DelegateState {
-    namespace: string;
-    serviceAccountName: string;
-    roleKind: DelegatePlan["roleKind"];
-    roleNames: string[];
-    bindingNames: string[];
-    tokenSecretName?: string;
-    /** For bound tokens: when the server said the token expires, and when it was issued. */
-    tokenExpiresAt?: string;
-    tokenIssuedAt?: string;
-    /** True when this connector made the namespace (it is then removed when empty). */
-    createdNamespace: boolean;
-    /** Every object this connector owns, in creation order. */
-    objects: ObjectRef[];
-    /** What `pulumi refresh` found changed out of band; the next `pulumi up` repairs it. */
-    drift: string[];
-}
+export type { DelegateState } from "./reports";
 
 /** The result of provisioning: the state, the token, and a way to undo what this run made. */
 export interface Provisioned {

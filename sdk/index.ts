@@ -1,14 +1,14 @@
 // pulumi-kubernetes-connector: a Kubernetes cluster connector as one Pulumi resource.
 import * as pulumi from "@pulumi/pulumi";
-import { assertConnectionSucceeded, ConnectionTestReport, runConnectionTest } from "../provider/connectionTest";
+import type * as ConnectionTestModule from "../provider/connectionTest";
 import type * as KubeClientModule from "../provider/kubeClient";
+import type { ConnectionTestReport, DelegateState } from "../provider/reports";
 import { ConnectorInputs, SECRET_FIELDS } from "../provider/schema";
 import { inputError, parseConnectorInputs, validateConnectorInputs } from "../provider/validate";
 import { connectorProvider } from "./provider";
 
-export type { CheckResult, ConnectionTestReport } from "../provider/connectionTest";
-import type { DelegateState } from "../provider/delegate";
-export type { DelegateState } from "../provider/delegate";
+// Declarations here must not reach @kubernetes/client-node: every program type-checks them.
+export type { CheckResult, ConnectionTestReport, DelegateState } from "../provider/reports";
 export { planDelegateRbac } from "../provider/delegatePlan";
 export { ConnectorError } from "../provider/errors";
 export type { ErrorCode } from "../provider/errors";
@@ -132,8 +132,9 @@ export class KubernetesClusterConnector extends pulumi.dynamic.Resource {
  */
 export async function testConnection(inputs: ConnectorInputs): Promise<ConnectionTestReport> {
     const valid = parseConnectorInputs(inputs);
-    // Loaded here, not at the top: a Pulumi program that only declares connectors never needs it.
+    // Loaded here, not at the top: a Pulumi program that only declares connectors never needs them.
     const { connect } = require("../provider/kubeClient") as typeof KubeClientModule;
+    const { assertConnectionSucceeded, runConnectionTest } = require("../provider/connectionTest") as typeof ConnectionTestModule;
     const client = await connect(valid.credential, valid.connectionTest.timeoutSeconds * 1000);
     try {
         const report = await runConnectionTest(client, valid.connectionTest);
@@ -143,5 +144,3 @@ export async function testConnection(inputs: ConnectorInputs): Promise<Connectio
         await client.close();
     }
 }
-
-export { runConnectionTest };

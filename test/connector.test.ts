@@ -8,7 +8,7 @@ import { DEPLOYMENTS_RULES } from "../provider/permissions";
 import { repoRoot } from "../tools/binaries";
 import { ControlPlane, kubeconfigFor, startControlPlane } from "../tools/controlPlane";
 import { AdminClients, adminClients, createServiceAccountWithToken, grantInNamespace, TestServiceAccount } from "../tools/identities";
-import { createTestStack, TestStack } from "../tools/pulumiHarness";
+import { createTestStack } from "../tools/pulumiHarness";
 
 const SA_EXAMPLE = path.join(repoRoot(), "examples", "service-account-token");
 const KUBECONFIG_EXAMPLE = path.join(repoRoot(), "examples", "kubeconfig");
