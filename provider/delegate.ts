@@ -1,10 +1,10 @@
 // The imperative shell around planDelegateRbac: makes the delegate's objects in order, undoes
 // what it made when a later step fails, inspects them for drift, and removes them.
-import type * as k8s from "@kubernetes/client-node";
 import { ConnectorError } from "./errors";
 import { DesiredObject, describeRef, MANAGED_BY, MANAGED_BY_LABEL, ObjectRef, OWNER_ANNOTATION, planDelegateRbac, sameRules, staleObjects, tokenNeedsRenewal } from "./delegatePlan";
 import type { KubeClient } from "./kubeClient";
 import type { DelegateState } from "./reports";
+import type { PolicyRule } from "./permissions";
 import type { DelegateSettings } from "./schema";
 
 export type { DelegateState } from "./reports";
@@ -17,77 +17,55 @@ export interface Provisioned {
     undo(): Promise<string[]>;
 }
 
-type Obj = k8s.KubernetesObject & { rules?: k8s.V1PolicyRule[]; roleRef?: k8s.V1RoleRef; subjects?: k8s.RbacV1Subject[]; data?: Record<string, string> };
+/** The fields of a live object the delegate code reads. */
+interface Obj {
+    metadata?: { name?: string; annotations?: Record<string, string> };
+    status?: { phase?: string };
+    rules?: PolicyRule[];
+    roleRef?: { kind: string; name: string };
+    subjects?: { kind: string; name: string; namespace?: string }[];
+    data?: Record<string, string>;
+}
 
 function is404(e: unknown): boolean {
     return (e as ConnectorError)?.httpStatus === 404;
 }
 
-/** The typed API calls for each kind, with the client's deadline. */
+/** The API path of a kind's collection (namespaced kinds in `namespace`). */
+function collectionPath(kind: ObjectRef["kind"], namespace?: string): string {
+    const ns = namespace ? `/namespaces/${encodeURIComponent(namespace)}` : "";
+    switch (kind) {
+        case "Namespace": return "/api/v1/namespaces";
+        case "ServiceAccount": return `/api/v1${ns}/serviceaccounts`;
+        case "Secret": return `/api/v1${ns}/secrets`;
+        case "Role": return `/apis/rbac.authorization.k8s.io/v1${ns}/roles`;
+        case "RoleBinding": return `/apis/rbac.authorization.k8s.io/v1${ns}/rolebindings`;
+        case "ClusterRole": return "/apis/rbac.authorization.k8s.io/v1/clusterroles";
+        case "ClusterRoleBinding": return "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings";
+    }
+}
+
+/** Read, create, replace and delete of one object, with the client's deadline. */
 function objectApi(client: KubeClient) {
-    const { core, rbac } = client;
-    const call = <T>(verb: string, ref: ObjectRef, fn: (o: k8s.ConfigurationOptions) => Promise<T>) => client.request(`${verb} ${describeRef(ref)}`, fn);
-    const p = (ref: ObjectRef) => ({ name: ref.name, namespace: ref.namespace! });
+    const objectPath = (ref: ObjectRef) => `${collectionPath(ref.kind, ref.namespace)}/${encodeURIComponent(ref.name)}`;
     return {
         async read(ref: ObjectRef): Promise<Obj | undefined> {
             try {
-                return await call("get", ref, (o): Promise<Obj> => {
-                    switch (ref.kind) {
-                        case "Namespace": return core.readNamespace({ name: ref.name }, o);
-                        case "ServiceAccount": return core.readNamespacedServiceAccount(p(ref), o);
-                        case "Secret": return core.readNamespacedSecret(p(ref), o);
-                        case "Role": return rbac.readNamespacedRole(p(ref), o);
-                        case "ClusterRole": return rbac.readClusterRole({ name: ref.name }, o);
-                        case "RoleBinding": return rbac.readNamespacedRoleBinding(p(ref), o);
-                        case "ClusterRoleBinding": return rbac.readClusterRoleBinding({ name: ref.name }, o);
-                    }
-                });
+                return await client.request<Obj>(`get ${describeRef(ref)}`, "GET", objectPath(ref));
             } catch (e) {
                 if (is404(e)) return undefined;
                 throw e;
             }
         },
-        create(ref: ObjectRef, body: any): Promise<unknown> {
-            const ns = ref.namespace!;
-            return call("create", ref, (o): Promise<unknown> => {
-                switch (ref.kind) {
-                    case "Namespace": return core.createNamespace({ body }, o);
-                    case "ServiceAccount": return core.createNamespacedServiceAccount({ namespace: ns, body }, o);
-                    case "Secret": return core.createNamespacedSecret({ namespace: ns, body }, o);
-                    case "Role": return rbac.createNamespacedRole({ namespace: ns, body }, o);
-                    case "ClusterRole": return rbac.createClusterRole({ body }, o);
-                    case "RoleBinding": return rbac.createNamespacedRoleBinding({ namespace: ns, body }, o);
-                    case "ClusterRoleBinding": return rbac.createClusterRoleBinding({ body }, o);
-                }
-            });
+        create(ref: ObjectRef, body: unknown): Promise<unknown> {
+            return client.request(`create ${describeRef(ref)}`, "POST", collectionPath(ref.kind, ref.namespace), body);
         },
-        replace(ref: ObjectRef, body: any): Promise<unknown> {
-            const q = { ...p(ref), body };
-            return call("update", ref, (o): Promise<unknown> => {
-                switch (ref.kind) {
-                    case "Namespace": return core.replaceNamespace({ name: ref.name, body }, o);
-                    case "ServiceAccount": return core.replaceNamespacedServiceAccount(q, o);
-                    case "Secret": return core.replaceNamespacedSecret(q, o);
-                    case "Role": return rbac.replaceNamespacedRole(q, o);
-                    case "ClusterRole": return rbac.replaceClusterRole({ name: ref.name, body }, o);
-                    case "RoleBinding": return rbac.replaceNamespacedRoleBinding(q, o);
-                    case "ClusterRoleBinding": return rbac.replaceClusterRoleBinding({ name: ref.name, body }, o);
-                }
-            });
+        replace(ref: ObjectRef, body: unknown): Promise<unknown> {
+            return client.request(`update ${describeRef(ref)}`, "PUT", objectPath(ref), body);
         },
         async remove(ref: ObjectRef): Promise<void> {
             try {
-                await call("delete", ref, (o): Promise<unknown> => {
-                    switch (ref.kind) {
-                        case "Namespace": return core.deleteNamespace({ name: ref.name }, o);
-                        case "ServiceAccount": return core.deleteNamespacedServiceAccount(p(ref), o);
-                        case "Secret": return core.deleteNamespacedSecret(p(ref), o);
-                        case "Role": return rbac.deleteNamespacedRole(p(ref), o);
-                        case "ClusterRole": return rbac.deleteClusterRole({ name: ref.name }, o);
-                        case "RoleBinding": return rbac.deleteNamespacedRoleBinding(p(ref), o);
-                        case "ClusterRoleBinding": return rbac.deleteClusterRoleBinding({ name: ref.name }, o);
-                    }
-                });
+                await client.request(`delete ${describeRef(ref)}`, "DELETE", objectPath(ref));
             } catch (e) {
                 if (!is404(e)) throw e; // already gone is fine
             }
@@ -177,7 +155,7 @@ export async function provisionDelegate(client: KubeClient, settings: DelegateSe
         const nsRef: ObjectRef = { kind: "Namespace", name: plan.namespace };
         let createdNamespace = previous?.state?.createdNamespace === true && previous.state.namespace === plan.namespace;
         let ns = await api.read(nsRef);
-        if ((ns as k8s.V1Namespace | undefined)?.status?.phase === "Terminating") {
+        if (ns?.status?.phase === "Terminating") {
             // A namespace being deleted (often by the connector that had it before) accepts nothing new: wait it out.
             const until = Date.now() + 120_000;
             while (ns && Date.now() < until) {
@@ -240,11 +218,12 @@ export async function provisionDelegate(client: KubeClient, settings: DelegateSe
                 ({ tokenExpiresAt, tokenIssuedAt } = prev);
             } else {
                 tokenIssuedAt = new Date().toISOString();
-                const tr = await client.request(`create token for ServiceAccount ${plan.namespace}/${plan.serviceAccountName}`, (o) =>
-                    client.core.createNamespacedServiceAccountToken({ name: plan.serviceAccountName, namespace: plan.namespace, body: { spec: { audiences: [], expirationSeconds: settings.tokenExpirationSeconds } } }, o));
+                const tr = await client.request(`create token for ServiceAccount ${plan.namespace}/${plan.serviceAccountName}`, "POST",
+                    `/api/v1/namespaces/${encodeURIComponent(plan.namespace)}/serviceaccounts/${encodeURIComponent(plan.serviceAccountName)}/token`,
+                    { apiVersion: "authentication.k8s.io/v1", kind: "TokenRequest", spec: { audiences: [], expirationSeconds: settings.tokenExpirationSeconds } });
                 token = tr.status?.token;
                 // The server may shorten the lifetime: record what it said.
-                tokenExpiresAt = new Date(tr.status?.expirationTimestamp as unknown as string).toISOString();
+                tokenExpiresAt = new Date(tr.status?.expirationTimestamp).toISOString();
             }
         }
 
@@ -303,15 +282,7 @@ async function removeNamespaceIfEmpty(client: KubeClient, namespace: string, own
     const ns = await api.read({ kind: "Namespace", name: namespace });
     if (!ns || ownerOf(ns) !== owner) return false;
     for (const kind of NAMESPACE_CONTENT) {
-        const list: { items: k8s.KubernetesObject[] } = await client.request(`list ${kind} in ${namespace}`, (o): Promise<any> => {
-            switch (kind) {
-                case "pods": return client.core.listNamespacedPod({ namespace }, o);
-                case "services": return client.core.listNamespacedService({ namespace }, o);
-                case "configmaps": return client.core.listNamespacedConfigMap({ namespace }, o);
-                case "secrets": return client.core.listNamespacedSecret({ namespace }, o);
-                case "serviceaccounts": return client.core.listNamespacedServiceAccount({ namespace }, o);
-            }
-        });
+        const list: { items: Obj[] } = await client.request(`list ${kind} in ${namespace}`, "GET", `/api/v1/namespaces/${encodeURIComponent(namespace)}/${kind}`);
         // What Kubernetes puts in every namespace does not count.
         const others = list.items.filter((i) => !(kind === "configmaps" && i.metadata?.name === "kube-root-ca.crt") && !(kind === "serviceaccounts" && i.metadata?.name === "default"));
         if (others.length) return false;

@@ -14,10 +14,7 @@ import { parseConnectorInputs, resolveIdentifier, validateConnectorInputs } from
 
 type Props = Record<string, any>;
 
-/**
- * The Kubernetes client library, loaded on first use: check and diff (all that a no-op preview
- * runs) never need it, and it costs about half a second and 90 MB to load.
- */
+/** The client module (and undici), loaded on first use: check and diff, all a no-op preview runs, never need it. */
 function kube(): typeof KubeClientModule {
     return require("./kubeClient");
 }
@@ -93,7 +90,7 @@ async function testConnector(credential: Credential, inputs: ValidConnectorInput
     try {
         const report = await runConnectionTest(client, inputs.connectionTest);
         if (report.error) report.error.message = redact(report.error.message, secrets);
-        return { report, masterUrl: client.server, kubeconfig: kube().exportKubeconfig(client.kubeConfig, identifier) };
+        return { report, masterUrl: client.server, kubeconfig: client.exportKubeconfig(identifier) };
     } finally {
         await client.close();
     }
@@ -151,7 +148,7 @@ async function provisionAndTest(inputs: ValidConnectorInputs, identifier: string
             d = {
                 delegate: provisioned.state,
                 delegateToken: provisioned.token,
-                delegateKubeconfig: provisioned.token ? kube().exportKubeconfig(prov.kubeConfig, `${identifier}-delegate`, provisioned.token) : undefined,
+                delegateKubeconfig: provisioned.token ? prov.exportKubeconfig(`${identifier}-delegate`, provisioned.token) : undefined,
             };
         }
         if (previous?.delegate && !inputs.delegate) {

@@ -1,0 +1,108 @@
+// Kubeconfig and InheritFromDelegate credentials: parsed, and authenticated (tokens, client
+// certificates, exec plugins, auth providers), by @kubernetes/client-node. Loaded only when a
+// connector uses one of these credentials.
+import * as crypto from "node:crypto";
+import * as fs from "node:fs";
+import * as k8s from "@kubernetes/client-node";
+import { ConnectorError } from "./errors";
+import type { Endpoint } from "./kubeClient";
+import type { Credential } from "./schema";
+
+function loadFailed(what: string, remediation: string): ConnectorError {
+    return new ConnectorError("CREDENTIAL_LOAD_FAILED", what, remediation);
+}
+
+function loadKubeconfigText(kc: k8s.KubeConfig, text: string, where: string): void {
+    try {
+        kc.loadFromString(text);
+    } catch (e) {
+        // Never echo the parser's message: it quotes the document, which holds credentials.
+        const line = (e as any)?.mark?.line;
+        throw loadFailed(`${where} is not a valid kubeconfig${line !== undefined ? ` (YAML error on line ${line + 1})` : ""}`, "Give a kubeconfig document as `kubectl config view --raw --minify` prints it");
+    }
+}
+
+function selectContext(kc: k8s.KubeConfig, context: string | undefined, where: string): void {
+    if (context) {
+        if (!kc.getContextObject(context)) {
+            const known = kc.getContexts().map((c) => c.name).join(", ") || "none";
+            throw loadFailed(`${where} has no context "${context}" (it has: ${known})`, "Set credential.context to one of its contexts");
+        }
+        kc.setCurrentContext(context);
+    }
+    const cluster = kc.getCurrentCluster();
+    if (!kc.getCurrentContext() || !cluster) throw loadFailed(`${where} has no current context with a cluster`, "Set credential.context, or current-context in the kubeconfig");
+    if (!kc.getCurrentUser()) throw loadFailed(`${where}: context "${kc.getCurrentContext()}" names no user`, "Add a user to the context");
+}
+
+/**
+ * Gives every user a name unique to this client: the library caches exec-plugin credentials by
+ * user name, so two connectors whose kubeconfigs both call their user "admin" would share tokens.
+ */
+function uniquifyUsers(kc: k8s.KubeConfig): void {
+    const suffix = crypto.randomBytes(6).toString("hex");
+    const users = kc.users.map((u) => ({ ...u, name: `${u.name}-${suffix}` }));
+    const contexts = kc.contexts.map((c) => ({ ...c, user: `${c.user}-${suffix}` }));
+    kc.loadFromOptions({ clusters: kc.clusters, users, contexts, currentContext: kc.currentContext });
+}
+
+function loadKubeConfig(credential: Extract<Credential, { type: "Kubeconfig" | "InheritFromDelegate" }>): k8s.KubeConfig {
+    const kc = new k8s.KubeConfig();
+    if (credential.type === "Kubeconfig") {
+        loadKubeconfigText(kc, credential.kubeconfig, "credential.kubeconfig");
+        selectContext(kc, credential.context, "credential.kubeconfig");
+        return kc;
+    }
+    const where = credential.kubeconfigPath ?? (process.env.KUBECONFIG ? `KUBECONFIG (${process.env.KUBECONFIG})` : "the default kubeconfig");
+    if (credential.kubeconfigPath) {
+        if (!fs.existsSync(credential.kubeconfigPath)) throw loadFailed(`kubeconfig file ${credential.kubeconfigPath} does not exist`, "Set credential.kubeconfigPath to an existing file, or leave it out to use KUBECONFIG or ~/.kube/config");
+        loadKubeconfigText(kc, fs.readFileSync(credential.kubeconfigPath, "utf8"), credential.kubeconfigPath);
+    } else {
+        try {
+            kc.loadFromDefault();
+        } catch {
+            throw loadFailed(`${where} cannot be loaded`, "Check KUBECONFIG and ~/.kube/config");
+        }
+        // With nothing to load, the library falls back to http://localhost:8080.
+        if (kc.getCurrentCluster()?.server === "http://localhost:8080" && !process.env.KUBECONFIG) {
+            throw loadFailed("no kubeconfig was found (KUBECONFIG is unset, ~/.kube/config is missing, and this is not a pod)", "Set KUBECONFIG for the process running Pulumi, or use a Kubeconfig or ManualConfig credential");
+        }
+    }
+    selectContext(kc, credential.context, where);
+    return kc;
+}
+
+/** The endpoint of a Kubeconfig or InheritFromDelegate credential (runs its exec plugin, if any). */
+export async function kubeconfigEndpoint(credential: Extract<Credential, { type: "Kubeconfig" | "InheritFromDelegate" }>): Promise<Endpoint> {
+    const kc = loadKubeConfig(credential);
+    uniquifyUsers(kc);
+    const cluster = kc.getCurrentCluster()!;
+    const user = kc.getCurrentUser()!;
+    // What the library would put on a request: CA, client certificate and key, server name, and
+    // the Authorization header (a token, or what the exec plugin or auth provider returned).
+    const o: { ca?: Buffer; cert?: Buffer; key?: Buffer; servername?: string; rejectUnauthorized?: boolean; headers?: Record<string, string> } = {};
+    await kc.applyToHTTPSOptions(o as any);
+    const headers = { ...(o.headers ?? {}) };
+    if (user.username) headers.Authorization = `Basic ${Buffer.from(`${user.username}:${user.password ?? ""}`).toString("base64")}`;
+    const tls: Endpoint["tls"] = { ca: o.ca, cert: o.cert, key: o.key, servername: o.servername, rejectUnauthorized: !cluster.skipTLSVerify };
+    for (const k of ["ca", "cert", "key", "servername"] as const) if (tls[k] === undefined) delete tls[k];
+    return {
+        server: cluster.server,
+        authType: credential.type,
+        tls,
+        headers,
+        // The library makes the proxying dispatcher (HTTP CONNECT or SOCKS).
+        proxy: cluster.proxyUrl ? (kc as any).createDispatcher(cluster, { ...tls }) : undefined,
+        exportKubeconfig(name, token) {
+            // With a token: the same cluster, reached as the identity that token belongs to.
+            const out = new k8s.KubeConfig();
+            out.loadFromOptions({
+                clusters: [{ ...cluster, name }],
+                users: [token ? { name, token } : { ...user, name }],
+                contexts: [{ name, cluster: name, user: name }],
+                currentContext: name,
+            });
+            return out.exportConfig();
+        },
+    };
+}
