@@ -35,8 +35,12 @@ export type KubernetesClusterConnectorArgs = { [K in keyof ConnectorInputs]: Dee
 
 const NOT_YET_KNOWN = Symbol("not yet known");
 
-/** Outputs that hold credentials: always secret. */
-const SECRET_OUTPUTS = ["credential", "kubeconfig", "delegateSettings", "delegateToken", "delegateKubeconfig"];
+/**
+ * Outputs that hold credentials and have no input of the same name to take their secretness from:
+ * always secret as a whole. (`credential` is not among them: the engine marks its leaves secret
+ * where the input's are, so its CA and URL stay readable and state holds less ciphertext.)
+ */
+const SECRET_OUTPUTS = ["kubeconfig", "delegateSettings", "delegateToken", "delegateKubeconfig"];
 
 /** The plain values of args, with Outputs and Promises replaced by a marker. */
 function plainView(v: unknown): unknown {
@@ -46,10 +50,15 @@ function plainView(v: unknown): unknown {
     return v;
 }
 
-/** Wraps every secret field (token, password, keys, kubeconfig) in pulumi.secret. */
+/**
+ * Wraps every secret field (token, password, keys, kubeconfig) in pulumi.secret, also inside a
+ * value that is only known later (an Output of a whole credential becomes secret when it holds one).
+ * The engine carries this secretness over to the outputs of the same name, leaf by leaf.
+ */
 function markSecrets(v: unknown): unknown {
+    if (pulumi.Output.isInstance(v) || v instanceof Promise) return pulumi.output(v).apply((x) => (x && typeof x === "object" ? markSecrets(x) : x));
     if (Array.isArray(v)) return v.map(markSecrets);
-    if (v && typeof v === "object" && !pulumi.Output.isInstance(v) && !(v instanceof Promise)) {
+    if (v && typeof v === "object") {
         return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, SECRET_FIELDS.has(k) && x !== undefined ? pulumi.secret(x as pulumi.Input<unknown>) : markSecrets(x)]));
     }
     return v;

@@ -12,6 +12,9 @@ import { createTestStack } from "../tools/pulumiHarness";
 
 const SA_EXAMPLE = path.join(repoRoot(), "examples", "service-account-token");
 const KUBECONFIG_EXAMPLE = path.join(repoRoot(), "examples", "kubeconfig");
+const CREDENTIAL_OUTPUT_FIXTURE = path.join(repoRoot(), "test", "fixtures", "credential-output");
+/** The key that marks a secret value in a state export. */
+const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 const LIST_CONTROLLERS = [{ apiGroups: ["apps"], resources: [...CONTROLLER_KINDS], verbs: ["list"] }];
 
 function dynamicResource(stateJson: string): any {
@@ -194,6 +197,26 @@ describe("KubernetesClusterConnector through pulumi (real engine, real cluster)"
             assert.equal(connections, 0, "no request reached a cluster");
         } finally {
             counter.close();
+        }
+    });
+
+    it("a whole credential given as one Output, its token plain in config: the token is still secret in state and output; the CA stays readable", async () => {
+        const t = await createTestStack({ programDir: CREDENTIAL_OUTPUT_FIXTURE, config: { masterUrl: { value: cp.server }, caCert: { value: cp.ca.certPem }, token: { value: first.token } } });
+        try {
+            const printed: string[] = [];
+            const up = await t.up({ onOutput: (s) => printed.push(s) });
+            assert.equal(up.outputs.status.value, "SUCCESS");
+            const state = await t.exportState();
+            // The stack's own config holds the token in plain text (the program set it so): look at the connector.
+            const connector = dynamicResource(state);
+            assertNoSecret(printed.join("") + JSON.stringify(connector), [first.token], "up output and the connector's state");
+            const credential = connector.outputs.credential;
+            assert.equal(credential.caCert, cp.ca.certPem, "the CA is not a secret");
+            assert.equal(credential.auth[SECRET_SIG], undefined, "auth as a whole is not ciphertext");
+            assert.ok(credential.auth.token[SECRET_SIG], "the token is ciphertext");
+            await t.destroy();
+        } finally {
+            await t.dispose();
         }
     });
 
