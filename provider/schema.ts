@@ -9,6 +9,9 @@ import { PERMISSION_PROFILES } from "./permissions";
 /** Names of input fields that hold secrets, wherever they appear: marked secret by the SDK. */
 export const SECRET_FIELDS: ReadonlySet<string> = new Set(["token", "password", "clientKey", "clientKeyPassphrase", "clientSecret", "kubeconfig"]);
 
+/** Names of input fields whose object value may hold SECRET_FIELDS (credential, auth, delegate, provisioner). */
+export const SECRET_HOLDERS: ReadonlySet<string> = new Set(["credential", "auth", "delegate", "provisioner"]);
+
 const identifier = z.string({ error: "must be a string" }).superRefine((id, ctx) => {
     const problem = identifierProblem(id);
     if (problem) ctx.addIssue({ code: "custom", message: problem });

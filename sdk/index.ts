@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type * as ConnectionTestModule from "../provider/connectionTest";
 import type * as KubeClientModule from "../provider/kubeClient";
 import type { ConnectionTestReport, DelegateState } from "../provider/reports";
-import { ConnectorInputs, SECRET_FIELDS } from "../provider/schema";
+import { ConnectorInputs, SECRET_FIELDS, SECRET_HOLDERS } from "../provider/schema";
 import { inputError, parseConnectorInputs, validateConnectorInputs } from "../provider/validate";
 import { connectorProvider } from "./provider";
 
@@ -51,17 +51,20 @@ function plainView(v: unknown): unknown {
 }
 
 /**
- * Wraps every secret field (token, password, keys, kubeconfig) in pulumi.secret, also inside a
- * value that is only known later (an Output of a whole credential becomes secret when it holds one).
+ * Wraps every secret field (token, password, keys, kubeconfig) in pulumi.secret. A field that may
+ * hold them but is only known later (an Output of a whole credential) becomes secret when it does.
  * The engine carries this secretness over to the outputs of the same name, leaf by leaf.
  */
 function markSecrets(v: unknown): unknown {
-    if (pulumi.Output.isInstance(v) || v instanceof Promise) return pulumi.output(v).apply((x) => (x && typeof x === "object" ? markSecrets(x) : x));
     if (Array.isArray(v)) return v.map(markSecrets);
-    if (v && typeof v === "object") {
-        return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, SECRET_FIELDS.has(k) && x !== undefined ? pulumi.secret(x as pulumi.Input<unknown>) : markSecrets(x)]));
-    }
-    return v;
+    if (!v || typeof v !== "object" || pulumi.Output.isInstance(v) || v instanceof Promise) return v;
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => {
+        if (x === undefined) return [k, x];
+        if (SECRET_FIELDS.has(k)) return [k, pulumi.secret(x as pulumi.Input<unknown>)];
+        // Only for the few fields that can hold a credential: every Output costs the program time.
+        if (SECRET_HOLDERS.has(k) && (pulumi.Output.isInstance(x) || x instanceof Promise)) return [k, pulumi.output(x).apply(markSecrets)];
+        return [k, markSecrets(x)];
+    }));
 }
 
 /**
@@ -113,8 +116,9 @@ export class KubernetesClusterConnector extends pulumi.dynamic.Resource {
     constructor(name: string, args: KubernetesClusterConnectorArgs, opts?: pulumi.CustomResourceOptions) {
         const early = validateConnectorInputs(plainView(args), (v) => v === NOT_YET_KNOWN);
         if (!early.ok) throw inputError(early.issues);
+        const marked = markSecrets(args) as Record<string, unknown>;
         const props = {
-            ...(markSecrets(args) as object),
+            ...marked,
             identifier: args.identifier,
             ref: undefined,
             masterUrl: undefined,
@@ -122,7 +126,7 @@ export class KubernetesClusterConnector extends pulumi.dynamic.Resource {
             serverVersion: undefined,
             connectionTest: args.connectionTest,
             kubeconfig: undefined,
-            delegate: markSecrets(args.delegate),
+            delegate: marked.delegate,
             delegateToken: undefined,
             delegateKubeconfig: undefined,
             // Names the owner of the delegate's objects in the cluster; hidden from diffs (leading __).
