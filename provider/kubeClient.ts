@@ -3,9 +3,9 @@
 // (HTTP/2, so concurrent checks share one TLS handshake), each with a deadline (an AbortSignal).
 // @kubernetes/client-node is loaded only for kubeconfig credentials (it parses them and runs their
 // exec plugins and auth providers): loading it costs about 0.35 s and 90 MB per provider process.
-import * as crypto from "node:crypto";
 import { Agent, Dispatcher } from "undici";
 import { classifyRequestError } from "./errors";
+import { kubeconfigDocument, manualCluster, manualUser } from "./kubeconfigDocument";
 import { fetchIdToken } from "./oidc";
 import type { Credential } from "./schema";
 
@@ -54,70 +54,25 @@ class HttpStatusError extends Error {
     }
 }
 
-/** The cluster part of a kubeconfig user entry a ManualConfig credential makes. */
-interface ManualUser {
-    token?: string;
-    username?: string;
-    password?: string;
-    "client-certificate-data"?: string;
-    "client-key-data"?: string;
-}
-
-/** A kubeconfig document (JSON, which kubectl reads) with one cluster, user and context named `name`. */
-export function kubeconfigDocument(name: string, cluster: Record<string, unknown>, user: Record<string, unknown>): string {
-    return JSON.stringify({
-        apiVersion: "v1",
-        kind: "Config",
-        clusters: [{ name, cluster }],
-        users: [{ name, user }],
-        contexts: [{ name, context: { cluster: name, user: name } }],
-        "current-context": name,
-    });
-}
-
-const b64 = (s: string) => Buffer.from(s).toString("base64");
-
 /** The endpoint of a ManualConfig credential (runs the OIDC password grant for OpenIdConnect). */
 async function manualEndpoint(credential: Extract<Credential, { type: "ManualConfig" }>, timeoutMs: number): Promise<Endpoint> {
     const a = credential.auth;
-    const server = credential.masterUrl.replace(/\/+$/, "");
+    const cluster = manualCluster(credential);
+    const server = cluster.server as string;
     const tls: Endpoint["tls"] = { rejectUnauthorized: !(credential.insecureSkipTlsVerify ?? false) };
     if (credential.caCert) tls.ca = credential.caCert;
     if (credential.tlsServerName) tls.servername = credential.tlsServerName;
     const headers: Record<string, string> = {};
-    const user: ManualUser = {};
-    switch (a.type) {
-        case "ServiceAccount":
-            user.token = a.token.trim();
-            break;
-        case "OpenIdConnect":
-            user.token = await fetchIdToken(a, timeoutMs);
-            break;
-        case "UsernamePassword":
-            Object.assign(user, { username: a.username, password: a.password });
-            headers.Authorization = `Basic ${b64(`${a.username}:${a.password}`)}`;
-            break;
-        case "ClientKeyCert": {
-            // Decrypt in memory: the TLS stack then needs no passphrase.
-            const key = crypto.createPrivateKey({ key: a.clientKey, format: "pem", passphrase: a.clientKeyPassphrase }).export({ type: "pkcs8", format: "pem" }) as string;
-            Object.assign(tls, { cert: a.clientCert, key });
-            Object.assign(user, { "client-certificate-data": b64(a.clientCert), "client-key-data": b64(key) });
-            break;
-        }
-    }
-    if (user.token) headers.Authorization = `Bearer ${user.token}`;
-    const cluster = {
-        server,
-        "certificate-authority-data": credential.caCert ? b64(credential.caCert) : undefined,
-        "insecure-skip-tls-verify": credential.insecureSkipTlsVerify || undefined,
-        "tls-server-name": credential.tlsServerName,
-    };
+    const user = manualUser(credential) ?? { token: a.type === "OpenIdConnect" ? await fetchIdToken(a, timeoutMs) : undefined };
+    if (typeof user.token === "string") headers.Authorization = `Bearer ${user.token}`;
+    if (a.type === "UsernamePassword") headers.Authorization = `Basic ${Buffer.from(`${a.username}:${a.password}`).toString("base64")}`;
+    if (a.type === "ClientKeyCert") Object.assign(tls, { cert: a.clientCert, key: Buffer.from(user["client-key-data"] as string, "base64") });
     return {
         server,
         authType: a.type,
         tls,
         headers,
-        exportKubeconfig: (name, token) => kubeconfigDocument(name, cluster, token ? { token } : { ...user }),
+        exportKubeconfig: (name, token) => kubeconfigDocument(name, cluster, token ? { token } : user),
     };
 }
 

@@ -6,6 +6,7 @@ import { DelegateState, inspectDelegate, provisionDelegate, Provisioned, removeD
 import { tokenNeedsRenewal } from "./delegatePlan";
 import { ConnectorError, redact } from "./errors";
 import { connectorRef } from "./identifier";
+import { kubeconfigIsDerivable } from "./kubeconfigDocument";
 import type * as KubeClientModule from "./kubeClient";
 import type { KubeClient } from "./kubeClient";
 import { planConnectorDiff } from "./plan";
@@ -122,7 +123,8 @@ function outputs(inputs: ValidConnectorInputs, identifier: string, run: TestRun,
         authType: delegate?.useAsCredential ? "ServiceAccount" : inputs.credential.type === "ManualConfig" ? inputs.credential.auth.type : inputs.credential.type,
         serverVersion: run.report.serverVersion ?? previous?.serverVersion,
         connectionTest: run.report,
-        kubeconfig: run.kubeconfig ?? previous?.kubeconfig,
+        // Not stored when the credential alone defines it: the SDK builds it in the program.
+        kubeconfig: !delegate?.useAsCredential && kubeconfigIsDerivable(inputs.credential) ? undefined : (run.kubeconfig ?? previous?.kubeconfig),
         ...d,
     });
 }

@@ -3,7 +3,8 @@ import * as pulumi from "@pulumi/pulumi";
 import type * as ConnectionTestModule from "../provider/connectionTest";
 import type * as KubeClientModule from "../provider/kubeClient";
 import type { ConnectionTestReport, DelegateState } from "../provider/reports";
-import { ConnectorInputs, SECRET_FIELDS, SECRET_HOLDERS } from "../provider/schema";
+import { derivedKubeconfig } from "../provider/kubeconfigDocument";
+import { ConnectorInputs, Credential, SECRET_FIELDS, SECRET_HOLDERS } from "../provider/schema";
 import { inputError, parseConnectorInputs, validateConnectorInputs } from "../provider/validate";
 import { connectorProvider } from "./provider";
 
@@ -95,8 +96,26 @@ export class KubernetesClusterConnector extends pulumi.dynamic.Resource {
     public readonly serverVersion!: pulumi.Output<string>;
     /** The last connection test: status (SUCCESS, SKIPPED, FAILURE), testedAt, each check, missing permissions. */
     public readonly connectionTest!: pulumi.Output<ConnectionTestReport>;
-    /** A kubeconfig (secret) that authenticates as the connector, for pipelines. */
-    public readonly kubeconfig!: pulumi.Output<string>;
+    /** The credential as recorded in state: secret where it holds a secret. */
+    public readonly credential!: pulumi.Output<Credential>;
+    /** The kubeconfig the provider stored: only when the credential alone does not define it. */
+    private storedKubeconfig?: pulumi.Output<string | undefined>;
+    private kubeconfigOutput?: pulumi.Output<string>;
+    /**
+     * A kubeconfig (secret) that authenticates as the connector, for pipelines. For a ManualConfig
+     * credential other than OpenIdConnect it is built here, from `credential`, when first read
+     * (state then holds no second copy of the credential); otherwise it is the one the provider stored.
+     */
+    public get kubeconfig(): pulumi.Output<string> {
+        this.kubeconfigOutput ??= pulumi.secret(
+            pulumi.all([this.storedKubeconfig, this.credential, this.identifier]).apply(([stored, credential, identifier]) => stored ?? derivedKubeconfig(credential, identifier) ?? ""),
+        );
+        return this.kubeconfigOutput;
+    }
+    /** Set by the engine (the output registered as `kubeconfig`). */
+    public set kubeconfig(stored: pulumi.Output<string>) {
+        this.storedKubeconfig = stored;
+    }
     /**
      * The delegate's identity, when `delegate` is set: ServiceAccount namespace and name, role kind and
      * names, binding names, token Secret name, tokenExpiresAt (bound tokens), the objects owned, and
@@ -126,9 +145,8 @@ export class KubernetesClusterConnector extends pulumi.dynamic.Resource {
             serverVersion: undefined,
             connectionTest: args.connectionTest,
             kubeconfig: undefined,
-            delegate: marked.delegate,
-            delegateToken: undefined,
-            delegateKubeconfig: undefined,
+            // Each output costs the program a few promises: the delegate's only when it has one.
+            ...(args.delegate === undefined ? {} : { delegate: marked.delegate, delegateToken: undefined, delegateKubeconfig: undefined }),
             // Names the owner of the delegate's objects in the cluster; hidden from diffs (leading __).
             __owner: `${pulumi.getProject()}/${pulumi.getStack()}`,
         };
@@ -136,8 +154,15 @@ export class KubernetesClusterConnector extends pulumi.dynamic.Resource {
             ...opts,
             additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), ...SECRET_OUTPUTS],
         });
+        if (args.delegate === undefined) {
+            noDelegate ??= pulumi.output(undefined);
+            (this as any).delegate = (this as any).delegateToken = (this as any).delegateKubeconfig = noDelegate;
+        }
     }
 }
+
+/** The delegate outputs of every connector without a delegate: one Output of undefined, shared. */
+let noDelegate: pulumi.Output<undefined> | undefined;
 
 /**
  * Runs the connection test outside Pulumi with the same checks as `pulumi up`. Resolves to the

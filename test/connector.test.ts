@@ -65,6 +65,10 @@ describe("KubernetesClusterConnector through pulumi (real engine, real cluster)"
             // The kubeconfig output authenticates as the connector.
             const kc = JSON.parse(up.outputs.kubeconfig.value);
             assert.equal(kc.users[0].user.token, first.token);
+            assert.equal(kc.clusters[0].cluster.server, cp.server);
+            assert.equal(Buffer.from(kc.clusters[0].cluster["certificate-authority-data"], "base64").toString(), cp.ca.certPem);
+            // Built in the program from the credential: state holds no second copy of it.
+            assert.equal(dynamicResource(await t.exportState()).outputs.kubeconfig, undefined, "no kubeconfig in state");
 
             // no-op preview: nothing changes.
             const noop = await t.preview({ onOutput: collect });

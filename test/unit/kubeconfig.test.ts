@@ -1,0 +1,74 @@
+// Unit tests for the kubeconfig documents a connector's identity gets: which credentials define
+// one alone (built in the program, not stored), and what each holds.
+import * as assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import * as crypto from "node:crypto";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { derivedKubeconfig, kubeconfigIsDerivable } from "../../provider/kubeconfigDocument";
+import { connectorInputsSchema, Credential } from "../../provider/schema";
+
+/** An EC key and a self-signed certificate for it (it serves as the CA and as the client certificate). */
+function keyAndCert(): { key: crypto.KeyObject; cert: string } {
+    const { privateKey } = crypto.generateKeyPairSync("ec", { namedCurve: "P-256" });
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "connector-unit-"));
+    try {
+        const keyFile = path.join(dir, "client.key");
+        fs.writeFileSync(keyFile, privateKey.export({ type: "pkcs8", format: "pem" }), { mode: 0o600 });
+        return { key: privateKey, cert: execFileSync("openssl", ["req", "-x509", "-new", "-key", keyFile, "-subj", "/CN=client", "-days", "2"], { encoding: "utf8" }) };
+    } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+    }
+}
+const { key: KEY, cert: CA } = keyAndCert();
+
+function credential(raw: unknown): Credential {
+    return connectorInputsSchema.shape.credential.parse(raw) as Credential;
+}
+
+const manual = (auth: unknown, extra: Record<string, unknown> = {}) => ({ type: "ManualConfig", masterUrl: "https://k8s.example.com:6443/", caCert: CA, auth, ...extra });
+
+describe("kubeconfig: derived from the credential @unit", () => {
+    it("ServiceAccount: server without trailing slash, the CA, the token trimmed; named as asked", () => {
+        const kc = JSON.parse(derivedKubeconfig(credential(manual({ type: "ServiceAccount", token: " abc.def \n" })), "Prod")!);
+        assert.equal(kc["current-context"], "Prod");
+        assert.deepEqual(kc.contexts, [{ name: "Prod", context: { cluster: "Prod", user: "Prod" } }]);
+        assert.equal(kc.clusters[0].cluster.server, "https://k8s.example.com:6443");
+        assert.equal(Buffer.from(kc.clusters[0].cluster["certificate-authority-data"], "base64").toString(), CA);
+        assert.deepEqual(kc.users[0].user, { token: "abc.def" });
+    });
+
+    it("tlsServerName and insecureSkipTlsVerify are carried over", () => {
+        const kc = JSON.parse(derivedKubeconfig(credential(manual({ type: "ServiceAccount", token: "t" }, { caCert: undefined, insecureSkipTlsVerify: true, tlsServerName: "kubernetes" })), "x")!);
+        assert.equal(kc.clusters[0].cluster["insecure-skip-tls-verify"], true);
+        assert.equal(kc.clusters[0].cluster["tls-server-name"], "kubernetes");
+        assert.equal(kc.clusters[0].cluster["certificate-authority-data"], undefined);
+    });
+
+    it("UsernamePassword: the user name and password", () => {
+        const kc = JSON.parse(derivedKubeconfig(credential(manual({ type: "UsernamePassword", username: "u", password: "p" })), "x")!);
+        assert.deepEqual(kc.users[0].user, { username: "u", password: "p" });
+    });
+
+    it("ClientKeyCert with a passphrase: the key is decrypted, and it is the same key", () => {
+        const encrypted = KEY.export({ type: "pkcs8", format: "pem", cipher: "aes-256-cbc", passphrase: "pw" }) as string;
+        const kc = JSON.parse(derivedKubeconfig(credential(manual({ type: "ClientKeyCert", clientCert: CA, clientKey: encrypted, clientKeyPassphrase: "pw", clientKeyAlgo: "EC" })), "x")!);
+        const keyPem = Buffer.from(kc.users[0].user["client-key-data"], "base64").toString();
+        assert.ok(!keyPem.includes("ENCRYPTED"), "no passphrase is needed to read it");
+        const derivedPublic = crypto.createPublicKey(crypto.createPrivateKey(keyPem)).export({ type: "spki", format: "pem" });
+        assert.equal(derivedPublic, crypto.createPublicKey(KEY).export({ type: "spki", format: "pem" }));
+        assert.equal(Buffer.from(kc.users[0].user["client-certificate-data"], "base64").toString(), CA);
+    });
+
+    it("OpenIdConnect, Kubeconfig and InheritFromDelegate are not derived (the provider stores theirs)", () => {
+        const oidc = credential(manual({ type: "OpenIdConnect", issuerUrl: "https://issuer.example.com", clientId: "c", username: "u", password: "p" }));
+        // A derived kubeconfig is a valid kubeconfig credential in its turn.
+        const kubeconfig = credential({ type: "Kubeconfig", kubeconfig: derivedKubeconfig(credential(manual({ type: "ServiceAccount", token: "t" })), "k") });
+        const inherit = credential({ type: "InheritFromDelegate" });
+        for (const c of [oidc, kubeconfig, inherit]) {
+            assert.equal(kubeconfigIsDerivable(c), false, c.type);
+            assert.equal(derivedKubeconfig(c, "x"), undefined, c.type);
+        }
+    });
+});
