@@ -5,7 +5,7 @@ import { ConnectorError } from "./errors";
 import type { KubeClient } from "./kubeClient";
 import { AccessCheck, describeCheck, expandRules, PERMISSION_PROFILES, PolicyRule, rulesAllow } from "./permissions";
 import type { CheckResult, ConnectionTestReport } from "./reports";
-import type { ConnectionTestSettings } from "./schema";
+import type { ConnectionTestSettings } from "./types";
 
 export type { CheckResult, ConnectionTestReport } from "./reports";
 

@@ -5,7 +5,7 @@ import { DesiredObject, describeRef, MANAGED_BY, MANAGED_BY_LABEL, ObjectRef, OW
 import type { KubeClient } from "./kubeClient";
 import type { DelegateState } from "./reports";
 import type { PolicyRule } from "./permissions";
-import type { DelegateSettings } from "./schema";
+import type { DelegateSettings } from "./types";
 
 export type { DelegateState } from "./reports";
 

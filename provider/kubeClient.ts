@@ -7,7 +7,7 @@ import { Agent, Dispatcher } from "undici";
 import { classifyRequestError } from "./errors";
 import { kubeconfigDocument, manualCluster, manualUser } from "./kubeconfigDocument";
 import { fetchIdToken } from "./oidc";
-import type { Credential } from "./schema";
+import type { Credential } from "./types";
 
 /** Where a client connects and how it authenticates, whatever the credential's form. */
 export interface Endpoint {

@@ -6,7 +6,7 @@ import * as fs from "node:fs";
 import * as k8s from "@kubernetes/client-node";
 import { ConnectorError } from "./errors";
 import type { Endpoint } from "./kubeClient";
-import type { Credential } from "./schema";
+import type { Credential } from "./types";
 
 function loadFailed(what: string, remediation: string): ConnectorError {
     return new ConnectorError("CREDENTIAL_LOAD_FAILED", what, remediation);

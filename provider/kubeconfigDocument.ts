@@ -2,7 +2,7 @@
 // the `kubeconfig` output of a ManualConfig connector in the program instead of keeping a copy of
 // the credential in state.
 import * as crypto from "node:crypto";
-import type { Credential } from "./schema";
+import type { Credential } from "./types";
 
 type ManualConfig = Extract<Credential, { type: "ManualConfig" }>;
 

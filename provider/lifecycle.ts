@@ -10,7 +10,7 @@ import { kubeconfigIsDerivable } from "./kubeconfigDocument";
 import type * as KubeClientModule from "./kubeClient";
 import type { KubeClient } from "./kubeClient";
 import { planConnectorDiff } from "./plan";
-import { Credential, DelegateSettings, ValidConnectorInputs } from "./schema";
+import type { Credential, DelegateSettings, ValidConnectorInputs } from "./types";
 import { parseConnectorInputs, resolveIdentifier, validateConnectorInputs } from "./validate";
 
 type Props = Record<string, any>;

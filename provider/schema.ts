@@ -257,12 +257,6 @@ export const connectorInputsSchema = z.object(inputShape, {
     when: (payload) => !payload.issues.some((i) => !i.path?.length && i.code !== "unrecognized_keys"),
 });
 
-/** The connector's inputs as written by a user (defaults not yet applied). */
-export type ConnectorInputs = z.input<typeof connectorInputsSchema>;
-/** The connector's inputs after validation and defaults. */
-export type ValidConnectorInputs = z.output<typeof connectorInputsSchema>;
-export type Credential = ValidConnectorInputs["credential"];
-export type ManualConfigCredential = Extract<Credential, { type: "ManualConfig" }>;
-export type Auth = ManualConfigCredential["auth"];
-export type ConnectionTestSettings = ValidConnectorInputs["connectionTest"];
-export type DelegateSettings = NonNullable<ValidConnectorInputs["delegate"]>;
+// The types these inputs have (z.input / z.output of connectorInputsSchema) are generated into
+// ./types by `npm run gen:types`, so that declarations need not load zod's types.
+export type { Auth, ConnectionTestSettings, ConnectorInputs, Credential, DelegateSettings, ManualConfigCredential, ValidConnectorInputs } from "./types";

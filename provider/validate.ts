@@ -2,7 +2,8 @@
 // other resources in the program, or the engine's placeholder during preview).
 import { ConnectorError } from "./errors";
 import { deriveIdentifier } from "./identifier";
-import { connectorInputsSchema, ValidConnectorInputs } from "./schema";
+import { connectorInputsSchema } from "./schema";
+import type { ValidConnectorInputs } from "./types";
 
 /** The value the engine sends during preview for an input that is not known yet. */
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";

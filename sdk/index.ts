@@ -4,7 +4,8 @@ import type * as ConnectionTestModule from "../provider/connectionTest";
 import type * as KubeClientModule from "../provider/kubeClient";
 import type { ConnectionTestReport, DelegateState } from "../provider/reports";
 import { derivedKubeconfig } from "../provider/kubeconfigDocument";
-import { ConnectorInputs, Credential, SECRET_FIELDS, SECRET_HOLDERS } from "../provider/schema";
+import { SECRET_FIELDS, SECRET_HOLDERS } from "../provider/schema";
+import type { ConnectorInputs, Credential } from "../provider/types";
 import { inputError, parseConnectorInputs, validateConnectorInputs } from "../provider/validate";
 import { connectorProvider } from "./provider";
 
@@ -16,8 +17,9 @@ export type { ErrorCode } from "../provider/errors";
 export { deriveIdentifier, connectorRef } from "../provider/identifier";
 export { BUILDS_RULES, DEPLOYMENTS_RULES } from "../provider/permissions";
 export type { PolicyRule } from "../provider/permissions";
-export { connectorInputsSchema } from "../provider/schema";
-export type { ConnectorInputs, Credential, Auth, ConnectionTestSettings, DelegateSettings } from "../provider/schema";
+// The input types come from provider/types (generated from the zod schema): not from zod itself,
+// whose types every program would otherwise type-check.
+export type { ConnectorInputs, Credential, Auth, ConnectionTestSettings, DelegateSettings } from "../provider/types";
 
 /** `Input<T>` all the way down: any field may be an Output of another resource. */
 export type DeepInput<T> = T extends string | number | boolean | undefined | null
