@@ -119,14 +119,15 @@ function explainRefusal(e: unknown, ref: ObjectRef): unknown {
 
 async function waitForToken(api: ReturnType<typeof objectApi>, ref: ObjectRef, waitSeconds: number): Promise<string> {
     const deadline = Date.now() + waitSeconds * 1000;
-    for (;;) {
+    // The token controller usually fills the Secret within milliseconds: poll soon, then back off.
+    for (let pause = 10; ; pause = Math.min(pause * 2, 200)) {
         const s = await api.read(ref);
         if (s?.data?.token) return Buffer.from(s.data.token, "base64").toString("utf8");
         if (Date.now() >= deadline) {
             throw new ConnectorError("TOKEN_TIMEOUT", `the token controller did not fill ${describeRef(ref)} within ${waitSeconds} s`,
                 "Check that kube-controller-manager runs with the service-account token controller (and --service-account-private-key-file), raise delegate.tokenWaitSeconds, or use token: \"bound\"");
         }
-        await new Promise((r) => setTimeout(r, 200));
+        await new Promise((r) => setTimeout(r, pause));
     }
 }
 

@@ -7,6 +7,7 @@ import { Agent, Dispatcher } from "undici";
 import { classifyRequestError } from "./errors";
 import { kubeconfigDocument, manualCluster, manualUser } from "./kubeconfigDocument";
 import { fetchIdToken } from "./oidc";
+import { plainKubeconfigEndpoint } from "./plainKubeconfig";
 import type { Credential } from "./types";
 
 /** Where a client connects and how it authenticates, whatever the credential's form. */
@@ -79,6 +80,10 @@ async function manualEndpoint(credential: Extract<Credential, { type: "ManualCon
 /** The endpoint of any credential. */
 export async function resolveEndpoint(credential: Credential, timeoutMs: number): Promise<Endpoint> {
     if (credential.type === "ManualConfig") return manualEndpoint(credential, timeoutMs);
+    if (credential.type === "Kubeconfig") {
+        const plain = plainKubeconfigEndpoint(credential.kubeconfig, credential.context, credential.type);
+        if (plain) return plain;
+    }
     // Loaded only here: the Kubernetes client library parses kubeconfigs and runs exec plugins.
     const { kubeconfigEndpoint } = require("./kubeconfigCredential") as typeof import("./kubeconfigCredential");
     return kubeconfigEndpoint(credential);

@@ -7,6 +7,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { derivedKubeconfig, kubeconfigIsDerivable } from "../../provider/kubeconfigDocument";
+import { plainKubeconfigEndpoint } from "../../provider/plainKubeconfig";
 import { connectorInputsSchema, Credential } from "../../provider/schema";
 
 /** An EC key and a self-signed certificate for it (it serves as the CA and as the client certificate). */
@@ -70,5 +71,73 @@ describe("kubeconfig: derived from the credential @unit", () => {
             assert.equal(kubeconfigIsDerivable(c), false, c.type);
             assert.equal(derivedKubeconfig(c, "x"), undefined, c.type);
         }
+    });
+});
+
+describe("kubeconfig: documents read without the client library @unit", () => {
+    const b64 = (s: string) => Buffer.from(s).toString("base64");
+    const doc = (user: string, cluster = `server: https://k8s.example.com:6443/\n    certificate-authority-data: ${b64(CA)}`) => `apiVersion: v1
+kind: Config
+clusters:
+- name: c
+  cluster:
+    ${cluster}
+users:
+- name: u
+  user:
+    ${user}
+- name: other
+  user:
+    token: other-token
+contexts:
+- name: ctx
+  context: {cluster: c, user: u, namespace: apps}
+- name: other-ctx
+  context: {cluster: c, user: other}
+current-context: ctx
+`;
+
+    it("a token user: server without trailing slash, the CA, the Bearer header; exports a kubeconfig of the same identity", () => {
+        const ep = plainKubeconfigEndpoint(doc("token: abc"), undefined, "Kubeconfig")!;
+        assert.equal(ep.server, "https://k8s.example.com:6443");
+        assert.equal(ep.headers.Authorization, "Bearer abc");
+        assert.equal(ep.tls.ca!.toString(), CA);
+        assert.equal(ep.tls.rejectUnauthorized, true);
+        const exported = JSON.parse(ep.exportKubeconfig("Prod"));
+        assert.deepEqual(exported.users[0], { name: "Prod", user: { token: "abc" } });
+        assert.equal(exported.clusters[0].cluster.server, "https://k8s.example.com:6443");
+        assert.deepEqual(JSON.parse(ep.exportKubeconfig("d", "delegate-token")).users[0].user, { token: "delegate-token" });
+    });
+
+    it("the context named by credential.context, not current-context", () => {
+        assert.equal(plainKubeconfigEndpoint(doc("token: abc"), "other-ctx", "Kubeconfig")!.headers.Authorization, "Bearer other-token");
+    });
+
+    it("client certificate data, basic auth, skip-verify and tls-server-name", () => {
+        const cert = plainKubeconfigEndpoint(doc(`client-certificate-data: ${b64("CERT")}\n    client-key-data: ${b64("KEY")}`), undefined, "Kubeconfig")!;
+        assert.equal(cert.tls.cert!.toString(), "CERT");
+        assert.equal(cert.tls.key!.toString(), "KEY");
+        assert.equal(cert.headers.Authorization, undefined);
+        const basic = plainKubeconfigEndpoint(doc("username: u\n    password: p"), undefined, "Kubeconfig")!;
+        assert.equal(basic.headers.Authorization, `Basic ${b64("u:p")}`);
+        const skip = plainKubeconfigEndpoint(doc("token: t", "server: https://k8s.example.com\n    insecure-skip-tls-verify: true\n    tls-server-name: kubernetes"), undefined, "Kubeconfig")!;
+        assert.equal(skip.tls.rejectUnauthorized, false);
+        assert.equal(skip.tls.servername, "kubernetes");
+    });
+
+    it("left to the client library: exec plugins, auth providers, files, proxies, http, half a key pair, bad YAML, a missing context", () => {
+        const cases: [string, string, string?][] = [
+            ["exec plugin", doc("exec: {apiVersion: client.authentication.k8s.io/v1, command: aws}")],
+            ["auth provider", doc("auth-provider: {name: oidc}")],
+            ["token file", doc("tokenFile: /var/run/token")],
+            ["client certificate file", doc("client-certificate: /tmp/c.crt\n    client-key: /tmp/c.key")],
+            ["half a key pair", doc(`client-certificate-data: ${b64("CERT")}`)],
+            ["CA file", doc("token: t", "server: https://k8s.example.com\n    certificate-authority: /tmp/ca.crt")],
+            ["proxy", doc("token: t", "server: https://k8s.example.com\n    proxy-url: http://proxy:3128")],
+            ["http", doc("token: t", "server: http://k8s.example.com")],
+            ["bad YAML", "clusters: [unclosed"],
+            ["a missing context", doc("token: t"), "nowhere"],
+        ];
+        for (const [what, text, context] of cases) assert.equal(plainKubeconfigEndpoint(text, context, "Kubeconfig"), undefined, what);
     });
 });

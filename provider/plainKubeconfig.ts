@@ -1,0 +1,64 @@
+// Kubeconfig documents that hold everything inline (a token, a user name and password, or client
+// certificate data; CA data): read here with a YAML parser, without @kubernetes/client-node, which
+// costs a provider process about 0.35 s and 90 MB to load. Anything else (exec plugins, auth
+// providers, files, proxies, and every malformed document, for its error messages) is left to
+// kubeconfigCredential.ts.
+import * as yaml from "js-yaml";
+import type { Endpoint } from "./kubeClient";
+import { kubeconfigDocument } from "./kubeconfigDocument";
+
+const CLUSTER_KEYS = new Set(["server", "certificate-authority-data", "insecure-skip-tls-verify", "tls-server-name", "extensions"]);
+const USER_KEYS = new Set(["token", "username", "password", "client-certificate-data", "client-key-data", "extensions"]);
+
+type Entry = Record<string, unknown>;
+
+function named(list: unknown, name: unknown, field: string): Entry | undefined {
+    if (!Array.isArray(list) || typeof name !== "string") return undefined;
+    const found = list.filter((e) => e && typeof e === "object" && e.name === name);
+    const value = found.length === 1 ? found[0][field] : undefined;
+    return value && typeof value === "object" ? (value as Entry) : undefined;
+}
+
+const onlyStrings = (e: Entry, keys: string[]) => keys.every((k) => e[k] === undefined || (typeof e[k] === "string" && e[k] !== ""));
+const withoutExtensions = (e: Entry) => Object.fromEntries(Object.entries(e).filter(([k]) => k !== "extensions"));
+
+/** The endpoint of a kubeconfig document that needs no client library, or undefined when it does. */
+export function plainKubeconfigEndpoint(document: string, context: string | undefined, authType: string): Endpoint | undefined {
+    let doc: any;
+    try {
+        doc = yaml.load(document);
+    } catch {
+        return undefined;
+    }
+    if (!doc || typeof doc !== "object") return undefined;
+    const ctx = named(doc.contexts, context ?? doc["current-context"], "context");
+    const cluster = ctx && named(doc.clusters, ctx.cluster, "cluster");
+    const user = ctx && named(doc.users, ctx.user, "user");
+    if (!cluster || !user) return undefined;
+    if (!Object.keys(cluster).every((k) => CLUSTER_KEYS.has(k)) || !Object.keys(user).every((k) => USER_KEYS.has(k))) return undefined;
+    if (!onlyStrings(cluster, ["server", "certificate-authority-data", "tls-server-name"]) || !onlyStrings(user, [...USER_KEYS].filter((k) => k !== "extensions"))) return undefined;
+    const skipVerify = cluster["insecure-skip-tls-verify"];
+    if (skipVerify !== undefined && typeof skipVerify !== "boolean") return undefined;
+    const server = typeof cluster.server === "string" ? cluster.server.replace(/\/$/, "") : "";
+    if (!server.startsWith("https://")) return undefined;
+    const hasCert = user["client-certificate-data"] !== undefined || user["client-key-data"] !== undefined;
+    if (hasCert && (user["client-certificate-data"] === undefined || user["client-key-data"] === undefined)) return undefined;
+
+    const fromBase64 = (v: unknown) => Buffer.from(v as string, "base64");
+    const tls: Endpoint["tls"] = { rejectUnauthorized: skipVerify !== true };
+    if (cluster["certificate-authority-data"]) tls.ca = fromBase64(cluster["certificate-authority-data"]);
+    if (cluster["tls-server-name"]) tls.servername = cluster["tls-server-name"] as string;
+    if (hasCert) Object.assign(tls, { cert: fromBase64(user["client-certificate-data"]), key: fromBase64(user["client-key-data"]) });
+    const headers: Record<string, string> = {};
+    if (user.token) headers.Authorization = `Bearer ${user.token}`;
+    if (user.username) headers.Authorization = `Basic ${Buffer.from(`${user.username}:${user.password ?? ""}`).toString("base64")}`;
+    const clusterEntry = { ...withoutExtensions(cluster), server };
+    const userEntry = withoutExtensions(user);
+    return {
+        server,
+        authType,
+        tls,
+        headers,
+        exportKubeconfig: (name, token) => kubeconfigDocument(name, clusterEntry, token ? { token } : userEntry),
+    };
+}
