@@ -6,6 +6,7 @@ import * as fs from "node:fs";
 import * as k8s from "@kubernetes/client-node";
 import { ConnectorError } from "./errors";
 import type { Endpoint } from "./kubeClient";
+import { basicAuthorization } from "./plainKubeconfig";
 import type { Credential } from "./types";
 
 function loadFailed(what: string, remediation: string): ConnectorError {
@@ -83,7 +84,7 @@ export async function kubeconfigEndpoint(credential: Extract<Credential, { type:
     const o: { ca?: Buffer; cert?: Buffer; key?: Buffer; servername?: string; rejectUnauthorized?: boolean; headers?: Record<string, string> } = {};
     await kc.applyToHTTPSOptions(o as any);
     const headers = { ...(o.headers ?? {}) };
-    if (user.username) headers.Authorization = `Basic ${Buffer.from(`${user.username}:${user.password ?? ""}`).toString("base64")}`;
+    if (user.username) headers.Authorization = basicAuthorization(user.username, user.password);
     const tls: Endpoint["tls"] = { ca: o.ca, cert: o.cert, key: o.key, servername: o.servername, rejectUnauthorized: !cluster.skipTLSVerify };
     for (const k of ["ca", "cert", "key", "servername"] as const) if (tls[k] === undefined) delete tls[k];
     return {

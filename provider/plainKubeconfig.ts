@@ -1,8 +1,8 @@
-// Kubeconfig documents that hold everything inline (a token, a user name and password, or client
-// certificate data; CA data): read here with a YAML parser, without @kubernetes/client-node, which
-// costs a provider process about 0.35 s and 90 MB to load. Anything else (exec plugins, auth
-// providers, files, proxies, and every malformed document, for its error messages) is left to
-// kubeconfigCredential.ts.
+// Credentials that hold everything inline (a token, a user name and password, or client certificate
+// data; CA data): ManualConfig ones, and kubeconfig documents of that kind, read here with a YAML
+// parser, without @kubernetes/client-node, which costs a provider process about 0.35 s and 90 MB to
+// load. Any other kubeconfig (exec plugins, auth providers, files, proxies, and every malformed
+// document, for its error messages) is left to kubeconfigCredential.ts.
 import * as yaml from "js-yaml";
 import type { Endpoint } from "./kubeClient";
 import { kubeconfigDocument } from "./kubeconfigDocument";
@@ -41,24 +41,34 @@ export function plainKubeconfigEndpoint(document: string, context: string | unde
     if (skipVerify !== undefined && typeof skipVerify !== "boolean") return undefined;
     const server = typeof cluster.server === "string" ? cluster.server.replace(/\/$/, "") : "";
     if (!server.startsWith("https://")) return undefined;
-    const hasCert = user["client-certificate-data"] !== undefined || user["client-key-data"] !== undefined;
-    if (hasCert && (user["client-certificate-data"] === undefined || user["client-key-data"] === undefined)) return undefined;
+    if ((user["client-certificate-data"] === undefined) !== (user["client-key-data"] === undefined)) return undefined;
+    return inlineEndpoint({ ...withoutExtensions(cluster), server }, withoutExtensions(user), authType);
+}
 
+/** `Authorization: Basic` for a user name and password. */
+export function basicAuthorization(username: string, password: string | undefined): string {
+    return `Basic ${Buffer.from(`${username}:${password ?? ""}`).toString("base64")}`;
+}
+
+/**
+ * The endpoint of a kubeconfig cluster and user entry that hold everything inline (what
+ * ManualConfig credentials and inline kubeconfig documents have): TLS from the *-data fields,
+ * Authorization from the token or the user name and password.
+ */
+export function inlineEndpoint(cluster: Entry, user: Entry, authType: string): Endpoint {
     const fromBase64 = (v: unknown) => Buffer.from(v as string, "base64");
-    const tls: Endpoint["tls"] = { rejectUnauthorized: skipVerify !== true };
+    const tls: Endpoint["tls"] = { rejectUnauthorized: cluster["insecure-skip-tls-verify"] !== true };
     if (cluster["certificate-authority-data"]) tls.ca = fromBase64(cluster["certificate-authority-data"]);
     if (cluster["tls-server-name"]) tls.servername = cluster["tls-server-name"] as string;
-    if (hasCert) Object.assign(tls, { cert: fromBase64(user["client-certificate-data"]), key: fromBase64(user["client-key-data"]) });
+    if (user["client-certificate-data"]) Object.assign(tls, { cert: fromBase64(user["client-certificate-data"]), key: fromBase64(user["client-key-data"]) });
     const headers: Record<string, string> = {};
     if (user.token) headers.Authorization = `Bearer ${user.token}`;
-    if (user.username) headers.Authorization = `Basic ${Buffer.from(`${user.username}:${user.password ?? ""}`).toString("base64")}`;
-    const clusterEntry = { ...withoutExtensions(cluster), server };
-    const userEntry = withoutExtensions(user);
+    if (user.username) headers.Authorization = basicAuthorization(user.username as string, user.password as string | undefined);
     return {
-        server,
+        server: cluster.server as string,
         authType,
         tls,
         headers,
-        exportKubeconfig: (name, token) => kubeconfigDocument(name, clusterEntry, token ? { token } : userEntry),
+        exportKubeconfig: (name, token) => kubeconfigDocument(name, cluster, token ? { token } : user),
     };
 }
