@@ -5,6 +5,7 @@ import { assertConnectionSucceeded, ConnectionTestReport, runConnectionTest } fr
 import { DelegateState, inspectDelegate, provisionDelegate, Provisioned, removeDelegate } from "./delegate";
 import { tokenNeedsRenewal } from "./delegatePlan";
 import { ConnectorError, redact } from "./errors";
+import { SECRET_FIELDS } from "./schema";
 import { connectorRef } from "./identifier";
 import { kubeconfigIsDerivable } from "./kubeconfigDocument";
 import type * as KubeClientModule from "./kubeClient";
@@ -29,17 +30,20 @@ function engineKeys(props: Props): Props {
     return Object.fromEntries(Object.entries(props).filter(([k]) => k.startsWith("__")));
 }
 
-/** Every secret string a credential holds, to scrub from messages. */
-export function credentialSecrets(c: Credential | undefined): string[] {
-    if (!c) return [];
-    if (c.type === "Kubeconfig") return [c.kubeconfig];
-    if (c.type !== "ManualConfig") return [];
-    const a = c.auth as Record<string, unknown>;
-    return ["token", "password", "clientKey", "clientKeyPassphrase", "clientSecret"].map((k) => a[k]).filter((v): v is string => typeof v === "string");
+/** Every secret string a credential holds (its SECRET_FIELDS, at any depth), to scrub from messages. */
+export function credentialSecrets(c: unknown): string[] {
+    if (!c || typeof c !== "object") return [];
+    return Object.entries(c).flatMap(([k, v]) => (SECRET_FIELDS.has(k) && typeof v === "string" ? [v] : credentialSecrets(v)));
 }
 
-function secretsOf(inputs: ValidConnectorInputs | undefined, extra: (string | undefined)[] = []): string[] {
+/** The secrets of a connector's credential and delegate provisioner, and `extra` ones (tokens). */
+function secretsOf(inputs: Pick<ValidConnectorInputs, "credential" | "delegate"> | undefined, extra: (string | undefined)[] = []): string[] {
     return [...credentialSecrets(inputs?.credential), ...credentialSecrets(inputs?.delegate?.provisioner), ...extra.filter((s): s is string => !!s)];
+}
+
+/** The secrets a connector's recorded outputs hold: its credential, provisioner and delegate token. */
+function recordedSecrets(props: Props): string[] {
+    return secretsOf({ credential: props.credential, delegate: props.delegateSettings }, [props.delegateToken]);
 }
 
 /** Rethrows as an Error whose message says what happened and holds no secret. */
@@ -231,7 +235,7 @@ export async function update(_id: string, olds: Props, news: Props): Promise<dyn
         const { run, d } = await provisionAndTest(inputs, identifier, news, olds, plan.retest);
         return { outs: outputs(inputs, identifier, run, d, news, olds) };
     } catch (e) {
-        fail(e, secretsOf(inputs, [olds.delegateToken]));
+        fail(e, [...secretsOf(inputs), ...recordedSecrets(olds)]);
     }
 }
 
@@ -278,10 +282,10 @@ export async function remove(_id: string, props: Props): Promise<void> {
     } catch (e) {
         const code = (e as ConnectorError).code;
         if (code === "UNREACHABLE" || code === "TIMEOUT" || code === "CREDENTIAL_LOAD_FAILED") {
-            console.log(`warning: the delegate's objects were not removed: ${redact((e as Error).message, secretsOf(undefined, [props.delegateToken]))}`);
+            console.log(`warning: the delegate's objects were not removed: ${redact((e as Error).message, recordedSecrets(props))}`);
             return;
         }
-        fail(e, [...credentialSecrets(props.credential), props.delegateToken].filter(Boolean));
+        fail(e, recordedSecrets(props));
     } finally {
         await prov?.close();
     }

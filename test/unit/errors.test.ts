@@ -3,6 +3,7 @@
 // in the shapes Node (undici, TLS, DNS) and @kubernetes/client-node produce.
 import * as assert from "node:assert/strict";
 import { causeCode, classifyRequestError, ConnectorError, ErrorCode, redact, RequestContext, statusMessage } from "../../provider/errors";
+import { credentialSecrets } from "../../provider/lifecycle";
 
 const SERVER = "https://k8s.example.com:6443";
 const ctx = (authType?: string): RequestContext => ({ server: SERVER, what: "GET /version", timeoutMs: 30_000, authType });
@@ -214,6 +215,17 @@ describe("errors: helpers @unit", () => {
     it("redact skips undefined, empty and very short secrets and leaves other text alone", () => {
         assert.equal(redact("a bc def", [undefined, "", "bc"]), "a bc def");
         assert.equal(redact("nothing secret here", ["s3cr3t-value"]), "nothing secret here");
+    });
+
+    it("credentialSecrets: every secret field of each credential type, and nothing else", () => {
+        const m = (auth: object) => ({ type: "ManualConfig", masterUrl: "https://k", caCert: "CA-PEM", auth });
+        assert.deepEqual(credentialSecrets(m({ type: "ServiceAccount", token: "tok" })), ["tok"]);
+        assert.deepEqual(credentialSecrets(m({ type: "UsernamePassword", username: "u", password: "pw" })), ["pw"]);
+        assert.deepEqual(credentialSecrets(m({ type: "ClientKeyCert", clientCert: "CERT", clientKey: "KEY", clientKeyPassphrase: "pass" })), ["KEY", "pass"]);
+        assert.deepEqual(credentialSecrets(m({ type: "OpenIdConnect", issuerUrl: "https://i", clientId: "c", clientSecret: "cs", username: "u", password: "pw" })), ["cs", "pw"]);
+        assert.deepEqual(credentialSecrets({ type: "Kubeconfig", kubeconfig: "DOC", context: "ctx" }), ["DOC"]);
+        assert.deepEqual(credentialSecrets({ type: "InheritFromDelegate", kubeconfigPath: "/p" }), []);
+        assert.deepEqual(credentialSecrets(undefined), []);
     });
 
     it("redact scrubs a secret that Kubernetes echoed into a classified error", () => {
