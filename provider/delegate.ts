@@ -93,11 +93,16 @@ function manifest(d: DesiredObject, owner: string): any {
 
 const ownerOf = (o: Obj | undefined) => o?.metadata?.annotations?.[OWNER_ANNOTATION];
 
+/** Whether a live binding refers to another role than the desired one (roleRef cannot change in place). */
+function otherRoleRef(live: Obj, d: DesiredObject): boolean {
+    return !!d.roleRef && (live.roleRef?.kind !== d.roleRef.kind || live.roleRef?.name !== d.roleRef.name);
+}
+
 /** What differs between a live object and the desired one (empty when nothing does). */
 function differences(live: Obj, d: DesiredObject): string[] {
     const out: string[] = [];
-    if (d.rules && !sameRules(live.rules as any, d.rules)) out.push(`${describeRef(d)} has rules other than the ones declared`);
-    if (d.roleRef && (live.roleRef?.kind !== d.roleRef.kind || live.roleRef?.name !== d.roleRef.name)) out.push(`${describeRef(d)} binds ${live.roleRef?.kind} ${live.roleRef?.name}, not ${d.roleRef.kind} ${d.roleRef.name}`);
+    if (d.rules && !sameRules(live.rules, d.rules)) out.push(`${describeRef(d)} has rules other than the ones declared`);
+    if (d.roleRef && otherRoleRef(live, d)) out.push(`${describeRef(d)} binds ${live.roleRef?.kind} ${live.roleRef?.name}, not ${d.roleRef.kind} ${d.roleRef.name}`);
     if (d.subjects) {
         const has = (live.subjects ?? []).some((s) => s.kind === "ServiceAccount" && s.name === d.subjects![0].name && s.namespace === d.subjects![0].namespace);
         if (!has || (live.subjects ?? []).length !== 1) out.push(`${describeRef(d)} has subjects other than ServiceAccount ${d.subjects[0].namespace}/${d.subjects[0].name}`);
@@ -191,8 +196,7 @@ export async function provisionDelegate(client: KubeClient, settings: DelegateSe
             }
             const diffs = differences(live, d);
             if (liveOwner !== owner || (diffs.length && d.kind !== "Secret")) {
-                if (d.roleRef && live.roleRef && (live.roleRef.kind !== d.roleRef.kind || live.roleRef.name !== d.roleRef.name)) {
-                    // roleRef cannot change in place.
+                if (live.roleRef && otherRoleRef(live, d)) {
                     await api.remove(d);
                     await api.create(d, body).catch((e) => Promise.reject(explainRefusal(e, d)));
                 } else {
@@ -282,12 +286,11 @@ async function removeNamespaceIfEmpty(client: KubeClient, namespace: string, own
     const api = objectApi(client);
     const ns = await api.read({ kind: "Namespace", name: namespace });
     if (!ns || ownerOf(ns) !== owner) return false;
-    for (const kind of NAMESPACE_CONTENT) {
-        const list: { items: Obj[] } = await client.request(`list ${kind} in ${namespace}`, "GET", `/api/v1/namespaces/${encodeURIComponent(namespace)}/${kind}`);
-        // What Kubernetes puts in every namespace does not count.
-        const others = list.items.filter((i) => !(kind === "configmaps" && i.metadata?.name === "kube-root-ca.crt") && !(kind === "serviceaccounts" && i.metadata?.name === "default"));
-        if (others.length) return false;
-    }
+    const lists = await Promise.all(NAMESPACE_CONTENT.map((kind) =>
+        client.request<{ items: Obj[] }>(`list ${kind} in ${namespace}`, "GET", `/api/v1/namespaces/${encodeURIComponent(namespace)}/${kind}`)));
+    // What Kubernetes puts in every namespace does not count.
+    const others = lists.some((list, i) => list.items.some((o) => !(NAMESPACE_CONTENT[i] === "configmaps" && o.metadata?.name === "kube-root-ca.crt") && !(NAMESPACE_CONTENT[i] === "serviceaccounts" && o.metadata?.name === "default")));
+    if (others) return false;
     await api.remove({ kind: "Namespace", name: namespace });
     return true;
 }
