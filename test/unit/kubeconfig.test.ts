@@ -1,7 +1,6 @@
 // Unit tests for the kubeconfig documents a connector's identity gets: which credentials define
 // one alone (built in the program, not stored), and what each holds.
 import * as assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -9,20 +8,20 @@ import * as path from "node:path";
 import { derivedKubeconfig, kubeconfigIsDerivable } from "../../provider/kubeconfigDocument";
 import { plainKubeconfigEndpoint } from "../../provider/plainKubeconfig";
 import { connectorInputsSchema, Credential } from "../../provider/schema";
+import { CertFiles, createCA, issueCert } from "../../tools/pki";
 
-/** An EC key and a self-signed certificate for it (it serves as the CA and as the client certificate). */
-function keyAndCert(): { key: crypto.KeyObject; cert: string } {
-    const { privateKey } = crypto.generateKeyPairSync("ec", { namedCurve: "P-256" });
+/** A CA, and an EC client certificate it signed whose key is encrypted with the passphrase "pw". */
+function certificates(): { ca: CertFiles; client: CertFiles } {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "connector-unit-"));
     try {
-        const keyFile = path.join(dir, "client.key");
-        fs.writeFileSync(keyFile, privateKey.export({ type: "pkcs8", format: "pem" }), { mode: 0o600 });
-        return { key: privateKey, cert: execFileSync("openssl", ["req", "-x509", "-new", "-key", keyFile, "-subj", "/CN=client", "-days", "2"], { encoding: "utf8" }) };
+        const ca = createCA(dir, "ca");
+        return { ca, client: issueCert(ca, dir, "client", { cn: "client", keyType: "ec", passphrase: "pw" }) };
     } finally {
         fs.rmSync(dir, { recursive: true, force: true });
     }
 }
-const { key: KEY, cert: CA } = keyAndCert();
+const { ca, client } = certificates();
+const CA = ca.certPem;
 
 function credential(raw: unknown): Credential {
     return connectorInputsSchema.shape.credential.parse(raw) as Credential;
@@ -53,13 +52,13 @@ describe("kubeconfig: derived from the credential @unit", () => {
     });
 
     it("ClientKeyCert with a passphrase: the key is decrypted, and it is the same key", () => {
-        const encrypted = KEY.export({ type: "pkcs8", format: "pem", cipher: "aes-256-cbc", passphrase: "pw" }) as string;
-        const kc = JSON.parse(derivedKubeconfig(credential(manual({ type: "ClientKeyCert", clientCert: CA, clientKey: encrypted, clientKeyPassphrase: "pw", clientKeyAlgo: "EC" })), "x")!);
+        assert.ok(client.keyPem.includes("ENCRYPTED"));
+        const kc = JSON.parse(derivedKubeconfig(credential(manual({ type: "ClientKeyCert", clientCert: client.certPem, clientKey: client.keyPem, clientKeyPassphrase: "pw", clientKeyAlgo: "EC" })), "x")!);
         const keyPem = Buffer.from(kc.users[0].user["client-key-data"], "base64").toString();
         assert.ok(!keyPem.includes("ENCRYPTED"), "no passphrase is needed to read it");
         const derivedPublic = crypto.createPublicKey(crypto.createPrivateKey(keyPem)).export({ type: "spki", format: "pem" });
-        assert.equal(derivedPublic, crypto.createPublicKey(KEY).export({ type: "spki", format: "pem" }));
-        assert.equal(Buffer.from(kc.users[0].user["client-certificate-data"], "base64").toString(), CA);
+        assert.equal(derivedPublic, crypto.createPublicKey(client.certPem).export({ type: "spki", format: "pem" }));
+        assert.equal(Buffer.from(kc.users[0].user["client-certificate-data"], "base64").toString(), client.certPem);
     });
 
     it("OpenIdConnect, Kubeconfig and InheritFromDelegate are not derived (the provider stores theirs)", () => {
