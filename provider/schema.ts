@@ -259,4 +259,4 @@ export const connectorInputsSchema = z.object(inputShape, {
 
 // The types these inputs have (z.input / z.output of connectorInputsSchema) are generated into
 // ./types by `npm run gen:types`, so that declarations need not load zod's types.
-export type { Auth, ConnectionTestSettings, ConnectorInputs, Credential, DelegateSettings, ManualConfigCredential, ValidConnectorInputs } from "./types";
+export type { Auth, ConnectionTestSettings, ConnectorInputs, Credential, CredentialInput, DelegateSettings, ManualConfigCredential, ValidConnectorInputs } from "./types";

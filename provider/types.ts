@@ -5,44 +5,7 @@
 /** The connector's inputs as written by a user (defaults not yet applied). */
 export type ConnectorInputs = {
     name: string;
-    credential: {
-        type: "InheritFromDelegate";
-        kubeconfigPath?: string | undefined;
-        context?: string | undefined;
-    } | {
-        type: "ManualConfig";
-        masterUrl: string;
-        auth: {
-            type: "ServiceAccount";
-            token: string;
-        } | {
-            type: "ClientKeyCert";
-            clientCert: string;
-            clientKey: string;
-            clientKeyPassphrase?: string | undefined;
-            clientKeyAlgo?: "RSA" | "EC" | undefined;
-        } | {
-            type: "UsernamePassword";
-            username: string;
-            password: string;
-        } | {
-            type: "OpenIdConnect";
-            issuerUrl: string;
-            clientId: string;
-            username: string;
-            password: string;
-            issuerCaCert?: string | undefined;
-            clientSecret?: string | undefined;
-            scopes?: string[] | undefined;
-        };
-        caCert?: string | undefined;
-        tlsServerName?: string | undefined;
-        insecureSkipTlsVerify?: boolean | undefined;
-    } | {
-        type: "Kubeconfig";
-        kubeconfig: string;
-        context?: string | undefined;
-    };
+    credential: CredentialInput;
     identifier?: string | undefined;
     description?: string | undefined;
     tags?: Record<string, string> | undefined;
@@ -77,165 +40,12 @@ export type ConnectorInputs = {
         tokenWaitSeconds?: number | undefined;
         useAsCredential?: boolean | undefined;
         adopt?: boolean | undefined;
-        provisioner?: {
-            type: "InheritFromDelegate";
-            kubeconfigPath?: string | undefined;
-            context?: string | undefined;
-        } | {
-            type: "ManualConfig";
-            masterUrl: string;
-            auth: {
-                type: "ServiceAccount";
-                token: string;
-            } | {
-                type: "ClientKeyCert";
-                clientCert: string;
-                clientKey: string;
-                clientKeyPassphrase?: string | undefined;
-                clientKeyAlgo?: "RSA" | "EC" | undefined;
-            } | {
-                type: "UsernamePassword";
-                username: string;
-                password: string;
-            } | {
-                type: "OpenIdConnect";
-                issuerUrl: string;
-                clientId: string;
-                username: string;
-                password: string;
-                issuerCaCert?: string | undefined;
-                clientSecret?: string | undefined;
-                scopes?: string[] | undefined;
-            };
-            caCert?: string | undefined;
-            tlsServerName?: string | undefined;
-            insecureSkipTlsVerify?: boolean | undefined;
-        } | {
-            type: "Kubeconfig";
-            kubeconfig: string;
-            context?: string | undefined;
-        } | undefined;
+        provisioner?: CredentialInput | undefined;
     } | undefined;
 };
 
-/** The connector's inputs after validation and defaults. */
-export type ValidConnectorInputs = {
-    name: string;
-    credential: {
-        type: "InheritFromDelegate";
-        kubeconfigPath?: string | undefined;
-        context?: string | undefined;
-    } | {
-        type: "ManualConfig";
-        masterUrl: string;
-        auth: {
-            type: "ServiceAccount";
-            token: string;
-        } | {
-            type: "ClientKeyCert";
-            clientCert: string;
-            clientKey: string;
-            clientKeyAlgo: "RSA" | "EC";
-            clientKeyPassphrase?: string | undefined;
-        } | {
-            type: "UsernamePassword";
-            username: string;
-            password: string;
-        } | {
-            type: "OpenIdConnect";
-            issuerUrl: string;
-            clientId: string;
-            username: string;
-            password: string;
-            issuerCaCert?: string | undefined;
-            clientSecret?: string | undefined;
-            scopes?: string[] | undefined;
-        };
-        caCert?: string | undefined;
-        tlsServerName?: string | undefined;
-        insecureSkipTlsVerify?: boolean | undefined;
-    } | {
-        type: "Kubeconfig";
-        kubeconfig: string;
-        context?: string | undefined;
-    };
-    connectionTest: {
-        skipDefaultNamespaceValidation: boolean;
-        requiredPermissions: "none" | "deployments" | "builds" | {
-            apiGroups: string[];
-            resources: string[];
-            verbs: ("get" | "list" | "watch" | "create" | "update" | "patch" | "delete" | "deletecollection" | "*")[];
-        }[];
-        timeoutSeconds: number;
-        namespace?: string | undefined;
-    };
-    identifier?: string | undefined;
-    description?: string | undefined;
-    tags?: Record<string, string> | undefined;
-    orgIdentifier?: string | undefined;
-    projectIdentifier?: string | undefined;
-    delegateSelectors?: string[] | undefined;
-    delegate?: {
-        namespace: string;
-        createNamespace: boolean;
-        serviceAccountName: string;
-        permissions: "deployments" | "builds" | "cluster-admin" | "cluster-viewer" | "namespace-admin" | {
-            rules: {
-                apiGroups: string[];
-                resources: string[];
-                verbs: ("get" | "list" | "watch" | "create" | "update" | "patch" | "delete" | "deletecollection" | "*")[];
-            }[];
-        };
-        token: "none" | "long-lived" | "bound";
-        tokenExpirationSeconds: number;
-        tokenRenewFraction: number;
-        tokenWaitSeconds: number;
-        useAsCredential: boolean;
-        adopt: boolean;
-        namespaces?: string[] | undefined;
-        provisioner?: {
-            type: "InheritFromDelegate";
-            kubeconfigPath?: string | undefined;
-            context?: string | undefined;
-        } | {
-            type: "ManualConfig";
-            masterUrl: string;
-            auth: {
-                type: "ServiceAccount";
-                token: string;
-            } | {
-                type: "ClientKeyCert";
-                clientCert: string;
-                clientKey: string;
-                clientKeyAlgo: "RSA" | "EC";
-                clientKeyPassphrase?: string | undefined;
-            } | {
-                type: "UsernamePassword";
-                username: string;
-                password: string;
-            } | {
-                type: "OpenIdConnect";
-                issuerUrl: string;
-                clientId: string;
-                username: string;
-                password: string;
-                issuerCaCert?: string | undefined;
-                clientSecret?: string | undefined;
-                scopes?: string[] | undefined;
-            };
-            caCert?: string | undefined;
-            tlsServerName?: string | undefined;
-            insecureSkipTlsVerify?: boolean | undefined;
-        } | {
-            type: "Kubeconfig";
-            kubeconfig: string;
-            context?: string | undefined;
-        } | undefined;
-    } | undefined;
-};
-
-/** How the connector authenticates (after validation). */
-export type Credential = {
+/** How the connector authenticates, as written (before defaults). */
+export type CredentialInput = {
     type: "InheritFromDelegate";
     kubeconfigPath?: string | undefined;
     context?: string | undefined;
@@ -249,8 +59,8 @@ export type Credential = {
         type: "ClientKeyCert";
         clientCert: string;
         clientKey: string;
-        clientKeyAlgo: "RSA" | "EC";
         clientKeyPassphrase?: string | undefined;
+        clientKeyAlgo?: "RSA" | "EC" | undefined;
     } | {
         type: "UsernamePassword";
         username: string;
@@ -274,33 +84,36 @@ export type Credential = {
     context?: string | undefined;
 };
 
+/** The connector's inputs after validation and defaults. */
+export type ValidConnectorInputs = {
+    name: string;
+    credential: Credential;
+    connectionTest: ConnectionTestSettings;
+    identifier?: string | undefined;
+    description?: string | undefined;
+    tags?: Record<string, string> | undefined;
+    orgIdentifier?: string | undefined;
+    projectIdentifier?: string | undefined;
+    delegateSelectors?: string[] | undefined;
+    delegate?: DelegateSettings | undefined;
+};
+
+/** How the connector authenticates (after validation). */
+export type Credential = {
+    type: "InheritFromDelegate";
+    kubeconfigPath?: string | undefined;
+    context?: string | undefined;
+} | ManualConfigCredential | {
+    type: "Kubeconfig";
+    kubeconfig: string;
+    context?: string | undefined;
+};
+
 /** A ManualConfig credential (after validation). */
 export type ManualConfigCredential = {
     type: "ManualConfig";
     masterUrl: string;
-    auth: {
-        type: "ServiceAccount";
-        token: string;
-    } | {
-        type: "ClientKeyCert";
-        clientCert: string;
-        clientKey: string;
-        clientKeyAlgo: "RSA" | "EC";
-        clientKeyPassphrase?: string | undefined;
-    } | {
-        type: "UsernamePassword";
-        username: string;
-        password: string;
-    } | {
-        type: "OpenIdConnect";
-        issuerUrl: string;
-        clientId: string;
-        username: string;
-        password: string;
-        issuerCaCert?: string | undefined;
-        clientSecret?: string | undefined;
-        scopes?: string[] | undefined;
-    };
+    auth: Auth;
     caCert?: string | undefined;
     tlsServerName?: string | undefined;
     insecureSkipTlsVerify?: boolean | undefined;
@@ -362,42 +175,5 @@ export type DelegateSettings = {
     useAsCredential: boolean;
     adopt: boolean;
     namespaces?: string[] | undefined;
-    provisioner?: {
-        type: "InheritFromDelegate";
-        kubeconfigPath?: string | undefined;
-        context?: string | undefined;
-    } | {
-        type: "ManualConfig";
-        masterUrl: string;
-        auth: {
-            type: "ServiceAccount";
-            token: string;
-        } | {
-            type: "ClientKeyCert";
-            clientCert: string;
-            clientKey: string;
-            clientKeyAlgo: "RSA" | "EC";
-            clientKeyPassphrase?: string | undefined;
-        } | {
-            type: "UsernamePassword";
-            username: string;
-            password: string;
-        } | {
-            type: "OpenIdConnect";
-            issuerUrl: string;
-            clientId: string;
-            username: string;
-            password: string;
-            issuerCaCert?: string | undefined;
-            clientSecret?: string | undefined;
-            scopes?: string[] | undefined;
-        };
-        caCert?: string | undefined;
-        tlsServerName?: string | undefined;
-        insecureSkipTlsVerify?: boolean | undefined;
-    } | {
-        type: "Kubeconfig";
-        kubeconfig: string;
-        context?: string | undefined;
-    } | undefined;
+    provisioner?: Credential | undefined;
 };

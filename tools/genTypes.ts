@@ -11,6 +11,7 @@ import { repoRoot } from "./binaries";
 /** The generated types: name, what it is, and its definition in terms of the schema. */
 const TYPES: [string, string, string][] = [
     ["ConnectorInputs", "The connector's inputs as written by a user (defaults not yet applied).", "z.input<typeof connectorInputsSchema>"],
+    ["CredentialInput", "How the connector authenticates, as written (before defaults).", `z.input<typeof connectorInputsSchema>["credential"]`],
     ["ValidConnectorInputs", "The connector's inputs after validation and defaults.", "z.output<typeof connectorInputsSchema>"],
     ["Credential", "How the connector authenticates (after validation).", `z.output<typeof connectorInputsSchema>["credential"]`],
     ["ManualConfigCredential", "A ManualConfig credential (after validation).", `Extract<z.output<typeof connectorInputsSchema>["credential"], { type: "ManualConfig" }>`],
@@ -41,12 +42,33 @@ export function generateTypes(root = repoRoot()): string {
         "// that the SDK's declarations (type-checked by every Pulumi program) do not load zod's.",
         "",
     ];
-    for (const st of source.statements) {
-        if (!ts.isTypeAliasDeclaration(st)) continue;
-        const [name, doc] = TYPES.find(([n]) => n === st.name.text)!;
+    const print = (n: ts.Node) => printer.printNode(ts.EmitHint.Unspecified, n, source);
+    const aliases = source.statements.filter(ts.isTypeAliasDeclaration).map((st) => {
         const node = checker.typeToTypeNode(checker.getTypeAtLocation(st.name), undefined, flags)!;
-        const text = printer.printNode(ts.EmitHint.Unspecified, node, source);
-        out.push(`/** ${doc} */`, `export type ${name} = ${text};`, "");
+        return { name: st.name.text, node, text: print(node) };
+    });
+    // A part of one type that is exactly another generated type is written as that type's name
+    // (the credential union appears in the inputs, the outputs and the provisioner). Only shorter
+    // types are named inside longer ones, so no type refers to itself.
+    const named = (self: { text: string }, node: ts.TypeNode): ts.TypeNode =>
+        ts.transform(node, [(context) => (root) => {
+            const aliasOf = (n: ts.Node) => aliases.find((a) => a.text === print(n) && a.text.length < self.text.length);
+            const visit = (n: ts.Node): ts.Node => {
+                if (n !== root && ts.isTypeNode(n)) {
+                    const alias = aliasOf(n);
+                    if (alias) return ts.factory.createTypeReferenceNode(alias.name);
+                    // An optional field's `X | undefined`.
+                    const defined = ts.isUnionTypeNode(n) ? n.types.filter((t) => t.kind !== ts.SyntaxKind.UndefinedKeyword) : [];
+                    const optional = ts.isUnionTypeNode(n) && defined.length > 1 && defined.length === n.types.length - 1 ? aliasOf(ts.factory.createUnionTypeNode(defined)) : undefined;
+                    if (optional) return ts.factory.createUnionTypeNode([ts.factory.createTypeReferenceNode(optional.name), ts.factory.createKeywordTypeNode(ts.SyntaxKind.UndefinedKeyword)]);
+                }
+                return ts.visitEachChild(n, visit, context);
+            };
+            return visit(root) as ts.TypeNode;
+        }]).transformed[0];
+    for (const alias of aliases) {
+        const [, doc] = TYPES.find(([n]) => n === alias.name)!;
+        out.push(`/** ${doc} */`, `export type ${alias.name} = ${print(named(alias, alias.node))};`, "");
     }
     return out.join("\n");
 }

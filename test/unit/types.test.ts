@@ -14,17 +14,18 @@ type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 type Output = z.output<typeof connectorInputsSchema>;
 const sameTypes: [
     Same<T.ConnectorInputs, z.input<typeof connectorInputsSchema>>,
+    Same<T.CredentialInput, z.input<typeof connectorInputsSchema>["credential"]>,
     Same<T.ValidConnectorInputs, Output>,
     Same<T.Credential, Output["credential"]>,
     Same<T.ConnectionTestSettings, Output["connectionTest"]>,
     Same<T.DelegateSettings, NonNullable<Output["delegate"]>>,
-] = [true, true, true, true, true];
+] = [true, true, true, true, true, true];
 
 describe("types: generated from the zod schema @unit", () => {
     it("provider/types.ts is what `npm run gen:types` makes of provider/schema.ts now", function () {
         this.timeout(60_000);
         const committed = fs.readFileSync(path.join(repoRoot(), "provider", "types.ts"), "utf8");
         assert.ok(committed === generateTypes(), "provider/types.ts is stale: run `npm run gen:types` after changing provider/schema.ts");
-        assert.deepEqual(sameTypes, [true, true, true, true, true]);
+        assert.deepEqual(sameTypes, [true, true, true, true, true, true]);
     });
 });
