@@ -80,35 +80,24 @@ export function clientFor(endpoint: Endpoint, timeoutMs: number): KubeClient {
     const origin = url.origin;
     const prefix = url.pathname.replace(/\/+$/, "");
     // One connection, HTTP/2 when the server offers it: requests made while it is still being
-    // set up wait for it instead of each opening (and handshaking) its own.
+    // set up wait for it instead of each opening (and handshaking) its own. undici does not end a
+    // request that waits on a hanging TLS handshake when its signal aborts: the connect timeout,
+    // equal to the deadline, does (within undici's half-second timer resolution).
     const dispatcher: Dispatcher = endpoint.proxy ?? new Agent({ connect: { ...endpoint.tls, keepAlive: true, timeout: timeoutMs }, allowH2: true, connections: 1 });
     const { server, authType } = endpoint;
 
     async function send(method: HttpMethod, path: string, body: unknown): Promise<unknown> {
-        const signal = AbortSignal.timeout(timeoutMs);
-        const exchange = (async () => {
-            const res = await dispatcher.request({
-                origin,
-                path: prefix + path,
-                method,
-                headers: { accept: "application/json", ...(body === undefined ? {} : { "content-type": "application/json" }), ...endpoint.headers },
-                body: body === undefined ? undefined : JSON.stringify(body),
-                signal,
-            });
-            const text = await res.body.text();
-            if (res.statusCode < 200 || res.statusCode >= 300) throw new HttpStatusError(res.statusCode, text, res.headers);
-            return text ? JSON.parse(text) : undefined;
-        })();
-        // undici holds an aborted request until a connection still in its handshake gives up:
-        // the deadline ends the wait here, whatever the connection does.
-        let onAbort!: () => void;
-        const deadline = new Promise<never>((_, reject) => signal.addEventListener("abort", (onAbort = () => reject(signal.reason)), { once: true }));
-        exchange.catch(() => undefined);
-        try {
-            return await Promise.race([exchange, deadline]);
-        } finally {
-            signal.removeEventListener("abort", onAbort);
-        }
+        const res = await dispatcher.request({
+            origin,
+            path: prefix + path,
+            method,
+            headers: { accept: "application/json", ...(body === undefined ? {} : { "content-type": "application/json" }), ...endpoint.headers },
+            body: body === undefined ? undefined : JSON.stringify(body),
+            signal: AbortSignal.timeout(timeoutMs),
+        });
+        const text = await res.body.text();
+        if (res.statusCode < 200 || res.statusCode >= 300) throw new HttpStatusError(res.statusCode, text, res.headers);
+        return text ? JSON.parse(text) : undefined;
     }
 
     return {
