@@ -144,10 +144,18 @@ function checkGo(): string {
     }
     const version = r.stdout.trim();
     const m = /^go(\d+)\.(\d+)/.exec(version);
-    if (m && (Number(m[1]) < 1 || (Number(m[1]) === 1 && Number(m[2]) < 25))) {
+    if (m && Number(m[1]) === 1 && Number(m[2]) < 25) {
         throw new ToolBuildError(`Go ${version} is too old to build Kubernetes ${KUBERNETES_VERSION} and Pulumi ${PULUMI_VERSION}: install Go 1.25 or newer`);
     }
     return version;
+}
+
+/**
+ * The tool's own link flags, scoped to its package (`-ldflags=<package>=<flags>`), so that the
+ * binaries of one `go build` are each stamped with their own version.
+ */
+function linkFlags(s: ToolSpec): string {
+    return `-ldflags=${s.pkg}=${["-s", "-w", ...s.ldflags].join(" ")}`;
 }
 
 /**
@@ -179,7 +187,7 @@ export function ensureTools(
         const started = Date.now();
         const r = spawnSync(
             "go",
-            ["build", "-trimpath", "-o", staging + path.sep, "-ldflags", ["-s", "-w", ...specs[0].ldflags].join(" "), ...specs.map((s) => s.pkg)],
+            ["build", "-trimpath", "-o", staging + path.sep, ...specs.map(linkFlags), ...specs.map((s) => s.pkg)],
             { cwd: path.join(root, "tools", mod), encoding: "utf8", env: { ...process.env, CGO_ENABLED: "0", GOFLAGS: "-mod=mod" }, maxBuffer: 64 << 20 },
         );
         fs.writeFileSync(logPath, (r.stdout ?? "") + (r.stderr ?? ""));
