@@ -1,14 +1,16 @@
 // Unit tests for input validation: the zod schema through validateConnectorInputs/parseConnectorInputs.
-// No cluster, no network. Keys are generated with node:crypto and certificates with the openssl CLI.
+// No cluster, no network. Certificates and their keys come from tools/pki (a CA and the client
+// certificates it signed); the key that belongs to no certificate from node:crypto.
 import * as assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { ConnectorError } from "../../provider/errors";
-import { connectorInputsSchema, SECRET_FIELDS } from "../../provider/schema";
-import { formatPath, inputError, parseConnectorInputs, UNKNOWN, validateConnectorInputs } from "../../provider/validate";
+import { connectorInputsSchema } from "../../provider/inputs/schema";
+import { SECRET_FIELDS } from "../../provider/secrets";
+import { formatPath, inputError, parseConnectorInputs, UNKNOWN, validateConnectorInputs } from "../../provider/inputs/validate";
+import { createCA, issueCert } from "../../tools/pki";
 
 // ---------------------------------------------------------------------------------------------
 // Key material, made once per run.
@@ -29,23 +31,19 @@ const PASSPHRASE = "correct horse battery staple";
 function makeKeyMaterial(): KeyMaterial {
     const privateKeyEncoding = { type: "pkcs8", format: "pem" } as const;
     const publicKeyEncoding = { type: "spki", format: "pem" } as const;
-    const rsa = crypto.generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding, publicKeyEncoding });
-    const ec = crypto.generateKeyPairSync("ec", { namedCurve: "P-256", privateKeyEncoding, publicKeyEncoding });
     const other = crypto.generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding, publicKeyEncoding });
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "connector-unit-"));
     try {
-        const selfSigned = (keyPem: string, cn: string) => {
-            const keyFile = path.join(dir, `${cn}.key`);
-            fs.writeFileSync(keyFile, keyPem, { mode: 0o600 });
-            return execFileSync("openssl", ["req", "-x509", "-new", "-key", keyFile, "-subj", `/CN=${cn}`, "-days", "2"], { encoding: "utf8" });
-        };
+        const ca = createCA(dir, "ca");
+        const rsa = issueCert(ca, dir, "rsa-client", { cn: "rsa-client" });
+        const ec = issueCert(ca, dir, "ec-client", { cn: "ec-client", keyType: "ec" });
         return {
-            rsaKey: rsa.privateKey,
-            rsaCert: selfSigned(rsa.privateKey, "rsa-client"),
-            ecKey: ec.privateKey,
-            ecCert: selfSigned(ec.privateKey, "ec-client"),
+            rsaKey: rsa.keyPem,
+            rsaCert: rsa.certPem,
+            ecKey: ec.keyPem,
+            ecCert: ec.certPem,
             otherRsaKey: other.privateKey,
-            encryptedRsaKey: crypto.createPrivateKey(rsa.privateKey).export({ type: "pkcs8", format: "pem", cipher: "aes-256-cbc", passphrase: PASSPHRASE }) as string,
+            encryptedRsaKey: crypto.createPrivateKey(rsa.keyPem).export({ type: "pkcs8", format: "pem", cipher: "aes-256-cbc", passphrase: PASSPHRASE }) as string,
         };
     } finally {
         fs.rmSync(dir, { recursive: true, force: true });
