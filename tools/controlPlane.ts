@@ -10,6 +10,7 @@ import * as https from "node:https";
 import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
+import { kubeconfigDocument } from "../provider/kubeconfigDocument";
 import { ensureTools } from "./binaries";
 import { CertFiles, createCA, createServiceAccountKeys, issueCert } from "./pki";
 
@@ -74,7 +75,7 @@ function installExitHooks(): void {
         for (const p of live) if (p.exitCode === null && p.pid) try { process.kill(p.pid, "SIGKILL"); } catch { /* already gone */ }
     });
     for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
-        process.once(sig, () => process.exit(130));
+        process.once(sig, () => process.exit(128 + os.constants.signals[sig]));
     }
 }
 
@@ -139,6 +140,12 @@ function get(url: string, ca: string, cert: string, key: string, timeoutMs: numb
     });
 }
 
+/** How a process that has ended ended: `code 1`, or `killed by SIGKILL, status 137`. */
+function howItEnded(child: ChildProcess): string {
+    const signal = child.signalCode;
+    return signal ? `killed by ${signal}, status ${128 + os.constants.signals[signal]}` : `code ${child.exitCode}`;
+}
+
 async function waitFor(
     what: string,
     child: ChildProcess,
@@ -148,7 +155,7 @@ async function waitFor(
 ): Promise<void> {
     for (;;) {
         if (child.exitCode !== null || child.signalCode !== null) {
-            throw new ControlPlaneError(`${what} exited (code ${child.exitCode ?? child.signalCode}) before it became ready; log: ${logPath}\n${tail(logPath)}`, logPath);
+            throw new ControlPlaneError(`${what} exited (${howItEnded(child)}) before it became ready; log: ${logPath}\n${tail(logPath)}`, logPath);
         }
         if (await probe().catch(() => false)) return;
         if (Date.now() > deadline) {
@@ -158,32 +165,17 @@ async function waitFor(
     }
 }
 
-/** Writes a kubeconfig with embedded credentials for one user. */
+/**
+ * A kubeconfig with embedded credentials for one user, written by the provider's one kubeconfig
+ * writer: its cluster, user and context are all named `<user>@local`.
+ */
 export function kubeconfigFor(server: string, caPem: string, user: { name: string; certPem?: string; keyPem?: string; token?: string }): string {
     const b64 = (s: string) => Buffer.from(s).toString("base64");
-    const auth = user.token
-        ? `    token: ${user.token}`
-        : `    client-certificate-data: ${b64(user.certPem!)}\n    client-key-data: ${b64(user.keyPem!)}`;
-    return [
-        "apiVersion: v1",
-        "kind: Config",
-        "clusters:",
-        "- name: local",
-        "  cluster:",
-        `    server: ${server}`,
-        `    certificate-authority-data: ${b64(caPem)}`,
-        "users:",
-        `- name: ${user.name}`,
-        "  user:",
-        auth,
-        "contexts:",
-        `- name: ${user.name}@local`,
-        "  context:",
-        "    cluster: local",
-        `    user: ${user.name}`,
-        `current-context: ${user.name}@local`,
-        "",
-    ].join("\n");
+    return kubeconfigDocument(
+        `${user.name}@local`,
+        { server, "certificate-authority-data": b64(caPem) },
+        user.token ? { token: user.token } : { "client-certificate-data": b64(user.certPem!), "client-key-data": b64(user.keyPem!) },
+    );
 }
 
 /** Starts etcd, kube-apiserver and kube-controller-manager and waits until the API server is ready. */
