@@ -4,7 +4,7 @@
 // makes the objects, and only when pulumi-resource-kubernetes could be built.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { connectorInputsSchema } from "../provider/schema";
+import { connectorInputsSchema } from "../provider/inputs/schema";
 import { cacheDir, ensureTools, KUBERNETES_PROVIDER_VERSION, repoRoot, ToolBuildError } from "../tools/binaries";
 import { AdminClients } from "../tools/identities";
 import { enginePath } from "../tools/pulumiHarness";

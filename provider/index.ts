@@ -1,2 +1,2 @@
-// The provider implementation, loaded by the dynamic provider shim when the engine calls it.
-export { check, create, diff, read, update, remove as delete } from "./lifecycle";
+// The provider implementation the dynamic provider shim (sdk/provider.ts) loads when the engine calls it.
+export { check, create, diff, read, remove as delete, update } from "./adapters/dynamic";

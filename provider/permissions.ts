@@ -1,4 +1,4 @@
-// The seed's permission sets, as RBAC PolicyRules. One definition serves the connection test's
+// Harness's permission sets, as RBAC PolicyRules. One definition serves the connection test's
 // `requiredPermissions` checks and the delegate's roles.
 
 /** An RBAC PolicyRule (the fields this project uses). */
@@ -8,12 +8,12 @@ export interface PolicyRule {
     verbs: string[];
 }
 
-/** The full verb list the seed gives for when `*` is not wanted. */
+/** The full verb list Harness's docs give for when `*` is not wanted. */
 export const ALL_VERBS = ["create", "delete", "get", "list", "patch", "update", "watch"] as const;
 
 /**
  * Deployments: create, delete, get, list, patch, update, watch on configmaps, secrets, events,
- * deployments and pods (the seed's minimum), plus the controllers and services a deployment touches.
+ * deployments and pods (Harness's documented minimum), plus the controllers and services a deployment touches.
  */
 export const DEPLOYMENTS_RULES: readonly PolicyRule[] = [
     { apiGroups: [""], resources: ["configmaps", "secrets", "events", "pods", "services"], verbs: [...ALL_VERBS] },

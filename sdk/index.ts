@@ -1,25 +1,27 @@
 // pulumi-kubernetes-connector: a Kubernetes cluster connector as one Pulumi resource.
 import * as pulumi from "@pulumi/pulumi";
 import type * as ConnectionTestModule from "../provider/connectionTest";
-import type * as KubeClientModule from "../provider/kubeClient";
-import type { ConnectionTestReport, DelegateState } from "../provider/reports";
-import { derivedKubeconfig } from "../provider/kubeconfigDocument";
-import { SECRET_FIELDS, SECRET_HOLDERS } from "../provider/schema";
-import type { ConnectorInputs, Credential } from "../provider/types";
-import { inputError, parseConnectorInputs, validateConnectorInputs } from "../provider/validate";
+import type { ConnectionTestReport } from "../provider/connectionTest/report";
+import { derivedKubeconfig } from "../provider/credentials/kubeconfigDocument";
+import type { DelegateState } from "../provider/delegate/state";
+import type { ConnectorInputs, Credential } from "../provider/inputs/types";
+import { inputError, parseConnectorInputs, validateConnectorInputs } from "../provider/inputs/validate";
+import type * as TestRunModule from "../provider/lifecycle/testRun";
+import { CREDENTIAL_FIELDS, connectorSecrets, SECRET_FIELDS, SECRET_HOLDERS, secretOutputs } from "../provider/secrets";
 import { connectorProvider } from "./provider";
 
 // Declarations here must not reach @kubernetes/client-node: every program type-checks them.
-export type { CheckResult, ConnectionTestReport, DelegateState } from "../provider/reports";
-export { planDelegateRbac } from "../provider/delegatePlan";
+export type { CheckResult, ConnectionTestReport } from "../provider/connectionTest/report";
+export { planDelegateRbac } from "../provider/delegate/rbacPlan";
+export type { DelegateState } from "../provider/delegate/state";
 export { ConnectorError } from "../provider/errors";
 export type { ErrorCode } from "../provider/errors";
-export { deriveIdentifier, connectorRef } from "../provider/identifier";
+export { deriveIdentifier, connectorRef } from "../provider/inputs/identifier";
 export { BUILDS_RULES, DEPLOYMENTS_RULES } from "../provider/permissions";
 export type { PolicyRule } from "../provider/permissions";
-// The input types come from provider/types (generated from the zod schema): not from zod itself,
-// whose types every program would otherwise type-check.
-export type { ConnectorInputs, Credential, Auth, ConnectionTestSettings, DelegateSettings } from "../provider/types";
+// The input types come from provider/inputs/types (generated from the zod schema): not from zod
+// itself, whose types every program would otherwise type-check.
+export type { ConnectorInputs, Credential, Auth, ConnectionTestSettings, DelegateSettings } from "../provider/inputs/types";
 
 /** `Input<T>` all the way down: any field may be an Output of another resource. */
 export type DeepInput<T> = T extends string | number | boolean | undefined | null
@@ -38,13 +40,6 @@ export type KubernetesClusterConnectorArgs = { [K in keyof ConnectorInputs]: Dee
 
 const NOT_YET_KNOWN = Symbol("not yet known");
 
-/**
- * Outputs that hold credentials and have no input of the same name to take their secretness from:
- * always secret as a whole. (`credential` is not among them: the engine marks its leaves secret
- * where the input's are, so its CA and URL stay readable and state holds less ciphertext.)
- */
-const SECRET_OUTPUTS = ["kubeconfig", "delegateSettings", "delegateToken", "delegateKubeconfig"];
-
 /** The plain values of args, with Outputs and Promises replaced by a marker. */
 function plainView(v: unknown): unknown {
     if (pulumi.Output.isInstance(v) || v instanceof Promise) return NOT_YET_KNOWN;
@@ -53,20 +48,25 @@ function plainView(v: unknown): unknown {
     return v;
 }
 
+const isLater = (v: unknown) => pulumi.Output.isInstance(v) || v instanceof Promise;
+
 /**
- * Wraps every secret field (token, password, keys, kubeconfig) in pulumi.secret. A field that may
- * hold them but is only known later (an Output of a whole credential) becomes secret when it does.
- * The engine carries this secretness over to the outputs of the same name, leaf by leaf.
+ * Wraps every secret field of a credential (token, password, keys, kubeconfig) in pulumi.secret,
+ * in `credential` and `delegate.provisioner` only (`delegate.token` is a setting, not a secret). A
+ * field that may hold them but is only known later (an Output of a whole credential) becomes
+ * secret when it does. The engine carries this secretness over to the outputs of the same name,
+ * leaf by leaf.
  */
-function markSecrets(v: unknown): unknown {
-    if (Array.isArray(v)) return v.map(markSecrets);
-    if (!v || typeof v !== "object" || pulumi.Output.isInstance(v) || v instanceof Promise) return v;
+function markSecrets(v: unknown, inCredential = false): unknown {
+    if (Array.isArray(v)) return v.map((x) => markSecrets(x, inCredential));
+    if (!v || typeof v !== "object" || isLater(v)) return v;
     return Object.fromEntries(Object.entries(v).map(([k, x]) => {
         if (x === undefined) return [k, x];
-        if (SECRET_FIELDS.has(k)) return [k, pulumi.secret(x as pulumi.Input<unknown>)];
+        if (inCredential && SECRET_FIELDS.has(k)) return [k, pulumi.secret(x as pulumi.Input<unknown>)];
+        const credentialBelow = inCredential || CREDENTIAL_FIELDS.has(k);
         // Only for the few fields that can hold a credential: every Output costs the program time.
-        if (SECRET_HOLDERS.has(k) && (pulumi.Output.isInstance(x) || x instanceof Promise)) return [k, pulumi.output(x).apply(markSecrets)];
-        return [k, markSecrets(x)];
+        if (SECRET_HOLDERS.has(k) && isLater(x)) return [k, pulumi.output(x).apply((y) => markSecrets(y, credentialBelow))];
+        return [k, markSecrets(x, credentialBelow)];
     }));
 }
 
@@ -154,7 +154,7 @@ export class KubernetesClusterConnector extends pulumi.dynamic.Resource {
         };
         super(connectorProvider, name, props, {
             ...opts,
-            additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), ...SECRET_OUTPUTS],
+            additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), ...secretOutputs(delegateMayHoldCredential(args.delegate))],
         });
         if (args.delegate === undefined) {
             noDelegate ??= pulumi.output(undefined);
@@ -163,24 +163,26 @@ export class KubernetesClusterConnector extends pulumi.dynamic.Resource {
     }
 }
 
+/** Whether the delegate block may hold a provisioner credential (then its recorded settings are secret). */
+function delegateMayHoldCredential(delegate: KubernetesClusterConnectorArgs["delegate"]): boolean {
+    if (delegate === undefined) return false;
+    return isLater(delegate) || (delegate as { provisioner?: unknown }).provisioner !== undefined;
+}
+
 /** The delegate outputs of every connector without a delegate: one Output of undefined, shared. */
 let noDelegate: pulumi.Output<undefined> | undefined;
 
 /**
  * Runs the connection test outside Pulumi with the same checks as `pulumi up`. Resolves to the
- * report when it passes (or is skipped); rejects with a ConnectorError-named Error otherwise.
+ * report when it passes (or is skipped); rejects with a {@link ConnectorError} otherwise (bad
+ * inputs: `INVALID_INPUT`), its message free of the credential's secrets.
  */
 export async function testConnection(inputs: ConnectorInputs): Promise<ConnectionTestReport> {
     const valid = parseConnectorInputs(inputs);
     // Loaded here, not at the top: a Pulumi program that only declares connectors never needs them.
-    const { connect } = require("../provider/kubeClient") as typeof KubeClientModule;
-    const { assertConnectionSucceeded, runConnectionTest } = require("../provider/connectionTest") as typeof ConnectionTestModule;
-    const client = await connect(valid.credential, valid.connectionTest.timeoutSeconds * 1000);
-    try {
-        const report = await runConnectionTest(client, valid.connectionTest);
-        assertConnectionSucceeded(report);
-        return report;
-    } finally {
-        await client.close();
-    }
+    const { testConnector } = require("../provider/lifecycle/testRun") as typeof TestRunModule;
+    const { assertConnectionSucceeded } = require("../provider/connectionTest") as typeof ConnectionTestModule;
+    const { report } = await testConnector(valid.credential, valid.connectionTest, valid.identifier ?? "connector", connectorSecrets(valid));
+    assertConnectionSucceeded(report);
+    return report;
 }

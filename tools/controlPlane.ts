@@ -10,7 +10,7 @@ import * as https from "node:https";
 import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
-import { kubeconfigDocument } from "../provider/kubeconfigDocument";
+import { kubeconfigDocument } from "../provider/credentials/kubeconfigDocument";
 import { ensureTools } from "./binaries";
 import { CertFiles, createCA, createServiceAccountKeys, issueCert } from "./pki";
 

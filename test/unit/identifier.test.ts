@@ -1,8 +1,8 @@
 // Unit tests for Harness identifiers: the rules, derivation from a name, scoped references, and
 // which identifier a connector keeps.
 import * as assert from "node:assert/strict";
-import { connectorRef, deriveIdentifier, IDENTIFIER_PATTERN, identifierProblem, RESERVED_IDENTIFIERS } from "../../provider/identifier";
-import { resolveIdentifier } from "../../provider/validate";
+import { connectorRef, deriveIdentifier, IDENTIFIER_PATTERN, identifierProblem, RESERVED_IDENTIFIERS } from "../../provider/inputs/identifier";
+import { resolveIdentifier } from "../../provider/inputs/validate";
 
 describe("identifier: deriveIdentifier @unit", () => {
     const cases: [string, string][] = [

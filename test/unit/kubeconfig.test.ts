@@ -5,9 +5,10 @@ import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { derivedKubeconfig, kubeconfigIsDerivable } from "../../provider/kubeconfigDocument";
-import { plainKubeconfigEndpoint } from "../../provider/plainKubeconfig";
-import { connectorInputsSchema, Credential } from "../../provider/schema";
+import { derivedKubeconfig, kubeconfigIsDerivable } from "../../provider/credentials/kubeconfigDocument";
+import { inlineKubeconfigCredential as plainKubeconfigEndpoint } from "../../provider/credentials/inlineKubeconfig";
+import { connectorInputsSchema } from "../../provider/inputs/schema";
+import type { Credential } from "../../provider/inputs/types";
 import { CertFiles, createCA, issueCert } from "../../tools/pki";
 
 /** A CA, and an EC client certificate it signed whose key is encrypted with the passphrase "pw". */

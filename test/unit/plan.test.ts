@@ -1,7 +1,7 @@
 // Unit tests for the update plan: what changing stored outputs into new checked inputs means.
 import * as assert from "node:assert/strict";
-import { canonical, planConnectorDiff } from "../../provider/plan";
-import { UNKNOWN } from "../../provider/validate";
+import { canonical, planConnectorDiff } from "../../provider/lifecycle/changePlan";
+import { UNKNOWN } from "../../provider/inputs/validate";
 
 type Props = Record<string, any>;
 

@@ -1,10 +1,10 @@
-// The generated input types (provider/types.ts) are the zod schema's, and are up to date.
+// The generated input types (provider/inputs/types.ts) are the zod schema's, and are up to date.
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { z } from "zod";
-import type { connectorInputsSchema } from "../../provider/schema";
-import type * as T from "../../provider/types";
+import type { connectorInputsSchema } from "../../provider/inputs/schema";
+import type * as T from "../../provider/inputs/types";
 import { repoRoot } from "../../tools/binaries";
 import { generateTypes } from "../../tools/genTypes";
 
@@ -22,10 +22,10 @@ const sameTypes: [
 ] = [true, true, true, true, true, true];
 
 describe("types: generated from the zod schema @unit", () => {
-    it("provider/types.ts is what `npm run gen:types` makes of provider/schema.ts now", function () {
+    it("provider/inputs/types.ts is what `npm run gen:types` makes of provider/inputs/schema.ts now", function () {
         this.timeout(60_000);
-        const committed = fs.readFileSync(path.join(repoRoot(), "provider", "types.ts"), "utf8");
-        assert.ok(committed === generateTypes(), "provider/types.ts is stale: run `npm run gen:types` after changing provider/schema.ts");
+        const committed = fs.readFileSync(path.join(repoRoot(), "provider", "inputs", "types.ts"), "utf8");
+        assert.ok(committed === generateTypes(), "provider/inputs/types.ts is stale: run `npm run gen:types` after changing provider/inputs/schema.ts");
         assert.deepEqual(sameTypes, [true, true, true, true, true, true]);
     });
 });

@@ -2,9 +2,7 @@
 // the `kubeconfig` output of a ManualConfig connector in the program instead of keeping a copy of
 // the credential in state.
 import * as crypto from "node:crypto";
-import type { Credential } from "./types";
-
-type ManualConfig = Extract<Credential, { type: "ManualConfig" }>;
+import type { Credential, ManualConfigCredential as ManualConfig } from "../inputs/types";
 
 /** A kubeconfig document (JSON, which kubectl reads) with one cluster, user and context named `name`. */
 export function kubeconfigDocument(name: string, cluster: Record<string, unknown>, user: Record<string, unknown>): string {

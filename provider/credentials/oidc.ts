@@ -1,7 +1,8 @@
 // OpenID Connect, as Harness does it: the OAuth password grant against the issuer's token
 // endpoint, then the id_token is the bearer token for the API server.
 import { Agent, fetch } from "undici";
-import { ConnectorError, classifyRequestError } from "./errors";
+import { ConnectorError } from "../errors";
+import { classifyRequestError } from "../transport/classifyError";
 
 /** What the password grant needs. */
 export interface PasswordGrant {

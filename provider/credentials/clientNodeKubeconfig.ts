@@ -4,10 +4,10 @@
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as k8s from "@kubernetes/client-node";
-import { ConnectorError } from "./errors";
-import type { Endpoint } from "./kubeClient";
-import { basicAuthorization } from "./plainKubeconfig";
-import type { Credential } from "./types";
+import { ConnectorError } from "../errors";
+import type { Credential } from "../inputs/types";
+import type { Endpoint } from "../transport/kubeClient";
+import { basicAuthorization, type ResolvedCredential } from "./inlineEndpoint";
 
 function loadFailed(what: string, remediation: string): ConnectorError {
     return new ConnectorError("CREDENTIAL_LOAD_FAILED", what, remediation);
@@ -74,7 +74,7 @@ function loadKubeConfig(credential: Extract<Credential, { type: "Kubeconfig" | "
 }
 
 /** The endpoint of a Kubeconfig or InheritFromDelegate credential (runs its exec plugin, if any). */
-export async function kubeconfigEndpoint(credential: Extract<Credential, { type: "Kubeconfig" | "InheritFromDelegate" }>): Promise<Endpoint> {
+export async function clientNodeCredential(credential: Extract<Credential, { type: "Kubeconfig" | "InheritFromDelegate" }>): Promise<ResolvedCredential> {
     const kc = loadKubeConfig(credential);
     uniquifyUsers(kc);
     const cluster = kc.getCurrentCluster()!;

@@ -1,14 +1,10 @@
-// The one place that turns a connector credential into a Kubernetes client. Everything else
-// takes a ready KubeClient. Requests are plain JSON over one undici connection pool per client
-// (HTTP/2, so concurrent checks share one TLS handshake), each with a deadline (an AbortSignal).
-// @kubernetes/client-node is loaded only for kubeconfig credentials (it parses them and runs their
-// exec plugins and auth providers): loading it costs about 0.35 s and 90 MB per provider process.
-import { Agent, Dispatcher } from "undici";
-import { classifyRequestError } from "./errors";
-import { manualCluster, manualUser } from "./kubeconfigDocument";
-import { fetchIdToken } from "./oidc";
-import { inlineEndpoint, plainKubeconfigEndpoint } from "./plainKubeconfig";
-import type { Credential } from "./types";
+// The transport: a Kubernetes client for one Endpoint (where to connect and how to authenticate).
+// Requests are plain JSON over one undici connection pool per client (HTTP/2, so concurrent checks
+// share one TLS handshake), each with a deadline (an AbortSignal). It knows nothing of credentials
+// or kubeconfigs: ../credentials turns those into an Endpoint (as client-go's rest never imports
+// clientcmd).
+import { Agent, type Dispatcher } from "undici";
+import { classifyRequestError } from "./classifyError";
 
 /** Where a client connects and how it authenticates, whatever the credential's form. */
 export interface Endpoint {
@@ -20,10 +16,8 @@ export interface Endpoint {
     tls: { ca?: string | Buffer; cert?: string | Buffer; key?: string | Buffer; servername?: string; rejectUnauthorized: boolean };
     /** Headers sent with every request (Authorization, Impersonate-User). */
     headers: Record<string, string>;
-    /** A dispatcher that goes through a proxy, when the kubeconfig names one. */
+    /** A dispatcher that goes through a proxy, when the credential names one. */
     proxy?: Dispatcher;
-    /** A kubeconfig document (JSON) for this identity, or for `token` on the same cluster. */
-    exportKubeconfig(name: string, token?: string): string;
 }
 
 export type HttpMethod = "GET" | "POST" | "PUT" | "DELETE";
@@ -42,8 +36,6 @@ export interface KubeClient {
      * 429 is retried a few times.
      */
     request<T = any>(what: string, method: HttpMethod, path: string, body?: unknown): Promise<T>;
-    /** A kubeconfig document (JSON) that authenticates as this client, or as `token` on the same cluster. */
-    exportKubeconfig(name: string, token?: string): string;
     /** Closes the connection pool. */
     close(): Promise<void>;
 }
@@ -53,25 +45,6 @@ class HttpStatusError extends Error {
     constructor(readonly code: number, readonly body: string, readonly headers: Record<string, string | string[] | undefined>) {
         super(`HTTP ${code}`);
     }
-}
-
-/** The endpoint of a ManualConfig credential (runs the OIDC password grant for OpenIdConnect). */
-async function manualEndpoint(credential: Extract<Credential, { type: "ManualConfig" }>, timeoutMs: number): Promise<Endpoint> {
-    const a = credential.auth;
-    const user = manualUser(credential) ?? { token: a.type === "OpenIdConnect" ? await fetchIdToken(a, timeoutMs) : undefined };
-    return inlineEndpoint(manualCluster(credential), user, a.type);
-}
-
-/** The endpoint of any credential. */
-export async function resolveEndpoint(credential: Credential, timeoutMs: number): Promise<Endpoint> {
-    if (credential.type === "ManualConfig") return manualEndpoint(credential, timeoutMs);
-    if (credential.type === "Kubeconfig") {
-        const plain = plainKubeconfigEndpoint(credential.kubeconfig, credential.context, credential.type);
-        if (plain) return plain;
-    }
-    // Loaded only here: the Kubernetes client library parses kubeconfigs and runs exec plugins.
-    const { kubeconfigEndpoint } = require("./kubeconfigCredential") as typeof import("./kubeconfigCredential");
-    return kubeconfigEndpoint(credential);
 }
 
 /** Makes a client over one connection pool for `endpoint`. */
@@ -119,15 +92,9 @@ export function clientFor(endpoint: Endpoint, timeoutMs: number): KubeClient {
                 }
             }
         },
-        exportKubeconfig: endpoint.exportKubeconfig,
         async close() {
             // destroy, not close: close would wait for a connection still hanging in its handshake.
             await dispatcher.destroy().catch(() => undefined);
         },
     };
-}
-
-/** Builds a client from a connector credential. */
-export async function connect(credential: Credential, timeoutMs: number): Promise<KubeClient> {
-    return clientFor(await resolveEndpoint(credential, timeoutMs), timeoutMs);
 }

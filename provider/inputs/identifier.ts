@@ -45,3 +45,8 @@ export function connectorRef(identifier: string, scope: Scope): string {
     if (scope.orgIdentifier) return `org.${identifier}`;
     return `account.${identifier}`;
 }
+
+/** The resource id: unique per scope, in the `org/project/identifier` form Harness imports use. */
+export function connectorId(scope: Scope, identifier: string): string {
+    return [scope.orgIdentifier, scope.projectIdentifier, identifier].filter(Boolean).join("/");
+}

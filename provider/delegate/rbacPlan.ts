@@ -1,6 +1,6 @@
 // What the delegate's identity is made of: computed from its settings by pure functions.
-import { BUILDS_RULES, DEPLOYMENTS_RULES, PolicyRule } from "./permissions";
-import type { DelegateSettings } from "./types";
+import type { DelegateSettings } from "../inputs/types";
+import { BUILDS_RULES, DEPLOYMENTS_RULES, type PolicyRule } from "../permissions";
 
 /** Label every object this tool makes carries. */
 export const MANAGED_BY_LABEL = "app.kubernetes.io/managed-by";

@@ -1,6 +1,6 @@
 // Validation of connector inputs with the one schema, aware of values not known yet (outputs of
 // other resources in the program, or the engine's placeholder during preview).
-import { ConnectorError } from "./errors";
+import { ConnectorError } from "../errors";
 import { deriveIdentifier } from "./identifier";
 import { connectorInputsSchema } from "./schema";
 import type { ValidConnectorInputs } from "./types";

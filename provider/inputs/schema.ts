@@ -1,16 +1,10 @@
 // The connector's inputs: the single source of truth. The SDK validates plain values with it in
-// the program, the provider's `check` validates the resolved inputs with it, and the TypeScript
-// types of both come from `z.infer`.
+// the program, the provider's `check` validates the resolved inputs with it, and their TypeScript
+// types (./types.ts) are generated from it by `npm run gen:types`.
 import * as crypto from "node:crypto";
 import { z } from "zod";
 import { deriveIdentifier, identifierProblem } from "./identifier";
-import { PERMISSION_PROFILES } from "./permissions";
-
-/** Names of input fields that hold secrets, wherever they appear: marked secret by the SDK. */
-export const SECRET_FIELDS: ReadonlySet<string> = new Set(["token", "password", "clientKey", "clientKeyPassphrase", "clientSecret", "kubeconfig"]);
-
-/** Names of input fields whose object value may hold SECRET_FIELDS (credential, auth, delegate, provisioner). */
-export const SECRET_HOLDERS: ReadonlySet<string> = new Set(["credential", "auth", "delegate", "provisioner"]);
+import { PERMISSION_PROFILES } from "../permissions";
 
 const identifier = z.string({ error: "must be a string" }).superRefine((id, ctx) => {
     const problem = identifierProblem(id);

@@ -1,15 +1,13 @@
-// The connection test, as the seed's "Save and Continue" runs it, with the connector's own
+// The connection test, as Harness's "Save and Continue" runs it, with the connector's own
 // credentials: GET /version (reachability, TLS, credentials), then the controllers of `default`
 // (unless skipped) and of connectionTest.namespace, then the required permissions.
-import { ConnectorError } from "./errors";
-import type { KubeClient } from "./kubeClient";
-import { AccessCheck, describeCheck, expandRules, PERMISSION_PROFILES, PolicyRule, rulesAllow } from "./permissions";
-import type { CheckResult, ConnectionTestReport } from "./reports";
-import type { ConnectionTestSettings } from "./types";
+import { ConnectorError, recordFailure, toConnectorError } from "../errors";
+import type { ConnectionTestSettings } from "../inputs/types";
+import { type AccessCheck, describeCheck, expandRules, PERMISSION_PROFILES, type PolicyRule, rulesAllow } from "../permissions";
+import type { KubeClient } from "../transport/kubeClient";
+import type { CheckResult, ConnectionTestReport } from "./report";
 
-export type { CheckResult, ConnectionTestReport } from "./reports";
-
-/** The controller kinds the seed lists in `default`. */
+/** The controller kinds Harness lists in `default`. */
 export const CONTROLLER_KINDS = ["deployments", "replicasets", "statefulsets", "daemonsets"] as const;
 
 /** The rules behind `requiredPermissions`. */
@@ -73,10 +71,8 @@ export async function runConnectionTest(client: KubeClient, settings: Connection
     const report = (status: ConnectionTestReport["status"], extra: Partial<ConnectionTestReport> = {}): ConnectionTestReport => ({
         status, testedAt: new Date(started).toISOString(), durationMs: Date.now() - started, checks, missingPermissions: [], ...extra,
     });
-    const fail = (e: unknown, extra: Partial<ConnectionTestReport> = {}) => {
-        const err = e instanceof ConnectorError ? e : new ConnectorError("API_ERROR", String((e as Error)?.message ?? e), "Check the API server");
-        return report("FAILURE", { ...extra, error: { code: err.code, message: err.message } });
-    };
+    const fail = (e: unknown, extra: Partial<ConnectionTestReport> = {}) =>
+        report("FAILURE", { ...extra, error: recordFailure(toConnectorError(e, { code: "API_ERROR", remediation: "Check the API server" })) });
 
     // Every request starts at once, over the client's one connection (HTTP/2 multiplexes them):
     // the test costs one TLS handshake and about one round trip. GET /version is judged first:
@@ -153,11 +149,7 @@ export async function runConnectionTest(client: KubeClient, settings: Connection
     return report(onlyVersion ? "SKIPPED" : "SUCCESS", { serverVersion });
 }
 
-/** Throws the report's failure as a ConnectorError. */
+/** Throws the failure a report records, as a ConnectorError. */
 export function assertConnectionSucceeded(report: ConnectionTestReport): void {
-    if (report.status !== "FAILURE") return;
-    const e = new Error(report.error?.message ?? "the connection test failed");
-    e.name = "ConnectorError";
-    (e as any).code = report.error?.code;
-    throw e;
+    if (report.status === "FAILURE") throw ConnectorError.recorded(report.error ?? { code: "UNEXPECTED", message: "the connection test failed without saying why" });
 }

@@ -1,0 +1,55 @@
+// The dynamic provider's methods (check, diff, create, read, update, delete), which the shim in
+// sdk/provider.ts loads when the engine calls it: they translate the engine's property bags to the
+// lifecycle's typed records and back, and nothing else.
+import type * as dynamic from "@pulumi/pulumi/dynamic";
+import { checkConnector, createConnector, deleteConnector, planUpdate, readConnector, updateConnector } from "../lifecycle";
+import type { ConnectorOutputs } from "../outputs";
+
+type Props = Record<string, any>;
+
+/** The user's inputs, without the keys the engine or the SDK adds (`__provider`, `__owner`). */
+function userInputs(props: Props): Props {
+    return Object.fromEntries(Object.entries(props).filter(([k]) => !k.startsWith("__")));
+}
+
+/** The keys the engine or the SDK adds, which every answer carries back. */
+function engineKeys(props: Props): Props {
+    return Object.fromEntries(Object.entries(props).filter(([k]) => k.startsWith("__")));
+}
+
+/** Validates inputs with the schema; fills the identifier and defaults. */
+export async function check(olds: Props, news: Props): Promise<dynamic.CheckResult> {
+    const outcome = checkConnector(olds, userInputs(news));
+    if ("failures" in outcome) return { failures: outcome.failures };
+    return { inputs: { ...engineKeys(news), ...outcome.inputs } };
+}
+
+/** Replacement for identifier or scope changes, an update for anything else that changed or needs repair. */
+export async function diff(_id: string, olds: Props, news: Props): Promise<dynamic.DiffResult> {
+    const plan = planUpdate(olds as ConnectorOutputs, userInputs(news));
+    return { changes: plan.changes, replaces: plan.replaces, deleteBeforeReplace: false };
+}
+
+/** Provisions the delegate when declared and runs the connection test; records the connector only when it passes. */
+export async function create(props: Props): Promise<dynamic.CreateResult> {
+    const { id, outputs } = await createConnector(userInputs(props), props.__owner);
+    return { id, outs: outputs };
+}
+
+/** Re-provisions and re-tests what changed; a description change touches no cluster. */
+export async function update(_id: string, olds: Props, news: Props): Promise<dynamic.UpdateResult> {
+    return { outs: await updateConnector(olds as ConnectorOutputs, userInputs(news), news.__owner) };
+}
+
+/** Refresh: runs the test again and looks for drift; a cluster that is down is recorded, not thrown. */
+export async function read(id: string, props: Props): Promise<dynamic.ReadResult> {
+    const refreshed = await readConnector(props as ConnectorOutputs);
+    if (!refreshed) return { id, props };
+    return { id, props: { ...engineKeys(props), ...refreshed.outputs }, inputs: { ...engineKeys(props), ...refreshed.inputs } };
+}
+
+/** Removes the delegate's objects; a cluster that cannot be reached is a warning. */
+export async function remove(_id: string, props: Props): Promise<void> {
+    const { warnings } = await deleteConnector(props as ConnectorOutputs);
+    for (const w of warnings) console.log(`warning: ${w}`);
+}

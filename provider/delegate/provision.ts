@@ -1,0 +1,211 @@
+// The imperative shell around planDelegateRbac, read as the steps `argocd cluster add` takes:
+// ensure the namespace → the ServiceAccount → the roles → the bindings → the token → remove what is
+// no longer declared. Each step records what it created; when a later step fails, the run undoes
+// that in reverse order and reports the original error.
+import { ConnectorError } from "../errors";
+import type { DelegateSettings } from "../inputs/types";
+import type { KubeClient } from "../transport/kubeClient";
+import { type ObjectApi, objectApi } from "./objectApi";
+import { differences, manifest, ownerAnnotation, otherRoleRef } from "./objects";
+import { type DelegatePlan, type DesiredObject, describeRef, type ObjectKind, type ObjectRef, planDelegateRbac, staleObjects, tokenNeedsRenewal } from "./rbacPlan";
+import { removeNamespaceIfEmpty } from "./remove";
+import type { DelegateState } from "./state";
+
+/** The result of provisioning: the state, the token, and a way to undo what this run made. */
+export interface Provisioned {
+    state: DelegateState;
+    token?: string;
+    /** Removes, in reverse order, the objects this run created; returns what could not be removed. */
+    undo(): Promise<string[]>;
+}
+
+/** What the connector had provisioned before this run. */
+export interface PreviousDelegate {
+    state?: DelegateState;
+    token?: string;
+}
+
+/** One provisioning run: who provisions, for which owner, and what it has created so far. */
+interface Run {
+    client: KubeClient;
+    api: ObjectApi;
+    owner: string;
+    settings: DelegateSettings;
+    created: ObjectRef[];
+}
+
+/** The token the run ends with, and for bound tokens when it was issued and expires. */
+interface IssuedToken {
+    token?: string;
+    tokenIssuedAt?: string;
+    tokenExpiresAt?: string;
+}
+
+const NAMESPACE_TERMINATING_WAIT_MS = 120_000;
+
+/**
+ * Makes (or brings back to what is declared) the delegate's namespace, ServiceAccount, roles,
+ * bindings and token, in that order; removes objects of `previous` no longer declared. If a step
+ * fails, what this run created is removed in reverse order and the original error is thrown.
+ */
+export async function provisionDelegate(client: KubeClient, settings: DelegateSettings, owner: string, previous: PreviousDelegate = {}): Promise<Provisioned> {
+    const plan = planDelegateRbac(settings);
+    const run: Run = { client, api: objectApi(client), owner, settings, created: [] };
+    try {
+        const createdNamespace = await ensureNamespace(run, plan, previous.state);
+        await ensureObjects(run, objectsOf(plan, "ServiceAccount"));
+        await ensureObjects(run, objectsOf(plan, "Role", "ClusterRole"));
+        await ensureObjects(run, objectsOf(plan, "RoleBinding", "ClusterRoleBinding"));
+        const token = await issueToken(run, plan, previous);
+        await removeStale(run, plan, previous.state);
+        const state: DelegateState = {
+            namespace: plan.namespace,
+            serviceAccountName: plan.serviceAccountName,
+            roleKind: plan.roleKind,
+            roleNames: plan.roleNames,
+            bindingNames: plan.bindingNames,
+            tokenSecretName: plan.tokenSecretName,
+            tokenExpiresAt: token.tokenExpiresAt,
+            tokenIssuedAt: token.tokenIssuedAt,
+            createdNamespace,
+            objects: plan.objects.map((o) => ({ kind: o.kind, name: o.name, ...(o.namespace ? { namespace: o.namespace } : {}) })),
+            drift: [],
+        };
+        return { state, token: token.token, undo: () => undoCreated(run) };
+    } catch (e) {
+        throw await rollBack(run, e);
+    }
+}
+
+function objectsOf(plan: DelegatePlan, ...kinds: ObjectKind[]): DesiredObject[] {
+    return plan.objects.filter((o) => kinds.includes(o.kind));
+}
+
+/** Step 1: the namespace, created when missing (and allowed); waits out one being deleted. Returns whether this connector made it. */
+async function ensureNamespace(run: Run, plan: DelegatePlan, previous: DelegateState | undefined): Promise<boolean> {
+    const ref: ObjectRef = { kind: "Namespace", name: plan.namespace };
+    let ns = await run.api.read(ref);
+    if (ns?.status?.phase === "Terminating") {
+        // A namespace being deleted (often by the connector that had it before) accepts nothing new: wait it out.
+        const until = Date.now() + NAMESPACE_TERMINATING_WAIT_MS;
+        while (ns && Date.now() < until) {
+            await sleep(250);
+            ns = await run.api.read(ref);
+        }
+        if (ns) {
+            throw new ConnectorError("NAMESPACE_TERMINATING", `namespace ${plan.namespace} is still being deleted after ${NAMESPACE_TERMINATING_WAIT_MS / 1000} s`,
+                "Wait until it is gone (kubectl get namespace shows what holds it: finalizers or objects), or choose another delegate.namespace");
+        }
+    }
+    if (ns) return previous?.createdNamespace === true && previous.namespace === plan.namespace;
+    if (!plan.createNamespace) {
+        throw new ConnectorError("NAMESPACE_MISSING", `namespace ${plan.namespace} does not exist`, "Create it, or leave delegate.createNamespace unset (true) so the connector creates it");
+    }
+    await createObject(run, { kind: "Namespace", name: plan.namespace });
+    return true;
+}
+
+/** Steps 2–4 (and the long-lived token's Secret): each object created, or brought back to what is declared. */
+async function ensureObjects(run: Run, objects: DesiredObject[]): Promise<void> {
+    for (const d of objects) await ensureObject(run, d);
+}
+
+async function ensureObject(run: Run, d: DesiredObject): Promise<void> {
+    const live = await run.api.read(d);
+    if (!live) return createObject(run, d);
+    const liveOwner = ownerAnnotation(live);
+    if (liveOwner !== run.owner && !run.settings.adopt) {
+        throw new ConnectorError("OWNERSHIP_CONFLICT", `${describeRef(d)} exists and is not this connector's (${liveOwner ? `it belongs to ${liveOwner}` : "it was not made by this tool"})`,
+            "Choose another delegate.serviceAccountName or namespace, or set delegate.adopt: true to take the object over");
+    }
+    const body = manifest(d, run.owner);
+    const diffs = differences(live, d);
+    if (liveOwner !== run.owner || (diffs.length && d.kind !== "Secret")) {
+        if (live.roleRef && otherRoleRef(live, d)) {
+            // roleRef cannot change in place: the binding is made again.
+            await run.api.remove(d);
+            await run.api.create(d, body);
+        } else {
+            await run.api.replace(d, { ...live, ...body, metadata: { ...live.metadata, ...body.metadata } });
+        }
+    }
+    if (d.kind === "Secret" && diffs.length && live.data && Object.keys(live.data).length === 0) {
+        // An emptied token Secret: make it again so the token controller fills it.
+        await run.api.remove(d);
+        await run.api.create(d, body);
+    }
+}
+
+async function createObject(run: Run, d: DesiredObject): Promise<void> {
+    await run.api.create(d, manifest(d, run.owner));
+    run.created.push({ kind: d.kind, name: d.name, ...(d.namespace ? { namespace: d.namespace } : {}) });
+}
+
+/** Step 5: the token: a long-lived Secret filled by the token controller, or a bound token (kept while it has life left). */
+async function issueToken(run: Run, plan: DelegatePlan, previous: PreviousDelegate): Promise<IssuedToken> {
+    if (plan.tokenSecretName) {
+        await ensureObjects(run, objectsOf(plan, "Secret"));
+        return { token: await waitForToken(run.api, { kind: "Secret", name: plan.tokenSecretName, namespace: plan.namespace }, run.settings.tokenWaitSeconds) };
+    }
+    if (run.settings.token !== "bound") return {};
+    const prev = previous.state;
+    const sameIdentity = prev && prev.namespace === plan.namespace && prev.serviceAccountName === plan.serviceAccountName;
+    if (sameIdentity && previous.token && !tokenNeedsRenewal(prev.tokenIssuedAt, prev.tokenExpiresAt, run.settings.tokenRenewFraction)) {
+        return { token: previous.token, tokenIssuedAt: prev.tokenIssuedAt, tokenExpiresAt: prev.tokenExpiresAt };
+    }
+    const tokenIssuedAt = new Date().toISOString();
+    const tr = await run.client.request(`create token for ServiceAccount ${plan.namespace}/${plan.serviceAccountName}`, "POST",
+        `/api/v1/namespaces/${encodeURIComponent(plan.namespace)}/serviceaccounts/${encodeURIComponent(plan.serviceAccountName)}/token`,
+        { apiVersion: "authentication.k8s.io/v1", kind: "TokenRequest", spec: { audiences: [], expirationSeconds: run.settings.tokenExpirationSeconds } });
+    // The server may shorten the lifetime: record what it said.
+    return { token: tr.status?.token, tokenIssuedAt, tokenExpiresAt: new Date(tr.status?.expirationTimestamp).toISOString() };
+}
+
+async function waitForToken(api: ObjectApi, ref: ObjectRef, waitSeconds: number): Promise<string> {
+    const deadline = Date.now() + waitSeconds * 1000;
+    // The token controller usually fills the Secret within milliseconds: poll soon, then back off.
+    for (let pause = 10; ; pause = Math.min(pause * 2, 200)) {
+        const s = await api.read(ref);
+        if (s?.data?.token) return Buffer.from(s.data.token, "base64").toString("utf8");
+        if (Date.now() >= deadline) {
+            throw new ConnectorError("TOKEN_TIMEOUT", `the token controller did not fill ${describeRef(ref)} within ${waitSeconds} s`,
+                "Check that kube-controller-manager runs with the service-account token controller (and --service-account-private-key-file), raise delegate.tokenWaitSeconds, or use token: \"bound\"");
+        }
+        await sleep(pause);
+    }
+}
+
+/** Step 6: objects declared before and not now (the new identity exists first), and a namespace this connector made and left. */
+async function removeStale(run: Run, plan: DelegatePlan, previous: DelegateState | undefined): Promise<void> {
+    for (const ref of staleObjects(previous?.objects ?? [], plan.objects)) {
+        const live = await run.api.read(ref);
+        if (live && ownerAnnotation(live) === run.owner) await run.api.remove(ref);
+    }
+    if (previous?.createdNamespace && previous.namespace !== plan.namespace) {
+        await removeNamespaceIfEmpty(run.api, previous.namespace, run.owner);
+    }
+}
+
+/** Removes what the run created, newest first; returns what could not be removed. */
+async function undoCreated(run: Run): Promise<string[]> {
+    const left: string[] = [];
+    for (const ref of [...run.created].reverse()) {
+        try {
+            await run.api.remove(ref);
+        } catch {
+            left.push(describeRef(ref));
+        }
+    }
+    run.created.length = 0;
+    return left;
+}
+
+/** Undoes the run after `e`; the error to report: `e`, or ROLLBACK_INCOMPLETE naming what is left. */
+async function rollBack(run: Run, e: unknown): Promise<unknown> {
+    const left = await undoCreated(run);
+    if (!left.length) return e;
+    return new ConnectorError("ROLLBACK_INCOMPLETE", `${(e as Error).message.replace(/\.$/, "")}; undoing what was made left: ${left.join(", ")}`,
+        "Run `pulumi up` again when the cluster answers: the connector takes over what is left (it carries this connector's owner annotation)");
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

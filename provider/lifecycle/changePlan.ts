@@ -1,0 +1,85 @@
+// What an update means, computed from the record (old outputs) and the new inputs: pure, so it is
+// unit-tested. planConnectorDiff says which inputs changed; planUpdate turns that, and the state of
+// the recorded delegate, into the one decision `diff` reports and `update` carries out.
+import { tokenNeedsRenewal } from "../delegate/rbacPlan";
+import { UNKNOWN } from "../inputs/validate";
+import { type ConnectorOutputs, recordedInput } from "../outputs";
+
+/** Inputs whose change makes a new connector (Harness identifiers and scope are immutable). */
+export const REPLACE_KEYS = ["identifier", "orgIdentifier", "projectIdentifier"] as const;
+/** Inputs that change how the connector reaches the cluster: the connection test runs again. */
+export const CONNECTION_KEYS = ["credential", "connectionTest", "delegate"] as const;
+/** Inputs that change only how the connector is described: updated without touching the cluster. */
+export const COSMETIC_KEYS = ["name", "description", "tags", "delegateSelectors"] as const;
+
+/** Which inputs changed. */
+export interface ConnectorDiff {
+    changes: boolean;
+    /** Properties that force a replacement. */
+    replaces: string[];
+    /** True when the connection test must run again. */
+    retest: boolean;
+    /** Every input that changed. */
+    changed: string[];
+}
+
+/** JSON with sorted keys and without undefined, so that equal values compare equal. */
+export function canonical(value: unknown): string {
+    return JSON.stringify(value, (_k, v) =>
+        v && typeof v === "object" && !Array.isArray(v) ? Object.fromEntries(Object.keys(v).sort().filter((k) => v[k] !== undefined).map((k) => [k, v[k]])) : v);
+}
+
+function containsUnknown(v: unknown): boolean {
+    if (v === UNKNOWN) return true;
+    if (Array.isArray(v)) return v.some(containsUnknown);
+    if (v && typeof v === "object") return Object.values(v).some(containsUnknown);
+    return false;
+}
+
+/** Empty lists and maps mean the same as absent ones. */
+function normalize(v: unknown): unknown {
+    if (Array.isArray(v) && v.length === 0) return undefined;
+    if (v && typeof v === "object" && !Array.isArray(v) && Object.keys(v).length === 0) return undefined;
+    return v;
+}
+
+/** Which inputs changed from `olds` (the record) to `news` (the checked inputs), and what that forces. */
+export function planConnectorDiff(olds: Record<string, unknown>, news: Record<string, unknown>): ConnectorDiff {
+    const changed = [...REPLACE_KEYS, ...CONNECTION_KEYS, ...COSMETIC_KEYS].filter((key) => {
+        const before = normalize(recordedInput(olds, key));
+        const after = normalize(news[key]);
+        return containsUnknown(after) || canonical(before) !== canonical(after);
+    });
+    const replaces = changed.filter((k) => (REPLACE_KEYS as readonly string[]).includes(k));
+    const retest = changed.some((k) => (CONNECTION_KEYS as readonly string[]).includes(k));
+    return { changes: changed.length > 0, replaces, retest, changed };
+}
+
+/** Why the recorded delegate needs work although no input changed. */
+export type DelegateRepair = "drift" | "renew-token";
+
+/** The recorded delegate's need for work: drift found by refresh, or a bound token near its end. */
+export function delegateRepair(olds: Pick<ConnectorOutputs, "delegate" | "delegateSettings">, now = Date.now()): DelegateRepair | undefined {
+    const state = olds.delegate;
+    const settings = olds.delegateSettings;
+    if (!state || !settings) return undefined;
+    if (state.drift?.length) return "drift";
+    if (settings.token === "bound" && tokenNeedsRenewal(state.tokenIssuedAt, state.tokenExpiresAt, settings.tokenRenewFraction, now)) return "renew-token";
+    return undefined;
+}
+
+/** What an update must do: the one decision `diff` reports and `update` executes. */
+export interface UpdatePlan extends ConnectorDiff {
+    /** Provision (or remove) the delegate's objects: its settings or the credential changed, or it needs repair. */
+    provisionDelegate: boolean;
+    /** Why the delegate needs work when no input changed. */
+    repair?: DelegateRepair;
+}
+
+/** Decides what updating the record `olds` to the checked inputs `news` must do. */
+export function planUpdate(olds: ConnectorOutputs, news: Record<string, unknown>, now = Date.now()): UpdatePlan {
+    const diff = planConnectorDiff(olds as unknown as Record<string, unknown>, news);
+    const repair = delegateRepair(olds, now);
+    const provisionDelegate = diff.changed.includes("delegate") || diff.changed.includes("credential") || repair !== undefined;
+    return { ...diff, changes: diff.changes || repair !== undefined, provisionDelegate, repair };
+}

@@ -1,0 +1,22 @@
+// delete: removes the delegate's objects (reverse order, only this connector's). The connector
+// itself owns nothing in the cluster; a cluster that cannot be reached is gone with its objects.
+import type { ErrorCode } from "../errors";
+import { type ConnectorOutputs, delegateOwner } from "../outputs";
+import { recordedSecrets, redactError } from "../secrets";
+import { removeRecordedDelegate } from "./clusterSide";
+
+/** Failures that mean the cluster (and so the delegate's objects) cannot be reached: delete goes on with a warning. */
+const CLUSTER_GONE: ReadonlySet<ErrorCode> = new Set(["UNREACHABLE", "TIMEOUT", "CREDENTIAL_LOAD_FAILED"]);
+
+/** Deletes the connector; resolves to warnings to show (redacted), or throws a redacted ConnectorError. */
+export async function deleteConnector(record: ConnectorOutputs): Promise<{ warnings: string[] }> {
+    if (!record.delegate || !record.delegateSettings) return { warnings: [] };
+    try {
+        await removeRecordedDelegate(record, delegateOwner(record.__owner, record.identifier));
+        return { warnings: [] };
+    } catch (e) {
+        const err = redactError(e, recordedSecrets(record));
+        if (CLUSTER_GONE.has(err.code)) return { warnings: [`the delegate's objects were not removed: ${err.message}`] };
+        throw err;
+    }
+}

@@ -1,0 +1,134 @@
+// The connector's record: what state holds after create, update and read (`ConnectorOutputs`), the
+// function that builds it, and the functions that read inputs, the delegate and the last test run
+// back from it. Adding an output is a change here (and in the SDK class that declares it).
+import type { ConnectionTestReport } from "./connectionTest/report";
+import { kubeconfigIsDerivable } from "./credentials/kubeconfigDocument";
+import type { DelegateState } from "./delegate/state";
+import { connectorRef } from "./inputs/identifier";
+import type { ConnectionTestSettings, Credential, DelegateSettings, ValidConnectorInputs } from "./inputs/types";
+
+/** What the connector records in state. Inputs are kept too: `read` rebuilds them from here. */
+export interface ConnectorOutputs {
+    /** `<project>/<stack>`: with the identifier, names the owner of the delegate's objects. */
+    __owner?: string;
+    name: string;
+    identifier: string;
+    description?: string;
+    tags?: Record<string, string>;
+    orgIdentifier?: string;
+    projectIdentifier?: string;
+    delegateSelectors?: string[];
+    credential: Credential;
+    /** The `connectionTest` input (the output of that name is the report). */
+    connectionTestSettings: ConnectionTestSettings;
+    /** The `delegate` input (the output of that name is what was provisioned). */
+    delegateSettings?: DelegateSettings;
+    ref: string;
+    masterUrl?: string;
+    authType: string;
+    serverVersion?: string;
+    connectionTest: ConnectionTestReport;
+    /** Stored only when the credential alone does not define it (the SDK builds it otherwise). */
+    kubeconfig?: string;
+    delegate?: DelegateState;
+    delegateToken?: string;
+    delegateKubeconfig?: string;
+}
+
+/** Where an input is kept in the record when its own name holds what happened. */
+const RECORDED_AS = { connectionTest: "connectionTestSettings", delegate: "delegateSettings" } as const;
+
+/** The delegate's part of the record; the token and its kubeconfig are secret outputs. */
+export interface DelegateOutputs {
+    delegate?: DelegateState;
+    delegateToken?: string;
+    delegateKubeconfig?: string;
+}
+
+/** A connection test run: the report, and the URL and kubeconfig of the client that ran it. */
+export interface TestRun {
+    report: ConnectionTestReport;
+    masterUrl?: string;
+    kubeconfig?: string;
+}
+
+/** Drops undefined values at every depth: the engine's protobuf Struct cannot carry them. */
+function stripUndefined<T>(o: T): T {
+    return JSON.parse(JSON.stringify(o));
+}
+
+/** The authType output: how the connector authenticates. */
+function authTypeOf(inputs: ValidConnectorInputs): string {
+    if (inputs.delegate?.useAsCredential) return "ServiceAccount";
+    return inputs.credential.type === "ManualConfig" ? inputs.credential.auth.type : inputs.credential.type;
+}
+
+/** The record of a connector: its inputs, the test run, the delegate; `previous` fills what this run did not learn. */
+export function buildOutputs(
+    inputs: ValidConnectorInputs,
+    identifier: string,
+    owner: string | undefined,
+    run: TestRun,
+    delegate: DelegateOutputs,
+    previous?: ConnectorOutputs,
+): ConnectorOutputs {
+    const { connectionTest, delegate: delegateSettings, ...rest } = inputs;
+    return stripUndefined({
+        __owner: owner,
+        ...rest,
+        identifier,
+        ref: connectorRef(identifier, inputs),
+        connectionTestSettings: connectionTest,
+        delegateSettings,
+        masterUrl: run.masterUrl ?? previous?.masterUrl,
+        authType: authTypeOf(inputs),
+        serverVersion: run.report.serverVersion ?? previous?.serverVersion,
+        connectionTest: run.report,
+        // Not stored when the credential alone defines it: the SDK builds it in the program.
+        kubeconfig: !delegateSettings?.useAsCredential && kubeconfigIsDerivable(inputs.credential) ? undefined : (run.kubeconfig ?? previous?.kubeconfig),
+        delegate: delegate.delegate,
+        delegateToken: delegate.delegateToken,
+        delegateKubeconfig: delegate.delegateKubeconfig,
+    });
+}
+
+/** The inputs a record was made from, under their input names (not yet validated). */
+export function recordedInputs(outputs: ConnectorOutputs): Record<string, unknown> {
+    return stripUndefined({
+        name: outputs.name,
+        identifier: outputs.identifier,
+        description: outputs.description,
+        tags: outputs.tags,
+        orgIdentifier: outputs.orgIdentifier,
+        projectIdentifier: outputs.projectIdentifier,
+        delegateSelectors: outputs.delegateSelectors,
+        credential: outputs.credential,
+        connectionTest: outputs[RECORDED_AS.connectionTest],
+        delegate: outputs[RECORDED_AS.delegate],
+    });
+}
+
+/** The recorded value of input `key` (as recordedInputs has it). */
+export function recordedInput(outputs: Record<string, unknown>, key: string): unknown {
+    return outputs[RECORDED_AS[key as keyof typeof RECORDED_AS] ?? key];
+}
+
+/** The delegate's part of a record. */
+export function recordedDelegate(outputs: ConnectorOutputs): DelegateOutputs {
+    return { delegate: outputs.delegate, delegateToken: outputs.delegateToken, delegateKubeconfig: outputs.delegateKubeconfig };
+}
+
+/** The last test run a record holds. */
+export function recordedTestRun(outputs: ConnectorOutputs): TestRun {
+    return { report: outputs.connectionTest, masterUrl: outputs.masterUrl };
+}
+
+/** What a recorded connector needs to reach its cluster again (delete, and a removed delegate block). */
+export function recordedAccess(outputs: ConnectorOutputs): { credential: Credential; connectionTest: ConnectionTestSettings } {
+    return { credential: outputs.credential, connectionTest: outputs.connectionTestSettings };
+}
+
+/** The owner annotation of the delegate's objects: `<project>/<stack>/<identifier>`. */
+export function delegateOwner(owner: string | undefined, identifier: string): string {
+    return `${owner ?? "unknown"}/${identifier}`;
+}
