@@ -169,6 +169,28 @@ describe("delegate provisioning (real engine, real cluster)", function () {
         }
     });
 
+    it("the delegate's settings are not secrets: delegate.token reads \"long-lived\" in state and in preview; the token itself stays secret", async () => {
+        const t = await stackFor({ name: "settings-readable", delegate: { serviceAccountName: "d-readable", permissions: "cluster-viewer" } });
+        try {
+            const up = await t.up();
+            const token = up.outputs.delegateToken.value as string;
+            const resource = () => t.exportState().then((s) => JSON.parse(s).deployment.resources.find((r: any) => r.type === "pulumi-nodejs:dynamic:Resource"));
+            const state = await resource();
+            assert.equal(state.inputs.delegate.token, "long-lived");
+            assert.equal(state.outputs.delegateSettings.token, "long-lived", "delegateSettings is plain when it holds no provisioner");
+            assert.ok(!JSON.stringify(state).includes(token), "the delegate's token is not plain in state");
+
+            const printed: string[] = [];
+            await t.stack.setConfig("spec", { value: JSON.stringify({ name: "settings-readable", delegate: { serviceAccountName: "d-readable", permissions: "cluster-viewer", token: "bound" } }) });
+            const preview = await t.preview({ diff: true, onOutput: (s) => printed.push(s) });
+            assert.equal(preview.changeSummary.update, 1);
+            assert.match(printed.join(""), /token\s*:\s*"long-lived" => "bound"/, printed.join(""));
+            await t.destroy();
+        } finally {
+            await t.dispose();
+        }
+    });
+
     it("drift: a deleted binding and an edited role show after refresh, and the next up repairs them", async () => {
         const t = await stackFor({ name: "drifting", delegate: { serviceAccountName: "d-drift", permissions: "deployments" } });
         try {
