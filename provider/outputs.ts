@@ -5,20 +5,21 @@ import type { ConnectionTestReport } from "./connectionTest/report";
 import { kubeconfigIsDerivable } from "./credentials/kubeconfigDocument";
 import type { DelegateState } from "./delegate/state";
 import { connectorRef } from "./inputs/identifier";
+import { INPUT_NAMES } from "./inputs/schema";
 import type { ConnectionTestSettings, Credential, DelegateSettings, ValidConnectorInputs } from "./inputs/types";
 
-/** What the connector records in state. Inputs are kept too: `read` rebuilds them from here. */
-export interface ConnectorOutputs {
+/**
+ * What the connector records in state. Every input is kept (under its own name, or the name
+ * RECORDED_AS gives it): `read` rebuilds the inputs from here, and the update plan compares them.
+ */
+export type ConnectorOutputs = Omit<ValidConnectorInputs, "identifier" | "connectionTest" | "delegate"> & RecordedFacts;
+
+/** What the record holds beside the inputs. */
+interface RecordedFacts {
     /** `<project>/<stack>`: with the identifier, names the owner of the delegate's objects. */
     __owner?: string;
-    name: string;
+    /** As given, or derived from the name on create (a rename keeps it). */
     identifier: string;
-    description?: string;
-    tags?: Record<string, string>;
-    orgIdentifier?: string;
-    projectIdentifier?: string;
-    delegateSelectors?: string[];
-    credential: Credential;
     /** The `connectionTest` input (the output of that name is the report). */
     connectionTestSettings: ConnectionTestSettings;
     /** The `delegate` input (the output of that name is what was provisioned). */
@@ -92,25 +93,14 @@ export function buildOutputs(
     });
 }
 
-/** The inputs a record was made from, under their input names (not yet validated). */
-export function recordedInputs(outputs: ConnectorOutputs): Record<string, unknown> {
-    return stripUndefined({
-        name: outputs.name,
-        identifier: outputs.identifier,
-        description: outputs.description,
-        tags: outputs.tags,
-        orgIdentifier: outputs.orgIdentifier,
-        projectIdentifier: outputs.projectIdentifier,
-        delegateSelectors: outputs.delegateSelectors,
-        credential: outputs.credential,
-        connectionTest: outputs[RECORDED_AS.connectionTest],
-        delegate: outputs[RECORDED_AS.delegate],
-    });
+/** The recorded value of input `key`. */
+export function recordedInput(outputs: object, key: string): unknown {
+    return (outputs as Record<string, unknown>)[RECORDED_AS[key as keyof typeof RECORDED_AS] ?? key];
 }
 
-/** The recorded value of input `key` (as recordedInputs has it). */
-export function recordedInput(outputs: Record<string, unknown>, key: string): unknown {
-    return outputs[RECORDED_AS[key as keyof typeof RECORDED_AS] ?? key];
+/** The inputs a record was made from, under their input names (not yet validated). */
+export function recordedInputs(outputs: ConnectorOutputs): Record<string, unknown> {
+    return stripUndefined(Object.fromEntries(INPUT_NAMES.map((key) => [key, recordedInput(outputs, key)])));
 }
 
 /** The delegate's part of a record. */

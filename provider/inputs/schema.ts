@@ -230,7 +230,8 @@ const inputShape = {
     /** Provision the delegate's identity beside the connector. */
     delegate: delegate.optional(),
 };
-const INPUT_NAMES = Object.keys(inputShape);
+/** The names of the connector's inputs. */
+export const INPUT_NAMES = Object.keys(inputShape) as (keyof typeof inputShape)[];
 
 /** The connector's inputs (after defaults). */
 export const connectorInputsSchema = z.object(inputShape, {

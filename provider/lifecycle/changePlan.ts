@@ -44,7 +44,7 @@ function normalize(v: unknown): unknown {
 }
 
 /** Which inputs changed from `olds` (the record) to `news` (the checked inputs), and what that forces. */
-export function planConnectorDiff(olds: Record<string, unknown>, news: Record<string, unknown>): ConnectorDiff {
+export function planConnectorDiff(olds: object, news: Record<string, unknown>): ConnectorDiff {
     const changed = [...REPLACE_KEYS, ...CONNECTION_KEYS, ...COSMETIC_KEYS].filter((key) => {
         const before = normalize(recordedInput(olds, key));
         const after = normalize(news[key]);
@@ -78,7 +78,7 @@ export interface UpdatePlan extends ConnectorDiff {
 
 /** Decides what updating the record `olds` to the checked inputs `news` must do. */
 export function planUpdate(olds: ConnectorOutputs, news: Record<string, unknown>, now = Date.now()): UpdatePlan {
-    const diff = planConnectorDiff(olds as unknown as Record<string, unknown>, news);
+    const diff = planConnectorDiff(olds, news);
     const repair = delegateRepair(olds, now);
     const provisionDelegate = diff.changed.includes("delegate") || diff.changed.includes("credential") || repair !== undefined;
     return { ...diff, changes: diff.changes || repair !== undefined, provisionDelegate, repair };

@@ -6,7 +6,8 @@ import { assertConnectionSucceeded } from "../../provider/connectionTest";
 import { ConnectorError, recordFailure, toConnectorError } from "../../provider/errors";
 import type { ValidConnectorInputs } from "../../provider/inputs/types";
 import { parseConnectorInputs } from "../../provider/inputs/validate";
-import { delegateRepair, planUpdate } from "../../provider/lifecycle/changePlan";
+import { COSMETIC_KEYS, CONNECTION_KEYS, delegateRepair, planUpdate, REPLACE_KEYS } from "../../provider/lifecycle/changePlan";
+import { INPUT_NAMES } from "../../provider/inputs/schema";
 import { buildOutputs, type ConnectorOutputs, delegateOwner, recordedDelegate, recordedInputs } from "../../provider/outputs";
 import { recordedSecrets, redactError, redactReport, secretOutputs } from "../../provider/secrets";
 
@@ -128,5 +129,12 @@ describe("records: one error story @unit", () => {
         assert.ok(secretOutputs(true).includes("delegateSettings"));
         assert.ok(!secretOutputs(false).includes("delegateSettings"));
         assert.ok(secretOutputs(false).includes("delegateToken"));
+    });
+});
+
+describe("records: every input has a place @unit", () => {
+    it("each input is classified by the update plan as replacing, connection-changing or cosmetic (exactly once)", () => {
+        const classified = [...REPLACE_KEYS, ...CONNECTION_KEYS, ...COSMETIC_KEYS];
+        assert.deepEqual([...classified].sort(), [...INPUT_NAMES].sort());
     });
 });
