@@ -13,10 +13,10 @@ import { connect } from "../provider/credentials";
 import { DEPLOYMENTS_RULES, expandRules } from "../provider/permissions";
 import { connectorInputsSchema } from "../provider/inputs/schema";
 import { toolPath } from "../tools/binaries";
-import { ControlPlane, kubeconfigFor } from "../tools/controlPlane";
-import { AdminClients, createServiceAccountWithToken, grantInNamespace } from "../tools/identities";
-import { duration, Section, table } from "./markdown";
-import { fmtRatio, ratioOf, summarize, Summary, timed } from "./stats";
+import { type ControlPlane, kubeconfigFor } from "../tools/controlPlane";
+import { type AdminClients, createServiceAccountWithToken, grantInNamespace } from "../tools/identities";
+import { duration, type Section, table } from "./markdown";
+import { fmtRatio, ratioOf, summarize, type Summary, timed } from "./stats";
 
 /** The cluster and identity the connection tests use. */
 export interface ConnectionTarget {

@@ -1,10 +1,10 @@
 // 2. Control plane: time from start to kube-apiserver's /readyz and to ready for use (when
 // startControlPlane() resolves: the controller manager is ready), and each component's resident
 // memory right after.
-import { startControlPlane } from "../tools/controlPlane";
-import { bytes, duration, Section, table } from "./markdown";
+import { type ControlPlane, startControlPlane } from "../tools/controlPlane";
+import { bytes, duration, type Section, table } from "./markdown";
 import { vmRssBytes } from "./proc";
-import { msSince, summarize, Summary } from "./stats";
+import { msSince, summarize, type Summary } from "./stats";
 
 export async function benchControlPlane(runs: number, log: (l: string) => void): Promise<Section> {
     const readyz: number[] = [];
@@ -15,7 +15,7 @@ export async function benchControlPlane(runs: number, log: (l: string) => void):
     for (let i = 0; i < runs; i++) {
         const start = process.hrtime.bigint();
         let readyzMs: number | undefined;
-        let cp;
+        let cp: ControlPlane | undefined;
         try {
             cp = await startControlPlane({
                 // startControlPlane starts the controller manager right after kube-apiserver's /readyz answered 200.
@@ -40,7 +40,8 @@ export async function benchControlPlane(runs: number, log: (l: string) => void):
             let total = 0;
             for (const [component, pid] of Object.entries(cp.pids)) {
                 const b = vmRssBytes(pid) ?? NaN;
-                (rss[component] ??= []).push(b);
+                rss[component] ??= [];
+                rss[component].push(b);
                 total += b;
             }
             totals.push(total);

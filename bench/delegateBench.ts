@@ -6,13 +6,13 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { connectorInputsSchema } from "../provider/inputs/schema";
 import { cacheDir, ensureTools, KUBERNETES_PROVIDER_VERSION, repoRoot, ToolBuildError } from "../tools/binaries";
-import { AdminClients } from "../tools/identities";
+import type { AdminClients } from "../tools/identities";
 import { enginePath } from "../tools/pulumiHarness";
 import type { ConnectionTarget } from "./connectionBench";
-import { bytes, duration, Section, table } from "./markdown";
-import { FatalError, Matrix, Variant } from "./matrix";
+import { bytes, duration, type Section, table } from "./markdown";
+import { FatalError, Matrix, type Variant } from "./matrix";
 import { connectorsVariant } from "./pulumiBench";
-import { fmtRatio, ratioOf, Summary } from "./stats";
+import { fmtRatio, ratioOf, type Summary } from "./stats";
 
 const N = 50;
 

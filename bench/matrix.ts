@@ -2,9 +2,9 @@
 // repetition: up → no-op preview → destroy, timing each and following the peak resident memory
 // of the provider process. Variants are interleaved inside a repetition so that any drift of the
 // machine touches all of them alike.
-import { createTestStack, TestStack } from "../tools/pulumiHarness";
+import { createTestStack, type TestStack } from "../tools/pulumiHarness";
 import { PeakRssPoller } from "./proc";
-import { summarize, Summary, timed } from "./stats";
+import { summarize, type Summary, timed } from "./stats";
 
 export type ConfigMap = Record<string, { value: string; secret?: boolean }>;
 
@@ -85,7 +85,10 @@ export class Matrix {
     cell(v: Variant, n: number): Cell {
         const k = this.key(v, n);
         let c = this.cells.get(k);
-        if (!c) this.cells.set(k, (c = { up: [], preview: [], destroy: [], peakRss: [], previewSummaries: [], noop: [], failures: [] }));
+        if (!c) {
+            c = { up: [], preview: [], destroy: [], peakRss: [], previewSummaries: [], noop: [], failures: [] };
+            this.cells.set(k, c);
+        }
         return c;
     }
 

@@ -88,7 +88,8 @@ async function main(): Promise<void> {
             const stack = await createTestStack({ programDir: variant.programDir, config: variant.config(n) });
             try {
                 for (const op of ["up", "preview", "destroy"] as const) {
-                    const dir = (dirs[op] = path.join(work, `${variant.key}-${op}`));
+                    const dir = path.join(work, `${variant.key}-${op}`);
+                    dirs[op] = dir;
                     fs.mkdirSync(dir);
                     stack.stack.workspace.envVars.NODE_OPTIONS = `--disable-warning=ExperimentalWarning --cpu-prof --cpu-prof-dir=${dir} --require ${path.join(__dirname, "profileHook.js")}`;
                     const t0 = performance.now();

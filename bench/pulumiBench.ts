@@ -4,9 +4,9 @@ import * as path from "node:path";
 import { repoRoot } from "../tools/binaries";
 import type { TestStack } from "../tools/pulumiHarness";
 import type { ConnectionTarget } from "./connectionBench";
-import { bytes, duration, Section, table, Verdict } from "./markdown";
-import { CellSummary, Matrix, Variant } from "./matrix";
-import { fmtRatio, ratioOf, summarize, Summary } from "./stats";
+import { bytes, duration, type Section, table, type Verdict } from "./markdown";
+import { type CellSummary, Matrix, type Variant } from "./matrix";
+import { fmtRatio, ratioOf, summarize, type Summary } from "./stats";
 
 export const SIZES = [1, 10, 50] as const;
 

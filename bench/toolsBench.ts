@@ -3,7 +3,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { cacheDir, ensureTools, TOOLS } from "../tools/binaries";
-import { duration, Section, table } from "./markdown";
+import { duration, type Section, table } from "./markdown";
 import { summarize, timed } from "./stats";
 
 interface BuildRecord {

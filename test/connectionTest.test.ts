@@ -5,11 +5,11 @@ import * as https from "node:https";
 import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
-import { ConnectorInputs, testConnection } from "../sdk";
+import { type ConnectionTestReport, type ConnectorInputs, testConnection } from "../sdk";
 import { CONTROLLER_KINDS } from "../provider/connectionTest";
 import { DEPLOYMENTS_RULES } from "../provider/permissions";
-import { ControlPlane, freePort, kubeconfigFor, startControlPlane } from "../tools/controlPlane";
-import { AdminClients, adminClients, createServiceAccountWithToken, grantClusterWide, grantInNamespace, TestServiceAccount } from "../tools/identities";
+import { type ControlPlane, freePort, kubeconfigFor, startControlPlane } from "../tools/controlPlane";
+import { type AdminClients, adminClients, createServiceAccountWithToken, grantClusterWide, grantInNamespace, type TestServiceAccount } from "../tools/identities";
 import { startOidcIssuer } from "../tools/oidcIssuer";
 import { createCA, issueCert } from "../tools/pki";
 
@@ -36,7 +36,7 @@ async function failsWith(inputs: ConnectorInputs, code: string, ...patterns: Reg
     return message;
 }
 
-describe("connection test (real kube-apiserver)", function () {
+describe("connection test (real kube-apiserver)", () => {
     let cp: ControlPlane;
     let admin: AdminClients;
     let lister: TestServiceAccount;
@@ -132,7 +132,7 @@ describe("connection test (real kube-apiserver)", function () {
                     "TIMEOUT", /got no answer within 1 s/, /timeoutSeconds/);
                 assert.ok(Date.now() - started < 8_000, "the 1 s deadline, not the library's 10 s connect timeout, ended the request");
             } finally {
-                sockets.forEach((s) => s.destroy());
+                for (const s of sockets) s.destroy();
                 silent.close();
             }
         });
@@ -200,7 +200,7 @@ describe("connection test (real kube-apiserver)", function () {
     });
 });
 
-describe("connection test with OpenID Connect (kube-apiserver started with --oidc-* flags)", function () {
+describe("connection test with OpenID Connect (kube-apiserver started with --oidc-* flags)", () => {
     let cp: ControlPlane;
     let issuer: Awaited<ReturnType<typeof startOidcIssuer>>;
     before(async () => {
@@ -220,7 +220,7 @@ describe("connection test with OpenID Connect (kube-apiserver started with --oid
 
     it("runs the password grant and authenticates with the id_token", async () => {
         // The API server loads the issuer's keys in the background: allow it a few tries.
-        let report;
+        let report: ConnectionTestReport;
         for (let i = 0; ; i++) {
             try {
                 report = await testConnection(connector(manual(cp, oidc("alice-password"))));

@@ -6,8 +6,8 @@ import * as path from "node:path";
 import { CONTROLLER_KINDS } from "../provider/connectionTest";
 import { DEPLOYMENTS_RULES } from "../provider/permissions";
 import { repoRoot } from "../tools/binaries";
-import { ControlPlane, kubeconfigFor, startControlPlane } from "../tools/controlPlane";
-import { AdminClients, adminClients, createServiceAccountWithToken, grantInNamespace, TestServiceAccount } from "../tools/identities";
+import { type ControlPlane, kubeconfigFor, startControlPlane } from "../tools/controlPlane";
+import { type AdminClients, adminClients, createServiceAccountWithToken, grantInNamespace, type TestServiceAccount } from "../tools/identities";
 import { createTestStack } from "../tools/pulumiHarness";
 
 const SA_EXAMPLE = path.join(repoRoot(), "examples", "service-account-token");
@@ -25,7 +25,7 @@ function assertNoSecret(text: string, secrets: string[], where: string): void {
     for (const s of secrets) assert.ok(!text.includes(s), `${where} holds a secret in plain text`);
 }
 
-describe("KubernetesClusterConnector through pulumi (real engine, real cluster)", function () {
+describe("KubernetesClusterConnector through pulumi (real engine, real cluster)", () => {
     let cp: ControlPlane;
     let admin: AdminClients;
     let first: TestServiceAccount;

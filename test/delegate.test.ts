@@ -3,16 +3,16 @@ import * as assert from "node:assert/strict";
 import * as path from "node:path";
 import * as k8s from "@kubernetes/client-node";
 import { repoRoot } from "../tools/binaries";
-import { ControlPlane, kubeconfigFor, startControlPlane } from "../tools/controlPlane";
-import { AdminClients, adminClients, createServiceAccountWithToken, ensureNamespace, grantClusterWide, grantInNamespace } from "../tools/identities";
-import { createTestStack, TestStack } from "../tools/pulumiHarness";
+import { type ControlPlane, kubeconfigFor, startControlPlane } from "../tools/controlPlane";
+import { type AdminClients, adminClients, createServiceAccountWithToken, ensureNamespace, grantClusterWide, grantInNamespace } from "../tools/identities";
+import { createTestStack, type TestStack } from "../tools/pulumiHarness";
 
 const FIXTURE = path.join(repoRoot(), "test", "fixtures", "delegate");
 const EXAMPLE = path.join(repoRoot(), "examples", "least-privilege-delegate");
 
 type Right = [verb: string, group: string, resource: string, namespace: string];
 
-describe("delegate provisioning (real engine, real cluster)", function () {
+describe("delegate provisioning (real engine, real cluster)", () => {
     let cp: ControlPlane;
     let admin: AdminClients;
 
@@ -157,7 +157,10 @@ describe("delegate provisioning (real engine, real cluster)", function () {
         );
         try {
             let message = "";
-            await assert.rejects(t.up(), (e: Error) => ((message = e.message), true));
+            await assert.rejects(t.up(), (e: Error) => {
+                message = e.message;
+                return true;
+            });
             assert.match(message, /RBAC_ESCALATION/);
             assert.match(message, /may not create RoleBinding apps\/connector:apps:d-refused/);
             assert.match(message, /bind/);

@@ -6,7 +6,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as k8s from "@kubernetes/client-node";
 import { ensureTools, KUBERNETES_VERSION, repoRoot, ToolBuildError } from "../tools/binaries";
-import { ControlPlane, ControlPlaneError, freePort, kubeconfigFor, startControlPlane } from "../tools/controlPlane";
+import { type ControlPlane, ControlPlaneError, freePort, kubeconfigFor, startControlPlane } from "../tools/controlPlane";
 import { adminClients, createServiceAccountWithToken } from "../tools/identities";
 import { createTestStack } from "../tools/pulumiHarness";
 
@@ -25,7 +25,7 @@ function clientAs(cp: ControlPlane, token: string) {
     return kc;
 }
 
-describe("local control plane", function () {
+describe("local control plane", () => {
     let cp: ControlPlane;
     before(async () => {
         cp = await startControlPlane();
@@ -90,7 +90,7 @@ describe("local control plane", function () {
     });
 });
 
-describe("local control plane faults", function () {
+describe("local control plane faults", () => {
     it("refuses a port already in use, naming it, and starts nothing", async () => {
         const port = await freePort();
         const blocker = net.createServer().listen(port, "127.0.0.1");
@@ -165,7 +165,7 @@ describe("local control plane faults", function () {
     });
 });
 
-describe("Pulumi engine", function () {
+describe("Pulumi engine", () => {
     it("takes a dynamic resource through up, a no-change preview and destroy with the built CLI", async () => {
         const t = await createTestStack({ programDir: path.join(repoRoot(), "test", "fixtures", "trivial-dynamic"), config: { count: { value: "2" } } });
         try {

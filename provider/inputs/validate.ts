@@ -27,7 +27,7 @@ export function formatPath(path: readonly PropertyKey[]): string {
 
 function unknownPaths(value: unknown, isUnknown: (v: unknown) => boolean, at: PropertyKey[] = [], out: PropertyKey[][] = []): PropertyKey[][] {
     if (isUnknown(value)) out.push(at);
-    else if (Array.isArray(value)) value.forEach((v, i) => unknownPaths(v, isUnknown, [...at, i], out));
+    else if (Array.isArray(value)) for (const [i, v] of value.entries()) unknownPaths(v, isUnknown, [...at, i], out);
     else if (value && typeof value === "object") for (const [k, v] of Object.entries(value)) unknownPaths(v, isUnknown, [...at, k], out);
     return out;
 }

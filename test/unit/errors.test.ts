@@ -2,9 +2,9 @@
 // a message that names the server, and a remediation sentence. No network: errors are built here
 // in the shapes Node (undici, TLS, DNS) and @kubernetes/client-node produce.
 import * as assert from "node:assert/strict";
-import { ConnectorError, ErrorCode } from "../../provider/errors";
+import { ConnectorError, type ErrorCode } from "../../provider/errors";
 import { credentialSecrets, redact } from "../../provider/secrets";
-import { causeCode, classifyRequestError, RequestContext, statusMessage } from "../../provider/transport/classifyError";
+import { causeCode, classifyRequestError, type RequestContext, statusMessage } from "../../provider/transport/classifyError";
 
 const SERVER = "https://k8s.example.com:6443";
 const ctx = (authType?: string): RequestContext => ({ server: SERVER, what: "GET /version", timeoutMs: 30_000, authType });

@@ -211,7 +211,7 @@ function truncatedPem(pem: string): string {
 
 /** Every string held under a secret field name, anywhere in the input. */
 function secretValues(value: unknown, out: string[] = []): string[] {
-    if (Array.isArray(value)) value.forEach((v) => secretValues(v, out));
+    if (Array.isArray(value)) for (const v of value) secretValues(v, out);
     else if (value && typeof value === "object") {
         for (const [k, v] of Object.entries(value)) {
             if (SECRET_FIELDS.has(k) && typeof v === "string" && v.trim().length >= 4) out.push(v);

@@ -9,7 +9,7 @@ import { derivedKubeconfig, kubeconfigIsDerivable } from "../../provider/credent
 import { inlineKubeconfigCredential as plainKubeconfigEndpoint } from "../../provider/credentials/inlineKubeconfig";
 import { connectorInputsSchema } from "../../provider/inputs/schema";
 import type { Credential } from "../../provider/inputs/types";
-import { CertFiles, createCA, issueCert } from "../../tools/pki";
+import { type CertFiles, createCA, issueCert } from "../../tools/pki";
 
 /** A CA, and an EC client certificate it signed whose key is encrypted with the passphrase "pw". */
 function certificates(): { ca: CertFiles; client: CertFiles } {
