@@ -3,7 +3,7 @@
 // cluster. It prints `pulumi up`'s output, then destroys what it made.
 import * as fs from "node:fs";
 import { repoRoot } from "../tools/binaries";
-import { ControlPlane, startControlPlane } from "../tools/controlPlane";
+import { type ControlPlane, startControlPlane } from "../tools/controlPlane";
 import { createTestStack } from "../tools/pulumiHarness";
 
 async function main(): Promise<void> {
