@@ -1,6 +1,6 @@
 // The demo that `npm run demo` runs (the root Pulumi.yaml points here): a connector for the
 // cluster of the kubeconfig in config. It provisions the delegate's identity (a ServiceAccount
-// with the seed's "deployments" rights in `default`, and a long-lived token) and connects as it,
+// with Harness's "deployments" rights in `default`, and a long-lived token) and connects as it,
 // so the connection test proves those rights work.
 import * as pulumi from "@pulumi/pulumi";
 import { KubernetesClusterConnector } from "pulumi-kubernetes-connector";

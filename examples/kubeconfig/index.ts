@@ -1,5 +1,5 @@
 // A connector built from a kubeconfig document (as `kubectl config view --raw --minify` prints it),
-// checked for the seed's "deployments" permissions in its namespace.
+// checked for Harness's "deployments" permissions in its namespace.
 //   pulumi config set --secret kubeconfig "$(kubectl config view --raw --minify)"
 //   pulumi config set namespace apps
 import * as pulumi from "@pulumi/pulumi";

@@ -1,4 +1,4 @@
-// Provision the delegate's identity with the seed's "deployments" rights in one namespace, and
+// Provision the delegate's identity with Harness's "deployments" rights in one namespace, and
 // make the connector authenticate as it: the connection test then proves the rights work.
 //   pulumi config set --secret adminKubeconfig "$(kubectl config view --raw --minify)"
 //   pulumi config set appNamespace apps
