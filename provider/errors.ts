@@ -25,6 +25,7 @@ export type ErrorCode =
     | "NAMESPACE_TERMINATING"
     | "TOKEN_TIMEOUT"
     | "ROLLBACK_INCOMPLETE"
+    | "RATE_LIMITED"
     | "API_ERROR"
     | "UNEXPECTED";
 

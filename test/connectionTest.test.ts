@@ -137,6 +137,28 @@ describe("connection test (real kube-apiserver)", () => {
             }
         });
 
+        it("rate limited: 429 answers (Retry-After: 1) forever end at timeoutSeconds, as RATE_LIMITED", async () => {
+            const ca = createCA(scratch, "limited-ca");
+            const cert = issueCert(ca, scratch, "limited", { cn: "limited", sans: ["IP:127.0.0.1"] });
+            let answered = 0;
+            const server = https.createServer({ cert: cert.certPem, key: cert.keyPem }, (_q, r) => {
+                answered++;
+                r.writeHead(429, { "content-type": "application/json", "retry-after": "1" }).end('{"kind":"Status","message":"Too many requests, please try again later.","code":429}');
+            }).listen(0, "127.0.0.1");
+            await new Promise((r) => server.once("listening", r));
+            try {
+                const started = Date.now();
+                await failsWith(connector({ type: "ManualConfig", masterUrl: `https://127.0.0.1:${(server.address() as net.AddressInfo).port}`, caCert: ca.certPem, auth: { type: "ServiceAccount", token: "x.y.z" } }, { timeoutSeconds: 2 }),
+                    "RATE_LIMITED", /GET \/version on https:\/\/127\.0\.0\.1:\d+ kept being answered 429 Too Many Requests \(rate limited\) until the deadline of 2 s/, /Too many requests/, /timeoutSeconds/);
+                const elapsed = Date.now() - started;
+                // Each Retry-After pause is 1 s: one retry fits in the 2 s deadline, a second would not.
+                assert.ok(elapsed < 2_000 + 500, `ended within the deadline plus 0.5 s (took ${elapsed} ms)`);
+                assert.ok(answered >= 2, `retried (the server answered ${answered} requests)`);
+            } finally {
+                server.close();
+            }
+        });
+
         it("TLS: a server certificate from an authority not trusted (no caCert)", async () => {
             await failsWith(connector({ type: "ManualConfig", masterUrl: cp.server, auth: { type: "ServiceAccount", token: lister.token } }),
                 "TLS_UNKNOWN_AUTHORITY", /not trust/, /credential\.caCert/);

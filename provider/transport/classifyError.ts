@@ -104,6 +104,10 @@ function statusError(status: number, k8sMessage: string | undefined, ctx: Reques
     if (status === 403) {
         return new ConnectorError("FORBIDDEN_NAMESPACE", `${ctx.what} on ${ctx.server} was refused (403 Forbidden)`, "Grant the connector's identity this permission", k8sMessage);
     }
+    if (status === 429) {
+        return new ConnectorError("RATE_LIMITED", `${ctx.what} on ${ctx.server} kept being answered 429 Too Many Requests (rate limited) until the deadline of ${Math.round(ctx.timeoutMs / 1000)} s`,
+            "The API server is shedding load (API Priority and Fairness, or --max-requests-inflight): try again later, raise connectionTest.timeoutSeconds, or ask the cluster's admins to give this identity a higher priority level", k8sMessage);
+    }
     const missingNamespace = status === 404 ? /namespaces "([^"]+)" not found/.exec(k8sMessage ?? "") : null;
     if (missingNamespace) {
         return new ConnectorError("NAMESPACE_NOT_FOUND", `${ctx.what} on ${ctx.server} failed: namespace ${missingNamespace[1]} does not exist`, `Create namespace ${missingNamespace[1]} first, or remove it from the list`, k8sMessage);

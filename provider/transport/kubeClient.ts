@@ -47,6 +47,14 @@ class HttpStatusError extends Error {
     }
 }
 
+const MAX_RETRIES_429 = 4;
+
+/** How long to wait before retrying a 429: the server's Retry-After (seconds), else 100 ms doubling; at most 2 s. */
+function retryPause(retryAfter: string | string[] | undefined, attempt: number): number {
+    const seconds = Number(retryAfter);
+    return Math.min(Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : 100 * 2 ** attempt, 2000);
+}
+
 /** Makes a client over one connection pool for `endpoint`. */
 export function clientFor(endpoint: Endpoint, timeoutMs: number): KubeClient {
     const url = new URL(endpoint.server);
@@ -59,14 +67,14 @@ export function clientFor(endpoint: Endpoint, timeoutMs: number): KubeClient {
     const dispatcher: Dispatcher = endpoint.proxy ?? new Agent({ connect: { ...endpoint.tls, keepAlive: true, timeout: timeoutMs }, allowH2: true, connections: 1 });
     const { server, authType } = endpoint;
 
-    async function send(method: HttpMethod, path: string, body: unknown): Promise<unknown> {
+    async function send(method: HttpMethod, path: string, body: unknown, remainingMs: number): Promise<unknown> {
         const res = await dispatcher.request({
             origin,
             path: prefix + path,
             method,
             headers: { accept: "application/json", ...(body === undefined ? {} : { "content-type": "application/json" }), ...endpoint.headers },
             body: body === undefined ? undefined : JSON.stringify(body),
-            signal: AbortSignal.timeout(timeoutMs),
+            signal: AbortSignal.timeout(remainingMs),
         });
         const text = await res.body.text();
         if (res.statusCode < 200 || res.statusCode >= 300) throw new HttpStatusError(res.statusCode, text, res.headers);
@@ -78,15 +86,20 @@ export function clientFor(endpoint: Endpoint, timeoutMs: number): KubeClient {
         authType,
         timeoutMs,
         async request(what, method, path, body) {
+            // The deadline holds for the request with its retries, not for each attempt.
+            const deadline = Date.now() + timeoutMs;
             for (let attempt = 0; ; attempt++) {
                 try {
-                    return (await send(method, path, body)) as any;
+                    return (await send(method, path, body, Math.max(1, deadline - Date.now()))) as any;
                 } catch (e) {
-                    // 429 (the API server's priority-and-fairness or max-in-flight limit) is retried, a few times.
-                    if (e instanceof HttpStatusError && e.code === 429 && attempt < 4) {
-                        const retryAfter = Number(e.headers["retry-after"]);
-                        await new Promise((r) => setTimeout(r, Math.min(Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : 100 * 2 ** attempt, 2000)));
-                        continue;
+                    // 429 (the API server's priority-and-fairness or max-in-flight limit) is retried a few
+                    // times, while the pause still ends before the deadline.
+                    if (e instanceof HttpStatusError && e.code === 429 && attempt < MAX_RETRIES_429) {
+                        const pause = retryPause(e.headers["retry-after"], attempt);
+                        if (Date.now() + pause < deadline) {
+                            await new Promise((r) => setTimeout(r, pause));
+                            continue;
+                        }
                     }
                     throw classifyRequestError(e, { server, what, timeoutMs, authType });
                 }

@@ -75,6 +75,13 @@ describe("errors: HTTP statuses @unit", () => {
         expectClassified(apiException(403, anonymous), ctx("ServiceAccount"), "UNAUTHORIZED");
     });
 
+    it("429 that outlasted the retries → RATE_LIMITED, naming the deadline and keeping Kubernetes' words", () => {
+        const e = expectClassified(apiException(429, '{"kind":"Status","message":"Too many requests, please try again later.","code":429}'), ctx("ServiceAccount"), "RATE_LIMITED");
+        assert.match(e.message, /429 Too Many Requests \(rate limited\) until the deadline of 30 s/);
+        assert.equal(e.kubernetesMessage, "Too many requests, please try again later.");
+        assert.match(e.remediation, /timeoutSeconds/);
+    });
+
     it("a small numeric code without a body (a DOMException's legacy code) is not an HTTP status", () => {
         expectClassified(Object.assign(new Error("aborted"), { name: "AbortError", code: 20 }), ctx(), "TIMEOUT");
     });
