@@ -172,6 +172,33 @@ describe("delegate provisioning (real engine, real cluster)", () => {
         }
     });
 
+    it("rollback refused (the provisioner may create but not delete): ROLLBACK_INCOMPLETE lists what is left and says to grant delete", async () => {
+        const prov = await createServiceAccountWithToken(admin, "ci", "no-delete-provisioner");
+        await grantClusterWide(admin, { kind: "ServiceAccount", name: prov.name, namespace: prov.namespace }, "no-delete-provisioner-ns", [{ apiGroups: [""], resources: ["namespaces"], verbs: ["get"] }]);
+        // ServiceAccounts may be made, but not deleted; roles may not be made at all: the third step fails.
+        await grantInNamespace(admin, prov, "apps", [{ apiGroups: [""], resources: ["serviceaccounts"], verbs: ["get", "create"] }], "no-delete-provisioner");
+        const t = await stackFor(
+            { name: "undeletable", delegate: { namespace: "apps", createNamespace: false, serviceAccountName: "d-undeletable", permissions: "deployments", namespaces: ["apps"] } },
+            { provisionerKubeconfig: { value: kubeconfigFor(cp.server, cp.ca.certPem, { name: "prov", token: prov.token }), secret: true } },
+        );
+        try {
+            let message = "";
+            await assert.rejects(t.up(), (e: Error) => {
+                message = e.message;
+                return true;
+            });
+            assert.match(message, /ROLLBACK_INCOMPLETE/);
+            assert.match(message, /undoing what was made left: ServiceAccount apps\/d-undeletable \(delete refused: 403 Forbidden\)/);
+            assert.match(message, /Grant the provisioner `delete` on ServiceAccount \(Kubernetes refused it\), then run `pulumi up` again/);
+            assert.doesNotMatch(message, /when the cluster answers/, "the cluster did answer");
+            assert.ok(!message.includes(prov.token));
+            assert.equal(await exists(() => admin.core.readNamespacedServiceAccount({ namespace: "apps", name: "d-undeletable" })), true, "left, as the message says");
+        } finally {
+            await admin.core.deleteNamespacedServiceAccount({ namespace: "apps", name: "d-undeletable" }).catch(() => undefined);
+            await t.dispose();
+        }
+    });
+
     it("the delegate's settings are not secrets: delegate.token reads \"long-lived\" in state and in preview; the token itself stays secret", async () => {
         const t = await stackFor({ name: "settings-readable", delegate: { serviceAccountName: "d-readable", permissions: "cluster-viewer" } });
         try {

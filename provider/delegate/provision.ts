@@ -71,7 +71,7 @@ export async function provisionDelegate(client: KubeClient, settings: DelegateSe
             objects: plan.objects.map((o) => ({ kind: o.kind, name: o.name, ...(o.namespace ? { namespace: o.namespace } : {}) })),
             drift: [],
         };
-        return { state, token: token.token, undo: () => undoCreated(run) };
+        return { state, token: token.token, undo: async () => (await undoCreated(run)).map((l) => describeRef(l.ref)) };
     } catch (e) {
         throw await rollBack(run, e);
     }
@@ -186,26 +186,42 @@ async function removeStale(run: Run, plan: DelegatePlan, previous: DelegateState
     }
 }
 
+/** An object the run made and could not remove, and why. */
+interface LeftBehind {
+    ref: ObjectRef;
+    error: unknown;
+}
+
 /** Removes what the run created, newest first; returns what could not be removed. */
-async function undoCreated(run: Run): Promise<string[]> {
-    const left: string[] = [];
+async function undoCreated(run: Run): Promise<LeftBehind[]> {
+    const left: LeftBehind[] = [];
     for (const ref of [...run.created].reverse()) {
         try {
             await run.api.remove(ref);
-        } catch {
-            left.push(describeRef(ref));
+        } catch (error) {
+            left.push({ ref, error });
         }
     }
     run.created.length = 0;
     return left;
 }
 
-/** Undoes the run after `e`; the error to report: `e`, or ROLLBACK_INCOMPLETE naming what is left. */
+/** Undoes the run after `e`; the error to report: `e`, or ROLLBACK_INCOMPLETE naming what is left and what to do about it. */
 async function rollBack(run: Run, e: unknown): Promise<unknown> {
     const left = await undoCreated(run);
     if (!left.length) return e;
-    return new ConnectorError("ROLLBACK_INCOMPLETE", `${(e as Error).message.replace(/\.$/, "")}; undoing what was made left: ${left.join(", ")}`,
-        "Run `pulumi up` again when the cluster answers: the connector takes over what is left (it carries this connector's owner annotation)");
+    const described = left.map((l) => `${describeRef(l.ref)} (${(l.error as ConnectorError).httpStatus === 403 ? "delete refused: 403 Forbidden" : ((l.error as ConnectorError).code ?? "failed")})`);
+    return new ConnectorError("ROLLBACK_INCOMPLETE", `${(e as Error).message.replace(/\.$/, "")}; undoing what was made left: ${described.join(", ")}`, rollbackRemedy(left));
+}
+
+/** What to do about objects a rollback left: grant `delete` where Kubernetes refused it, retry where the cluster did not answer. */
+export function rollbackRemedy(left: readonly LeftBehind[]): string {
+    const refused = left.filter((l) => (l.error as ConnectorError).httpStatus === 403);
+    const kinds = [...new Set(refused.map((l) => l.ref.kind))];
+    const steps: string[] = [];
+    if (refused.length) steps.push(`Grant the provisioner \`delete\` on ${kinds.join(", ")} (Kubernetes refused it), then run \`pulumi up\` again`);
+    if (refused.length < left.length) steps.push(`${steps.length ? "run" : "Run"} \`pulumi up\` again when the cluster answers`);
+    return `${steps.join("; ")}: the connector takes over what is left (it carries this connector's owner annotation), or delete it by hand`;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

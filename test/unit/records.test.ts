@@ -10,6 +10,7 @@ import { COSMETIC_KEYS, CONNECTION_KEYS, delegateRepair, planUpdate, REPLACE_KEY
 import { INPUT_NAMES } from "../../provider/inputs/schema";
 import { buildOutputs, type ConnectorOutputs, delegateOwner, recordedDelegate, recordedInputs } from "../../provider/outputs";
 import { recordedSecrets, redactError, redactReport, secretOutputs } from "../../provider/secrets";
+import { rollbackRemedy } from "../../provider/delegate/provision";
 
 const TOKEN = "sa-token-123456";
 const REPORT: ConnectionTestReport = { status: "SUCCESS", testedAt: "2026-01-01T00:00:00.000Z", durationMs: 5, serverVersion: "v1.35.4", checks: [], missingPermissions: [] };
@@ -136,5 +137,26 @@ describe("records: every input has a place @unit", () => {
     it("each input is classified by the update plan as replacing, connection-changing or cosmetic (exactly once)", () => {
         const classified = [...REPLACE_KEYS, ...CONNECTION_KEYS, ...COSMETIC_KEYS];
         assert.deepEqual([...classified].sort(), [...INPUT_NAMES].sort());
+    });
+});
+
+describe("records: what a rollback that could not finish asks of the user @unit", () => {
+    const forbidden = new ConnectorError("FORBIDDEN_NAMESPACE", "delete refused", "Grant it", undefined, 403);
+    const gone = new ConnectorError("UNREACHABLE", "cannot connect", "Check the URL");
+    const sa = { kind: "ServiceAccount" as const, name: "d", namespace: "n" };
+    const ns = { kind: "Namespace" as const, name: "n" };
+
+    it("delete refused → grant delete on those kinds; nothing about the cluster coming back", () => {
+        const r = rollbackRemedy([{ ref: sa, error: forbidden }, { ref: ns, error: forbidden }]);
+        assert.match(r, /^Grant the provisioner `delete` on ServiceAccount, Namespace \(Kubernetes refused it\), then run `pulumi up` again: /);
+        assert.doesNotMatch(r, /when the cluster answers/);
+    });
+
+    it("the cluster did not answer → run up again when it does", () => {
+        assert.match(rollbackRemedy([{ ref: sa, error: gone }]), /^Run `pulumi up` again when the cluster answers: the connector takes over what is left/);
+    });
+
+    it("both → both", () => {
+        assert.match(rollbackRemedy([{ ref: sa, error: forbidden }, { ref: ns, error: gone }]), /Grant the provisioner `delete` on ServiceAccount .*; run `pulumi up` again when the cluster answers/);
     });
 });
