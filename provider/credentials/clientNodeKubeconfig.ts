@@ -1,12 +1,13 @@
 // Kubeconfig and InheritFromDelegate credentials: parsed, and authenticated (tokens, client
-// certificates, exec plugins, auth providers), by @kubernetes/client-node. Loaded only when a
-// connector uses one of these credentials.
+// certificates, auth providers), by @kubernetes/client-node; exec plugins are run by execPlugin.ts,
+// within the deadline. Loaded only when a connector uses one of these credentials.
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as k8s from "@kubernetes/client-node";
 import { ConnectorError } from "../errors";
 import type { Credential } from "../inputs/types";
 import type { Endpoint } from "../transport/kubeClient";
+import { type ExecConfig, runExecPlugin } from "./execPlugin";
 import { basicAuthorization, type ResolvedCredential } from "./inlineEndpoint";
 
 function loadFailed(what: string, remediation: string): ConnectorError {
@@ -17,6 +18,8 @@ function loadKubeconfigText(kc: k8s.KubeConfig, text: string, where: string): vo
     try {
         kc.loadFromString(text);
     } catch (e) {
+        const missing = fileError(e);
+        if (missing) throw loadFailed(`${where} names a file that ${missing}`, "Fix the path in the kubeconfig (token-file), or embed the value instead");
         // Never echo the parser's message: it quotes the document, which holds credentials.
         const line = (e as any)?.mark?.line;
         throw loadFailed(`${where} is not a valid kubeconfig${line !== undefined ? ` (YAML error on line ${line + 1})` : ""}`, "Give a kubeconfig document as `kubectl config view --raw --minify` prints it");
@@ -57,12 +60,19 @@ function loadKubeConfig(credential: Extract<Credential, { type: "Kubeconfig" | "
     const where = credential.kubeconfigPath ?? (process.env.KUBECONFIG ? `KUBECONFIG (${process.env.KUBECONFIG})` : "the default kubeconfig");
     if (credential.kubeconfigPath) {
         if (!fs.existsSync(credential.kubeconfigPath)) throw loadFailed(`kubeconfig file ${credential.kubeconfigPath} does not exist`, "Set credential.kubeconfigPath to an existing file, or leave it out to use KUBECONFIG or ~/.kube/config");
-        loadKubeconfigText(kc, fs.readFileSync(credential.kubeconfigPath, "utf8"), credential.kubeconfigPath);
+        let text: string;
+        try {
+            text = fs.readFileSync(credential.kubeconfigPath, "utf8");
+        } catch (e) {
+            throw loadFailed(`kubeconfig file ${credential.kubeconfigPath} cannot be read (${(e as NodeJS.ErrnoException).code ?? "error"})`, "Make it readable by the user running Pulumi");
+        }
+        loadKubeconfigText(kc, text, credential.kubeconfigPath);
     } else {
         try {
             kc.loadFromDefault();
-        } catch {
-            throw loadFailed(`${where} cannot be loaded`, "Check KUBECONFIG and ~/.kube/config");
+        } catch (e) {
+            const missing = fileError(e);
+            throw loadFailed(`${where} cannot be loaded${missing ? `: it names a file that ${missing}` : ""}`, "Check KUBECONFIG and ~/.kube/config");
         }
         // With nothing to load, the library falls back to http://localhost:8080.
         if (kc.getCurrentCluster()?.server === "http://localhost:8080" && !process.env.KUBECONFIG) {
@@ -73,18 +83,54 @@ function loadKubeConfig(credential: Extract<Credential, { type: "Kubeconfig" | "
     return kc;
 }
 
-/** The endpoint of a Kubeconfig or InheritFromDelegate credential (runs its exec plugin, if any). */
-export async function clientNodeCredential(credential: Extract<Credential, { type: "Kubeconfig" | "InheritFromDelegate" }>): Promise<ResolvedCredential> {
+/** What is wrong with a file an error says could not be read (`does not exist (ENOENT): /path`), if that is what it says. */
+function fileError(e: unknown): string | undefined {
+    const err = e as NodeJS.ErrnoException;
+    if (err?.code === "ENOENT") return `does not exist (ENOENT${err.path ? `: ${err.path}` : ""})`;
+    if (err?.code === "EACCES" || err?.code === "EISDIR") return `cannot be read (${err.code}${err.path ? `: ${err.path}` : ""})`;
+    return undefined;
+}
+
+/** Every file the current cluster and user name must be readable: each one that is not, named with its kubeconfig field. */
+function checkFiles(cluster: k8s.Cluster, user: k8s.User, where: string): void {
+    const files: [string, string | undefined][] = [["certificate-authority", cluster.caFile], ["client-certificate", user.certFile], ["client-key", user.keyFile]];
+    for (const [field, file] of files) {
+        if (!file) continue;
+        try {
+            fs.accessSync(file, fs.constants.R_OK);
+            if (fs.statSync(file).isDirectory()) throw Object.assign(new Error("is a directory"), { code: "EISDIR", path: file });
+        } catch (e) {
+            const problem = (e as NodeJS.ErrnoException).code === "ENOENT" ? "does not exist" : `cannot be read (${(e as NodeJS.ErrnoException).code ?? "error"})`;
+            throw loadFailed(`${where}: the ${field} file ${file} ${problem}`,
+                `Fix ${field} in the kubeconfig (a path relative to the kubeconfig file is read from its folder), or embed the data (${field}-data)`);
+        }
+    }
+}
+
+/** The kubeconfig with the current user's exec entry taken out: the plugin runs here, within the deadline, not in the library. */
+function withoutExec(kc: k8s.KubeConfig, userName: string): void {
+    const users = kc.users.map((u) => (u.name === userName ? { ...u, exec: undefined } : u));
+    kc.loadFromOptions({ clusters: kc.clusters, users, contexts: kc.contexts, currentContext: kc.currentContext });
+}
+
+/** The endpoint of a Kubeconfig or InheritFromDelegate credential (runs its exec plugin, if any, within `timeoutMs`). */
+export async function clientNodeCredential(credential: Extract<Credential, { type: "Kubeconfig" | "InheritFromDelegate" }>, timeoutMs: number): Promise<ResolvedCredential> {
     const kc = loadKubeConfig(credential);
     uniquifyUsers(kc);
     const cluster = kc.getCurrentCluster()!;
     const user = kc.getCurrentUser()!;
+    checkFiles(cluster, user, credential.type === "Kubeconfig" ? "credential.kubeconfig" : (credential.kubeconfigPath ?? "the kubeconfig"));
+    const exec = user.exec as ExecConfig | undefined;
+    const execCredential = exec ? await runExecPlugin(exec, { server: cluster.server, certificateAuthorityData: cluster.caData }, timeoutMs) : undefined;
+    if (exec) withoutExec(kc, user.name);
     // What the library would put on a request: CA, client certificate and key, server name, and
-    // the Authorization header (a token, or what the exec plugin or auth provider returned).
+    // the Authorization header (a token, or what an auth provider returned).
     const o: { ca?: Buffer; cert?: Buffer; key?: Buffer; servername?: string; rejectUnauthorized?: boolean; headers?: Record<string, string> } = {};
     await kc.applyToHTTPSOptions(o as any);
     const headers = { ...(o.headers ?? {}) };
     if (user.username) headers.Authorization = basicAuthorization(user.username, user.password);
+    if (execCredential?.token) headers.Authorization = `Bearer ${execCredential.token}`;
+    if (execCredential?.clientCertificateData) Object.assign(o, { cert: Buffer.from(execCredential.clientCertificateData), key: Buffer.from(execCredential.clientKeyData!) });
     const tls: Endpoint["tls"] = { ca: o.ca, cert: o.cert, key: o.key, servername: o.servername, rejectUnauthorized: !cluster.skipTLSVerify };
     for (const k of ["ca", "cert", "key", "servername"] as const) if (tls[k] === undefined) delete tls[k];
     return {

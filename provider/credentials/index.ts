@@ -22,7 +22,7 @@ export async function resolveCredential(credential: Credential, timeoutMs: numbe
     }
     // Loaded only here: the Kubernetes client library parses kubeconfigs and runs exec plugins.
     const { clientNodeCredential } = require("./clientNodeKubeconfig") as typeof import("./clientNodeKubeconfig");
-    return clientNodeCredential(credential);
+    return clientNodeCredential(credential, timeoutMs);
 }
 
 /** Builds a client from a connector credential; every request has the deadline `timeoutMs`. */
