@@ -83,7 +83,8 @@ describe("connection test (real kube-apiserver)", () => {
             const doc = kubeconfigFor(cp.server, cp.ca.certPem, { name: "lister", token: lister.token });
             const report = await testConnection(connector({ type: "Kubeconfig", kubeconfig: doc, context: "lister@local" }));
             assert.equal(report.status, "SUCCESS");
-            await failsWith(connector({ type: "Kubeconfig", kubeconfig: doc, context: "nope" }), "CREDENTIAL_LOAD_FAILED", /has no context "nope" \(it has: lister@local\)/);
+            // A context the document does not hold is known without a cluster: refused as bad input.
+            await failsWith(connector({ type: "Kubeconfig", kubeconfig: doc, context: "nope" }), "INVALID_INPUT", /credential\.context: "nope" is not a context of credential\.kubeconfig \(it has: lister@local\)/);
         });
 
         it("InheritFromDelegate: KUBECONFIG of the process, including an exec credential plugin", async () => {

@@ -13,6 +13,7 @@ import { createTestStack } from "../tools/pulumiHarness";
 const SA_EXAMPLE = path.join(repoRoot(), "examples", "service-account-token");
 const KUBECONFIG_EXAMPLE = path.join(repoRoot(), "examples", "kubeconfig");
 const CREDENTIAL_OUTPUT_FIXTURE = path.join(repoRoot(), "test", "fixtures", "credential-output");
+const DELEGATE_FIXTURE = path.join(repoRoot(), "test", "fixtures", "delegate");
 /** The key that marks a secret value in a state export. */
 const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 const LIST_CONTROLLERS = [{ apiGroups: ["apps"], resources: [...CONTROLLER_KINDS], verbs: ["list"] }];
@@ -201,6 +202,32 @@ describe("KubernetesClusterConnector through pulumi (real engine, real cluster)"
             assert.equal(connections, 0, "no request reached a cluster");
         } finally {
             counter.close();
+        }
+    });
+
+    it("inputs known only at deploy time are refused by check at preview, with the same [INVALID_INPUT] code, the document never echoed", async () => {
+        // A master URL with a query string, inside a credential given as one Output.
+        const fromOutput = await createTestStack({ programDir: CREDENTIAL_OUTPUT_FIXTURE, config: { masterUrl: { value: `${cp.server}?timeout=5s` }, caCert: { value: cp.ca.certPem }, token: { value: first.token } } });
+        try {
+            await assert.rejects(fromOutput.preview(), (e: Error) => {
+                assert.match(e.message, /property credential\.masterUrl value \{<nil>\} has a problem: \[INVALID_INPUT\] must not have a query string or fragment/);
+                assertNoSecret(e.message, [first.token], "the error");
+                return true;
+            });
+        } finally {
+            await fromOutput.dispose();
+        }
+        // A kubeconfig (secret config, so an Output) whose current-context it does not hold.
+        const doc = kubeconfigFor(cp.server, cp.ca.certPem, { name: "lister", token: first.token }).replace(/"current-context":"[^"]*"/, '"current-context":"gone"');
+        const badContext = await createTestStack({ programDir: DELEGATE_FIXTURE, config: { spec: { value: JSON.stringify({ name: "bad context" }) }, kubeconfig: { value: doc, secret: true } } });
+        try {
+            await assert.rejects(badContext.preview(), (e: Error) => {
+                assert.match(e.message, /property credential\.kubeconfig value \{<nil>\} has a problem: \[INVALID_INPUT\] names current-context "gone", which it does not hold \(it has: lister@local\): set credential\.context/);
+                assertNoSecret(e.message, [first.token], "the error");
+                return true;
+            });
+        } finally {
+            await badContext.dispose();
         }
     });
 

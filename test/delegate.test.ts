@@ -199,6 +199,27 @@ describe("delegate provisioning (real engine, real cluster)", () => {
         }
     });
 
+    it("a namespace left by a failed run (rollback refused) is this connector's: the next up records it as made here, and destroy removes it", async () => {
+        const prov = await createServiceAccountWithToken(admin, "ci", "ns-no-delete-provisioner");
+        // Namespaces and ServiceAccounts may be made but not deleted; roles not at all: the run fails and cannot undo.
+        await grantClusterWide(admin, { kind: "ServiceAccount", name: prov.name, namespace: prov.namespace }, "ns-no-delete-provisioner", [{ apiGroups: [""], resources: ["namespaces", "serviceaccounts"], verbs: ["get", "create"] }]);
+        const spec = { name: "orphan", delegate: { namespace: "orphan-ns", serviceAccountName: "d-orphan", permissions: "deployments" } };
+        const t = await stackFor(spec, { provisionerKubeconfig: { value: kubeconfigFor(cp.server, cp.ca.certPem, { name: "prov", token: prov.token }), secret: true } });
+        try {
+            await assert.rejects(t.up(), /ROLLBACK_INCOMPLETE[\s\S]*Namespace orphan-ns \(delete refused: 403 Forbidden\)/);
+            assert.equal(await exists(() => admin.core.readNamespace({ name: "orphan-ns" })), true, "the failed run left its namespace");
+            // The next up, as a provisioner with the rights (the connector's own admin credential), takes it over.
+            await t.stack.removeConfig("provisionerKubeconfig");
+            const up = await t.up();
+            assert.equal(up.outputs.delegate.value.createdNamespace, true, "the namespace this connector made is recorded as its own");
+            await t.destroy();
+            const ns = await admin.core.readNamespace({ name: "orphan-ns" }).catch(() => undefined);
+            assert.ok(!ns || ns.status?.phase === "Terminating", "destroy removed the namespace");
+        } finally {
+            await t.dispose();
+        }
+    });
+
     it("the delegate's settings are not secrets: delegate.token reads \"long-lived\" in state and in preview; the token itself stays secret", async () => {
         const t = await stackFor({ name: "settings-readable", delegate: { serviceAccountName: "d-readable", permissions: "cluster-viewer" } });
         try {

@@ -97,7 +97,8 @@ async function ensureNamespace(run: Run, plan: DelegatePlan, previous: DelegateS
                 "Wait until it is gone (kubectl get namespace shows what holds it: finalizers or objects), or choose another delegate.namespace");
         }
     }
-    if (ns) return previous?.createdNamespace === true && previous.namespace === plan.namespace;
+    // Made for this connector: by an earlier run (recorded), or by a failed one whose rollback could not remove it (its owner annotation).
+    if (ns) return (previous?.createdNamespace === true && previous.namespace === plan.namespace) || ownerAnnotation(ns) === run.owner;
     if (!plan.createNamespace) {
         throw new ConnectorError("NAMESPACE_MISSING", `namespace ${plan.namespace} does not exist`, "Create it, or leave delegate.createNamespace unset (true) so the connector creates it");
     }

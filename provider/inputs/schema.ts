@@ -29,6 +29,8 @@ function httpsUrl(what: string) {
             ctx.addIssue({ code: "custom", message: `"${s}" has no host: give ${what} as https://host[:port]` });
         } else if (u.username || u.password) {
             ctx.addIssue({ code: "custom", message: "must not carry a user name or password: use `auth` instead" });
+        } else if (u.search || u.hash || s.includes("?") || s.includes("#")) {
+            ctx.addIssue({ code: "custom", message: `must not have a query string or fragment (they would be ignored): give ${what} as https://host[:port][/path]` });
         }
     });
 }
@@ -151,9 +153,44 @@ const inheritFromDelegate = z.object({
 
 const kubeconfigCredential = z.object({
     type: z.literal("Kubeconfig"),
-    kubeconfig: nonEmpty("a kubeconfig document").refine((k) => /clusters\s*:/.test(k) || /"clusters"/.test(k), "is not a kubeconfig: it has no clusters"),
+    kubeconfig: nonEmpty("a kubeconfig document").refine(hasClusters, "is not a kubeconfig: it has no clusters"),
     context: nonEmpty("a kubeconfig context").optional(),
-}).strict();
+}).strict().superRefine((c, ctx) => {
+    // The fields' own checks speak first: only a document with clusters and a non-empty context is read.
+    if (typeof c.kubeconfig !== "string" || !hasClusters(c.kubeconfig) || c.context === "") return;
+    const problem = kubeconfigProblem(c.kubeconfig, c.context);
+    if (problem) ctx.addIssue({ code: "custom", path: [problem.property], message: problem.message });
+});
+
+function hasClusters(k: string): boolean {
+    return /clusters\s*:/.test(k) || /"clusters"/.test(k);
+}
+
+/**
+ * What can be known wrong with a kubeconfig document without a cluster: it does not parse, or it
+ * lacks the context to use. Never quotes the document (it holds credentials), only context names.
+ */
+function kubeconfigProblem(document: string, context: string | undefined): { property: "kubeconfig" | "context"; message: string } | undefined {
+    // js-yaml only here: a program whose connectors hold no kubeconfig never loads it.
+    const yaml = require("js-yaml") as typeof import("js-yaml");
+    let doc: { contexts?: unknown; "current-context"?: unknown } | undefined;
+    try {
+        doc = yaml.load(document) as typeof doc;
+    } catch (e) {
+        const line = (e as { mark?: { line?: number } }).mark?.line;
+        return { property: "kubeconfig", message: `is not a valid kubeconfig${line !== undefined ? ` (YAML error on line ${line + 1})` : ""}: give it as \`kubectl config view --raw --minify\` prints it` };
+    }
+    if (!doc || typeof doc !== "object") return { property: "kubeconfig", message: "is not a valid kubeconfig: it is not a YAML or JSON object" };
+    const names = Array.isArray(doc.contexts) ? doc.contexts.map((c) => (c && typeof c === "object" ? (c as { name?: unknown }).name : undefined)).filter((n): n is string => typeof n === "string") : [];
+    const wanted = context ?? (typeof doc["current-context"] === "string" && doc["current-context"] ? doc["current-context"] : undefined);
+    if (wanted === undefined) return { property: "context", message: `is required: credential.kubeconfig has no current-context (its contexts: ${names.join(", ") || "none"})` };
+    if (!names.includes(wanted)) {
+        return context !== undefined
+            ? { property: "context", message: `"${wanted}" is not a context of credential.kubeconfig (it has: ${names.join(", ") || "none"})` }
+            : { property: "kubeconfig", message: `names current-context "${wanted}", which it does not hold (it has: ${names.join(", ") || "none"}): set credential.context` };
+    }
+    return undefined;
+}
 
 const credential = z.discriminatedUnion("type", [inheritFromDelegate, manualConfig, kubeconfigCredential], {
     error: 'must have type "InheritFromDelegate", "ManualConfig" or "Kubeconfig"',

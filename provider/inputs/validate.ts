@@ -55,6 +55,14 @@ export function inputError(issues: readonly InputIssue[]): ConnectorError {
     return new ConnectorError("INVALID_INPUT", `invalid KubernetesClusterConnector inputs: ${list}`, "Fix the properties named above; nothing was sent to the cluster");
 }
 
+/**
+ * One issue as `check` reports it to the engine, which prints "property <p> … has a problem:
+ * <reason>": the reason carries the same code, and the same words, as {@link inputError}'s.
+ */
+export function checkFailure(issue: InputIssue): InputIssue {
+    return { property: issue.property, reason: `[INVALID_INPUT] ${issue.reason}` };
+}
+
 /** Validates and throws an INVALID_INPUT ConnectorError listing every problem. */
 export function parseConnectorInputs(raw: unknown): ValidConnectorInputs {
     const r = validateConnectorInputs(raw, () => false);

@@ -187,6 +187,12 @@ const BAD_INPUTS: BadCase[] = [
     // Kubeconfig and InheritFromDelegate
     { title: "kubeconfig document without clusters", base: "kubeconfig", change: (i) => (i.credential.kubeconfig = "apiVersion: v1\nkind: Config\nusers:\n- name: u\n  user: {token: kubeconfig-secret-token}\n"), property: "credential.kubeconfig", reason: /is not a kubeconfig: it has no clusters/, secrets: ["kubeconfig-secret-token"] },
     { title: "empty kubeconfig context", base: "kubeconfig", change: (i) => (i.credential.context = ""), property: "credential.context", reason: /must not be empty \(a kubeconfig context\)/ },
+    { title: "kubeconfig that does not parse (not echoed)", base: "kubeconfig", change: (i) => (i.credential.kubeconfig = "clusters:\n- name: c\n  user: {token: broken-secret-token\n"), property: "credential.kubeconfig", reason: /is not a valid kubeconfig \(YAML error on line \d+\)/, secrets: ["broken-secret-token"] },
+    { title: "context the kubeconfig does not hold", base: "kubeconfig", change: (i) => (i.credential.context = "other"), property: "credential.context", reason: /"other" is not a context of credential\.kubeconfig \(it has: ctx\)/, secrets: ["kubeconfig-token-value"] },
+    { title: "kubeconfig without current-context and no context given", base: "kubeconfig", change: (i) => { i.credential.kubeconfig = KUBECONFIG.replace("current-context: ctx\n", ""); delete i.credential.context; }, property: "credential.context", reason: /is required: credential\.kubeconfig has no current-context \(its contexts: ctx\)/ },
+    { title: "kubeconfig whose current-context it does not hold", base: "kubeconfig", change: (i) => { i.credential.kubeconfig = KUBECONFIG.replace("current-context: ctx", "current-context: gone"); delete i.credential.context; }, property: "credential.kubeconfig", reason: /names current-context "gone", which it does not hold \(it has: ctx\): set credential\.context/ },
+    { title: "master URL with a query string", change: (i) => (i.credential.masterUrl = `${MASTER_URL}?timeout=5s`), property: "credential.masterUrl", reason: /must not have a query string or fragment/ },
+    { title: "master URL with a fragment", change: (i) => (i.credential.masterUrl = `${MASTER_URL}/#top`), property: "credential.masterUrl", reason: /must not have a query string or fragment/ },
     { title: "InheritFromDelegate with an empty kubeconfigPath", base: "inheritFromDelegate", change: (i) => (i.credential.kubeconfigPath = " "), property: "credential.kubeconfigPath", reason: /must not be empty \(a kubeconfig file path\)/ },
     // connectionTest
     { title: "negative timeout", change: (i) => (i.connectionTest = { timeoutSeconds: -5 }), property: "connectionTest.timeoutSeconds", reason: /must be at least 1 second/ },
@@ -392,7 +398,7 @@ describe("connector inputs: valid inputs and defaults @unit", () => {
         ["ManualConfig + OpenIdConnect", () => make("openIdConnect")],
         ["ManualConfig + OpenIdConnect (minimal)", () => make("openIdConnect", (i) => { delete i.credential.auth.issuerCaCert; delete i.credential.auth.clientSecret; delete i.credential.auth.scopes; })],
         ["Kubeconfig (YAML)", () => make("kubeconfig")],
-        ["Kubeconfig (JSON)", () => make("kubeconfig", (i) => (i.credential.kubeconfig = JSON.stringify({ apiVersion: "v1", kind: "Config", clusters: [{ name: "c", cluster: { server: MASTER_URL } }] })))],
+        ["Kubeconfig (JSON)", () => make("kubeconfig", (i) => (i.credential.kubeconfig = JSON.stringify({ apiVersion: "v1", kind: "Config", clusters: [{ name: "c", cluster: { server: MASTER_URL } }], contexts: [{ name: "ctx", context: { cluster: "c", user: "u" } }] })))],
         ["InheritFromDelegate", () => make("inheritFromDelegate")],
         ["InheritFromDelegate with path and context", () => make("inheritFromDelegate", (i) => Object.assign(i.credential, { kubeconfigPath: "/etc/kube/config", context: "ctx" }))],
         ['requiredPermissions "deployments"', () => make("serviceAccount", (i) => (i.connectionTest = { requiredPermissions: "deployments" }))],
