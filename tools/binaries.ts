@@ -7,6 +7,8 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { StringDecoder } from "node:string_decoder";
+import { MessageChannel, receiveMessageOnPort, Worker } from "node:worker_threads";
 
 /** One binary: where its Go module lives, what to build, and how to stamp its version. */
 export interface ToolSpec {
@@ -150,6 +152,108 @@ function checkGo(): string {
     return version;
 }
 
+/** How a command run by {@link runWatched} ended. */
+interface RunResult {
+    code: number | null;
+    signal: NodeJS.Signals | null;
+    /** Set when the command could not be started. */
+    error?: string;
+}
+
+// A worker thread that starts one command, its stdout and stderr going to a file, and says how it
+// ended: ensureTools is synchronous, so its thread blocks (Atomics.wait) while this thread's
+// event loop waits for the command.
+const RUNNER = `
+const { workerData } = require("node:worker_threads");
+const { spawn } = require("node:child_process");
+const { command, args, cwd, env, fd, done, port } = workerData;
+let finished = false;
+const finish = (result) => {
+    if (finished) return;
+    finished = true;
+    port.postMessage(result);
+    const flag = new Int32Array(done);
+    Atomics.store(flag, 0, 1);
+    Atomics.notify(flag, 0);
+};
+try {
+    const child = spawn(command, args, { cwd, env, stdio: ["ignore", fd, fd] });
+    child.once("error", (e) => finish({ code: null, signal: null, error: e.message }));
+    child.once("exit", (code, signal) => finish({ code, signal }));
+} catch (e) {
+    finish({ code: null, signal: null, error: e.message });
+}
+`;
+
+/**
+ * Runs a command to its end with its output in `logPath`, calling `poll` every `pollMs` while it
+ * runs (the output so far can be read from the file).
+ */
+function runWatched(command: string, args: string[], opts: { cwd: string; env: NodeJS.ProcessEnv; logPath: string }, pollMs: number, poll: () => void): RunResult {
+    const fd = fs.openSync(opts.logPath, "w");
+    try {
+        const done = new SharedArrayBuffer(4);
+        const flag = new Int32Array(done);
+        const { port1, port2 } = new MessageChannel();
+        const worker = new Worker(RUNNER, { eval: true, workerData: { command, args, cwd: opts.cwd, env: opts.env, fd, done, port: port2 }, transferList: [port2] });
+        worker.unref();
+        try {
+            while (Atomics.wait(flag, 0, 0, pollMs) === "timed-out") poll();
+            return receiveMessageOnPort(port1)!.message as RunResult;
+        } finally {
+            port1.close();
+            void worker.terminate();
+        }
+    } finally {
+        fs.closeSync(fd);
+    }
+}
+
+/** `3m20s`, `45s`. */
+function duration(ms: number): string {
+    const s = Math.floor(ms / 1000);
+    return s < 60 ? `${s}s` : `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s`;
+}
+
+/**
+ * Every package the build of these packages compiles (their dependencies, the standard library's
+ * included, as `go build -v` names them); undefined when `go list` cannot tell.
+ */
+function packagesOf(pkgs: string[], cwd: string, env: NodeJS.ProcessEnv): Set<string> | undefined {
+    const r = spawnSync("go", ["list", "-e", "-deps", ...pkgs], { cwd, env, encoding: "utf8", maxBuffer: 64 << 20 });
+    const list = r.status === 0 ? r.stdout.split("\n").filter(Boolean) : [];
+    return list.length ? new Set(list) : undefined;
+}
+
+/**
+ * Counts the packages `go build -v` has compiled by reading its log as it grows (one import path
+ * a line, on stderr); `isPackage` tells them from the other lines (downloads, errors).
+ */
+function packageCounter(logPath: string, isPackage: (line: string) => boolean): () => number {
+    const compiled = new Set<string>();
+    const decoder = new StringDecoder("utf8");
+    const buf = Buffer.alloc(1 << 16);
+    let offset = 0;
+    let partial = "";
+    return () => {
+        const fd = fs.openSync(logPath, "r");
+        try {
+            for (;;) {
+                const n = fs.readSync(fd, buf, 0, buf.length, offset);
+                if (n === 0) break;
+                offset += n;
+                partial += decoder.write(buf.subarray(0, n));
+            }
+        } finally {
+            fs.closeSync(fd);
+        }
+        const lines = partial.split("\n");
+        partial = lines.pop()!;
+        for (const line of lines) if (isPackage(line)) compiled.add(line);
+        return compiled.size;
+    };
+}
+
 /**
  * The tool's own link flags, scoped to its package (`-ldflags=<package>=<flags>`), so that the
  * binaries of one `go build` are each stamped with their own version.
@@ -185,15 +289,27 @@ export function ensureTools(
         const logPath = path.join(cacheDir(), `build-${mod}.log`);
         log(`[tools] building ${specs.map((s) => `${s.name} ${s.version}`).join(", ")} from tools/${mod} with ${goVersion} (once: cached in ${cacheDir()})`);
         const started = Date.now();
-        const r = spawnSync(
-            "go",
-            ["build", "-trimpath", "-o", staging + path.sep, ...specs.map(linkFlags), ...specs.map((s) => s.pkg)],
-            { cwd: path.join(root, "tools", mod), encoding: "utf8", env: { ...process.env, CGO_ENABLED: "0", GOFLAGS: "-mod=mod" }, maxBuffer: 64 << 20 },
-        );
-        fs.writeFileSync(logPath, (r.stdout ?? "") + (r.stderr ?? ""));
-        if (r.error || r.status !== 0) {
+        const cwd = path.join(root, "tools", mod);
+        const env = { ...process.env, CGO_ENABLED: "0", GOFLAGS: "-mod=mod" };
+        const pkgs = specs.map((s) => s.pkg);
+        // Progress while it builds: packages compiled out of all it needs, every 10 s on a
+        // terminal, every 30 s otherwise (CI logs), and only when packages were compiled since.
+        const all = packagesOf(pkgs, cwd, env);
+        const isPackage = all ? (l: string) => all.has(l) : (l: string) => /^[\w.~-]+(\/[\w.~-]+)*$/.test(l);
+        const compiled = packageCounter(logPath, isPackage);
+        let reported = 0;
+        const r = runWatched("go", ["build", "-v", "-trimpath", "-o", staging + path.sep, ...specs.map(linkFlags), ...pkgs], { cwd, env, logPath }, process.stderr.isTTY ? 10_000 : 30_000, () => {
+            const n = compiled();
+            if (n === reported) return;
+            reported = n;
+            log(`[tools] building ${specs.map((s) => s.name).join(", ")}: ${n}${all ? `/${all.size}` : ""} packages, ${duration(Date.now() - started)}`);
+        });
+        if (r.error || r.code !== 0) {
             fs.rmSync(staging, { recursive: true, force: true });
-            const tail = (r.stderr ?? String(r.error)).trim().split("\n").slice(-15).join("\n");
+            // The end of its output without the progress lines: the errors.
+            const output = fs.readFileSync(logPath, "utf8").split("\n").filter((l) => !isPackage(l));
+            if (r.signal) output.push(`(go build was killed by ${r.signal})`);
+            const tail = (r.error ?? output.join("\n")).trim().split("\n").slice(-15).join("\n");
             throw new ToolBuildError(`go build of tools/${mod} (${specs.map((s) => s.name).join(", ")}) failed; full log: ${logPath}\n${tail}`, logPath);
         }
         for (const s of specs) {
