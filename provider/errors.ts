@@ -6,6 +6,7 @@
 export type ErrorCode =
     | "INVALID_INPUT"
     | "CREDENTIAL_LOAD_FAILED"
+    | "CREDENTIAL_EXPIRED"
     | "UNREACHABLE"
     | "TIMEOUT"
     | "TLS_UNKNOWN_AUTHORITY"

@@ -5,6 +5,7 @@
 // running.
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
+import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { type ConnectorInputs, testConnection } from "../sdk";
@@ -156,5 +157,54 @@ describe("credential failures (exec plugins as real scripts, files really missin
         } finally {
             await t.dispose();
         }
+    });
+
+    describe("expiry", () => {
+        /** A stack of the delegate fixture whose credential is a client certificate valid for `days`, against `masterUrl`. */
+        async function certStack(days: number, masterUrl = cp.server) {
+            const cert = cp.issueClientCert(`expiring-${days}`, { cn: `expiring-${days}`, orgs: ["system:masters"], days });
+            // By default a warning is due when less than 30 days and less than 20 % of the life are left: a
+            // fresh 10-day certificate has all its life left, so the share is raised to 100 % here.
+            const spec = { name: `cert ${days}`, connectionTest: { expiryWarningFraction: 1 }, credential: { type: "ManualConfig", masterUrl, caCert: cp.ca.certPem, auth: { type: "ClientKeyCert", clientCert: cert.certPem, clientKey: cert.keyPem } } };
+            return createTestStack({ programDir: path.join(repoRoot(), "test", "fixtures", "delegate"), config: { spec: { value: JSON.stringify(spec) }, kubeconfig: { value: "unused: true", secret: true } } });
+        }
+
+        it("a client certificate with 10 days left: preview, up and refresh warn; the report records when it expires", async () => {
+            const t = await certStack(10);
+            try {
+                const printed: string[] = [];
+                await t.preview({ onOutput: (s) => printed.push(s) });
+                assert.match(printed.join(""), /warning: the connector's client certificate expires in 9 day\(s\) \(at \S+, \d+% of its life left\): renew it before then/);
+                const up = await t.up();
+                const expiresAt = up.outputs.connectionTest.value.credentialExpiry.expiresAt;
+                assert.ok(Math.abs(Date.parse(expiresAt) - (Date.now() + 10 * 86_400_000)) < 120_000, `expires in 10 days: ${expiresAt}`);
+                const refreshed: string[] = [];
+                await t.refresh({ onOutput: (s) => refreshed.push(s) });
+                assert.match(refreshed.join(""), /warning: the connector's client certificate expires in 9 day\(s\)/);
+                await t.destroy();
+            } finally {
+                await t.dispose();
+            }
+        });
+
+        it("an expired client certificate: preview says so, and up fails with CREDENTIAL_EXPIRED before any request", async () => {
+            let connections = 0;
+            const counter = net.createServer((s) => {
+                connections++;
+                s.destroy();
+            }).listen(0, "127.0.0.1");
+            await new Promise((r) => counter.once("listening", r));
+            const t = await certStack(-1, `https://127.0.0.1:${(counter.address() as net.AddressInfo).port}`);
+            try {
+                const printed: string[] = [];
+                await t.preview({ onOutput: (s) => printed.push(s) });
+                assert.match(printed.join(""), /warning: the connector's client certificate expired at \S+: issue a new one/);
+                await assert.rejects(t.up(), /\[CREDENTIAL_EXPIRED\] the connector's client certificate expired at \S+; nothing was sent to the cluster\. Issue a new one/);
+                assert.equal(connections, 0, "no request was sent");
+            } finally {
+                counter.close();
+                await t.dispose();
+            }
+        });
     });
 });

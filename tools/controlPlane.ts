@@ -56,7 +56,7 @@ export interface ControlPlane {
     /** Process ids of etcd, kube-apiserver and kube-controller-manager. */
     pids: Record<string, number>;
     /** Issues a client certificate signed by the cluster's client CA (a user named `cn` in groups `orgs`). */
-    issueClientCert(file: string, opts: { cn: string; orgs?: string[]; keyType?: "rsa" | "ec"; passphrase?: string }): CertFiles;
+    issueClientCert(file: string, opts: { cn: string; orgs?: string[]; keyType?: "rsa" | "ec"; passphrase?: string; days?: number }): CertFiles;
     /** Stops kube-controller-manager (the token controller with it), leaving the API server up. */
     stopControllerManager(): Promise<void>;
     /** Starts kube-controller-manager again after {@link stopControllerManager}. */

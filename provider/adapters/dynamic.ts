@@ -2,7 +2,7 @@
 // sdk/provider.ts loads when the engine calls it: they translate the engine's property bags to the
 // lifecycle's typed records and back, and nothing else.
 import type * as dynamic from "@pulumi/pulumi/dynamic";
-import { checkConnector, createConnector, deleteConnector, planUpdate, readConnector, updateConnector } from "../lifecycle";
+import { checkConnector, createConnector, deleteConnector, inputWarnings, planUpdate, readConnector, recordWarnings, updateConnector } from "../lifecycle";
 import type { ConnectorOutputs } from "../outputs";
 
 type Props = Record<string, any>;
@@ -21,6 +21,7 @@ function engineKeys(props: Props): Props {
 export async function check(olds: Props, news: Props): Promise<dynamic.CheckResult> {
     const outcome = checkConnector(olds, userInputs(news));
     if ("failures" in outcome) return { failures: outcome.failures };
+    warn(inputWarnings(outcome.inputs));
     return { inputs: { ...engineKeys(news), ...outcome.inputs } };
 }
 
@@ -45,11 +46,17 @@ export async function update(_id: string, olds: Props, news: Props): Promise<dyn
 export async function read(id: string, props: Props): Promise<dynamic.ReadResult> {
     const refreshed = await readConnector(props as ConnectorOutputs);
     if (!refreshed) return { id, props };
+    warn(recordWarnings(refreshed.outputs));
     return { id, props: { ...engineKeys(props), ...refreshed.outputs }, inputs: { ...engineKeys(props), ...refreshed.inputs } };
 }
 
 /** Removes the delegate's objects; a cluster that cannot be reached is a warning. */
 export async function remove(_id: string, props: Props): Promise<void> {
     const { warnings } = await deleteConnector(props as ConnectorOutputs);
-    for (const w of warnings) console.log(`warning: ${w}`);
+    warn(warnings);
+}
+
+/** Prints warnings where the engine shows a dynamic provider's output: in the stack's diagnostics. */
+function warn(warnings: string[]): void {
+    for (const w of warnings) console.warn(`warning: ${w}`);
 }

@@ -206,6 +206,10 @@ const connectionTest = z.object({
         z.array(policyRule).min(1, "must list at least one rule, or be \"none\""),
     ], { error: 'must be "none", "deployments", "builds" or a list of PolicyRules' }).default("none"),
     timeoutSeconds: z.number({ error: "must be a number of seconds" }).int("must be a whole number of seconds").min(1, "must be at least 1 second").max(600, "must be at most 600 seconds").default(30),
+    /** Warn (preview, up, refresh) when the credential has fewer days than this left (default 30). */
+    expiryWarningDays: z.number({ error: "must be a number of days" }).min(0, "must be 0 or more days").max(3650, "must be at most 3650 days").optional(),
+    /** …or less than this share of its life (default 0.2). */
+    expiryWarningFraction: z.number({ error: "must be a number between 0 and 1" }).min(0, "must be at least 0").max(1, "must be at most 1").optional(),
 }).strict();
 
 

@@ -21,6 +21,8 @@ export type ConnectorInputs = {
             verbs: ("get" | "list" | "watch" | "create" | "update" | "patch" | "delete" | "deletecollection" | "*")[];
         }[] | undefined;
         timeoutSeconds?: number | undefined;
+        expiryWarningDays?: number | undefined;
+        expiryWarningFraction?: number | undefined;
     } | undefined;
     delegate?: {
         namespace?: string | undefined;
@@ -154,6 +156,8 @@ export type ConnectionTestSettings = {
     }[];
     timeoutSeconds: number;
     namespace?: string | undefined;
+    expiryWarningDays?: number | undefined;
+    expiryWarningFraction?: number | undefined;
 };
 
 /** The delegate block (after validation and defaults). */

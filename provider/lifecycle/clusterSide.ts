@@ -7,7 +7,7 @@ import { ConnectorError, recordFailure } from "../errors";
 import type { ValidConnectorInputs } from "../inputs/types";
 import { type ConnectorOutputs, type DelegateOutputs, delegateOwner, recordedAccess, recordedDelegate, recordedTestRun, type TestRun } from "../outputs";
 import { connectorSecrets } from "../secrets";
-import { connectWith, testConnector, testCredential, testWithClient } from "./testRun";
+import { assertNotExpired, connectWith, testConnector, testCredential, testWithClient } from "./testRun";
 
 /** What the cluster side leaves: the test run and the delegate's outputs. */
 export interface ClusterSide {
@@ -26,6 +26,8 @@ export interface ClusterWork {
  * undoes what this run made and throws. `previous` is the record an update starts from.
  */
 export async function applyClusterSide(inputs: ValidConnectorInputs, identifier: string, owner: string | undefined, previous?: ConnectorOutputs, work: ClusterWork = { retest: true }): Promise<ClusterSide> {
+    assertNotExpired(inputs.credential);
+    if (inputs.delegate?.provisioner) assertNotExpired(inputs.delegate.provisioner);
     const previousDelegate = previous ? recordedDelegate(previous) : {};
     const ownerName = delegateOwner(owner, identifier);
     let provisioner: CredentialClient | undefined;
@@ -53,7 +55,7 @@ export async function applyClusterSide(inputs: ValidConnectorInputs, identifier:
         // connection (and TLS handshake) serves the test too.
         const sameIdentity = provisioner && !inputs.delegate?.provisioner && !inputs.delegate?.useAsCredential;
         const run = sameIdentity
-            ? await testWithClient(provisioner!, inputs.connectionTest, identifier, secrets)
+            ? await testWithClient(provisioner!, inputs.credential, inputs.connectionTest, identifier, secrets)
             : await testConnector(testCredential(inputs, delegate), inputs.connectionTest, identifier, secrets);
         if (run.report.status === "FAILURE" && provisioned) await undoAfterFailedTest(run, provisioned);
         assertConnectionSucceeded(run.report);

@@ -6,3 +6,4 @@ export { createConnector } from "./create";
 export { deleteConnector } from "./delete";
 export { readConnector } from "./read";
 export { updateConnector } from "./update";
+export { inputWarnings, recordWarnings } from "./warnings";

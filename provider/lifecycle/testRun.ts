@@ -4,7 +4,8 @@
 import { runConnectionTest } from "../connectionTest/runConnectionTest";
 import type { ConnectionTestReport } from "../connectionTest/report";
 import type { CredentialClient } from "../credentials";
-import { recordFailure, toConnectorError } from "../errors";
+import { type CredentialLifetime, credentialLifetime, expiryWarning, hasExpired } from "../credentials/expiry";
+import { ConnectorError, recordFailure, toConnectorError } from "../errors";
 import type { ConnectionTestSettings, Credential, ValidConnectorInputs } from "../inputs/types";
 import type { DelegateOutputs, TestRun } from "../outputs";
 import { redactError, redactReport } from "../secrets";
@@ -25,15 +26,30 @@ function notConnectedReport(started: number, e: unknown, secrets: readonly strin
     return { status: "FAILURE", testedAt: new Date(started).toISOString(), durationMs: Date.now() - started, checks: [], missingPermissions: [], error: recordFailure(err) };
 }
 
-/** Runs the test over a ready client (which the caller closes). Never throws. */
-export async function testWithClient(client: CredentialClient, settings: ConnectionTestSettings, identifier: string, secrets: readonly string[]): Promise<TestRun> {
+/** Runs the test over a ready client (which the caller closes), recording the credential's lifetime. Never throws. */
+export async function testWithClient(client: CredentialClient, credential: Credential, settings: ConnectionTestSettings, identifier: string, secrets: readonly string[]): Promise<TestRun> {
     const report = await runConnectionTest(client, settings);
-    return { report: redactReport(report, secrets), masterUrl: client.server, kubeconfig: client.exportKubeconfig(identifier) };
+    const lifetime = credentialLifetime(credential);
+    return { report: redactReport(lifetime ? { ...report, credentialExpiry: lifetime } : report, secrets), masterUrl: client.server, kubeconfig: client.exportKubeconfig(identifier) };
 }
 
-/** Connects with `credential` and runs the connection test. Never throws. */
+/** The failure of a credential that has expired: known before any request is sent. */
+function expiredError(lifetime: CredentialLifetime): ConnectorError {
+    return new ConnectorError("CREDENTIAL_EXPIRED", `the connector's ${lifetime.source} expired at ${lifetime.expiresAt}; nothing was sent to the cluster`,
+        "Issue a new one (a new token, or a client certificate signed by the cluster's client CA) and update the connector's credential");
+}
+
+/** Throws CREDENTIAL_EXPIRED when the credential says it has expired (before any request is sent). */
+export function assertNotExpired(credential: Credential): void {
+    const lifetime = credentialLifetime(credential);
+    if (lifetime && hasExpired(lifetime)) throw expiredError(lifetime);
+}
+
+/** Connects with `credential` and runs the connection test; an expired credential fails before any request. Never throws. */
 export async function testConnector(credential: Credential, settings: ConnectionTestSettings, identifier: string, secrets: readonly string[]): Promise<TestRun> {
     const started = Date.now();
+    const lifetime = credentialLifetime(credential);
+    if (lifetime && hasExpired(lifetime)) return { report: { ...notConnectedReport(started, expiredError(lifetime), secrets), credentialExpiry: lifetime } };
     let client: CredentialClient;
     try {
         client = await connectWith(credential, settings);
@@ -41,10 +57,16 @@ export async function testConnector(credential: Credential, settings: Connection
         return { report: notConnectedReport(started, e, secrets) };
     }
     try {
-        return await testWithClient(client, settings, identifier, secrets);
+        return await testWithClient(client, credential, settings, identifier, secrets);
     } finally {
         await client.close();
     }
+}
+
+/** The warning for a credential near (or past) its end, with the connector's settings; undefined when none is due. */
+export function credentialWarning(credential: unknown, settings: unknown): string | undefined {
+    if (!credential || typeof credential !== "object" || typeof (credential as Credential).type !== "string") return undefined;
+    return expiryWarning(credentialLifetime(credential as Credential), (settings && typeof settings === "object" ? settings : {}) as ConnectionTestSettings);
 }
 
 /** The credential the connection test uses: the delegate's token when useAsCredential. */
