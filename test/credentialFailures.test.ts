@@ -126,6 +126,15 @@ describe("credential failures (exec plugins as real scripts, files really missin
         });
     }
 
+    it("a gcp auth-provider (a helper run with no deadline; removed in Kubernetes 1.26) is refused at once, naming its replacement", async () => {
+        const doc = ["apiVersion: v1", "kind: Config", "clusters:", "- name: local", "  cluster:", `    server: ${cp.server}`,
+            "users:", "- name: u", "  user:", "    auth-provider:", "      name: gcp", "      config:", "        cmd-path: /bin/sleep", "        cmd-args: \"60\"",
+            "contexts:", "- name: c", "  context:", "    cluster: local", "    user: u", "current-context: c", ""].join("\n");
+        const started = Date.now();
+        await rejectsWith(connector(doc), "CREDENTIAL_LOAD_FAILED", /the "gcp" auth-provider, which Kubernetes removed in 1\.26/, /gke-gcloud-auth-plugin/);
+        assert.ok(Date.now() - started < 5_000, "refused without running the helper");
+    });
+
     it("a kubeconfig file path that is a folder → CREDENTIAL_LOAD_FAILED (cannot be read)", async () => {
         const doc = ["apiVersion: v1", "kind: Config", "clusters:", "- name: local", "  cluster:", `    server: ${cp.server}`, `    certificate-authority: ${scratch}`,
             "users:", "- name: u", "  user:", `    token: ${sa.token}`, "contexts:", "- name: c", "  context:", "    cluster: local", "    user: u", "current-context: c", ""].join("\n");

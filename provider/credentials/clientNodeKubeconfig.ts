@@ -107,6 +107,17 @@ function checkFiles(cluster: k8s.Cluster, user: k8s.User, where: string): void {
     }
 }
 
+/**
+ * The gcp and azure auth providers (removed from kubectl in 1.26) run their helper command with no
+ * deadline and block the process while it runs: refused, with what replaced them.
+ */
+function refuseUnboundedAuthProvider(user: k8s.User): void {
+    const name = user.authProvider?.name;
+    if (name !== "gcp" && name !== "azure") return;
+    throw loadFailed(`the kubeconfig's user authenticates with the "${name}" auth-provider, which Kubernetes removed in 1.26 and which cannot be bounded by a deadline`,
+        name === "gcp" ? "Use the gke-gcloud-auth-plugin exec plugin (gcloud container clusters get-credentials writes it), or another credential" : "Use the kubelogin exec plugin (kubelogin convert-kubeconfig), or another credential");
+}
+
 /** The kubeconfig with the current user's exec entry taken out: the plugin runs here, within the deadline, not in the library. */
 function withoutExec(kc: k8s.KubeConfig, userName: string): void {
     const users = kc.users.map((u) => (u.name === userName ? { ...u, exec: undefined } : u));
@@ -120,6 +131,7 @@ export async function clientNodeCredential(credential: Extract<Credential, { typ
     const cluster = kc.getCurrentCluster()!;
     const user = kc.getCurrentUser()!;
     checkFiles(cluster, user, credential.type === "Kubeconfig" ? "credential.kubeconfig" : (credential.kubeconfigPath ?? "the kubeconfig"));
+    refuseUnboundedAuthProvider(user);
     const exec = user.exec as ExecConfig | undefined;
     const execCredential = exec ? await runExecPlugin(exec, { server: cluster.server, certificateAuthorityData: cluster.caData }, timeoutMs) : undefined;
     if (exec) withoutExec(kc, user.name);

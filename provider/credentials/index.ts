@@ -25,8 +25,12 @@ export async function resolveCredential(credential: Credential, timeoutMs: numbe
     return clientNodeCredential(credential, timeoutMs);
 }
 
-/** Builds a client from a connector credential; every request has the deadline `timeoutMs`. */
+/**
+ * Builds a client from a connector credential. Getting the credential (an exec plugin, an OIDC
+ * grant) and each request share the deadline `timeoutMs`: a request gets what the credential left.
+ */
 export async function connect(credential: Credential, timeoutMs: number): Promise<CredentialClient> {
+    const started = Date.now();
     const resolved = await resolveCredential(credential, timeoutMs);
-    return { ...clientFor(resolved, timeoutMs), exportKubeconfig: resolved.exportKubeconfig };
+    return { ...clientFor(resolved, Math.max(1, timeoutMs - (Date.now() - started))), exportKubeconfig: resolved.exportKubeconfig };
 }

@@ -15,13 +15,14 @@ export interface PasswordGrant {
     scopes?: string[];
 }
 
-/** Runs the password grant and returns the id_token. */
+/** Runs the password grant and returns the id_token; discovery and the grant together have `timeoutMs`. */
 export async function fetchIdToken(grant: PasswordGrant, timeoutMs: number): Promise<string> {
     const dispatcher = new Agent({ connect: grant.issuerCaCert ? { ca: grant.issuerCaCert } : {} });
+    const signal = AbortSignal.timeout(timeoutMs);
     const issuer = grant.issuerUrl.replace(/\/+$/, "");
     const call = async (what: string, url: string, init: Parameters<typeof fetch>[1] = {}) => {
         try {
-            return await fetch(url, { ...init, dispatcher, signal: AbortSignal.timeout(timeoutMs) });
+            return await fetch(url, { ...init, dispatcher, signal });
         } catch (e) {
             const c = classifyRequestError(e, { server: issuer, what, timeoutMs });
             throw new ConnectorError("OIDC_FAILED", `the OIDC issuer could not be reached for ${what}: ${c.message}`, "Check credential.auth.issuerUrl and issuerCaCert");
