@@ -10,13 +10,13 @@ import * as k8s from "@kubernetes/client-node";
 import { Agent } from "undici";
 import { CONTROLLER_KINDS, runConnectionTest } from "../provider/connectionTest";
 import { connect } from "../provider/credentials";
-import { DEPLOYMENTS_RULES, expandRules } from "../provider/permissions";
 import { connectorInputsSchema } from "../provider/inputs/schema";
+import { DEPLOYMENTS_RULES, expandRules } from "../provider/permissions";
 import { toolPath } from "../tools/binaries";
 import { type ControlPlane, kubeconfigFor } from "../tools/controlPlane";
 import { type AdminClients, createServiceAccountWithToken, grantInNamespace } from "../tools/identities";
 import { duration, type Section, table } from "./markdown";
-import { fmtRatio, ratioOf, summarize, type Summary, timed } from "./stats";
+import { fmtRatio, ratioOf, type Summary, summarize, timed } from "./stats";
 
 /** The cluster and identity the connection tests use. */
 export interface ConnectionTarget {
@@ -32,19 +32,41 @@ export interface ConnectionTarget {
  * The identity the benchmarks connect as: a ServiceAccount token with DEPLOYMENTS_RULES and list on
  * the controllers in default, and a kubeconfig file for it in `workDir`.
  */
-export async function connectionTarget(cp: ControlPlane, admin: AdminClients, workDir: string): Promise<ConnectionTarget> {
+export async function connectionTarget(
+    cp: ControlPlane,
+    admin: AdminClients,
+    workDir: string,
+): Promise<ConnectionTarget> {
     const sa = await createServiceAccountWithToken(admin, "benchmark", "connector");
     await grantInNamespace(admin, sa, "default", DEPLOYMENTS_RULES, "bench-deployments");
-    await grantInNamespace(admin, sa, "default", [{ apiGroups: ["apps"], resources: [...CONTROLLER_KINDS], verbs: ["list"] }], "bench-list-controllers");
+    await grantInNamespace(
+        admin,
+        sa,
+        "default",
+        [{ apiGroups: ["apps"], resources: [...CONTROLLER_KINDS], verbs: ["list"] }],
+        "bench-list-controllers",
+    );
     const kubeconfigPath = path.join(workDir, "connector.kubeconfig");
-    fs.writeFileSync(kubeconfigPath, kubeconfigFor(cp.server, cp.ca.certPem, { name: "bench-connector", token: sa.token }), { mode: 0o600 });
+    fs.writeFileSync(
+        kubeconfigPath,
+        kubeconfigFor(cp.server, cp.ca.certPem, { name: "bench-connector", token: sa.token }),
+        { mode: 0o600 },
+    );
     return { server: cp.server, caPem: cp.ca.certPem, token: sa.token, kubeconfigPath };
 }
 
-function run(file: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
+function run(
+    file: string,
+    args: string[],
+    env: NodeJS.ProcessEnv,
+): Promise<{ code: number; stdout: string; stderr: string }> {
     return new Promise((resolve) => {
         execFile(file, args, { env, encoding: "utf8", maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
-            resolve({ code: err ? (typeof (err as any).code === "number" ? (err as any).code : -1) : 0, stdout, stderr });
+            resolve({
+                code: err ? (typeof (err as any).code === "number" ? (err as any).code : -1) : 0,
+                stdout,
+                stderr,
+            });
         });
     });
 }
@@ -69,10 +91,19 @@ export interface ConnectionResult {
     concurrentError?: string;
 }
 
-export async function benchConnection(target: ConnectionTarget, runs: { fast: number; kubectl: number; concurrent: number }, log: (l: string) => void): Promise<ConnectionResult> {
+export async function benchConnection(
+    target: ConnectionTarget,
+    runs: { fast: number; kubectl: number; concurrent: number },
+    log: (l: string) => void,
+): Promise<ConnectionResult> {
     const inputs = connectorInputsSchema.parse({
         name: "bench",
-        credential: { type: "ManualConfig", masterUrl: target.server, caCert: target.caPem, auth: { type: "ServiceAccount", token: target.token } },
+        credential: {
+            type: "ManualConfig",
+            masterUrl: target.server,
+            caCert: target.caPem,
+            auth: { type: "ServiceAccount", token: target.token },
+        },
         connectionTest: { requiredPermissions: "deployments" },
     });
     const timeoutMs = inputs.connectionTest.timeoutSeconds * 1000;
@@ -81,7 +112,8 @@ export async function benchConnection(target: ConnectionTarget, runs: { fast: nu
         const client = await connect(inputs.credential, timeoutMs);
         try {
             const report = await runConnectionTest(client, inputs.connectionTest);
-            if (report.status !== "SUCCESS") throw new Error(`the connection test did not pass: ${report.error?.code} ${report.error?.message}`);
+            if (report.status !== "SUCCESS")
+                throw new Error(`the connection test did not pass: ${report.error?.code} ${report.error?.message}`);
             return report;
         } finally {
             await client.close();
@@ -92,9 +124,16 @@ export async function benchConnection(target: ConnectionTarget, runs: { fast: nu
     const bareVersion = async () => {
         const agent = new Agent({ connect: { ca: target.caPem }, allowH2: true });
         try {
-            const res = await agent.request({ origin: target.server, path: "/version", method: "GET", headers: { authorization: `Bearer ${target.token}`, accept: "application/json" }, signal: AbortSignal.timeout(timeoutMs) });
+            const res = await agent.request({
+                origin: target.server,
+                path: "/version",
+                method: "GET",
+                headers: { authorization: `Bearer ${target.token}`, accept: "application/json" },
+                signal: AbortSignal.timeout(timeoutMs),
+            });
             const v = (await res.body.json()) as { gitVersion?: string };
-            if (res.statusCode !== 200 || !v.gitVersion) throw new Error(`GET /version answered ${res.statusCode} without gitVersion`);
+            if (res.statusCode !== 200 || !v.gitVersion)
+                throw new Error(`GET /version answered ${res.statusCode} without gitVersion`);
         } finally {
             await agent.destroy();
         }
@@ -103,7 +142,14 @@ export async function benchConnection(target: ConnectionTarget, runs: { fast: nu
     const clientNodeVersion = async () => {
         const kc = new k8s.KubeConfig();
         kc.loadFromOptions({
-            clusters: [{ name: "cluster", server: target.server, caData: Buffer.from(target.caPem).toString("base64"), skipTLSVerify: false }],
+            clusters: [
+                {
+                    name: "cluster",
+                    server: target.server,
+                    caData: Buffer.from(target.caPem).toString("base64"),
+                    skipTLSVerify: false,
+                },
+            ],
             users: [{ name: "sa", token: target.token }],
             contexts: [{ name: "ctx", cluster: "cluster", user: "sa" }],
             currentContext: "ctx",
@@ -118,7 +164,9 @@ export async function benchConnection(target: ConnectionTarget, runs: { fast: nu
     await clientNodeVersion();
     const verbs = expandRules(DEPLOYMENTS_RULES, "default").length;
     const permissions = first.checks.find((c) => c.name.startsWith("permissions"))?.message ?? "";
-    const reviews = permissions.includes("SelfSubjectRulesReview") ? "1 SelfSubjectRulesReview" : `${verbs} SelfSubjectAccessReviews`;
+    const reviews = permissions.includes("SelfSubjectRulesReview")
+        ? "1 SelfSubjectRulesReview"
+        : `${verbs} SelfSubjectAccessReviews`;
     const requests = 1 + 4 + (permissions.includes("SelfSubjectRulesReview") ? 1 : verbs);
 
     const ours: number[] = [];
@@ -146,7 +194,10 @@ export async function benchConnection(target: ConnectionTarget, runs: { fast: nu
                 for (const args of cmds) {
                     const r = await run(kubectl, args, env);
                     const can = args[0] === "auth";
-                    if (r.code !== 0 || (can && r.stdout.trim() !== "yes")) throw new Error(`kubectl ${args.slice(0, 4).join(" ")} failed (exit ${r.code}): ${(r.stdout + r.stderr).trim().slice(0, 300)}`);
+                    if (r.code !== 0 || (can && r.stdout.trim() !== "yes"))
+                        throw new Error(
+                            `kubectl ${args.slice(0, 4).join(" ")} failed (exit ${r.code}): ${(r.stdout + r.stderr).trim().slice(0, 300)}`,
+                        );
                 }
             });
             kubectlRuns.push(t.ms);
@@ -162,12 +213,14 @@ export async function benchConnection(target: ConnectionTarget, runs: { fast: nu
     const engineParallel = 4 * os.availableParallelism();
     const pool = async (count: number, width: number) => {
         let next = 0;
-        await Promise.all(Array.from({ length: Math.min(width, count) }, async () => {
-            while (next < count) {
-                next++;
-                await ourTest();
-            }
-        }));
+        await Promise.all(
+            Array.from({ length: Math.min(width, count) }, async () => {
+                while (next < count) {
+                    next++;
+                    await ourTest();
+                }
+            }),
+        );
     };
     let concurrent50: Summary | undefined;
     let concurrentError: string | undefined;
@@ -192,15 +245,33 @@ export async function benchConnection(target: ConnectionTarget, runs: { fast: nu
     const ok = summarize(oursBesideKubectl);
     const rVersion = ratioOf(o, v);
     const rKubectl = ratioOf(ok, kc);
-    const row = (what: string, s: Summary) => [what, String(s.runs), duration(s.median), duration(s.min), duration(s.max)];
+    const row = (what: string, s: Summary) => [
+        what,
+        String(s.runs),
+        duration(s.median),
+        duration(s.min),
+        duration(s.max),
+    ];
     const rows = [
-        row(`ours: connect() + runConnectionTest("deployments"), fresh client (${requests} requests: GET /version, 4 lists, ${reviews} for ${verbs} verbs; ${first.checks.length} checks reported)`, o),
+        row(
+            `ours: connect() + runConnectionTest("deployments"), fresh client (${requests} requests: GET /version, 4 lists, ${reviews} for ${verbs} verbs; ${first.checks.length} checks reported)`,
+            o,
+        ),
         row("bare GET /version: fresh undici Agent (same TLS options and token) + one request", v),
-        row("for reference: GET /version with @kubernetes/client-node (fresh KubeConfig + VersionApi.getCode)", summarize(viaClientNode)),
+        row(
+            "for reference: GET /version with @kubernetes/client-node (fresh KubeConfig + VersionApi.getCode)",
+            summarize(viaClientNode),
+        ),
         row(`kubectl: ${commands} processes in sequence (1 \`get\` + ${verbs} \`auth can-i\`)`, kc),
         row("ours, in the same repetitions as kubectl", ok),
     ];
-    if (concurrent50) rows.push(row(`50 connection tests on fresh clients, ${concurrency === 1 ? "one after another" : `${concurrency} at a time (\`pulumi up\`'s default parallelism here)`}: the API round trips of 50 creates`, concurrent50));
+    if (concurrent50)
+        rows.push(
+            row(
+                `50 connection tests on fresh clients, ${concurrency === 1 ? "one after another" : `${concurrency} at a time (\`pulumi up\`'s default parallelism here)`}: the API round trips of 50 creates`,
+                concurrent50,
+            ),
+        );
     return {
         ours: o,
         concurrent50,
@@ -211,15 +282,30 @@ export async function benchConnection(target: ConnectionTarget, runs: { fast: nu
             body: [
                 `Identity: a ServiceAccount token with the "deployments" rules and list on the controllers in default. Ours and the bare GET /version alternate (${runs.fast} pairs, after one uncounted run of each); kubectl alternates with ours (${runs.kubectl} pairs), each kubectl run with a fresh discovery cache.`,
                 table(["measurement", "runs", "median", "min", "max"], rows),
-                table(["ratio (same bench run)", "median (min–max of per-run ratios)"], [
-                    ["ours / bare GET /version", fmtRatio(rVersion)],
-                    ["ours / kubectl processes", fmtRatio(rKubectl)],
-                ]),
-                ...(concurrentError ? [`50 connection tests ${concurrentError.startsWith("1 ") ? "" : "run "}${concurrentError}${concurrent50 ? " — so the API round trips were measured one test after another" : ""}`] : []),
+                table(
+                    ["ratio (same bench run)", "median (min–max of per-run ratios)"],
+                    [
+                        ["ours / bare GET /version", fmtRatio(rVersion)],
+                        ["ours / kubectl processes", fmtRatio(rKubectl)],
+                    ],
+                ),
+                ...(concurrentError
+                    ? [
+                          `50 connection tests ${concurrentError.startsWith("1 ") ? "" : "run "}${concurrentError}${concurrent50 ? " — so the API round trips were measured one test after another" : ""}`,
+                      ]
+                    : []),
             ],
             verdicts: [
-                { target: "connection test ≤ 2.0× a bare GET /version", met: rVersion.median <= 2.0, detail: `${rVersion.median.toFixed(2)}× (${duration(o.median)} vs ${duration(v.median)})` },
-                { target: "connection test faster than the kubectl processes", met: rKubectl.median < 1, detail: `${rKubectl.median.toFixed(3)}× (${duration(ok.median)} vs ${duration(kc.median)})` },
+                {
+                    target: "connection test ≤ 2.0× a bare GET /version",
+                    met: rVersion.median <= 2.0,
+                    detail: `${rVersion.median.toFixed(2)}× (${duration(o.median)} vs ${duration(v.median)})`,
+                },
+                {
+                    target: "connection test faster than the kubectl processes",
+                    met: rKubectl.median < 1,
+                    detail: `${rKubectl.median.toFixed(3)}× (${duration(ok.median)} vs ${duration(kc.median)})`,
+                },
             ],
         },
     };

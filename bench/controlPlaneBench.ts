@@ -4,7 +4,7 @@
 import { type ControlPlane, startControlPlane } from "../tools/controlPlane";
 import { bytes, duration, type Section, table } from "./markdown";
 import { vmRssBytes } from "./proc";
-import { msSince, summarize, type Summary } from "./stats";
+import { msSince, type Summary, summarize } from "./stats";
 
 export async function benchControlPlane(runs: number, log: (l: string) => void): Promise<Section> {
     const readyz: number[] = [];
@@ -20,7 +20,8 @@ export async function benchControlPlane(runs: number, log: (l: string) => void):
             cp = await startControlPlane({
                 // startControlPlane starts the controller manager right after kube-apiserver's /readyz answered 200.
                 log: (line) => {
-                    if (readyzMs === undefined && line.startsWith("[cluster] starting kube-controller-manager")) readyzMs = msSince(start);
+                    if (readyzMs === undefined && line.startsWith("[cluster] starting kube-controller-manager"))
+                        readyzMs = msSince(start);
                 },
             });
         } catch (e) {
@@ -34,7 +35,10 @@ export async function benchControlPlane(runs: number, log: (l: string) => void):
         }
         try {
             const readyMs = msSince(start);
-            if (readyzMs === undefined) throw new Error("startControlPlane did not log the start of kube-controller-manager: cannot tell when /readyz answered");
+            if (readyzMs === undefined)
+                throw new Error(
+                    "startControlPlane did not log the start of kube-controller-manager: cannot tell when /readyz answered",
+                );
             readyz.push(readyzMs);
             usable.push(readyMs);
             let total = 0;
@@ -45,26 +49,46 @@ export async function benchControlPlane(runs: number, log: (l: string) => void):
                 total += b;
             }
             totals.push(total);
-            log(`[bench] control plane ${i + 1}/${runs}: /readyz after ${duration(readyzMs)}, ready for use after ${duration(readyMs)}, ${bytes(total)} resident`);
+            log(
+                `[bench] control plane ${i + 1}/${runs}: /readyz after ${duration(readyzMs)}, ready for use after ${duration(readyMs)}, ${bytes(total)} resident`,
+            );
         } finally {
             await cp.stop();
         }
     }
     const r = summarize(readyz);
     const u = summarize(usable);
-    const row = (what: string, s: Summary, f: (n: number) => string) => [what, String(s.runs), f(s.median), f(s.min), f(s.max)];
-    const memRows = [...Object.entries(rss).map(([c, v]) => row(`VmRSS ${c}`, summarize(v), bytes)), row("VmRSS total", summarize(totals), bytes)];
+    const row = (what: string, s: Summary, f: (n: number) => string) => [
+        what,
+        String(s.runs),
+        f(s.median),
+        f(s.min),
+        f(s.max),
+    ];
+    const memRows = [
+        ...Object.entries(rss).map(([c, v]) => row(`VmRSS ${c}`, summarize(v), bytes)),
+        row("VmRSS total", summarize(totals), bytes),
+    ];
     return {
         title: "2. Control plane",
         body: [
             `${runs} fresh control planes (etcd, kube-apiserver, kube-controller-manager on loopback), each stopped before the next; memory is VmRSS from /proc/<pid>/status right after it was ready.`,
-            table(["measurement", "runs", "median", "min", "max"], [
-                row("start → kube-apiserver /readyz 200", r, duration),
-                row("start → ready for use (startControlPlane() resolved: controller manager ready)", u, duration),
-                ...memRows,
-            ]),
+            table(
+                ["measurement", "runs", "median", "min", "max"],
+                [
+                    row("start → kube-apiserver /readyz 200", r, duration),
+                    row("start → ready for use (startControlPlane() resolved: controller manager ready)", u, duration),
+                    ...memRows,
+                ],
+            ),
             ...failures.map((f) => `Failed start (run again, not counted): ${f}`),
         ],
-        verdicts: [{ target: "control plane ready < 10 s", met: u.median < 10_000, detail: `median ${duration(u.median)} to ready for use (${duration(r.median)} to /readyz)` }],
+        verdicts: [
+            {
+                target: "control plane ready < 10 s",
+                met: u.median < 10_000,
+                detail: `median ${duration(u.median)} to ready for use (${duration(r.median)} to /readyz)`,
+            },
+        ],
     };
 }

@@ -43,10 +43,15 @@ export function delegateInputProblem(provisionerKubeconfig: string): string | un
     if (!shape || !("delegate" in shape)) return "the connector has no `delegate` input yet (provider/schema.ts)";
     const parsed = connectorInputsSchema.safeParse({
         name: "bench",
-        credential: { type: "ManualConfig", masterUrl: "https://127.0.0.1:6443", auth: { type: "ServiceAccount", token: "t" } },
+        credential: {
+            type: "ManualConfig",
+            masterUrl: "https://127.0.0.1:6443",
+            auth: { type: "ServiceAccount", token: "t" },
+        },
         delegate: benchDelegate(0, provisionerKubeconfig),
     });
-    if (!parsed.success) return `the connector's \`delegate\` input does not take the bench's block: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`;
+    if (!parsed.success)
+        return `the connector's \`delegate\` input does not take the bench's block: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`;
     return undefined;
 }
 
@@ -58,8 +63,14 @@ export function preparePlugin(log: (l: string) => void): { dir?: string; problem
     } catch (e) {
         const msg = (e as Error).message;
         const logPath = e instanceof ToolBuildError ? e.logPath : undefined;
-        const cause = msg.split("\n").filter((l) => /403|404|not available|cannot find|missing|error/i.test(l)).slice(0, 3).join(" / ");
-        return { problem: `building pulumi-resource-kubernetes ${KUBERNETES_PROVIDER_VERSION} failed at \`go build\` in tools/kubernetes-provider (module download): ${cause || msg.split("\n")[0]}${logPath ? ` (log: ${logPath})` : ""}` };
+        const cause = msg
+            .split("\n")
+            .filter((l) => /403|404|not available|cannot find|missing|error/i.test(l))
+            .slice(0, 3)
+            .join(" / ");
+        return {
+            problem: `building pulumi-resource-kubernetes ${KUBERNETES_PROVIDER_VERSION} failed at \`go build\` in tools/kubernetes-provider (module download): ${cause || msg.split("\n")[0]}${logPath ? ` (log: ${logPath})` : ""}`,
+        };
     }
     // The engine looks for plugins on PATH by their plain name.
     const dir = path.join(cacheDir(), `kubernetes-plugin-${KUBERNETES_PROVIDER_VERSION}`);
@@ -88,7 +99,10 @@ async function waitNamespacesGone(admin: AdminClients, seconds = 180): Promise<v
         const list = await admin.core.listNamespace();
         const left = list.items.map((n) => n.metadata?.name ?? "").filter((n) => /^bench-\d+$/.test(n));
         if (left.length === 0) return;
-        if (Date.now() > deadline) throw new Error(`namespaces ${left.slice(0, 5).join(", ")}${left.length > 5 ? "…" : ""} still exist ${seconds} s after destroy`);
+        if (Date.now() > deadline)
+            throw new Error(
+                `namespaces ${left.slice(0, 5).join(", ")}${left.length > 5 ? "…" : ""} still exist ${seconds} s after destroy`,
+            );
         await new Promise((r) => setTimeout(r, 250));
     }
 }
@@ -120,31 +134,48 @@ export async function benchDelegateSection(ctx: DelegateContext): Promise<Sectio
     ].filter(Boolean) as string[];
 
     const withDelegate: Variant = {
-        ...connectorsVariant(ctx.target, { key: "delegate", label: "connectors with a delegate", delegate: { provisionerKubeconfig: ctx.adminKubeconfig } }),
+        ...connectorsVariant(ctx.target, {
+            key: "delegate",
+            label: "connectors with a delegate",
+            delegate: { provisionerKubeconfig: ctx.adminKubeconfig },
+        }),
         afterUp: async () => {
             // The connector must have made the objects: otherwise the input is accepted but not implemented yet.
             try {
                 await ctx.admin.core.readNamespacedServiceAccount({ namespace: "bench-0", name: "delegate" });
             } catch {
-                throw new DelegateNotImplemented("the connector accepts `delegate` but `pulumi up` made no ServiceAccount bench-0/delegate (not implemented in the provider yet?)");
+                throw new DelegateNotImplemented(
+                    "the connector accepts `delegate` but `pulumi up` made no ServiceAccount bench-0/delegate (not implemented in the provider yet?)",
+                );
             }
         },
         afterDestroy: () => waitNamespacesGone(ctx.admin),
     };
-    const kubernetes: Variant | undefined = preflight.pluginDir ? {
-        key: "kubernetes",
-        label: "@pulumi/kubernetes",
-        programDir: path.join(repoRoot(), "bench", "programs", "kubernetes-delegate"),
-        config: (n) => ({ count: { value: String(n) }, kubeconfig: { value: ctx.adminKubeconfig, secret: true } }),
-        env: { PATH: `${preflight.pluginDir}${path.delimiter}${enginePath()}` },
-        // Namespace, ServiceAccount, Role, RoleBinding, Secret per i; the Provider and the stack.
-        resources: (n) => 5 * n + 2,
-        providerNeedle: "pulumi-resource-kubernetes",
-        afterDestroy: () => waitNamespacesGone(ctx.admin),
-    } : undefined;
+    const kubernetes: Variant | undefined = preflight.pluginDir
+        ? {
+              key: "kubernetes",
+              label: "@pulumi/kubernetes",
+              programDir: path.join(repoRoot(), "bench", "programs", "kubernetes-delegate"),
+              config: (n) => ({
+                  count: { value: String(n) },
+                  kubeconfig: { value: ctx.adminKubeconfig, secret: true },
+              }),
+              env: { PATH: `${preflight.pluginDir}${path.delimiter}${enginePath()}` },
+              // Namespace, ServiceAccount, Role, RoleBinding, Secret per i; the Provider and the stack.
+              resources: (n) => 5 * n + 2,
+              providerNeedle: "pulumi-resource-kubernetes",
+              afterDestroy: () => waitNamespacesGone(ctx.admin),
+          }
+        : undefined;
 
-    const variants: Variant[] = [...(preflight.connectorBlocked || ctx.timeBlocked ? [] : [withDelegate]), ...(kubernetes && !ctx.timeBlocked ? [kubernetes] : [])];
-    const measured = new Map<string, { up: Summary; preview: Summary; destroy: Summary; peakRss: Summary; noop: string }>();
+    const variants: Variant[] = [
+        ...(preflight.connectorBlocked || ctx.timeBlocked ? [] : [withDelegate]),
+        ...(kubernetes && !ctx.timeBlocked ? [kubernetes] : []),
+    ];
+    const measured = new Map<
+        string,
+        { up: Summary; preview: Summary; destroy: Summary; peakRss: Summary; noop: string }
+    >();
     const failures: string[] = [];
     const matrix = new Matrix(ctx.log);
     try {
@@ -164,8 +195,16 @@ export async function benchDelegateSection(ctx: DelegateContext): Promise<Sectio
         }
         for (const v of variants) {
             const x = matrix.summary(v, N);
-            if (x) measured.set(v.key, { up: x.up, preview: x.preview, destroy: x.destroy, peakRss: x.peakRss, noop: `${x.noopRuns}/${x.runs} (${x.previewSummaries.join(" ")})` });
-            for (const f of x?.failures ?? []) failures.push(`Failed attempt (cleaned up and run again, not counted): ${v.label}: ${f}`);
+            if (x)
+                measured.set(v.key, {
+                    up: x.up,
+                    preview: x.preview,
+                    destroy: x.destroy,
+                    peakRss: x.peakRss,
+                    noop: `${x.noopRuns}/${x.runs} (${x.previewSummaries.join(" ")})`,
+                });
+            for (const f of x?.failures ?? [])
+                failures.push(`Failed attempt (cleaned up and run again, not counted): ${v.label}: ${f}`);
         }
     } catch (e) {
         reasons.push(`failed: ${(e as Error).message}`);
@@ -183,27 +222,61 @@ export async function benchDelegateSection(ctx: DelegateContext): Promise<Sectio
     const plain = ctx.plainAt50;
     const ratio = (x: Summary | undefined, y: Summary | undefined) => (x && y ? fmtRatio(ratioOf(x, y)) : "—");
     const rows = (["up", "preview", "destroy"] as const).map((op) => [
-        op === "preview" ? "no-op preview" : op === "destroy" ? "destroy (the wait for the namespaces to go is not timed)" : op,
+        op === "preview"
+            ? "no-op preview"
+            : op === "destroy"
+              ? "destroy (the wait for the namespaces to go is not timed)"
+              : op,
         plain ? d(plain[op]) : "—",
         col("delegate", (m) => d(m[op])),
         col("kubernetes", (m) => d(m[op])),
         ratio(a?.[op], b?.[op]),
     ]);
-    rows.push(["no-op preview reports only `same`", "", col("delegate", (m) => m.noop), col("kubernetes", (m) => m.noop), ""]);
-    rows.push(["peak VmRSS of the provider process (max)", "", col("delegate", (m) => bytes(m.peakRss.max)), col("kubernetes", (m) => bytes(m.peakRss.max)), ""]);
+    rows.push([
+        "no-op preview reports only `same`",
+        "",
+        col("delegate", (m) => m.noop),
+        col("kubernetes", (m) => m.noop),
+        "",
+    ]);
+    rows.push([
+        "peak VmRSS of the provider process (max)",
+        "",
+        col("delegate", (m) => bytes(m.peakRss.max)),
+        col("kubernetes", (m) => bytes(m.peakRss.max)),
+        "",
+    ]);
     return {
         title,
         body: [
             desc,
-            ...(measured.size ? [table(["N=50", "connectors without a delegate (section 4)", "connectors with a delegate", "@pulumi/kubernetes", "with a delegate / @pulumi/kubernetes"], rows)] : []),
+            ...(measured.size
+                ? [
+                      table(
+                          [
+                              "N=50",
+                              "connectors without a delegate (section 4)",
+                              "connectors with a delegate",
+                              "@pulumi/kubernetes",
+                              "with a delegate / @pulumi/kubernetes",
+                          ],
+                          rows,
+                      ),
+                  ]
+                : []),
             ...failures,
             ...reasons.map((r) => notMeasured(r)),
         ],
-        verdicts: [{
-            target,
-            met: a && b ? a.up.median <= b.up.median : undefined,
-            detail: a && b ? `${duration(a.up.median)} vs ${duration(b.up.median)} (${ratioOf(a.up, b.up).median.toFixed(2)}×)` : notMeasured(reasons.join("; ")),
-        }],
+        verdicts: [
+            {
+                target,
+                met: a && b ? a.up.median <= b.up.median : undefined,
+                detail:
+                    a && b
+                        ? `${duration(a.up.median)} vs ${duration(b.up.median)} (${ratioOf(a.up, b.up).median.toFixed(2)}×)`
+                        : notMeasured(reasons.join("; ")),
+            },
+        ],
     };
 }
 

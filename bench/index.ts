@@ -98,8 +98,20 @@ async function main(): Promise<number> {
         await guarded("4b. Pulumi: 50 connectors with a delegate vs @pulumi/kubernetes", async () => {
             const need = delegateEstimateMs(pre, pulumi?.firstUp50Ms ?? 15_000);
             const left = deadline - Date.now();
-            const timeBlocked = need > 0 && need > left ? `the time budget: about ${duration(need)} needed, ${duration(Math.max(0, left))} left (PKC_BENCH_BUDGET_SECONDS)` : undefined;
-            return benchDelegateSection({ target, admin, adminKubeconfig: cp.kubeconfig, preflight: pre, runs: MIN_RUNS, timeBlocked, plainAt50: pulumi?.connectorsAt50, log });
+            const timeBlocked =
+                need > 0 && need > left
+                    ? `the time budget: about ${duration(need)} needed, ${duration(Math.max(0, left))} left (PKC_BENCH_BUDGET_SECONDS)`
+                    : undefined;
+            return benchDelegateSection({
+                target,
+                admin,
+                adminKubeconfig: cp.kubeconfig,
+                preflight: pre,
+                runs: MIN_RUNS,
+                timeBlocked,
+                plainAt50: pulumi?.connectorsAt50,
+                log,
+            });
         });
     } finally {
         await cp.stop();
@@ -120,13 +132,18 @@ async function main(): Promise<number> {
         fs.writeFileSync(tmp, report);
         fs.renameSync(tmp, path.join(dir, file));
     }
-    console.log(`\nBench wall time: ${duration(elapsed)}. Written to bench/results/${day}.md and bench/results/latest.md.`);
+    console.log(
+        `\nBench wall time: ${duration(elapsed)}. Written to bench/results/${day}.md and bench/results/latest.md.`,
+    );
     return failures ? 1 : 0;
 }
 
 /** Results are committed: no home folder of this machine and no remote address in them. */
 function portable(text: string): string {
-    return text.split(os.homedir()).join("~").replace(/https?:\/\/(?!127\.0\.0\.1|localhost)[^\s)]+/g, "(remote address)");
+    return text
+        .split(os.homedir())
+        .join("~")
+        .replace(/https?:\/\/(?!127\.0\.0\.1|localhost)[^\s)]+/g, "(remote address)");
 }
 
 function renderReport(sections: Section[], elapsedMs: number): string {
@@ -138,13 +155,16 @@ function renderReport(sections: Section[], elapsedMs: number): string {
         "",
         `Measured ${new Date().toISOString()} by \`npm run bench\` (bench/index.ts) in ${duration(elapsedMs)} (after \`npm run setup\`). Every figure is the median (min–max) of at least ${MIN_RUNS} runs; every ratio compares figures measured in this same run.`,
         "",
-        table(["machine and tools", ""], [
-            ["CPU", `${m.cpuModel} (${m.cores} cores)`],
-            ["memory", `${m.memoryGiB.toFixed(1)} GiB`],
-            ["OS", m.kernel],
-            ["Node.js", m.node],
-            ...m.tools.map((t) => [t.name, `${t.version}${t.present ? "" : " (not built)"}`]),
-        ]),
+        table(
+            ["machine and tools", ""],
+            [
+                ["CPU", `${m.cpuModel} (${m.cores} cores)`],
+                ["memory", `${m.memoryGiB.toFixed(1)} GiB`],
+                ["OS", m.kernel],
+                ["Node.js", m.node],
+                ...m.tools.map((t) => [t.name, `${t.version}${t.present ? "" : " (not built)"}`]),
+            ],
+        ),
         "",
         `Targets: ${count(true)} met, ${count(false)} missed, ${count(undefined)} not measured.`,
         "",
@@ -154,7 +174,10 @@ function renderReport(sections: Section[], elapsedMs: number): string {
     ].join("\n");
 }
 
-main().then((code) => process.exit(code), (e) => {
-    console.error(`[bench] failed: ${(e as Error).stack ?? e}`);
-    process.exit(1);
-});
+main().then(
+    (code) => process.exit(code),
+    (e) => {
+        console.error(`[bench] failed: ${(e as Error).stack ?? e}`);
+        process.exit(1);
+    },
+);

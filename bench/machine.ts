@@ -1,7 +1,7 @@
 // What machine and which tool versions a report was measured with.
 import * as fs from "node:fs";
 import * as os from "node:os";
-import { toolPath, TOOLS } from "../tools/binaries";
+import { TOOLS, toolPath } from "../tools/binaries";
 
 export interface MachineInfo {
     cpuModel: string;

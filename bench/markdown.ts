@@ -31,7 +31,9 @@ export interface Section {
 }
 
 export function renderSection(s: Section): string {
-    return [`## ${s.title}`, "", ...s.body.flatMap((b) => [b, ""]), ...s.verdicts.map(verdictLine), ""].join("\n").replace(/\n{3,}/g, "\n\n");
+    return [`## ${s.title}`, "", ...s.body.flatMap((b) => [b, ""]), ...s.verdicts.map(verdictLine), ""]
+        .join("\n")
+        .replace(/\n{3,}/g, "\n\n");
 }
 
 /** `0.8 ms`, `1.23 s` or `2.1 min`, whichever reads best. */

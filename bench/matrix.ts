@@ -4,7 +4,7 @@
 // machine touches all of them alike.
 import { createTestStack, type TestStack } from "../tools/pulumiHarness";
 import { PeakRssPoller } from "./proc";
-import { summarize, type Summary, timed } from "./stats";
+import { type Summary, summarize, timed } from "./stats";
 
 export type ConfigMap = Record<string, { value: string; secret?: boolean }>;
 
@@ -76,7 +76,12 @@ export class Matrix {
         const k = this.key(v, n);
         let s = this.stacks.get(k);
         if (!s) {
-            s = await createTestStack({ programDir: v.programDir, config: v.config(n), env: v.env, stackName: `bench-${v.key}-${n}-${Date.now().toString(36)}` });
+            s = await createTestStack({
+                programDir: v.programDir,
+                config: v.config(n),
+                env: v.env,
+                stackName: `bench-${v.key}-${n}-${Date.now().toString(36)}`,
+            });
             this.stacks.set(k, s);
         }
         return s;
@@ -109,7 +114,10 @@ export class Matrix {
                 if (e instanceof FatalError || attempt >= retries) throw e;
                 const msg = (e as Error).message;
                 const lines = msg.split("\n").map((l) => l.trim());
-                const cause = lines.slice(1).find((l) => /error:/.test(l))?.replace(/^.*?error: /, "");
+                const cause = lines
+                    .slice(1)
+                    .find((l) => /error:/.test(l))
+                    ?.replace(/^.*?error: /, "");
                 this.cell(v, n).failures.push([lines[0], cause].filter(Boolean).join(" "));
                 this.log(`[bench] ${v.label} N=${n}: attempt failed, cleaning up and running it again: ${msg}`);
                 const s = await this.stack(v, n);
@@ -135,20 +143,25 @@ export class Matrix {
             });
             const created = up.value.summary.resourceChanges?.create ?? 0;
             if (up.value.summary.result !== "succeeded" || created !== expected) {
-                throw new Error(`pulumi up of ${v.label} at N=${n}: ${up.value.summary.result}, ${JSON.stringify(up.value.summary.resourceChanges)} (expected create: ${expected})`);
+                throw new Error(
+                    `pulumi up of ${v.label} at N=${n}: ${up.value.summary.result}, ${JSON.stringify(up.value.summary.resourceChanges)} (expected create: ${expected})`,
+                );
             }
             if (v.afterUp) await v.afterUp(n, s);
             const preview = await timed(() => s.preview()).catch((e) => {
                 throw new Error(`pulumi preview of ${v.label} at N=${n} failed:\n${tail(e)}`);
             });
             const summary = preview.value.changeSummary as Record<string, number>;
-            const noop = Object.entries(summary).every(([k, count]) => k === "same" || count === 0) && summary.same === expected;
+            const noop =
+                Object.entries(summary).every(([k, count]) => k === "same" || count === 0) && summary.same === expected;
             const destroy = await timed(() => s.destroy()).catch((e) => {
                 throw new Error(`pulumi destroy of ${v.label} at N=${n} failed:\n${tail(e)}`);
             });
             const deleted = destroy.value.summary.resourceChanges?.delete ?? 0;
             if (destroy.value.summary.result !== "succeeded" || deleted !== expected) {
-                throw new Error(`pulumi destroy of ${v.label} at N=${n}: ${destroy.value.summary.result}, ${JSON.stringify(destroy.value.summary.resourceChanges)} (expected delete: ${expected})`);
+                throw new Error(
+                    `pulumi destroy of ${v.label} at N=${n}: ${destroy.value.summary.result}, ${JSON.stringify(destroy.value.summary.resourceChanges)} (expected delete: ${expected})`,
+                );
             }
             this.dirty.delete(s);
             const rss = poller.stop();
@@ -158,7 +171,9 @@ export class Matrix {
             c.peakRss.push(rss.peakBytes);
             c.previewSummaries.push(JSON.stringify(summary));
             c.noop.push(noop);
-            this.log(`[bench] ${v.label} N=${n}: up ${(up.ms / 1000).toFixed(2)} s, preview ${(preview.ms / 1000).toFixed(2)} s ${JSON.stringify(summary)}, destroy ${(destroy.ms / 1000).toFixed(2)} s, provider peak ${(rss.peakBytes / 2 ** 20).toFixed(0)} MB`);
+            this.log(
+                `[bench] ${v.label} N=${n}: up ${(up.ms / 1000).toFixed(2)} s, preview ${(preview.ms / 1000).toFixed(2)} s ${JSON.stringify(summary)}, destroy ${(destroy.ms / 1000).toFixed(2)} s, provider peak ${(rss.peakBytes / 2 ** 20).toFixed(0)} MB`,
+            );
             if (v.afterDestroy) await v.afterDestroy(n);
             return { ms: Number(process.hrtime.bigint() - started) / 1e6, upMs: up.ms };
         } finally {

@@ -23,7 +23,10 @@ export function cmdline(pid: number): string | undefined {
 
 /** Every process id in /proc. */
 export function allPids(): number[] {
-    return fs.readdirSync("/proc").filter((n) => /^\d+$/.test(n)).map(Number);
+    return fs
+        .readdirSync("/proc")
+        .filter((n) => /^\d+$/.test(n))
+        .map(Number);
 }
 
 /** Follows the peak VmRSS of processes whose command line contains `needle`, sampled every `intervalMs`. */
@@ -31,7 +34,10 @@ export class PeakRssPoller {
     private timer: NodeJS.Timeout | undefined;
     private peak = 0;
     private seen = new Set<number>();
-    constructor(private readonly needle: string, private readonly intervalMs = 100) {}
+    constructor(
+        private readonly needle: string,
+        private readonly intervalMs = 100,
+    ) {}
 
     private sample(): void {
         for (const pid of allPids()) {

@@ -58,7 +58,12 @@ function summarise(file: string): ProfileSummary {
         byBucket.set(b, (byBucket.get(b) ?? 0) + (prof.timeDeltas[i] ?? 0) / 1000);
     }
     const urls = prof.nodes.map((n) => n.callFrame.url).join("\n");
-    const role = urls.includes("dynamic-provider") || urls.includes("dynamic/provider") ? "dynamic provider" : urls.includes("cmd/run") ? "program" : "other";
+    const role =
+        urls.includes("dynamic-provider") || urls.includes("dynamic/provider")
+            ? "dynamic provider"
+            : urls.includes("cmd/run")
+              ? "program"
+              : "other";
     return { file, role, wallMs: (prof.endTime - prof.startTime) / 1000, byBucket };
 }
 
@@ -72,7 +77,13 @@ function render(title: string, profiles: ProfileSummary[]): string {
         const rows = [...total.entries()].sort((a, b) => b[1] - a[1]).slice(0, 12);
         const wall = ps.reduce((s, p) => s + p.wallMs, 0);
         out.push(`${role}: ${ps.length} process(es), ${wall.toFixed(0)} ms profiled`, "");
-        out.push(table(["self time in", "ms"], rows.map(([b, ms]) => [b, ms.toFixed(0)])), "");
+        out.push(
+            table(
+                ["self time in", "ms"],
+                rows.map(([b, ms]) => [b, ms.toFixed(0)]),
+            ),
+            "",
+        );
     }
     return out.join("\n");
 }
@@ -95,8 +106,16 @@ async function main(): Promise<void> {
                     const t0 = performance.now();
                     await stack[op]();
                     const ms = performance.now() - t0;
-                    const profiles = fs.readdirSync(dir).filter((f) => f.endsWith(".cpuprofile")).map((f) => summarise(path.join(dir, f)));
-                    console.log(render(`${variant.label}, N=${n}: ${op} took ${ms.toFixed(0)} ms (with profiling on)`, profiles));
+                    const profiles = fs
+                        .readdirSync(dir)
+                        .filter((f) => f.endsWith(".cpuprofile"))
+                        .map((f) => summarise(path.join(dir, f)));
+                    console.log(
+                        render(
+                            `${variant.label}, N=${n}: ${op} took ${ms.toFixed(0)} ms (with profiling on)`,
+                            profiles,
+                        ),
+                    );
                 }
             } finally {
                 await stack.dispose();

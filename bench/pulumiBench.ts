@@ -6,12 +6,15 @@ import type { TestStack } from "../tools/pulumiHarness";
 import type { ConnectionTarget } from "./connectionBench";
 import { bytes, duration, type Section, table, type Verdict } from "./markdown";
 import { type CellSummary, Matrix, type Variant } from "./matrix";
-import { fmtRatio, ratioOf, summarize, type Summary } from "./stats";
+import { fmtRatio, ratioOf, type Summary, summarize } from "./stats";
 
 export const SIZES = [1, 10, 50] as const;
 
 /** The connectors program (bench/programs/connectors) with the token of `target`. */
-export function connectorsVariant(target: ConnectionTarget, extra: { key?: string; label?: string; delegate?: { provisionerKubeconfig: string } } = {}): Variant {
+export function connectorsVariant(
+    target: ConnectionTarget,
+    extra: { key?: string; label?: string; delegate?: { provisionerKubeconfig: string } } = {},
+): Variant {
     return {
         key: extra.key ?? "connectors",
         label: extra.label ?? "connectors",
@@ -22,7 +25,12 @@ export function connectorsVariant(target: ConnectionTarget, extra: { key?: strin
             caCert: { value: target.caPem },
             token: { value: target.token, secret: true },
             requiredPermissions: { value: "deployments" },
-            ...(extra.delegate ? { delegate: { value: "true" }, provisionerKubeconfig: { value: extra.delegate.provisionerKubeconfig, secret: true } } : {}),
+            ...(extra.delegate
+                ? {
+                      delegate: { value: "true" },
+                      provisionerKubeconfig: { value: extra.delegate.provisionerKubeconfig, secret: true },
+                  }
+                : {}),
         }),
         resources: (n) => n + 1,
         providerNeedle: "dynamic-provider",
@@ -58,7 +66,8 @@ async function sampleState(stack: TestStack, n: number): Promise<StateSample> {
     const size = (v: unknown) => Buffer.byteLength(JSON.stringify(v) ?? "");
     const fields: Record<string, number> = {};
     for (const [k, v] of Object.entries(one)) {
-        if ((k === "inputs" || k === "outputs") && v && typeof v === "object") for (const [f, x] of Object.entries(v)) fields[`${k}.${f}`] = size(x);
+        if ((k === "inputs" || k === "outputs") && v && typeof v === "object")
+            for (const [f, x] of Object.entries(v)) fields[`${k}.${f}`] = size(x);
         else fields[k] = size(v);
     }
     return {
@@ -106,7 +115,15 @@ export async function benchPulumi(ctx: PulumiContext): Promise<PulumiResult> {
         };
     }
     try {
-        await matrix.prepare(SIZES.flatMap((n) => [[connectors, n], [floor, n]] as [Variant, number][]));
+        await matrix.prepare(
+            SIZES.flatMap(
+                (n) =>
+                    [
+                        [connectors, n],
+                        [floor, n],
+                    ] as [Variant, number][],
+            ),
+        );
 
         // Repetition 1 starts with an up of 50 connectors: how long that takes sets how many repetitions fit.
         let runs = ctx.minRuns;
@@ -130,7 +147,9 @@ export async function benchPulumi(ctx: PulumiContext): Promise<PulumiResult> {
                 const left = ctx.deadline - Date.now() - ctx.reserveMs(firstRepetitionMs, firstUp50Ms);
                 const fit = 1 + Math.floor(left / firstRepetitionMs);
                 runs = Math.max(ctx.minRuns, Math.min(ctx.maxRuns, fit));
-                ctx.log(`[bench] one repetition (up, preview, destroy of connectors and floor at N=${SIZES.join(", ")}) took ${duration(firstRepetitionMs)}: ${fit} fit in the time left, running ${runs}`);
+                ctx.log(
+                    `[bench] one repetition (up, preview, destroy of connectors and floor at N=${SIZES.join(", ")}) took ${duration(firstRepetitionMs)}: ${fit} fit in the time left, running ${runs}`,
+                );
             }
         }
         return { ...render(matrix, connectors, floor, states, ctx, runs, firstRepetitionMs, firstUp50Ms) };
@@ -139,7 +158,16 @@ export async function benchPulumi(ctx: PulumiContext): Promise<PulumiResult> {
     }
 }
 
-function render(matrix: Matrix, connectors: Variant, floor: Variant, states: Record<string, StateSample[]>, ctx: PulumiContext, runs: number, firstRepetitionMs: number, firstUp50Ms: number): PulumiResult {
+function render(
+    matrix: Matrix,
+    connectors: Variant,
+    floor: Variant,
+    states: Record<string, StateSample[]>,
+    ctx: PulumiContext,
+    runs: number,
+    firstRepetitionMs: number,
+    firstUp50Ms: number,
+): PulumiResult {
     const s = (v: Variant, n: number) => matrix.summary(v, n)!;
     const cell = (v: Variant, n: number) => matrix.cell(v, n);
     const d = (x: Summary) => `${duration(x.median)} (${duration(x.min)}–${duration(x.max)})`;
@@ -152,23 +180,34 @@ function render(matrix: Matrix, connectors: Variant, floor: Variant, states: Rec
         }
     }
     // Marginal cost of one more resource: per repetition (t50 - t1) / 49.
-    const marginal = (v: Variant, op: "up" | "preview" | "destroy") => summarize(cell(v, 50)[op].map((t50, i) => (t50 - cell(v, 1)[op][i]) / 49));
+    const marginal = (v: Variant, op: "up" | "preview" | "destroy") =>
+        summarize(cell(v, 50)[op].map((t50, i) => (t50 - cell(v, 1)[op][i]) / 49));
     const marginalRows = (["up", "preview", "destroy"] as const).map((op) => {
         const c = marginal(connectors, op);
         const f = marginal(floor, op);
         return [op === "preview" ? "no-op preview" : op, d(f), d(c), duration(c.median - f.median)];
     });
     const growth = (v: Variant) => SIZES.map((n) => `N=${n}: ${duration(s(v, n).up.median)}`).join(" → ");
-    const noopRows = SIZES.flatMap((n) => [floor, connectors].map((v) => {
-        const x = s(v, n);
-        return [v.label, String(n), `${x.noopRuns}/${x.runs}`, x.previewSummaries.join(" ")];
-    }));
-    const rssRows = SIZES.flatMap((n) => [floor, connectors].map((v) => {
-        const x = s(v, n).peakRss;
-        return [v.label, String(n), bytes(x.median), bytes(x.min), bytes(x.max)];
-    }));
+    const noopRows = SIZES.flatMap((n) =>
+        [floor, connectors].map((v) => {
+            const x = s(v, n);
+            return [v.label, String(n), `${x.noopRuns}/${x.runs}`, x.previewSummaries.join(" ")];
+        }),
+    );
+    const rssRows = SIZES.flatMap((n) =>
+        [floor, connectors].map((v) => {
+            const x = s(v, n).peakRss;
+            return [v.label, String(n), bytes(x.median), bytes(x.min), bytes(x.max)];
+        }),
+    );
 
-    const failureLines = SIZES.flatMap((n) => [floor, connectors].flatMap((v) => s(v, n).failures.map((f) => `Failed attempt (cleaned up and run again, not counted): ${v.label} N=${n}: ${f}`)));
+    const failureLines = SIZES.flatMap((n) =>
+        [floor, connectors].flatMap((v) =>
+            s(v, n).failures.map(
+                (f) => `Failed attempt (cleaned up and run again, not counted): ${v.label} N=${n}: ${f}`,
+            ),
+        ),
+    );
     const up50 = s(connectors, 50).up;
     const floorUp50 = s(floor, 50).up;
     const api = ctx.api50?.median;
@@ -184,7 +223,8 @@ function render(matrix: Matrix, connectors: Variant, floor: Variant, states: Rec
         {
             target: "up of 50 connectors ≤ 1.5× the floor plus API round trips",
             met: up50.median <= upBudget,
-            detail: `${duration(up50.median)} vs 1.5 × ${duration(floorUp50.median)} + ${duration(api ?? sequentialApi)} = ${duration(upBudget)} ` +
+            detail:
+                `${duration(up50.median)} vs 1.5 × ${duration(floorUp50.median)} + ${duration(api ?? sequentialApi)} = ${duration(upBudget)} ` +
                 (api !== undefined
                     ? `(API round trips: 50 connection tests on fresh clients, ${ctx.apiConcurrency === 1 ? "measured one after another, section 3)" : `${ctx.apiConcurrency} at a time like the engine's creates, section 3; with 50 × one test, ${duration(sequentialApi)}, the budget would be ${duration(1.5 * floorUp50.median + sequentialApi)})`}`
                     : "(API round trips: 50 × one connection test on a fresh client, section 3)") +
@@ -235,14 +275,23 @@ function render(matrix: Matrix, connectors: Variant, floor: Variant, states: Rec
         title: "5. State",
         body: [
             `\`pulumi stack export\` of the N=10 stacks right after each up (${c.total.runs} samples each).`,
-            table(["measurement", "floor (trivial-dynamic)", "connectors"], [
-                ["whole export, N=10", b(f.total), b(c.total)],
-                ["export / N (per resource, with its share of the stack)", b(f.share), b(c.share)],
-                ["one resource's JSON (compact)", b(f.json), b(c.json)],
-                ["its `__provider`", b(f.provider), b(c.provider)],
-            ]),
+            table(
+                ["measurement", "floor (trivial-dynamic)", "connectors"],
+                [
+                    ["whole export, N=10", b(f.total), b(c.total)],
+                    ["export / N (per resource, with its share of the stack)", b(f.share), b(c.share)],
+                    ["one resource's JSON (compact)", b(f.json), b(c.json)],
+                    ["its `__provider`", b(f.provider), b(c.provider)],
+                ],
+            ),
             `Largest fields of one connector in the export (compact JSON bytes; secrets are ciphertext):`,
-            table(["field", "bytes"], Object.entries(states.connectors[0]?.fields ?? {}).sort((x, y) => y[1] - x[1]).slice(0, 10).map(([k, v]) => [`\`${k}\``, String(v)])),
+            table(
+                ["field", "bytes"],
+                Object.entries(states.connectors[0]?.fields ?? {})
+                    .sort((x, y) => y[1] - x[1])
+                    .slice(0, 10)
+                    .map(([k, v]) => [`\`${k}\``, String(v)]),
+            ),
         ],
         verdicts: [
             { target: "__provider < 4 KB", met: c.provider.max < 4096, detail: `${c.provider.max} bytes` },

@@ -33,13 +33,28 @@ export async function benchTools(runs: number): Promise<Section> {
         const optional = specs.every((s) => s.optional) ? " (optional: bench only)" : "";
         if (rec && typeof rec.seconds === "number") {
             totalSeconds += rec.seconds;
-            rows.push([`tools/${mod}${optional}`, binaries, `${rec.seconds.toFixed(0)} s`, [rec.goVersion, rec.builtAt, rec.note].filter(Boolean).join("; ")]);
+            rows.push([
+                `tools/${mod}${optional}`,
+                binaries,
+                `${rec.seconds.toFixed(0)} s`,
+                [rec.goVersion, rec.builtAt, rec.note].filter(Boolean).join("; "),
+            ]);
         } else {
             missing++;
-            rows.push([`tools/${mod}${optional}`, binaries, "not recorded", `no ${path.basename(file)} in ${cacheDir()}`]);
+            rows.push([
+                `tools/${mod}${optional}`,
+                binaries,
+                "not recorded",
+                `no ${path.basename(file)} in ${cacheDir()}`,
+            ]);
         }
     }
-    rows.push(["**total**", "", `**${(totalSeconds / 60).toFixed(1)} min**`, missing ? `${missing} module(s) not recorded, not counted` : ""]);
+    rows.push([
+        "**total**",
+        "",
+        `**${(totalSeconds / 60).toFixed(1)} min**`,
+        missing ? `${missing} module(s) not recorded, not counted` : "",
+    ]);
 
     // Warm: every default tool is in the cache, so this only checks that the files exist.
     ensureTools(undefined, () => undefined);
@@ -51,7 +66,10 @@ export async function benchTools(runs: number): Promise<Section> {
         body: [
             `Cold builds (one \`go build\` per Go module, recorded when it ran) and a warm \`ensureTools()\` (${TOOLS.filter((t) => !t.optional).length} default tools already in ${cacheDir()}).`,
             table(["Go module", "binaries", "cold build", "recorded"], rows),
-            table(["measurement", "runs", "median", "min", "max"], [["warm `ensureTools()`", String(w.runs), duration(w.median), duration(w.min), duration(w.max)]]),
+            table(
+                ["measurement", "runs", "median", "min", "max"],
+                [["warm `ensureTools()`", String(w.runs), duration(w.median), duration(w.min), duration(w.max)]],
+            ),
         ],
         verdicts: [{ target: "warm tools < 5 s", met: w.median < 5000, detail: `median ${duration(w.median)}` }],
     };

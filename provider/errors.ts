@@ -42,7 +42,9 @@ export class ConnectorError extends Error {
         /** The HTTP status of the answer, when there was one. */
         readonly httpStatus?: number,
     ) {
-        super(`[${code}] ${what}${kubernetesMessage ? ` (Kubernetes said: ${kubernetesMessage})` : ""}. ${remediation}`);
+        super(
+            `[${code}] ${what}${kubernetesMessage ? ` (Kubernetes said: ${kubernetesMessage})` : ""}. ${remediation}`,
+        );
         this.name = "ConnectorError";
     }
 
@@ -74,7 +76,10 @@ export function recordFailure(e: ConnectorError): RecordedFailure {
  * `e` as a ConnectorError. Anything else (a bug, or a failure no code describes yet) becomes
  * `fallback`, quoting its message; the caller redacts it.
  */
-export function toConnectorError(e: unknown, fallback: { code: ErrorCode; remediation: string } = UNEXPECTED): ConnectorError {
+export function toConnectorError(
+    e: unknown,
+    fallback: { code: ErrorCode; remediation: string } = UNEXPECTED,
+): ConnectorError {
     if (e instanceof ConnectorError) return e;
     const message = e instanceof Error ? e.message : String(e);
     return new ConnectorError(fallback.code, message.replace(/\.$/, ""), fallback.remediation);
@@ -84,4 +89,3 @@ const UNEXPECTED = {
     code: "UNEXPECTED" as const,
     remediation: "This failure has no code of its own yet: report it to pulumi-kubernetes-connector with this message",
 };
-

@@ -86,7 +86,10 @@ export function buildOutputs(
         serverVersion: run.report.serverVersion ?? previous?.serverVersion,
         connectionTest: run.report,
         // Not stored when the credential alone defines it: the SDK builds it in the program.
-        kubeconfig: !delegateSettings?.useAsCredential && kubeconfigIsDerivable(inputs.credential) ? undefined : (run.kubeconfig ?? previous?.kubeconfig),
+        kubeconfig:
+            !delegateSettings?.useAsCredential && kubeconfigIsDerivable(inputs.credential)
+                ? undefined
+                : (run.kubeconfig ?? previous?.kubeconfig),
         delegate: delegate.delegate,
         delegateToken: delegate.delegateToken,
         delegateKubeconfig: delegate.delegateKubeconfig,
@@ -105,7 +108,11 @@ export function recordedInputs(outputs: ConnectorOutputs): Record<string, unknow
 
 /** The delegate's part of a record. */
 export function recordedDelegate(outputs: ConnectorOutputs): DelegateOutputs {
-    return { delegate: outputs.delegate, delegateToken: outputs.delegateToken, delegateKubeconfig: outputs.delegateKubeconfig };
+    return {
+        delegate: outputs.delegate,
+        delegateToken: outputs.delegateToken,
+        delegateKubeconfig: outputs.delegateKubeconfig,
+    };
 }
 
 /** The last test run a record holds. */
@@ -114,7 +121,10 @@ export function recordedTestRun(outputs: ConnectorOutputs): TestRun {
 }
 
 /** What a recorded connector needs to reach its cluster again (delete, and a removed delegate block). */
-export function recordedAccess(outputs: ConnectorOutputs): { credential: Credential; connectionTest: ConnectionTestSettings } {
+export function recordedAccess(outputs: ConnectorOutputs): {
+    credential: Credential;
+    connectionTest: ConnectionTestSettings;
+} {
     return { credential: outputs.credential, connectionTest: outputs.connectionTestSettings };
 }
 

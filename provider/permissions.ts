@@ -17,7 +17,11 @@ export const ALL_VERBS = ["create", "delete", "get", "list", "patch", "update", 
  */
 export const DEPLOYMENTS_RULES: readonly PolicyRule[] = [
     { apiGroups: [""], resources: ["configmaps", "secrets", "events", "pods", "services"], verbs: [...ALL_VERBS] },
-    { apiGroups: ["apps"], resources: ["deployments", "replicasets", "statefulsets", "daemonsets"], verbs: [...ALL_VERBS] },
+    {
+        apiGroups: ["apps"],
+        resources: ["deployments", "replicasets", "statefulsets", "daemonsets"],
+        verbs: [...ALL_VERBS],
+    },
 ];
 
 /** Builds: CRUD on secrets, services, pods and persistentvolumeclaims; list and watch on events. */
@@ -67,5 +71,11 @@ export function describeCheck(c: AccessCheck): string {
  */
 export function rulesAllow(rules: readonly (PolicyRule & { resourceNames?: string[] })[], check: AccessCheck): boolean {
     const has = (list: readonly string[] | undefined, v: string) => !!list && (list.includes("*") || list.includes(v));
-    return rules.some((r) => !(r.resourceNames?.length) && has(r.apiGroups, check.group) && has(r.resources, check.resource) && has(r.verbs, check.verb));
+    return rules.some(
+        (r) =>
+            !r.resourceNames?.length &&
+            has(r.apiGroups, check.group) &&
+            has(r.resources, check.resource) &&
+            has(r.verbs, check.verb),
+    );
 }

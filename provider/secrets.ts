@@ -6,7 +6,14 @@ import type { Credential, DelegateSettings } from "./inputs/types";
 import type { ConnectorOutputs } from "./outputs";
 
 /** Fields of a credential (at any depth: `auth` too) that hold secrets: the SDK marks them secret. */
-export const SECRET_FIELDS: ReadonlySet<string> = new Set(["token", "password", "clientKey", "clientKeyPassphrase", "clientSecret", "kubeconfig"]);
+export const SECRET_FIELDS: ReadonlySet<string> = new Set([
+    "token",
+    "password",
+    "clientKey",
+    "clientKeyPassphrase",
+    "clientSecret",
+    "kubeconfig",
+]);
 
 /** Input fields whose value is a credential: SECRET_FIELDS are secret inside them, and only there. */
 export const CREDENTIAL_FIELDS: ReadonlySet<string> = new Set(["credential", "provisioner"]);
@@ -21,13 +28,20 @@ export const SECRET_HOLDERS: ReadonlySet<string> = new Set(["credential", "auth"
  * is secret only when it may hold a provisioner credential.
  */
 export function secretOutputs(delegateMayHoldCredential: boolean): string[] {
-    return ["kubeconfig", ...(delegateMayHoldCredential ? ["delegateSettings"] : []), "delegateToken", "delegateKubeconfig"];
+    return [
+        "kubeconfig",
+        ...(delegateMayHoldCredential ? ["delegateSettings"] : []),
+        "delegateToken",
+        "delegateKubeconfig",
+    ];
 }
 
 /** Every secret string a credential holds (its SECRET_FIELDS, at any depth), to scrub from messages. */
 export function credentialSecrets(c: unknown): string[] {
     if (!c || typeof c !== "object") return [];
-    return Object.entries(c).flatMap(([k, v]) => (SECRET_FIELDS.has(k) && typeof v === "string" ? [v] : credentialSecrets(v)));
+    return Object.entries(c).flatMap(([k, v]) =>
+        SECRET_FIELDS.has(k) && typeof v === "string" ? [v] : credentialSecrets(v),
+    );
 }
 
 /** The secrets of a connector's credential and delegate provisioner, and `extra` ones (tokens). */
@@ -35,12 +49,20 @@ export function connectorSecrets(
     inputs: { credential?: Credential; delegate?: Pick<DelegateSettings, "provisioner"> } | undefined,
     extra: (string | undefined)[] = [],
 ): string[] {
-    return [...credentialSecrets(inputs?.credential), ...credentialSecrets(inputs?.delegate?.provisioner), ...extra.filter((s): s is string => !!s)];
+    return [
+        ...credentialSecrets(inputs?.credential),
+        ...credentialSecrets(inputs?.delegate?.provisioner),
+        ...extra.filter((s): s is string => !!s),
+    ];
 }
 
 /** The secrets a connector's recorded outputs hold: its credential, provisioner, delegate token and kubeconfigs. */
 export function recordedSecrets(outputs: Partial<ConnectorOutputs>): string[] {
-    return connectorSecrets({ credential: outputs.credential, delegate: outputs.delegateSettings }, [outputs.delegateToken, outputs.kubeconfig, outputs.delegateKubeconfig]);
+    return connectorSecrets({ credential: outputs.credential, delegate: outputs.delegateSettings }, [
+        outputs.delegateToken,
+        outputs.kubeconfig,
+        outputs.delegateKubeconfig,
+    ]);
 }
 
 /** Replaces every occurrence of each secret in `text` with [secret]. */
@@ -56,11 +78,20 @@ export function redact(text: string, secrets: readonly (string | undefined)[]): 
 export function redactError(e: unknown, secrets: readonly (string | undefined)[]): ConnectorError {
     const err = toConnectorError(e);
     const scrub = (s: string | undefined) => (s === undefined ? undefined : redact(s, secrets));
-    return new ConnectorError(err.code, scrub(err.what)!, scrub(err.remediation)!, scrub(err.kubernetesMessage), err.httpStatus);
+    return new ConnectorError(
+        err.code,
+        scrub(err.what)!,
+        scrub(err.remediation)!,
+        scrub(err.kubernetesMessage),
+        err.httpStatus,
+    );
 }
 
 /** The report with its failure message redacted. */
-export function redactReport(report: ConnectionTestReport, secrets: readonly (string | undefined)[]): ConnectionTestReport {
+export function redactReport(
+    report: ConnectionTestReport,
+    secrets: readonly (string | undefined)[],
+): ConnectionTestReport {
     if (!report.error) return report;
     return {
         ...report,

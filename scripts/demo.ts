@@ -15,7 +15,9 @@ async function main(): Promise<void> {
         kubeconfig = fs.readFileSync(process.env.KUBECONFIG.split(":")[0], "utf8");
         if (process.env.KUBE_CONTEXT) config.context = { value: process.env.KUBE_CONTEXT };
     } else {
-        console.log("[demo] no KUBECONFIG: starting a local control plane (etcd, kube-apiserver, kube-controller-manager) on 127.0.0.1");
+        console.log(
+            "[demo] no KUBECONFIG: starting a local control plane (etcd, kube-apiserver, kube-controller-manager) on 127.0.0.1",
+        );
         cp = await startControlPlane({ log: (l) => console.log(l) });
         kubeconfig = cp.kubeconfig;
     }
@@ -25,7 +27,9 @@ async function main(): Promise<void> {
         console.log("[demo] pulumi up");
         const up = await stack.up({ onOutput: (s) => process.stdout.write(s) });
         const d = up.outputs.delegate.value;
-        console.log(`[demo] connector ${up.outputs.ref.value}: connection test ${up.outputs.connectionTest.value.status} against ${up.outputs.masterUrl.value} (${up.outputs.serverVersion.value}) as ServiceAccount ${d.namespace}/${d.serviceAccountName} (${d.roleKind} ${d.roleNames.join(", ")})`);
+        console.log(
+            `[demo] connector ${up.outputs.ref.value}: connection test ${up.outputs.connectionTest.value.status} against ${up.outputs.masterUrl.value} (${up.outputs.serverVersion.value}) as ServiceAccount ${d.namespace}/${d.serviceAccountName} (${d.roleKind} ${d.roleNames.join(", ")})`,
+        );
         console.log("[demo] pulumi preview (expect no changes)");
         const preview = await stack.preview();
         console.log(`[demo] ${JSON.stringify(preview.changeSummary)}`);

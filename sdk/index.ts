@@ -14,14 +14,20 @@ import { connectorProvider } from "./provider";
 export type { CheckResult, ConnectionTestReport } from "../provider/connectionTest/report";
 export { planDelegateRbac } from "../provider/delegate/rbacPlan";
 export type { DelegateState } from "../provider/delegate/state";
-export { ConnectorError } from "../provider/errors";
 export type { ErrorCode } from "../provider/errors";
-export { deriveIdentifier, connectorRef } from "../provider/inputs/identifier";
-export { BUILDS_RULES, DEPLOYMENTS_RULES } from "../provider/permissions";
-export type { PolicyRule } from "../provider/permissions";
+export { ConnectorError } from "../provider/errors";
+export { connectorRef, deriveIdentifier } from "../provider/inputs/identifier";
 // The input types come from provider/inputs/types (generated from the zod schema): not from zod
 // itself, whose types every program would otherwise type-check.
-export type { ConnectorInputs, Credential, Auth, ConnectionTestSettings, DelegateSettings } from "../provider/inputs/types";
+export type {
+    Auth,
+    ConnectionTestSettings,
+    ConnectorInputs,
+    Credential,
+    DelegateSettings,
+} from "../provider/inputs/types";
+export type { PolicyRule } from "../provider/permissions";
+export { BUILDS_RULES, DEPLOYMENTS_RULES } from "../provider/permissions";
 
 /** `Input<T>` all the way down: any field may be an Output of another resource. */
 export type DeepInput<T> = T extends string | number | boolean | undefined | null
@@ -60,14 +66,17 @@ const isLater = (v: unknown) => pulumi.Output.isInstance(v) || v instanceof Prom
 function markSecrets(v: unknown, inCredential = false): unknown {
     if (Array.isArray(v)) return v.map((x) => markSecrets(x, inCredential));
     if (!v || typeof v !== "object" || isLater(v)) return v;
-    return Object.fromEntries(Object.entries(v).map(([k, x]) => {
-        if (x === undefined) return [k, x];
-        if (inCredential && SECRET_FIELDS.has(k)) return [k, pulumi.secret(x as pulumi.Input<unknown>)];
-        const credentialBelow = inCredential || CREDENTIAL_FIELDS.has(k);
-        // Only for the few fields that can hold a credential: every Output costs the program time.
-        if (SECRET_HOLDERS.has(k) && isLater(x)) return [k, pulumi.output(x).apply((y) => markSecrets(y, credentialBelow))];
-        return [k, markSecrets(x, credentialBelow)];
-    }));
+    return Object.fromEntries(
+        Object.entries(v).map(([k, x]) => {
+            if (x === undefined) return [k, x];
+            if (inCredential && SECRET_FIELDS.has(k)) return [k, pulumi.secret(x as pulumi.Input<unknown>)];
+            const credentialBelow = inCredential || CREDENTIAL_FIELDS.has(k);
+            // Only for the few fields that can hold a credential: every Output costs the program time.
+            if (SECRET_HOLDERS.has(k) && isLater(x))
+                return [k, pulumi.output(x).apply((y) => markSecrets(y, credentialBelow))];
+            return [k, markSecrets(x, credentialBelow)];
+        }),
+    );
 }
 
 /**
@@ -110,7 +119,9 @@ export class KubernetesClusterConnector extends pulumi.dynamic.Resource {
      */
     public get kubeconfig(): pulumi.Output<string> {
         this.kubeconfigOutput ??= pulumi.secret(
-            pulumi.all([this.storedKubeconfig, this.credential, this.identifier]).apply(([stored, credential, identifier]) => stored ?? derivedKubeconfig(credential, identifier) ?? ""),
+            pulumi
+                .all([this.storedKubeconfig, this.credential, this.identifier])
+                .apply(([stored, credential, identifier]) => stored ?? derivedKubeconfig(credential, identifier) ?? ""),
         );
         return this.kubeconfigOutput;
     }
@@ -148,13 +159,18 @@ export class KubernetesClusterConnector extends pulumi.dynamic.Resource {
             connectionTest: args.connectionTest,
             kubeconfig: undefined,
             // Each output costs the program a few promises: the delegate's only when it has one.
-            ...(args.delegate === undefined ? {} : { delegate: marked.delegate, delegateToken: undefined, delegateKubeconfig: undefined }),
+            ...(args.delegate === undefined
+                ? {}
+                : { delegate: marked.delegate, delegateToken: undefined, delegateKubeconfig: undefined }),
             // Names the owner of the delegate's objects in the cluster; hidden from diffs (leading __).
             __owner: `${pulumi.getProject()}/${pulumi.getStack()}`,
         };
         super(connectorProvider, name, props, {
             ...opts,
-            additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), ...secretOutputs(delegateMayHoldCredential(args.delegate))],
+            additionalSecretOutputs: [
+                ...(opts?.additionalSecretOutputs ?? []),
+                ...secretOutputs(delegateMayHoldCredential(args.delegate)),
+            ],
         });
         if (args.delegate === undefined) {
             noDelegate ??= pulumi.output(undefined);
@@ -182,7 +198,12 @@ export async function testConnection(inputs: ConnectorInputs): Promise<Connectio
     // Loaded here, not at the top: a Pulumi program that only declares connectors never needs them.
     const { testConnector } = require("../provider/lifecycle/testRun") as typeof TestRunModule;
     const { assertConnectionSucceeded } = require("../provider/connectionTest") as typeof ConnectionTestModule;
-    const { report } = await testConnector(valid.credential, valid.connectionTest, valid.identifier ?? "connector", connectorSecrets(valid));
+    const { report } = await testConnector(
+        valid.credential,
+        valid.connectionTest,
+        valid.identifier ?? "connector",
+        connectorSecrets(valid),
+    );
     assertConnectionSucceeded(report);
     return report;
 }

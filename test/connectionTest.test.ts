@@ -5,11 +5,18 @@ import * as https from "node:https";
 import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
-import { type ConnectionTestReport, type ConnectorInputs, testConnection } from "../sdk";
 import { CONTROLLER_KINDS } from "../provider/connectionTest";
 import { DEPLOYMENTS_RULES } from "../provider/permissions";
+import { type ConnectionTestReport, type ConnectorInputs, testConnection } from "../sdk";
 import { type ControlPlane, freePort, kubeconfigFor, startControlPlane } from "../tools/controlPlane";
-import { type AdminClients, adminClients, createServiceAccountWithToken, grantClusterWide, grantInNamespace, type TestServiceAccount } from "../tools/identities";
+import {
+    type AdminClients,
+    adminClients,
+    createServiceAccountWithToken,
+    grantClusterWide,
+    grantInNamespace,
+    type TestServiceAccount,
+} from "../tools/identities";
 import { startOidcIssuer } from "../tools/oidcIssuer";
 import { createCA, issueCert } from "../tools/pki";
 
@@ -19,7 +26,10 @@ function manual(cp: ControlPlane, auth: any, extra: object = {}): ConnectorInput
     return { type: "ManualConfig", masterUrl: cp.server, caCert: cp.ca.certPem, auth, ...extra };
 }
 
-function connector(credential: ConnectorInputs["credential"], connectionTest: ConnectorInputs["connectionTest"] = {}): ConnectorInputs {
+function connector(
+    credential: ConnectorInputs["credential"],
+    connectionTest: ConnectorInputs["connectionTest"] = {},
+): ConnectorInputs {
     return { name: "test connector", credential, connectionTest };
 }
 
@@ -60,43 +70,92 @@ describe("connection test (real kube-apiserver)", () => {
             const report = await testConnection(connector(manual(cp, { type: "ServiceAccount", token: lister.token })));
             assert.equal(report.status, "SUCCESS");
             assert.equal(report.serverVersion, "v1.35.4");
-            assert.deepEqual(report.checks.map((c) => `${c.name}:${c.status}`), [
-                "GET /version:PASSED",
-                ...CONTROLLER_KINDS.map((k) => `list apps/${k} in default:PASSED`),
-            ]);
+            assert.deepEqual(
+                report.checks.map((c) => `${c.name}:${c.status}`),
+                ["GET /version:PASSED", ...CONTROLLER_KINDS.map((k) => `list apps/${k} in default:PASSED`)],
+            );
         });
 
-        for (const [label, keyType, passphrase] of [["RSA", "rsa", undefined], ["EC", "ec", undefined], ["RSA with a passphrase", "rsa", "pass phrase"], ["EC with a passphrase", "ec", "ec phrase"]] as const) {
+        for (const [label, keyType, passphrase] of [
+            ["RSA", "rsa", undefined],
+            ["EC", "ec", undefined],
+            ["RSA with a passphrase", "rsa", "pass phrase"],
+            ["EC with a passphrase", "ec", "ec phrase"],
+        ] as const) {
             it(`ClientKeyCert, ${label}`, async () => {
                 const user = `cert-${keyType}-${passphrase ? "enc" : "plain"}`;
                 const cert = cp.issueClientCert(user, { cn: user, keyType, passphrase });
-                await grantClusterWide(admin, { kind: "User", name: user, apiGroup: "rbac.authorization.k8s.io" }, `${user}-list`, LIST_CONTROLLERS);
+                await grantClusterWide(
+                    admin,
+                    { kind: "User", name: user, apiGroup: "rbac.authorization.k8s.io" },
+                    `${user}-list`,
+                    LIST_CONTROLLERS,
+                );
                 if (passphrase) assert.match(cert.keyPem, /ENCRYPTED PRIVATE KEY/);
-                const report = await testConnection(connector(manual(cp, {
-                    type: "ClientKeyCert", clientCert: cert.certPem, clientKey: cert.keyPem, clientKeyPassphrase: passphrase, clientKeyAlgo: keyType === "ec" ? "EC" : "RSA",
-                })));
+                const report = await testConnection(
+                    connector(
+                        manual(cp, {
+                            type: "ClientKeyCert",
+                            clientCert: cert.certPem,
+                            clientKey: cert.keyPem,
+                            clientKeyPassphrase: passphrase,
+                            clientKeyAlgo: keyType === "ec" ? "EC" : "RSA",
+                        }),
+                    ),
+                );
                 assert.equal(report.status, "SUCCESS");
             });
         }
 
         it("Kubeconfig document, with a context chosen by name", async () => {
             const doc = kubeconfigFor(cp.server, cp.ca.certPem, { name: "lister", token: lister.token });
-            const report = await testConnection(connector({ type: "Kubeconfig", kubeconfig: doc, context: "lister@local" }));
+            const report = await testConnection(
+                connector({ type: "Kubeconfig", kubeconfig: doc, context: "lister@local" }),
+            );
             assert.equal(report.status, "SUCCESS");
             // A context the document does not hold is known without a cluster: refused as bad input.
-            await failsWith(connector({ type: "Kubeconfig", kubeconfig: doc, context: "nope" }), "INVALID_INPUT", /credential\.context: "nope" is not a context of credential\.kubeconfig \(it has: lister@local\)/);
+            await failsWith(
+                connector({ type: "Kubeconfig", kubeconfig: doc, context: "nope" }),
+                "INVALID_INPUT",
+                /credential\.context: "nope" is not a context of credential\.kubeconfig \(it has: lister@local\)/,
+            );
         });
 
         it("InheritFromDelegate: KUBECONFIG of the process, including an exec credential plugin", async () => {
             // An exec plugin, as EKS, GKE and AKS kubeconfigs use: it prints an ExecCredential.
             const plugin = path.join(scratch, "token-plugin.sh");
-            fs.writeFileSync(plugin, `#!/bin/sh\necho '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"${lister.token}"}}'\n`, { mode: 0o755 });
+            fs.writeFileSync(
+                plugin,
+                `#!/bin/sh\necho '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"${lister.token}"}}'\n`,
+                { mode: 0o755 },
+            );
             const file = path.join(scratch, "exec.kubeconfig");
-            fs.writeFileSync(file, [
-                "apiVersion: v1", "kind: Config", "clusters:", "- name: local", "  cluster:", `    server: ${cp.server}`, `    certificate-authority-data: ${Buffer.from(cp.ca.certPem).toString("base64")}`,
-                "users:", "- name: exec-user", "  user:", "    exec:", "      apiVersion: client.authentication.k8s.io/v1", `      command: ${plugin}`, "      interactiveMode: Never",
-                "contexts:", "- name: exec", "  context:", "    cluster: local", "    user: exec-user", "current-context: exec", "",
-            ].join("\n"));
+            fs.writeFileSync(
+                file,
+                [
+                    "apiVersion: v1",
+                    "kind: Config",
+                    "clusters:",
+                    "- name: local",
+                    "  cluster:",
+                    `    server: ${cp.server}`,
+                    `    certificate-authority-data: ${Buffer.from(cp.ca.certPem).toString("base64")}`,
+                    "users:",
+                    "- name: exec-user",
+                    "  user:",
+                    "    exec:",
+                    "      apiVersion: client.authentication.k8s.io/v1",
+                    `      command: ${plugin}`,
+                    "      interactiveMode: Never",
+                    "contexts:",
+                    "- name: exec",
+                    "  context:",
+                    "    cluster: local",
+                    "    user: exec-user",
+                    "current-context: exec",
+                    "",
+                ].join("\n"),
+            );
             const before = process.env.KUBECONFIG;
             process.env.KUBECONFIG = file;
             try {
@@ -109,8 +168,13 @@ describe("connection test (real kube-apiserver)", () => {
         });
 
         it("UsernamePassword: the server ignores basic auth (anonymous allowed here), explained", async () => {
-            const message = await failsWith(connector(manual(cp, { type: "UsernamePassword", username: "admin", password: "hunter2-password" })), "BASIC_AUTH_REJECTED",
-                /treated list apps\/deployments in default as anonymous/, /removed from kube-apiserver in Kubernetes 1\.19/, /User "system:anonymous"/);
+            const message = await failsWith(
+                connector(manual(cp, { type: "UsernamePassword", username: "admin", password: "hunter2-password" })),
+                "BASIC_AUTH_REJECTED",
+                /treated list apps\/deployments in default as anonymous/,
+                /removed from kube-apiserver in Kubernetes 1\.19/,
+                /User "system:anonymous"/,
+            );
             assert.ok(!message.includes("hunter2-password"));
         });
     });
@@ -118,8 +182,17 @@ describe("connection test (real kube-apiserver)", () => {
     describe("failure classes", () => {
         it("unreachable: nothing listens on the port", async () => {
             const port = await freePort();
-            await failsWith(connector({ type: "ManualConfig", masterUrl: `https://127.0.0.1:${port}`, caCert: cp.ca.certPem, auth: { type: "ServiceAccount", token: lister.token } }),
-                "UNREACHABLE", /cannot connect to https:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\)/, /Check the master URL and port/);
+            await failsWith(
+                connector({
+                    type: "ManualConfig",
+                    masterUrl: `https://127.0.0.1:${port}`,
+                    caCert: cp.ca.certPem,
+                    auth: { type: "ServiceAccount", token: lister.token },
+                }),
+                "UNREACHABLE",
+                /cannot connect to https:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\)/,
+                /Check the master URL and port/,
+            );
         });
 
         it("timeout: a listener that accepts and never answers, with the deadline from timeoutSeconds", async () => {
@@ -129,9 +202,23 @@ describe("connection test (real kube-apiserver)", () => {
             const port = (silent.address() as net.AddressInfo).port;
             try {
                 const started = Date.now();
-                await failsWith(connector({ type: "ManualConfig", masterUrl: `https://127.0.0.1:${port}`, auth: { type: "ServiceAccount", token: lister.token } }, { timeoutSeconds: 1 }),
-                    "TIMEOUT", /got no answer within 1 s/, /timeoutSeconds/);
-                assert.ok(Date.now() - started < 8_000, "the 1 s deadline, not the library's 10 s connect timeout, ended the request");
+                await failsWith(
+                    connector(
+                        {
+                            type: "ManualConfig",
+                            masterUrl: `https://127.0.0.1:${port}`,
+                            auth: { type: "ServiceAccount", token: lister.token },
+                        },
+                        { timeoutSeconds: 1 },
+                    ),
+                    "TIMEOUT",
+                    /got no answer within 1 s/,
+                    /timeoutSeconds/,
+                );
+                assert.ok(
+                    Date.now() - started < 8_000,
+                    "the 1 s deadline, not the library's 10 s connect timeout, ended the request",
+                );
             } finally {
                 for (const s of sockets) s.destroy();
                 silent.close();
@@ -142,15 +229,32 @@ describe("connection test (real kube-apiserver)", () => {
             const ca = createCA(scratch, "limited-ca");
             const cert = issueCert(ca, scratch, "limited", { cn: "limited", sans: ["IP:127.0.0.1"] });
             let answered = 0;
-            const server = https.createServer({ cert: cert.certPem, key: cert.keyPem }, (_q, r) => {
-                answered++;
-                r.writeHead(429, { "content-type": "application/json", "retry-after": "1" }).end('{"kind":"Status","message":"Too many requests, please try again later.","code":429}');
-            }).listen(0, "127.0.0.1");
+            const server = https
+                .createServer({ cert: cert.certPem, key: cert.keyPem }, (_q, r) => {
+                    answered++;
+                    r.writeHead(429, { "content-type": "application/json", "retry-after": "1" }).end(
+                        '{"kind":"Status","message":"Too many requests, please try again later.","code":429}',
+                    );
+                })
+                .listen(0, "127.0.0.1");
             await new Promise((r) => server.once("listening", r));
             try {
                 const started = Date.now();
-                await failsWith(connector({ type: "ManualConfig", masterUrl: `https://127.0.0.1:${(server.address() as net.AddressInfo).port}`, caCert: ca.certPem, auth: { type: "ServiceAccount", token: "x.y.z" } }, { timeoutSeconds: 2 }),
-                    "RATE_LIMITED", /GET \/version on https:\/\/127\.0\.0\.1:\d+ kept being answered 429 Too Many Requests \(rate limited\) until the deadline of 2 s/, /Too many requests/, /timeoutSeconds/);
+                await failsWith(
+                    connector(
+                        {
+                            type: "ManualConfig",
+                            masterUrl: `https://127.0.0.1:${(server.address() as net.AddressInfo).port}`,
+                            caCert: ca.certPem,
+                            auth: { type: "ServiceAccount", token: "x.y.z" },
+                        },
+                        { timeoutSeconds: 2 },
+                    ),
+                    "RATE_LIMITED",
+                    /GET \/version on https:\/\/127\.0\.0\.1:\d+ kept being answered 429 Too Many Requests \(rate limited\) until the deadline of 2 s/,
+                    /Too many requests/,
+                    /timeoutSeconds/,
+                );
                 const elapsed = Date.now() - started;
                 // Each Retry-After pause is 1 s: one retry fits in the 2 s deadline, a second would not.
                 assert.ok(elapsed < 2_000 + 500, `ended within the deadline plus 0.5 s (took ${elapsed} ms)`);
@@ -161,23 +265,52 @@ describe("connection test (real kube-apiserver)", () => {
         });
 
         it("TLS: a server certificate from an authority not trusted (no caCert)", async () => {
-            await failsWith(connector({ type: "ManualConfig", masterUrl: cp.server, auth: { type: "ServiceAccount", token: lister.token } }),
-                "TLS_UNKNOWN_AUTHORITY", /not trust/, /credential\.caCert/);
+            await failsWith(
+                connector({
+                    type: "ManualConfig",
+                    masterUrl: cp.server,
+                    auth: { type: "ServiceAccount", token: lister.token },
+                }),
+                "TLS_UNKNOWN_AUTHORITY",
+                /not trust/,
+                /credential\.caCert/,
+            );
         });
 
         it("TLS: the certificate does not hold the server name", async () => {
-            await failsWith(connector(manual(cp, { type: "ServiceAccount", token: lister.token }, { tlsServerName: "kubernetes.invalid" })),
-                "TLS_NAME_MISMATCH", /not valid for that host name/, /tlsServerName/);
+            await failsWith(
+                connector(
+                    manual(
+                        cp,
+                        { type: "ServiceAccount", token: lister.token },
+                        { tlsServerName: "kubernetes.invalid" },
+                    ),
+                ),
+                "TLS_NAME_MISMATCH",
+                /not valid for that host name/,
+                /tlsServerName/,
+            );
         });
 
         it("TLS: an expired server certificate", async () => {
             const ca = createCA(scratch, "expired-ca");
             const cert = issueCert(ca, scratch, "expired", { cn: "expired", sans: ["IP:127.0.0.1"], days: -1 });
-            const server = https.createServer({ cert: cert.certPem, key: cert.keyPem }, (_q, r) => r.end("{}")).listen(0, "127.0.0.1");
+            const server = https
+                .createServer({ cert: cert.certPem, key: cert.keyPem }, (_q, r) => r.end("{}"))
+                .listen(0, "127.0.0.1");
             await new Promise((r) => server.once("listening", r));
             try {
-                await failsWith(connector({ type: "ManualConfig", masterUrl: `https://127.0.0.1:${(server.address() as net.AddressInfo).port}`, caCert: ca.certPem, auth: { type: "ServiceAccount", token: "x.y.z" } }),
-                    "TLS_EXPIRED", /is expired \(CERT_HAS_EXPIRED\)/, /Renew/);
+                await failsWith(
+                    connector({
+                        type: "ManualConfig",
+                        masterUrl: `https://127.0.0.1:${(server.address() as net.AddressInfo).port}`,
+                        caCert: ca.certPem,
+                        auth: { type: "ServiceAccount", token: "x.y.z" },
+                    }),
+                    "TLS_EXPIRED",
+                    /is expired \(CERT_HAS_EXPIRED\)/,
+                    /Renew/,
+                );
             } finally {
                 server.close();
             }
@@ -185,22 +318,39 @@ describe("connection test (real kube-apiserver)", () => {
 
         it("401: a token the server does not accept, and the token is not in the message", async () => {
             const bad = lister.token.slice(0, -6) + "AAAAAA";
-            const message = await failsWith(connector(manual(cp, { type: "ServiceAccount", token: bad })), "UNAUTHORIZED", /401 Unauthorized/, /issue a new credential/);
+            const message = await failsWith(
+                connector(manual(cp, { type: "ServiceAccount", token: bad })),
+                "UNAUTHORIZED",
+                /401 Unauthorized/,
+                /issue a new credential/,
+            );
             assert.ok(!message.includes(bad));
         });
 
         it("403 on the default listing: says to grant list or set skipDefaultNamespaceValidation; succeeds with it set", async () => {
             const inputs = connector(manual(cp, { type: "ServiceAccount", token: noRights.token }));
-            await failsWith(inputs, "FORBIDDEN_DEFAULT_NAMESPACE", /may not list apps\/deployments in default \(403 Forbidden\)/, /skipDefaultNamespaceValidation/,
-                /Kubernetes said: deployments\.apps is forbidden: User "system:serviceaccount:ci:no-rights" cannot list resource "deployments"/);
-            const report = await testConnection({ ...inputs, connectionTest: { skipDefaultNamespaceValidation: true } });
+            await failsWith(
+                inputs,
+                "FORBIDDEN_DEFAULT_NAMESPACE",
+                /may not list apps\/deployments in default \(403 Forbidden\)/,
+                /skipDefaultNamespaceValidation/,
+                /Kubernetes said: deployments\.apps is forbidden: User "system:serviceaccount:ci:no-rights" cannot list resource "deployments"/,
+            );
+            const report = await testConnection({
+                ...inputs,
+                connectionTest: { skipDefaultNamespaceValidation: true },
+            });
             assert.equal(report.status, "SKIPPED");
             assert.equal(report.checks.find((c) => c.name === "list controllers in default")?.status, "SKIPPED");
         });
 
         it("403 in connectionTest.namespace, which is validated too", async () => {
-            await failsWith(connector(manual(cp, { type: "ServiceAccount", token: lister.token }), { namespace: "payments" }),
-                "FORBIDDEN_NAMESPACE", /may not list apps\/deployments in payments/, /connectionTest\.namespace/);
+            await failsWith(
+                connector(manual(cp, { type: "ServiceAccount", token: lister.token }), { namespace: "payments" }),
+                "FORBIDDEN_NAMESPACE",
+                /may not list apps\/deployments in payments/,
+                /connectionTest\.namespace/,
+            );
         });
 
         it("requiredPermissions: deployments lists exactly the missing rights", async () => {
@@ -208,14 +358,37 @@ describe("connection test (real kube-apiserver)", () => {
             // Everything the profile needs except delete on pods and patch on deployments.
             const rules = DEPLOYMENTS_RULES.map((r) => ({ ...r, verbs: [...r.verbs] }));
             await grantInNamespace(admin, partial, "default", [
-                { apiGroups: [""], resources: ["configmaps", "secrets", "events", "services"], verbs: [...rules[0].verbs] },
+                {
+                    apiGroups: [""],
+                    resources: ["configmaps", "secrets", "events", "services"],
+                    verbs: [...rules[0].verbs],
+                },
                 { apiGroups: [""], resources: ["pods"], verbs: rules[0].verbs.filter((v) => v !== "delete") },
-                { apiGroups: ["apps"], resources: ["replicasets", "statefulsets", "daemonsets"], verbs: [...rules[1].verbs] },
+                {
+                    apiGroups: ["apps"],
+                    resources: ["replicasets", "statefulsets", "daemonsets"],
+                    verbs: [...rules[1].verbs],
+                },
                 { apiGroups: ["apps"], resources: ["deployments"], verbs: rules[1].verbs.filter((v) => v !== "patch") },
             ]);
-            const inputs = connector(manual(cp, { type: "ServiceAccount", token: partial.token }), { requiredPermissions: "deployments" });
-            await failsWith(inputs, "MISSING_PERMISSIONS", /lacks 2 permission\(s\) that the "deployments" profile needs: delete pods in default; patch apps\/deployments in default/);
-            await grantInNamespace(admin, partial, "default", [{ apiGroups: [""], resources: ["pods"], verbs: ["delete"] }, { apiGroups: ["apps"], resources: ["deployments"], verbs: ["patch"] }], "partial-rest");
+            const inputs = connector(manual(cp, { type: "ServiceAccount", token: partial.token }), {
+                requiredPermissions: "deployments",
+            });
+            await failsWith(
+                inputs,
+                "MISSING_PERMISSIONS",
+                /lacks 2 permission\(s\) that the "deployments" profile needs: delete pods in default; patch apps\/deployments in default/,
+            );
+            await grantInNamespace(
+                admin,
+                partial,
+                "default",
+                [
+                    { apiGroups: [""], resources: ["pods"], verbs: ["delete"] },
+                    { apiGroups: ["apps"], resources: ["deployments"], verbs: ["patch"] },
+                ],
+                "partial-rest",
+            );
             const report = await testConnection(inputs);
             assert.equal(report.status, "SUCCESS");
             assert.match(report.checks.at(-1)!.message!, /63 verbs checked/);
@@ -230,16 +403,35 @@ describe("connection test with OpenID Connect (kube-apiserver started with --oid
         issuer = await startOidcIssuer({ alice: "alice-password" });
         cp = await startControlPlane({
             // Anonymous requests refused, as on most managed clusters: bad credentials get a real 401.
-            apiserverFlags: ["--anonymous-auth=false", `--oidc-issuer-url=${issuer.url}`, `--oidc-client-id=${issuer.clientId}`, `--oidc-ca-file=${issuer.ca.certPath}`, "--oidc-username-claim=sub", "--oidc-username-prefix=oidc:"],
+            apiserverFlags: [
+                "--anonymous-auth=false",
+                `--oidc-issuer-url=${issuer.url}`,
+                `--oidc-client-id=${issuer.clientId}`,
+                `--oidc-ca-file=${issuer.ca.certPath}`,
+                "--oidc-username-claim=sub",
+                "--oidc-username-prefix=oidc:",
+            ],
         });
-        await grantClusterWide(adminClients(cp), { kind: "User", name: "oidc:alice", apiGroup: "rbac.authorization.k8s.io" }, "alice-list", LIST_CONTROLLERS);
+        await grantClusterWide(
+            adminClients(cp),
+            { kind: "User", name: "oidc:alice", apiGroup: "rbac.authorization.k8s.io" },
+            "alice-list",
+            LIST_CONTROLLERS,
+        );
     });
     after(async () => {
         await cp?.stop();
         await issuer?.stop();
     });
 
-    const oidc = (password: string) => ({ type: "OpenIdConnect", issuerUrl: issuer.url, issuerCaCert: issuer.ca.certPem, clientId: issuer.clientId, username: "alice", password });
+    const oidc = (password: string) => ({
+        type: "OpenIdConnect",
+        issuerUrl: issuer.url,
+        issuerCaCert: issuer.ca.certPem,
+        clientId: issuer.clientId,
+        username: "alice",
+        password,
+    });
 
     it("runs the password grant and authenticates with the id_token", async () => {
         // The API server loads the issuer's keys in the background: allow it a few tries.
@@ -258,20 +450,36 @@ describe("connection test with OpenID Connect (kube-apiserver started with --oid
     });
 
     it("UsernamePassword on a cluster without anonymous access: the real 401, explained", async () => {
-        await failsWith(connector(manual(cp, { type: "UsernamePassword", username: "alice", password: "alice-password" })), "BASIC_AUTH_REJECTED", /refused the user name and password \(401 Unauthorized\)/, /1\.19/);
+        await failsWith(
+            connector(manual(cp, { type: "UsernamePassword", username: "alice", password: "alice-password" })),
+            "BASIC_AUTH_REJECTED",
+            /refused the user name and password \(401 Unauthorized\)/,
+            /1\.19/,
+        );
     });
 
     it("an id_token the API server does not trust: 401 explained for OIDC", async () => {
         const other = await startOidcIssuer({ alice: "alice-password" });
         try {
-            await failsWith(connector(manual(cp, { ...oidc("alice-password"), issuerUrl: other.url, issuerCaCert: other.ca.certPem })), "OIDC_FAILED", /refused the OIDC id_token \(401 Unauthorized\)/, /--oidc-issuer-url/);
+            await failsWith(
+                connector(
+                    manual(cp, { ...oidc("alice-password"), issuerUrl: other.url, issuerCaCert: other.ca.certPem }),
+                ),
+                "OIDC_FAILED",
+                /refused the OIDC id_token \(401 Unauthorized\)/,
+                /--oidc-issuer-url/,
+            );
         } finally {
             await other.stop();
         }
     });
 
     it("a wrong password is refused by the issuer, and the password is not in the message", async () => {
-        const message = await failsWith(connector(manual(cp, oidc("wrong-password-value"))), "OIDC_FAILED", /refused the password grant \(400 invalid_grant/);
+        const message = await failsWith(
+            connector(manual(cp, oidc("wrong-password-value"))),
+            "OIDC_FAILED",
+            /refused the password grant \(400 invalid_grant/,
+        );
         assert.ok(!message.includes("wrong-password-value"));
     });
 });

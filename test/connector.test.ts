@@ -7,7 +7,13 @@ import { CONTROLLER_KINDS } from "../provider/connectionTest";
 import { DEPLOYMENTS_RULES } from "../provider/permissions";
 import { repoRoot } from "../tools/binaries";
 import { type ControlPlane, kubeconfigFor, startControlPlane } from "../tools/controlPlane";
-import { type AdminClients, adminClients, createServiceAccountWithToken, grantInNamespace, type TestServiceAccount } from "../tools/identities";
+import {
+    type AdminClients,
+    adminClients,
+    createServiceAccountWithToken,
+    grantInNamespace,
+    type TestServiceAccount,
+} from "../tools/identities";
 import { createTestStack } from "../tools/pulumiHarness";
 
 const SA_EXAMPLE = path.join(repoRoot(), "examples", "service-account-token");
@@ -67,9 +73,16 @@ describe("KubernetesClusterConnector through pulumi (real engine, real cluster)"
             const kc = JSON.parse(up.outputs.kubeconfig.value);
             assert.equal(kc.users[0].user.token, first.token);
             assert.equal(kc.clusters[0].cluster.server, cp.server);
-            assert.equal(Buffer.from(kc.clusters[0].cluster["certificate-authority-data"], "base64").toString(), cp.ca.certPem);
+            assert.equal(
+                Buffer.from(kc.clusters[0].cluster["certificate-authority-data"], "base64").toString(),
+                cp.ca.certPem,
+            );
             // Built in the program from the credential: state holds no second copy of it.
-            assert.equal(dynamicResource(await t.exportState()).outputs.kubeconfig, undefined, "no kubeconfig in state");
+            assert.equal(
+                dynamicResource(await t.exportState()).outputs.kubeconfig,
+                undefined,
+                "no kubeconfig in state",
+            );
 
             // no-op preview: nothing changes.
             const noop = await t.preview({ onOutput: collect });
@@ -80,7 +93,11 @@ describe("KubernetesClusterConnector through pulumi (real engine, real cluster)"
             const cosmeticPreview = await t.preview({ onOutput: collect });
             assert.deepEqual(cosmeticPreview.changeSummary, { same: 1, update: 1 });
             const cosmetic = await t.up({ onOutput: collect });
-            assert.equal(cosmetic.outputs.connectionTest.value.testedAt, created.testedAt, "a description change does not re-test");
+            assert.equal(
+                cosmetic.outputs.connectionTest.value.testedAt,
+                created.testedAt,
+                "a description change does not re-test",
+            );
 
             // credential rotation: the test runs again with the new token.
             await t.stack.setConfig("token", { value: second.token, secret: true });
@@ -171,10 +188,12 @@ describe("KubernetesClusterConnector through pulumi (real engine, real cluster)"
 
     it("bad inputs are refused at preview, naming the property, before any request to the cluster", async () => {
         let connections = 0;
-        const counter = net.createServer((s) => {
-            connections++;
-            s.destroy();
-        }).listen(0, "127.0.0.1");
+        const counter = net
+            .createServer((s) => {
+                connections++;
+                s.destroy();
+            })
+            .listen(0, "127.0.0.1");
         await new Promise((r) => counter.once("listening", r));
         const masterUrl = `https://127.0.0.1:${(counter.address() as net.AddressInfo).port}`;
         const cases: [Record<string, string>, RegExp][] = [
@@ -183,11 +202,20 @@ describe("KubernetesClusterConnector through pulumi (real engine, real cluster)"
             [{ projectIdentifier: "apps" }, /orgIdentifier: is required when projectIdentifier is set/],
             [{ masterUrl: "http://127.0.0.1:6443" }, /credential\.masterUrl: must use https:\/\//],
             [{ caCert: "not a certificate" }, /credential\.caCert: is not a PEM certificate/],
-            [{ requiredPermissions: "everything" }, /connectionTest\.requiredPermissions: must be "none", "deployments", "builds" or a list of PolicyRules/],
+            [
+                { requiredPermissions: "everything" },
+                /connectionTest\.requiredPermissions: must be "none", "deployments", "builds" or a list of PolicyRules/,
+            ],
         ];
         try {
             for (const [extra, expected] of cases) {
-                const t = await createTestStack({ programDir: SA_EXAMPLE, config: { ...saConfig(first.token, extra), ...(extra.masterUrl ? {} : { masterUrl: { value: masterUrl } }) } });
+                const t = await createTestStack({
+                    programDir: SA_EXAMPLE,
+                    config: {
+                        ...saConfig(first.token, extra),
+                        ...(extra.masterUrl ? {} : { masterUrl: { value: masterUrl } }),
+                    },
+                });
                 try {
                     await assert.rejects(t.preview(), (e: Error) => {
                         assert.match(e.message, expected);
@@ -207,10 +235,20 @@ describe("KubernetesClusterConnector through pulumi (real engine, real cluster)"
 
     it("inputs known only at deploy time are refused by check at preview, with the same [INVALID_INPUT] code, the document never echoed", async () => {
         // A master URL with a query string, inside a credential given as one Output.
-        const fromOutput = await createTestStack({ programDir: CREDENTIAL_OUTPUT_FIXTURE, config: { masterUrl: { value: `${cp.server}?timeout=5s` }, caCert: { value: cp.ca.certPem }, token: { value: first.token } } });
+        const fromOutput = await createTestStack({
+            programDir: CREDENTIAL_OUTPUT_FIXTURE,
+            config: {
+                masterUrl: { value: `${cp.server}?timeout=5s` },
+                caCert: { value: cp.ca.certPem },
+                token: { value: first.token },
+            },
+        });
         try {
             await assert.rejects(fromOutput.preview(), (e: Error) => {
-                assert.match(e.message, /property credential\.masterUrl value \{<nil>\} has a problem: \[INVALID_INPUT\] must not have a query string or fragment/);
+                assert.match(
+                    e.message,
+                    /property credential\.masterUrl value \{<nil>\} has a problem: \[INVALID_INPUT\] must not have a query string or fragment/,
+                );
                 assertNoSecret(e.message, [first.token], "the error");
                 return true;
             });
@@ -218,11 +256,23 @@ describe("KubernetesClusterConnector through pulumi (real engine, real cluster)"
             await fromOutput.dispose();
         }
         // A kubeconfig (secret config, so an Output) whose current-context it does not hold.
-        const doc = kubeconfigFor(cp.server, cp.ca.certPem, { name: "lister", token: first.token }).replace(/"current-context":"[^"]*"/, '"current-context":"gone"');
-        const badContext = await createTestStack({ programDir: DELEGATE_FIXTURE, config: { spec: { value: JSON.stringify({ name: "bad context" }) }, kubeconfig: { value: doc, secret: true } } });
+        const doc = kubeconfigFor(cp.server, cp.ca.certPem, { name: "lister", token: first.token }).replace(
+            /"current-context":"[^"]*"/,
+            '"current-context":"gone"',
+        );
+        const badContext = await createTestStack({
+            programDir: DELEGATE_FIXTURE,
+            config: {
+                spec: { value: JSON.stringify({ name: "bad context" }) },
+                kubeconfig: { value: doc, secret: true },
+            },
+        });
         try {
             await assert.rejects(badContext.preview(), (e: Error) => {
-                assert.match(e.message, /property credential\.kubeconfig value \{<nil>\} has a problem: \[INVALID_INPUT\] names current-context "gone", which it does not hold \(it has: lister@local\): set credential\.context/);
+                assert.match(
+                    e.message,
+                    /property credential\.kubeconfig value \{<nil>\} has a problem: \[INVALID_INPUT\] names current-context "gone", which it does not hold \(it has: lister@local\): set credential\.context/,
+                );
                 assertNoSecret(e.message, [first.token], "the error");
                 return true;
             });
@@ -232,7 +282,14 @@ describe("KubernetesClusterConnector through pulumi (real engine, real cluster)"
     });
 
     it("a whole credential given as one Output, its token plain in config: the token is still secret in state and output; the CA stays readable", async () => {
-        const t = await createTestStack({ programDir: CREDENTIAL_OUTPUT_FIXTURE, config: { masterUrl: { value: cp.server }, caCert: { value: cp.ca.certPem }, token: { value: first.token } } });
+        const t = await createTestStack({
+            programDir: CREDENTIAL_OUTPUT_FIXTURE,
+            config: {
+                masterUrl: { value: cp.server },
+                caCert: { value: cp.ca.certPem },
+                token: { value: first.token },
+            },
+        });
         try {
             const printed: string[] = [];
             const up = await t.up({ onOutput: (s) => printed.push(s) });
@@ -240,7 +297,11 @@ describe("KubernetesClusterConnector through pulumi (real engine, real cluster)"
             const state = await t.exportState();
             // The stack's own config holds the token in plain text (the program set it so): look at the connector.
             const connector = dynamicResource(state);
-            assertNoSecret(printed.join("") + JSON.stringify(connector), [first.token], "up output and the connector's state");
+            assertNoSecret(
+                printed.join("") + JSON.stringify(connector),
+                [first.token],
+                "up output and the connector's state",
+            );
             const credential = connector.outputs.credential;
             assert.equal(credential.caCert, cp.ca.certPem, "the CA is not a secret");
             assert.equal(credential.auth[SECRET_SIG], undefined, "auth as a whole is not ciphertext");
@@ -256,7 +317,10 @@ describe("KubernetesClusterConnector through pulumi (real engine, real cluster)"
         await grantInNamespace(admin, deployer, "apps", [...DEPLOYMENTS_RULES, ...LIST_CONTROLLERS], "deployer");
         await grantInNamespace(admin, deployer, "default", LIST_CONTROLLERS, "deployer-default");
         const doc = kubeconfigFor(cp.server, cp.ca.certPem, { name: "deployer", token: deployer.token });
-        const t = await createTestStack({ programDir: KUBECONFIG_EXAMPLE, config: { kubeconfig: { value: doc, secret: true }, namespace: { value: "apps" } } });
+        const t = await createTestStack({
+            programDir: KUBECONFIG_EXAMPLE,
+            config: { kubeconfig: { value: doc, secret: true }, namespace: { value: "apps" } },
+        });
         try {
             const printed: string[] = [];
             const up = await t.up({ onOutput: (s) => printed.push(s) });

@@ -6,7 +6,13 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as k8s from "@kubernetes/client-node";
 import { ensureTools, KUBERNETES_VERSION, repoRoot, ToolBuildError } from "../tools/binaries";
-import { type ControlPlane, ControlPlaneError, freePort, kubeconfigFor, startControlPlane } from "../tools/controlPlane";
+import {
+    type ControlPlane,
+    ControlPlaneError,
+    freePort,
+    kubeconfigFor,
+    startControlPlane,
+} from "../tools/controlPlane";
 import { adminClients, createServiceAccountWithToken } from "../tools/identities";
 import { createTestStack } from "../tools/pulumiHarness";
 
@@ -42,18 +48,26 @@ describe("local control plane", () => {
         const admin = adminClients(cp);
         const sa = await createServiceAccountWithToken(admin, "smoke", "filled");
         assert.ok(sa.token.split(".").length === 3, "a JWT");
-        const review = await clientAs(cp, sa.token).makeApiClient(k8s.AuthenticationV1Api).createSelfSubjectReview({ body: { apiVersion: "authentication.k8s.io/v1", kind: "SelfSubjectReview" } });
+        const review = await clientAs(cp, sa.token)
+            .makeApiClient(k8s.AuthenticationV1Api)
+            .createSelfSubjectReview({ body: { apiVersion: "authentication.k8s.io/v1", kind: "SelfSubjectReview" } });
         assert.equal(review.status?.userInfo?.username, "system:serviceaccount:smoke:filled");
     });
 
     it("enforces RBAC: a ServiceAccount without rights gets 403 listing pods in default, the admin does not", async () => {
         const admin = adminClients(cp);
         const sa = await createServiceAccountWithToken(admin, "smoke", "no-rights");
-        await assert.rejects(clientAs(cp, sa.token).makeApiClient(k8s.CoreV1Api).listNamespacedPod({ namespace: "default" }), (e: any) => {
-            assert.equal(e.code, 403);
-            assert.match(JSON.parse(e.body).message, /cannot list resource "pods" in API group "" in the namespace "default"/);
-            return true;
-        });
+        await assert.rejects(
+            clientAs(cp, sa.token).makeApiClient(k8s.CoreV1Api).listNamespacedPod({ namespace: "default" }),
+            (e: any) => {
+                assert.equal(e.code, 403);
+                assert.match(
+                    JSON.parse(e.body).message,
+                    /cannot list resource "pods" in API group "" in the namespace "default"/,
+                );
+                return true;
+            },
+        );
         const pods = await admin.core.listNamespacedPod({ namespace: "default" });
         assert.ok(Array.isArray(pods.items));
     });
@@ -117,13 +131,16 @@ describe("local control plane faults", () => {
         assert.match(error.message, /did not become ready in time; log: .*\.log/);
         assert.ok(error.logPath && fs.existsSync(error.logPath), "the log named in the error is kept");
         const dir = path.dirname(error.logPath!);
-        const leftovers = fs.readdirSync("/proc").filter((p) => /^\d+$/.test(p)).filter((pid) => {
-            try {
-                return fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(dir);
-            } catch {
-                return false;
-            }
-        });
+        const leftovers = fs
+            .readdirSync("/proc")
+            .filter((p) => /^\d+$/.test(p))
+            .filter((pid) => {
+                try {
+                    return fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(dir);
+                } catch {
+                    return false;
+                }
+            });
         assert.deepEqual(leftovers, []);
         fs.rmSync(dir, { recursive: true, force: true });
     });
@@ -132,7 +149,10 @@ describe("local control plane faults", () => {
         const before = process.env.KUBE_APISERVER_BIN;
         process.env.KUBE_APISERVER_BIN = path.join(os.tmpdir(), "no-such-kube-apiserver");
         try {
-            assert.throws(() => ensureTools(["kube-apiserver"]), (e: Error) => e instanceof ToolBuildError && /KUBE_APISERVER_BIN=.*does not exist/.test(e.message));
+            assert.throws(
+                () => ensureTools(["kube-apiserver"]),
+                (e: Error) => e instanceof ToolBuildError && /KUBE_APISERVER_BIN=.*does not exist/.test(e.message),
+            );
         } finally {
             if (before === undefined) delete process.env.KUBE_APISERVER_BIN;
             else process.env.KUBE_APISERVER_BIN = before;
@@ -145,17 +165,27 @@ describe("local control plane faults", () => {
         fs.mkdirSync(path.join(root, "tools", "etcd"), { recursive: true });
         fs.copyFileSync(path.join(repoRoot(), "tools", "etcd", "go.mod"), path.join(root, "tools", "etcd", "go.mod"));
         fs.copyFileSync(path.join(repoRoot(), "tools", "etcd", "go.sum"), path.join(root, "tools", "etcd", "go.sum"));
-        fs.writeFileSync(path.join(root, "tools", "etcd", "main.go"), "package main\n\nfunc main() { this is not go }\n");
+        fs.writeFileSync(
+            path.join(root, "tools", "etcd", "main.go"),
+            "package main\n\nfunc main() { this is not go }\n",
+        );
         const before = process.env.PKC_CACHE_DIR;
         process.env.PKC_CACHE_DIR = cache;
         try {
-            assert.throws(() => ensureTools(["etcd"], () => undefined, root), (e: Error) => {
-                assert.ok(e instanceof ToolBuildError);
-                assert.match(e.message, /go build of tools\/etcd \(etcd\) failed; full log: .*build-etcd\.log/);
-                assert.match(e.message, /main\.go:3/);
-                return true;
-            });
-            assert.equal(fs.existsSync(path.join(cache, "bin", "etcd-v3.6.16")), false, "no half-built binary is cached");
+            assert.throws(
+                () => ensureTools(["etcd"], () => undefined, root),
+                (e: Error) => {
+                    assert.ok(e instanceof ToolBuildError);
+                    assert.match(e.message, /go build of tools\/etcd \(etcd\) failed; full log: .*build-etcd\.log/);
+                    assert.match(e.message, /main\.go:3/);
+                    return true;
+                },
+            );
+            assert.equal(
+                fs.existsSync(path.join(cache, "bin", "etcd-v3.6.16")),
+                false,
+                "no half-built binary is cached",
+            );
         } finally {
             if (before === undefined) delete process.env.PKC_CACHE_DIR;
             else process.env.PKC_CACHE_DIR = before;
@@ -167,14 +197,21 @@ describe("local control plane faults", () => {
 
 describe("Pulumi engine", () => {
     it("takes a dynamic resource through up, a no-change preview and destroy with the built CLI", async () => {
-        const t = await createTestStack({ programDir: path.join(repoRoot(), "test", "fixtures", "trivial-dynamic"), config: { count: { value: "2" } } });
+        const t = await createTestStack({
+            programDir: path.join(repoRoot(), "test", "fixtures", "trivial-dynamic"),
+            config: { count: { value: "2" } },
+        });
         try {
             const up = await t.up();
             assert.deepEqual(up.outputs.labels.value, ["item-0", "item-1"]);
             assert.equal(up.summary.resourceChanges?.create, 3);
             assert.ok(fs.existsSync(t.stateFile()), `state file ${t.stateFile()} exists`);
             const state = JSON.parse(fs.readFileSync(t.stateFile(), "utf8"));
-            assert.equal(state.checkpoint.latest.resources.filter((r: any) => r.type === "pulumi-nodejs:dynamic:Resource").length, 2);
+            assert.equal(
+                state.checkpoint.latest.resources.filter((r: any) => r.type === "pulumi-nodejs:dynamic:Resource")
+                    .length,
+                2,
+            );
             const preview = await t.preview();
             assert.deepEqual(preview.changeSummary, { same: 3 });
             const destroy = await t.destroy();

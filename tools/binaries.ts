@@ -86,7 +86,9 @@ export const TOOLS: readonly ToolSpec[] = [
         version: KUBERNETES_PROVIDER_VERSION,
         module: "kubernetes-provider",
         pkg: "github.com/pulumi/pulumi-kubernetes/provider/v4/cmd/pulumi-resource-kubernetes",
-        ldflags: [`-X github.com/pulumi/pulumi-kubernetes/provider/v4/pkg/version.Version=${KUBERNETES_PROVIDER_VERSION}`],
+        ldflags: [
+            `-X github.com/pulumi/pulumi-kubernetes/provider/v4/pkg/version.Version=${KUBERNETES_PROVIDER_VERSION}`,
+        ],
         env: "PULUMI_RESOURCE_KUBERNETES_BIN",
         optional: true,
     },
@@ -94,7 +96,10 @@ export const TOOLS: readonly ToolSpec[] = [
 
 /** Thrown when a binary is missing and cannot be built; names the step and what to do. */
 export class ToolBuildError extends Error {
-    constructor(message: string, readonly logPath?: string) {
+    constructor(
+        message: string,
+        readonly logPath?: string,
+    ) {
         super(message);
         this.name = "ToolBuildError";
     }
@@ -102,7 +107,9 @@ export class ToolBuildError extends Error {
 
 /** The per-user cache folder for built binaries (`$XDG_CACHE_HOME` or `~/.cache`). */
 export function cacheDir(): string {
-    const base = process.env.PKC_CACHE_DIR ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), ".cache"), "pulumi-kubernetes-connector");
+    const base =
+        process.env.PKC_CACHE_DIR ??
+        path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), ".cache"), "pulumi-kubernetes-connector");
     return path.join(base, "bin");
 }
 
@@ -111,7 +118,8 @@ export function repoRoot(): string {
     let dir = __dirname;
     while (!fs.existsSync(path.join(dir, "tools", "kube", "go.mod"))) {
         const parent = path.dirname(dir);
-        if (parent === dir) throw new ToolBuildError("cannot find the repository root (tools/kube/go.mod) above " + __dirname);
+        if (parent === dir)
+            throw new ToolBuildError("cannot find the repository root (tools/kube/go.mod) above " + __dirname);
         dir = parent;
     }
     return dir;
@@ -129,7 +137,9 @@ export function toolPath(name: ToolName): string {
     const override = process.env[s.env];
     if (override) {
         if (!fs.existsSync(override)) {
-            throw new ToolBuildError(`${s.env}=${override} does not exist: unset it to build ${name} ${s.version} from tools/${s.module}, or point it at a ${name} binary`);
+            throw new ToolBuildError(
+                `${s.env}=${override} does not exist: unset it to build ${name} ${s.version} from tools/${s.module}, or point it at a ${name} binary`,
+            );
         }
         return override;
     }
@@ -147,7 +157,9 @@ function checkGo(): string {
     const version = r.stdout.trim();
     const m = /^go(\d+)\.(\d+)/.exec(version);
     if (m && Number(m[1]) === 1 && Number(m[2]) < 25) {
-        throw new ToolBuildError(`Go ${version} is too old to build Kubernetes ${KUBERNETES_VERSION} and Pulumi ${PULUMI_VERSION}: install Go 1.25 or newer`);
+        throw new ToolBuildError(
+            `Go ${version} is too old to build Kubernetes ${KUBERNETES_VERSION} and Pulumi ${PULUMI_VERSION}: install Go 1.25 or newer`,
+        );
     }
     return version;
 }
@@ -189,13 +201,23 @@ try {
  * Runs a command to its end with its output in `logPath`, calling `poll` every `pollMs` while it
  * runs (the output so far can be read from the file).
  */
-function runWatched(command: string, args: string[], opts: { cwd: string; env: NodeJS.ProcessEnv; logPath: string }, pollMs: number, poll: () => void): RunResult {
+function runWatched(
+    command: string,
+    args: string[],
+    opts: { cwd: string; env: NodeJS.ProcessEnv; logPath: string },
+    pollMs: number,
+    poll: () => void,
+): RunResult {
     const fd = fs.openSync(opts.logPath, "w");
     try {
         const done = new SharedArrayBuffer(4);
         const flag = new Int32Array(done);
         const { port1, port2 } = new MessageChannel();
-        const worker = new Worker(RUNNER, { eval: true, workerData: { command, args, cwd: opts.cwd, env: opts.env, fd, done, port: port2 }, transferList: [port2] });
+        const worker = new Worker(RUNNER, {
+            eval: true,
+            workerData: { command, args, cwd: opts.cwd, env: opts.env, fd, done, port: port2 },
+            transferList: [port2],
+        });
         worker.unref();
         try {
             while (Atomics.wait(flag, 0, 0, pollMs) === "timed-out") poll();
@@ -287,7 +309,9 @@ export function ensureTools(
     for (const [mod, specs] of byModule) {
         const staging = fs.mkdtempSync(path.join(cacheDir(), `.build-${mod}-`));
         const logPath = path.join(cacheDir(), `build-${mod}.log`);
-        log(`[tools] building ${specs.map((s) => `${s.name} ${s.version}`).join(", ")} from tools/${mod} with ${goVersion} (once: cached in ${cacheDir()})`);
+        log(
+            `[tools] building ${specs.map((s) => `${s.name} ${s.version}`).join(", ")} from tools/${mod} with ${goVersion} (once: cached in ${cacheDir()})`,
+        );
         const started = Date.now();
         const cwd = path.join(root, "tools", mod);
         const env = { ...process.env, CGO_ENABLED: "0", GOFLAGS: "-mod=mod" };
@@ -298,19 +322,33 @@ export function ensureTools(
         const isPackage = all ? (l: string) => all.has(l) : (l: string) => /^[\w.~-]+(\/[\w.~-]+)*$/.test(l);
         const compiled = packageCounter(logPath, isPackage);
         let reported = 0;
-        const r = runWatched("go", ["build", "-v", "-trimpath", "-o", staging + path.sep, ...specs.map(linkFlags), ...pkgs], { cwd, env, logPath }, process.stderr.isTTY ? 10_000 : 30_000, () => {
-            const n = compiled();
-            if (n === reported) return;
-            reported = n;
-            log(`[tools] building ${specs.map((s) => s.name).join(", ")}: ${n}${all ? `/${all.size}` : ""} packages, ${duration(Date.now() - started)}`);
-        });
+        const r = runWatched(
+            "go",
+            ["build", "-v", "-trimpath", "-o", staging + path.sep, ...specs.map(linkFlags), ...pkgs],
+            { cwd, env, logPath },
+            process.stderr.isTTY ? 10_000 : 30_000,
+            () => {
+                const n = compiled();
+                if (n === reported) return;
+                reported = n;
+                log(
+                    `[tools] building ${specs.map((s) => s.name).join(", ")}: ${n}${all ? `/${all.size}` : ""} packages, ${duration(Date.now() - started)}`,
+                );
+            },
+        );
         if (r.error || r.code !== 0) {
             fs.rmSync(staging, { recursive: true, force: true });
             // The end of its output without the progress lines: the errors.
-            const output = fs.readFileSync(logPath, "utf8").split("\n").filter((l) => !isPackage(l));
+            const output = fs
+                .readFileSync(logPath, "utf8")
+                .split("\n")
+                .filter((l) => !isPackage(l));
             if (r.signal) output.push(`(go build was killed by ${r.signal})`);
             const tail = (r.error ?? output.join("\n")).trim().split("\n").slice(-15).join("\n");
-            throw new ToolBuildError(`go build of tools/${mod} (${specs.map((s) => s.name).join(", ")}) failed; full log: ${logPath}\n${tail}`, logPath);
+            throw new ToolBuildError(
+                `go build of tools/${mod} (${specs.map((s) => s.name).join(", ")}) failed; full log: ${logPath}\n${tail}`,
+                logPath,
+            );
         }
         for (const s of specs) {
             const built = path.join(staging, s.pkg === "." ? s.module : path.basename(s.pkg));
@@ -319,7 +357,16 @@ export function ensureTools(
         fs.rmSync(staging, { recursive: true, force: true });
         const seconds = (Date.now() - started) / 1000;
         // Kept for `npm run bench`, which reports what the cold build cost.
-        fs.writeFileSync(path.join(cacheDir(), `build-${mod}.json`), JSON.stringify({ module: mod, tools: specs.map((s) => `${s.name}-${s.version}`), seconds, goVersion, builtAt: new Date().toISOString() }));
+        fs.writeFileSync(
+            path.join(cacheDir(), `build-${mod}.json`),
+            JSON.stringify({
+                module: mod,
+                tools: specs.map((s) => `${s.name}-${s.version}`),
+                seconds,
+                goVersion,
+                builtAt: new Date().toISOString(),
+            }),
+        );
         log(`[tools] built tools/${mod} in ${seconds.toFixed(0)} s`);
     }
     return out;

@@ -3,7 +3,11 @@ import { startControlPlane } from "./controlPlane";
 
 async function main(): Promise<void> {
     const started = Date.now();
-    const cp = await startControlPlane({ log: (l) => console.error(l), keepDir: true, apiserverFlags: process.argv.slice(2) });
+    const cp = await startControlPlane({
+        log: (l) => console.error(l),
+        keepDir: true,
+        apiserverFlags: process.argv.slice(2),
+    });
     console.log(`kube-apiserver ${cp.server} ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     console.log(`export KUBECONFIG=${cp.kubeconfigPath}`);
     console.log(`processes: ${JSON.stringify(cp.pids)}; logs in ${cp.dir}. Ctrl-C stops everything.`);

@@ -4,7 +4,7 @@
 // that fills the built-in view/edit/admin ClusterRoles). Started in a temp
 // folder on free ports; several can run side by side. Every process it starts is stopped by
 // `stop()`, and also when the Node process exits or is interrupted.
-import { ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as https from "node:https";
 import * as net from "node:net";
@@ -12,7 +12,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { kubeconfigDocument } from "../provider/credentials/kubeconfigDocument";
 import { ensureTools } from "./binaries";
-import { CertFiles, createCA, createServiceAccountKeys, issueCert } from "./pki";
+import { type CertFiles, createCA, createServiceAccountKeys, issueCert } from "./pki";
 
 /** Options for {@link startControlPlane}. */
 export interface ControlPlaneOptions {
@@ -34,7 +34,10 @@ export interface ControlPlaneOptions {
 
 /** Raised when a component cannot start; names it and where its log is. */
 export class ControlPlaneError extends Error {
-    constructor(message: string, readonly logPath?: string) {
+    constructor(
+        message: string,
+        readonly logPath?: string,
+    ) {
         super(message);
         this.name = "ControlPlaneError";
     }
@@ -56,7 +59,10 @@ export interface ControlPlane {
     /** Process ids of etcd, kube-apiserver and kube-controller-manager. */
     pids: Record<string, number>;
     /** Issues a client certificate signed by the cluster's client CA (a user named `cn` in groups `orgs`). */
-    issueClientCert(file: string, opts: { cn: string; orgs?: string[]; keyType?: "rsa" | "ec"; passphrase?: string; days?: number }): CertFiles;
+    issueClientCert(
+        file: string,
+        opts: { cn: string; orgs?: string[]; keyType?: "rsa" | "ec"; passphrase?: string; days?: number },
+    ): CertFiles;
     /** Stops kube-controller-manager (the token controller with it), leaving the API server up. */
     stopControllerManager(): Promise<void>;
     /** Starts kube-controller-manager again after {@link stopControllerManager}. */
@@ -72,7 +78,13 @@ function installExitHooks(): void {
     exitHooksInstalled = true;
     // The last line of defence: no component outlives the Node process that started it.
     process.on("exit", () => {
-        for (const p of live) if (p.exitCode === null && p.pid) try { process.kill(p.pid, "SIGKILL"); } catch { /* already gone */ }
+        for (const p of live)
+            if (p.exitCode === null && p.pid)
+                try {
+                    process.kill(p.pid, "SIGKILL");
+                } catch {
+                    /* already gone */
+                }
     });
     for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
         process.once(sig, () => process.exit(128 + os.constants.signals[sig]));
@@ -95,7 +107,12 @@ async function assertPortFree(port: number, what: string): Promise<void> {
     await new Promise<void>((resolve, reject) => {
         const srv = net.createServer();
         srv.once("error", (e: NodeJS.ErrnoException) =>
-            reject(new ControlPlaneError(`port ${port} on 127.0.0.1 for ${what} is already in use (${e.code}): choose another port or omit it to get a free one`)));
+            reject(
+                new ControlPlaneError(
+                    `port ${port} on 127.0.0.1 for ${what} is already in use (${e.code}): choose another port or omit it to get a free one`,
+                ),
+            ),
+        );
         srv.listen(port, "127.0.0.1", () => srv.close(() => resolve()));
     });
 }
@@ -127,7 +144,13 @@ async function stopProcess(child: ChildProcess | undefined, graceMs = 5000): Pro
     clearTimeout(timer);
 }
 
-function get(url: string, ca: string, cert: string, key: string, timeoutMs: number): Promise<{ status: number; body: string }> {
+function get(
+    url: string,
+    ca: string,
+    cert: string,
+    key: string,
+    timeoutMs: number,
+): Promise<{ status: number; body: string }> {
     return new Promise((resolve, reject) => {
         const req = https.get(url, { ca, cert, key, timeout: timeoutMs }, (res) => {
             let body = "";
@@ -155,11 +178,17 @@ async function waitFor(
 ): Promise<void> {
     for (;;) {
         if (child.exitCode !== null || child.signalCode !== null) {
-            throw new ControlPlaneError(`${what} exited (${howItEnded(child)}) before it became ready; log: ${logPath}\n${tail(logPath)}`, logPath);
+            throw new ControlPlaneError(
+                `${what} exited (${howItEnded(child)}) before it became ready; log: ${logPath}\n${tail(logPath)}`,
+                logPath,
+            );
         }
         if (await probe().catch(() => false)) return;
         if (Date.now() > deadline) {
-            throw new ControlPlaneError(`${what} did not become ready in time; log: ${logPath}\n${tail(logPath)}`, logPath);
+            throw new ControlPlaneError(
+                `${what} did not become ready in time; log: ${logPath}\n${tail(logPath)}`,
+                logPath,
+            );
         }
         await new Promise((r) => setTimeout(r, 100));
     }
@@ -169,12 +198,18 @@ async function waitFor(
  * A kubeconfig with embedded credentials for one user, written by the provider's one kubeconfig
  * writer: its cluster, user and context are all named `<user>@local`.
  */
-export function kubeconfigFor(server: string, caPem: string, user: { name: string; certPem?: string; keyPem?: string; token?: string }): string {
+export function kubeconfigFor(
+    server: string,
+    caPem: string,
+    user: { name: string; certPem?: string; keyPem?: string; token?: string },
+): string {
     const b64 = (s: string) => Buffer.from(s).toString("base64");
     return kubeconfigDocument(
         `${user.name}@local`,
         { server, "certificate-authority-data": b64(caPem) },
-        user.token ? { token: user.token } : { "client-certificate-data": b64(user.certPem!), "client-key-data": b64(user.keyPem!) },
+        user.token
+            ? { token: user.token }
+            : { "client-certificate-data": b64(user.certPem!), "client-key-data": b64(user.keyPem!) },
     );
 }
 
@@ -205,7 +240,10 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
         const server = `https://127.0.0.1:${apiPort}`;
 
         const ca = createCA(dir, "ca");
-        const serving = issueCert(ca, dir, "apiserver", { cn: "kube-apiserver", sans: ["IP:127.0.0.1", "DNS:localhost"] });
+        const serving = issueCert(ca, dir, "apiserver", {
+            cn: "kube-apiserver",
+            sans: ["IP:127.0.0.1", "DNS:localhost"],
+        });
         const admin = issueCert(ca, dir, "admin", { cn: "admin", orgs: ["system:masters"] });
         const sa = createServiceAccountKeys(dir);
 
@@ -213,61 +251,133 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
         const peerUrl = `http://127.0.0.1:${peerPort}`;
         const etcdLog = path.join(dir, "etcd.log");
         log(`[cluster] starting etcd on ${etcdUrl}`);
-        children.etcd = startProcess(bins.etcd, [
-            "--name", "default", "--data-dir", path.join(dir, "etcd"),
-            "--listen-client-urls", etcdUrl, "--advertise-client-urls", etcdUrl,
-            "--listen-peer-urls", peerUrl, "--initial-advertise-peer-urls", peerUrl,
-            "--initial-cluster", `default=${peerUrl}`, "--unsafe-no-fsync", "--log-level", "warn",
-        ], etcdLog);
+        children.etcd = startProcess(
+            bins.etcd,
+            [
+                "--name",
+                "default",
+                "--data-dir",
+                path.join(dir, "etcd"),
+                "--listen-client-urls",
+                etcdUrl,
+                "--advertise-client-urls",
+                etcdUrl,
+                "--listen-peer-urls",
+                peerUrl,
+                "--initial-advertise-peer-urls",
+                peerUrl,
+                "--initial-cluster",
+                `default=${peerUrl}`,
+                "--unsafe-no-fsync",
+                "--log-level",
+                "warn",
+            ],
+            etcdLog,
+        );
         const deadline = Date.now() + (opts.readyTimeoutSeconds ?? 90) * 1000;
-        await waitFor("etcd", children.etcd, etcdLog, deadline, () =>
-            new Promise((resolve) => {
-                const s = net.connect(etcdPort, "127.0.0.1", () => { s.destroy(); resolve(true); });
-                s.on("error", () => resolve(false));
-            }));
+        await waitFor(
+            "etcd",
+            children.etcd,
+            etcdLog,
+            deadline,
+            () =>
+                new Promise((resolve) => {
+                    const s = net.connect(etcdPort, "127.0.0.1", () => {
+                        s.destroy();
+                        resolve(true);
+                    });
+                    s.on("error", () => resolve(false));
+                }),
+        );
 
         const apiLog = path.join(dir, "kube-apiserver.log");
         log(`[cluster] starting kube-apiserver on ${server}`);
-        children["kube-apiserver"] = startProcess(bins["kube-apiserver"], [
-            `--etcd-servers=${etcdUrl}`,
-            `--secure-port=${apiPort}`, "--bind-address=127.0.0.1", "--advertise-address=127.0.0.1",
-            `--cert-dir=${dir}`, `--tls-cert-file=${serving.certPath}`, `--tls-private-key-file=${serving.keyPath}`,
-            `--client-ca-file=${ca.certPath}`,
-            `--service-account-issuer=${server}/`, `--service-account-key-file=${sa.publicPath}`,
-            `--service-account-signing-key-file=${sa.privatePath}`,
-            "--authorization-mode=RBAC", "--service-cluster-ip-range=10.0.0.0/24",
-            "--enable-priority-and-fairness=false", "--profiling=false", "--v=1",
-            ...(opts.apiserverFlags ?? []),
-        ], apiLog);
-        await waitFor("kube-apiserver", children["kube-apiserver"], apiLog, deadline, async () =>
-            (await get(`${server}/readyz`, ca.certPem, admin.certPem, admin.keyPem, 2000)).status === 200);
+        children["kube-apiserver"] = startProcess(
+            bins["kube-apiserver"],
+            [
+                `--etcd-servers=${etcdUrl}`,
+                `--secure-port=${apiPort}`,
+                "--bind-address=127.0.0.1",
+                "--advertise-address=127.0.0.1",
+                `--cert-dir=${dir}`,
+                `--tls-cert-file=${serving.certPath}`,
+                `--tls-private-key-file=${serving.keyPath}`,
+                `--client-ca-file=${ca.certPath}`,
+                `--service-account-issuer=${server}/`,
+                `--service-account-key-file=${sa.publicPath}`,
+                `--service-account-signing-key-file=${sa.privatePath}`,
+                "--authorization-mode=RBAC",
+                "--service-cluster-ip-range=10.0.0.0/24",
+                "--enable-priority-and-fairness=false",
+                "--profiling=false",
+                "--v=1",
+                ...(opts.apiserverFlags ?? []),
+            ],
+            apiLog,
+        );
+        await waitFor(
+            "kube-apiserver",
+            children["kube-apiserver"],
+            apiLog,
+            deadline,
+            async () => (await get(`${server}/readyz`, ca.certPem, admin.certPem, admin.keyPem, 2000)).status === 200,
+        );
 
         const kubeconfigPath = path.join(dir, "admin.kubeconfig");
-        const kubeconfig = kubeconfigFor(server, ca.certPem, { name: "admin", certPem: admin.certPem, keyPem: admin.keyPem });
+        const kubeconfig = kubeconfigFor(server, ca.certPem, {
+            name: "admin",
+            certPem: admin.certPem,
+            keyPem: admin.keyPem,
+        });
         fs.writeFileSync(kubeconfigPath, kubeconfig, { mode: 0o600 });
 
         const kcmLog = path.join(dir, "kube-controller-manager.log");
         const startControllerManager = async () => {
             log("[cluster] starting kube-controller-manager");
-            children["kube-controller-manager"] = startProcess(bins["kube-controller-manager"], [
-                `--kubeconfig=${kubeconfigPath}`,
-                "--controllers=serviceaccount-token-controller,serviceaccount-controller,namespace-controller,garbage-collector-controller,clusterrole-aggregation-controller",
-                `--root-ca-file=${ca.certPath}`, `--service-account-private-key-file=${sa.privatePath}`,
-                "--leader-elect=false", "--secure-port=0", "--bind-address=127.0.0.1", "--v=1",
-            ], kcmLog);
+            children["kube-controller-manager"] = startProcess(
+                bins["kube-controller-manager"],
+                [
+                    `--kubeconfig=${kubeconfigPath}`,
+                    "--controllers=serviceaccount-token-controller,serviceaccount-controller,namespace-controller,garbage-collector-controller,clusterrole-aggregation-controller",
+                    `--root-ca-file=${ca.certPath}`,
+                    `--service-account-private-key-file=${sa.privatePath}`,
+                    "--leader-elect=false",
+                    "--secure-port=0",
+                    "--bind-address=127.0.0.1",
+                    "--v=1",
+                ],
+                kcmLog,
+            );
             // Ready when the service-account controller has made `default` in `default` and the
             // aggregation controller has filled the built-in `view` ClusterRole.
             const until = Date.now() + (opts.readyTimeoutSeconds ?? 90) * 1000;
             await waitFor("kube-controller-manager", children["kube-controller-manager"], kcmLog, until, async () => {
-                const sa = await get(`${server}/api/v1/namespaces/default/serviceaccounts/default`, ca.certPem, admin.certPem, admin.keyPem, 2000);
+                const sa = await get(
+                    `${server}/api/v1/namespaces/default/serviceaccounts/default`,
+                    ca.certPem,
+                    admin.certPem,
+                    admin.keyPem,
+                    2000,
+                );
                 if (sa.status !== 200) return false;
-                const view = await get(`${server}/apis/rbac.authorization.k8s.io/v1/clusterroles/view`, ca.certPem, admin.certPem, admin.keyPem, 2000);
+                const view = await get(
+                    `${server}/apis/rbac.authorization.k8s.io/v1/clusterroles/view`,
+                    ca.certPem,
+                    admin.certPem,
+                    admin.keyPem,
+                    2000,
+                );
                 return view.status === 200 && (JSON.parse(view.body).rules ?? []).length > 0;
             });
         };
         if (opts.controllerManager !== false) await startControllerManager();
 
-        const pids = () => Object.fromEntries(Object.entries(children).filter(([, c]) => c?.pid && c.exitCode === null).map(([k, c]) => [k, c!.pid!]));
+        const pids = () =>
+            Object.fromEntries(
+                Object.entries(children)
+                    .filter(([, c]) => c?.pid && c.exitCode === null)
+                    .map(([k, c]) => [k, c!.pid!]),
+            );
         log(`[cluster] ready at ${server}; admin kubeconfig ${kubeconfigPath}`);
         return {
             server,
@@ -276,7 +386,9 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
             admin,
             kubeconfigPath,
             kubeconfig,
-            get pids() { return pids(); },
+            get pids() {
+                return pids();
+            },
             issueClientCert: (file, o) => issueCert(ca, dir, file, o),
             stopControllerManager: () => stopProcess(children["kube-controller-manager"]),
             startControllerManager,

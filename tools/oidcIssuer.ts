@@ -6,7 +6,7 @@ import * as https from "node:https";
 import * as os from "node:os";
 import * as path from "node:path";
 import { freePort } from "./controlPlane";
-import { CertFiles, createCA, issueCert } from "./pki";
+import { type CertFiles, createCA, issueCert } from "./pki";
 
 /** A running issuer. */
 export interface OidcIssuer {
@@ -20,7 +20,11 @@ export interface OidcIssuer {
 }
 
 /** Starts an issuer that knows `users` (name → password) and one client. */
-export async function startOidcIssuer(users: Record<string, string>, clientId = "connector", clientSecret?: string): Promise<OidcIssuer> {
+export async function startOidcIssuer(
+    users: Record<string, string>,
+    clientId = "connector",
+    clientSecret?: string,
+): Promise<OidcIssuer> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pkc-oidc-"));
     const ca = createCA(dir, "oidc-ca");
     const serving = issueCert(ca, dir, "oidc", { cn: "oidc", sans: ["IP:127.0.0.1"] });
@@ -41,9 +45,17 @@ export async function startOidcIssuer(users: Record<string, string>, clientId = 
             res.end(JSON.stringify(body));
         };
         if (req.url === "/.well-known/openid-configuration") {
-            return json(200, { issuer: url, jwks_uri: `${url}/jwks`, token_endpoint: `${url}/token`, response_types_supported: ["id_token"], subject_types_supported: ["public"], id_token_signing_alg_values_supported: ["RS256"] });
+            return json(200, {
+                issuer: url,
+                jwks_uri: `${url}/jwks`,
+                token_endpoint: `${url}/token`,
+                response_types_supported: ["id_token"],
+                subject_types_supported: ["public"],
+                id_token_signing_alg_values_supported: ["RS256"],
+            });
         }
-        if (req.url === "/jwks") return json(200, { keys: [{ ...publicKey.export({ format: "jwk" }), kid, alg: "RS256", use: "sig" }] });
+        if (req.url === "/jwks")
+            return json(200, { keys: [{ ...publicKey.export({ format: "jwk" }), kid, alg: "RS256", use: "sig" }] });
         if (req.url === "/token" && req.method === "POST") {
             let raw = "";
             req.on("data", (c) => (raw += c));
@@ -51,11 +63,17 @@ export async function startOidcIssuer(users: Record<string, string>, clientId = 
                 state.grants++;
                 const form = new URLSearchParams(raw);
                 if (form.get("grant_type") !== "password") return json(400, { error: "unsupported_grant_type" });
-                if (form.get("client_id") !== clientId || (clientSecret && form.get("client_secret") !== clientSecret)) return json(401, { error: "invalid_client" });
+                if (form.get("client_id") !== clientId || (clientSecret && form.get("client_secret") !== clientSecret))
+                    return json(401, { error: "invalid_client" });
                 const user = form.get("username") ?? "";
-                if (users[user] === undefined || users[user] !== form.get("password")) return json(400, { error: "invalid_grant", error_description: "bad user name or password" });
+                if (users[user] === undefined || users[user] !== form.get("password"))
+                    return json(400, { error: "invalid_grant", error_description: "bad user name or password" });
                 const now = Math.floor(Date.now() / 1000);
-                json(200, { access_token: "unused", token_type: "Bearer", id_token: sign({ iss: url, sub: user, aud: clientId, iat: now, exp: now + 600 }) });
+                json(200, {
+                    access_token: "unused",
+                    token_type: "Bearer",
+                    id_token: sign({ iss: url, sub: user, aud: clientId, iat: now, exp: now + 600 }),
+                });
             });
             return;
         }

@@ -29,13 +29,19 @@ export interface IssueOptions {
 
 function openssl(args: string[], cwd: string, input?: string): string {
     const r = spawnSync("openssl", args, { cwd, encoding: "utf8", input });
-    if (r.error) throw new Error(`openssl is needed to make the local control plane's certificates: ${r.error.message} (install the openssl package)`);
+    if (r.error)
+        throw new Error(
+            `openssl is needed to make the local control plane's certificates: ${r.error.message} (install the openssl package)`,
+        );
     if (r.status !== 0) throw new Error(`openssl ${args[0]} failed: ${r.stderr.trim()}`);
     return r.stdout;
 }
 
 function genKey(keyPath: string, keyType: "rsa" | "ec", cwd: string): void {
-    const algo = keyType === "ec" ? ["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"] : ["-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048"];
+    const algo =
+        keyType === "ec"
+            ? ["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"]
+            : ["-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048"];
     openssl(["genpkey", ...algo, "-out", keyPath], cwd);
 }
 
@@ -44,8 +50,26 @@ export function createCA(dir: string, name: string): CertFiles {
     const keyPath = path.join(dir, `${name}.key`);
     const certPath = path.join(dir, `${name}.crt`);
     genKey(keyPath, "rsa", dir);
-    openssl(["req", "-x509", "-new", "-key", keyPath, "-subj", `/CN=${name}`, "-days", "3650", "-out", certPath,
-        "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign"], dir);
+    openssl(
+        [
+            "req",
+            "-x509",
+            "-new",
+            "-key",
+            keyPath,
+            "-subj",
+            `/CN=${name}`,
+            "-days",
+            "3650",
+            "-out",
+            certPath,
+            "-addext",
+            "basicConstraints=critical,CA:TRUE",
+            "-addext",
+            "keyUsage=critical,keyCertSign,cRLSign",
+        ],
+        dir,
+    );
     return { certPath, keyPath, certPem: fs.readFileSync(certPath, "utf8"), keyPem: fs.readFileSync(keyPath, "utf8") };
 }
 
@@ -64,7 +88,26 @@ export function issueCert(ca: CertFiles, dir: string, file: string, opts: IssueO
     fs.writeFileSync(extPath, ext.join("\n") + "\n");
     const days = opts.days ?? 365;
     if (days > 0) {
-        openssl(["x509", "-req", "-in", csrPath, "-CA", ca.certPath, "-CAkey", ca.keyPath, "-CAcreateserial", "-days", String(days), "-extfile", extPath, "-out", certPath], dir);
+        openssl(
+            [
+                "x509",
+                "-req",
+                "-in",
+                csrPath,
+                "-CA",
+                ca.certPath,
+                "-CAkey",
+                ca.keyPath,
+                "-CAcreateserial",
+                "-days",
+                String(days),
+                "-extfile",
+                extPath,
+                "-out",
+                certPath,
+            ],
+            dir,
+        );
     } else {
         // An expired certificate: valid for one day, a year ago. `openssl x509` of OpenSSL 3.0
         // cannot set dates, `openssl ca` can.
@@ -74,15 +117,55 @@ export function issueCert(ca: CertFiles, dir: string, file: string, opts: IssueO
         const cfg = path.join(dir, `${file}.ca.cnf`);
         fs.writeFileSync(path.join(dir, `${file}.index`), "");
         fs.writeFileSync(path.join(dir, `${file}.serial`), "1000\n");
-        fs.writeFileSync(cfg, [
-            "[ca]", "default_ca=ca_default", "[ca_default]", `database=${file}.index`, "new_certs_dir=.", `serial=${file}.serial`,
-            "default_md=sha256", "policy=policy_any", "unique_subject=no", "[policy_any]", "commonName=supplied", "organizationName=optional", "",
-        ].join("\n"));
-        openssl(["ca", "-batch", "-notext", "-config", cfg, "-cert", ca.certPath, "-keyfile", ca.keyPath, "-in", csrPath, "-out", certPath,
-            "-startdate", stamp(start), "-enddate", stamp(end), "-extfile", extPath], dir);
+        fs.writeFileSync(
+            cfg,
+            [
+                "[ca]",
+                "default_ca=ca_default",
+                "[ca_default]",
+                `database=${file}.index`,
+                "new_certs_dir=.",
+                `serial=${file}.serial`,
+                "default_md=sha256",
+                "policy=policy_any",
+                "unique_subject=no",
+                "[policy_any]",
+                "commonName=supplied",
+                "organizationName=optional",
+                "",
+            ].join("\n"),
+        );
+        openssl(
+            [
+                "ca",
+                "-batch",
+                "-notext",
+                "-config",
+                cfg,
+                "-cert",
+                ca.certPath,
+                "-keyfile",
+                ca.keyPath,
+                "-in",
+                csrPath,
+                "-out",
+                certPath,
+                "-startdate",
+                stamp(start),
+                "-enddate",
+                stamp(end),
+                "-extfile",
+                extPath,
+            ],
+            dir,
+        );
     }
     if (opts.passphrase) {
-        openssl(["pkcs8", "-topk8", "-in", keyPath, "-out", keyPath + ".enc", "-v2", "aes-256-cbc", "-passout", "stdin"], dir, opts.passphrase + "\n");
+        openssl(
+            ["pkcs8", "-topk8", "-in", keyPath, "-out", keyPath + ".enc", "-v2", "aes-256-cbc", "-passout", "stdin"],
+            dir,
+            opts.passphrase + "\n",
+        );
         fs.renameSync(keyPath + ".enc", keyPath);
     }
     fs.rmSync(csrPath, { force: true });

@@ -121,8 +121,17 @@ export async function createTestStack(opts: TestStackOptions): Promise<TestStack
         destroy: (o) => stack.destroy(o),
         // Not Stack.exportStack(): the Automation API asks for --show-secrets; this is what a user's `pulumi stack export` prints.
         exportState: async () =>
-            execFileSync(pulumiCommand.command, ["stack", "export", "--stack", stackName], { cwd: opts.programDir, env: { ...process.env, ...env }, encoding: "utf8", maxBuffer: 64 << 20 }),
-        selectIn: (programDir) => automation.LocalWorkspace.selectStack({ stackName, workDir: programDir }, { pulumiHome: home, envVars: env, pulumiCommand }),
+            execFileSync(pulumiCommand.command, ["stack", "export", "--stack", stackName], {
+                cwd: opts.programDir,
+                env: { ...process.env, ...env },
+                encoding: "utf8",
+                maxBuffer: 64 << 20,
+            }),
+        selectIn: (programDir) =>
+            automation.LocalWorkspace.selectStack(
+                { stackName, workDir: programDir },
+                { pulumiHome: home, envVars: env, pulumiCommand },
+            ),
         stateFile: () => path.join(backendDir, ".pulumi", "stacks", projectName, `${stackName}.json`),
         async dispose() {
             try {

@@ -20,7 +20,11 @@ const connector = new KubernetesClusterConnector("apps-cluster", {
         token: "long-lived",
         useAsCredential: true,
     },
-    connectionTest: { skipDefaultNamespaceValidation: true, namespace: appNamespace, requiredPermissions: "deployments" },
+    connectionTest: {
+        skipDefaultNamespaceValidation: true,
+        namespace: appNamespace,
+        requiredPermissions: "deployments",
+    },
 });
 
 export const ref = connector.ref;

@@ -24,7 +24,8 @@ const connector = new KubernetesClusterConnector("prod-cluster", {
     connectionTest: {
         skipDefaultNamespaceValidation: config.getBoolean("skipDefaultNamespaceValidation") ?? false,
         namespace: config.get("namespace"),
-        requiredPermissions: (config.get("requiredPermissions") as "none" | "deployments" | "builds" | undefined) ?? "none",
+        requiredPermissions:
+            (config.get("requiredPermissions") as "none" | "deployments" | "builds" | undefined) ?? "none",
     },
 });
 

@@ -2,7 +2,16 @@
 // sdk/provider.ts loads when the engine calls it: they translate the engine's property bags to the
 // lifecycle's typed records and back, and nothing else.
 import type * as dynamic from "@pulumi/pulumi/dynamic";
-import { checkConnector, createConnector, deleteConnector, inputWarnings, planUpdate, readConnector, recordWarnings, updateConnector } from "../lifecycle";
+import {
+    checkConnector,
+    createConnector,
+    deleteConnector,
+    inputWarnings,
+    planUpdate,
+    readConnector,
+    recordWarnings,
+    updateConnector,
+} from "../lifecycle";
 import type { ConnectorOutputs } from "../outputs";
 
 type Props = Record<string, any>;
@@ -47,7 +56,11 @@ export async function read(id: string, props: Props): Promise<dynamic.ReadResult
     const refreshed = await readConnector(props as ConnectorOutputs);
     if (!refreshed) return { id, props };
     warn(recordWarnings(refreshed.outputs));
-    return { id, props: { ...engineKeys(props), ...refreshed.outputs }, inputs: { ...engineKeys(props), ...refreshed.inputs } };
+    return {
+        id,
+        props: { ...engineKeys(props), ...refreshed.outputs },
+        inputs: { ...engineKeys(props), ...refreshed.inputs },
+    };
 }
 
 /** Removes the delegate's objects; a cluster that cannot be reached is a warning. */

@@ -19,24 +19,43 @@ function loadKubeconfigText(kc: k8s.KubeConfig, text: string, where: string): vo
         kc.loadFromString(text);
     } catch (e) {
         const missing = fileError(e);
-        if (missing) throw loadFailed(`${where} names a file that ${missing}`, "Fix the path in the kubeconfig (token-file), or embed the value instead");
+        if (missing)
+            throw loadFailed(
+                `${where} names a file that ${missing}`,
+                "Fix the path in the kubeconfig (token-file), or embed the value instead",
+            );
         // Never echo the parser's message: it quotes the document, which holds credentials.
         const line = (e as any)?.mark?.line;
-        throw loadFailed(`${where} is not a valid kubeconfig${line !== undefined ? ` (YAML error on line ${line + 1})` : ""}`, "Give a kubeconfig document as `kubectl config view --raw --minify` prints it");
+        throw loadFailed(
+            `${where} is not a valid kubeconfig${line !== undefined ? ` (YAML error on line ${line + 1})` : ""}`,
+            "Give a kubeconfig document as `kubectl config view --raw --minify` prints it",
+        );
     }
 }
 
 function selectContext(kc: k8s.KubeConfig, context: string | undefined, where: string): void {
     if (context) {
         if (!kc.getContextObject(context)) {
-            const known = kc.getContexts().map((c) => c.name).join(", ") || "none";
-            throw loadFailed(`${where} has no context "${context}" (it has: ${known})`, "Set credential.context to one of its contexts");
+            const known =
+                kc
+                    .getContexts()
+                    .map((c) => c.name)
+                    .join(", ") || "none";
+            throw loadFailed(
+                `${where} has no context "${context}" (it has: ${known})`,
+                "Set credential.context to one of its contexts",
+            );
         }
         kc.setCurrentContext(context);
     }
     const cluster = kc.getCurrentCluster();
-    if (!kc.getCurrentContext() || !cluster) throw loadFailed(`${where} has no current context with a cluster`, "Set credential.context, or current-context in the kubeconfig");
-    if (!kc.getCurrentUser()) throw loadFailed(`${where}: context "${kc.getCurrentContext()}" names no user`, "Add a user to the context");
+    if (!kc.getCurrentContext() || !cluster)
+        throw loadFailed(
+            `${where} has no current context with a cluster`,
+            "Set credential.context, or current-context in the kubeconfig",
+        );
+    if (!kc.getCurrentUser())
+        throw loadFailed(`${where}: context "${kc.getCurrentContext()}" names no user`, "Add a user to the context");
 }
 
 /**
@@ -50,21 +69,32 @@ function uniquifyUsers(kc: k8s.KubeConfig): void {
     kc.loadFromOptions({ clusters: kc.clusters, users, contexts, currentContext: kc.currentContext });
 }
 
-function loadKubeConfig(credential: Extract<Credential, { type: "Kubeconfig" | "InheritFromDelegate" }>): k8s.KubeConfig {
+function loadKubeConfig(
+    credential: Extract<Credential, { type: "Kubeconfig" | "InheritFromDelegate" }>,
+): k8s.KubeConfig {
     const kc = new k8s.KubeConfig();
     if (credential.type === "Kubeconfig") {
         loadKubeconfigText(kc, credential.kubeconfig, "credential.kubeconfig");
         selectContext(kc, credential.context, "credential.kubeconfig");
         return kc;
     }
-    const where = credential.kubeconfigPath ?? (process.env.KUBECONFIG ? `KUBECONFIG (${process.env.KUBECONFIG})` : "the default kubeconfig");
+    const where =
+        credential.kubeconfigPath ??
+        (process.env.KUBECONFIG ? `KUBECONFIG (${process.env.KUBECONFIG})` : "the default kubeconfig");
     if (credential.kubeconfigPath) {
-        if (!fs.existsSync(credential.kubeconfigPath)) throw loadFailed(`kubeconfig file ${credential.kubeconfigPath} does not exist`, "Set credential.kubeconfigPath to an existing file, or leave it out to use KUBECONFIG or ~/.kube/config");
+        if (!fs.existsSync(credential.kubeconfigPath))
+            throw loadFailed(
+                `kubeconfig file ${credential.kubeconfigPath} does not exist`,
+                "Set credential.kubeconfigPath to an existing file, or leave it out to use KUBECONFIG or ~/.kube/config",
+            );
         let text: string;
         try {
             text = fs.readFileSync(credential.kubeconfigPath, "utf8");
         } catch (e) {
-            throw loadFailed(`kubeconfig file ${credential.kubeconfigPath} cannot be read (${(e as NodeJS.ErrnoException).code ?? "error"})`, "Make it readable by the user running Pulumi");
+            throw loadFailed(
+                `kubeconfig file ${credential.kubeconfigPath} cannot be read (${(e as NodeJS.ErrnoException).code ?? "error"})`,
+                "Make it readable by the user running Pulumi",
+            );
         }
         loadKubeconfigText(kc, text, credential.kubeconfigPath);
     } else {
@@ -72,11 +102,17 @@ function loadKubeConfig(credential: Extract<Credential, { type: "Kubeconfig" | "
             kc.loadFromDefault();
         } catch (e) {
             const missing = fileError(e);
-            throw loadFailed(`${where} cannot be loaded${missing ? `: it names a file that ${missing}` : ""}`, "Check KUBECONFIG and ~/.kube/config");
+            throw loadFailed(
+                `${where} cannot be loaded${missing ? `: it names a file that ${missing}` : ""}`,
+                "Check KUBECONFIG and ~/.kube/config",
+            );
         }
         // With nothing to load, the library falls back to http://localhost:8080.
         if (kc.getCurrentCluster()?.server === "http://localhost:8080" && !process.env.KUBECONFIG) {
-            throw loadFailed("no kubeconfig was found (KUBECONFIG is unset, ~/.kube/config is missing, and this is not a pod)", "Set KUBECONFIG for the process running Pulumi, or use a Kubeconfig or ManualConfig credential");
+            throw loadFailed(
+                "no kubeconfig was found (KUBECONFIG is unset, ~/.kube/config is missing, and this is not a pod)",
+                "Set KUBECONFIG for the process running Pulumi, or use a Kubeconfig or ManualConfig credential",
+            );
         }
     }
     selectContext(kc, credential.context, where);
@@ -87,22 +123,33 @@ function loadKubeConfig(credential: Extract<Credential, { type: "Kubeconfig" | "
 function fileError(e: unknown): string | undefined {
     const err = e as NodeJS.ErrnoException;
     if (err?.code === "ENOENT") return `does not exist (ENOENT${err.path ? `: ${err.path}` : ""})`;
-    if (err?.code === "EACCES" || err?.code === "EISDIR") return `cannot be read (${err.code}${err.path ? `: ${err.path}` : ""})`;
+    if (err?.code === "EACCES" || err?.code === "EISDIR")
+        return `cannot be read (${err.code}${err.path ? `: ${err.path}` : ""})`;
     return undefined;
 }
 
 /** Every file the current cluster and user name must be readable: each one that is not, named with its kubeconfig field. */
 function checkFiles(cluster: k8s.Cluster, user: k8s.User, where: string): void {
-    const files: [string, string | undefined][] = [["certificate-authority", cluster.caFile], ["client-certificate", user.certFile], ["client-key", user.keyFile]];
+    const files: [string, string | undefined][] = [
+        ["certificate-authority", cluster.caFile],
+        ["client-certificate", user.certFile],
+        ["client-key", user.keyFile],
+    ];
     for (const [field, file] of files) {
         if (!file) continue;
         try {
             fs.accessSync(file, fs.constants.R_OK);
-            if (fs.statSync(file).isDirectory()) throw Object.assign(new Error("is a directory"), { code: "EISDIR", path: file });
+            if (fs.statSync(file).isDirectory())
+                throw Object.assign(new Error("is a directory"), { code: "EISDIR", path: file });
         } catch (e) {
-            const problem = (e as NodeJS.ErrnoException).code === "ENOENT" ? "does not exist" : `cannot be read (${(e as NodeJS.ErrnoException).code ?? "error"})`;
-            throw loadFailed(`${where}: the ${field} file ${file} ${problem}`,
-                `Fix ${field} in the kubeconfig (a path relative to the kubeconfig file is read from its folder), or embed the data (${field}-data)`);
+            const problem =
+                (e as NodeJS.ErrnoException).code === "ENOENT"
+                    ? "does not exist"
+                    : `cannot be read (${(e as NodeJS.ErrnoException).code ?? "error"})`;
+            throw loadFailed(
+                `${where}: the ${field} file ${file} ${problem}`,
+                `Fix ${field} in the kubeconfig (a path relative to the kubeconfig file is read from its folder), or embed the data (${field}-data)`,
+            );
         }
     }
 }
@@ -114,8 +161,12 @@ function checkFiles(cluster: k8s.Cluster, user: k8s.User, where: string): void {
 function refuseUnboundedAuthProvider(user: k8s.User): void {
     const name = user.authProvider?.name;
     if (name !== "gcp" && name !== "azure") return;
-    throw loadFailed(`the kubeconfig's user authenticates with the "${name}" auth-provider, which Kubernetes removed in 1.26 and which cannot be bounded by a deadline`,
-        name === "gcp" ? "Use the gke-gcloud-auth-plugin exec plugin (gcloud container clusters get-credentials writes it), or another credential" : "Use the kubelogin exec plugin (kubelogin convert-kubeconfig), or another credential");
+    throw loadFailed(
+        `the kubeconfig's user authenticates with the "${name}" auth-provider, which Kubernetes removed in 1.26 and which cannot be bounded by a deadline`,
+        name === "gcp"
+            ? "Use the gke-gcloud-auth-plugin exec plugin (gcloud container clusters get-credentials writes it), or another credential"
+            : "Use the kubelogin exec plugin (kubelogin convert-kubeconfig), or another credential",
+    );
 }
 
 /** The kubeconfig with the current user's exec entry taken out: the plugin runs here, within the deadline, not in the library. */
@@ -125,25 +176,51 @@ function withoutExec(kc: k8s.KubeConfig, userName: string): void {
 }
 
 /** The endpoint of a Kubeconfig or InheritFromDelegate credential (runs its exec plugin, if any, within `timeoutMs`). */
-export async function clientNodeCredential(credential: Extract<Credential, { type: "Kubeconfig" | "InheritFromDelegate" }>, timeoutMs: number): Promise<ResolvedCredential> {
+export async function clientNodeCredential(
+    credential: Extract<Credential, { type: "Kubeconfig" | "InheritFromDelegate" }>,
+    timeoutMs: number,
+): Promise<ResolvedCredential> {
     const kc = loadKubeConfig(credential);
     uniquifyUsers(kc);
     const cluster = kc.getCurrentCluster()!;
     const user = kc.getCurrentUser()!;
-    checkFiles(cluster, user, credential.type === "Kubeconfig" ? "credential.kubeconfig" : (credential.kubeconfigPath ?? "the kubeconfig"));
+    checkFiles(
+        cluster,
+        user,
+        credential.type === "Kubeconfig" ? "credential.kubeconfig" : (credential.kubeconfigPath ?? "the kubeconfig"),
+    );
     refuseUnboundedAuthProvider(user);
     const exec = user.exec as ExecConfig | undefined;
-    const execCredential = exec ? await runExecPlugin(exec, { server: cluster.server, certificateAuthorityData: cluster.caData }, timeoutMs) : undefined;
+    const execCredential = exec
+        ? await runExecPlugin(exec, { server: cluster.server, certificateAuthorityData: cluster.caData }, timeoutMs)
+        : undefined;
     if (exec) withoutExec(kc, user.name);
     // What the library would put on a request: CA, client certificate and key, server name, and
     // the Authorization header (a token, or what an auth provider returned).
-    const o: { ca?: Buffer; cert?: Buffer; key?: Buffer; servername?: string; rejectUnauthorized?: boolean; headers?: Record<string, string> } = {};
+    const o: {
+        ca?: Buffer;
+        cert?: Buffer;
+        key?: Buffer;
+        servername?: string;
+        rejectUnauthorized?: boolean;
+        headers?: Record<string, string>;
+    } = {};
     await kc.applyToHTTPSOptions(o as any);
     const headers = { ...(o.headers ?? {}) };
     if (user.username) headers.Authorization = basicAuthorization(user.username, user.password);
     if (execCredential?.token) headers.Authorization = `Bearer ${execCredential.token}`;
-    if (execCredential?.clientCertificateData) Object.assign(o, { cert: Buffer.from(execCredential.clientCertificateData), key: Buffer.from(execCredential.clientKeyData!) });
-    const tls: Endpoint["tls"] = { ca: o.ca, cert: o.cert, key: o.key, servername: o.servername, rejectUnauthorized: !cluster.skipTLSVerify };
+    if (execCredential?.clientCertificateData)
+        Object.assign(o, {
+            cert: Buffer.from(execCredential.clientCertificateData),
+            key: Buffer.from(execCredential.clientKeyData!),
+        });
+    const tls: Endpoint["tls"] = {
+        ca: o.ca,
+        cert: o.cert,
+        key: o.key,
+        servername: o.servername,
+        rejectUnauthorized: !cluster.skipTLSVerify,
+    };
     for (const k of ["ca", "cert", "key", "servername"] as const) if (tls[k] === undefined) delete tls[k];
     return {
         server: cluster.server,

@@ -28,21 +28,46 @@ export interface ExecCluster {
     certificateAuthorityData?: string;
 }
 
-const loadFailed = (what: string, remediation: string) => new ConnectorError("CREDENTIAL_LOAD_FAILED", what, remediation);
+const loadFailed = (what: string, remediation: string) =>
+    new ConnectorError("CREDENTIAL_LOAD_FAILED", what, remediation);
 
 /** The words a message uses for the plugin: its command as the kubeconfig gives it, nothing else. */
 const nameOf = (exec: ExecConfig) => `the exec credential plugin "${exec.command}"`;
 
 /** Runs the plugin and returns its credential; throws TIMEOUT past `timeoutMs`, CREDENTIAL_LOAD_FAILED for every other failure. */
-export async function runExecPlugin(exec: ExecConfig, cluster: ExecCluster, timeoutMs: number): Promise<ExecCredentialStatus> {
+export async function runExecPlugin(
+    exec: ExecConfig,
+    cluster: ExecCluster,
+    timeoutMs: number,
+): Promise<ExecCredentialStatus> {
     const apiVersion = exec.apiVersion ?? "client.authentication.k8s.io/v1";
-    const info = { apiVersion, kind: "ExecCredential", spec: { interactive: false, ...(exec.provideClusterInfo ? { cluster: { server: cluster.server, "certificate-authority-data": cluster.certificateAuthorityData } } : {}) } };
-    const env = { ...process.env, ...Object.fromEntries((exec.env ?? []).map((e) => [e.name, e.value])), KUBERNETES_EXEC_INFO: JSON.stringify(info) };
+    const info = {
+        apiVersion,
+        kind: "ExecCredential",
+        spec: {
+            interactive: false,
+            ...(exec.provideClusterInfo
+                ? {
+                      cluster: {
+                          server: cluster.server,
+                          "certificate-authority-data": cluster.certificateAuthorityData,
+                      },
+                  }
+                : {}),
+        },
+    };
+    const env = {
+        ...process.env,
+        ...Object.fromEntries((exec.env ?? []).map((e) => [e.name, e.value])),
+        KUBERNETES_EXEC_INFO: JSON.stringify(info),
+    };
     const { stdout, stderr, code, signal } = await runBounded(exec, env, timeoutMs);
     if (code !== 0) {
         const said = stderr.trim().split("\n").at(-1)?.slice(0, 200);
-        throw loadFailed(`${nameOf(exec)} exited with ${signal ? `signal ${signal}` : `status ${code}`}${said ? ` (it said: ${said})` : ""}`,
-            "Run the plugin by hand to see why (is it logged in, are its cloud credentials valid?), or use another credential");
+        throw loadFailed(
+            `${nameOf(exec)} exited with ${signal ? `signal ${signal}` : `status ${code}`}${said ? ` (it said: ${said})` : ""}`,
+            "Run the plugin by hand to see why (is it logged in, are its cloud credentials valid?), or use another credential",
+        );
     }
     let parsed: { kind?: string; status?: ExecCredentialStatus } | undefined;
     try {
@@ -52,11 +77,16 @@ export async function runExecPlugin(exec: ExecConfig, cluster: ExecCluster, time
     }
     const status = parsed?.kind === "ExecCredential" ? parsed.status : undefined;
     if (!status || !(status.token || (status.clientCertificateData && status.clientKeyData))) {
-        throw loadFailed(`${nameOf(exec)} printed something that is not an ExecCredential with a token or a client certificate and key`,
-            `Check that the plugin is a Kubernetes credential plugin that speaks ${apiVersion}, and that the kubeconfig's exec entry calls it with the right arguments`);
+        throw loadFailed(
+            `${nameOf(exec)} printed something that is not an ExecCredential with a token or a client certificate and key`,
+            `Check that the plugin is a Kubernetes credential plugin that speaks ${apiVersion}, and that the kubeconfig's exec entry calls it with the right arguments`,
+        );
     }
     if (status.expirationTimestamp && !(Date.parse(status.expirationTimestamp) > Date.now())) {
-        throw loadFailed(`${nameOf(exec)} printed an ExecCredential that expired at ${status.expirationTimestamp}`, "Log the plugin in again (or refresh its cache), then retry");
+        throw loadFailed(
+            `${nameOf(exec)} printed an ExecCredential that expired at ${status.expirationTimestamp}`,
+            "Log the plugin in again (or refresh its cache), then retry",
+        );
     }
     return status;
 }
@@ -90,18 +120,30 @@ function runBounded(exec: ExecConfig, env: NodeJS.ProcessEnv, timeoutMs: number)
         child.stderr.setEncoding("utf8").on("data", (d) => (stderr += d));
         child.once("error", (e: NodeJS.ErrnoException) => {
             clearTimeout(timer);
-            reject(e.code === "ENOENT" || e.code === "EACCES"
-                ? loadFailed(`${nameOf(exec)} ${e.code === "ENOENT" ? "was not found" : "may not be run"} (${e.code})`,
-                    "Install the plugin on the machine that runs Pulumi and put it on PATH (or give its full path in the kubeconfig), or use another credential")
-                : loadFailed(`${nameOf(exec)} could not be started (${e.code ?? e.message})`, "Check the kubeconfig's exec entry"));
+            reject(
+                e.code === "ENOENT" || e.code === "EACCES"
+                    ? loadFailed(
+                          `${nameOf(exec)} ${e.code === "ENOENT" ? "was not found" : "may not be run"} (${e.code})`,
+                          "Install the plugin on the machine that runs Pulumi and put it on PATH (or give its full path in the kubeconfig), or use another credential",
+                      )
+                    : loadFailed(
+                          `${nameOf(exec)} could not be started (${e.code ?? e.message})`,
+                          "Check the kubeconfig's exec entry",
+                      ),
+            );
         });
         child.once("close", (code, signal) => {
             clearTimeout(timer);
             // Whatever the plugin started and left behind goes with it.
             killGroup();
             if (timedOut) {
-                reject(new ConnectorError("TIMEOUT", `${nameOf(exec)} gave no credential within ${Math.round(timeoutMs / 1000)} s and was stopped`,
-                    "Run the plugin by hand: it may be waiting for a login or a network it cannot reach; or raise connectionTest.timeoutSeconds"));
+                reject(
+                    new ConnectorError(
+                        "TIMEOUT",
+                        `${nameOf(exec)} gave no credential within ${Math.round(timeoutMs / 1000)} s and was stopped`,
+                        "Run the plugin by hand: it may be waiting for a login or a network it cannot reach; or raise connectionTest.timeoutSeconds",
+                    ),
+                );
                 return;
             }
             resolve({ stdout, stderr, code, signal });

@@ -24,10 +24,19 @@ export function tokenLifetime(token: string): CredentialLifetime | undefined {
     const parts = token.trim().split(".");
     if (parts.length !== 3) return undefined;
     try {
-        const claims = JSON.parse(Buffer.from(parts[1], "base64url").toString("utf8")) as { exp?: unknown; iat?: unknown; nbf?: unknown };
+        const claims = JSON.parse(Buffer.from(parts[1], "base64url").toString("utf8")) as {
+            exp?: unknown;
+            iat?: unknown;
+            nbf?: unknown;
+        };
         if (typeof claims.exp !== "number") return undefined;
-        const start = typeof claims.iat === "number" ? claims.iat : typeof claims.nbf === "number" ? claims.nbf : undefined;
-        return { source: "token", expiresAt: new Date(claims.exp * 1000).toISOString(), ...(start !== undefined ? { issuedAt: new Date(start * 1000).toISOString() } : {}) };
+        const start =
+            typeof claims.iat === "number" ? claims.iat : typeof claims.nbf === "number" ? claims.nbf : undefined;
+        return {
+            source: "token",
+            expiresAt: new Date(claims.exp * 1000).toISOString(),
+            ...(start !== undefined ? { issuedAt: new Date(start * 1000).toISOString() } : {}),
+        };
     } catch {
         return undefined;
     }
@@ -37,7 +46,11 @@ export function tokenLifetime(token: string): CredentialLifetime | undefined {
 export function certificateLifetime(pem: string | Buffer): CredentialLifetime | undefined {
     try {
         const cert = new crypto.X509Certificate(pem);
-        return { source: "client certificate", expiresAt: new Date(cert.validTo).toISOString(), issuedAt: new Date(cert.validFrom).toISOString() };
+        return {
+            source: "client certificate",
+            expiresAt: new Date(cert.validTo).toISOString(),
+            issuedAt: new Date(cert.validFrom).toISOString(),
+        };
     } catch {
         return undefined;
     }
@@ -63,11 +76,13 @@ function inlineKubeconfigLifetime(document: string, context: string | undefined)
     } catch {
         return undefined;
     }
-    const find = (list: unknown, name: unknown) => (Array.isArray(list) ? list.find((e) => e?.name === name) : undefined);
+    const find = (list: unknown, name: unknown) =>
+        Array.isArray(list) ? list.find((e) => e?.name === name) : undefined;
     const ctx = find(doc?.contexts, context ?? doc?.["current-context"])?.context;
     const user = find(doc?.users, ctx?.user)?.user;
     if (typeof user?.token === "string") return tokenLifetime(user.token);
-    if (typeof user?.["client-certificate-data"] === "string") return certificateLifetime(Buffer.from(user["client-certificate-data"], "base64"));
+    if (typeof user?.["client-certificate-data"] === "string")
+        return certificateLifetime(Buffer.from(user["client-certificate-data"], "base64"));
     return undefined;
 }
 
@@ -81,7 +96,11 @@ export function hasExpired(lifetime: CredentialLifetime, now = Date.now()): bool
  * `expiryWarningFraction` of its life are left (whichever comes later: a one-year certificate
  * warns 30 days ahead, a one-hour token 12 minutes ahead); undefined otherwise.
  */
-export function expiryWarning(lifetime: CredentialLifetime | undefined, settings: Pick<ConnectionTestSettings, "expiryWarningDays" | "expiryWarningFraction">, now = Date.now()): string | undefined {
+export function expiryWarning(
+    lifetime: CredentialLifetime | undefined,
+    settings: Pick<ConnectionTestSettings, "expiryWarningDays" | "expiryWarningFraction">,
+    now = Date.now(),
+): string | undefined {
     if (!lifetime) return undefined;
     const end = Date.parse(lifetime.expiresAt);
     const left = end - now;
@@ -91,7 +110,10 @@ export function expiryWarning(lifetime: CredentialLifetime | undefined, settings
     const start = lifetime.issuedAt ? Date.parse(lifetime.issuedAt) : undefined;
     const share = start !== undefined && end > start ? left / (end - start) : undefined;
     if (left >= days * 86_400_000 || (share !== undefined && share >= fraction)) return undefined;
-    const when = left >= 86_400_000 ? `in ${Math.floor(left / 86_400_000)} day(s)` : `in ${Math.max(1, Math.round(left / 60_000))} minute(s)`;
+    const when =
+        left >= 86_400_000
+            ? `in ${Math.floor(left / 86_400_000)} day(s)`
+            : `in ${Math.max(1, Math.round(left / 60_000))} minute(s)`;
     const part = share !== undefined ? `, ${Math.round(share * 100)}% of its life left` : "";
     return `the connector's ${lifetime.source} expires ${when} (at ${lifetime.expiresAt}${part}): renew it before then`;
 }

@@ -32,5 +32,8 @@ export async function resolveCredential(credential: Credential, timeoutMs: numbe
 export async function connect(credential: Credential, timeoutMs: number): Promise<CredentialClient> {
     const started = Date.now();
     const resolved = await resolveCredential(credential, timeoutMs);
-    return { ...clientFor(resolved, Math.max(1, timeoutMs - (Date.now() - started))), exportKubeconfig: resolved.exportKubeconfig };
+    return {
+        ...clientFor(resolved, Math.max(1, timeoutMs - (Date.now() - started))),
+        exportKubeconfig: resolved.exportKubeconfig,
+    };
 }

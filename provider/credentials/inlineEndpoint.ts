@@ -28,10 +28,15 @@ export function inlineCredential(cluster: InlineEntry, user: InlineEntry, authTy
     const tls: Endpoint["tls"] = { rejectUnauthorized: cluster["insecure-skip-tls-verify"] !== true };
     if (cluster["certificate-authority-data"]) tls.ca = fromBase64(cluster["certificate-authority-data"]);
     if (cluster["tls-server-name"]) tls.servername = cluster["tls-server-name"] as string;
-    if (user["client-certificate-data"]) Object.assign(tls, { cert: fromBase64(user["client-certificate-data"]), key: fromBase64(user["client-key-data"]) });
+    if (user["client-certificate-data"])
+        Object.assign(tls, {
+            cert: fromBase64(user["client-certificate-data"]),
+            key: fromBase64(user["client-key-data"]),
+        });
     const headers: Record<string, string> = {};
     if (user.token) headers.Authorization = `Bearer ${user.token}`;
-    if (user.username) headers.Authorization = basicAuthorization(user.username as string, user.password as string | undefined);
+    if (user.username)
+        headers.Authorization = basicAuthorization(user.username as string, user.password as string | undefined);
     return {
         server: cluster.server as string,
         authType,

@@ -6,8 +6,21 @@
 import * as yaml from "js-yaml";
 import { type InlineEntry, inlineCredential, type ResolvedCredential } from "./inlineEndpoint";
 
-const CLUSTER_KEYS = new Set(["server", "certificate-authority-data", "insecure-skip-tls-verify", "tls-server-name", "extensions"]);
-const USER_KEYS = new Set(["token", "username", "password", "client-certificate-data", "client-key-data", "extensions"]);
+const CLUSTER_KEYS = new Set([
+    "server",
+    "certificate-authority-data",
+    "insecure-skip-tls-verify",
+    "tls-server-name",
+    "extensions",
+]);
+const USER_KEYS = new Set([
+    "token",
+    "username",
+    "password",
+    "client-certificate-data",
+    "client-key-data",
+    "extensions",
+]);
 
 type Entry = InlineEntry;
 
@@ -18,11 +31,16 @@ function named(list: unknown, name: unknown, field: string): Entry | undefined {
     return value && typeof value === "object" ? (value as Entry) : undefined;
 }
 
-const onlyStrings = (e: Entry, keys: string[]) => keys.every((k) => e[k] === undefined || (typeof e[k] === "string" && e[k] !== ""));
+const onlyStrings = (e: Entry, keys: string[]) =>
+    keys.every((k) => e[k] === undefined || (typeof e[k] === "string" && e[k] !== ""));
 const withoutExtensions = (e: Entry) => Object.fromEntries(Object.entries(e).filter(([k]) => k !== "extensions"));
 
 /** The endpoint of a kubeconfig document that needs no client library, or undefined when it does. */
-export function inlineKubeconfigCredential(document: string, context: string | undefined, authType: string): ResolvedCredential | undefined {
+export function inlineKubeconfigCredential(
+    document: string,
+    context: string | undefined,
+    authType: string,
+): ResolvedCredential | undefined {
     let doc: any;
     try {
         doc = yaml.load(document);
@@ -34,8 +52,16 @@ export function inlineKubeconfigCredential(document: string, context: string | u
     const cluster = ctx && named(doc.clusters, ctx.cluster, "cluster");
     const user = ctx && named(doc.users, ctx.user, "user");
     if (!cluster || !user) return undefined;
-    if (!Object.keys(cluster).every((k) => CLUSTER_KEYS.has(k)) || !Object.keys(user).every((k) => USER_KEYS.has(k))) return undefined;
-    if (!onlyStrings(cluster, ["server", "certificate-authority-data", "tls-server-name"]) || !onlyStrings(user, [...USER_KEYS].filter((k) => k !== "extensions"))) return undefined;
+    if (!Object.keys(cluster).every((k) => CLUSTER_KEYS.has(k)) || !Object.keys(user).every((k) => USER_KEYS.has(k)))
+        return undefined;
+    if (
+        !onlyStrings(cluster, ["server", "certificate-authority-data", "tls-server-name"]) ||
+        !onlyStrings(
+            user,
+            [...USER_KEYS].filter((k) => k !== "extensions"),
+        )
+    )
+        return undefined;
     const skipVerify = cluster["insecure-skip-tls-verify"];
     if (skipVerify !== undefined && typeof skipVerify !== "boolean") return undefined;
     const server = typeof cluster.server === "string" ? cluster.server.replace(/\/$/, "") : "";

@@ -5,7 +5,11 @@ import * as crypto from "node:crypto";
 import type { Credential, ManualConfigCredential as ManualConfig } from "../inputs/types";
 
 /** A kubeconfig document (JSON, which kubectl reads) with one cluster, user and context named `name`. */
-export function kubeconfigDocument(name: string, cluster: Record<string, unknown>, user: Record<string, unknown>): string {
+export function kubeconfigDocument(
+    name: string,
+    cluster: Record<string, unknown>,
+    user: Record<string, unknown>,
+): string {
     return JSON.stringify({
         apiVersion: "v1",
         kind: "Config",
@@ -20,7 +24,9 @@ const b64 = (s: string) => Buffer.from(s).toString("base64");
 
 /** The client key of a ClientKeyCert credential, decrypted (PKCS#8 PEM): the TLS stack then needs no passphrase. */
 export function decryptedClientKey(auth: { clientKey: string; clientKeyPassphrase?: string }): string {
-    return crypto.createPrivateKey({ key: auth.clientKey, format: "pem", passphrase: auth.clientKeyPassphrase }).export({ type: "pkcs8", format: "pem" }) as string;
+    return crypto
+        .createPrivateKey({ key: auth.clientKey, format: "pem", passphrase: auth.clientKeyPassphrase })
+        .export({ type: "pkcs8", format: "pem" }) as string;
 }
 
 /** The kubeconfig cluster entry of a ManualConfig credential. */
@@ -41,10 +47,14 @@ export function manualCluster(credential: ManualConfig): Record<string, unknown>
 export function manualUser(credential: ManualConfig): Record<string, unknown> | undefined {
     const a = credential.auth;
     switch (a.type) {
-        case "ServiceAccount": return { token: a.token.trim() };
-        case "UsernamePassword": return { username: a.username, password: a.password };
-        case "ClientKeyCert": return { "client-certificate-data": b64(a.clientCert), "client-key-data": b64(decryptedClientKey(a)) };
-        case "OpenIdConnect": return undefined;
+        case "ServiceAccount":
+            return { token: a.token.trim() };
+        case "UsernamePassword":
+            return { username: a.username, password: a.password };
+        case "ClientKeyCert":
+            return { "client-certificate-data": b64(a.clientCert), "client-key-data": b64(decryptedClientKey(a)) };
+        case "OpenIdConnect":
+            return undefined;
     }
 }
 

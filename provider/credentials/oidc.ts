@@ -25,16 +25,29 @@ export async function fetchIdToken(grant: PasswordGrant, timeoutMs: number): Pro
             return await fetch(url, { ...init, dispatcher, signal });
         } catch (e) {
             const c = classifyRequestError(e, { server: issuer, what, timeoutMs });
-            throw new ConnectorError("OIDC_FAILED", `the OIDC issuer could not be reached for ${what}: ${c.message}`, "Check credential.auth.issuerUrl and issuerCaCert");
+            throw new ConnectorError(
+                "OIDC_FAILED",
+                `the OIDC issuer could not be reached for ${what}: ${c.message}`,
+                "Check credential.auth.issuerUrl and issuerCaCert",
+            );
         }
     };
     try {
         const discovery = await call("discovery", `${issuer}/.well-known/openid-configuration`);
         if (!discovery.ok) {
-            throw new ConnectorError("OIDC_FAILED", `the OIDC issuer ${issuer} answered ${discovery.status} to its discovery document`, "Check credential.auth.issuerUrl: it must be the issuer, whose /.well-known/openid-configuration exists");
+            throw new ConnectorError(
+                "OIDC_FAILED",
+                `the OIDC issuer ${issuer} answered ${discovery.status} to its discovery document`,
+                "Check credential.auth.issuerUrl: it must be the issuer, whose /.well-known/openid-configuration exists",
+            );
         }
         const tokenEndpoint = ((await discovery.json()) as { token_endpoint?: string }).token_endpoint;
-        if (!tokenEndpoint) throw new ConnectorError("OIDC_FAILED", `the OIDC issuer ${issuer} names no token_endpoint`, "Use an issuer that supports the OAuth password grant");
+        if (!tokenEndpoint)
+            throw new ConnectorError(
+                "OIDC_FAILED",
+                `the OIDC issuer ${issuer} names no token_endpoint`,
+                "Use an issuer that supports the OAuth password grant",
+            );
         const form = new URLSearchParams({
             grant_type: "password",
             username: grant.username,
@@ -43,14 +56,30 @@ export async function fetchIdToken(grant: PasswordGrant, timeoutMs: number): Pro
             scope: ["openid", ...(grant.scopes ?? [])].join(" "),
         });
         if (grant.clientSecret) form.set("client_secret", grant.clientSecret);
-        const res = await call("the password grant", tokenEndpoint, { method: "POST", body: form.toString(), headers: { "content-type": "application/x-www-form-urlencoded" } });
-        const body = (await res.json().catch(() => ({}))) as { id_token?: string; error?: string; error_description?: string };
+        const res = await call("the password grant", tokenEndpoint, {
+            method: "POST",
+            body: form.toString(),
+            headers: { "content-type": "application/x-www-form-urlencoded" },
+        });
+        const body = (await res.json().catch(() => ({}))) as {
+            id_token?: string;
+            error?: string;
+            error_description?: string;
+        };
         if (!res.ok) {
             // error and error_description are the issuer's words; they never echo the password.
-            throw new ConnectorError("OIDC_FAILED", `the OIDC issuer refused the password grant (${res.status} ${body.error ?? ""}${body.error_description ? `: ${body.error_description}` : ""})`,
-                "Check the OIDC user name, password, client id and client secret, and that the issuer allows the password grant for this client");
+            throw new ConnectorError(
+                "OIDC_FAILED",
+                `the OIDC issuer refused the password grant (${res.status} ${body.error ?? ""}${body.error_description ? `: ${body.error_description}` : ""})`,
+                "Check the OIDC user name, password, client id and client secret, and that the issuer allows the password grant for this client",
+            );
         }
-        if (!body.id_token) throw new ConnectorError("OIDC_FAILED", "the OIDC issuer returned no id_token", 'Add the "openid" scope for this client at the issuer');
+        if (!body.id_token)
+            throw new ConnectorError(
+                "OIDC_FAILED",
+                "the OIDC issuer returned no id_token",
+                'Add the "openid" scope for this client at the issuer',
+            );
         return body.id_token;
     } finally {
         await dispatcher.close();

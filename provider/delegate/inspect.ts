@@ -6,7 +6,11 @@ import { differences, ownerAnnotation } from "./objects";
 import { describeRef, planDelegateRbac } from "./rbacPlan";
 
 /** What differs between the cluster and the recorded delegate: missing or edited objects, an empty token Secret. */
-export async function inspectDelegate(client: KubeClient, settings: DelegateSettings, owner: string): Promise<string[]> {
+export async function inspectDelegate(
+    client: KubeClient,
+    settings: DelegateSettings,
+    owner: string,
+): Promise<string[]> {
     const api = objectApi(client);
     const drift: string[] = [];
     for (const d of planDelegateRbac(settings).objects) {

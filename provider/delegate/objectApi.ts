@@ -10,13 +10,20 @@ import { describeRef, type ObjectRef } from "./rbacPlan";
 function collectionPath(kind: ObjectRef["kind"], namespace?: string): string {
     const ns = namespace ? `/namespaces/${encodeURIComponent(namespace)}` : "";
     switch (kind) {
-        case "Namespace": return "/api/v1/namespaces";
-        case "ServiceAccount": return `/api/v1${ns}/serviceaccounts`;
-        case "Secret": return `/api/v1${ns}/secrets`;
-        case "Role": return `/apis/rbac.authorization.k8s.io/v1${ns}/roles`;
-        case "RoleBinding": return `/apis/rbac.authorization.k8s.io/v1${ns}/rolebindings`;
-        case "ClusterRole": return "/apis/rbac.authorization.k8s.io/v1/clusterroles";
-        case "ClusterRoleBinding": return "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings";
+        case "Namespace":
+            return "/api/v1/namespaces";
+        case "ServiceAccount":
+            return `/api/v1${ns}/serviceaccounts`;
+        case "Secret":
+            return `/api/v1${ns}/secrets`;
+        case "Role":
+            return `/apis/rbac.authorization.k8s.io/v1${ns}/roles`;
+        case "RoleBinding":
+            return `/apis/rbac.authorization.k8s.io/v1${ns}/rolebindings`;
+        case "ClusterRole":
+            return "/apis/rbac.authorization.k8s.io/v1/clusterroles";
+        case "ClusterRoleBinding":
+            return "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings";
     }
 }
 
@@ -26,7 +33,8 @@ function is404(e: unknown): boolean {
     return (e as ConnectorError)?.httpStatus === 404;
 }
 
-const ESCALATION = /attempting to grant RBAC permissions not currently held|attempt to grant extra privileges|cannot bind|escalat/i;
+const ESCALATION =
+    /attempting to grant RBAC permissions not currently held|attempt to grant extra privileges|cannot bind|escalat/i;
 
 /** A refused write of a role or binding, as the escalation error that names what to grant; other errors as they are. */
 function explainRefusal(e: unknown, ref: ObjectRef): unknown {
@@ -34,8 +42,12 @@ function explainRefusal(e: unknown, ref: ObjectRef): unknown {
     const said = err.kubernetesMessage ?? "";
     if (err.code !== "FORBIDDEN_NAMESPACE" || !ESCALATION.test(said)) return e;
     const binding = ref.kind.endsWith("Binding");
-    return new ConnectorError("RBAC_ESCALATION", `the provisioner may not create ${describeRef(ref)}: Kubernetes refuses to let an identity grant rights it does not hold (RBAC escalation prevention)`,
-        `Give the provisioner the rights listed by Kubernetes, or the \`${binding ? "bind" : "escalate"}\` verb on ${binding ? "the role it binds" : "roles"}, or use a provisioner credential with cluster-admin (delegate.provisioner)`, said);
+    return new ConnectorError(
+        "RBAC_ESCALATION",
+        `the provisioner may not create ${describeRef(ref)}: Kubernetes refuses to let an identity grant rights it does not hold (RBAC escalation prevention)`,
+        `Give the provisioner the rights listed by Kubernetes, or the \`${binding ? "bind" : "escalate"}\` verb on ${binding ? "the role it binds" : "roles"}, or use a provisioner credential with cluster-admin (delegate.provisioner)`,
+        said,
+    );
 }
 
 /** The object operations of the delegate's executor. */
@@ -62,10 +74,14 @@ export function objectApi(client: KubeClient): ObjectApi {
             }
         },
         create(ref, body) {
-            return client.request(`create ${describeRef(ref)}`, "POST", collectionPath(ref.kind, ref.namespace), body).catch((e) => Promise.reject(explainRefusal(e, ref)));
+            return client
+                .request(`create ${describeRef(ref)}`, "POST", collectionPath(ref.kind, ref.namespace), body)
+                .catch((e) => Promise.reject(explainRefusal(e, ref)));
         },
         replace(ref, body) {
-            return client.request(`update ${describeRef(ref)}`, "PUT", objectPath(ref), body).catch((e) => Promise.reject(explainRefusal(e, ref)));
+            return client
+                .request(`update ${describeRef(ref)}`, "PUT", objectPath(ref), body)
+                .catch((e) => Promise.reject(explainRefusal(e, ref)));
         },
         async remove(ref) {
             try {
@@ -75,7 +91,11 @@ export function objectApi(client: KubeClient): ObjectApi {
             }
         },
         async list(kind, namespace) {
-            const list = await client.request<{ items: LiveObject[] }>(`list ${kind} in ${namespace}`, "GET", `/api/v1/namespaces/${encodeURIComponent(namespace)}/${kind}`);
+            const list = await client.request<{ items: LiveObject[] }>(
+                `list ${kind} in ${namespace}`,
+                "GET",
+                `/api/v1/namespaces/${encodeURIComponent(namespace)}/${kind}`,
+            );
             return list.items;
         },
     };

@@ -1,7 +1,15 @@
 // The delegate's objects as the API server holds them: the live shape the code reads, the manifest
 // of a desired object, and what differs between the two. Pure.
 import type { PolicyRule } from "../permissions";
-import { type DesiredObject, describeRef, MANAGED_BY, MANAGED_BY_LABEL, type ObjectRef, OWNER_ANNOTATION, sameRules } from "./rbacPlan";
+import {
+    type DesiredObject,
+    describeRef,
+    MANAGED_BY,
+    MANAGED_BY_LABEL,
+    type ObjectRef,
+    OWNER_ANNOTATION,
+    sameRules,
+} from "./rbacPlan";
 
 /** The fields of a live object the delegate code reads. */
 export interface LiveObject {
@@ -20,7 +28,12 @@ export function ownerAnnotation(o: LiveObject | undefined): string | undefined {
 
 /** Metadata of an object this tool makes: the managed-by label and the owner annotation. */
 export function metadataFor(ref: ObjectRef, owner: string, extra: Record<string, string> = {}) {
-    return { name: ref.name, ...(ref.namespace ? { namespace: ref.namespace } : {}), labels: { [MANAGED_BY_LABEL]: MANAGED_BY }, annotations: { [OWNER_ANNOTATION]: owner, ...extra } };
+    return {
+        name: ref.name,
+        ...(ref.namespace ? { namespace: ref.namespace } : {}),
+        labels: { [MANAGED_BY_LABEL]: MANAGED_BY },
+        annotations: { [OWNER_ANNOTATION]: owner, ...extra },
+    };
 }
 
 /** The full manifest of a desired object. */
@@ -29,7 +42,11 @@ export function manifest(d: DesiredObject, owner: string): any {
     const base = { apiVersion, kind: d.kind };
     if (d.kind === "Namespace") return { ...base, metadata: metadataFor(d, owner) };
     if (d.kind === "Secret") {
-        return { ...base, type: "kubernetes.io/service-account-token", metadata: metadataFor(d, owner, { "kubernetes.io/service-account.name": d.serviceAccount! }) };
+        return {
+            ...base,
+            type: "kubernetes.io/service-account-token",
+            metadata: metadataFor(d, owner, { "kubernetes.io/service-account.name": d.serviceAccount! }),
+        };
     }
     const body: any = { ...base, metadata: metadataFor(d, owner) };
     if (d.rules) body.rules = d.rules;
@@ -46,11 +63,23 @@ export function otherRoleRef(live: LiveObject, d: DesiredObject): boolean {
 /** What differs between a live object and the desired one (empty when nothing does). */
 export function differences(live: LiveObject, d: DesiredObject): string[] {
     const out: string[] = [];
-    if (d.rules && !sameRules(live.rules, d.rules)) out.push(`${describeRef(d)} has rules other than the ones declared`);
-    if (d.roleRef && otherRoleRef(live, d)) out.push(`${describeRef(d)} binds ${live.roleRef?.kind} ${live.roleRef?.name}, not ${d.roleRef.kind} ${d.roleRef.name}`);
+    if (d.rules && !sameRules(live.rules, d.rules))
+        out.push(`${describeRef(d)} has rules other than the ones declared`);
+    if (d.roleRef && otherRoleRef(live, d))
+        out.push(
+            `${describeRef(d)} binds ${live.roleRef?.kind} ${live.roleRef?.name}, not ${d.roleRef.kind} ${d.roleRef.name}`,
+        );
     if (d.subjects) {
-        const has = (live.subjects ?? []).some((s) => s.kind === "ServiceAccount" && s.name === d.subjects![0].name && s.namespace === d.subjects![0].namespace);
-        if (!has || (live.subjects ?? []).length !== 1) out.push(`${describeRef(d)} has subjects other than ServiceAccount ${d.subjects[0].namespace}/${d.subjects[0].name}`);
+        const has = (live.subjects ?? []).some(
+            (s) =>
+                s.kind === "ServiceAccount" &&
+                s.name === d.subjects![0].name &&
+                s.namespace === d.subjects![0].namespace,
+        );
+        if (!has || (live.subjects ?? []).length !== 1)
+            out.push(
+                `${describeRef(d)} has subjects other than ServiceAccount ${d.subjects[0].namespace}/${d.subjects[0].name}`,
+            );
     }
     if (d.kind === "Secret" && !live.data?.token) out.push(`${describeRef(d)} holds no token`);
     return out;

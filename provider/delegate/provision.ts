@@ -6,8 +6,17 @@ import { ConnectorError } from "../errors";
 import type { DelegateSettings } from "../inputs/types";
 import type { KubeClient } from "../transport/kubeClient";
 import { type ObjectApi, objectApi } from "./objectApi";
-import { differences, manifest, ownerAnnotation, otherRoleRef } from "./objects";
-import { type DelegatePlan, type DesiredObject, describeRef, type ObjectKind, type ObjectRef, planDelegateRbac, staleObjects, tokenNeedsRenewal } from "./rbacPlan";
+import { differences, manifest, otherRoleRef, ownerAnnotation } from "./objects";
+import {
+    type DelegatePlan,
+    type DesiredObject,
+    describeRef,
+    type ObjectKind,
+    type ObjectRef,
+    planDelegateRbac,
+    staleObjects,
+    tokenNeedsRenewal,
+} from "./rbacPlan";
 import { removeNamespaceIfEmpty } from "./remove";
 import type { DelegateState } from "./state";
 
@@ -48,7 +57,12 @@ const NAMESPACE_TERMINATING_WAIT_MS = 120_000;
  * bindings and token, in that order; removes objects of `previous` no longer declared. If a step
  * fails, what this run created is removed in reverse order and the original error is thrown.
  */
-export async function provisionDelegate(client: KubeClient, settings: DelegateSettings, owner: string, previous: PreviousDelegate = {}): Promise<Provisioned> {
+export async function provisionDelegate(
+    client: KubeClient,
+    settings: DelegateSettings,
+    owner: string,
+    previous: PreviousDelegate = {},
+): Promise<Provisioned> {
     const plan = planDelegateRbac(settings);
     const run: Run = { client, api: objectApi(client), owner, settings, created: [] };
     try {
@@ -68,7 +82,11 @@ export async function provisionDelegate(client: KubeClient, settings: DelegateSe
             tokenExpiresAt: token.tokenExpiresAt,
             tokenIssuedAt: token.tokenIssuedAt,
             createdNamespace,
-            objects: plan.objects.map((o) => ({ kind: o.kind, name: o.name, ...(o.namespace ? { namespace: o.namespace } : {}) })),
+            objects: plan.objects.map((o) => ({
+                kind: o.kind,
+                name: o.name,
+                ...(o.namespace ? { namespace: o.namespace } : {}),
+            })),
             drift: [],
         };
         return { state, token: token.token, undo: async () => (await undoCreated(run)).map((l) => describeRef(l.ref)) };
@@ -93,14 +111,25 @@ async function ensureNamespace(run: Run, plan: DelegatePlan, previous: DelegateS
             ns = await run.api.read(ref);
         }
         if (ns) {
-            throw new ConnectorError("NAMESPACE_TERMINATING", `namespace ${plan.namespace} is still being deleted after ${NAMESPACE_TERMINATING_WAIT_MS / 1000} s`,
-                "Wait until it is gone (kubectl get namespace shows what holds it: finalizers or objects), or choose another delegate.namespace");
+            throw new ConnectorError(
+                "NAMESPACE_TERMINATING",
+                `namespace ${plan.namespace} is still being deleted after ${NAMESPACE_TERMINATING_WAIT_MS / 1000} s`,
+                "Wait until it is gone (kubectl get namespace shows what holds it: finalizers or objects), or choose another delegate.namespace",
+            );
         }
     }
     // Made for this connector: by an earlier run (recorded), or by a failed one whose rollback could not remove it (its owner annotation).
-    if (ns) return (previous?.createdNamespace === true && previous.namespace === plan.namespace) || ownerAnnotation(ns) === run.owner;
+    if (ns)
+        return (
+            (previous?.createdNamespace === true && previous.namespace === plan.namespace) ||
+            ownerAnnotation(ns) === run.owner
+        );
     if (!plan.createNamespace) {
-        throw new ConnectorError("NAMESPACE_MISSING", `namespace ${plan.namespace} does not exist`, "Create it, or leave delegate.createNamespace unset (true) so the connector creates it");
+        throw new ConnectorError(
+            "NAMESPACE_MISSING",
+            `namespace ${plan.namespace} does not exist`,
+            "Create it, or leave delegate.createNamespace unset (true) so the connector creates it",
+        );
     }
     await createObject(run, { kind: "Namespace", name: plan.namespace });
     return true;
@@ -116,8 +145,11 @@ async function ensureObject(run: Run, d: DesiredObject): Promise<void> {
     if (!live) return createObject(run, d);
     const liveOwner = ownerAnnotation(live);
     if (liveOwner !== run.owner && !run.settings.adopt) {
-        throw new ConnectorError("OWNERSHIP_CONFLICT", `${describeRef(d)} exists and is not this connector's (${liveOwner ? `it belongs to ${liveOwner}` : "it was not made by this tool"})`,
-            "Choose another delegate.serviceAccountName or namespace, or set delegate.adopt: true to take the object over");
+        throw new ConnectorError(
+            "OWNERSHIP_CONFLICT",
+            `${describeRef(d)} exists and is not this connector's (${liveOwner ? `it belongs to ${liveOwner}` : "it was not made by this tool"})`,
+            "Choose another delegate.serviceAccountName or namespace, or set delegate.adopt: true to take the object over",
+        );
     }
     const body = manifest(d, run.owner);
     const diffs = differences(live, d);
@@ -146,20 +178,42 @@ async function createObject(run: Run, d: DesiredObject): Promise<void> {
 async function issueToken(run: Run, plan: DelegatePlan, previous: PreviousDelegate): Promise<IssuedToken> {
     if (plan.tokenSecretName) {
         await ensureObjects(run, objectsOf(plan, "Secret"));
-        return { token: await waitForToken(run.api, { kind: "Secret", name: plan.tokenSecretName, namespace: plan.namespace }, run.settings.tokenWaitSeconds) };
+        return {
+            token: await waitForToken(
+                run.api,
+                { kind: "Secret", name: plan.tokenSecretName, namespace: plan.namespace },
+                run.settings.tokenWaitSeconds,
+            ),
+        };
     }
     if (run.settings.token !== "bound") return {};
     const prev = previous.state;
-    const sameIdentity = prev && prev.namespace === plan.namespace && prev.serviceAccountName === plan.serviceAccountName;
-    if (sameIdentity && previous.token && !tokenNeedsRenewal(prev.tokenIssuedAt, prev.tokenExpiresAt, run.settings.tokenRenewFraction)) {
+    const sameIdentity =
+        prev && prev.namespace === plan.namespace && prev.serviceAccountName === plan.serviceAccountName;
+    if (
+        sameIdentity &&
+        previous.token &&
+        !tokenNeedsRenewal(prev.tokenIssuedAt, prev.tokenExpiresAt, run.settings.tokenRenewFraction)
+    ) {
         return { token: previous.token, tokenIssuedAt: prev.tokenIssuedAt, tokenExpiresAt: prev.tokenExpiresAt };
     }
     const tokenIssuedAt = new Date().toISOString();
-    const tr = await run.client.request(`create token for ServiceAccount ${plan.namespace}/${plan.serviceAccountName}`, "POST",
+    const tr = await run.client.request(
+        `create token for ServiceAccount ${plan.namespace}/${plan.serviceAccountName}`,
+        "POST",
         `/api/v1/namespaces/${encodeURIComponent(plan.namespace)}/serviceaccounts/${encodeURIComponent(plan.serviceAccountName)}/token`,
-        { apiVersion: "authentication.k8s.io/v1", kind: "TokenRequest", spec: { audiences: [], expirationSeconds: run.settings.tokenExpirationSeconds } });
+        {
+            apiVersion: "authentication.k8s.io/v1",
+            kind: "TokenRequest",
+            spec: { audiences: [], expirationSeconds: run.settings.tokenExpirationSeconds },
+        },
+    );
     // The server may shorten the lifetime: record what it said.
-    return { token: tr.status?.token, tokenIssuedAt, tokenExpiresAt: new Date(tr.status?.expirationTimestamp).toISOString() };
+    return {
+        token: tr.status?.token,
+        tokenIssuedAt,
+        tokenExpiresAt: new Date(tr.status?.expirationTimestamp).toISOString(),
+    };
 }
 
 async function waitForToken(api: ObjectApi, ref: ObjectRef, waitSeconds: number): Promise<string> {
@@ -169,8 +223,11 @@ async function waitForToken(api: ObjectApi, ref: ObjectRef, waitSeconds: number)
         const s = await api.read(ref);
         if (s?.data?.token) return Buffer.from(s.data.token, "base64").toString("utf8");
         if (Date.now() >= deadline) {
-            throw new ConnectorError("TOKEN_TIMEOUT", `the token controller did not fill ${describeRef(ref)} within ${waitSeconds} s`,
-                "Check that kube-controller-manager runs with the service-account token controller (and --service-account-private-key-file), raise delegate.tokenWaitSeconds, or use token: \"bound\"");
+            throw new ConnectorError(
+                "TOKEN_TIMEOUT",
+                `the token controller did not fill ${describeRef(ref)} within ${waitSeconds} s`,
+                'Check that kube-controller-manager runs with the service-account token controller (and --service-account-private-key-file), raise delegate.tokenWaitSeconds, or use token: "bound"',
+            );
         }
         await sleep(pause);
     }
@@ -211,8 +268,15 @@ async function undoCreated(run: Run): Promise<LeftBehind[]> {
 async function rollBack(run: Run, e: unknown): Promise<unknown> {
     const left = await undoCreated(run);
     if (!left.length) return e;
-    const described = left.map((l) => `${describeRef(l.ref)} (${(l.error as ConnectorError).httpStatus === 403 ? "delete refused: 403 Forbidden" : ((l.error as ConnectorError).code ?? "failed")})`);
-    return new ConnectorError("ROLLBACK_INCOMPLETE", `${(e as Error).message.replace(/\.$/, "")}; undoing what was made left: ${described.join(", ")}`, rollbackRemedy(left));
+    const described = left.map(
+        (l) =>
+            `${describeRef(l.ref)} (${(l.error as ConnectorError).httpStatus === 403 ? "delete refused: 403 Forbidden" : ((l.error as ConnectorError).code ?? "failed")})`,
+    );
+    return new ConnectorError(
+        "ROLLBACK_INCOMPLETE",
+        `${(e as Error).message.replace(/\.$/, "")}; undoing what was made left: ${described.join(", ")}`,
+        rollbackRemedy(left),
+    );
 }
 
 /** What to do about objects a rollback left: grant `delete` where Kubernetes refused it, retry where the cluster did not answer. */
@@ -220,8 +284,12 @@ export function rollbackRemedy(left: readonly LeftBehind[]): string {
     const refused = left.filter((l) => (l.error as ConnectorError).httpStatus === 403);
     const kinds = [...new Set(refused.map((l) => l.ref.kind))];
     const steps: string[] = [];
-    if (refused.length) steps.push(`Grant the provisioner \`delete\` on ${kinds.join(", ")} (Kubernetes refused it), then run \`pulumi up\` again`);
-    if (refused.length < left.length) steps.push(`${steps.length ? "run" : "Run"} \`pulumi up\` again when the cluster answers`);
+    if (refused.length)
+        steps.push(
+            `Grant the provisioner \`delete\` on ${kinds.join(", ")} (Kubernetes refused it), then run \`pulumi up\` again`,
+        );
+    if (refused.length < left.length)
+        steps.push(`${steps.length ? "run" : "Run"} \`pulumi up\` again when the cluster answers`);
     return `${steps.join("; ")}: the connector takes over what is left (it carries this connector's owner annotation), or delete it by hand`;
 }
 

@@ -8,7 +8,14 @@ export const MANAGED_BY = "pulumi-kubernetes-connector";
 /** Annotation naming the connector that owns an object: `<project>/<stack>/<identifier>`. */
 export const OWNER_ANNOTATION = "kubernetes-connector.pulumi.com/owner";
 
-export type ObjectKind = "Namespace" | "ServiceAccount" | "Secret" | "Role" | "ClusterRole" | "RoleBinding" | "ClusterRoleBinding";
+export type ObjectKind =
+    | "Namespace"
+    | "ServiceAccount"
+    | "Secret"
+    | "Role"
+    | "ClusterRole"
+    | "RoleBinding"
+    | "ClusterRoleBinding";
 
 /** Which object: kind, name and (for namespaced kinds) namespace. */
 export interface ObjectRef {
@@ -45,7 +52,9 @@ export interface DelegatePlan {
 const ALL: PolicyRule[] = [{ apiGroups: ["*"], resources: ["*"], verbs: ["*"] }];
 
 /** The rules of a preset or custom permissions, or the built-in ClusterRole a preset binds. */
-export function delegateRules(permissions: DelegateSettings["permissions"]): { builtin: string } | { rules: PolicyRule[] } {
+export function delegateRules(
+    permissions: DelegateSettings["permissions"],
+): { builtin: string } | { rules: PolicyRule[] } {
     if (permissions === "cluster-admin") return { builtin: "cluster-admin" };
     if (permissions === "cluster-viewer") return { builtin: "view" };
     if (permissions === "namespace-admin") return { rules: ALL };
@@ -79,17 +88,34 @@ export function planDelegateRbac(d: DelegateSettings): DelegatePlan {
         roleNames = "builtin" in source ? [source.builtin] : [name];
         for (const ns of namespaces) {
             if ("rules" in source) objects.push({ kind: "Role", name, namespace: ns, rules: source.rules });
-            bindings.push({ kind: "RoleBinding", name, namespace: ns, roleRef: { kind: roleKind, name: roleNames[0] }, subjects });
+            bindings.push({
+                kind: "RoleBinding",
+                name,
+                namespace: ns,
+                roleRef: { kind: roleKind, name: roleNames[0] },
+                subjects,
+            });
         }
     } else {
         roleKind = "ClusterRole";
         roleNames = ["builtin" in source ? source.builtin : name];
         if ("rules" in source) objects.push({ kind: "ClusterRole", name, rules: source.rules });
-        bindings.push({ kind: "ClusterRoleBinding", name, roleRef: { kind: "ClusterRole", name: roleNames[0] }, subjects });
+        bindings.push({
+            kind: "ClusterRoleBinding",
+            name,
+            roleRef: { kind: "ClusterRole", name: roleNames[0] },
+            subjects,
+        });
     }
     objects.push(...bindings);
     const tokenSecretName = d.token === "long-lived" ? `${d.serviceAccountName}-token` : undefined;
-    if (tokenSecretName) objects.push({ kind: "Secret", name: tokenSecretName, namespace: d.namespace, serviceAccount: d.serviceAccountName });
+    if (tokenSecretName)
+        objects.push({
+            kind: "Secret",
+            name: tokenSecretName,
+            namespace: d.namespace,
+            serviceAccount: d.serviceAccountName,
+        });
     return {
         namespace: d.namespace,
         serviceAccountName: d.serviceAccountName,
@@ -107,7 +133,8 @@ export function describeRef(o: ObjectRef): string {
     return `${o.kind} ${o.namespace ? `${o.namespace}/` : ""}${o.name}`;
 }
 
-const sameRef = (a: ObjectRef, b: ObjectRef) => a.kind === b.kind && a.name === b.name && (a.namespace ?? "") === (b.namespace ?? "");
+const sameRef = (a: ObjectRef, b: ObjectRef) =>
+    a.kind === b.kind && a.name === b.name && (a.namespace ?? "") === (b.namespace ?? "");
 
 /** Objects of `previous` that `next` no longer has, in reverse creation order (safe to delete). */
 export function staleObjects(previous: readonly ObjectRef[], next: readonly ObjectRef[]): ObjectRef[] {
@@ -117,12 +144,27 @@ export function staleObjects(previous: readonly ObjectRef[], next: readonly Obje
 /** Whether a live role's rules are the desired ones (order and duplicates aside). */
 export function sameRules(live: readonly PolicyRule[] | undefined, desired: readonly PolicyRule[]): boolean {
     const key = (rules: readonly PolicyRule[]) =>
-        [...new Set(rules.flatMap((r) => (r.apiGroups ?? []).flatMap((g) => (r.resources ?? []).flatMap((res) => (r.verbs ?? []).map((v) => `${g}|${res}|${v}`)))))].sort().join(",");
+        [
+            ...new Set(
+                rules.flatMap((r) =>
+                    (r.apiGroups ?? []).flatMap((g) =>
+                        (r.resources ?? []).flatMap((res) => (r.verbs ?? []).map((v) => `${g}|${res}|${v}`)),
+                    ),
+                ),
+            ),
+        ]
+            .sort()
+            .join(",");
     return key(live ?? []) === key(desired);
 }
 
 /** Whether a bound token should be renewed: less than `fraction` of its life is left. */
-export function tokenNeedsRenewal(issuedAt: string | undefined, expiresAt: string | undefined, fraction: number, now: number = Date.now()): boolean {
+export function tokenNeedsRenewal(
+    issuedAt: string | undefined,
+    expiresAt: string | undefined,
+    fraction: number,
+    now: number = Date.now(),
+): boolean {
     if (!issuedAt || !expiresAt) return true;
     const start = Date.parse(issuedAt);
     const end = Date.parse(expiresAt);

@@ -7,7 +7,8 @@ import type { DelegateState } from "./state";
 
 /** What Kubernetes puts in every namespace: it does not make a namespace "in use". */
 const NAMESPACE_CONTENT = ["pods", "services", "configmaps", "secrets", "serviceaccounts"] as const;
-const isBuiltIn = (kind: string, name: string | undefined) => (kind === "configmaps" && name === "kube-root-ca.crt") || (kind === "serviceaccounts" && name === "default");
+const isBuiltIn = (kind: string, name: string | undefined) =>
+    (kind === "configmaps" && name === "kube-root-ca.crt") || (kind === "serviceaccounts" && name === "default");
 
 /** Deletes a namespace this connector made, only when nothing else lives in it. */
 export async function removeNamespaceIfEmpty(api: ObjectApi, namespace: string, owner: string): Promise<boolean> {

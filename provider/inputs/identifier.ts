@@ -5,8 +5,32 @@ export const IDENTIFIER_PATTERN = /^[a-zA-Z_][0-9a-zA-Z_$]{0,127}$/;
 
 /** Words Harness refuses as identifiers. */
 export const RESERVED_IDENTIFIERS: ReadonlySet<string> = new Set([
-    "or", "and", "eq", "ne", "lt", "gt", "le", "ge", "div", "mod", "not", "null", "true", "false", "new", "var",
-    "return", "step", "parallel", "stepGroup", "org", "account", "status", "liteEngineTask", "class", "shellScriptProvisioner",
+    "or",
+    "and",
+    "eq",
+    "ne",
+    "lt",
+    "gt",
+    "le",
+    "ge",
+    "div",
+    "mod",
+    "not",
+    "null",
+    "true",
+    "false",
+    "new",
+    "var",
+    "return",
+    "step",
+    "parallel",
+    "stepGroup",
+    "org",
+    "account",
+    "status",
+    "liteEngineTask",
+    "class",
+    "shellScriptProvisioner",
 ]);
 
 /** Why `id` is not a valid identifier, or undefined when it is. */
@@ -28,7 +52,10 @@ export function identifierProblem(id: string): string | undefined {
  * characters are dropped, a leading digit gets a `_` prefix, and the result is cut to 128.
  */
 export function deriveIdentifier(name: string): string {
-    let id = name.trim().replace(/[\s-]/g, "_").replace(/[^0-9a-zA-Z_$]/g, "");
+    let id = name
+        .trim()
+        .replace(/[\s-]/g, "_")
+        .replace(/[^0-9a-zA-Z_$]/g, "");
     if (/^[0-9$]/.test(id)) id = `_${id}`;
     return id.slice(0, 128);
 }

@@ -22,27 +22,45 @@ export type ValidationResult =
 
 /** `a.b[2].c` from a zod path. */
 export function formatPath(path: readonly PropertyKey[]): string {
-    return path.reduce<string>((acc, p) => (typeof p === "number" ? `${acc}[${p}]` : acc ? `${acc}.${String(p)}` : String(p)), "") || "(inputs)";
+    return (
+        path.reduce<string>(
+            (acc, p) => (typeof p === "number" ? `${acc}[${p}]` : acc ? `${acc}.${String(p)}` : String(p)),
+            "",
+        ) || "(inputs)"
+    );
 }
 
-function unknownPaths(value: unknown, isUnknown: (v: unknown) => boolean, at: PropertyKey[] = [], out: PropertyKey[][] = []): PropertyKey[][] {
+function unknownPaths(
+    value: unknown,
+    isUnknown: (v: unknown) => boolean,
+    at: PropertyKey[] = [],
+    out: PropertyKey[][] = [],
+): PropertyKey[][] {
     if (isUnknown(value)) out.push(at);
     else if (Array.isArray(value)) for (const [i, v] of value.entries()) unknownPaths(v, isUnknown, [...at, i], out);
-    else if (value && typeof value === "object") for (const [k, v] of Object.entries(value)) unknownPaths(v, isUnknown, [...at, k], out);
+    else if (value && typeof value === "object")
+        for (const [k, v] of Object.entries(value)) unknownPaths(v, isUnknown, [...at, k], out);
     return out;
 }
 
-const isPrefix = (a: readonly PropertyKey[], b: readonly PropertyKey[]) => a.length <= b.length && a.every((p, i) => p === b[i]);
+const isPrefix = (a: readonly PropertyKey[], b: readonly PropertyKey[]) =>
+    a.length <= b.length && a.every((p, i) => p === b[i]);
 
 /**
  * Validates inputs with the connector schema. Issues at, under or above a value not known yet are
  * dropped (the value will be checked when it is known); with such values the result is
  * `complete: false` and carries the raw inputs.
  */
-export function validateConnectorInputs(raw: unknown, isUnknown: (v: unknown) => boolean = (v) => v === UNKNOWN): ValidationResult {
+export function validateConnectorInputs(
+    raw: unknown,
+    isUnknown: (v: unknown) => boolean = (v) => v === UNKNOWN,
+): ValidationResult {
     const unknowns = unknownPaths(raw, isUnknown);
     const parsed = connectorInputsSchema.safeParse(raw);
-    if (parsed.success) return unknowns.length ? { ok: true, value: raw, complete: false } : { ok: true, value: parsed.data, complete: true };
+    if (parsed.success)
+        return unknowns.length
+            ? { ok: true, value: raw, complete: false }
+            : { ok: true, value: parsed.data, complete: true };
     const issues = parsed.error.issues.filter((i) => !unknowns.some((u) => isPrefix(u, i.path) || isPrefix(i.path, u)));
     if (issues.length === 0 && unknowns.length > 0) return { ok: true, value: raw, complete: false };
     if (issues.length === 0) return { ok: false, issues: [{ property: "(inputs)", reason: parsed.error.message }] };
@@ -52,7 +70,11 @@ export function validateConnectorInputs(raw: unknown, isUnknown: (v: unknown) =>
 /** One error for all issues: names every property and what would be valid. */
 export function inputError(issues: readonly InputIssue[]): ConnectorError {
     const list = issues.map((i) => `${i.property}: ${i.reason}`).join("; ");
-    return new ConnectorError("INVALID_INPUT", `invalid KubernetesClusterConnector inputs: ${list}`, "Fix the properties named above; nothing was sent to the cluster");
+    return new ConnectorError(
+        "INVALID_INPUT",
+        `invalid KubernetesClusterConnector inputs: ${list}`,
+        "Fix the properties named above; nothing was sent to the cluster",
+    );
 }
 
 /**
@@ -71,7 +93,10 @@ export function parseConnectorInputs(raw: unknown): ValidConnectorInputs {
 }
 
 /** The identifier a connector gets: as given, else kept from before (a rename keeps it), else derived from the name. */
-export function resolveIdentifier(inputs: { identifier?: string; name: string }, previous?: { identifier?: unknown }): string {
+export function resolveIdentifier(
+    inputs: { identifier?: string; name: string },
+    previous?: { identifier?: unknown },
+): string {
     if (inputs.identifier) return inputs.identifier;
     if (typeof previous?.identifier === "string" && previous.identifier) return previous.identifier;
     return deriveIdentifier(inputs.name);

@@ -26,7 +26,15 @@ export interface ConnectorDiff {
 /** JSON with sorted keys and without undefined, so that equal values compare equal. */
 export function canonical(value: unknown): string {
     return JSON.stringify(value, (_k, v) =>
-        v && typeof v === "object" && !Array.isArray(v) ? Object.fromEntries(Object.keys(v).sort().filter((k) => v[k] !== undefined).map((k) => [k, v[k]])) : v);
+        v && typeof v === "object" && !Array.isArray(v)
+            ? Object.fromEntries(
+                  Object.keys(v)
+                      .sort()
+                      .filter((k) => v[k] !== undefined)
+                      .map((k) => [k, v[k]]),
+              )
+            : v,
+    );
 }
 
 function containsUnknown(v: unknown): boolean {
@@ -59,12 +67,19 @@ export function planConnectorDiff(olds: object, news: Record<string, unknown>): 
 export type DelegateRepair = "drift" | "renew-token";
 
 /** The recorded delegate's need for work: drift found by refresh, or a bound token near its end. */
-export function delegateRepair(olds: Pick<ConnectorOutputs, "delegate" | "delegateSettings">, now = Date.now()): DelegateRepair | undefined {
+export function delegateRepair(
+    olds: Pick<ConnectorOutputs, "delegate" | "delegateSettings">,
+    now = Date.now(),
+): DelegateRepair | undefined {
     const state = olds.delegate;
     const settings = olds.delegateSettings;
     if (!state || !settings) return undefined;
     if (state.drift?.length) return "drift";
-    if (settings.token === "bound" && tokenNeedsRenewal(state.tokenIssuedAt, state.tokenExpiresAt, settings.tokenRenewFraction, now)) return "renew-token";
+    if (
+        settings.token === "bound" &&
+        tokenNeedsRenewal(state.tokenIssuedAt, state.tokenExpiresAt, settings.tokenRenewFraction, now)
+    )
+        return "renew-token";
     return undefined;
 }
 
@@ -80,6 +95,7 @@ export interface UpdatePlan extends ConnectorDiff {
 export function planUpdate(olds: ConnectorOutputs, news: Record<string, unknown>, now = Date.now()): UpdatePlan {
     const diff = planConnectorDiff(olds, news);
     const repair = delegateRepair(olds, now);
-    const provisionDelegate = diff.changed.includes("delegate") || diff.changed.includes("credential") || repair !== undefined;
+    const provisionDelegate =
+        diff.changed.includes("delegate") || diff.changed.includes("credential") || repair !== undefined;
     return { ...diff, changes: diff.changes || repair !== undefined, provisionDelegate, repair };
 }

@@ -5,7 +5,15 @@ import type { CredentialClient } from "../credentials";
 import { type PreviousDelegate, type Provisioned, provisionDelegate, removeDelegate } from "../delegate";
 import { ConnectorError, recordFailure } from "../errors";
 import type { ValidConnectorInputs } from "../inputs/types";
-import { type ConnectorOutputs, type DelegateOutputs, delegateOwner, recordedAccess, recordedDelegate, recordedTestRun, type TestRun } from "../outputs";
+import {
+    type ConnectorOutputs,
+    type DelegateOutputs,
+    delegateOwner,
+    recordedAccess,
+    recordedDelegate,
+    recordedTestRun,
+    type TestRun,
+} from "../outputs";
 import { connectorSecrets } from "../secrets";
 import { assertNotExpired, connectWith, testConnector, testCredential, testWithClient } from "./testRun";
 
@@ -25,7 +33,13 @@ export interface ClusterWork {
  * Provisions the delegate (when declared) and runs the connection test; when the test fails,
  * undoes what this run made and throws. `previous` is the record an update starts from.
  */
-export async function applyClusterSide(inputs: ValidConnectorInputs, identifier: string, owner: string | undefined, previous?: ConnectorOutputs, work: ClusterWork = { retest: true }): Promise<ClusterSide> {
+export async function applyClusterSide(
+    inputs: ValidConnectorInputs,
+    identifier: string,
+    owner: string | undefined,
+    previous?: ConnectorOutputs,
+    work: ClusterWork = { retest: true },
+): Promise<ClusterSide> {
     assertNotExpired(inputs.credential);
     if (inputs.delegate?.provisioner) assertNotExpired(inputs.delegate.provisioner);
     const previousDelegate = previous ? recordedDelegate(previous) : {};
@@ -36,19 +50,25 @@ export async function applyClusterSide(inputs: ValidConnectorInputs, identifier:
     try {
         if (inputs.delegate) {
             provisioner = await connectWith(inputs.delegate.provisioner ?? inputs.credential, inputs.connectionTest);
-            const before: PreviousDelegate = { state: previousDelegate.delegate, token: previousDelegate.delegateToken };
+            const before: PreviousDelegate = {
+                state: previousDelegate.delegate,
+                token: previousDelegate.delegateToken,
+            };
             provisioned = await provisionDelegate(provisioner, inputs.delegate, ownerName, before);
             delegate = {
                 delegate: provisioned.state,
                 delegateToken: provisioned.token,
-                delegateKubeconfig: provisioned.token ? provisioner.exportKubeconfig(`${identifier}-delegate`, provisioned.token) : undefined,
+                delegateKubeconfig: provisioned.token
+                    ? provisioner.exportKubeconfig(`${identifier}-delegate`, provisioned.token)
+                    : undefined,
             };
         }
         if (previous?.delegate && previous.delegateSettings && !inputs.delegate) {
             await removeRecordedDelegate(previous, ownerName);
         }
         const tokenChanged = delegate.delegateToken !== previousDelegate.delegateToken;
-        if (!work.retest && !(inputs.delegate?.useAsCredential && tokenChanged)) return { run: recordedTestRun(previous!), delegate };
+        if (!work.retest && !(inputs.delegate?.useAsCredential && tokenChanged))
+            return { run: recordedTestRun(previous!), delegate };
 
         const secrets = connectorSecrets(inputs, [delegate.delegateToken, delegate.delegateKubeconfig]);
         // The provisioner's client is the connector's own when no other identity is involved: its

@@ -16,7 +16,8 @@ export async function deleteConnector(record: ConnectorOutputs): Promise<{ warni
         return { warnings: [] };
     } catch (e) {
         const err = redactError(e, recordedSecrets(record));
-        if (CLUSTER_GONE.has(err.code)) return { warnings: [`the delegate's objects were not removed: ${err.message}`] };
+        if (CLUSTER_GONE.has(err.code))
+            return { warnings: [`the delegate's objects were not removed: ${err.message}`] };
         throw err;
     }
 }

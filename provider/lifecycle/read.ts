@@ -8,17 +8,30 @@ import { connectorSecrets, redact } from "../secrets";
 import { connectWith, testConnector, testCredential } from "./testRun";
 
 /** The refreshed record and the inputs it holds; undefined when the record cannot be read back (left as it is). */
-export async function readConnector(record: ConnectorOutputs): Promise<{ outputs: ConnectorOutputs; inputs: Record<string, unknown> } | undefined> {
+export async function readConnector(
+    record: ConnectorOutputs,
+): Promise<{ outputs: ConnectorOutputs; inputs: Record<string, unknown> } | undefined> {
     const recorded = recordedInputs(record);
     const parsed = validateConnectorInputs(recorded, () => false);
     if (!parsed.ok) return undefined;
     const inputs = parsed.value as ValidConnectorInputs;
     const delegate = recordedDelegate(record);
     if (inputs.delegate && delegate.delegate) {
-        delegate.delegate = { ...delegate.delegate, drift: await delegateDrift(inputs, delegateOwner(record.__owner, record.identifier)) };
+        delegate.delegate = {
+            ...delegate.delegate,
+            drift: await delegateDrift(inputs, delegateOwner(record.__owner, record.identifier)),
+        };
     }
-    const run = await testConnector(testCredential(inputs, delegate), inputs.connectionTest, record.identifier, connectorSecrets(inputs, [delegate.delegateToken]));
-    return { outputs: buildOutputs(inputs, record.identifier, record.__owner, run, delegate, record), inputs: recorded };
+    const run = await testConnector(
+        testCredential(inputs, delegate),
+        inputs.connectionTest,
+        record.identifier,
+        connectorSecrets(inputs, [delegate.delegateToken]),
+    );
+    return {
+        outputs: buildOutputs(inputs, record.identifier, record.__owner, run, delegate, record),
+        inputs: recorded,
+    };
 }
 
 /** What refresh finds changed in the delegate's objects; a cluster it cannot inspect is drift too. */

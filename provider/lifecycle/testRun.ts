@@ -1,8 +1,9 @@
 // Running the connection test as the lifecycle does: with the connector's own credential (or the
 // delegate's token when useAsCredential), recording a failure in the report instead of throwing,
 // and with the credential's secrets redacted from it.
-import { runConnectionTest } from "../connectionTest/runConnectionTest";
+
 import type { ConnectionTestReport } from "../connectionTest/report";
+import { runConnectionTest } from "../connectionTest/runConnectionTest";
 import type { CredentialClient } from "../credentials";
 import { type CredentialLifetime, credentialLifetime, expiryWarning, hasExpired } from "../credentials/expiry";
 import { ConnectorError, recordFailure, toConnectorError } from "../errors";
@@ -16,27 +17,53 @@ function credentials(): typeof import("../credentials") {
 }
 
 /** A client for `credential` with the connection test's deadline on every request. */
-export function connectWith(credential: Credential, settings: Pick<ConnectionTestSettings, "timeoutSeconds">): Promise<CredentialClient> {
+export function connectWith(
+    credential: Credential,
+    settings: Pick<ConnectionTestSettings, "timeoutSeconds">,
+): Promise<CredentialClient> {
     return credentials().connect(credential, settings.timeoutSeconds * 1000);
 }
 
 /** The report of a test that could not start: the credential did not give a client. */
 function notConnectedReport(started: number, e: unknown, secrets: readonly string[]): ConnectionTestReport {
-    const err = redactError(toConnectorError(e, { code: "CREDENTIAL_LOAD_FAILED", remediation: "Check the credential" }), secrets);
-    return { status: "FAILURE", testedAt: new Date(started).toISOString(), durationMs: Date.now() - started, checks: [], missingPermissions: [], error: recordFailure(err) };
+    const err = redactError(
+        toConnectorError(e, { code: "CREDENTIAL_LOAD_FAILED", remediation: "Check the credential" }),
+        secrets,
+    );
+    return {
+        status: "FAILURE",
+        testedAt: new Date(started).toISOString(),
+        durationMs: Date.now() - started,
+        checks: [],
+        missingPermissions: [],
+        error: recordFailure(err),
+    };
 }
 
 /** Runs the test over a ready client (which the caller closes), recording the credential's lifetime. Never throws. */
-export async function testWithClient(client: CredentialClient, credential: Credential, settings: ConnectionTestSettings, identifier: string, secrets: readonly string[]): Promise<TestRun> {
+export async function testWithClient(
+    client: CredentialClient,
+    credential: Credential,
+    settings: ConnectionTestSettings,
+    identifier: string,
+    secrets: readonly string[],
+): Promise<TestRun> {
     const report = await runConnectionTest(client, settings);
     const lifetime = credentialLifetime(credential);
-    return { report: redactReport(lifetime ? { ...report, credentialExpiry: lifetime } : report, secrets), masterUrl: client.server, kubeconfig: client.exportKubeconfig(identifier) };
+    return {
+        report: redactReport(lifetime ? { ...report, credentialExpiry: lifetime } : report, secrets),
+        masterUrl: client.server,
+        kubeconfig: client.exportKubeconfig(identifier),
+    };
 }
 
 /** The failure of a credential that has expired: known before any request is sent. */
 function expiredError(lifetime: CredentialLifetime): ConnectorError {
-    return new ConnectorError("CREDENTIAL_EXPIRED", `the connector's ${lifetime.source} expired at ${lifetime.expiresAt}; nothing was sent to the cluster`,
-        "Issue a new one (a new token, or a client certificate signed by the cluster's client CA) and update the connector's credential");
+    return new ConnectorError(
+        "CREDENTIAL_EXPIRED",
+        `the connector's ${lifetime.source} expired at ${lifetime.expiresAt}; nothing was sent to the cluster`,
+        "Issue a new one (a new token, or a client certificate signed by the cluster's client CA) and update the connector's credential",
+    );
 }
 
 /** Throws CREDENTIAL_EXPIRED when the credential says it has expired (before any request is sent). */
@@ -46,10 +73,18 @@ export function assertNotExpired(credential: Credential): void {
 }
 
 /** Connects with `credential` and runs the connection test; an expired credential fails before any request. Never throws. */
-export async function testConnector(credential: Credential, settings: ConnectionTestSettings, identifier: string, secrets: readonly string[]): Promise<TestRun> {
+export async function testConnector(
+    credential: Credential,
+    settings: ConnectionTestSettings,
+    identifier: string,
+    secrets: readonly string[],
+): Promise<TestRun> {
     const started = Date.now();
     const lifetime = credentialLifetime(credential);
-    if (lifetime && hasExpired(lifetime)) return { report: { ...notConnectedReport(started, expiredError(lifetime), secrets), credentialExpiry: lifetime } };
+    if (lifetime && hasExpired(lifetime))
+        return {
+            report: { ...notConnectedReport(started, expiredError(lifetime), secrets), credentialExpiry: lifetime },
+        };
     let client: CredentialClient;
     try {
         client = await connectWith(credential, settings);
@@ -65,12 +100,17 @@ export async function testConnector(credential: Credential, settings: Connection
 
 /** The warning for a credential near (or past) its end, with the connector's settings; undefined when none is due. */
 export function credentialWarning(credential: unknown, settings: unknown): string | undefined {
-    if (!credential || typeof credential !== "object" || typeof (credential as Credential).type !== "string") return undefined;
-    return expiryWarning(credentialLifetime(credential as Credential), (settings && typeof settings === "object" ? settings : {}) as ConnectionTestSettings);
+    if (!credential || typeof credential !== "object" || typeof (credential as Credential).type !== "string")
+        return undefined;
+    return expiryWarning(
+        credentialLifetime(credential as Credential),
+        (settings && typeof settings === "object" ? settings : {}) as ConnectionTestSettings,
+    );
 }
 
 /** The credential the connection test uses: the delegate's token when useAsCredential. */
 export function testCredential(inputs: ValidConnectorInputs, d: DelegateOutputs): Credential {
-    if (inputs.delegate?.useAsCredential && d.delegateKubeconfig) return { type: "Kubeconfig", kubeconfig: d.delegateKubeconfig };
+    if (inputs.delegate?.useAsCredential && d.delegateKubeconfig)
+        return { type: "Kubeconfig", kubeconfig: d.delegateKubeconfig };
     return inputs.credential;
 }

@@ -9,7 +9,11 @@ import { planUpdate } from "./changePlan";
 import { applyClusterSide } from "./clusterSide";
 
 /** Updates the record `olds` to the checked inputs `raw`. Throws a redacted ConnectorError. */
-export async function updateConnector(olds: ConnectorOutputs, raw: Record<string, unknown>, owner: string | undefined): Promise<ConnectorOutputs> {
+export async function updateConnector(
+    olds: ConnectorOutputs,
+    raw: Record<string, unknown>,
+    owner: string | undefined,
+): Promise<ConnectorOutputs> {
     let inputs: ValidConnectorInputs | undefined;
     try {
         inputs = parseConnectorInputs(raw);

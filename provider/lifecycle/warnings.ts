@@ -8,7 +8,10 @@ import { credentialWarning } from "./testRun";
 export function inputWarnings(inputs: Record<string, unknown>): string[] {
     const settings = inputs.connectionTest;
     const provisioner = (inputs.delegate as { provisioner?: unknown } | undefined)?.provisioner;
-    return [credentialWarning(inputs.credential, settings), credentialWarning(provisioner, settings)?.replace("the connector's", "the delegate provisioner's")].filter((w): w is string => !!w);
+    return [
+        credentialWarning(inputs.credential, settings),
+        credentialWarning(provisioner, settings)?.replace("the connector's", "the delegate provisioner's"),
+    ].filter((w): w is string => !!w);
 }
 
 /** Warnings about a refreshed record: the credential's lifetime, as the test found it. */

@@ -13,7 +13,13 @@ export interface Endpoint {
     /** The credential type, and for ManualConfig the auth type: used to explain failures. */
     authType: string;
     /** TLS options of the connection: CA, client certificate and key, server name, verification. */
-    tls: { ca?: string | Buffer; cert?: string | Buffer; key?: string | Buffer; servername?: string; rejectUnauthorized: boolean };
+    tls: {
+        ca?: string | Buffer;
+        cert?: string | Buffer;
+        key?: string | Buffer;
+        servername?: string;
+        rejectUnauthorized: boolean;
+    };
     /** Headers sent with every request (Authorization, Impersonate-User). */
     headers: Record<string, string>;
     /** A dispatcher that goes through a proxy, when the credential names one. */
@@ -42,7 +48,11 @@ export interface KubeClient {
 
 /** A non-2xx answer: `code` and `body` as classifyRequestError reads them. */
 class HttpStatusError extends Error {
-    constructor(readonly code: number, readonly body: string, readonly headers: Record<string, string | string[] | undefined>) {
+    constructor(
+        readonly code: number,
+        readonly body: string,
+        readonly headers: Record<string, string | string[] | undefined>,
+    ) {
         super(`HTTP ${code}`);
     }
 }
@@ -64,7 +74,9 @@ export function clientFor(endpoint: Endpoint, timeoutMs: number): KubeClient {
     // set up wait for it instead of each opening (and handshaking) its own. undici does not end a
     // request that waits on a hanging TLS handshake when its signal aborts: the connect timeout,
     // equal to the deadline, does (within undici's half-second timer resolution).
-    const dispatcher: Dispatcher = endpoint.proxy ?? new Agent({ connect: { ...endpoint.tls, keepAlive: true, timeout: timeoutMs }, allowH2: true, connections: 1 });
+    const dispatcher: Dispatcher =
+        endpoint.proxy ??
+        new Agent({ connect: { ...endpoint.tls, keepAlive: true, timeout: timeoutMs }, allowH2: true, connections: 1 });
     const { server, authType } = endpoint;
 
     async function send(method: HttpMethod, path: string, body: unknown, remainingMs: number): Promise<unknown> {
@@ -72,7 +84,11 @@ export function clientFor(endpoint: Endpoint, timeoutMs: number): KubeClient {
             origin,
             path: prefix + path,
             method,
-            headers: { accept: "application/json", ...(body === undefined ? {} : { "content-type": "application/json" }), ...endpoint.headers },
+            headers: {
+                accept: "application/json",
+                ...(body === undefined ? {} : { "content-type": "application/json" }),
+                ...endpoint.headers,
+            },
             body: body === undefined ? undefined : JSON.stringify(body),
             signal: AbortSignal.timeout(remainingMs),
         });

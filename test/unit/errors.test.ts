@@ -4,10 +4,20 @@
 import * as assert from "node:assert/strict";
 import { ConnectorError, type ErrorCode } from "../../provider/errors";
 import { credentialSecrets, redact } from "../../provider/secrets";
-import { causeCode, classifyRequestError, type RequestContext, statusMessage } from "../../provider/transport/classifyError";
+import {
+    causeCode,
+    classifyRequestError,
+    type RequestContext,
+    statusMessage,
+} from "../../provider/transport/classifyError";
 
 const SERVER = "https://k8s.example.com:6443";
-const ctx = (authType?: string): RequestContext => ({ server: SERVER, what: "GET /version", timeoutMs: 30_000, authType });
+const ctx = (authType?: string): RequestContext => ({
+    server: SERVER,
+    what: "GET /version",
+    timeoutMs: 30_000,
+    authType,
+});
 
 /** An error as fetch throws it: a TypeError whose cause carries the system or TLS code. */
 function fetchFailed(code: string, message = code): Error {
@@ -20,7 +30,16 @@ function apiException(code: number, body: unknown): Error {
 }
 
 function forbiddenStatus(message: string): string {
-    return JSON.stringify({ kind: "Status", apiVersion: "v1", metadata: {}, status: "Failure", message, reason: "Forbidden", details: { kind: "pods" }, code: 403 });
+    return JSON.stringify({
+        kind: "Status",
+        apiVersion: "v1",
+        metadata: {},
+        status: "Failure",
+        message,
+        reason: "Forbidden",
+        details: { kind: "pods" },
+        code: 403,
+    });
 }
 
 /** Checks the common contract and returns the error. */
@@ -37,7 +56,11 @@ function expectClassified(err: unknown, c: RequestContext, code: ErrorCode): Con
 
 describe("errors: HTTP statuses @unit", () => {
     it("401 with a ServiceAccount token → UNAUTHORIZED", () => {
-        const e = expectClassified(apiException(401, '{"kind":"Status","message":"Unauthorized","code":401}'), ctx("ServiceAccount"), "UNAUTHORIZED");
+        const e = expectClassified(
+            apiException(401, '{"kind":"Status","message":"Unauthorized","code":401}'),
+            ctx("ServiceAccount"),
+            "UNAUTHORIZED",
+        );
         assert.match(e.message, /did not accept the credentials \(401 Unauthorized\)/);
         assert.match(e.remediation, /issue a new credential/);
         assert.equal(e.kubernetesMessage, "Unauthorized");
@@ -61,22 +84,36 @@ describe("errors: HTTP statuses @unit", () => {
     });
 
     it("403 → FORBIDDEN_NAMESPACE, keeping the Status message parsed from a JSON body string", () => {
-        const k8s = 'namespaces "default" is forbidden: User "system:serviceaccount:ci:deployer" cannot get resource "namespaces" in API group "" in the namespace "default"';
-        const e = expectClassified(apiException(403, forbiddenStatus(k8s)), { ...ctx("ServiceAccount"), what: "get namespace default" }, "FORBIDDEN_NAMESPACE");
+        const k8s =
+            'namespaces "default" is forbidden: User "system:serviceaccount:ci:deployer" cannot get resource "namespaces" in API group "" in the namespace "default"';
+        const e = expectClassified(
+            apiException(403, forbiddenStatus(k8s)),
+            { ...ctx("ServiceAccount"), what: "get namespace default" },
+            "FORBIDDEN_NAMESPACE",
+        );
         assert.equal(e.kubernetesMessage, k8s);
         assert.ok(e.message.includes(`(Kubernetes said: ${k8s})`), e.message);
-        assert.match(e.message, /get namespace default on https:\/\/k8s\.example\.com:6443 was refused \(403 Forbidden\)/);
+        assert.match(
+            e.message,
+            /get namespace default on https:\/\/k8s\.example\.com:6443 was refused \(403 Forbidden\)/,
+        );
     });
 
     it("403 as system:anonymous means the credentials were ignored, not a missing permission", () => {
-        const anonymous = forbiddenStatus('namespaces "default" is forbidden: User "system:anonymous" cannot get resource "namespaces" in API group "" in the namespace "default"');
+        const anonymous = forbiddenStatus(
+            'namespaces "default" is forbidden: User "system:anonymous" cannot get resource "namespaces" in API group "" in the namespace "default"',
+        );
         const basic = expectClassified(apiException(403, anonymous), ctx("UsernamePassword"), "BASIC_AUTH_REJECTED");
         assert.match(basic.remediation, /1\.19/);
         expectClassified(apiException(403, anonymous), ctx("ServiceAccount"), "UNAUTHORIZED");
     });
 
     it("429 that outlasted the retries → RATE_LIMITED, naming the deadline and keeping Kubernetes' words", () => {
-        const e = expectClassified(apiException(429, '{"kind":"Status","message":"Too many requests, please try again later.","code":429}'), ctx("ServiceAccount"), "RATE_LIMITED");
+        const e = expectClassified(
+            apiException(429, '{"kind":"Status","message":"Too many requests, please try again later.","code":429}'),
+            ctx("ServiceAccount"),
+            "RATE_LIMITED",
+        );
         assert.match(e.message, /429 Too Many Requests \(rate limited\) until the deadline of 30 s/);
         assert.equal(e.kubernetesMessage, "Too many requests, please try again later.");
         assert.match(e.remediation, /timeoutSeconds/);
@@ -101,13 +138,21 @@ describe("errors: HTTP statuses @unit", () => {
 
 describe("errors: network failures @unit", () => {
     it("ECONNREFUSED in the cause → UNREACHABLE", () => {
-        const e = expectClassified(fetchFailed("ECONNREFUSED", "connect ECONNREFUSED 127.0.0.1:6443"), ctx(), "UNREACHABLE");
+        const e = expectClassified(
+            fetchFailed("ECONNREFUSED", "connect ECONNREFUSED 127.0.0.1:6443"),
+            ctx(),
+            "UNREACHABLE",
+        );
         assert.match(e.message, /cannot connect to .* \(ECONNREFUSED\)/);
         assert.match(e.remediation, /port/);
     });
 
     it("ECONNREFUSED on the error itself (node-fetch style) → UNREACHABLE", () => {
-        expectClassified(Object.assign(new Error("request failed, reason: connect ECONNREFUSED"), { code: "ECONNREFUSED" }), ctx(), "UNREACHABLE");
+        expectClassified(
+            Object.assign(new Error("request failed, reason: connect ECONNREFUSED"), { code: "ECONNREFUSED" }),
+            ctx(),
+            "UNREACHABLE",
+        );
     });
 
     it("ECONNRESET and EHOSTUNREACH → UNREACHABLE", () => {
@@ -116,7 +161,11 @@ describe("errors: network failures @unit", () => {
     });
 
     it("ENOTFOUND → UNREACHABLE: the host cannot be resolved", () => {
-        const e = expectClassified(fetchFailed("ENOTFOUND", "getaddrinfo ENOTFOUND k8s.example.com"), ctx(), "UNREACHABLE");
+        const e = expectClassified(
+            fetchFailed("ENOTFOUND", "getaddrinfo ENOTFOUND k8s.example.com"),
+            ctx(),
+            "UNREACHABLE",
+        );
         assert.match(e.message, /cannot be resolved \(ENOTFOUND\)/);
         assert.match(e.remediation, /DNS/);
     });
@@ -126,14 +175,22 @@ describe("errors: network failures @unit", () => {
     });
 
     it('a DOMException-like {name: "TimeoutError"} → TIMEOUT', () => {
-        const e = expectClassified({ name: "TimeoutError", message: "The operation was aborted due to timeout" }, ctx(), "TIMEOUT");
+        const e = expectClassified(
+            { name: "TimeoutError", message: "The operation was aborted due to timeout" },
+            ctx(),
+            "TIMEOUT",
+        );
         assert.match(e.message, /got no answer within 30 s/);
         assert.match(e.remediation, /connectionTest\.timeoutSeconds/);
     });
 
     it("a real DOMException TimeoutError (what AbortSignal.timeout makes fetch throw) → TIMEOUT", () => {
         // DOMException has a legacy numeric `code` (23 for TimeoutError): it is not an HTTP status.
-        const e = expectClassified(new DOMException("The operation was aborted due to timeout", "TimeoutError"), ctx(), "TIMEOUT");
+        const e = expectClassified(
+            new DOMException("The operation was aborted due to timeout", "TimeoutError"),
+            ctx(),
+            "TIMEOUT",
+        );
         assert.match(e.message, /within 30 s/);
     });
 
@@ -144,7 +201,10 @@ describe("errors: network failures @unit", () => {
 
     it("undici's connect timeout and ETIMEDOUT → TIMEOUT", () => {
         expectClassified(fetchFailed("UND_ERR_CONNECT_TIMEOUT"), { ...ctx(), timeoutMs: 5_000 }, "TIMEOUT");
-        assert.match(expectClassified(fetchFailed("ETIMEDOUT"), { ...ctx(), timeoutMs: 5_000 }, "TIMEOUT").message, /within 5 s/);
+        assert.match(
+            expectClassified(fetchFailed("ETIMEDOUT"), { ...ctx(), timeoutMs: 5_000 }, "TIMEOUT").message,
+            /within 5 s/,
+        );
     });
 
     it("anything else → UNREACHABLE with what happened", () => {
@@ -160,7 +220,12 @@ describe("errors: network failures @unit", () => {
 });
 
 describe("errors: TLS failures @unit", () => {
-    for (const code of ["UNABLE_TO_VERIFY_LEAF_SIGNATURE", "SELF_SIGNED_CERT_IN_CHAIN", "DEPTH_ZERO_SELF_SIGNED_CERT", "UNABLE_TO_GET_ISSUER_CERT_LOCALLY"]) {
+    for (const code of [
+        "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+        "SELF_SIGNED_CERT_IN_CHAIN",
+        "DEPTH_ZERO_SELF_SIGNED_CERT",
+        "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+    ]) {
         it(`${code} → TLS_UNKNOWN_AUTHORITY`, () => {
             const e = expectClassified(fetchFailed(code), ctx(), "TLS_UNKNOWN_AUTHORITY");
             assert.ok(e.message.includes(`(${code})`));
@@ -169,7 +234,11 @@ describe("errors: TLS failures @unit", () => {
     }
 
     it("ERR_TLS_CERT_ALTNAME_INVALID → TLS_NAME_MISMATCH", () => {
-        const e = expectClassified(fetchFailed("ERR_TLS_CERT_ALTNAME_INVALID", "Hostname/IP does not match certificate's altnames"), ctx(), "TLS_NAME_MISMATCH");
+        const e = expectClassified(
+            fetchFailed("ERR_TLS_CERT_ALTNAME_INVALID", "Hostname/IP does not match certificate's altnames"),
+            ctx(),
+            "TLS_NAME_MISMATCH",
+        );
         assert.match(e.remediation, /tlsServerName/);
     });
 
@@ -180,7 +249,10 @@ describe("errors: TLS failures @unit", () => {
     });
 
     it("CERT_NOT_YET_VALID → TLS_EXPIRED (not yet valid)", () => {
-        assert.match(expectClassified(fetchFailed("CERT_NOT_YET_VALID"), ctx(), "TLS_EXPIRED").message, /not yet valid/);
+        assert.match(
+            expectClassified(fetchFailed("CERT_NOT_YET_VALID"), ctx(), "TLS_EXPIRED").message,
+            /not yet valid/,
+        );
     });
 
     it("other TLS codes → TLS_FAILED", () => {
@@ -217,7 +289,10 @@ describe("errors: helpers @unit", () => {
 
     it("redact replaces every occurrence of every secret", () => {
         const text = "token abc.def.ghi sent; retry with abc.def.ghi and password hunter22";
-        assert.equal(redact(text, ["abc.def.ghi", "hunter22"]), "token [secret] sent; retry with [secret] and password [secret]");
+        assert.equal(
+            redact(text, ["abc.def.ghi", "hunter22"]),
+            "token [secret] sent; retry with [secret] and password [secret]",
+        );
     });
 
     it("redact skips undefined, empty and very short secrets and leaves other text alone", () => {
@@ -229,8 +304,25 @@ describe("errors: helpers @unit", () => {
         const m = (auth: object) => ({ type: "ManualConfig", masterUrl: "https://k", caCert: "CA-PEM", auth });
         assert.deepEqual(credentialSecrets(m({ type: "ServiceAccount", token: "tok" })), ["tok"]);
         assert.deepEqual(credentialSecrets(m({ type: "UsernamePassword", username: "u", password: "pw" })), ["pw"]);
-        assert.deepEqual(credentialSecrets(m({ type: "ClientKeyCert", clientCert: "CERT", clientKey: "KEY", clientKeyPassphrase: "pass" })), ["KEY", "pass"]);
-        assert.deepEqual(credentialSecrets(m({ type: "OpenIdConnect", issuerUrl: "https://i", clientId: "c", clientSecret: "cs", username: "u", password: "pw" })), ["cs", "pw"]);
+        assert.deepEqual(
+            credentialSecrets(
+                m({ type: "ClientKeyCert", clientCert: "CERT", clientKey: "KEY", clientKeyPassphrase: "pass" }),
+            ),
+            ["KEY", "pass"],
+        );
+        assert.deepEqual(
+            credentialSecrets(
+                m({
+                    type: "OpenIdConnect",
+                    issuerUrl: "https://i",
+                    clientId: "c",
+                    clientSecret: "cs",
+                    username: "u",
+                    password: "pw",
+                }),
+            ),
+            ["cs", "pw"],
+        );
         assert.deepEqual(credentialSecrets({ type: "Kubeconfig", kubeconfig: "DOC", context: "ctx" }), ["DOC"]);
         assert.deepEqual(credentialSecrets({ type: "InheritFromDelegate", kubeconfigPath: "/p" }), []);
         assert.deepEqual(credentialSecrets(undefined), []);
@@ -238,7 +330,10 @@ describe("errors: helpers @unit", () => {
 
     it("redact scrubs a secret that Kubernetes echoed into a classified error", () => {
         const token = "eyJhbGciOiJSUzI1NiJ9.secret-payload";
-        const e = classifyRequestError(apiException(401, JSON.stringify({ kind: "Status", message: `token ${token} is invalid` })), ctx("ServiceAccount"));
+        const e = classifyRequestError(
+            apiException(401, JSON.stringify({ kind: "Status", message: `token ${token} is invalid` })),
+            ctx("ServiceAccount"),
+        );
         assert.ok(e.message.includes(token));
         const scrubbed = redact(e.message, [token]);
         assert.ok(!scrubbed.includes(token));

@@ -1,7 +1,13 @@
 // Unit tests for Harness identifiers: the rules, derivation from a name, scoped references, and
 // which identifier a connector keeps.
 import * as assert from "node:assert/strict";
-import { connectorRef, deriveIdentifier, IDENTIFIER_PATTERN, identifierProblem, RESERVED_IDENTIFIERS } from "../../provider/inputs/identifier";
+import {
+    connectorRef,
+    deriveIdentifier,
+    IDENTIFIER_PATTERN,
+    identifierProblem,
+    RESERVED_IDENTIFIERS,
+} from "../../provider/inputs/identifier";
 import { resolveIdentifier } from "../../provider/inputs/validate";
 
 describe("identifier: deriveIdentifier @unit", () => {
@@ -42,7 +48,14 @@ describe("identifier: deriveIdentifier @unit", () => {
     });
 
     it("yields a valid identifier for ordinary names", () => {
-        for (const name of ["My Cluster", "prod-east-1", "1st cluster", "Team A / staging (eu)", "x".repeat(500), "$money"]) {
+        for (const name of [
+            "My Cluster",
+            "prod-east-1",
+            "1st cluster",
+            "Team A / staging (eu)",
+            "x".repeat(500),
+            "$money",
+        ]) {
             const id = deriveIdentifier(name);
             assert.equal(identifierProblem(id), undefined, `${name} → ${id}`);
             assert.match(id, IDENTIFIER_PATTERN);
@@ -57,7 +70,19 @@ describe("identifier: deriveIdentifier @unit", () => {
 
 describe("identifier: identifierProblem @unit", () => {
     it("accepts valid identifiers", () => {
-        for (const id of ["a", "_", "A", "a1", "_1", "my_cluster", "a$b", "a$", "Z".repeat(128), "nullable", "accounts"]) {
+        for (const id of [
+            "a",
+            "_",
+            "A",
+            "a1",
+            "_1",
+            "my_cluster",
+            "a$b",
+            "a$",
+            "Z".repeat(128),
+            "nullable",
+            "accounts",
+        ]) {
             assert.equal(identifierProblem(id), undefined, id);
         }
     });
@@ -72,7 +97,10 @@ describe("identifier: identifierProblem @unit", () => {
     });
 
     it("rejects a leading digit and suggests the _ prefix", () => {
-        assert.match(identifierProblem("1abc") ?? "", /must start with a letter or "_", not a digit \(got "1abc"; "_1abc" would be valid\)/);
+        assert.match(
+            identifierProblem("1abc") ?? "",
+            /must start with a letter or "_", not a digit \(got "1abc"; "_1abc" would be valid\)/,
+        );
     });
 
     it("rejects a leading $ and says that it must start with a letter or _", () => {
@@ -82,7 +110,10 @@ describe("identifier: identifierProblem @unit", () => {
     });
 
     it("names the characters that are not allowed", () => {
-        assert.match(identifierProblem("my-cluster") ?? "", /may hold only letters, digits, "_" and "\$" \(found "-" in "my-cluster"\)/);
+        assert.match(
+            identifierProblem("my-cluster") ?? "",
+            /may hold only letters, digits, "_" and "\$" \(found "-" in "my-cluster"\)/,
+        );
         assert.match(identifierProblem("my cluster") ?? "", /found " " in "my cluster"/);
         assert.match(identifierProblem("a.b-c.d") ?? "", /found "\.", "-" in/);
         assert.match(identifierProblem("café") ?? "", /found "é"/);
@@ -90,11 +121,29 @@ describe("identifier: identifierProblem @unit", () => {
 
     it("rejects every reserved word", () => {
         assert.ok(RESERVED_IDENTIFIERS.size >= 20);
-        for (const word of ["or", "and", "null", "true", "false", "stepGroup", "account", "org", "status", "step", "parallel", "liteEngineTask", "shellScriptProvisioner"]) {
+        for (const word of [
+            "or",
+            "and",
+            "null",
+            "true",
+            "false",
+            "stepGroup",
+            "account",
+            "org",
+            "status",
+            "step",
+            "parallel",
+            "liteEngineTask",
+            "shellScriptProvisioner",
+        ]) {
             assert.ok(RESERVED_IDENTIFIERS.has(word), word);
         }
         for (const word of RESERVED_IDENTIFIERS) {
-            assert.match(identifierProblem(word) ?? "", new RegExp(`^"${word}" is a reserved word: choose another identifier$`), word);
+            assert.match(
+                identifierProblem(word) ?? "",
+                new RegExp(`^"${word}" is a reserved word: choose another identifier$`),
+                word,
+            );
         }
     });
 });
@@ -109,7 +158,10 @@ describe("identifier: connectorRef @unit", () => {
     });
 
     it("project scope: the bare id", () => {
-        assert.equal(connectorRef("my_cluster", { orgIdentifier: "default", projectIdentifier: "payments" }), "my_cluster");
+        assert.equal(
+            connectorRef("my_cluster", { orgIdentifier: "default", projectIdentifier: "payments" }),
+            "my_cluster",
+        );
     });
 
     it("empty scope identifiers count as absent", () => {
@@ -120,7 +172,10 @@ describe("identifier: connectorRef @unit", () => {
 describe("identifier: resolveIdentifier @unit", () => {
     it("uses the identifier given", () => {
         assert.equal(resolveIdentifier({ name: "My Cluster", identifier: "explicit" }), "explicit");
-        assert.equal(resolveIdentifier({ name: "My Cluster", identifier: "explicit" }, { identifier: "before" }), "explicit");
+        assert.equal(
+            resolveIdentifier({ name: "My Cluster", identifier: "explicit" }, { identifier: "before" }),
+            "explicit",
+        );
     });
 
     it("derives from the name when there is nothing before", () => {

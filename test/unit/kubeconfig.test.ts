@@ -5,8 +5,8 @@ import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { derivedKubeconfig, kubeconfigIsDerivable } from "../../provider/credentials/kubeconfigDocument";
 import { inlineKubeconfigCredential as plainKubeconfigEndpoint } from "../../provider/credentials/inlineKubeconfig";
+import { derivedKubeconfig, kubeconfigIsDerivable } from "../../provider/credentials/kubeconfigDocument";
 import { connectorInputsSchema } from "../../provider/inputs/schema";
 import type { Credential } from "../../provider/inputs/types";
 import { type CertFiles, createCA, issueCert } from "../../tools/pki";
@@ -28,11 +28,19 @@ function credential(raw: unknown): Credential {
     return connectorInputsSchema.shape.credential.parse(raw) as Credential;
 }
 
-const manual = (auth: unknown, extra: Record<string, unknown> = {}) => ({ type: "ManualConfig", masterUrl: "https://k8s.example.com:6443/", caCert: CA, auth, ...extra });
+const manual = (auth: unknown, extra: Record<string, unknown> = {}) => ({
+    type: "ManualConfig",
+    masterUrl: "https://k8s.example.com:6443/",
+    caCert: CA,
+    auth,
+    ...extra,
+});
 
 describe("kubeconfig: derived from the credential @unit", () => {
     it("ServiceAccount: server without trailing slash, the CA, the token trimmed; named as asked", () => {
-        const kc = JSON.parse(derivedKubeconfig(credential(manual({ type: "ServiceAccount", token: " abc.def \n" })), "Prod")!);
+        const kc = JSON.parse(
+            derivedKubeconfig(credential(manual({ type: "ServiceAccount", token: " abc.def \n" })), "Prod")!,
+        );
         assert.equal(kc["current-context"], "Prod");
         assert.deepEqual(kc.contexts, [{ name: "Prod", context: { cluster: "Prod", user: "Prod" } }]);
         assert.equal(kc.clusters[0].cluster.server, "https://k8s.example.com:6443");
@@ -41,31 +49,69 @@ describe("kubeconfig: derived from the credential @unit", () => {
     });
 
     it("tlsServerName and insecureSkipTlsVerify are carried over", () => {
-        const kc = JSON.parse(derivedKubeconfig(credential(manual({ type: "ServiceAccount", token: "t" }, { caCert: undefined, insecureSkipTlsVerify: true, tlsServerName: "kubernetes" })), "x")!);
+        const kc = JSON.parse(
+            derivedKubeconfig(
+                credential(
+                    manual(
+                        { type: "ServiceAccount", token: "t" },
+                        { caCert: undefined, insecureSkipTlsVerify: true, tlsServerName: "kubernetes" },
+                    ),
+                ),
+                "x",
+            )!,
+        );
         assert.equal(kc.clusters[0].cluster["insecure-skip-tls-verify"], true);
         assert.equal(kc.clusters[0].cluster["tls-server-name"], "kubernetes");
         assert.equal(kc.clusters[0].cluster["certificate-authority-data"], undefined);
     });
 
     it("UsernamePassword: the user name and password", () => {
-        const kc = JSON.parse(derivedKubeconfig(credential(manual({ type: "UsernamePassword", username: "u", password: "p" })), "x")!);
+        const kc = JSON.parse(
+            derivedKubeconfig(credential(manual({ type: "UsernamePassword", username: "u", password: "p" })), "x")!,
+        );
         assert.deepEqual(kc.users[0].user, { username: "u", password: "p" });
     });
 
     it("ClientKeyCert with a passphrase: the key is decrypted, and it is the same key", () => {
         assert.ok(client.keyPem.includes("ENCRYPTED"));
-        const kc = JSON.parse(derivedKubeconfig(credential(manual({ type: "ClientKeyCert", clientCert: client.certPem, clientKey: client.keyPem, clientKeyPassphrase: "pw", clientKeyAlgo: "EC" })), "x")!);
+        const kc = JSON.parse(
+            derivedKubeconfig(
+                credential(
+                    manual({
+                        type: "ClientKeyCert",
+                        clientCert: client.certPem,
+                        clientKey: client.keyPem,
+                        clientKeyPassphrase: "pw",
+                        clientKeyAlgo: "EC",
+                    }),
+                ),
+                "x",
+            )!,
+        );
         const keyPem = Buffer.from(kc.users[0].user["client-key-data"], "base64").toString();
         assert.ok(!keyPem.includes("ENCRYPTED"), "no passphrase is needed to read it");
-        const derivedPublic = crypto.createPublicKey(crypto.createPrivateKey(keyPem)).export({ type: "spki", format: "pem" });
+        const derivedPublic = crypto
+            .createPublicKey(crypto.createPrivateKey(keyPem))
+            .export({ type: "spki", format: "pem" });
         assert.equal(derivedPublic, crypto.createPublicKey(client.certPem).export({ type: "spki", format: "pem" }));
         assert.equal(Buffer.from(kc.users[0].user["client-certificate-data"], "base64").toString(), client.certPem);
     });
 
     it("OpenIdConnect, Kubeconfig and InheritFromDelegate are not derived (the provider stores theirs)", () => {
-        const oidc = credential(manual({ type: "OpenIdConnect", issuerUrl: "https://issuer.example.com", clientId: "c", username: "u", password: "p" }));
+        const oidc = credential(
+            manual({
+                type: "OpenIdConnect",
+                issuerUrl: "https://issuer.example.com",
+                clientId: "c",
+                username: "u",
+                password: "p",
+            }),
+        );
         // A derived kubeconfig is a valid kubeconfig credential in its turn.
-        const kubeconfig = credential({ type: "Kubeconfig", kubeconfig: derivedKubeconfig(credential(manual({ type: "ServiceAccount", token: "t" })), "k") });
+        const kubeconfig = credential({
+            type: "Kubeconfig",
+            kubeconfig: derivedKubeconfig(credential(manual({ type: "ServiceAccount", token: "t" })), "k"),
+        });
         const inherit = credential({ type: "InheritFromDelegate" });
         for (const c of [oidc, kubeconfig, inherit]) {
             assert.equal(kubeconfigIsDerivable(c), false, c.type);
@@ -76,7 +122,10 @@ describe("kubeconfig: derived from the credential @unit", () => {
 
 describe("kubeconfig: documents read without the client library @unit", () => {
     const b64 = (s: string) => Buffer.from(s).toString("base64");
-    const doc = (user: string, cluster = `server: https://k8s.example.com:6443/\n    certificate-authority-data: ${b64(CA)}`) => `apiVersion: v1
+    const doc = (
+        user: string,
+        cluster = `server: https://k8s.example.com:6443/\n    certificate-authority-data: ${b64(CA)}`,
+    ) => `apiVersion: v1
 kind: Config
 clusters:
 - name: c
@@ -106,21 +155,37 @@ current-context: ctx
         const exported = JSON.parse(ep.exportKubeconfig("Prod"));
         assert.deepEqual(exported.users[0], { name: "Prod", user: { token: "abc" } });
         assert.equal(exported.clusters[0].cluster.server, "https://k8s.example.com:6443");
-        assert.deepEqual(JSON.parse(ep.exportKubeconfig("d", "delegate-token")).users[0].user, { token: "delegate-token" });
+        assert.deepEqual(JSON.parse(ep.exportKubeconfig("d", "delegate-token")).users[0].user, {
+            token: "delegate-token",
+        });
     });
 
     it("the context named by credential.context, not current-context", () => {
-        assert.equal(plainKubeconfigEndpoint(doc("token: abc"), "other-ctx", "Kubeconfig")!.headers.Authorization, "Bearer other-token");
+        assert.equal(
+            plainKubeconfigEndpoint(doc("token: abc"), "other-ctx", "Kubeconfig")!.headers.Authorization,
+            "Bearer other-token",
+        );
     });
 
     it("client certificate data, basic auth, skip-verify and tls-server-name", () => {
-        const cert = plainKubeconfigEndpoint(doc(`client-certificate-data: ${b64("CERT")}\n    client-key-data: ${b64("KEY")}`), undefined, "Kubeconfig")!;
+        const cert = plainKubeconfigEndpoint(
+            doc(`client-certificate-data: ${b64("CERT")}\n    client-key-data: ${b64("KEY")}`),
+            undefined,
+            "Kubeconfig",
+        )!;
         assert.equal(cert.tls.cert!.toString(), "CERT");
         assert.equal(cert.tls.key!.toString(), "KEY");
         assert.equal(cert.headers.Authorization, undefined);
         const basic = plainKubeconfigEndpoint(doc("username: u\n    password: p"), undefined, "Kubeconfig")!;
         assert.equal(basic.headers.Authorization, `Basic ${b64("u:p")}`);
-        const skip = plainKubeconfigEndpoint(doc("token: t", "server: https://k8s.example.com\n    insecure-skip-tls-verify: true\n    tls-server-name: kubernetes"), undefined, "Kubeconfig")!;
+        const skip = plainKubeconfigEndpoint(
+            doc(
+                "token: t",
+                "server: https://k8s.example.com\n    insecure-skip-tls-verify: true\n    tls-server-name: kubernetes",
+            ),
+            undefined,
+            "Kubeconfig",
+        )!;
         assert.equal(skip.tls.rejectUnauthorized, false);
         assert.equal(skip.tls.servername, "kubernetes");
     });
@@ -138,6 +203,7 @@ current-context: ctx
             ["bad YAML", "clusters: [unclosed"],
             ["a missing context", doc("token: t"), "nowhere"],
         ];
-        for (const [what, text, context] of cases) assert.equal(plainKubeconfigEndpoint(text, context, "Kubeconfig"), undefined, what);
+        for (const [what, text, context] of cases)
+            assert.equal(plainKubeconfigEndpoint(text, context, "Kubeconfig"), undefined, what);
     });
 });

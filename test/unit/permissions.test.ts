@@ -14,13 +14,28 @@ describe("rulesAllow @unit", () => {
     });
 
     it("honours wildcards in groups, resources and verbs", () => {
-        assert.equal(rulesAllow([{ apiGroups: ["*"], resources: ["*"], verbs: ["*"] }], check("patch", "batch", "jobs")), true);
-        assert.equal(rulesAllow([{ apiGroups: [""], resources: ["*"], verbs: ["get"] }], check("get", "", "secrets")), true);
-        assert.equal(rulesAllow([{ apiGroups: [""], resources: ["*"], verbs: ["get"] }], check("get", "apps", "deployments")), false);
+        assert.equal(
+            rulesAllow([{ apiGroups: ["*"], resources: ["*"], verbs: ["*"] }], check("patch", "batch", "jobs")),
+            true,
+        );
+        assert.equal(
+            rulesAllow([{ apiGroups: [""], resources: ["*"], verbs: ["get"] }], check("get", "", "secrets")),
+            true,
+        );
+        assert.equal(
+            rulesAllow([{ apiGroups: [""], resources: ["*"], verbs: ["get"] }], check("get", "apps", "deployments")),
+            false,
+        );
     });
 
     it("does not count rules limited to resourceNames", () => {
-        assert.equal(rulesAllow([{ apiGroups: [""], resources: ["configmaps"], verbs: ["get"], resourceNames: ["one"] }], check("get", "", "configmaps")), false);
+        assert.equal(
+            rulesAllow(
+                [{ apiGroups: [""], resources: ["configmaps"], verbs: ["get"], resourceNames: ["one"] }],
+                check("get", "", "configmaps"),
+            ),
+            false,
+        );
     });
 
     it("the deployments profile's own rules allow every check it expands to, and nothing outside it", () => {

@@ -1,31 +1,60 @@
 // Unit tests for the connector's record (outputs.ts), the update plan's delegate decisions, and the
 // one error story: a failure recorded in a report comes back as the same ConnectorError, redacted.
 import * as assert from "node:assert/strict";
-import type { ConnectionTestReport } from "../../provider/connectionTest/report";
 import { assertConnectionSucceeded } from "../../provider/connectionTest";
+import type { ConnectionTestReport } from "../../provider/connectionTest/report";
+import { rollbackRemedy } from "../../provider/delegate/provision";
 import { ConnectorError, recordFailure, toConnectorError } from "../../provider/errors";
+import { INPUT_NAMES } from "../../provider/inputs/schema";
 import type { ValidConnectorInputs } from "../../provider/inputs/types";
 import { parseConnectorInputs } from "../../provider/inputs/validate";
-import { COSMETIC_KEYS, CONNECTION_KEYS, delegateRepair, planUpdate, REPLACE_KEYS } from "../../provider/lifecycle/changePlan";
-import { INPUT_NAMES } from "../../provider/inputs/schema";
-import { buildOutputs, type ConnectorOutputs, delegateOwner, recordedDelegate, recordedInputs } from "../../provider/outputs";
+import {
+    CONNECTION_KEYS,
+    COSMETIC_KEYS,
+    delegateRepair,
+    planUpdate,
+    REPLACE_KEYS,
+} from "../../provider/lifecycle/changePlan";
+import {
+    buildOutputs,
+    type ConnectorOutputs,
+    delegateOwner,
+    recordedDelegate,
+    recordedInputs,
+} from "../../provider/outputs";
 import { recordedSecrets, redactError, redactReport, secretOutputs } from "../../provider/secrets";
-import { rollbackRemedy } from "../../provider/delegate/provision";
 
 const TOKEN = "sa-token-123456";
-const REPORT: ConnectionTestReport = { status: "SUCCESS", testedAt: "2026-01-01T00:00:00.000Z", durationMs: 5, serverVersion: "v1.35.4", checks: [], missingPermissions: [] };
+const REPORT: ConnectionTestReport = {
+    status: "SUCCESS",
+    testedAt: "2026-01-01T00:00:00.000Z",
+    durationMs: 5,
+    serverVersion: "v1.35.4",
+    checks: [],
+    missingPermissions: [],
+};
 
 function inputs(extra: Record<string, unknown> = {}): ValidConnectorInputs {
     return parseConnectorInputs({
         name: "Prod cluster",
         orgIdentifier: "platform",
-        credential: { type: "ManualConfig", masterUrl: "https://k8s.example.com:6443", auth: { type: "ServiceAccount", token: TOKEN } },
+        credential: {
+            type: "ManualConfig",
+            masterUrl: "https://k8s.example.com:6443",
+            auth: { type: "ServiceAccount", token: TOKEN },
+        },
         ...extra,
     });
 }
 
 function record(extra: Record<string, unknown> = {}, delegate = {}): ConnectorOutputs {
-    return buildOutputs(inputs(extra), "Prod_cluster", "proj/stack", { report: REPORT, masterUrl: "https://k8s.example.com:6443" }, delegate);
+    return buildOutputs(
+        inputs(extra),
+        "Prod_cluster",
+        "proj/stack",
+        { report: REPORT, masterUrl: "https://k8s.example.com:6443" },
+        delegate,
+    );
 }
 
 describe("records: ConnectorOutputs @unit", () => {
@@ -35,28 +64,64 @@ describe("records: ConnectorOutputs @unit", () => {
         assert.equal(r.ref, "org.Prod_cluster");
         assert.equal(r.authType, "ServiceAccount");
         assert.equal(r.serverVersion, "v1.35.4");
-        assert.deepEqual(r.connectionTestSettings, { skipDefaultNamespaceValidation: false, requiredPermissions: "none", timeoutSeconds: 30 });
+        assert.deepEqual(r.connectionTestSettings, {
+            skipDefaultNamespaceValidation: false,
+            requiredPermissions: "none",
+            timeoutSeconds: 30,
+        });
         assert.equal("connectionTestSettings" in r && !("delegate" in r), true, "no delegate keys without a delegate");
-        assert.equal(r.kubeconfig, undefined, "a ManualConfig token credential's kubeconfig is built by the SDK, not stored");
+        assert.equal(
+            r.kubeconfig,
+            undefined,
+            "a ManualConfig token credential's kubeconfig is built by the SDK, not stored",
+        );
     });
 
     it("recordedInputs gives back the inputs buildOutputs was given", () => {
-        const given = inputs({ description: "d", tags: { a: "b" }, delegateSelectors: ["x"], delegate: { permissions: "builds" } });
+        const given = inputs({
+            description: "d",
+            tags: { a: "b" },
+            delegateSelectors: ["x"],
+            delegate: { permissions: "builds" },
+        });
         const r = buildOutputs(given, "Prod_cluster", undefined, { report: REPORT }, {});
         assert.deepEqual(parseConnectorInputs(recordedInputs(r)), { ...given, identifier: "Prod_cluster" });
     });
 
     it("recordedDelegate reads the delegate's part back", () => {
-        const state = { namespace: "ns", serviceAccountName: "sa", roleKind: "ClusterRole" as const, roleNames: ["view"], bindingNames: ["b"], createdNamespace: true, objects: [], drift: [] };
+        const state = {
+            namespace: "ns",
+            serviceAccountName: "sa",
+            roleKind: "ClusterRole" as const,
+            roleNames: ["view"],
+            bindingNames: ["b"],
+            createdNamespace: true,
+            objects: [],
+            drift: [],
+        };
         const r = record({ delegate: {} }, { delegate: state, delegateToken: "dt-123456", delegateKubeconfig: "{}" });
-        assert.deepEqual(recordedDelegate(r), { delegate: state, delegateToken: "dt-123456", delegateKubeconfig: "{}" });
+        assert.deepEqual(recordedDelegate(r), {
+            delegate: state,
+            delegateToken: "dt-123456",
+            delegateKubeconfig: "{}",
+        });
         assert.equal(delegateOwner(r.__owner, r.identifier), "proj/stack/Prod_cluster");
         assert.equal(delegateOwner(undefined, "x"), "unknown/x");
     });
 });
 
 describe("records: the update plan's delegate decisions @unit", () => {
-    const state = (extra = {}) => ({ namespace: "ns", serviceAccountName: "sa", roleKind: "ClusterRole" as const, roleNames: [], bindingNames: [], createdNamespace: false, objects: [], drift: [], ...extra });
+    const state = (extra = {}) => ({
+        namespace: "ns",
+        serviceAccountName: "sa",
+        roleKind: "ClusterRole" as const,
+        roleNames: [],
+        bindingNames: [],
+        createdNamespace: false,
+        objects: [],
+        drift: [],
+        ...extra,
+    });
     const now = Date.parse("2026-01-01T01:00:00Z");
 
     it("nothing changed and nothing to repair → no changes", () => {
@@ -73,7 +138,10 @@ describe("records: the update plan's delegate decisions @unit", () => {
     });
 
     it("a bound token with less than tokenRenewFraction of its life left → renew", () => {
-        const r = record({ delegate: { token: "bound" } }, { delegate: state({ tokenIssuedAt: "2026-01-01T00:00:00Z", tokenExpiresAt: "2026-01-01T01:10:00Z" }) });
+        const r = record(
+            { delegate: { token: "bound" } },
+            { delegate: state({ tokenIssuedAt: "2026-01-01T00:00:00Z", tokenExpiresAt: "2026-01-01T01:10:00Z" }) },
+        );
         assert.equal(delegateRepair(r, now), "renew-token");
         assert.equal(delegateRepair(r, Date.parse("2026-01-01T00:10:00Z")), undefined);
     });
@@ -89,16 +157,24 @@ describe("records: the update plan's delegate decisions @unit", () => {
 
 describe("records: one error story @unit", () => {
     it("a failure recorded in a report comes back as the same ConnectorError (instanceof, code, message, remediation)", () => {
-        const original = new ConnectorError("FORBIDDEN_NAMESPACE", "list apps/deployments in team-a was refused (403 Forbidden)", "Grant the right", 'deployments.apps is forbidden: User "x" cannot list');
+        const original = new ConnectorError(
+            "FORBIDDEN_NAMESPACE",
+            "list apps/deployments in team-a was refused (403 Forbidden)",
+            "Grant the right",
+            'deployments.apps is forbidden: User "x" cannot list',
+        );
         const report: ConnectionTestReport = { ...REPORT, status: "FAILURE", error: recordFailure(original) };
-        assert.throws(() => assertConnectionSucceeded(report), (e: unknown) => {
-            assert.ok(e instanceof ConnectorError);
-            assert.equal(e.code, original.code);
-            assert.equal(e.message, original.message);
-            assert.equal(e.remediation, original.remediation);
-            assert.equal(e.name, "ConnectorError");
-            return true;
-        });
+        assert.throws(
+            () => assertConnectionSucceeded(report),
+            (e: unknown) => {
+                assert.ok(e instanceof ConnectorError);
+                assert.equal(e.code, original.code);
+                assert.equal(e.message, original.message);
+                assert.equal(e.remediation, original.remediation);
+                assert.equal(e.name, "ConnectorError");
+                return true;
+            },
+        );
     });
 
     it("anything that is not a ConnectorError becomes one (UNEXPECTED, or the fallback), quoting its message", () => {
@@ -106,23 +182,45 @@ describe("records: one error story @unit", () => {
         assert.ok(e instanceof ConnectorError);
         assert.equal(e.code, "UNEXPECTED");
         assert.match(e.message, /^\[UNEXPECTED\] ENOENT: no such file\. /);
-        assert.equal(toConnectorError("x", { code: "CREDENTIAL_LOAD_FAILED", remediation: "Check it" }).code, "CREDENTIAL_LOAD_FAILED");
+        assert.equal(
+            toConnectorError("x", { code: "CREDENTIAL_LOAD_FAILED", remediation: "Check it" }).code,
+            "CREDENTIAL_LOAD_FAILED",
+        );
     });
 
     it("redactError scrubs what happened, Kubernetes' words and the remediation", () => {
-        const e = redactError(new ConnectorError("API_ERROR", `sent ${TOKEN}`, `do not send ${TOKEN}`, `got ${TOKEN}`), [TOKEN]);
+        const e = redactError(
+            new ConnectorError("API_ERROR", `sent ${TOKEN}`, `do not send ${TOKEN}`, `got ${TOKEN}`),
+            [TOKEN],
+        );
         assert.ok(e instanceof ConnectorError);
         assert.ok(!e.message.includes(TOKEN), e.message);
         assert.equal(e.message, "[API_ERROR] sent [secret] (Kubernetes said: got [secret]). do not send [secret]");
     });
 
     it("redactReport scrubs the failure and each check's message", () => {
-        const failed = { ...REPORT, status: "FAILURE" as const, checks: [{ name: "GET /version", status: "FAILED" as const, message: `bad ${TOKEN}` }], error: { code: "API_ERROR", message: `bad ${TOKEN}` } };
+        const failed = {
+            ...REPORT,
+            status: "FAILURE" as const,
+            checks: [{ name: "GET /version", status: "FAILED" as const, message: `bad ${TOKEN}` }],
+            error: { code: "API_ERROR", message: `bad ${TOKEN}` },
+        };
         assert.ok(!JSON.stringify(redactReport(failed, [TOKEN])).includes(TOKEN));
     });
 
     it("recordedSecrets holds the credential's and the delegate's secrets", () => {
-        const r = record({ delegate: { provisioner: { type: "ManualConfig", masterUrl: "https://k8s.example.com:6443", auth: { type: "ServiceAccount", token: "prov-token-1" } } } }, { delegateToken: "dt-123456" });
+        const r = record(
+            {
+                delegate: {
+                    provisioner: {
+                        type: "ManualConfig",
+                        masterUrl: "https://k8s.example.com:6443",
+                        auth: { type: "ServiceAccount", token: "prov-token-1" },
+                    },
+                },
+            },
+            { delegateToken: "dt-123456" },
+        );
         assert.deepEqual(new Set(recordedSecrets(r)), new Set([TOKEN, "prov-token-1", "dt-123456"]));
     });
 
@@ -147,16 +245,31 @@ describe("records: what a rollback that could not finish asks of the user @unit"
     const ns = { kind: "Namespace" as const, name: "n" };
 
     it("delete refused → grant delete on those kinds; nothing about the cluster coming back", () => {
-        const r = rollbackRemedy([{ ref: sa, error: forbidden }, { ref: ns, error: forbidden }]);
-        assert.match(r, /^Grant the provisioner `delete` on ServiceAccount, Namespace \(Kubernetes refused it\), then run `pulumi up` again: /);
+        const r = rollbackRemedy([
+            { ref: sa, error: forbidden },
+            { ref: ns, error: forbidden },
+        ]);
+        assert.match(
+            r,
+            /^Grant the provisioner `delete` on ServiceAccount, Namespace \(Kubernetes refused it\), then run `pulumi up` again: /,
+        );
         assert.doesNotMatch(r, /when the cluster answers/);
     });
 
     it("the cluster did not answer → run up again when it does", () => {
-        assert.match(rollbackRemedy([{ ref: sa, error: gone }]), /^Run `pulumi up` again when the cluster answers: the connector takes over what is left/);
+        assert.match(
+            rollbackRemedy([{ ref: sa, error: gone }]),
+            /^Run `pulumi up` again when the cluster answers: the connector takes over what is left/,
+        );
     });
 
     it("both → both", () => {
-        assert.match(rollbackRemedy([{ ref: sa, error: forbidden }, { ref: ns, error: gone }]), /Grant the provisioner `delete` on ServiceAccount .*; run `pulumi up` again when the cluster answers/);
+        assert.match(
+            rollbackRemedy([
+                { ref: sa, error: forbidden },
+                { ref: ns, error: gone },
+            ]),
+            /Grant the provisioner `delete` on ServiceAccount .*; run `pulumi up` again when the cluster answers/,
+        );
     });
 });

@@ -25,7 +25,10 @@ describe("types: generated from the zod schema @unit", () => {
     it("provider/inputs/types.ts is what `npm run gen:types` makes of provider/inputs/schema.ts now", function () {
         this.timeout(60_000);
         const committed = fs.readFileSync(path.join(repoRoot(), "provider", "inputs", "types.ts"), "utf8");
-        assert.ok(committed === generateTypes(), "provider/inputs/types.ts is stale: run `npm run gen:types` after changing provider/inputs/schema.ts");
+        assert.ok(
+            committed === generateTypes(),
+            "provider/inputs/types.ts is stale: run `npm run gen:types` after changing provider/inputs/schema.ts",
+        );
         assert.deepEqual(sameTypes, [true, true, true, true, true, true]);
     });
 });

@@ -35,7 +35,10 @@ const connectors = Array.from({ length: count }, (_, i) => {
         connectionTest: { requiredPermissions },
         ...(withDelegate ? { delegate: delegate(i) } : {}),
     };
-    return new KubernetesClusterConnector(`bench-${i}`, args as ConstructorParameters<typeof KubernetesClusterConnector>[1]);
+    return new KubernetesClusterConnector(
+        `bench-${i}`,
+        args as ConstructorParameters<typeof KubernetesClusterConnector>[1],
+    );
 });
 
 export const refs = connectors.map((c) => c.ref);

@@ -16,16 +16,32 @@ const secrets = Array.from({ length: count }, (_, i) => {
     const ns = new k8s.core.v1.Namespace(`bench-${i}`, { metadata: { name: namespace } }, opts);
     const meta = { namespace: ns.metadata.name };
     const sa = new k8s.core.v1.ServiceAccount(`bench-${i}-sa`, { metadata: { ...meta, name: "delegate" } }, opts);
-    const role = new k8s.rbac.v1.Role(`bench-${i}-role`, { metadata: { ...meta, name }, rules: DEPLOYMENTS_RULES.map((r) => ({ ...r })) }, opts);
-    new k8s.rbac.v1.RoleBinding(`bench-${i}-binding`, {
-        metadata: { ...meta, name },
-        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: role.metadata.name },
-        subjects: [{ kind: "ServiceAccount", name: sa.metadata.name, namespace }],
-    }, opts);
-    return new k8s.core.v1.Secret(`bench-${i}-token`, {
-        metadata: { ...meta, name: "delegate-token", annotations: { "kubernetes.io/service-account.name": "delegate" } },
-        type: "kubernetes.io/service-account-token",
-    }, { ...opts, dependsOn: [sa] });
+    const role = new k8s.rbac.v1.Role(
+        `bench-${i}-role`,
+        { metadata: { ...meta, name }, rules: DEPLOYMENTS_RULES.map((r) => ({ ...r })) },
+        opts,
+    );
+    new k8s.rbac.v1.RoleBinding(
+        `bench-${i}-binding`,
+        {
+            metadata: { ...meta, name },
+            roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: role.metadata.name },
+            subjects: [{ kind: "ServiceAccount", name: sa.metadata.name, namespace }],
+        },
+        opts,
+    );
+    return new k8s.core.v1.Secret(
+        `bench-${i}-token`,
+        {
+            metadata: {
+                ...meta,
+                name: "delegate-token",
+                annotations: { "kubernetes.io/service-account.name": "delegate" },
+            },
+            type: "kubernetes.io/service-account-token",
+        },
+        { ...opts, dependsOn: [sa] },
+    );
 });
 
 export const tokenSecrets = secrets.map((s) => s.metadata.name);
