@@ -40,7 +40,8 @@ export interface DelegatePreflight {
 /** Whether the schema takes the bench's delegate block: `delegate` may not exist yet. */
 export function delegateInputProblem(provisionerKubeconfig: string): string | undefined {
     const shape = (connectorInputsSchema as unknown as { shape?: Record<string, unknown> }).shape;
-    if (!shape || !("delegate" in shape)) return "the connector has no `delegate` input yet (provider/inputs/schema.ts)";
+    if (!shape || !("delegate" in shape))
+        return "the connector has no `delegate` input yet (provider/inputs/schema.ts)";
     const parsed = connectorInputsSchema.safeParse({
         name: "bench",
         credential: {
