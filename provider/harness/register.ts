@@ -35,6 +35,8 @@ export interface RegisterFrom {
     previous?: HarnessState;
     /** Secret fields whose value differs from the recorded credential's: updated in place. */
     changedSecrets: HarnessSecretField[];
+    /** Whether the connector's body differs from the recorded one's (else it is not sent again). */
+    connectorChanged?: boolean;
 }
 
 const scopeQuery = (scope: HarnessScope) => ({
@@ -134,11 +136,14 @@ export async function registerConnector(
             createdSecrets.push(secret.identifier);
         }
         const exists = previous && !drift.includes("connector deleted in Harness");
-        const data = exists
-            ? await putConnector(client, plan)
-            : await createConnector(client, plan, settings, () =>
+        const edited = drift.some((d) => d.startsWith("connector ") && d.endsWith(" changed in Harness"));
+        const data: ConnectorData = !exists
+            ? await createConnector(client, plan, settings, () =>
                   created.push({ kind: "connector", identifier: plan.connector.identifier }),
-              );
+              )
+            : from.connectorChanged !== false || edited || created.length
+              ? await putConnector(client, plan)
+              : { createdAt: previous.createdAt, lastModifiedAt: previous.lastModifiedAt };
         const connectionTest = await runHarnessTest(client, plan, settings);
         const warnings =
             connectionTest.status === "SUCCESS" || connectionTest.status === "SKIPPED"

@@ -3,7 +3,13 @@
 import { type HarnessSettings, resolveHarnessAccess } from "../harness/access";
 import { type HarnessClient, harnessClientFor } from "../harness/client";
 import { type ClusterFacts, type HarnessPlan, type HarnessSecretField, planHarnessConnector } from "../harness/mapping";
-import { deregisterConnector, inspectRegistration, type Registered, registerConnector } from "../harness/register";
+import {
+    connectorDrift,
+    deregisterConnector,
+    inspectRegistration,
+    type Registered,
+    registerConnector,
+} from "../harness/register";
 import type { HarnessState } from "../harness/state";
 import type { ValidConnectorInputs } from "../inputs/types";
 import { validateConnectorInputs } from "../inputs/validate";
@@ -56,8 +62,13 @@ export async function applyHarnessSide(
     const settings = inputs.harness!;
     const plan = planHarnessConnector(inputs, identifier, clusterFacts(run, delegate));
     return withHarness(settings, async (client) => {
+        const before = previous?.harness ? recordedPlan(previous) : undefined;
         const from = previous?.harness
-            ? { previous: previous.harness, changedSecrets: changedSecretFields(recordedPlan(previous), plan) }
+            ? {
+                  previous: previous.harness,
+                  changedSecrets: changedSecretFields(before, plan),
+                  connectorChanged: !before || connectorDrift(before.connector, plan.connector).length > 0,
+              }
             : { changedSecrets: [] };
         const { state, warnings } = await registerConnector(client, plan, settings, from);
         return { state, warnings };
