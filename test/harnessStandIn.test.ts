@@ -4,6 +4,7 @@
 // local kube-apiserver with a real service-account token. The stand-in is not Harness; these
 // tests check that it keeps the contract and rules that NG-API-NOTES.md describes.
 import * as assert from "node:assert/strict";
+import OpenAPIBackend from "openapi-backend";
 import * as undici from "undici";
 import { startControlPlane } from "../tools/controlPlane";
 import { loadContract } from "../tools/harness/contract";
@@ -215,6 +216,49 @@ describe("harness stand-in: K8sCluster branch validator and patched contract @un
         assert.ok(s.ConnectorResponse.properties.governanceMetadata);
         for (const status of ["401", "403", "404", "429"])
             assert.ok(doc.paths["/ng/api/connectors"].post.responses[status]);
+    });
+});
+
+describe("harness stand-in: the patched contract checks answers too @unit", () => {
+    const api = new OpenAPIBackend({
+        definition: loadContract() as any,
+        apiRoot: "/gateway",
+        strict: false,
+        ajvOpts: { strict: false },
+    });
+    before(() => api.init());
+    const errors = (body: unknown, op: string, status: number) => api.validateResponse(body, op, status).errors ?? [];
+    it("accepts the envelopes the stand-in sends", () => {
+        const err = {
+            status: "ERROR",
+            code: "ENTITY_NOT_FOUND",
+            message: "m",
+            correlationId: "c",
+            detailedMessage: null,
+            responseMessages: [{ code: "ENTITY_NOT_FOUND", level: "ERROR", message: "m" }],
+        };
+        assert.deepEqual(errors(err, "getSecretV2", 404), []);
+        assert.deepEqual(errors({ ...err, code: "TOO_MANY_REQUESTS" }, "getConnector", 429), []);
+        assert.deepEqual(
+            errors(
+                { status: "SUCCESS", data: { governanceMetadata: { deny: true } }, correlationId: "c" },
+                "createConnector",
+                200,
+            ),
+            [],
+        );
+    });
+    it("refuses answers that break it", () => {
+        assert.notDeepEqual(errors({ status: "OK", data: true }, "deleteConnector", 200), []);
+        assert.notDeepEqual(
+            errors({ status: "SUCCESS", data: { connector: { identifier: "x" } } }, "getConnector", 200),
+            [],
+        );
+        assert.notDeepEqual(errors({ status: "ERROR", code: "NOT_A_CODE" }, "getConnector", 400), []);
+        assert.notDeepEqual(
+            errors({ status: "SUCCESS", data: { status: "MAYBE" } }, "getTestConnectionResult", 200),
+            [],
+        );
     });
 });
 
@@ -615,12 +659,25 @@ describe("harness stand-in: contract, rules and faults", () => {
         );
     });
 
+    it("an answer that would break the contract becomes a 500 and is recorded", async () => {
+        await c.call("POST", `/ng/api/connectors?${q(h)}`, saConnector("broken", master, { token: "t" }));
+        // Not something the UI can do: a tag value that is not a string, to trip the answer check.
+        h.editConnector("broken", { tags: { owner: 42 } });
+        const r = await c.call("GET", `/ng/api/connectors/broken?${q(h)}`);
+        assert.equal(r.status, 500);
+        assert.equal(r.body.status, "ERROR");
+        assert.equal(h.contractViolations.length, 1);
+        assert.match(h.contractViolations[0], /getConnector HTTP 200: \/data\/connector\/tags\/owner must be string/);
+        h.contractViolations.length = 0;
+        h.deleteConnector("broken");
+    });
+
     it("logs every request with its status", () => {
         assert.ok(h.requests.length > 20);
         const last = h.requests[h.requests.length - 1];
         assert.deepEqual(
             [last.method, last.path, last.status, last.code],
-            ["POST", "/gateway/ng/api/connectors/testConnection/none", 400, "CONNECTOR_NOT_FOUND_EXCEPTION"],
+            ["GET", "/gateway/ng/api/connectors/broken", 500, "DEFAULT_ERROR_CODE"],
         );
         assert.equal(last.query.accountIdentifier, "acct_1");
     });
