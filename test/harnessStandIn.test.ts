@@ -14,7 +14,8 @@ import {
     startHarnessStandIn,
     validateK8sClusterConnector,
 } from "../tools/harness/index";
-import { adminClients, createServiceAccountWithToken, grantInNamespace } from "../tools/identities";
+import { adminClients, createServiceAccountWithToken, grantClusterWide, grantInNamespace } from "../tools/identities";
+import { startOidcIssuer } from "../tools/oidcIssuer";
 
 interface Reply {
     status: number;
@@ -704,9 +705,25 @@ describe("harness stand-in: test connection against a real kube-apiserver", () =
     let h: HarnessStandIn;
     let c: ReturnType<typeof client>;
     let token: string;
+    let issuer: Awaited<ReturnType<typeof startOidcIssuer>>;
     before(async () => {
-        cp = await startControlPlane();
+        issuer = await startOidcIssuer({ alice: "alice-password" }, "harness", "client-secret");
+        cp = await startControlPlane({
+            apiserverFlags: [
+                `--oidc-issuer-url=${issuer.url}`,
+                `--oidc-client-id=${issuer.clientId}`,
+                `--oidc-ca-file=${issuer.ca.certPath}`,
+                "--oidc-username-claim=sub",
+                "--oidc-username-prefix=oidc:",
+            ],
+        });
         const admin = adminClients(cp);
+        await grantClusterWide(
+            admin,
+            { kind: "User", name: "oidc:alice", apiGroup: "rbac.authorization.k8s.io" },
+            "alice-deployments",
+            [{ apiGroups: ["apps"], resources: ["deployments"], verbs: ["list"] }],
+        );
         const sa = await createServiceAccountWithToken(admin, "harness", "tester");
         await grantInNamespace(admin, sa, "default", [
             { apiGroups: ["apps"], resources: ["deployments"], verbs: ["list"] },
@@ -714,7 +731,9 @@ describe("harness stand-in: test connection against a real kube-apiserver", () =
         token = sa.token;
         h = await startHarnessStandIn({
             delegates: [
-                { name: "plain", selectors: [] },
+                { name: "plain", selectors: [], trustedCaCertPems: [issuer.ca.certPem] },
+                // A delegate whose trust store holds the cluster's CA too, as a delegate inside the cluster has.
+                { name: "trusting", selectors: ["trusting"], trustedCaCertPems: [issuer.ca.certPem, cp.ca.certPem] },
                 {
                     name: "incluster",
                     selectors: ["incluster"],
@@ -730,6 +749,10 @@ describe("harness stand-in: test connection against a real kube-apiserver", () =
             ["wrong_token", `${token.slice(0, -4)}AAAA`],
             ["cluster_ca", cp.ca.certPem],
             ["cluster_ca_b64", Buffer.from(cp.ca.certPem).toString("base64")],
+            ["oidc_client", "harness"],
+            ["oidc_secret", "client-secret"],
+            ["oidc_password", "alice-password"],
+            ["oidc_wrong_password", "not-alices"],
         ])
             assert.equal(
                 (await c.call("POST", `/ng/api/v2/secrets?${q(h, O, P)}`, secretBody(id, value, O, P))).status,
@@ -740,6 +763,7 @@ describe("harness stand-in: test connection against a real kube-apiserver", () =
         await c?.close();
         await h?.stop();
         await cp?.stop();
+        await issuer?.stop();
     });
     afterEach(() => assert.deepEqual(h.contractViolations, []));
     const scope = { org: "Org", project: "Proj" };
@@ -856,5 +880,56 @@ describe("harness stand-in: test connection against a real kube-apiserver", () =
         assert.equal((await c.call("POST", `/ng/api/connectors?${q(h)}`, body)).status, 200);
         const r = await test("inherit");
         assert.deepEqual([r.body.data.status, r.body.data.delegateId], ["SUCCESS", "incluster"]);
+    });
+    it("OpenIdConnect: an id_token from the issuer's password grant is the bearer; a wrong password fails at the issuer", async () => {
+        const oidc = (id: string, passwordRef: string) => {
+            const body = saConnector(id, cp.server, { token: "x" }, scope) as any;
+            body.connector.spec.credential.spec.auth = {
+                type: "OpenIdConnect",
+                spec: {
+                    oidcIssuerUrl: issuer.url,
+                    oidcUsername: "alice",
+                    oidcClientIdRef: "oidc_client",
+                    oidcSecretRef: "oidc_secret",
+                    oidcPasswordRef: passwordRef,
+                    oidcScopes: "openid,email",
+                    caCertRef: "cluster_ca",
+                },
+            };
+            return body;
+        };
+        // caCertRef is not an OpenIdConnect field (the notes' table): refused.
+        assertError(
+            await c.call("POST", `/ng/api/connectors?${q(h)}`, oidc("oidc_ca", "oidc_password")),
+            400,
+            "INVALID_REQUEST",
+            /caCertRef/,
+        );
+        const ok = oidc("oidc_untrusted", "oidc_password");
+        delete ok.connector.spec.credential.spec.auth.spec.caCertRef;
+        assert.equal((await c.call("POST", `/ng/api/connectors?${q(h)}`, ok)).status, 200);
+        // On a delegate that does not trust the cluster's CA: the grant works, TLS to the cluster does not.
+        let r = await test("oidc_untrusted");
+        assert.equal(r.body.data.status, "FAILURE");
+        assert.match(r.body.data.errors[0].reason, /TLS/);
+        const good = oidc("oidc_good", "oidc_password");
+        delete good.connector.spec.credential.spec.auth.spec.caCertRef;
+        good.connector.spec.delegateSelectors = ["trusting"];
+        assert.equal((await c.call("POST", `/ng/api/connectors?${q(h)}`, good)).status, 200);
+        r = await test("oidc_good");
+        assert.deepEqual(
+            [r.body.data.status, r.body.data.delegateId],
+            ["SUCCESS", "trusting"],
+            JSON.stringify(r.body.data),
+        );
+        const bad = oidc("oidc_bad", "oidc_wrong_password");
+        delete bad.connector.spec.credential.spec.auth.spec.caCertRef;
+        bad.connector.spec.delegateSelectors = ["trusting"];
+        assert.equal((await c.call("POST", `/ng/api/connectors?${q(h)}`, bad)).status, 200);
+        r = await test("oidc_bad");
+        assert.equal(r.body.data.status, "FAILURE");
+        assert.match(r.body.data.errors[0].reason, /OIDC token grant failed/);
+        assert.match(r.body.data.errors[0].message, /invalid_grant/);
+        assert.ok(issuer.grants >= 1);
     });
 });

@@ -6,7 +6,7 @@
 // (scopes, uniqueness, ref resolution, write-only values, delete refused while referenced, the
 // error codes and statuses), 401 on a wrong key, and a real test connection run against the
 // cluster's masterUrl. It does not keep: other connector or secret types, list/helper endpoints,
-// the real rate limits, RBAC, OIDC test connections, or Harness's exact message wording beyond
+// the real rate limits, RBAC, or Harness's exact message wording beyond
 // the parts the notes quote. Faults (429 storms, 5xx, eventual consistency, policy denials, slow
 // answers, UI edits and deletes, pipeline references) are injected by methods, not over HTTP.
 import * as fs from "node:fs";

@@ -467,7 +467,12 @@ export class StandInServer {
         if (cred.type === "InheritFromDelegate") {
             const c = delegate.inheritCredential;
             if (!c) return `delegate [${delegate.name}] has no in-cluster credential to inherit`;
-            return { masterUrl: c.masterUrl, token: c.token, caCertPem: c.caCertPem };
+            return {
+                masterUrl: c.masterUrl,
+                token: c.token,
+                caCertPem: c.caCertPem,
+                trustedCaCertPems: delegate.trustedCaCertPems,
+            };
         }
         const auth = cred.spec.auth;
         const a = auth.spec as Record<string, string>;
@@ -481,7 +486,10 @@ export class StandInServer {
                 return `Secret [${ref}] (${field}) is a Reference: the stand-in resolves only inline values`;
             values[field] = sp.value as string;
         }
-        const base: ClusterCredential = { masterUrl: cred.spec.masterUrl };
+        const base: ClusterCredential = {
+            masterUrl: cred.spec.masterUrl,
+            trustedCaCertPems: delegate.trustedCaCertPems,
+        };
         if (values.caCertRef) base.caCertPem = pem(values.caCertRef);
         switch (auth.type) {
             case "ServiceAccount":
@@ -495,6 +503,19 @@ export class StandInServer {
                 };
             case "UsernamePassword":
                 return { ...base, username: a.username ?? values.usernameRef, password: values.passwordRef };
+            case "OpenIdConnect":
+                return {
+                    ...base,
+                    oidc: {
+                        issuerUrl: a.oidcIssuerUrl,
+                        clientId: values.oidcClientIdRef,
+                        clientSecret: values.oidcSecretRef,
+                        username: a.oidcUsername ?? values.oidcUsernameRef,
+                        password: values.oidcPasswordRef,
+                        scopes: a.oidcScopes,
+                        trustedCaCertPems: delegate.trustedCaCertPems,
+                    },
+                };
             default:
                 return `auth type ${auth.type} is not supported by the stand-in's delegate`;
         }
