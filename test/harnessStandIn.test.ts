@@ -4,7 +4,7 @@
 // local kube-apiserver with a real service-account token. The stand-in is not Harness; these
 // tests check that it keeps the contract and rules that NG-API-NOTES.md describes.
 import * as assert from "node:assert/strict";
-import OpenAPIBackend from "openapi-backend";
+import type OpenAPIBackend from "openapi-backend";
 import * as undici from "undici";
 import { startControlPlane } from "../tools/controlPlane";
 import { loadContract } from "../tools/harness/contract";
@@ -14,6 +14,7 @@ import {
     startHarnessStandIn,
     validateK8sClusterConnector,
 } from "../tools/harness/index";
+import { contractBackend } from "../tools/harness/server";
 import { adminClients, createServiceAccountWithToken, grantClusterWide, grantInNamespace } from "../tools/identities";
 import { startOidcIssuer } from "../tools/oidcIssuer";
 
@@ -221,13 +222,10 @@ describe("harness stand-in: K8sCluster branch validator and patched contract @un
 });
 
 describe("harness stand-in: the patched contract checks answers too @unit", () => {
-    const api = new OpenAPIBackend({
-        definition: loadContract() as any,
-        apiRoot: "/gateway",
-        strict: false,
-        ajvOpts: { strict: false },
+    let api: OpenAPIBackend;
+    before(async () => {
+        api = await contractBackend();
     });
-    before(() => api.init());
     const errors = (body: unknown, op: string, status: number) => api.validateResponse(body, op, status).errors ?? [];
     it("accepts the envelopes the stand-in sends", () => {
         const err = {

@@ -12,7 +12,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { createCA, issueCert } from "../pki";
+import { type CertFiles, createCA, issueCert } from "../pki";
 import type { Json } from "./contract";
 import type { StandInDelegate } from "./delegate";
 import { type ConnectorMatch, type FaultState, type LoggedRequest, StandInServer } from "./server";
@@ -58,7 +58,7 @@ export interface HarnessStandIn {
     apiKey: string;
     /** The CA that signed the server's certificate (for 127.0.0.1 and localhost). */
     caCertPem: string;
-    /** A file holding {@link caCertPem}, e.g. for NODE_EXTRA_CA_CERTS. */
+    /** A file holding {@link caCertPem}, e.g. for NODE_EXTRA_CA_CERTS; one CA per process, removed when it exits. */
     caCertFile: string;
     /** Every request received, in order, with its answer's status; it may hold secret values. */
     requests: LoggedRequest[];
@@ -93,7 +93,7 @@ export interface HarnessStandIn {
     referenceByPipeline(ref: ScopedId, pipelineId: string): void;
     /** Every test connection answers FAILURE with this message (after picking a delegate); undefined ends it. */
     failTestConnection(message?: string): void;
-    /** Stops the server and removes its files. Safe to call twice. */
+    /** Stops the server (the CA file stays until the process exits: stand-ins of one process share it). Safe to call twice. */
     stop(): Promise<void>;
 }
 
@@ -116,13 +116,8 @@ export function parseScopedId(ref: ScopedId): { scope: Scope; identifier: string
 export async function startHarnessStandIn(opts: HarnessStandInOptions = {}): Promise<HarnessStandIn> {
     const accountId = opts.accountId ?? "standin_account";
     const apiKey = opts.apiKey ?? `pat.${accountId}.${Math.random().toString(36).slice(2, 12)}.standin`;
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pkc-harness-"));
-    try {
-        const ca = createCA(dir, "harness-standin-ca");
-        const serving = issueCert(ca, dir, "harness-standin", {
-            cn: "harness-standin",
-            sans: ["IP:127.0.0.1", "DNS:localhost"],
-        });
+    {
+        const { ca, serving } = standInTls();
         const state = new HarnessState(new Set(["harnessSecretManager", ...(opts.secretManagers ?? [])]));
         const faults: FaultState = {
             rateLimited: 0,
@@ -194,11 +189,27 @@ export async function startHarnessStandIn(opts: HarnessStandInOptions = {}): Pro
                 if (stopped) return;
                 stopped = true;
                 await server.close();
-                fs.rmSync(dir, { recursive: true, force: true });
             },
         };
-    } catch (e) {
-        fs.rmSync(dir, { recursive: true, force: true });
-        throw e;
     }
+}
+
+let tlsFiles: { ca: CertFiles; serving: CertFiles } | undefined;
+
+/**
+ * The stand-ins' CA and serving certificate, made once per process (an RSA CA takes seconds on a
+ * busy machine) in a temp folder removed when the process exits.
+ */
+function standInTls(): { ca: CertFiles; serving: CertFiles } {
+    if (tlsFiles) return tlsFiles;
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pkc-harness-"));
+    process.once("exit", () => fs.rmSync(dir, { recursive: true, force: true }));
+    const ca = createCA(dir, "harness-standin-ca");
+    const serving = issueCert(ca, dir, "harness-standin", {
+        cn: "harness-standin",
+        sans: ["IP:127.0.0.1", "DNS:localhost"],
+        keyType: "ec",
+    });
+    tlsFiles = { ca, serving };
+    return tlsFiles;
 }

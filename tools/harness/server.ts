@@ -100,19 +100,15 @@ function pem(value: string): string {
     return decoded.includes("-----BEGIN") ? decoded : value;
 }
 
-/** The HTTP layer: routing, validation, auth, faults, envelopes, handlers. */
-export class StandInServer {
-    readonly requests: LoggedRequest[] = [];
-    readonly contractViolations: string[] = [];
-    private readonly api: OpenAPIBackend;
-    private server?: https.Server;
+let backend: Promise<OpenAPIBackend> | undefined;
 
-    constructor(
-        private readonly cfg: ServerConfig,
-        private readonly state: HarnessState,
-        readonly faults: FaultState,
-    ) {
-        this.api = new OpenAPIBackend({
+/**
+ * The patched contract compiled into an openapi-backend router and validators, once per process
+ * (compiling takes seconds; it holds no per-stand-in state).
+ */
+export function contractBackend(): Promise<OpenAPIBackend> {
+    backend ??= (async () => {
+        const api = new OpenAPIBackend({
             definition: loadContract() as any,
             apiRoot: "/gateway",
             validate: true,
@@ -121,11 +117,28 @@ export class StandInServer {
             quick: false,
             ajvOpts: { allErrors: true, strict: false },
         });
-        this.api.init();
-    }
+        await api.init();
+        return api;
+    })();
+    return backend;
+}
+
+/** The HTTP layer: routing, validation, auth, faults, envelopes, handlers. */
+export class StandInServer {
+    readonly requests: LoggedRequest[] = [];
+    readonly contractViolations: string[] = [];
+    private api!: OpenAPIBackend;
+    private server?: https.Server;
+
+    constructor(
+        private readonly cfg: ServerConfig,
+        private readonly state: HarnessState,
+        readonly faults: FaultState,
+    ) {}
 
     /** Listens on 127.0.0.1 (a free port unless given); returns the port. */
     async listen(tls: { cert: string; key: string }, port = 0): Promise<number> {
+        this.api = await contractBackend();
         const server = https.createServer({ cert: tls.cert, key: tls.key }, (req, res) => {
             void this.serve(req, res);
         });
