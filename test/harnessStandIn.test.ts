@@ -545,6 +545,9 @@ describe("harness stand-in: contract, rules and faults", () => {
             assert.equal(r.headers.get("retry-after"), null);
         }
         assert.equal((await c.call("GET", `/ng/api/v2/secrets/t?${q(h)}`)).status, 200);
+        h.rateLimit(1, 400);
+        assertError(await c.call("GET", `/ng/api/v2/secrets/t?${q(h)}`), 400, "TOO_MANY_REQUESTS");
+        assert.equal((await c.call("GET", `/ng/api/v2/secrets/t?${q(h)}`)).status, 200);
     });
 
     it("fault: serverErrors before and after the request takes effect", async () => {
@@ -604,7 +607,7 @@ describe("harness stand-in: contract, rules and faults", () => {
         assert.ok(Date.now() - t0 >= 300);
     });
 
-    it("fault: a connector edited or deleted in the UI", async () => {
+    it("fault: a connector or secret edited or deleted in the UI", async () => {
         await c.call("POST", `/ng/api/v2/secrets?${q(h, "O6", "P6")}`, secretBody("ui_tok", "x", "O6", "P6"));
         await c.call(
             "POST",
@@ -622,6 +625,11 @@ describe("harness stand-in: contract, rules and faults", () => {
             400,
             "RESOURCE_NOT_FOUND_EXCEPTION",
         );
+        h.editSecret("O6/P6/ui_tok", { description: "rotated in the UI", spec: { value: "y" } });
+        const secret = await c.call("GET", `/ng/api/v2/secrets/ui_tok?${q(h, "O6", "P6")}`);
+        assert.equal(secret.body.data.secret.description, "rotated in the UI");
+        assert.equal(secret.body.data.secret.spec.value, undefined);
+        assert.equal((h.secrets().find((x) => x.identifier === "ui_tok")!.secret.spec as Json).value, "y");
         assert.equal(h.deleteSecret("O6/P6/ui_tok"), true);
         assertError(await c.call("GET", `/ng/api/v2/secrets/ui_tok?${q(h, "O6", "P6")}`), 404, "ENTITY_NOT_FOUND");
     });

@@ -68,8 +68,11 @@ export interface HarnessStandIn {
     connectors(): StoredConnector[];
     /** The stored secrets, values included. */
     secrets(): StoredSecret[];
-    /** The next `n` requests answer HTTP 429 TOO_MANY_REQUESTS, without Retry-After. */
-    rateLimit(n: number): void;
+    /**
+     * The next `n` requests answer TOO_MANY_REQUESTS without Retry-After: HTTP 429 as the gateway
+     * does (default), or `status` 400 as a service does (the notes: "even TOO_MANY_REQUESTS" is 400).
+     */
+    rateLimit(n: number, status?: 429 | 400): void;
     /**
      * The next `n` requests answer `status` (default 500) with the Error envelope; with
      * `afterCommit` the request takes effect first (as when an answer is lost after a create).
@@ -87,6 +90,8 @@ export interface HarnessStandIn {
     editConnector(ref: ScopedId, patch: Json): StoredConnector;
     /** Deletes a connector as the UI would (even when referenced); false when there was none. */
     deleteConnector(ref: ScopedId): boolean;
+    /** Edits a secret as the UI would: deep merge into its SecretDTOV2, e.g. `{ spec: { value: "new" } }`. */
+    editSecret(ref: ScopedId, patch: Json): StoredSecret;
     /** Deletes a secret as the UI would (even when referenced); false when there was none. */
     deleteSecret(ref: ScopedId): boolean;
     /** Records that a pipeline references the connector, so that a DELETE without forceDelete is refused. */
@@ -121,6 +126,7 @@ export async function startHarnessStandIn(opts: HarnessStandInOptions = {}): Pro
         const state = new HarnessState(new Set(["harnessSecretManager", ...(opts.secretManagers ?? [])]));
         const faults: FaultState = {
             rateLimited: 0,
+            rateLimitStatus: 429,
             serverErrors: { count: 0, status: 500, afterCommit: false },
             slowMs: 0,
             denies: [],
@@ -148,8 +154,9 @@ export async function startHarnessStandIn(opts: HarnessStandInOptions = {}): Pro
             contractViolations: server.contractViolations,
             connectors: () => state.connectors(),
             secrets: () => state.secrets(),
-            rateLimit: (n) => {
+            rateLimit: (n, status = 429) => {
                 faults.rateLimited = n;
+                faults.rateLimitStatus = status;
             },
             serverErrors: (n, status = 500, o = {}) => {
                 faults.serverErrors = { count: n, status, afterCommit: !!o.afterCommit };
@@ -173,6 +180,10 @@ export async function startHarnessStandIn(opts: HarnessStandInOptions = {}): Pro
             deleteConnector: (ref) => {
                 const { scope, identifier } = parseScopedId(ref);
                 return state.removeConnector(scope, identifier);
+            },
+            editSecret: (ref, patch) => {
+                const { scope, identifier } = parseScopedId(ref);
+                return state.editSecret(scope, identifier, patch);
             },
             deleteSecret: (ref) => {
                 const { scope, identifier } = parseScopedId(ref);

@@ -56,6 +56,8 @@ export interface ServerConfig {
 /** Faults the tests inject (see index.ts for their meaning). */
 export interface FaultState {
     rateLimited: number;
+    /** HTTP status of an injected TOO_MANY_REQUESTS: 429 from the gateway, 400 from the service. */
+    rateLimitStatus: number;
     serverErrors: { count: number; status: number; afterCommit: boolean };
     slowMs: number;
     denies: { match: ConnectorMatch; policyName: string }[];
@@ -289,7 +291,7 @@ export class StandInServer {
         if (f.rateLimited > 0) {
             f.rateLimited--;
             return this.error(
-                429,
+                f.rateLimitStatus,
                 "TOO_MANY_REQUESTS",
                 "Too many requests: rate limit exceeded, try again later",
                 correlationId,

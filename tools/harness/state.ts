@@ -426,6 +426,17 @@ export class HarnessState {
         return this.connectorMap.delete(key(scope, identifier));
     }
 
+    /** Edits a secret as the UI would (deep merge into its SecretDTOV2, e.g. `{spec: {value}}`); the identifier and scope stay. */
+    editSecret(scope: Scope, identifier: string, patch: Json): StoredSecret {
+        const rec = this.secretMap.get(key(scope, identifier));
+        if (!rec) throw new Error(`the stand-in has no secret [${identifier}] in ${scopeText(scope)}`);
+        const next = this.withScope(deepMerge(rec.secret, patch), scope);
+        next.identifier = identifier;
+        rec.secret = next;
+        rec.updatedAt = this.now();
+        return clone(rec);
+    }
+
     /** Deletes a secret as the UI would (forced); false when there was none. */
     removeSecret(scope: Scope, identifier: string): boolean {
         return this.secretMap.delete(key(scope, identifier));
