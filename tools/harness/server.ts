@@ -297,16 +297,8 @@ export class StandInServer {
                 correlationId,
             );
         }
-        const failBefore = f.serverErrors.count > 0 && !f.serverErrors.afterCommit;
-        if (failBefore) {
-            f.serverErrors.count--;
-            return this.error(
-                f.serverErrors.status,
-                "DEFAULT_ERROR_CODE",
-                "An error has occurred. Please contact the Harness support team.",
-                correlationId,
-            );
-        }
+        const before = this.injectedServerError(false, correlationId);
+        if (before) return before;
         const key = request.headers["x-api-key"];
         if (key !== this.cfg.apiKey)
             return this.error(
@@ -363,16 +355,20 @@ export class StandInServer {
             if (!(e instanceof HarnessError)) throw e;
             return this.error(e.httpStatus, e.code, e.message, correlationId, e.fieldErrors);
         }
-        if (f.serverErrors.count > 0 && f.serverErrors.afterCommit) {
-            f.serverErrors.count--;
-            return this.error(
-                f.serverErrors.status,
-                "DEFAULT_ERROR_CODE",
-                "An error has occurred. Please contact the Harness support team.",
-                correlationId,
-            );
-        }
-        return answer;
+        return this.injectedServerError(true, correlationId) ?? answer;
+    }
+
+    /** An injected 5xx due at this point (before the request takes effect, or after), if any. */
+    private injectedServerError(afterCommit: boolean, correlationId: string): Answer | undefined {
+        const e = this.faults.serverErrors;
+        if (e.count <= 0 || e.afterCommit !== afterCommit) return undefined;
+        e.count--;
+        return this.error(
+            e.status,
+            "DEFAULT_ERROR_CODE",
+            "An error has occurred. Please contact the Harness support team.",
+            correlationId,
+        );
     }
 
     private async handle(operationId: string, request: any, body: Json, cid: string): Promise<Answer> {

@@ -63,7 +63,10 @@ export interface StoredSecret {
 const IDENTIFIER = /^[a-zA-Z_][0-9a-zA-Z_$]{0,127}$/;
 /** Harness's entity-name rule (NGEntityName). */
 const NAME = /^[a-zA-Z_0-9-.][-0-9a-zA-Z_\s.]{0,127}$/;
-/** Identifiers Harness refuses for connectors. */
+/**
+ * Identifiers Harness refuses for connectors. Kept here, not imported from the provider: the
+ * stand-in must hold Harness's rule, not agree with its client by construction.
+ */
 const RESERVED = new Set([
     "harnessSecretManager",
     "or",
