@@ -306,6 +306,23 @@ describe("harness stand-in: contract, rules and faults", () => {
         const noName = secretBody("no_name", "v") as any;
         delete noName.secret.name;
         assertError(await c.call("POST", `/ng/api/v2/secrets?${q(h)}`, noName), 400, "INVALID_REQUEST", /name/);
+        const noValueType = secretBody("no_vt", "v") as any;
+        delete noValueType.secret.spec.valueType;
+        e = assertError(
+            await c.call("POST", `/ng/api/v2/secrets?${q(h)}`, noValueType),
+            400,
+            "INVALID_REQUEST",
+            /valueType/,
+        );
+        assert.deepEqual(e.errors, [{ fieldId: "secret.spec.valueType", error: "must be Inline or Reference" }]);
+        const otherManager = secretBody("other_sm", "v") as any;
+        otherManager.secret.spec.secretManagerIdentifier = "vault_1";
+        assertError(
+            await c.call("POST", `/ng/api/v2/secrets?${q(h)}`, otherManager),
+            400,
+            "INVALID_REQUEST",
+            /vault_1/,
+        );
 
         assertError(
             await c.call("POST", `/ng/api/connectors`, saConnector("no_account", master, { token: "t" })),

@@ -237,6 +237,23 @@ export function validateK8sClusterConnector(spec: unknown, at = "connector.spec"
     return out;
 }
 
+/**
+ * Validates `secret.spec` of a SecretText secret against the subset's SecretTextSpecDTO, which the
+ * validator cannot reach on its own: SecretDTOV2.spec points at the SecretSpecDTO base, whose
+ * other branches were pruned (the same pruning as gap 3). `secretManagerIdentifier` and
+ * `valueType` (Inline or Reference) are required, `value` is a string; `type` is ignored (gap 4).
+ */
+export function validateSecretTextSpec(spec: unknown, at = "secret.spec"): FieldError[] {
+    const out: FieldError[] = [];
+    if (!isObject(spec)) return [{ fieldId: at, error: "must not be null" }];
+    nonEmptyString(spec, "secretManagerIdentifier", at, out, true);
+    if (!["Inline", "Reference"].includes(spec.valueType as string))
+        out.push({ fieldId: `${at}.valueType`, error: "must be Inline or Reference" });
+    if (spec.value !== undefined && spec.value !== null && typeof spec.value !== "string")
+        out.push({ fieldId: `${at}.value`, error: "must be a string" });
+    return out;
+}
+
 /** The `*Ref` fields of a K8sCluster connector's auth spec with their values (empty for InheritFromDelegate). */
 export function k8sSecretRefs(spec: unknown): { field: string; ref: string }[] {
     const auth = (spec as any)?.credential?.spec?.auth?.spec;

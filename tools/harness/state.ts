@@ -12,6 +12,7 @@ import {
     type Json,
     k8sSecretRefs,
     validateK8sClusterConnector,
+    validateSecretTextSpec,
 } from "./contract";
 
 /** An org/project scope; both absent is the account scope. A project needs its org. */
@@ -190,12 +191,10 @@ export class HarnessState {
         checkName(secret.name, "the secret");
         if (secret.type !== "SecretText")
             throw invalid(`Secret type [${String(secret.type)}] is not supported by the stand-in: only SecretText`);
-        const spec = (secret.spec ?? {}) as Json;
-        const sm = spec.secretManagerIdentifier;
-        if (typeof sm !== "string" || !this.secretManagers.has(sm))
-            throw invalid(`Secret manager with identifier [${String(sm)}] not found`);
-        if (spec.valueType === "Inline" && spec.value !== undefined && typeof spec.value !== "string")
-            throw invalid("The value of an inline secret must be a string");
+        const problems = validateSecretTextSpec(secret.spec);
+        if (problems.length) throw invalid(problems.map((p) => `${p.fieldId}: ${p.error}`).join("; "), problems);
+        const sm = (secret.spec as Json).secretManagerIdentifier as string;
+        if (!this.secretManagers.has(sm)) throw invalid(`Secret manager with identifier [${sm}] not found`);
     }
 
     /** POST /v2/secrets. */
