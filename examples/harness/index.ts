@@ -33,6 +33,6 @@ const connector = new KubernetesClusterConnector("prod-cluster", {
 export const ref = connector.ref;
 export const connectionTestStatus = connector.connectionTest.status;
 export const harnessConnectorRef = connector.harness.apply((h) => h?.connectorRef);
-export const harnessTestStatus = connector.harness.apply((h) => h?.connectionTest.status);
+export const harnessTestStatus = connector.harness.apply((h) => h?.connectionTest?.status);
 export const harnessSecretRefs = connector.harness.apply((h) => h?.secretRefs);
 export const harnessDrift = connector.harness.apply((h) => h?.drift ?? []);
