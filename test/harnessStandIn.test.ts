@@ -4,6 +4,7 @@
 // local kube-apiserver with a real service-account token. The stand-in is not Harness; these
 // tests check that it keeps the contract and rules that NG-API-NOTES.md describes.
 import * as assert from "node:assert/strict";
+import * as net from "node:net";
 import type OpenAPIBackend from "openapi-backend";
 import * as undici from "undici";
 import { startControlPlane } from "../tools/controlPlane";
@@ -706,6 +707,29 @@ describe("harness stand-in: contract, rules and faults", () => {
         assert.equal(last.query.accountIdentifier, "acct_1");
     });
 
+    it("bounds each call of a test connection (testTimeoutMs; 10 s by default)", async () => {
+        // A "cluster" that accepts connections and never answers.
+        const silent = net.createServer(() => undefined);
+        await new Promise<void>((r) => silent.listen(0, "127.0.0.1", r));
+        const hung = await startHarnessStandIn({ testTimeoutMs: 300 });
+        const ch = client(hung);
+        try {
+            const url = `https://127.0.0.1:${(silent.address() as net.AddressInfo).port}`;
+            await ch.call("POST", `/ng/api/v2/secrets?${q(hung)}`, secretBody("tok", "x"));
+            await ch.call("POST", `/ng/api/connectors?${q(hung)}`, saConnector("hung", url, { token: "tok" }));
+            const t0 = Date.now();
+            const r = await ch.call("POST", `/ng/api/connectors/testConnection/hung?${q(hung)}`);
+            assert.ok(Date.now() - t0 < 5000);
+            assert.equal(r.body.data.status, "FAILURE");
+            assert.match(r.body.data.errors[0].message, /no answer within 300 ms/);
+            assert.deepEqual(hung.contractViolations, []);
+        } finally {
+            await ch.close();
+            await hung.stop();
+            silent.close();
+        }
+    });
+
     it("answers 404 for a missing connector when configured so", async () => {
         const h404 = await startHarnessStandIn({ notFoundStatus: 404 });
         const c404 = client(h404);
@@ -888,6 +912,22 @@ describe("harness stand-in: test connection against a real kube-apiserver", () =
         };
         assert.equal((await c.call("POST", `/ng/api/connectors?${q(h)}`, body)).status, 200);
         assert.equal((await test("mtls")).body.data.status, "SUCCESS");
+    });
+
+    it("UsernamePassword: basic auth, which kube-apiserver ignores (the call is anonymous): FAILURE, Forbidden", async () => {
+        const body = saConnector("basic", cp.server, { token: "x" }, scope) as any;
+        body.connector.spec.credential.spec.auth = {
+            type: "UsernamePassword",
+            spec: { username: "admin", passwordRef: "sa_token" },
+        };
+        // UsernamePassword names no CA: on the delegate that trusts the cluster's, TLS passes and the cluster answers.
+        body.connector.spec.delegateSelectors = ["trusting"];
+        assert.equal((await c.call("POST", `/ng/api/connectors?${q(h)}`, body)).status, 200);
+        const r = await test("basic");
+        assert.equal(r.body.data.status, "FAILURE");
+        assert.equal(r.body.data.delegateId, "trusting");
+        assert.match(r.body.data.errors[0].reason, /Forbidden/);
+        assert.match(r.body.data.errors[0].message, /system:anonymous/);
     });
 
     it("InheritFromDelegate uses the selected delegate's credential", async () => {
