@@ -568,6 +568,18 @@ describe("harness stand-in: contract, rules and faults", () => {
         assert.equal((await c.call("GET", `/ng/api/v2/secrets/t?${q(h)}`)).status, 200);
     });
 
+    it("fault: accessDenied answers 403 naming the missing permission", async () => {
+        h.accessDenied(1);
+        assertError(
+            await c.call("POST", `/ng/api/v2/secrets?${q(h)}`, secretBody("denied_tok", "x")),
+            403,
+            "NG_ACCESS_DENIED",
+            /core_secret_edit/,
+        );
+        assert.equal(h.secrets().filter((x) => x.identifier === "denied_tok").length, 0);
+        assert.equal((await c.call("GET", `/ng/api/v2/secrets/t?${q(h)}`)).status, 200);
+    });
+
     it("fault: serverErrors before and after the request takes effect", async () => {
         h.serverErrors(1, 503);
         assert.equal((await c.call("POST", `/ng/api/v2/secrets?${q(h)}`, secretBody("e_tok", "x"))).status, 503);

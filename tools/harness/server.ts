@@ -62,7 +62,22 @@ export interface FaultState {
     slowMs: number;
     denies: { match: ConnectorMatch; policyName: string }[];
     testFailure?: string;
+    /** Requests left to answer 403 NG_ACCESS_DENIED (a key without the permission). */
+    accessDenied: number;
 }
+
+/** The permission each operation needs, as Harness names it in NG_ACCESS_DENIED messages. */
+const PERMISSIONS: Record<string, string> = {
+    createConnector: "core_connector_edit",
+    updateConnector: "core_connector_edit",
+    getConnector: "core_connector_view",
+    deleteConnector: "core_connector_delete",
+    getTestConnectionResult: "core_connector_view",
+    postSecret: "core_secret_edit",
+    putSecret: "core_secret_edit",
+    getSecretV2: "core_secret_view",
+    deleteSecretV2: "core_secret_delete",
+};
 
 interface Answer {
     status: number;
@@ -127,7 +142,9 @@ export function contractBackend(): Promise<OpenAPIBackend> {
 
 /** The HTTP layer: routing, validation, auth, faults, envelopes, handlers. */
 export class StandInServer {
+    /** Every request received, in order. */
     readonly requests: LoggedRequest[] = [];
+    /** Answers that failed the contract (each sent as a 500 instead). */
     readonly contractViolations: string[] = [];
     private api!: OpenAPIBackend;
     private server?: https.Server;
@@ -346,6 +363,16 @@ export class StandInServer {
                 `Invalid request: ${fieldErrors.map((x) => `${x.fieldId} ${x.error}`).join("; ")}`,
                 correlationId,
                 fieldErrors,
+            );
+        }
+        if (this.faults.accessDenied > 0) {
+            this.faults.accessDenied--;
+            const permission = PERMISSIONS[operation.operationId!] ?? "core_connector_view";
+            return this.error(
+                403,
+                "NG_ACCESS_DENIED",
+                `Missing permission ${permission} on ${permission.split("_")[1]}`,
+                correlationId,
             );
         }
         let answer: Answer;
