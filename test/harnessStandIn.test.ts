@@ -793,6 +793,7 @@ describe("harness stand-in: test connection against a real kube-apiserver", () =
                 { name: "plain", selectors: [], trustedCaCertPems: [issuer.ca.certPem] },
                 // A delegate whose trust store holds the cluster's CA too, as a delegate inside the cluster has.
                 { name: "trusting", selectors: ["trusting"], trustedCaCertPems: [issuer.ca.certPem, cp.ca.certPem] },
+                { name: "kubeconfig", selectors: ["kubeconfig"], kubeconfigFor: () => cp.kubeconfig },
                 {
                     name: "incluster",
                     selectors: ["incluster"],
@@ -955,6 +956,16 @@ describe("harness stand-in: test connection against a real kube-apiserver", () =
         assert.equal((await c.call("POST", `/ng/api/connectors?${q(h)}`, body)).status, 200);
         const r = await test("inherit");
         assert.deepEqual([r.body.data.status, r.body.data.delegateId], ["SUCCESS", "incluster"]);
+        // The same through a delegate given a kubeconfig (the admin's: client certificate).
+        body.connector.identifier = body.connector.name = "inherit_kubeconfig";
+        body.connector.spec.delegateSelectors = ["kubeconfig"];
+        assert.equal((await c.call("POST", `/ng/api/connectors?${q(h)}`, body)).status, 200);
+        const k = await test("inherit_kubeconfig");
+        assert.deepEqual(
+            [k.body.data.status, k.body.data.delegateId],
+            ["SUCCESS", "kubeconfig"],
+            JSON.stringify(k.body.data),
+        );
     });
     it("OpenIdConnect: an id_token from the issuer's password grant is the bearer; a wrong password fails at the issuer", async () => {
         const oidc = (id: string, passwordRef: string) => {

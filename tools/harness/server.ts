@@ -12,7 +12,14 @@ import * as https from "node:https";
 import type * as net from "node:net";
 import OpenAPIBackend, { type Operation } from "openapi-backend";
 import { type Json, loadContract } from "./contract";
-import { type ClusterCredential, pickDelegate, type StandInDelegate, type TestError, testCluster } from "./delegate";
+import {
+    type ClusterCredential,
+    inheritedCredential,
+    pickDelegate,
+    type StandInDelegate,
+    type TestError,
+    testCluster,
+} from "./delegate";
 import {
     HarnessError,
     type HarnessState,
@@ -503,14 +510,7 @@ export class StandInServer {
     private credentialFor(rec: StoredConnector, delegate: StandInDelegate): ClusterCredential | string {
         const cred = (rec.connector.spec as any).credential;
         if (cred.type === "InheritFromDelegate") {
-            const c = delegate.inheritCredential;
-            if (!c) return `delegate [${delegate.name}] has no in-cluster credential to inherit`;
-            return {
-                masterUrl: c.masterUrl,
-                token: c.token,
-                caCertPem: c.caCertPem,
-                trustedCaCertPems: delegate.trustedCaCertPems,
-            };
+            return inheritedCredential(delegate);
         }
         const auth = cred.spec.auth;
         const a = auth.spec as Record<string, string>;
