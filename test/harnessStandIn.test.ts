@@ -465,6 +465,14 @@ describe("harness stand-in: contract, rules and faults", () => {
         );
         assert.equal((h.secrets().find((s) => s.identifier === "wo")!.secret.spec as any).value, "new");
         assertError(await c.call("GET", `/ng/api/v2/secrets/wo?${q(h)}`), 404, "ENTITY_NOT_FOUND");
+        // "$" is allowed in identifiers; a client may send it percent-encoded in the path.
+        const dollar = secretBody("cost$1", "v") as any;
+        dollar.secret.name = "cost 1";
+        assert.equal((await c.call("POST", `/ng/api/v2/secrets?${q(h)}`, dollar)).status, 200);
+        assert.equal(
+            (await c.call("GET", `/ng/api/v2/secrets/cost%241?${q(h)}`)).body.data.secret.identifier,
+            "cost$1",
+        );
         assertError(
             await c.call("POST", `/ng/api/v2/secrets?${q(h, "O4")}`, secretBody("mismatch", "v", "O3")),
             400,

@@ -166,7 +166,8 @@ export class StandInServer {
     async listen(tls: { cert: string; key: string }, port = 0): Promise<number> {
         this.api = await contractBackend();
         const server = https.createServer({ cert: tls.cert, key: tls.key }, (req, res) => {
-            void this.serve(req, res);
+            // A client that goes away mid-request ends only its own request.
+            this.serve(req, res).catch(() => res.destroy());
         });
         this.server = server;
         await new Promise<void>((resolve, reject) => {
@@ -407,8 +408,10 @@ export class StandInServer {
 
     private async handle(operationId: string, request: any, body: Json, cid: string): Promise<Answer> {
         const q = request.query as Record<string, string>;
-        const id = this.api.router.parseRequest(request, this.api.router.getOperation(operationId)).params
-            .identifier as string;
+        const rawId = this.api.router.parseRequest(request, this.api.router.getOperation(operationId)).params
+            .identifier as string | undefined;
+        // Identifiers may hold "$", which clients send as %24.
+        const id = rawId === undefined ? "" : decodeURIComponent(rawId);
         const force = q.forceDelete === "true";
         const s = this.state;
         switch (operationId) {
