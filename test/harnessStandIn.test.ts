@@ -4,6 +4,7 @@
 // local kube-apiserver with a real service-account token. The stand-in is not Harness; these
 // tests check that it keeps the contract and rules that NG-API-NOTES.md describes.
 import * as assert from "node:assert/strict";
+import * as net from "node:net";
 import type OpenAPIBackend from "openapi-backend";
 import * as undici from "undici";
 import { startControlPlane } from "../tools/controlPlane";
@@ -464,6 +465,14 @@ describe("harness stand-in: contract, rules and faults", () => {
         );
         assert.equal((h.secrets().find((s) => s.identifier === "wo")!.secret.spec as any).value, "new");
         assertError(await c.call("GET", `/ng/api/v2/secrets/wo?${q(h)}`), 404, "ENTITY_NOT_FOUND");
+        // "$" is allowed in identifiers; a client may send it percent-encoded in the path.
+        const dollar = secretBody("cost$1", "v") as any;
+        dollar.secret.name = "cost 1";
+        assert.equal((await c.call("POST", `/ng/api/v2/secrets?${q(h)}`, dollar)).status, 200);
+        assert.equal(
+            (await c.call("GET", `/ng/api/v2/secrets/cost%241?${q(h)}`)).body.data.secret.identifier,
+            "cost$1",
+        );
         assertError(
             await c.call("POST", `/ng/api/v2/secrets?${q(h, "O4")}`, secretBody("mismatch", "v", "O3")),
             400,
@@ -564,6 +573,18 @@ describe("harness stand-in: contract, rules and faults", () => {
         assert.equal((await c.call("GET", `/ng/api/v2/secrets/t?${q(h)}`)).status, 200);
         h.rateLimit(1, 400);
         assertError(await c.call("GET", `/ng/api/v2/secrets/t?${q(h)}`), 400, "TOO_MANY_REQUESTS");
+        assert.equal((await c.call("GET", `/ng/api/v2/secrets/t?${q(h)}`)).status, 200);
+    });
+
+    it("fault: accessDenied answers 403 naming the missing permission", async () => {
+        h.accessDenied(1);
+        assertError(
+            await c.call("POST", `/ng/api/v2/secrets?${q(h)}`, secretBody("denied_tok", "x")),
+            403,
+            "NG_ACCESS_DENIED",
+            /core_secret_edit/,
+        );
+        assert.equal(h.secrets().filter((x) => x.identifier === "denied_tok").length, 0);
         assert.equal((await c.call("GET", `/ng/api/v2/secrets/t?${q(h)}`)).status, 200);
     });
 
@@ -706,6 +727,29 @@ describe("harness stand-in: contract, rules and faults", () => {
         assert.equal(last.query.accountIdentifier, "acct_1");
     });
 
+    it("bounds each call of a test connection (testTimeoutMs; 10 s by default)", async () => {
+        // A "cluster" that accepts connections and never answers.
+        const silent = net.createServer(() => undefined);
+        await new Promise<void>((r) => silent.listen(0, "127.0.0.1", r));
+        const hung = await startHarnessStandIn({ testTimeoutMs: 300 });
+        const ch = client(hung);
+        try {
+            const url = `https://127.0.0.1:${(silent.address() as net.AddressInfo).port}`;
+            await ch.call("POST", `/ng/api/v2/secrets?${q(hung)}`, secretBody("tok", "x"));
+            await ch.call("POST", `/ng/api/connectors?${q(hung)}`, saConnector("hung", url, { token: "tok" }));
+            const t0 = Date.now();
+            const r = await ch.call("POST", `/ng/api/connectors/testConnection/hung?${q(hung)}`);
+            assert.ok(Date.now() - t0 < 5000);
+            assert.equal(r.body.data.status, "FAILURE");
+            assert.match(r.body.data.errors[0].message, /no answer within 300 ms/);
+            assert.deepEqual(hung.contractViolations, []);
+        } finally {
+            await ch.close();
+            await hung.stop();
+            silent.close();
+        }
+    });
+
     it("answers 404 for a missing connector when configured so", async () => {
         const h404 = await startHarnessStandIn({ notFoundStatus: 404 });
         const c404 = client(h404);
@@ -757,6 +801,7 @@ describe("harness stand-in: test connection against a real kube-apiserver", () =
                 { name: "plain", selectors: [], trustedCaCertPems: [issuer.ca.certPem] },
                 // A delegate whose trust store holds the cluster's CA too, as a delegate inside the cluster has.
                 { name: "trusting", selectors: ["trusting"], trustedCaCertPems: [issuer.ca.certPem, cp.ca.certPem] },
+                { name: "kubeconfig", selectors: ["kubeconfig"], kubeconfigFor: () => cp.kubeconfig },
                 {
                     name: "incluster",
                     selectors: ["incluster"],
@@ -890,6 +935,22 @@ describe("harness stand-in: test connection against a real kube-apiserver", () =
         assert.equal((await test("mtls")).body.data.status, "SUCCESS");
     });
 
+    it("UsernamePassword: basic auth, which kube-apiserver ignores (the call is anonymous): FAILURE, Forbidden", async () => {
+        const body = saConnector("basic", cp.server, { token: "x" }, scope) as any;
+        body.connector.spec.credential.spec.auth = {
+            type: "UsernamePassword",
+            spec: { username: "admin", passwordRef: "sa_token" },
+        };
+        // UsernamePassword names no CA: on the delegate that trusts the cluster's, TLS passes and the cluster answers.
+        body.connector.spec.delegateSelectors = ["trusting"];
+        assert.equal((await c.call("POST", `/ng/api/connectors?${q(h)}`, body)).status, 200);
+        const r = await test("basic");
+        assert.equal(r.body.data.status, "FAILURE");
+        assert.equal(r.body.data.delegateId, "trusting");
+        assert.match(r.body.data.errors[0].reason, /Forbidden/);
+        assert.match(r.body.data.errors[0].message, /system:anonymous/);
+    });
+
     it("InheritFromDelegate uses the selected delegate's credential", async () => {
         const body = {
             connector: {
@@ -903,6 +964,16 @@ describe("harness stand-in: test connection against a real kube-apiserver", () =
         assert.equal((await c.call("POST", `/ng/api/connectors?${q(h)}`, body)).status, 200);
         const r = await test("inherit");
         assert.deepEqual([r.body.data.status, r.body.data.delegateId], ["SUCCESS", "incluster"]);
+        // The same through a delegate given a kubeconfig (the admin's: client certificate).
+        body.connector.identifier = body.connector.name = "inherit_kubeconfig";
+        body.connector.spec.delegateSelectors = ["kubeconfig"];
+        assert.equal((await c.call("POST", `/ng/api/connectors?${q(h)}`, body)).status, 200);
+        const k = await test("inherit_kubeconfig");
+        assert.deepEqual(
+            [k.body.data.status, k.body.data.delegateId],
+            ["SUCCESS", "kubeconfig"],
+            JSON.stringify(k.body.data),
+        );
     });
     it("OpenIdConnect: an id_token from the issuer's password grant is the bearer; a wrong password fails at the issuer", async () => {
         const oidc = (id: string, passwordRef: string) => {

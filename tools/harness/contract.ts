@@ -36,6 +36,7 @@ export type HarnessErrorCode =
     | "INVALID_TOKEN"
     | "INVALID_CREDENTIAL"
     | "ACCESS_DENIED"
+    | "NG_ACCESS_DENIED"
     | "TOO_MANY_REQUESTS"
     | "UNAVAILABLE_DELEGATES"
     | "UNEXPECTED"

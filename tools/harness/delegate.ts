@@ -10,6 +10,7 @@
 import * as http from "node:http";
 import * as https from "node:https";
 import * as tls from "node:tls";
+import { KubeConfig } from "@kubernetes/client-node";
 
 /** A delegate the stand-in can run test connections on. */
 export interface StandInDelegate {
@@ -19,6 +20,12 @@ export interface StandInDelegate {
     selectors: string[];
     /** The credential an InheritFromDelegate connector uses on this delegate (its in-cluster identity). */
     inheritCredential?: { masterUrl: string; token: string; caCertPem?: string };
+    /**
+     * Another way to give that credential: the delegate's kubeconfig document (its current context:
+     * server, CA, token or client certificate). Called with the connector's masterUrl, which an
+     * InheritFromDelegate connector does not have (undefined). Used when `inheritCredential` is absent.
+     */
+    kubeconfigFor?(masterUrl: string | undefined): string | undefined;
     /** CAs its trust store adds to the system's: for an OIDC issuer, and for a cluster when the connector names no CA. */
     trustedCaCertPems?: string[];
 }
@@ -58,6 +65,32 @@ export interface TestError {
     reason: string;
     message: string;
     code: number;
+}
+
+/** The credential an InheritFromDelegate connector gets on this delegate, or why there is none. */
+export function inheritedCredential(d: StandInDelegate): ClusterCredential | string {
+    const trust = { trustedCaCertPems: d.trustedCaCertPems };
+    if (d.inheritCredential) return { ...d.inheritCredential, ...trust };
+    const doc = d.kubeconfigFor?.(undefined);
+    if (!doc) return `delegate [${d.name}] has no in-cluster credential to inherit`;
+    const kc = new KubeConfig();
+    try {
+        kc.loadFromString(doc);
+    } catch (e) {
+        return `delegate [${d.name}]: its kubeconfig cannot be read: ${(e as Error).message}`;
+    }
+    const cluster = kc.getCurrentCluster();
+    const user = kc.getCurrentUser();
+    if (!cluster || !user) return `delegate [${d.name}]: its kubeconfig has no current context`;
+    const b64 = (v: string | undefined) => (v ? Buffer.from(v, "base64").toString("utf8") : undefined);
+    return {
+        masterUrl: cluster.server,
+        caCertPem: b64(cluster.caData),
+        token: user.token,
+        clientCertPem: b64(user.certData),
+        clientKeyPem: b64(user.keyData),
+        ...trust,
+    };
 }
 
 /** The first delegate that serves all of `selectors` (any delegate when there are none). */

@@ -8,7 +8,7 @@
 // cluster's masterUrl. It does not keep: other connector or secret types, list/helper endpoints,
 // the real rate limits, RBAC, or Harness's exact message wording beyond
 // the parts the notes quote. Faults (429 storms, 5xx, eventual consistency, policy denials, slow
-// answers, UI edits and deletes, pipeline references) are injected by methods, not over HTTP.
+// answers, UI edits and deletes, pipeline references, 403s) are injected by methods, not over HTTP.
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -54,7 +54,9 @@ export interface HarnessStandInOptions {
 export interface HarnessStandIn {
     /** Base URL a client uses, like `https://app.harness.io/gateway`: `https://127.0.0.1:PORT/gateway`. */
     url: string;
+    /** The account: every call's `accountIdentifier` must be it (else 401 INVALID_CREDENTIAL). */
     accountId: string;
+    /** The only `x-api-key` accepted (else 401 INVALID_TOKEN). */
     apiKey: string;
     /** The CA that signed the server's certificate (for 127.0.0.1 and localhost). */
     caCertPem: string;
@@ -78,6 +80,8 @@ export interface HarnessStandIn {
      * `afterCommit` the request takes effect first (as when an answer is lost after a create).
      */
     serverErrors(n: number, status?: number, opts?: { afterCommit?: boolean }): void;
+    /** The next `n` valid requests answer HTTP 403 NG_ACCESS_DENIED, naming the permission the operation needs. */
+    accessDenied(n: number): void;
     /** Secrets created from now on cannot be referenced by a connector (create/update, test) for `ms` (0 ends it). */
     secretResolvableAfter(ms: number): void;
     /** Connector creates/updates that match answer HTTP 200 with `data.connector` absent and `data.governanceMetadata.deny` true; nothing is saved. */
@@ -127,6 +131,7 @@ export async function startHarnessStandIn(opts: HarnessStandInOptions = {}): Pro
         const faults: FaultState = {
             rateLimited: 0,
             rateLimitStatus: 429,
+            accessDenied: 0,
             serverErrors: { count: 0, status: 500, afterCommit: false },
             slowMs: 0,
             denies: [],
@@ -160,6 +165,9 @@ export async function startHarnessStandIn(opts: HarnessStandInOptions = {}): Pro
             },
             serverErrors: (n, status = 500, o = {}) => {
                 faults.serverErrors = { count: n, status, afterCommit: !!o.afterCommit };
+            },
+            accessDenied: (n) => {
+                faults.accessDenied = n;
             },
             secretResolvableAfter: (ms) => {
                 state.secretDelayMs = ms;

@@ -12,7 +12,14 @@ import * as https from "node:https";
 import type * as net from "node:net";
 import OpenAPIBackend, { type Operation } from "openapi-backend";
 import { type Json, loadContract } from "./contract";
-import { type ClusterCredential, pickDelegate, type StandInDelegate, type TestError, testCluster } from "./delegate";
+import {
+    type ClusterCredential,
+    inheritedCredential,
+    pickDelegate,
+    type StandInDelegate,
+    type TestError,
+    testCluster,
+} from "./delegate";
 import {
     HarnessError,
     type HarnessState,
@@ -62,7 +69,22 @@ export interface FaultState {
     slowMs: number;
     denies: { match: ConnectorMatch; policyName: string }[];
     testFailure?: string;
+    /** Requests left to answer 403 NG_ACCESS_DENIED (a key without the permission). */
+    accessDenied: number;
 }
+
+/** The permission each operation needs, as Harness names it in NG_ACCESS_DENIED messages. */
+const PERMISSIONS: Record<string, string> = {
+    createConnector: "core_connector_edit",
+    updateConnector: "core_connector_edit",
+    getConnector: "core_connector_view",
+    deleteConnector: "core_connector_delete",
+    getTestConnectionResult: "core_connector_view",
+    postSecret: "core_secret_edit",
+    putSecret: "core_secret_edit",
+    getSecretV2: "core_secret_view",
+    deleteSecretV2: "core_secret_delete",
+};
 
 interface Answer {
     status: number;
@@ -127,7 +149,9 @@ export function contractBackend(): Promise<OpenAPIBackend> {
 
 /** The HTTP layer: routing, validation, auth, faults, envelopes, handlers. */
 export class StandInServer {
+    /** Every request received, in order. */
     readonly requests: LoggedRequest[] = [];
+    /** Answers that failed the contract (each sent as a 500 instead). */
     readonly contractViolations: string[] = [];
     private api!: OpenAPIBackend;
     private server?: https.Server;
@@ -142,7 +166,8 @@ export class StandInServer {
     async listen(tls: { cert: string; key: string }, port = 0): Promise<number> {
         this.api = await contractBackend();
         const server = https.createServer({ cert: tls.cert, key: tls.key }, (req, res) => {
-            void this.serve(req, res);
+            // A client that goes away mid-request ends only its own request.
+            this.serve(req, res).catch(() => res.destroy());
         });
         this.server = server;
         await new Promise<void>((resolve, reject) => {
@@ -348,6 +373,16 @@ export class StandInServer {
                 fieldErrors,
             );
         }
+        if (this.faults.accessDenied > 0) {
+            this.faults.accessDenied--;
+            const permission = PERMISSIONS[operation.operationId!] ?? "core_connector_view";
+            return this.error(
+                403,
+                "NG_ACCESS_DENIED",
+                `Missing permission ${permission} on ${permission.split("_")[1]}`,
+                correlationId,
+            );
+        }
         let answer: Answer;
         try {
             answer = await this.handle(operation.operationId!, request, body as Json, correlationId);
@@ -373,8 +408,10 @@ export class StandInServer {
 
     private async handle(operationId: string, request: any, body: Json, cid: string): Promise<Answer> {
         const q = request.query as Record<string, string>;
-        const id = this.api.router.parseRequest(request, this.api.router.getOperation(operationId)).params
-            .identifier as string;
+        const rawId = this.api.router.parseRequest(request, this.api.router.getOperation(operationId)).params
+            .identifier as string | undefined;
+        // Identifiers may hold "$", which clients send as %24.
+        const id = rawId === undefined ? "" : decodeURIComponent(rawId);
         const force = q.forceDelete === "true";
         const s = this.state;
         switch (operationId) {
@@ -476,14 +513,7 @@ export class StandInServer {
     private credentialFor(rec: StoredConnector, delegate: StandInDelegate): ClusterCredential | string {
         const cred = (rec.connector.spec as any).credential;
         if (cred.type === "InheritFromDelegate") {
-            const c = delegate.inheritCredential;
-            if (!c) return `delegate [${delegate.name}] has no in-cluster credential to inherit`;
-            return {
-                masterUrl: c.masterUrl,
-                token: c.token,
-                caCertPem: c.caCertPem,
-                trustedCaCertPems: delegate.trustedCaCertPems,
-            };
+            return inheritedCredential(delegate);
         }
         const auth = cred.spec.auth;
         const a = auth.spec as Record<string, string>;

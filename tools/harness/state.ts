@@ -204,7 +204,7 @@ export class HarnessState {
         const spec = (secret.spec ?? {}) as Json;
         if (spec.valueType === "Inline" && (typeof spec.value !== "string" || spec.value === ""))
             throw invalid(`The value of inline secret [${id}] must not be empty`, [
-                { fieldId: "spec.value", error: "must not be empty" },
+                { fieldId: "secret.spec.value", error: "must not be empty" },
             ]);
         if (this.secretMap.has(key(scope, id)))
             throw new HarnessError(400, "DUPLICATE_FIELD", `Secret [${id}] already exists in ${scopeText(scope)}`);
