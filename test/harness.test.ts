@@ -18,6 +18,7 @@ import {
 import { createTestStack } from "../tools/pulumiHarness";
 
 const EXAMPLE = path.join(repoRoot(), "examples", "harness");
+const DELEGATE_FIXTURE = path.join(repoRoot(), "test", "fixtures", "delegate");
 const LIST_CONTROLLERS = [
     { apiGroups: ["apps"], resources: ["deployments", "replicasets", "statefulsets", "daemonsets"], verbs: ["list"] },
 ];
@@ -271,6 +272,73 @@ describe("Harness registration through pulumi (real engine, real cluster, Harnes
         } finally {
             await owner.dispose().catch(() => undefined);
             await taker.dispose();
+        }
+    });
+
+    it("with a delegate (project scope, useAsCredential, bound token): Harness's test failing undoes both sides; renewal pushes the new token into the Harness secret", async () => {
+        const spec = {
+            name: "Delegated",
+            orgIdentifier: "platform",
+            projectIdentifier: "apps",
+            delegate: {
+                namespace: "harness-atomic",
+                serviceAccountName: "hd",
+                permissions: "cluster-viewer",
+                token: "bound",
+                tokenExpirationSeconds: 600,
+                tokenRenewFraction: 1,
+                useAsCredential: true,
+            },
+            harness: { test: "gate" },
+        };
+        const t = await createTestStack({
+            programDir: DELEGATE_FIXTURE,
+            config: {
+                spec: { value: JSON.stringify(spec) },
+                kubeconfig: { value: cp.kubeconfig, secret: true },
+            },
+            env: {
+                HARNESS_ACCOUNT_ID: harness.accountId,
+                HARNESS_PLATFORM_API_KEY: harness.apiKey,
+                HARNESS_ENDPOINT: harness.url,
+                NODE_EXTRA_CA_CERTS: harness.caCertFile,
+            },
+        });
+        const serviceAccountExists = () =>
+            admin.core.readNamespacedServiceAccount({ name: "hd", namespace: "harness-atomic" }).then(
+                () => true,
+                () => false,
+            );
+        try {
+            harness.failTestConnection("the delegate's network cannot reach the API server");
+            await assert.rejects(t.up(), /\[HARNESS_TEST_FAILED\]/);
+            assert.deepEqual(connectorsOf(), []);
+            assert.deepEqual(secretsOf(), []);
+            assert.equal(await serviceAccountExists(), false, "the delegate's ServiceAccount was undone");
+
+            harness.failTestConnection(undefined);
+            const up = await t.up();
+            const token = up.outputs.delegateToken.value as string;
+            const stored = harness.connectors()[0];
+            assert.deepEqual(stored.scope, { org: "platform", project: "apps" });
+            assert.equal((stored.connector as any).spec.credential.spec.auth.type, "ServiceAccount");
+            const tokenSecret = () =>
+                (harness.secrets().find((s) => s.identifier === "Delegated_token")!.secret as any).spec.value;
+            assert.equal(tokenSecret(), token, "the Harness secret holds the delegate's token");
+            assert.equal(await serviceAccountExists(), true);
+
+            const renewed = await t.up();
+            const newToken = renewed.outputs.delegateToken.value as string;
+            assert.notEqual(newToken, token, "the bound token was renewed");
+            assert.equal(tokenSecret(), newToken, "the renewed token was pushed to Harness");
+
+            await t.destroy();
+            assert.deepEqual(connectorsOf(), []);
+            assert.deepEqual(secretsOf(), []);
+            assert.equal(await serviceAccountExists(), false);
+            assertNoSecret(await t.exportState(), [token, newToken, harness.apiKey], "pulumi stack export");
+        } finally {
+            await t.dispose();
         }
     });
 
