@@ -352,3 +352,23 @@ describe("Harness registration through pulumi (real engine, real cluster, Harnes
         }
     });
 });
+
+describe("npm run demo (real engine, its own control plane, the Harness stand-in)", () => {
+    it("connects the demo cluster, registers it in a stand-in it names as one, previews no changes, destroys", async () => {
+        const { execFile } = await import("node:child_process");
+        const env = { ...process.env };
+        for (const k of ["KUBECONFIG", "HARNESS_ACCOUNT_ID", "HARNESS_PLATFORM_API_KEY", "HARNESS_ENDPOINT"])
+            delete env[k];
+        const out = await new Promise<string>((resolve, reject) =>
+            execFile(
+                process.execPath,
+                [path.join(repoRoot(), "dist", "scripts", "demo.js")],
+                { env, maxBuffer: 64 << 20, timeout: 240_000 },
+                (e, stdout, stderr) => (e ? reject(new Error(`${e.message}\n${stdout}\n${stderr}`)) : resolve(stdout)),
+            ),
+        );
+        assert.match(out, /registering in a local STAND-IN of Harness's NG API .*\(not Harness/);
+        assert.match(out, /\[demo\] in Harness: account\.Demo_cluster .*Harness's test SUCCESS/);
+        assert.match(out, /\[demo\] \{"same":2\}/);
+    });
+});
