@@ -233,6 +233,30 @@ describe("Harness registration through pulumi (real engine, real cluster, Harnes
         }
     });
 
+    it("creates whose answers were lost (5xx after the work was done) are retried, meet DUPLICATE_FIELD and carry on; a replacement keeping the name deletes first", async () => {
+        const t = await stack();
+        try {
+            harness.serverErrors(1, 500, { afterCommit: true }); // the first secret's create
+            await t.up();
+            // The replacement (same name: the old one is deleted first) has its connector's create answered 502.
+            harness.serverErrors(1, 502, { afterCommit: true, operationId: "createConnector" });
+            await t.stack.setConfig("identifier", { value: "Second_id" });
+            const before = harness.requests.length;
+            await t.up();
+            const creates = harness.requests
+                .slice(before)
+                .filter((r) => r.operationId === "createConnector")
+                .map((r) => r.status);
+            assert.deepEqual(creates, [502, 400], "the create was answered 502, retried, and met DUPLICATE_FIELD");
+            assert.deepEqual(connectorsOf(), ["/Second_id"]);
+            await t.destroy();
+            assert.deepEqual(connectorsOf(), []);
+            assert.deepEqual(secretsOf(), []);
+        } finally {
+            await t.dispose();
+        }
+    });
+
     it("a 429 storm without Retry-After and a secret not yet resolvable are waited out within harness.timeoutSeconds", async () => {
         harness.rateLimit(4);
         harness.secretResolvableAfter(1500);
@@ -247,10 +271,36 @@ describe("Harness registration through pulumi (real engine, real cluster, Harnes
         }
     });
 
-    it("a wrong API key is HARNESS_UNAUTHORIZED, never echoed; an identifier taken is HARNESS_DUPLICATE until adopt", async () => {
+    it("a 403 is HARNESS_FORBIDDEN; a wrong API key is HARNESS_UNAUTHORIZED, never echoed; an identifier taken is HARNESS_DUPLICATE until adopt", async () => {
         const wrongKey = "pat.wrong.key.0123456789abcdef";
         const t = await stack({}, first.token, { HARNESS_PLATFORM_API_KEY: wrongKey });
         try {
+            harness.accessDenied(1);
+            await t.stack.setConfig("token", { value: first.token, secret: true });
+            await assert.rejects(
+                createTestStack({
+                    programDir: EXAMPLE,
+                    config: {
+                        masterUrl: { value: cp.server },
+                        caCert: { value: cp.ca.certPem },
+                        token: { value: first.token, secret: true },
+                    },
+                    env: {
+                        HARNESS_ACCOUNT_ID: harness.accountId,
+                        HARNESS_PLATFORM_API_KEY: harness.apiKey,
+                        HARNESS_ENDPOINT: harness.url,
+                        NODE_EXTRA_CA_CERTS: harness.caCertFile,
+                    },
+                }).then(async (f) => {
+                    try {
+                        await f.up();
+                    } finally {
+                        await f.dispose();
+                    }
+                }),
+                /\[HARNESS_FORBIDDEN\]/,
+            );
+            assert.deepEqual(connectorsOf(), []);
             await assert.rejects(t.up(), (e: Error) => {
                 assert.match(e.message, /\[HARNESS_UNAUTHORIZED\]/);
                 assert.ok(!e.message.includes(wrongKey), "the key is not in the message");

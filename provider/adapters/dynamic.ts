@@ -34,10 +34,10 @@ export async function check(olds: Props, news: Props): Promise<dynamic.CheckResu
     return { inputs: { ...engineKeys(news), ...outcome.inputs } };
 }
 
-/** Replacement for identifier or scope changes, an update for anything else that changed or needs repair. */
+/** Replacement for identifier or scope changes (old one deleted first when it would collide in Harness), an update otherwise. */
 export async function diff(_id: string, olds: Props, news: Props): Promise<dynamic.DiffResult> {
     const plan = planUpdate(olds as ConnectorOutputs, userInputs(news));
-    return { changes: plan.changes, replaces: plan.replaces, deleteBeforeReplace: false };
+    return { changes: plan.changes, replaces: plan.replaces, deleteBeforeReplace: plan.deleteBeforeReplace };
 }
 
 /** Provisions the delegate when declared and runs the connection test; records the connector only when it passes. */

@@ -39,6 +39,17 @@ export interface HarnessClient {
     close(): Promise<void>;
 }
 
+/** Failures met by a retry of a call whose earlier attempt may have taken effect (its answer was lost). */
+const afterRetry = new WeakSet<object>();
+
+/**
+ * Whether `e` answered a retry of a call whose earlier attempt may have taken effect: a create that
+ * then meets DUPLICATE_FIELD probably made the thing itself.
+ */
+export function metAfterRetry(e: unknown): boolean {
+    return typeof e === "object" && e !== null && afterRetry.has(e);
+}
+
 const FIRST_PAUSE_MS = 250;
 const MAX_PAUSE_MS = 4000;
 
@@ -91,6 +102,7 @@ export function harnessClientFor(access: HarnessAccess): HarnessClient {
         },
         async request<T>(call: HarnessCall): Promise<HarnessAnswer<T>> {
             const deadline = Date.now() + access.timeoutMs;
+            let mayHaveTakenEffect = false;
             for (let attempt = 0; ; attempt++) {
                 try {
                     return await once<T>(call, Math.max(1, deadline - Date.now()));
@@ -101,7 +113,10 @@ export function harnessClientFor(access: HarnessAccess): HarnessClient {
                         (err.httpStatus !== undefined && isRetryable(err.httpStatus)) ||
                         call.retryAlso?.(err);
                     const pause = Math.min(FIRST_PAUSE_MS * 2 ** attempt, MAX_PAUSE_MS);
+                    if (mayHaveTakenEffect) afterRetry.add(err);
                     if (!transient || Date.now() + pause >= deadline) throw err;
+                    // A 5xx or a lost connection may come after the server did the work; a 429 comes before.
+                    mayHaveTakenEffect ||= err.code === "HARNESS_UNAVAILABLE";
                     await new Promise((r) => setTimeout(r, pause));
                 }
             }

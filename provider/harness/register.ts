@@ -6,7 +6,7 @@
 import { ConnectorError } from "../errors";
 import { connectorRef } from "../inputs/identifier";
 import type { HarnessSettings } from "./access";
-import type { HarnessClient } from "./client";
+import { type HarnessClient, metAfterRetry } from "./client";
 import type { ConnectorBody, HarnessPlan, HarnessScope, HarnessSecretField, PlannedSecret } from "./mapping";
 import type { HarnessState, HarnessTestResult } from "./state";
 
@@ -193,9 +193,12 @@ async function createSecret(
         });
         return true;
     } catch (e) {
-        if ((e as ConnectorError).code !== "HARNESS_DUPLICATE" || !settings.adopt) throw e;
+        if ((e as ConnectorError).code !== "HARNESS_DUPLICATE") throw e;
+        // A retried create that meets its own first attempt: the secret is ours; write the value to be sure.
+        const ours = metAfterRetry(e);
+        if (!ours && !settings.adopt) throw e;
         await putSecret(client, scope, secret, settings);
-        return false;
+        return ours;
     }
 }
 
@@ -236,8 +239,8 @@ function secretBody(scope: HarnessScope, secret: PlannedSecret, settings: Harnes
 
 /**
  * Creates the connector, retrying while a just-created secret is not yet resolvable. An existing
- * connector of the same identifier is taken over when `adopt`, or when it is already exactly ours
- * (a create whose answer was lost, retried).
+ * connector of the same identifier is taken over when `adopt`, or when a retry of a create whose
+ * answer was lost finds it exactly as ours.
  */
 async function createConnector(
     client: HarnessClient,
@@ -258,9 +261,13 @@ async function createConnector(
         return assertNotDenied(answer.data, what, answer.correlationId);
     } catch (e) {
         if ((e as ConnectorError).code !== "HARNESS_DUPLICATE") throw e;
-        const held = await getConnector(client, plan.scope, plan.connector.identifier);
         if (settings.adopt) return putConnector(client, plan);
-        if (held?.connector && connectorDrift(plan.connector, held.connector).length === 0) return held;
+        // Exactly ours, met by a retry whose first attempt's answer was lost: this run made it.
+        const held = await getConnector(client, plan.scope, plan.connector.identifier);
+        if (metAfterRetry(e) && held?.connector && connectorDrift(plan.connector, held.connector).length === 0) {
+            onCreated();
+            return held;
+        }
         throw e;
     }
 }

@@ -75,6 +75,15 @@ function movesHarnessAccount(before: unknown, after: unknown): boolean {
     return a.accountId !== b.accountId || a.endpoint !== b.endpoint;
 }
 
+/** Whether the replacement would meet the old connector in Harness: same account and scope, same identifier or name. */
+function collidesInHarness(olds: ConnectorOutputs, news: Record<string, unknown>): boolean {
+    const harness = news.harness as { accountId?: unknown; endpoint?: unknown } | undefined;
+    if (!olds.harness || !harness || movesHarnessAccount(recordedInput(olds, "harness"), harness)) return false;
+    const sameScope = olds.orgIdentifier === news.orgIdentifier && olds.projectIdentifier === news.projectIdentifier;
+    const newIdentifier = news.identifier ?? olds.identifier;
+    return sameScope && (newIdentifier === olds.identifier || news.name === olds.name);
+}
+
 /** Why the recorded delegate needs work although no input changed. */
 export type DelegateRepair = "drift" | "renew-token";
 
@@ -106,6 +115,12 @@ export interface UpdatePlan extends ConnectorDiff {
      * secret values; also to repair drift refresh found), `deregister` (the harness block was removed).
      */
     harness?: "register" | "deregister";
+    /**
+     * Delete the old connector before creating the replacement: Harness keeps identifiers and names
+     * unique per scope, so a replacement that keeps either in the same account and scope cannot be
+     * made beside the old one.
+     */
+    deleteBeforeReplace: boolean;
 }
 
 /** Decides what updating the record `olds` to the checked inputs `news` must do. */
@@ -124,6 +139,7 @@ export function planUpdate(olds: ConnectorOutputs, news: Record<string, unknown>
           : undefined;
     return {
         ...diff,
+        deleteBeforeReplace: diff.replaces.length > 0 && collidesInHarness(olds, news),
         changes: diff.changes || repair !== undefined || harnessDrift,
         provisionDelegate,
         repair,

@@ -333,6 +333,11 @@ describe("Harness registration: mapping, rules, errors @unit", () => {
         assert.equal(planUpdate(olds, { ...same, harness: undefined }).harness, "deregister");
         const moved = planUpdate(olds, { ...same, harness: { ...inputs.harness, accountId: "other" } });
         assert.deepEqual(moved.replaces, ["harness"]);
+        assert.equal(moved.deleteBeforeReplace, false, "another account: the new one can be made first");
+        const renamedId = planUpdate(olds, { ...same, identifier: "Other_id" });
+        assert.equal(renamedId.deleteBeforeReplace, true, "same name in the same scope: delete first");
+        const both = planUpdate(olds, { ...same, identifier: "Other_id", name: "Other name" });
+        assert.equal(both.deleteBeforeReplace, false);
         const drifted = planUpdate({ ...olds, harness: { ...harness, drift: ["connector deleted in Harness"] } }, same);
         assert.equal(drifted.changes, true);
         assert.equal(drifted.harness, "register");

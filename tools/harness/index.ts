@@ -77,9 +77,10 @@ export interface HarnessStandIn {
     rateLimit(n: number, status?: 429 | 400): void;
     /**
      * The next `n` requests answer `status` (default 500) with the Error envelope; with
-     * `afterCommit` the request takes effect first (as when an answer is lost after a create).
+     * `afterCommit` the request takes effect first (as when an answer is lost after a create); with
+     * `operationId` only requests of that operation (e.g. `createConnector`) count.
      */
-    serverErrors(n: number, status?: number, opts?: { afterCommit?: boolean }): void;
+    serverErrors(n: number, status?: number, opts?: { afterCommit?: boolean; operationId?: string }): void;
     /** The next `n` valid requests answer HTTP 403 NG_ACCESS_DENIED, naming the permission the operation needs. */
     accessDenied(n: number): void;
     /** Secrets created from now on cannot be referenced by a connector (create/update, test) for `ms` (0 ends it). */
@@ -164,7 +165,7 @@ export async function startHarnessStandIn(opts: HarnessStandInOptions = {}): Pro
                 faults.rateLimitStatus = status;
             },
             serverErrors: (n, status = 500, o = {}) => {
-                faults.serverErrors = { count: n, status, afterCommit: !!o.afterCommit };
+                faults.serverErrors = { count: n, status, afterCommit: !!o.afterCommit, operationId: o.operationId };
             },
             accessDenied: (n) => {
                 faults.accessDenied = n;

@@ -65,7 +65,7 @@ export interface FaultState {
     rateLimited: number;
     /** HTTP status of an injected TOO_MANY_REQUESTS: 429 from the gateway, 400 from the service. */
     rateLimitStatus: number;
-    serverErrors: { count: number; status: number; afterCommit: boolean };
+    serverErrors: { count: number; status: number; afterCommit: boolean; operationId?: string };
     slowMs: number;
     denies: { match: ConnectorMatch; policyName: string }[];
     testFailure?: string;
@@ -322,7 +322,7 @@ export class StandInServer {
                 correlationId,
             );
         }
-        const before = this.injectedServerError(false, correlationId);
+        const before = this.injectedServerError(false, correlationId, operation.operationId);
         if (before) return before;
         const key = request.headers["x-api-key"];
         if (key !== this.cfg.apiKey)
@@ -390,13 +390,14 @@ export class StandInServer {
             if (!(e instanceof HarnessError)) throw e;
             return this.error(e.httpStatus, e.code, e.message, correlationId, e.fieldErrors);
         }
-        return this.injectedServerError(true, correlationId) ?? answer;
+        return this.injectedServerError(true, correlationId, operation.operationId) ?? answer;
     }
 
     /** An injected 5xx due at this point (before the request takes effect, or after), if any. */
-    private injectedServerError(afterCommit: boolean, correlationId: string): Answer | undefined {
+    private injectedServerError(afterCommit: boolean, correlationId: string, operationId?: string): Answer | undefined {
         const e = this.faults.serverErrors;
         if (e.count <= 0 || e.afterCommit !== afterCommit) return undefined;
+        if (e.operationId && e.operationId !== operationId) return undefined;
         e.count--;
         return this.error(
             e.status,
