@@ -11,6 +11,7 @@ import { adminClients } from "../tools/identities";
 import { benchConnection, type ConnectionResult, connectionTarget } from "./connectionBench";
 import { benchControlPlane } from "./controlPlaneBench";
 import { benchDelegateSection, type DelegatePreflight, delegatePreflight } from "./delegateBench";
+import { benchHarnessSection } from "./harnessBench";
 import { machineInfo } from "./machine";
 import { duration, renderSection, type Section, table, type Verdict, verdictLine } from "./markdown";
 import { benchPulumi, type PulumiResult } from "./pulumiBench";
@@ -113,13 +114,17 @@ async function main(): Promise<number> {
                 log,
             });
         });
+
+        log("[bench] 4c. Harness registration");
+        await guarded("4c. Harness registration", () => benchHarnessSection({ target, runs: MIN_RUNS, log }));
     } finally {
         await cp.stop();
         fs.rmSync(work, { recursive: true, force: true });
     }
 
     // Report order: sections by number, 4b after 5 is confusing, so after 4.
-    const order = (s: Section) => parseFloat(s.title) + (s.title.startsWith("4b") ? 0.5 : 0);
+    const order = (s: Section) =>
+        parseFloat(s.title) + (s.title.startsWith("4b") ? 0.5 : s.title.startsWith("4c") ? 0.6 : 0);
     sections.sort((a, b) => order(a) - order(b));
     const elapsed = Date.now() - started;
     const report = portable(renderReport(sections, elapsed));

@@ -45,6 +45,8 @@ export interface LoggedRequest {
     /** The error code of a refusal. */
     code?: string;
     correlationId: string;
+    /** How long the stand-in took to answer (its delegate's test included, injected slowness not), in ms. */
+    ms?: number;
 }
 
 /** Selects connectors for a policy denial: an identifier, or a predicate on the ConnectorInfo. */
@@ -217,6 +219,7 @@ export class StandInServer {
             entry.body = body;
         }
         this.requests.push(entry);
+        const started = performance.now();
         let answer: Answer;
         try {
             answer = await this.answer(entry, req.headers, body, badJson, correlationId);
@@ -230,6 +233,7 @@ export class StandInServer {
             this.contractViolations.push(`${entry.method} ${entry.path}: the stand-in threw ${(e as Error).stack}`);
         }
         entry.status = answer.status;
+        entry.ms = performance.now() - started;
         if (answer.status >= 400) entry.code = answer.body.code as string;
         if (this.faults.slowMs > 0) await new Promise((r) => setTimeout(r, this.faults.slowMs));
         const text = JSON.stringify(answer.body);

@@ -1,0 +1,128 @@
+// 4c. Harness registration: up, no-op preview and destroy of 50 connectors registered in Harness
+// (the local stand-in of its NG API, tools/harness) against the same 50 without registration, in
+// the same run; the stand-in's own time; and the requests sent per connector against the minimum
+// (one per secret, one connector, one test on up; none on preview; one connector, one per secret on destroy).
+import { startHarnessStandIn } from "../tools/harness";
+import type { ConnectionTarget } from "./connectionBench";
+import { duration, type Section, table, type Verdict } from "./markdown";
+import { Matrix, type Variant } from "./matrix";
+import { connectorsVariant } from "./pulumiBench";
+import { fmtRatio, ratioOf, type Summary, summarize } from "./stats";
+
+const N = 50;
+/** Secrets a ServiceAccount connector with a CA registers: the token and the CA. */
+const SECRETS = 2;
+
+export interface HarnessBenchContext {
+    target: ConnectionTarget;
+    runs: number;
+    log: (l: string) => void;
+}
+
+export async function benchHarnessSection(ctx: HarnessBenchContext): Promise<Section> {
+    const standIn = await startHarnessStandIn();
+    const title = "4c. Harness registration: 50 connectors registered in Harness (stand-in) vs not";
+    try {
+        const plain = connectorsVariant(ctx.target, { key: "plain50", label: "connectors, not registered" });
+        const base = connectorsVariant(ctx.target);
+        const registered: Variant = {
+            ...base,
+            key: "harness50",
+            label: "connectors registered in Harness",
+            config: (n) => ({ ...base.config(n), harness: { value: "true" } }),
+            env: {
+                HARNESS_ACCOUNT_ID: standIn.accountId,
+                HARNESS_PLATFORM_API_KEY: standIn.apiKey,
+                HARNESS_ENDPOINT: standIn.url,
+                NODE_EXTRA_CA_CERTS: standIn.caCertFile,
+            },
+        };
+        const phases: { up: number; preview: number; destroy: number; standInMs: number }[] = [];
+        const matrix = new Matrix(ctx.log);
+        try {
+            await matrix.prepare([
+                [plain, N],
+                [registered, N],
+            ]);
+            for (let rep = 0; rep < ctx.runs; rep++) {
+                await matrix.repetition(plain, N);
+                const marks: number[] = [standIn.requests.length];
+                const variant: Variant = {
+                    ...registered,
+                    afterUp: async () => {
+                        marks.push(standIn.requests.length);
+                    },
+                };
+                // The preview's requests: those between the end of up and the start of destroy.
+                const before = matrix.cell(registered, N).up.length;
+                await matrix.repetition({ ...variant, afterDestroy: async () => undefined }, N);
+                if (matrix.cell(registered, N).up.length === before) continue;
+                const all = standIn.requests.slice(marks[0]);
+                const upCount = marks[1] - marks[0];
+                const rest = standIn.requests.slice(marks[1]);
+                const previewCount = rest.findIndex((r) => r.method === "DELETE");
+                phases.push({
+                    up: upCount,
+                    preview: Math.max(0, previewCount),
+                    destroy: rest.length - Math.max(0, previewCount),
+                    standInMs: all.reduce((sum, r) => sum + (r.ms ?? 0), 0),
+                });
+            }
+        } finally {
+            await matrix.dispose();
+        }
+        const p = matrix.summary(plain, N);
+        const h = matrix.summary(registered, N);
+        if (!p || !h) throw new Error("a variant produced no successful run");
+        const ms = (s: Summary) => `${duration(s.median)} (${duration(s.min)}–${duration(s.max)})`;
+        const perConnector = (f: (x: (typeof phases)[number]) => number) => summarize(phases.map((x) => f(x) / N));
+        const upReq = perConnector((x) => x.up);
+        const previewReq = perConnector((x) => x.preview);
+        const destroyReq = perConnector((x) => x.destroy);
+        const standInMs = summarize(phases.map((x) => x.standInMs));
+        const upMin = SECRETS + 2;
+        const destroyMin = SECRETS + 1;
+        const verdicts: Verdict[] = [
+            {
+                target: "Harness registration: requests per connector on up at the minimum (one per secret, one connector, one test)",
+                met: upReq.max <= upMin,
+                detail: `${upReq.median} per connector (max ${upReq.max}) vs ${upMin}; preview ${previewReq.max}, destroy ${destroyReq.median} vs ${destroyMin}`,
+            },
+        ];
+        return {
+            title,
+            body: [
+                `Both variants run the full connection test; the registered one also creates ${SECRETS} text secrets and the K8sCluster connector per connector and runs Harness's test (gate) on the stand-in's delegate, which talks to the same cluster. The stand-in runs in the bench's own process (its time below is included in the registered variant's wall time).`,
+                "",
+                table(
+                    ["N=50", "not registered", "registered in Harness", "ratio"],
+                    [
+                        ["up", ms(p.up), ms(h.up), fmtRatio(ratioOf(h.up, p.up))],
+                        ["no-op preview", ms(p.preview), ms(h.preview), fmtRatio(ratioOf(h.preview, p.preview))],
+                        ["destroy", ms(p.destroy), ms(h.destroy), fmtRatio(ratioOf(h.destroy, p.destroy))],
+                        [
+                            "provider peak memory",
+                            `${(p.peakRss.median / 2 ** 20).toFixed(0)} MB`,
+                            `${(h.peakRss.median / 2 ** 20).toFixed(0)} MB`,
+                            "",
+                        ],
+                    ],
+                ),
+                "",
+                table(
+                    ["requests to Harness per connector", "measured (median, max)", "minimum"],
+                    [
+                        ["up", `${upReq.median} (${upReq.max})`, String(upMin)],
+                        ["no-op preview", `${previewReq.median} (${previewReq.max})`, "0"],
+                        ["destroy", `${destroyReq.median} (${destroyReq.max})`, String(destroyMin)],
+                    ],
+                ),
+                "",
+                `The stand-in's own time answering one repetition's requests (up, preview, destroy of 50; its delegate's test connections included): ${ms(standInMs)}.`,
+            ],
+            verdicts,
+        };
+    } finally {
+        await standIn.stop();
+    }
+}
