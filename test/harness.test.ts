@@ -3,6 +3,8 @@
 // its server rules, a test connection that really talks to the cluster). The Harness settings come
 // from HARNESS_ACCOUNT_ID, HARNESS_PLATFORM_API_KEY and HARNESS_ENDPOINT, as users' pipelines set them.
 import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import type { automation } from "@pulumi/pulumi";
 import { repoRoot } from "../tools/binaries";
@@ -158,7 +160,11 @@ describe("Harness registration through pulumi (real engine, real cluster, Harnes
     });
 
     it("refresh records what was edited and deleted in Harness as drift; the next up repairs it; a connector deleted in the UI is re-created", async () => {
-        const t = await stack({ delegateSelectors: JSON.stringify(["prod"]) });
+        // The API key as a secret input this time, not from the environment: it stays secret in state.
+        const t = await stack({ delegateSelectors: JSON.stringify(["prod"]) }, first.token, {
+            HARNESS_PLATFORM_API_KEY: "",
+        });
+        await t.stack.setConfig("harnessApiKey", { value: harness.apiKey, secret: true });
         try {
             await t.up();
             harness.editConnector("Prod_cluster", { spec: { delegateSelectors: ["edited-in-ui"] } });
@@ -181,11 +187,91 @@ describe("Harness registration through pulumi (real engine, real cluster, Harnes
             assert.deepEqual(await recordedDrift(t), ["connector deleted in Harness"]);
             await t.up();
             assert.deepEqual(connectorsOf(), ["/Prod_cluster"]);
+            assertNoSecret(await t.exportState(), [harness.apiKey, first.token], "pulumi stack export");
             await t.destroy();
             assert.deepEqual(connectorsOf(), []);
             assert.deepEqual(secretsOf(), []);
         } finally {
             await t.dispose();
+        }
+    });
+
+    it("a Kubeconfig credential is registered as ManualConfig ClientKeyCert; InheritFromDelegate as itself, tested on a delegate with its selectors", async () => {
+        await harness.stop();
+        harness = await startHarnessStandIn({
+            delegates: [{ name: "prod-delegate", selectors: ["prod"], kubeconfigFor: () => cp.kubeconfig }],
+        });
+        const env = {
+            HARNESS_ACCOUNT_ID: harness.accountId,
+            HARNESS_PLATFORM_API_KEY: harness.apiKey,
+            HARNESS_ENDPOINT: harness.url,
+            NODE_EXTRA_CA_CERTS: harness.caCertFile,
+        };
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "harness-inherit-"));
+        const kubeconfigPath = path.join(dir, "config");
+        fs.writeFileSync(kubeconfigPath, cp.kubeconfig);
+        const fromKubeconfig = await createTestStack({
+            programDir: DELEGATE_FIXTURE,
+            config: {
+                spec: {
+                    value: JSON.stringify({
+                        name: "From kubeconfig",
+                        delegateSelectors: ["prod"],
+                        harness: { test: "gate" },
+                    }),
+                },
+                kubeconfig: { value: cp.kubeconfig, secret: true },
+            },
+            env,
+        });
+        const inherited = await createTestStack({
+            programDir: DELEGATE_FIXTURE,
+            config: {
+                spec: {
+                    value: JSON.stringify({
+                        name: "Inherited",
+                        delegateSelectors: ["prod"],
+                        credential: { type: "InheritFromDelegate", kubeconfigPath },
+                        harness: { test: "gate" },
+                    }),
+                },
+                kubeconfig: { value: "unused", secret: true },
+            },
+            env,
+        });
+        try {
+            await fromKubeconfig.up();
+            const stored = harness.connectors().find((c) => c.identifier === "From_kubeconfig")!.connector as any;
+            assert.equal(stored.spec.credential.spec.masterUrl, cp.server);
+            assert.equal(stored.spec.credential.spec.auth.type, "ClientKeyCert");
+            assert.deepEqual(Object.keys(stored.spec.credential.spec.auth.spec).sort(), [
+                "caCertRef",
+                "clientCertRef",
+                "clientKeyAlgo",
+                "clientKeyRef",
+            ]);
+            const key = harness.secrets().find((s) => s.identifier === "From_kubeconfig_clientKey")!.secret as any;
+            assert.match(key.spec.value, /PRIVATE KEY/);
+            const state = await fromKubeconfig.exportState();
+            assert.ok(!state.includes(key.spec.value.split("\n")[1]), "the client key is not plain in state");
+
+            const up = await inherited.up();
+            assert.equal(up.summary.result, "succeeded");
+            const inheritedConnector = harness.connectors().find((c) => c.identifier === "Inherited")!.connector as any;
+            assert.deepEqual(inheritedConnector.spec, {
+                credential: { type: "InheritFromDelegate" },
+                delegateSelectors: ["prod"],
+            });
+            const test = harness.requests.filter((r) => r.path.endsWith("testConnection/Inherited"));
+            assert.equal(test.length, 1);
+            await inherited.destroy();
+            await fromKubeconfig.destroy();
+            assert.deepEqual(connectorsOf(), []);
+            assert.deepEqual(secretsOf(), []);
+        } finally {
+            await inherited.dispose();
+            await fromKubeconfig.dispose();
+            fs.rmSync(dir, { recursive: true, force: true });
         }
     });
 

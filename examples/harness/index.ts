@@ -24,6 +24,7 @@ const connector = new KubernetesClusterConnector("prod-cluster", {
     },
     harness: {
         // accountId, apiKey and endpoint fall back to HARNESS_ACCOUNT_ID, HARNESS_PLATFORM_API_KEY, HARNESS_ENDPOINT.
+        apiKey: config.getSecret("harnessApiKey"),
         test: (config.get("harnessTest") as "gate" | "warn" | "skip" | undefined) ?? "gate",
         forceDelete: config.getBoolean("forceDelete"),
         adopt: config.getBoolean("adopt"),
