@@ -68,6 +68,14 @@ describe("Harness registration through pulumi (real engine, real cluster, Harnes
     });
     after(async () => cp?.stop());
 
+    /** The environment users' pipelines set for Harness, pointing at the stand-in (and trusting its CA). */
+    const harnessEnv = () => ({
+        HARNESS_ACCOUNT_ID: harness.accountId,
+        HARNESS_PLATFORM_API_KEY: harness.apiKey,
+        HARNESS_ENDPOINT: harness.url,
+        NODE_EXTRA_CA_CERTS: harness.caCertFile,
+    });
+
     async function stack(config: Record<string, string> = {}, token = first.token, env: Record<string, string> = {}) {
         return createTestStack({
             programDir: EXAMPLE,
@@ -77,13 +85,7 @@ describe("Harness registration through pulumi (real engine, real cluster, Harnes
                 token: { value: token, secret: true },
                 ...Object.fromEntries(Object.entries(config).map(([k, v]) => [k, { value: v }])),
             },
-            env: {
-                HARNESS_ACCOUNT_ID: harness.accountId,
-                HARNESS_PLATFORM_API_KEY: harness.apiKey,
-                HARNESS_ENDPOINT: harness.url,
-                NODE_EXTRA_CA_CERTS: harness.caCertFile,
-                ...env,
-            },
+            env: { ...harnessEnv(), ...env },
         });
     }
 
@@ -201,12 +203,7 @@ describe("Harness registration through pulumi (real engine, real cluster, Harnes
         harness = await startHarnessStandIn({
             delegates: [{ name: "prod-delegate", selectors: ["prod"], kubeconfigFor: () => cp.kubeconfig }],
         });
-        const env = {
-            HARNESS_ACCOUNT_ID: harness.accountId,
-            HARNESS_PLATFORM_API_KEY: harness.apiKey,
-            HARNESS_ENDPOINT: harness.url,
-            NODE_EXTRA_CA_CERTS: harness.caCertFile,
-        };
+        const env = harnessEnv();
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "harness-inherit-"));
         const kubeconfigPath = path.join(dir, "config");
         fs.writeFileSync(kubeconfigPath, cp.kubeconfig);
@@ -371,12 +368,7 @@ describe("Harness registration through pulumi (real engine, real cluster, Harnes
                         caCert: { value: cp.ca.certPem },
                         token: { value: first.token, secret: true },
                     },
-                    env: {
-                        HARNESS_ACCOUNT_ID: harness.accountId,
-                        HARNESS_PLATFORM_API_KEY: harness.apiKey,
-                        HARNESS_ENDPOINT: harness.url,
-                        NODE_EXTRA_CA_CERTS: harness.caCertFile,
-                    },
+                    env: harnessEnv(),
                 }).then(async (f) => {
                     try {
                         await f.up();
@@ -433,12 +425,7 @@ describe("Harness registration through pulumi (real engine, real cluster, Harnes
                 spec: { value: JSON.stringify(spec) },
                 kubeconfig: { value: cp.kubeconfig, secret: true },
             },
-            env: {
-                HARNESS_ACCOUNT_ID: harness.accountId,
-                HARNESS_PLATFORM_API_KEY: harness.apiKey,
-                HARNESS_ENDPOINT: harness.url,
-                NODE_EXTRA_CA_CERTS: harness.caCertFile,
-            },
+            env: harnessEnv(),
         });
         const serviceAccountExists = () =>
             admin.core.readNamespacedServiceAccount({ name: "hd", namespace: "harness-atomic" }).then(
