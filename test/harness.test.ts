@@ -272,7 +272,7 @@ describe("Harness registration through pulumi (real engine, real cluster, Harnes
         }
     });
 
-    it("gate: Harness's test failing fails up and leaves nothing in Harness; warn: recorded and printed", async () => {
+    it("gate: Harness's test failing fails up and leaves nothing in Harness; warn: recorded and printed; skip: not run", async () => {
         harness.failTestConnection("delegate cannot reach the cluster");
         const t = await stack();
         try {
@@ -289,6 +289,13 @@ describe("Harness registration through pulumi (real engine, real cluster, Harnes
             assert.equal(outputs(up).harnessTestStatus, "FAILURE");
             assert.match(rec.printed.join(""), /Harness's connection test of Prod_cluster says FAILURE/);
             assert.deepEqual(connectorsOf(), ["/Prod_cluster"]);
+
+            await t.stack.setConfig("harnessTest", { value: "skip" });
+            const tests = () => harness.requests.filter((r) => r.path.includes("testConnection")).length;
+            const testsBefore = tests();
+            const skipped = await t.up();
+            assert.equal(outputs(skipped).harnessTestStatus, "SKIPPED");
+            assert.equal(tests(), testsBefore, "skip: Harness's test is not run");
             await t.destroy();
         } finally {
             await t.dispose();
@@ -340,7 +347,7 @@ describe("Harness registration through pulumi (real engine, real cluster, Harnes
         }
     });
 
-    it("a 429 storm without Retry-After and a secret not yet resolvable are waited out within harness.timeoutSeconds", async () => {
+    it("a 429 storm without Retry-After and a secret not yet resolvable are waited out; a storm past harness.timeoutSeconds is HARNESS_RATE_LIMITED", async () => {
         harness.rateLimit(4);
         harness.secretResolvableAfter(1500);
         const t = await stack();
@@ -349,6 +356,20 @@ describe("Harness registration through pulumi (real engine, real cluster, Harnes
             assert.equal(outputs(up).harnessTestStatus, "SUCCESS");
             assert.ok(harness.requests.filter((r) => r.status === 429).length === 4);
             await t.destroy();
+
+            // A storm that outlasts harness.timeoutSeconds: HARNESS_RATE_LIMITED by the deadline, nothing left.
+            await t.stack.setConfig("harnessTimeoutSeconds", { value: "3" });
+            const stormy = harness.requests.length;
+            harness.rateLimit(100_000);
+            const started = Date.now();
+            await assert.rejects(t.up(), /\[HARNESS_RATE_LIMITED\].*429/);
+            harness.rateLimit(0);
+            const first429 = harness.requests[stormy].at;
+            const last429 = harness.requests.at(-1)!.at;
+            assert.ok(last429 - first429 < 3500, `retries stopped at the deadline (${last429 - first429} ms)`);
+            assert.ok(Date.now() - started < 60_000);
+            assert.deepEqual(connectorsOf(), []);
+            assert.deepEqual(secretsOf(), []);
         } finally {
             await t.dispose();
         }

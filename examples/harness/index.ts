@@ -28,6 +28,7 @@ const connector = new KubernetesClusterConnector("prod-cluster", {
         test: (config.get("harnessTest") as "gate" | "warn" | "skip" | undefined) ?? "gate",
         forceDelete: config.getBoolean("forceDelete"),
         adopt: config.getBoolean("adopt"),
+        timeoutSeconds: config.getNumber("harnessTimeoutSeconds"),
     },
 });
 
