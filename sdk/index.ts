@@ -5,9 +5,9 @@ import type { ConnectionTestReport } from "../provider/connectionTest/report";
 import { derivedKubeconfig } from "../provider/credentials/kubeconfigDocument";
 import type { DelegateState } from "../provider/delegate/state";
 import type { ConnectorInputs, Credential } from "../provider/inputs/types";
-import { inputError, parseConnectorInputs, validateConnectorInputs } from "../provider/inputs/validate";
+import { inputError, validateConnectorInputs } from "../provider/inputs/validate";
 import type * as TestRunModule from "../provider/lifecycle/testRun";
-import { CREDENTIAL_FIELDS, connectorSecrets, SECRET_FIELDS, SECRET_HOLDERS, secretOutputs } from "../provider/secrets";
+import { CREDENTIAL_FIELDS, SECRET_FIELDS, SECRET_HOLDERS, secretOutputs } from "../provider/secrets";
 import { connectorProvider } from "./provider";
 
 // Declarations here must not reach @kubernetes/client-node: every program type-checks them.
@@ -194,16 +194,10 @@ let noDelegate: pulumi.Output<undefined> | undefined;
  * inputs: `INVALID_INPUT`), its message free of the credential's secrets.
  */
 export async function testConnection(inputs: ConnectorInputs): Promise<ConnectionTestReport> {
-    const valid = parseConnectorInputs(inputs);
     // Loaded here, not at the top: a Pulumi program that only declares connectors never needs them.
-    const { testConnector } = require("../provider/lifecycle/testRun") as typeof TestRunModule;
+    const { testInputs } = require("../provider/lifecycle/testRun") as typeof TestRunModule;
     const { assertConnectionSucceeded } = require("../provider/connectionTest") as typeof ConnectionTestModule;
-    const { report } = await testConnector(
-        valid.credential,
-        valid.connectionTest,
-        valid.identifier ?? "connector",
-        connectorSecrets(valid),
-    );
+    const { report } = await testInputs(inputs);
     assertConnectionSucceeded(report);
     return report;
 }
