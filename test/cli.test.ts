@@ -46,6 +46,12 @@ describe("the CLI: pulumi-kubernetes-connector test (a real process, a real clus
     };
     const secrets: string[] = [];
     let caFile: string;
+    /** `test` with the cluster's URL and CA and a token, then `extra`. */
+    const withToken = (token: string, ...extra: string[]) => [
+        "test",
+        ...["--master-url", cp.server, "--ca-cert", caFile, "--token", token],
+        ...extra,
+    ];
 
     /** Runs the CLI with `args`; asserts it printed no token. */
     async function cli(args: string[], env: Record<string, string | undefined> = {}): Promise<Run> {
@@ -169,7 +175,7 @@ describe("the CLI: pulumi-kubernetes-connector test (a real process, a real clus
         const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString("base64url");
         const expired = `${b64({ alg: "RS256" })}.${b64({ iat: 1_600_000_000, exp: 1_600_003_600 })}.c2lnbmF0dXJl`;
         secrets.push(expired);
-        const r = await cli(["test", "--master-url", cp.server, "--ca-cert", caFile, "--token", expired, "--json"]);
+        const r = await cli(withToken(expired, "--json"));
         assert.equal(r.code, EXIT_CODES.credential, r.stdout);
         const report = JSON.parse(r.stdout);
         assert.equal(report.error.code, "CREDENTIAL_EXPIRED");
@@ -216,47 +222,26 @@ describe("the CLI: pulumi-kubernetes-connector test (a real process, a real clus
     it(`a token the cluster does not know exits ${EXIT_CODES.authentication}`, async () => {
         const wrong = `${reader.token.slice(0, -8)}AAAAAAAA`;
         secrets.push(wrong);
-        const r = await cli(["test", "--master-url", cp.server, "--ca-cert", caFile, "--token", wrong]);
+        const r = await cli(withToken(wrong));
         assert.equal(r.code, EXIT_CODES.authentication, r.stdout);
         assert.match(r.stdout, /^Error: \[UNAUTHORIZED\] /m);
     });
 
     it(`missing permissions exit ${EXIT_CODES.permissions}, each one listed`, async () => {
-        const r = await cli([
-            "test",
-            "--master-url",
-            cp.server,
-            "--ca-cert",
-            caFile,
-            "--token",
-            reader.token,
-            "--profile",
-            "deployments",
-        ]);
+        const r = await cli(withToken(reader.token, "--profile", "deployments"));
         assert.equal(r.code, EXIT_CODES.permissions, r.stdout);
         assert.match(r.stdout, /^Connection test: FAILURE /m);
         assert.match(r.stdout, /^Missing permissions \(\d+\):$/m);
         assert.match(r.stdout, /^ {2}delete pods in default$/m);
         assert.match(r.stdout, /^Error: \[MISSING_PERMISSIONS\] /m);
 
-        const json = await cli([
-            "test",
-            "--master-url",
-            cp.server,
-            "--ca-cert",
-            caFile,
-            "--token",
-            reader.token,
-            "--profile",
-            "deployments",
-            "--json",
-        ]);
+        const json = await cli(withToken(reader.token, "--profile", "deployments", "--json"));
         assert.equal(json.code, EXIT_CODES.permissions);
         const report = JSON.parse(json.stdout);
         assert.ok(report.missingPermissions.includes("patch apps/deployments in default"), json.stdout);
         assert.ok(!report.missingPermissions.includes("list apps/deployments in default"), "the reader may list");
 
-        const none = await cli(["test", "--master-url", cp.server, "--ca-cert", caFile, "--token", nobody.token]);
+        const none = await cli(withToken(nobody.token));
         assert.equal(none.code, EXIT_CODES.permissions, none.stdout);
         assert.match(none.stdout, /^Error: \[FORBIDDEN_DEFAULT_NAMESPACE\] /m);
     });
