@@ -28,6 +28,17 @@ export type ErrorCode =
     | "ROLLBACK_INCOMPLETE"
     | "RATE_LIMITED"
     | "API_ERROR"
+    | "HARNESS_UNAUTHORIZED"
+    | "HARNESS_FORBIDDEN"
+    | "HARNESS_DUPLICATE"
+    | "HARNESS_INVALID_REQUEST"
+    | "HARNESS_NOT_FOUND"
+    | "HARNESS_REFERENCED"
+    | "HARNESS_POLICY_DENIED"
+    | "HARNESS_RATE_LIMITED"
+    | "HARNESS_UNAVAILABLE"
+    | "HARNESS_TIMEOUT"
+    | "HARNESS_TEST_FAILED"
     | "UNEXPECTED";
 
 /** An error a user can act on: `message` says what happened, `remediation` what to do. */

@@ -4,15 +4,20 @@
 import type { ConnectionTestReport } from "./connectionTest/report";
 import { kubeconfigIsDerivable } from "./credentials/kubeconfigDocument";
 import type { DelegateState } from "./delegate/state";
+import type { HarnessState } from "./harness/state";
 import { connectorRef } from "./inputs/identifier";
 import { INPUT_NAMES } from "./inputs/schema";
 import type { ConnectionTestSettings, Credential, DelegateSettings, ValidConnectorInputs } from "./inputs/types";
+
+/** The `harness` input (the output of that name is the registration). */
+type HarnessSettingsInput = ValidConnectorInputs["harness"];
 
 /**
  * What the connector records in state. Every input is kept (under its own name, or the name
  * RECORDED_AS gives it): `read` rebuilds the inputs from here, and the update plan compares them.
  */
-export type ConnectorOutputs = Omit<ValidConnectorInputs, "identifier" | "connectionTest" | "delegate"> & RecordedFacts;
+export type ConnectorOutputs = Omit<ValidConnectorInputs, "identifier" | "connectionTest" | "delegate" | "harness"> &
+    RecordedFacts;
 
 /** What the record holds beside the inputs. */
 interface RecordedFacts {
@@ -34,10 +39,18 @@ interface RecordedFacts {
     delegate?: DelegateState;
     delegateToken?: string;
     delegateKubeconfig?: string;
+    /** The `harness` input (the output of that name is the registration). */
+    harnessSettings?: HarnessSettingsInput;
+    /** The connector in Harness, when registered. */
+    harness?: HarnessState;
 }
 
 /** Where an input is kept in the record when its own name holds what happened. */
-const RECORDED_AS = { connectionTest: "connectionTestSettings", delegate: "delegateSettings" } as const;
+const RECORDED_AS = {
+    connectionTest: "connectionTestSettings",
+    delegate: "delegateSettings",
+    harness: "harnessSettings",
+} as const;
 
 /** The delegate's part of the record; the token and its kubeconfig are secret outputs. */
 export interface DelegateOutputs {
@@ -72,8 +85,9 @@ export function buildOutputs(
     run: TestRun,
     delegate: DelegateOutputs,
     previous?: ConnectorOutputs,
+    harness?: HarnessState,
 ): ConnectorOutputs {
-    const { connectionTest, delegate: delegateSettings, ...rest } = inputs;
+    const { connectionTest, delegate: delegateSettings, harness: harnessSettings, ...rest } = inputs;
     return stripUndefined({
         __owner: owner,
         ...rest,
@@ -93,6 +107,8 @@ export function buildOutputs(
         delegate: delegate.delegate,
         delegateToken: delegate.delegateToken,
         delegateKubeconfig: delegate.delegateKubeconfig,
+        harnessSettings,
+        harness: harnessSettings ? (harness ?? previous?.harness) : undefined,
     });
 }
 

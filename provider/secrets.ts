@@ -13,13 +13,20 @@ export const SECRET_FIELDS: ReadonlySet<string> = new Set([
     "clientKeyPassphrase",
     "clientSecret",
     "kubeconfig",
+    "apiKey",
 ]);
 
 /** Input fields whose value is a credential: SECRET_FIELDS are secret inside them, and only there. */
-export const CREDENTIAL_FIELDS: ReadonlySet<string> = new Set(["credential", "provisioner"]);
+export const CREDENTIAL_FIELDS: ReadonlySet<string> = new Set(["credential", "provisioner", "harness"]);
 
 /** Input fields whose object value may hold a credential (the delegate holds its provisioner). */
-export const SECRET_HOLDERS: ReadonlySet<string> = new Set(["credential", "auth", "delegate", "provisioner"]);
+export const SECRET_HOLDERS: ReadonlySet<string> = new Set([
+    "credential",
+    "auth",
+    "delegate",
+    "provisioner",
+    "harness",
+]);
 
 /**
  * Outputs that hold credentials and have no input of the same name to take their secretness from:
@@ -27,10 +34,11 @@ export const SECRET_HOLDERS: ReadonlySet<string> = new Set(["credential", "auth"
  * input's are, so its CA and URL stay readable and state holds less ciphertext.) `delegateSettings`
  * is secret only when it may hold a provisioner credential.
  */
-export function secretOutputs(delegateMayHoldCredential: boolean): string[] {
+export function secretOutputs(delegateMayHoldCredential: boolean, harnessMayHoldKey = false): string[] {
     return [
         "kubeconfig",
         ...(delegateMayHoldCredential ? ["delegateSettings"] : []),
+        ...(harnessMayHoldKey ? ["harnessSettings"] : []),
         "delegateToken",
         "delegateKubeconfig",
     ];
@@ -46,23 +54,27 @@ export function credentialSecrets(c: unknown): string[] {
 
 /** The secrets of a connector's credential and delegate provisioner, and `extra` ones (tokens). */
 export function connectorSecrets(
-    inputs: { credential?: Credential; delegate?: Pick<DelegateSettings, "provisioner"> } | undefined,
+    inputs:
+        | { credential?: Credential; delegate?: Pick<DelegateSettings, "provisioner">; harness?: { apiKey?: string } }
+        | undefined,
     extra: (string | undefined)[] = [],
 ): string[] {
     return [
         ...credentialSecrets(inputs?.credential),
         ...credentialSecrets(inputs?.delegate?.provisioner),
+        ...credentialSecrets(inputs?.harness),
+        // The key may come from the environment instead of the inputs.
+        ...(inputs?.harness && process.env.HARNESS_PLATFORM_API_KEY ? [process.env.HARNESS_PLATFORM_API_KEY] : []),
         ...extra.filter((s): s is string => !!s),
     ];
 }
 
 /** The secrets a connector's recorded outputs hold: its credential, provisioner, delegate token and kubeconfigs. */
 export function recordedSecrets(outputs: Partial<ConnectorOutputs>): string[] {
-    return connectorSecrets({ credential: outputs.credential, delegate: outputs.delegateSettings }, [
-        outputs.delegateToken,
-        outputs.kubeconfig,
-        outputs.delegateKubeconfig,
-    ]);
+    return connectorSecrets(
+        { credential: outputs.credential, delegate: outputs.delegateSettings, harness: outputs.harnessSettings },
+        [outputs.delegateToken, outputs.kubeconfig, outputs.delegateKubeconfig],
+    );
 }
 
 /** Replaces every occurrence of each secret in `text` with [secret]. */

@@ -1,9 +1,12 @@
 // `npm run demo`: runs the root Pulumi program (examples/demo) through the real engine. With no
 // KUBECONFIG it starts a local control plane and uses its admin; with KUBECONFIG it uses that
-// cluster. It prints `pulumi up`'s output, then destroys what it made.
+// cluster. The connector is registered in Harness: a real account when HARNESS_ACCOUNT_ID,
+// HARNESS_PLATFORM_API_KEY and HARNESS_ENDPOINT are all set, otherwise a local stand-in of Harness's
+// API (tools/harness), which the demo says it is. It prints `pulumi up`'s output, then destroys what it made.
 import * as fs from "node:fs";
 import { repoRoot } from "../tools/binaries";
 import { type ControlPlane, startControlPlane } from "../tools/controlPlane";
+import { type HarnessStandIn, startHarnessStandIn } from "../tools/harness";
 import { createTestStack } from "../tools/pulumiHarness";
 
 async function main(): Promise<void> {
@@ -22,13 +25,35 @@ async function main(): Promise<void> {
         kubeconfig = cp.kubeconfig;
     }
     config.kubeconfig = { value: kubeconfig, secret: true };
-    const stack = await createTestStack({ programDir: repoRoot(), stackName: "demo", config });
+    const env: Record<string, string> = {};
+    let standIn: HarnessStandIn | undefined;
+    if (process.env.HARNESS_ACCOUNT_ID && process.env.HARNESS_PLATFORM_API_KEY && process.env.HARNESS_ENDPOINT) {
+        console.log(
+            `[demo] registering in the Harness account ${process.env.HARNESS_ACCOUNT_ID} at ${process.env.HARNESS_ENDPOINT}`,
+        );
+    } else {
+        standIn = await startHarnessStandIn();
+        Object.assign(env, {
+            HARNESS_ACCOUNT_ID: standIn.accountId,
+            HARNESS_PLATFORM_API_KEY: standIn.apiKey,
+            HARNESS_ENDPOINT: standIn.url,
+            NODE_EXTRA_CA_CERTS: standIn.caCertFile,
+        });
+        console.log(
+            `[demo] HARNESS_* not all set: registering in a local STAND-IN of Harness's NG API at ${standIn.url} (not Harness: it keeps Harness's OpenAPI contract and server rules, for tests and this demo)`,
+        );
+    }
+    const stack = await createTestStack({ programDir: repoRoot(), stackName: "demo", config, env });
     try {
         console.log("[demo] pulumi up");
         const up = await stack.up({ onOutput: (s) => process.stdout.write(s) });
         const d = up.outputs.delegate.value;
         console.log(
             `[demo] connector ${up.outputs.ref.value}: connection test ${up.outputs.connectionTest.value.status} against ${up.outputs.masterUrl.value} (${up.outputs.serverVersion.value}) as ServiceAccount ${d.namespace}/${d.serviceAccountName} (${d.roleKind} ${d.roleNames.join(", ")})`,
+        );
+        const h = up.outputs.harness.value;
+        console.log(
+            `[demo] in Harness: ${h.connectorRef} (${h.url}), secrets ${Object.values(h.secretRefs).join(", ")}; Harness's test ${h.connectionTest.status}${h.connectionTest.delegateId ? ` on delegate ${h.connectionTest.delegateId}` : ""}`,
         );
         console.log("[demo] pulumi preview (expect no changes)");
         const preview = await stack.preview();
@@ -37,6 +62,7 @@ async function main(): Promise<void> {
         await stack.destroy();
     } finally {
         await stack.dispose();
+        await standIn?.stop();
         await cp?.stop();
     }
 }

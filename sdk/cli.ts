@@ -52,6 +52,18 @@ export const FAILURE_CLASS: Record<ErrorCode, FailureClass> = {
     TOKEN_TIMEOUT: "other",
     ROLLBACK_INCOMPLETE: "other",
     API_ERROR: "other",
+    // Harness registration's codes: `pulumi up` can raise them, the connection test never does.
+    HARNESS_UNAUTHORIZED: "other",
+    HARNESS_FORBIDDEN: "other",
+    HARNESS_DUPLICATE: "other",
+    HARNESS_INVALID_REQUEST: "other",
+    HARNESS_NOT_FOUND: "other",
+    HARNESS_REFERENCED: "other",
+    HARNESS_POLICY_DENIED: "other",
+    HARNESS_RATE_LIMITED: "other",
+    HARNESS_UNAVAILABLE: "other",
+    HARNESS_TIMEOUT: "other",
+    HARNESS_TEST_FAILED: "other",
     UNEXPECTED: "other",
 };
 

@@ -4,6 +4,7 @@ import type * as ConnectionTestModule from "../provider/connectionTest";
 import type { ConnectionTestReport } from "../provider/connectionTest/report";
 import { derivedKubeconfig } from "../provider/credentials/kubeconfigDocument";
 import type { DelegateState } from "../provider/delegate/state";
+import type { HarnessState } from "../provider/harness/state";
 import type { ConnectorInputs, Credential } from "../provider/inputs/types";
 import { inputError, validateConnectorInputs } from "../provider/inputs/validate";
 import type * as TestRunModule from "../provider/lifecycle/testRun";
@@ -16,6 +17,7 @@ export { planDelegateRbac } from "../provider/delegate/rbacPlan";
 export type { DelegateState } from "../provider/delegate/state";
 export type { ErrorCode } from "../provider/errors";
 export { ConnectorError } from "../provider/errors";
+export type { HarnessState, HarnessTestResult } from "../provider/harness/state";
 export { connectorRef, deriveIdentifier } from "../provider/inputs/identifier";
 // The input types come from provider/inputs/types (generated from the zod schema): not from zod
 // itself, whose types every program would otherwise type-check.
@@ -139,6 +141,12 @@ export class KubernetesClusterConnector extends pulumi.dynamic.Resource {
     public readonly delegateToken!: pulumi.Output<string | undefined>;
     /** A kubeconfig (secret) that authenticates as the delegate's ServiceAccount. */
     public readonly delegateKubeconfig!: pulumi.Output<string | undefined>;
+    /**
+     * The connector in Harness, when `harness` is set: connectorRef, url, secretRefs, createdAt,
+     * lastModifiedAt, connectionTest (Harness's own: status, errorSummary, testedAt, delegateId) and
+     * `drift` (what `pulumi refresh` found changed or deleted in Harness; the next `pulumi up` repairs it).
+     */
+    public readonly harness!: pulumi.Output<HarnessState | undefined>;
 
     /**
      * @param name The Pulumi resource name.
@@ -162,6 +170,7 @@ export class KubernetesClusterConnector extends pulumi.dynamic.Resource {
             ...(args.delegate === undefined
                 ? {}
                 : { delegate: marked.delegate, delegateToken: undefined, delegateKubeconfig: undefined }),
+            ...(args.harness === undefined ? {} : { harness: marked.harness }),
             // Names the owner of the delegate's objects in the cluster; hidden from diffs (leading __).
             __owner: `${pulumi.getProject()}/${pulumi.getStack()}`,
         };
@@ -170,12 +179,20 @@ export class KubernetesClusterConnector extends pulumi.dynamic.Resource {
             ...opts,
             additionalSecretOutputs: [
                 ...(opts?.additionalSecretOutputs ?? []),
-                ...secretOutputs(delegateMayHoldCredential(args.delegate)),
+                ...secretOutputs(
+                    delegateMayHoldCredential(args.delegate),
+                    args.harness !== undefined &&
+                        (isLater(args.harness) || (args.harness as { apiKey?: unknown }).apiKey !== undefined),
+                ),
             ],
         });
         if (args.delegate === undefined) {
             noDelegate ??= pulumi.output(undefined);
             (this as any).delegate = (this as any).delegateToken = (this as any).delegateKubeconfig = noDelegate;
+        }
+        if (args.harness === undefined) {
+            noDelegate ??= pulumi.output(undefined);
+            (this as any).harness = noDelegate;
         }
     }
 }

@@ -34,21 +34,24 @@ export async function check(olds: Props, news: Props): Promise<dynamic.CheckResu
     return { inputs: { ...engineKeys(news), ...outcome.inputs } };
 }
 
-/** Replacement for identifier or scope changes, an update for anything else that changed or needs repair. */
+/** Replacement for identifier or scope changes (old one deleted first when it would collide in Harness), an update otherwise. */
 export async function diff(_id: string, olds: Props, news: Props): Promise<dynamic.DiffResult> {
     const plan = planUpdate(olds as ConnectorOutputs, userInputs(news));
-    return { changes: plan.changes, replaces: plan.replaces, deleteBeforeReplace: false };
+    return { changes: plan.changes, replaces: plan.replaces, deleteBeforeReplace: plan.deleteBeforeReplace };
 }
 
 /** Provisions the delegate when declared and runs the connection test; records the connector only when it passes. */
 export async function create(props: Props): Promise<dynamic.CreateResult> {
-    const { id, outputs } = await createConnector(userInputs(props), props.__owner);
+    const { id, outputs, warnings } = await createConnector(userInputs(props), props.__owner);
+    warn(warnings);
     return { id, outs: outputs };
 }
 
 /** Re-provisions and re-tests what changed; a description change touches no cluster. */
 export async function update(_id: string, olds: Props, news: Props): Promise<dynamic.UpdateResult> {
-    return { outs: await updateConnector(olds as ConnectorOutputs, userInputs(news), news.__owner) };
+    const { outputs, warnings } = await updateConnector(olds as ConnectorOutputs, userInputs(news), news.__owner);
+    warn(warnings);
+    return { outs: outputs };
 }
 
 /** Refresh: runs the test again and looks for drift; a cluster that is down is recorded, not thrown. */

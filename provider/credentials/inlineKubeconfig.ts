@@ -41,6 +41,18 @@ export function inlineKubeconfigCredential(
     context: string | undefined,
     authType: string,
 ): ResolvedCredential | undefined {
+    const entries = inlineKubeconfigEntries(document, context);
+    return entries && inlineCredential(entries.cluster, entries.user, authType);
+}
+
+/**
+ * The cluster and user entries of `context` (default: the current one) when they hold everything
+ * inline (no exec plugin, auth provider, file or proxy); undefined otherwise.
+ */
+export function inlineKubeconfigEntries(
+    document: string,
+    context: string | undefined,
+): { cluster: Entry; user: Entry } | undefined {
     let doc: any;
     try {
         doc = yaml.load(document);
@@ -67,5 +79,5 @@ export function inlineKubeconfigCredential(
     const server = typeof cluster.server === "string" ? cluster.server.replace(/\/$/, "") : "";
     if (!server.startsWith("https://")) return undefined;
     if ((user["client-certificate-data"] === undefined) !== (user["client-key-data"] === undefined)) return undefined;
-    return inlineCredential({ ...withoutExtensions(cluster), server }, withoutExtensions(user), authType);
+    return { cluster: { ...withoutExtensions(cluster), server }, user: withoutExtensions(user) };
 }

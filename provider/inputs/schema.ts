@@ -407,6 +407,65 @@ const delegate = z
         }
     });
 
+/** Harness's reference to a secret: `id` (the connector's scope), `org.id` or `account.id`. */
+const secretRef = z.string({ error: "must be a string" }).superRefine((ref, ctx) => {
+    const id = ref.replace(/^(account|org)\./, "");
+    const problem = identifierProblem(id);
+    if (problem)
+        ctx.addIssue({
+            code: "custom",
+            message: `"${ref}" is not a secret reference (${problem}): give id, org.id or account.id`,
+        });
+});
+
+/** Credential fields that become Harness secrets (one text secret each) when the connector is registered. */
+export const HARNESS_SECRET_FIELDS = [
+    "token",
+    "caCert",
+    "clientCert",
+    "clientKey",
+    "clientKeyPassphrase",
+    "password",
+    "clientId",
+    "clientSecret",
+] as const;
+
+/** How Harness's own connection test decides the run: `gate` fails it, `warn` records it, `skip` does not run it. */
+export const HARNESS_TEST_MODES = ["gate", "warn", "skip"] as const;
+
+const harness = z
+    .object({
+        /** The Harness account; default $HARNESS_ACCOUNT_ID. */
+        accountId: identifier.optional(),
+        /** A Harness API key (PAT or SAT); default $HARNESS_PLATFORM_API_KEY. Secret. */
+        apiKey: nonEmpty("a Harness API key").optional(),
+        /** The Harness API's base URL; default $HARNESS_ENDPOINT, else https://app.harness.io/gateway. */
+        endpoint: httpsUrl("the Harness API (e.g. https://app.harness.io/gateway)").optional(),
+        /** The secret manager that holds the secrets this connector creates (default harnessSecretManager). */
+        secretManager: identifier.default("harnessSecretManager"),
+        /** Existing Harness secrets to use instead of creating them, per credential field. */
+        secretRefs: z
+            .partialRecord(
+                z.enum(HARNESS_SECRET_FIELDS, { error: `must be one of ${HARNESS_SECRET_FIELDS.join(", ")}` }),
+                secretRef,
+            )
+            .optional(),
+        /** Harness's own connection test: gate (up fails unless SUCCESS), warn (default: recorded and printed), skip. */
+        test: z.enum(HARNESS_TEST_MODES, { error: 'must be "gate", "warn" or "skip"' }).default("warn"),
+        /** Take over an existing Harness connector (and secrets) with the same identifiers (default false). */
+        adopt: z.boolean({ error: "must be true or false" }).default(false),
+        /** Delete the connector even when pipelines reference it (default false). */
+        forceDelete: z.boolean({ error: "must be true or false" }).default(false),
+        /** Bound on each Harness operation, its retries included (default 60). */
+        timeoutSeconds: z
+            .number()
+            .int("must be a whole number of seconds")
+            .min(1, "must be at least 1 second")
+            .max(600, "must be at most 600 seconds")
+            .default(60),
+    })
+    .strict();
+
 const inputShape = {
     name: nonEmpty("the connector's display name").refine((n) => n.length <= 128, "must be at most 128 characters"),
     identifier: identifier.optional(),
@@ -436,6 +495,8 @@ const inputShape = {
     }),
     /** Provision the delegate's identity beside the connector. */
     delegate: delegate.optional(),
+    /** Register the connector in Harness: its secrets, the K8sCluster connector and Harness's own test. */
+    harness: harness.optional(),
 };
 /** The names of the connector's inputs. */
 export const INPUT_NAMES = Object.keys(inputShape) as (keyof typeof inputShape)[];

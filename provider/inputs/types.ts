@@ -44,6 +44,17 @@ export type ConnectorInputs = {
         adopt?: boolean | undefined;
         provisioner?: CredentialInput | undefined;
     } | undefined;
+    harness?: {
+        accountId?: string | undefined;
+        apiKey?: string | undefined;
+        endpoint?: string | undefined;
+        secretManager?: string | undefined;
+        secretRefs?: Partial<Record<"caCert" | "token" | "clientCert" | "clientKey" | "clientKeyPassphrase" | "password" | "clientId" | "clientSecret", string>> | undefined;
+        test?: "gate" | "warn" | "skip" | undefined;
+        adopt?: boolean | undefined;
+        forceDelete?: boolean | undefined;
+        timeoutSeconds?: number | undefined;
+    } | undefined;
 };
 
 /** How the connector authenticates, as written (before defaults). */
@@ -98,6 +109,17 @@ export type ValidConnectorInputs = {
     projectIdentifier?: string | undefined;
     delegateSelectors?: string[] | undefined;
     delegate?: DelegateSettings | undefined;
+    harness?: {
+        secretManager: string;
+        test: "gate" | "warn" | "skip";
+        adopt: boolean;
+        forceDelete: boolean;
+        timeoutSeconds: number;
+        accountId?: string | undefined;
+        apiKey?: string | undefined;
+        endpoint?: string | undefined;
+        secretRefs?: Partial<Record<"caCert" | "token" | "clientCert" | "clientKey" | "clientKeyPassphrase" | "password" | "clientId" | "clientSecret", string>> | undefined;
+    } | undefined;
 };
 
 /** How the connector authenticates (after validation). */

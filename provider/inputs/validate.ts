@@ -57,14 +57,27 @@ export function validateConnectorInputs(
 ): ValidationResult {
     const unknowns = unknownPaths(raw, isUnknown);
     const parsed = connectorInputsSchema.safeParse(raw);
-    if (parsed.success)
-        return unknowns.length
-            ? { ok: true, value: raw, complete: false }
+    if (parsed.success) {
+        if (unknowns.length) return { ok: true, value: raw, complete: false };
+        const harnessIssues = parsed.data.harness ? harnessProblems(parsed.data) : [];
+        return harnessIssues.length
+            ? { ok: false, issues: harnessIssues }
             : { ok: true, value: parsed.data, complete: true };
+    }
     const issues = parsed.error.issues.filter((i) => !unknowns.some((u) => isPrefix(u, i.path) || isPrefix(i.path, u)));
     if (issues.length === 0 && unknowns.length > 0) return { ok: true, value: raw, complete: false };
     if (issues.length === 0) return { ok: false, issues: [{ property: "(inputs)", reason: parsed.error.message }] };
     return { ok: false, issues: issues.map((i) => ({ property: formatPath(i.path), reason: i.message })) };
+}
+
+/**
+ * What Harness cannot take in otherwise valid inputs, and Harness settings neither given nor in the
+ * environment. Loaded only for connectors registered in Harness.
+ */
+function harnessProblems(inputs: ValidConnectorInputs): InputIssue[] {
+    const { harnessInputProblems } = require("../harness/mapping") as typeof import("../harness/mapping");
+    const { harnessAccessProblems } = require("../harness/access") as typeof import("../harness/access");
+    return [...harnessInputProblems(inputs), ...harnessAccessProblems(inputs.harness!)];
 }
 
 /** One error for all issues: names every property and what would be valid. */

@@ -11,6 +11,8 @@ export const REPLACE_KEYS = ["identifier", "orgIdentifier", "projectIdentifier"]
 export const CONNECTION_KEYS = ["credential", "connectionTest", "delegate"] as const;
 /** Inputs that change only how the connector is described: updated without touching the cluster. */
 export const COSMETIC_KEYS = ["name", "description", "tags", "delegateSelectors"] as const;
+/** How the connector is registered in Harness: changes touch Harness only. */
+export const HARNESS_KEYS = ["harness"] as const;
 
 /** Which inputs changed. */
 export interface ConnectorDiff {
@@ -53,14 +55,33 @@ function normalize(v: unknown): unknown {
 
 /** Which inputs changed from `olds` (the record) to `news` (the checked inputs), and what that forces. */
 export function planConnectorDiff(olds: object, news: Record<string, unknown>): ConnectorDiff {
-    const changed = [...REPLACE_KEYS, ...CONNECTION_KEYS, ...COSMETIC_KEYS].filter((key) => {
+    const changed = [...REPLACE_KEYS, ...CONNECTION_KEYS, ...COSMETIC_KEYS, ...HARNESS_KEYS].filter((key) => {
         const before = normalize(recordedInput(olds, key));
         const after = normalize(news[key]);
         return containsUnknown(after) || canonical(before) !== canonical(after);
     });
     const replaces = changed.filter((k) => (REPLACE_KEYS as readonly string[]).includes(k));
+    if (changed.includes("harness") && movesHarnessAccount(recordedInput(olds, "harness"), news.harness))
+        replaces.push("harness");
     const retest = changed.some((k) => (CONNECTION_KEYS as readonly string[]).includes(k));
     return { changes: changed.length > 0, replaces, retest, changed };
+}
+
+/** A connector registered in one account (or Harness) cannot move to another: it is made anew there. */
+function movesHarnessAccount(before: unknown, after: unknown): boolean {
+    const b = before as { accountId?: unknown; endpoint?: unknown } | undefined;
+    const a = after as { accountId?: unknown; endpoint?: unknown } | undefined;
+    if (!a || !b) return false;
+    return a.accountId !== b.accountId || a.endpoint !== b.endpoint;
+}
+
+/** Whether the replacement would meet the old connector in Harness: same account and scope, same identifier or name. */
+function collidesInHarness(olds: ConnectorOutputs, news: Record<string, unknown>): boolean {
+    const harness = news.harness as { accountId?: unknown; endpoint?: unknown } | undefined;
+    if (!olds.harness || !harness || movesHarnessAccount(recordedInput(olds, "harness"), harness)) return false;
+    const sameScope = olds.orgIdentifier === news.orgIdentifier && olds.projectIdentifier === news.projectIdentifier;
+    const newIdentifier = news.identifier ?? olds.identifier;
+    return sameScope && (newIdentifier === olds.identifier || news.name === olds.name);
 }
 
 /** Why the recorded delegate needs work although no input changed. */
@@ -89,6 +110,17 @@ export interface UpdatePlan extends ConnectorDiff {
     provisionDelegate: boolean;
     /** Why the delegate needs work when no input changed. */
     repair?: DelegateRepair;
+    /**
+     * What the Harness side must do: `register` (create, or update what changed: the connector,
+     * secret values; also to repair drift refresh found), `deregister` (the harness block was removed).
+     */
+    harness?: "register" | "deregister";
+    /**
+     * Delete the old connector before creating the replacement: Harness keeps identifiers and names
+     * unique per scope, so a replacement that keeps either in the same account and scope cannot be
+     * made beside the old one.
+     */
+    deleteBeforeReplace: boolean;
 }
 
 /** Decides what updating the record `olds` to the checked inputs `news` must do. */
@@ -97,5 +129,20 @@ export function planUpdate(olds: ConnectorOutputs, news: Record<string, unknown>
     const repair = delegateRepair(olds, now);
     const provisionDelegate =
         diff.changed.includes("delegate") || diff.changed.includes("credential") || repair !== undefined;
-    return { ...diff, changes: diff.changes || repair !== undefined, provisionDelegate, repair };
+    const harnessDrift = (olds.harness?.drift?.length ?? 0) > 0;
+    const harness = news.harness
+        ? diff.changes || repair !== undefined || harnessDrift || !olds.harness
+            ? ("register" as const)
+            : undefined
+        : olds.harness
+          ? ("deregister" as const)
+          : undefined;
+    return {
+        ...diff,
+        deleteBeforeReplace: diff.replaces.length > 0 && collidesInHarness(olds, news),
+        changes: diff.changes || repair !== undefined || harnessDrift,
+        provisionDelegate,
+        repair,
+        harness,
+    };
 }

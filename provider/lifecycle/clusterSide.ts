@@ -39,6 +39,7 @@ export async function applyClusterSide(
     owner: string | undefined,
     previous?: ConnectorOutputs,
     work: ClusterWork = { retest: true },
+    next?: (side: ClusterSide) => Promise<void>,
 ): Promise<ClusterSide> {
     assertNotExpired(inputs.credential);
     if (inputs.delegate?.provisioner) assertNotExpired(inputs.delegate.provisioner);
@@ -67,8 +68,11 @@ export async function applyClusterSide(
             await removeRecordedDelegate(previous, ownerName);
         }
         const tokenChanged = delegate.delegateToken !== previousDelegate.delegateToken;
-        if (!work.retest && !(inputs.delegate?.useAsCredential && tokenChanged))
-            return { run: recordedTestRun(previous!), delegate };
+        if (!work.retest && !(inputs.delegate?.useAsCredential && tokenChanged)) {
+            const side = { run: recordedTestRun(previous!), delegate };
+            await nextOrUndo(next, side, provisioned);
+            return side;
+        }
 
         const secrets = connectorSecrets(inputs, [delegate.delegateToken, delegate.delegateKubeconfig]);
         // The provisioner's client is the connector's own when no other identity is involved: its
@@ -79,9 +83,31 @@ export async function applyClusterSide(
             : await testConnector(testCredential(inputs, delegate), inputs.connectionTest, identifier, secrets);
         if (run.report.status === "FAILURE" && provisioned) await undoAfterFailedTest(run, provisioned);
         assertConnectionSucceeded(run.report);
+        await nextOrUndo(next, { run, delegate }, provisioned);
         return { run, delegate };
     } finally {
         await provisioner?.close();
+    }
+}
+
+/** Runs the step after the cluster side (Harness); when it fails, undoes this run's delegate objects and rethrows. */
+async function nextOrUndo(
+    next: ((side: ClusterSide) => Promise<void>) | undefined,
+    side: ClusterSide,
+    provisioned: Provisioned | undefined,
+): Promise<void> {
+    if (!next) return;
+    try {
+        await next(side);
+    } catch (e) {
+        const left = provisioned ? await provisioned.undo() : [];
+        if (!left.length) throw e;
+        const failed = e as ConnectorError;
+        throw new ConnectorError(
+            failed.code ?? "UNEXPECTED",
+            `${failed.what ?? failed.message}; undoing the delegate's objects left: ${left.join(", ")} (the next pulumi up takes them over)`,
+            failed.remediation ?? "",
+        );
     }
 }
 

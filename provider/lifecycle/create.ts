@@ -1,24 +1,35 @@
-// create: the cluster side (delegate, connection test); the connector is recorded only when the test passes.
+// create: the cluster side (delegate, connection test), then the Harness side (secrets, connector,
+// Harness's test) when `harness` is set; the connector is recorded only when both succeed, and a
+// failure in Harness undoes what this run made on both sides.
+import type { HarnessState } from "../harness/state";
 import { connectorId } from "../inputs/identifier";
 import type { ValidConnectorInputs } from "../inputs/types";
 import { parseConnectorInputs, resolveIdentifier } from "../inputs/validate";
 import { buildOutputs, type ConnectorOutputs } from "../outputs";
-import { connectorSecrets, redactError } from "../secrets";
+import { connectorSecrets, redact, redactError } from "../secrets";
 import { applyClusterSide } from "./clusterSide";
+import { applyHarnessSide } from "./harnessSide";
 
 /** Creates the connector from its checked inputs; `owner` is `<project>/<stack>`. Throws a redacted ConnectorError. */
 export async function createConnector(
     raw: Record<string, unknown>,
     owner: string | undefined,
-): Promise<{ id: string; outputs: ConnectorOutputs }> {
+): Promise<{ id: string; outputs: ConnectorOutputs; warnings: string[] }> {
     let inputs: ValidConnectorInputs | undefined;
     try {
         inputs = parseConnectorInputs(raw);
-        const identifier = inputs.identifier ?? resolveIdentifier(inputs);
-        const side = await applyClusterSide(inputs, identifier, owner);
+        const valid = inputs;
+        const identifier = valid.identifier ?? resolveIdentifier(valid);
+        let harness: HarnessState | undefined;
+        let warnings: string[] = [];
+        const side = await applyClusterSide(valid, identifier, owner, undefined, { retest: true }, async (side) => {
+            if (!valid.harness) return;
+            ({ state: harness, warnings } = await applyHarnessSide(valid, identifier, side.run, side.delegate));
+        });
         return {
-            id: connectorId(inputs, identifier),
-            outputs: buildOutputs(inputs, identifier, owner, side.run, side.delegate),
+            id: connectorId(valid, identifier),
+            outputs: buildOutputs(valid, identifier, owner, side.run, side.delegate, undefined, harness),
+            warnings: warnings.map((w) => redact(w, connectorSecrets(valid))),
         };
     } catch (e) {
         throw redactError(e, connectorSecrets(inputs));

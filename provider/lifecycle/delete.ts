@@ -1,15 +1,24 @@
-// delete: removes the delegate's objects (reverse order, only this connector's). The connector
+// delete: removes the connector from Harness (when registered), then the delegate's objects (reverse order, only this connector's). The connector
 // itself owns nothing in the cluster; a cluster that cannot be reached is gone with its objects.
 import type { ErrorCode } from "../errors";
 import { type ConnectorOutputs, delegateOwner } from "../outputs";
 import { recordedSecrets, redactError } from "../secrets";
 import { removeRecordedDelegate } from "./clusterSide";
+import { removeHarnessSide } from "./harnessSide";
 
 /** Failures that mean the cluster (and so the delegate's objects) cannot be reached: delete goes on with a warning. */
 const CLUSTER_GONE: ReadonlySet<ErrorCode> = new Set(["UNREACHABLE", "TIMEOUT", "CREDENTIAL_LOAD_FAILED"]);
 
 /** Deletes the connector; resolves to warnings to show (redacted), or throws a redacted ConnectorError. */
 export async function deleteConnector(record: ConnectorOutputs): Promise<{ warnings: string[] }> {
+    // Harness first: a connector pipelines still reference stops the delete before the cluster side goes.
+    if (record.harness && record.harnessSettings) {
+        try {
+            await removeHarnessSide(record);
+        } catch (e) {
+            throw redactError(e, recordedSecrets(record));
+        }
+    }
     if (!record.delegate || !record.delegateSettings) return { warnings: [] };
     try {
         await removeRecordedDelegate(record, delegateOwner(record.__owner, record.identifier));

@@ -5,6 +5,7 @@ import type { ValidConnectorInputs } from "../inputs/types";
 import { validateConnectorInputs } from "../inputs/validate";
 import { buildOutputs, type ConnectorOutputs, delegateOwner, recordedDelegate, recordedInputs } from "../outputs";
 import { connectorSecrets, redact } from "../secrets";
+import { readHarnessSide } from "./harnessSide";
 import { connectWith, testConnector, testCredential } from "./testRun";
 
 /** The refreshed record and the inputs it holds; undefined when the record cannot be read back (left as it is). */
@@ -28,8 +29,9 @@ export async function readConnector(
         record.identifier,
         connectorSecrets(inputs, [delegate.delegateToken]),
     );
+    const harness = inputs.harness && record.harness ? await readHarnessSide(inputs, record) : undefined;
     return {
-        outputs: buildOutputs(inputs, record.identifier, record.__owner, run, delegate, record),
+        outputs: buildOutputs(inputs, record.identifier, record.__owner, run, delegate, record, harness),
         inputs: recorded,
     };
 }

@@ -148,7 +148,7 @@ interface BadCase {
 }
 
 const VALID_INPUTS_LIST =
-    /the inputs are name, identifier, description, tags, orgIdentifier, projectIdentifier, delegateSelectors, credential, connectionTest and delegate/;
+    /the inputs are name, identifier, description, tags, orgIdentifier, projectIdentifier, delegateSelectors, credential, connectionTest, delegate and harness/;
 const BAD_IDENTIFIER_CHARS = /may hold only letters, digits, "_" and "\$"/;
 const RESERVED = /is a reserved word: choose another identifier/;
 const HTTPS_ONLY = /must use https:\/\/ \(got http:\/\/\).*must be reached over TLS/;

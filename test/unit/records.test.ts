@@ -12,6 +12,7 @@ import {
     CONNECTION_KEYS,
     COSMETIC_KEYS,
     delegateRepair,
+    HARNESS_KEYS,
     planUpdate,
     REPLACE_KEYS,
 } from "../../provider/lifecycle/changePlan";
@@ -232,8 +233,8 @@ describe("records: one error story @unit", () => {
 });
 
 describe("records: every input has a place @unit", () => {
-    it("each input is classified by the update plan as replacing, connection-changing or cosmetic (exactly once)", () => {
-        const classified = [...REPLACE_KEYS, ...CONNECTION_KEYS, ...COSMETIC_KEYS];
+    it("each input is classified by the update plan as replacing, connection-changing, cosmetic or Harness-only (exactly once)", () => {
+        const classified = [...REPLACE_KEYS, ...CONNECTION_KEYS, ...COSMETIC_KEYS, ...HARNESS_KEYS];
         assert.deepEqual([...classified].sort(), [...INPUT_NAMES].sort());
     });
 });

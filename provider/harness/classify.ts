@@ -1,0 +1,71 @@
+// Harness's answers as ConnectorErrors: its error envelope ({status, code, message, correlationId})
+// and HTTP status to a code and a remediation, keeping Harness's words and its correlationId. Pure.
+import { ConnectorError, type ErrorCode } from "../errors";
+
+/** Harness's error envelope (400, 401, 403, 404, 429, 5xx). */
+export interface HarnessFailure {
+    status?: string;
+    code?: string;
+    message?: string;
+    correlationId?: string;
+    detailedMessage?: string | null;
+}
+
+/** Not-found codes: Harness answers them with 400 or 404 depending on the server version. */
+export const NOT_FOUND_CODES: ReadonlySet<string> = new Set([
+    "RESOURCE_NOT_FOUND_EXCEPTION",
+    "RESOURCE_NOT_FOUND",
+    "ENTITY_NOT_FOUND",
+    "CONNECTOR_NOT_FOUND_EXCEPTION",
+]);
+
+/** Whether an answer may succeed if sent again: 429 and 5xx except 501. */
+export function isRetryable(status: number): boolean {
+    return status === 429 || (status >= 500 && status !== 501);
+}
+
+const REMEDIATION: Record<string, string> = {
+    HARNESS_UNAUTHORIZED:
+        "Check harness.apiKey (or HARNESS_PLATFORM_API_KEY) and harness.accountId (or HARNESS_ACCOUNT_ID): the key must be a valid PAT or SAT of that account, not expired",
+    HARNESS_FORBIDDEN:
+        "Give the API key's user or service account the Connectors and Secrets create/edit/delete/view permissions in this scope",
+    HARNESS_DUPLICATE:
+        "Choose another identifier or name, import it with harness.adopt: true if it is this connector, or delete the existing one in Harness",
+    HARNESS_INVALID_REQUEST: "Fix what Harness names above; nothing else was changed",
+    HARNESS_NOT_FOUND: "Check the org and project identifiers and the secret references: they must exist in Harness",
+    HARNESS_RATE_LIMITED: "Harness kept answering 429 (rate limited): run again later, or raise harness.timeoutSeconds",
+    HARNESS_UNAVAILABLE:
+        "Harness did not answer or answered with a server error: check harness.endpoint and Harness's status, and run again",
+};
+
+/** The ConnectorError for Harness's failed answer to `what` (e.g. `creating connector "x"`). */
+export function harnessError(what: string, httpStatus: number, body: HarnessFailure | undefined): ConnectorError {
+    const code = body?.code ?? "";
+    const said = body?.message ? `Harness said: ${body.message}` : `HTTP ${httpStatus}`;
+    const detail = `${said}${body?.correlationId ? `; correlationId ${body.correlationId}` : ""}`;
+    const make = (c: ErrorCode, text: string, remediation = REMEDIATION[c]) =>
+        new ConnectorError(c, `${text} (${detail})`, remediation, undefined, httpStatus);
+    if (httpStatus === 401 || code === "INVALID_TOKEN" || code === "INVALID_CREDENTIAL" || code === "EXPIRED_TOKEN")
+        return make("HARNESS_UNAUTHORIZED", `Harness refused the API key while ${what}`);
+    if (httpStatus === 403 || code === "ACCESS_DENIED" || code === "NG_ACCESS_DENIED")
+        return make("HARNESS_FORBIDDEN", `the API key may not do this: ${what}`);
+    if (httpStatus === 429 || code === "TOO_MANY_REQUESTS")
+        return make("HARNESS_RATE_LIMITED", `Harness rate-limited ${what}`);
+    if (code === "DUPLICATE_FIELD" || /with name \[.*\] already exists/i.test(body?.message ?? ""))
+        return make("HARNESS_DUPLICATE", `${what}: it already exists`);
+    if (/referenced by/i.test(body?.message ?? ""))
+        return make(
+            "HARNESS_REFERENCED",
+            `${what}: other Harness entities still reference it`,
+            "Remove the references (pipelines, services, environments) first, or set harness.forceDelete: true to delete it anyway",
+        );
+    if (httpStatus === 404 || NOT_FOUND_CODES.has(code)) return make("HARNESS_NOT_FOUND", `${what}: not found`);
+    if (httpStatus === 503 && code === "UNAVAILABLE_DELEGATES")
+        return make(
+            "HARNESS_TEST_FAILED",
+            `${what}: no delegate with the connector's delegateSelectors is available`,
+            "Start a Harness delegate with one of the connector's delegateSelectors, or set harness.test: warn",
+        );
+    if (httpStatus >= 500 || httpStatus === 0) return make("HARNESS_UNAVAILABLE", `Harness failed while ${what}`);
+    return make("HARNESS_INVALID_REQUEST", `Harness refused ${what}`);
+}

@@ -1,0 +1,279 @@
+// What the connector is in Harness, computed from its inputs: the K8sCluster connector body (with
+// `*Ref`s), the text secrets it needs, and the input rules only Harness imposes. Pure: no request is
+// made here (register.ts performs the plan).
+import * as crypto from "node:crypto";
+import { inlineKubeconfigEntries } from "../credentials/inlineKubeconfig";
+import type { HARNESS_SECRET_FIELDS } from "../inputs/schema";
+import type { ValidConnectorInputs } from "../inputs/types";
+
+/** A credential field that becomes a Harness text secret. */
+export type HarnessSecretField = (typeof HARNESS_SECRET_FIELDS)[number];
+
+/** Org and project of a connector (none: the account). */
+export interface HarnessScope {
+    orgIdentifier?: string;
+    projectIdentifier?: string;
+}
+
+/** A text secret the connector needs, to create (or update) in Harness. */
+export interface PlannedSecret {
+    field: HarnessSecretField;
+    identifier: string;
+    name: string;
+    /** The value (secret): written to Harness, never recorded. */
+    value: string;
+}
+
+/** The body of a K8sCluster connector as Harness's create and update take it (`{connector: …}`). */
+export interface ConnectorBody {
+    name: string;
+    identifier: string;
+    description: string;
+    orgIdentifier?: string;
+    projectIdentifier?: string;
+    tags: Record<string, string>;
+    type: "K8sCluster";
+    spec: {
+        credential:
+            | { type: "InheritFromDelegate" }
+            | {
+                  type: "ManualConfig";
+                  spec: { masterUrl: string; auth: { type: string; spec: Record<string, string> } };
+              };
+        delegateSelectors: string[];
+    };
+}
+
+/** Everything the connector is in Harness. */
+export interface HarnessPlan {
+    scope: HarnessScope;
+    connector: ConnectorBody;
+    /** The secrets this connector creates (those not given in `harness.secretRefs`). */
+    secrets: PlannedSecret[];
+    /** The ref the connector uses for each secret field: created or given. */
+    secretRefs: Partial<Record<HarnessSecretField, string>>;
+}
+
+/** Facts learnt on the cluster side that the Harness connector needs. */
+export interface ClusterFacts {
+    /** The API server URL the connection test used (InheritFromDelegate and kubeconfigs). */
+    masterUrl?: string;
+    /** The delegate's token, when the connector authenticates as the delegate. */
+    delegateToken?: string;
+}
+
+/** A credential as Harness sees it: a URL, an auth type, its secret values and its plain fields. */
+type HarnessCredential =
+    | { type: "InheritFromDelegate" }
+    | {
+          type: "ManualConfig";
+          masterUrl: string;
+          authType: "ServiceAccount" | "ClientKeyCert" | "UsernamePassword" | "OpenIdConnect";
+          secrets: Partial<Record<HarnessSecretField, string>>;
+          plain: Record<string, string>;
+      };
+
+const fromBase64 = (s: unknown) => (typeof s === "string" ? Buffer.from(s, "base64").toString("utf8") : undefined);
+
+/** `RSA` or `EC`, as Harness's clientKeyAlgo says, of a PEM private key. */
+function keyAlgorithm(pem: string, passphrase?: string): string {
+    try {
+        return crypto.createPrivateKey({ key: pem, format: "pem", passphrase }).asymmetricKeyType === "ec"
+            ? "EC"
+            : "RSA";
+    } catch {
+        return "RSA";
+    }
+}
+
+/** The credential the Harness connector uses, or why it cannot be registered. */
+function harnessCredential(inputs: ValidConnectorInputs, facts: ClusterFacts): HarnessCredential | string {
+    const c = inputs.credential;
+    if (inputs.delegate?.useAsCredential) {
+        const inline = c.type === "Kubeconfig" ? inlineKubeconfigEntries(c.kubeconfig, c.context) : undefined;
+        const masterUrl =
+            c.type === "ManualConfig" ? c.masterUrl : ((inline?.cluster.server as string) ?? facts.masterUrl);
+        const caCert = c.type === "ManualConfig" ? c.caCert : fromBase64(inline?.cluster["certificate-authority-data"]);
+        return {
+            type: "ManualConfig",
+            masterUrl: masterUrl ?? "",
+            authType: "ServiceAccount",
+            secrets: { token: facts.delegateToken ?? "", caCert },
+            plain: {},
+        };
+    }
+    if (c.type === "InheritFromDelegate") return { type: "InheritFromDelegate" };
+    if (c.type === "Kubeconfig") {
+        const entries = inlineKubeconfigEntries(c.kubeconfig, c.context);
+        if (!entries)
+            return "holds an exec plugin, an auth provider, file references or a proxy, which Harness cannot hold: use credential.type InheritFromDelegate (the Harness delegate's own kubeconfig) or a ManualConfig credential";
+        const { cluster, user } = entries;
+        const caCert = fromBase64(cluster["certificate-authority-data"]);
+        const base = { type: "ManualConfig" as const, masterUrl: cluster.server as string };
+        if (typeof user.token === "string")
+            return { ...base, authType: "ServiceAccount", secrets: { token: user.token, caCert }, plain: {} };
+        if (typeof user["client-certificate-data"] === "string") {
+            const clientKey = fromBase64(user["client-key-data"])!;
+            return {
+                ...base,
+                authType: "ClientKeyCert",
+                secrets: { caCert, clientCert: fromBase64(user["client-certificate-data"]), clientKey },
+                plain: { clientKeyAlgo: keyAlgorithm(clientKey) },
+            };
+        }
+        if (typeof user.username === "string")
+            return {
+                ...base,
+                authType: "UsernamePassword",
+                secrets: { password: (user.password as string) ?? "" },
+                plain: { username: user.username },
+            };
+        return "has a user with no token, client certificate or user name: Harness needs one of them";
+    }
+    const a = c.auth;
+    const base = { type: "ManualConfig" as const, masterUrl: c.masterUrl.replace(/\/+$/, "") };
+    switch (a.type) {
+        case "ServiceAccount":
+            return { ...base, authType: a.type, secrets: { token: a.token.trim(), caCert: c.caCert }, plain: {} };
+        case "ClientKeyCert":
+            return {
+                ...base,
+                authType: a.type,
+                secrets: {
+                    caCert: c.caCert,
+                    clientCert: a.clientCert,
+                    clientKey: a.clientKey,
+                    clientKeyPassphrase: a.clientKeyPassphrase,
+                },
+                plain: { clientKeyAlgo: a.clientKeyAlgo },
+            };
+        case "UsernamePassword":
+            return { ...base, authType: a.type, secrets: { password: a.password }, plain: { username: a.username } };
+        case "OpenIdConnect":
+            return {
+                ...base,
+                authType: a.type,
+                secrets: { clientId: a.clientId, password: a.password, clientSecret: a.clientSecret },
+                plain: {
+                    oidcIssuerUrl: a.issuerUrl,
+                    oidcUsername: a.username,
+                    ...(a.scopes?.length ? { oidcScopes: a.scopes.join(",") } : {}),
+                },
+            };
+    }
+}
+
+/** Which `auth.spec` field of Harness's K8sCluster connector holds each secret field's ref. */
+const REF_FIELDS: Record<string, Partial<Record<HarnessSecretField, string>>> = {
+    ServiceAccount: { token: "serviceAccountTokenRef", caCert: "caCertRef" },
+    ClientKeyCert: {
+        caCert: "caCertRef",
+        clientCert: "clientCertRef",
+        clientKey: "clientKeyRef",
+        clientKeyPassphrase: "clientKeyPassphraseRef",
+    },
+    UsernamePassword: { password: "passwordRef" },
+    OpenIdConnect: { clientId: "oidcClientIdRef", password: "oidcPasswordRef", clientSecret: "oidcSecretRef" },
+};
+
+/** Harness identifiers are at most 128 characters. */
+const MAX_IDENTIFIER = 128;
+
+/** The identifier of the secret a connector creates for `field`: `<connector>_<field>`. */
+export function secretIdentifier(connector: string, field: HarnessSecretField): string {
+    return `${connector.slice(0, MAX_IDENTIFIER - field.length - 1)}_${field}`;
+}
+
+/** The scope of a connector. */
+export function harnessScope(inputs: Pick<ValidConnectorInputs, "orgIdentifier" | "projectIdentifier">): HarnessScope {
+    return { orgIdentifier: inputs.orgIdentifier, projectIdentifier: inputs.projectIdentifier };
+}
+
+/** The connector and secrets that register `inputs` in Harness. Throws when it cannot be (see harnessInputProblems). */
+export function planHarnessConnector(
+    inputs: ValidConnectorInputs,
+    identifier: string,
+    facts: ClusterFacts = {},
+): HarnessPlan {
+    const credential = harnessCredential(inputs, facts);
+    if (typeof credential === "string") throw new Error(`credential ${credential}`);
+    const given = inputs.harness?.secretRefs ?? {};
+    const secrets: PlannedSecret[] = [];
+    const secretRefs: Partial<Record<HarnessSecretField, string>> = {};
+    let spec: ConnectorBody["spec"]["credential"] = { type: "InheritFromDelegate" };
+    if (credential.type === "ManualConfig") {
+        const auth: Record<string, string> = { ...credential.plain };
+        for (const [field, refField] of Object.entries(REF_FIELDS[credential.authType]) as [
+            HarnessSecretField,
+            string,
+        ][]) {
+            const value = credential.secrets[field];
+            const ref = given[field] ?? (value ? secretIdentifier(identifier, field) : undefined);
+            if (!ref) continue;
+            if (!given[field] && value) secrets.push({ field, identifier: ref, name: `${identifier} ${field}`, value });
+            secretRefs[field] = ref;
+            auth[refField] = ref;
+        }
+        spec = {
+            type: "ManualConfig",
+            spec: { masterUrl: credential.masterUrl, auth: { type: credential.authType, spec: auth } },
+        };
+    }
+    const scope = harnessScope(inputs);
+    return {
+        scope,
+        secrets,
+        secretRefs,
+        connector: {
+            name: inputs.name,
+            identifier,
+            description: inputs.description ?? "",
+            ...scope,
+            tags: inputs.tags ?? {},
+            type: "K8sCluster",
+            spec: { credential: spec, delegateSelectors: inputs.delegateSelectors ?? [] },
+        },
+    };
+}
+
+/** What in the inputs Harness cannot take, each with the property to change: checked at preview. */
+export function harnessInputProblems(inputs: ValidConnectorInputs): { property: string; reason: string }[] {
+    if (!inputs.harness) return [];
+    const issues: { property: string; reason: string }[] = [];
+    const c = inputs.credential;
+    const inherits = c.type === "InheritFromDelegate" && !inputs.delegate?.useAsCredential;
+    if (inherits && !inputs.delegateSelectors?.length)
+        issues.push({
+            property: "delegateSelectors",
+            reason: "must name at least one delegate tag when credential.type is InheritFromDelegate and the connector is registered in Harness: Harness runs it on a delegate with those tags",
+        });
+    if (c.type === "ManualConfig" && c.insecureSkipTlsVerify)
+        issues.push({
+            property: "credential.insecureSkipTlsVerify",
+            reason: "cannot be registered in Harness (its K8sCluster connector always verifies TLS): set credential.caCert instead",
+        });
+    if (c.type === "ManualConfig" && c.tlsServerName)
+        issues.push({
+            property: "credential.tlsServerName",
+            reason: "cannot be registered in Harness (its K8sCluster connector has no server-name override): use a masterUrl whose host is in the server certificate",
+        });
+    if (c.type === "Kubeconfig" && !inputs.delegate?.useAsCredential) {
+        const credential = harnessCredential(inputs, {});
+        if (typeof credential === "string") issues.push({ property: "credential.kubeconfig", reason: credential });
+    }
+    const refs = inputs.harness.secretRefs ?? {};
+    if (Object.keys(refs).length) {
+        const credential = harnessCredential(inputs, { masterUrl: "https://x", delegateToken: "x" });
+        const usable =
+            typeof credential === "object" && credential.type === "ManualConfig"
+                ? Object.keys(REF_FIELDS[credential.authType])
+                : [];
+        for (const field of Object.keys(refs))
+            if (!usable.includes(field))
+                issues.push({
+                    property: `harness.secretRefs.${field}`,
+                    reason: `is not a secret this credential registers (it registers ${usable.join(", ") || "none"})`,
+                });
+    }
+    return issues;
+}

@@ -1,0 +1,412 @@
+// The imperative shell around planHarnessConnector, as named steps: secrets → connector → Harness's
+// test (register); GET the connector and secrets (inspect); connector → secrets (deregister). Each
+// step records what it created; when a later step fails, register undoes that in reverse and throws
+// the original error. Org and project go in the body of create/update and in the query of GET,
+// DELETE and testConnection, as Harness's API wants them.
+import { ConnectorError } from "../errors";
+import { connectorRef } from "../inputs/identifier";
+import type { HarnessSettings } from "./access";
+import { type HarnessClient, metAfterRetry } from "./client";
+import type { ConnectorBody, HarnessPlan, HarnessScope, HarnessSecretField, PlannedSecret } from "./mapping";
+import type { HarnessState, HarnessTestResult } from "./state";
+
+const CONNECTORS = "/ng/api/connectors";
+const SECRETS = "/ng/api/v2/secrets";
+
+/** The `data` of a connector answer. */
+interface ConnectorData {
+    connector?: ConnectorBody | null;
+    createdAt?: number;
+    lastModifiedAt?: number;
+    governanceMetadata?: { deny?: boolean; id?: string; message?: string; details?: unknown } | null;
+}
+
+/** What register made, and how to undo it. */
+export interface Registered {
+    state: HarnessState;
+    /** Warnings to print (Harness's test failed under `warn`). */
+    warnings: string[];
+    /** Removes, in reverse order, what this run created; returns what could not be removed. */
+    undo(): Promise<string[]>;
+}
+
+/** What the previous record says exists in Harness, and which secret values changed since. */
+export interface RegisterFrom {
+    previous?: HarnessState;
+    /** Secret fields whose value differs from the recorded credential's: updated in place. */
+    changedSecrets: HarnessSecretField[];
+    /** Whether the connector's body differs from the recorded one's (else it is not sent again). */
+    connectorChanged?: boolean;
+}
+
+const scopeQuery = (scope: HarnessScope) => ({
+    orgIdentifier: scope.orgIdentifier,
+    projectIdentifier: scope.projectIdentifier,
+});
+
+/** The connector's page in the Harness UI. */
+export function connectorUrl(endpoint: string, accountId: string, scope: HarnessScope, identifier: string): string {
+    const ui = endpoint.replace(/\/gateway$/, "");
+    const where = scope.projectIdentifier
+        ? `/orgs/${scope.orgIdentifier}/projects/${scope.projectIdentifier}`
+        : scope.orgIdentifier
+          ? `/orgs/${scope.orgIdentifier}`
+          : "";
+    return `${ui}/ng/account/${accountId}/settings${where}/resources/connectors/${identifier}`;
+}
+
+/** A created secret a connector references but Harness cannot resolve yet (it is eventually consistent). */
+function secretNotYetResolvable(plan: HarnessPlan) {
+    return (e: ConnectorError) =>
+        e.code === "HARNESS_INVALID_REQUEST" &&
+        /secret/i.test(e.message) &&
+        plan.secrets.some((s) => e.message.includes(s.identifier));
+}
+
+/** The connector's fields that matter, to compare ours with what Harness holds. */
+function comparable(c: ConnectorBody | null | undefined): Record<string, string> {
+    if (!c) return {};
+    return {
+        name: c.name,
+        description: c.description ?? "",
+        tags: JSON.stringify(Object.entries(c.tags ?? {}).sort()),
+        delegateSelectors: JSON.stringify([...(c.spec?.delegateSelectors ?? [])].sort()),
+        credential: JSON.stringify(c.spec?.credential, (_k, v) =>
+            v && typeof v === "object" && !Array.isArray(v)
+                ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b)))
+                : v,
+        ),
+    };
+}
+
+/** Which of the connector's fields Harness holds differently from `wanted`. */
+export function connectorDrift(wanted: ConnectorBody, held: ConnectorBody | null | undefined): string[] {
+    const a = comparable(wanted);
+    const b = comparable(held);
+    return Object.keys(a).filter((k) => a[k] !== b[k]);
+}
+
+/** A policy denial: HTTP 200 with the connector null, the reason in governanceMetadata. */
+function assertNotDenied(data: ConnectorData | null | undefined, what: string, correlationId?: string): ConnectorData {
+    if (data?.connector) return data;
+    const g = data?.governanceMetadata;
+    const policy = g ? [g.id, g.message].filter(Boolean).join(": ") : "";
+    throw new ConnectorError(
+        "HARNESS_POLICY_DENIED",
+        `a Harness policy denied ${what}${policy ? ` (policy ${policy})` : ""}${correlationId ? ` (correlationId ${correlationId})` : ""}`,
+        "Change the connector to satisfy the policy, or ask the policy's owner for an exception",
+    );
+}
+
+/**
+ * Makes the connector exist in Harness as `plan` says: secrets, then the connector, then Harness's
+ * test. From a previous record it updates in place (secret values that changed, the whole connector).
+ */
+export async function registerConnector(
+    client: HarnessClient,
+    plan: HarnessPlan,
+    settings: HarnessSettings,
+    from: RegisterFrom = { changedSecrets: [] },
+): Promise<Registered> {
+    const created: { kind: "secret" | "connector"; identifier: string }[] = [];
+    const undo = async () => {
+        const left: string[] = [];
+        for (const c of [...created].reverse()) {
+            try {
+                if (c.kind === "connector") await deleteConnectorIn(client, plan.scope, c.identifier, true);
+                else await deleteSecretIn(client, plan.scope, c.identifier);
+            } catch (e) {
+                left.push(`${c.kind} ${c.identifier} (${(e as Error).message})`);
+            }
+        }
+        return left;
+    };
+    try {
+        const previous = from.previous;
+        const drift = previous?.drift ?? [];
+        const createdSecrets: string[] = [];
+        for (const secret of plan.secrets) {
+            const known = previous?.createdSecrets.includes(secret.identifier);
+            const gone = drift.includes(`secret ${secret.identifier} deleted in Harness`);
+            if (known && !gone) {
+                if (from.changedSecrets.includes(secret.field)) await putSecret(client, plan.scope, secret, settings);
+            } else if (await createSecret(client, plan.scope, secret, settings)) {
+                created.push({ kind: "secret", identifier: secret.identifier });
+            }
+            createdSecrets.push(secret.identifier);
+        }
+        const exists = previous && !drift.includes("connector deleted in Harness");
+        const edited = drift.some((d) => d.startsWith("connector ") && d.endsWith(" changed in Harness"));
+        const data: ConnectorData = !exists
+            ? await createConnector(client, plan, settings, () =>
+                  created.push({ kind: "connector", identifier: plan.connector.identifier }),
+              )
+            : from.connectorChanged !== false || edited || created.length
+              ? await putConnector(client, plan)
+              : { createdAt: previous.createdAt, lastModifiedAt: previous.lastModifiedAt };
+        const connectionTest = await runHarnessTest(client, plan, settings);
+        const warnings =
+            connectionTest.status === "SUCCESS" || connectionTest.status === "SKIPPED"
+                ? []
+                : [
+                      `Harness's connection test of ${plan.connector.identifier} says ${connectionTest.status}: ${connectionTest.errorSummary ?? "no summary"} (harness.test is warn: recorded, not failed)`,
+                  ];
+        const state: HarnessState = {
+            connectorRef: connectorRef(plan.connector.identifier, plan.scope),
+            url: connectorUrl(client.endpoint, client.accountId, plan.scope, plan.connector.identifier),
+            accountId: client.accountId,
+            endpoint: client.endpoint,
+            scope: plan.scope,
+            secretRefs: plan.secretRefs,
+            createdSecrets,
+            createdAt: data.createdAt,
+            lastModifiedAt: data.lastModifiedAt,
+            connectionTest,
+        };
+        return { state, warnings, undo };
+    } catch (e) {
+        const left = await undo();
+        if (!left.length) throw e;
+        const err = e as ConnectorError;
+        throw new ConnectorError(
+            err.code ?? "UNEXPECTED",
+            `${err.what ?? err.message}; undoing it in Harness left: ${left.join("; ")}`,
+            err.remediation ?? "",
+        );
+    }
+}
+
+/** Creates a secret; false when it is there already and is taken over (adopt). */
+async function createSecret(
+    client: HarnessClient,
+    scope: HarnessScope,
+    secret: PlannedSecret,
+    settings: HarnessSettings,
+): Promise<boolean> {
+    try {
+        await client.request({
+            what: `creating secret "${secret.identifier}"`,
+            method: "POST",
+            path: SECRETS,
+            query: scopeQuery(scope),
+            body: secretBody(scope, secret, settings),
+        });
+        return true;
+    } catch (e) {
+        if ((e as ConnectorError).code !== "HARNESS_DUPLICATE") throw e;
+        // A retried create that meets its own first attempt: the secret is ours; write the value to be sure.
+        const ours = metAfterRetry(e);
+        if (!ours && !settings.adopt) throw e;
+        await putSecret(client, scope, secret, settings);
+        return ours;
+    }
+}
+
+/** Writes a secret's value (and name) in place. */
+async function putSecret(
+    client: HarnessClient,
+    scope: HarnessScope,
+    secret: PlannedSecret,
+    settings: HarnessSettings,
+): Promise<void> {
+    await client.request({
+        what: `updating secret "${secret.identifier}"`,
+        method: "PUT",
+        path: `${SECRETS}/${secret.identifier}`,
+        query: scopeQuery(scope),
+        body: secretBody(scope, secret, settings),
+    });
+}
+
+function secretBody(scope: HarnessScope, secret: PlannedSecret, settings: HarnessSettings) {
+    return {
+        secret: {
+            type: "SecretText",
+            name: secret.name,
+            identifier: secret.identifier,
+            ...scope,
+            description: "Created by pulumi-kubernetes-connector",
+            tags: {},
+            spec: {
+                type: "SecretText",
+                secretManagerIdentifier: settings.secretManager,
+                valueType: "Inline",
+                value: secret.value,
+            },
+        },
+    };
+}
+
+/**
+ * Creates the connector, retrying while a just-created secret is not yet resolvable. An existing
+ * connector of the same identifier is taken over when `adopt`, or when a retry of a create whose
+ * answer was lost finds it exactly as ours.
+ */
+async function createConnector(
+    client: HarnessClient,
+    plan: HarnessPlan,
+    settings: HarnessSettings,
+    onCreated: () => void,
+): Promise<ConnectorData> {
+    const what = `creating connector "${plan.connector.identifier}"`;
+    try {
+        const answer = await client.request<ConnectorData>({
+            what,
+            method: "POST",
+            path: CONNECTORS,
+            body: { connector: plan.connector },
+            retryAlso: secretNotYetResolvable(plan),
+        });
+        if (answer.data?.connector) onCreated();
+        return assertNotDenied(answer.data, what, answer.correlationId);
+    } catch (e) {
+        if ((e as ConnectorError).code !== "HARNESS_DUPLICATE") throw e;
+        if (settings.adopt) return putConnector(client, plan);
+        // Exactly ours, met by a retry whose first attempt's answer was lost: this run made it.
+        const held = await getConnector(client, plan.scope, plan.connector.identifier);
+        if (metAfterRetry(e) && held?.connector && connectorDrift(plan.connector, held.connector).length === 0) {
+            onCreated();
+            return held;
+        }
+        throw e;
+    }
+}
+
+/** Replaces the connector with `plan`'s (Harness's update takes every field). */
+async function putConnector(client: HarnessClient, plan: HarnessPlan): Promise<ConnectorData> {
+    const what = `updating connector "${plan.connector.identifier}"`;
+    const answer = await client.request<ConnectorData>({
+        what,
+        method: "PUT",
+        path: CONNECTORS,
+        body: { connector: plan.connector },
+        retryAlso: secretNotYetResolvable(plan),
+    });
+    return assertNotDenied(answer.data, what, answer.correlationId);
+}
+
+/** The connector as Harness holds it; undefined when it does not exist. */
+async function getConnector(
+    client: HarnessClient,
+    scope: HarnessScope,
+    identifier: string,
+): Promise<ConnectorData | undefined> {
+    try {
+        const answer = await client.request<ConnectorData>({
+            what: `reading connector "${identifier}"`,
+            method: "GET",
+            path: `${CONNECTORS}/${identifier}`,
+            query: scopeQuery(scope),
+        });
+        return answer.data ?? undefined;
+    } catch (e) {
+        if ((e as ConnectorError).code === "HARNESS_NOT_FOUND") return undefined;
+        throw e;
+    }
+}
+
+/** Runs Harness's own connection test as `settings.test` says; throws under `gate` unless SUCCESS. */
+async function runHarnessTest(
+    client: HarnessClient,
+    plan: HarnessPlan,
+    settings: HarnessSettings,
+): Promise<HarnessTestResult> {
+    if (settings.test === "skip") return { status: "SKIPPED" };
+    const identifier = plan.connector.identifier;
+    let result: HarnessTestResult;
+    try {
+        const answer = await client.request<HarnessTestResult>({
+            what: `testing connector "${identifier}"`,
+            method: "POST",
+            path: `${CONNECTORS}/testConnection/${identifier}`,
+            query: scopeQuery(plan.scope),
+        });
+        const d = answer.data;
+        result = { status: d.status, errorSummary: d.errorSummary, testedAt: d.testedAt, delegateId: d.delegateId };
+    } catch (e) {
+        if ((e as ConnectorError).code !== "HARNESS_TEST_FAILED" || settings.test === "gate") throw e;
+        result = { status: "FAILURE", errorSummary: (e as ConnectorError).what };
+    }
+    if (result.status !== "SUCCESS" && settings.test === "gate")
+        throw new ConnectorError(
+            "HARNESS_TEST_FAILED",
+            `Harness's connection test of connector "${identifier}" says ${result.status}: ${result.errorSummary ?? "no summary"}${result.delegateId ? ` (delegate ${result.delegateId})` : ""}`,
+            "Check that a delegate with the connector's delegateSelectors can reach masterUrl with these credentials; or set harness.test: warn",
+        );
+    return result;
+}
+
+/** What `pulumi refresh` finds changed or deleted in Harness, compared with `plan`. */
+export async function inspectRegistration(
+    client: HarnessClient,
+    plan: HarnessPlan,
+    state: HarnessState,
+): Promise<{ drift: string[]; data?: ConnectorData }> {
+    const data = await getConnector(client, state.scope, plan.connector.identifier);
+    const drift: string[] = [];
+    if (!data?.connector) drift.push("connector deleted in Harness");
+    else drift.push(...connectorDrift(plan.connector, data.connector).map((f) => `connector ${f} changed in Harness`));
+    for (const identifier of state.createdSecrets) {
+        try {
+            await client.request({
+                what: `reading secret "${identifier}"`,
+                method: "GET",
+                path: `${SECRETS}/${identifier}`,
+                query: scopeQuery(state.scope),
+            });
+        } catch (e) {
+            if ((e as ConnectorError).code !== "HARNESS_NOT_FOUND") throw e;
+            drift.push(`secret ${identifier} deleted in Harness`);
+        }
+    }
+    return { drift, data };
+}
+
+/** Deletes the connector (a missing one is already gone), then the secrets it created. */
+export async function deregisterConnector(
+    client: HarnessClient,
+    state: HarnessState,
+    identifier: string,
+    forceDelete: boolean,
+): Promise<void> {
+    await deleteConnectorIn(client, state.scope, identifier, forceDelete);
+    for (const secret of [...state.createdSecrets].reverse()) await deleteSecretIn(client, state.scope, secret);
+}
+
+/** Whether a failed delete means the thing is already gone. */
+function alreadyGone(e: ConnectorError): boolean {
+    return e.code === "HARNESS_NOT_FOUND" || /no (connector|secret) exists/i.test(e.message);
+}
+
+async function deleteConnectorIn(
+    client: HarnessClient,
+    scope: HarnessScope,
+    identifier: string,
+    forceDelete: boolean,
+): Promise<void> {
+    try {
+        await client.request({
+            what: `deleting connector "${identifier}"`,
+            method: "DELETE",
+            path: `${CONNECTORS}/${identifier}`,
+            query: { ...scopeQuery(scope), ...(forceDelete ? { forceDelete: true } : {}) },
+        });
+    } catch (e) {
+        if (!alreadyGone(e as ConnectorError)) throw e;
+    }
+}
+
+/** Deletes a secret, waiting (bounded) while Harness still sees the just-deleted connector reference it. */
+async function deleteSecretIn(client: HarnessClient, scope: HarnessScope, identifier: string): Promise<void> {
+    try {
+        await client.request({
+            what: `deleting secret "${identifier}"`,
+            method: "DELETE",
+            path: `${SECRETS}/${identifier}`,
+            query: scopeQuery(scope),
+            retryAlso: (e) => e.code === "HARNESS_REFERENCED",
+        });
+    } catch (e) {
+        if (!alreadyGone(e as ConnectorError)) throw e;
+    }
+}

@@ -1,0 +1,31 @@
+// What state records of a connector's registration in Harness (the `harness` output).
+import type { HarnessScope, HarnessSecretField } from "./mapping";
+
+/** Harness's own connection test, as last run by `pulumi up`. */
+export interface HarnessTestResult {
+    /** SUCCESS, FAILURE, PARTIAL, UNKNOWN, or SKIPPED when `harness.test` is skip. */
+    status: string;
+    errorSummary?: string;
+    testedAt?: number;
+    delegateId?: string;
+}
+
+/** The connector in Harness. */
+export interface HarnessState {
+    /** How pipelines refer to it: `account.<id>`, `org.<id>` or `<id>`. */
+    connectorRef: string;
+    /** The connector's page in the Harness UI. */
+    url: string;
+    accountId: string;
+    endpoint: string;
+    scope: HarnessScope;
+    /** The ref the connector uses for each secret field (created by this connector or given). */
+    secretRefs: Partial<Record<HarnessSecretField, string>>;
+    /** Identifiers of the secrets this connector created (and deletes). */
+    createdSecrets: string[];
+    createdAt?: number;
+    lastModifiedAt?: number;
+    connectionTest: HarnessTestResult;
+    /** What `pulumi refresh` found changed or deleted in Harness; the next `pulumi up` repairs it. */
+    drift?: string[];
+}

@@ -1,0 +1,98 @@
+// The Harness side of create, update, read and delete: a client from the `harness` settings, the
+// plan from the inputs and what the cluster side learnt, and the register/inspect/deregister steps.
+import { type HarnessSettings, resolveHarnessAccess } from "../harness/access";
+import { type HarnessClient, harnessClientFor } from "../harness/client";
+import { type ClusterFacts, type HarnessPlan, type HarnessSecretField, planHarnessConnector } from "../harness/mapping";
+import {
+    connectorDrift,
+    deregisterConnector,
+    inspectRegistration,
+    type Registered,
+    registerConnector,
+} from "../harness/register";
+import type { HarnessState } from "../harness/state";
+import type { ValidConnectorInputs } from "../inputs/types";
+import { validateConnectorInputs } from "../inputs/validate";
+import { type ConnectorOutputs, type DelegateOutputs, recordedInputs, type TestRun } from "../outputs";
+
+/** Runs `work` with a client for `settings`, closed afterwards. */
+async function withHarness<T>(settings: HarnessSettings, work: (client: HarnessClient) => Promise<T>): Promise<T> {
+    const client = harnessClientFor(resolveHarnessAccess(settings));
+    try {
+        return await work(client);
+    } finally {
+        await client.close();
+    }
+}
+
+/** What the Harness connector needs from the cluster side. */
+function clusterFacts(run: Pick<TestRun, "masterUrl">, delegate: DelegateOutputs): ClusterFacts {
+    return { masterUrl: run.masterUrl, delegateToken: delegate.delegateToken };
+}
+
+/** The plan a record was registered with (secret values included), to see which values changed. */
+function recordedPlan(record: ConnectorOutputs): HarnessPlan | undefined {
+    const parsed = validateConnectorInputs(recordedInputs(record), () => false);
+    if (!parsed.ok || !parsed.complete) return undefined;
+    try {
+        return planHarnessConnector(parsed.value, record.identifier, clusterFacts(record, record));
+    } catch {
+        return undefined;
+    }
+}
+
+/** Secret fields whose value differs between two plans (all of them when the old one is unknown). */
+function changedSecretFields(before: HarnessPlan | undefined, after: HarnessPlan): HarnessSecretField[] {
+    return after.secrets
+        .filter((s) => before?.secrets.find((b) => b.field === s.field)?.value !== s.value)
+        .map((s) => s.field);
+}
+
+/**
+ * Registers the connector in Harness (or updates its registration from `previous`), after the
+ * cluster side. On failure what this run made in Harness is undone and the error thrown.
+ */
+export async function applyHarnessSide(
+    inputs: ValidConnectorInputs,
+    identifier: string,
+    run: Pick<TestRun, "masterUrl">,
+    delegate: DelegateOutputs,
+    previous?: ConnectorOutputs,
+): Promise<Omit<Registered, "undo">> {
+    const settings = inputs.harness!;
+    const plan = planHarnessConnector(inputs, identifier, clusterFacts(run, delegate));
+    return withHarness(settings, async (client) => {
+        const before = previous?.harness ? recordedPlan(previous) : undefined;
+        const from = previous?.harness
+            ? {
+                  previous: previous.harness,
+                  changedSecrets: changedSecretFields(before, plan),
+                  connectorChanged: !before || connectorDrift(before.connector, plan.connector).length > 0,
+              }
+            : { changedSecrets: [] };
+        const { state, warnings } = await registerConnector(client, plan, settings, from);
+        return { state, warnings };
+    });
+}
+
+/** Refresh: what changed or was deleted in Harness, recorded as drift (a Harness that cannot be read is drift too). */
+export async function readHarnessSide(inputs: ValidConnectorInputs, record: ConnectorOutputs): Promise<HarnessState> {
+    const state = record.harness!;
+    try {
+        const plan = planHarnessConnector(inputs, record.identifier, clusterFacts(record, record));
+        const { drift, data } = await withHarness(inputs.harness!, (client) =>
+            inspectRegistration(client, plan, state),
+        );
+        return { ...state, lastModifiedAt: data?.lastModifiedAt ?? state.lastModifiedAt, drift };
+    } catch (e) {
+        return { ...state, drift: [`could not read the connector from Harness: ${(e as Error).message}`] };
+    }
+}
+
+/** Deletes the connector and the secrets it created from Harness. */
+export async function removeHarnessSide(record: ConnectorOutputs): Promise<void> {
+    const settings = record.harnessSettings!;
+    await withHarness(settings, (client) =>
+        deregisterConnector(client, record.harness!, record.identifier, settings.forceDelete),
+    );
+}

@@ -1,0 +1,424 @@
+// Registration in Harness through the real `pulumi` engine, a real kube-apiserver, and the local
+// Harness NG API stand-in (tools/harness: Harness's OpenAPI validated on every request and answer,
+// its server rules, a test connection that really talks to the cluster). The Harness settings come
+// from HARNESS_ACCOUNT_ID, HARNESS_PLATFORM_API_KEY and HARNESS_ENDPOINT, as users' pipelines set them.
+import * as assert from "node:assert/strict";
+import * as path from "node:path";
+import type { automation } from "@pulumi/pulumi";
+import { repoRoot } from "../tools/binaries";
+import { type ControlPlane, startControlPlane } from "../tools/controlPlane";
+import { type HarnessStandIn, startHarnessStandIn } from "../tools/harness";
+import {
+    type AdminClients,
+    adminClients,
+    createServiceAccountWithToken,
+    grantInNamespace,
+    type TestServiceAccount,
+} from "../tools/identities";
+import { createTestStack } from "../tools/pulumiHarness";
+
+const EXAMPLE = path.join(repoRoot(), "examples", "harness");
+const DELEGATE_FIXTURE = path.join(repoRoot(), "test", "fixtures", "delegate");
+const LIST_CONTROLLERS = [
+    { apiGroups: ["apps"], resources: ["deployments", "replicasets", "statefulsets", "daemonsets"], verbs: ["list"] },
+];
+
+/** Everything a stack printed, to look for secrets in. */
+function recorder() {
+    const printed: string[] = [];
+    return { printed, onOutput: (s: string) => printed.push(s) };
+}
+
+function assertNoSecret(text: string, secrets: string[], where: string): void {
+    for (const s of secrets) assert.ok(!text.includes(s), `${where} holds a secret in plain text`);
+}
+
+/** The connector's `harness.drift` as state records it (refresh does not run the program, so not a stack output). */
+async function recordedDrift(t: { exportState(): Promise<string> }): Promise<string[]> {
+    const resources = JSON.parse(await t.exportState()).deployment.resources as any[];
+    const connector = resources.find((r) => r.type === "pulumi-nodejs:dynamic:Resource");
+    return [...(connector.outputs.harness?.drift ?? [])].sort();
+}
+
+const outputs = (r: automation.UpResult) => Object.fromEntries(Object.entries(r.outputs).map(([k, v]) => [k, v.value]));
+
+describe("Harness registration through pulumi (real engine, real cluster, Harness stand-in)", () => {
+    let cp: ControlPlane;
+    let admin: AdminClients;
+    let first: TestServiceAccount;
+    let second: TestServiceAccount;
+    let harness: HarnessStandIn;
+
+    before(async () => {
+        cp = await startControlPlane();
+        admin = adminClients(cp);
+        first = await createServiceAccountWithToken(admin, "harness-ci", "first");
+        second = await createServiceAccountWithToken(admin, "harness-ci", "second");
+        await grantInNamespace(admin, first, "default", LIST_CONTROLLERS, "first-list");
+        await grantInNamespace(admin, second, "default", LIST_CONTROLLERS, "second-list");
+    });
+    beforeEach(async () => {
+        harness = await startHarnessStandIn({ delegateSelectors: ["prod"] });
+    });
+    afterEach(async () => {
+        assert.deepEqual(harness.contractViolations, [], "every answer of the stand-in kept Harness's contract");
+        await harness.stop();
+    });
+    after(async () => cp?.stop());
+
+    async function stack(config: Record<string, string> = {}, token = first.token, env: Record<string, string> = {}) {
+        return createTestStack({
+            programDir: EXAMPLE,
+            config: {
+                masterUrl: { value: cp.server },
+                caCert: { value: cp.ca.certPem },
+                token: { value: token, secret: true },
+                ...Object.fromEntries(Object.entries(config).map(([k, v]) => [k, { value: v }])),
+            },
+            env: {
+                HARNESS_ACCOUNT_ID: harness.accountId,
+                HARNESS_PLATFORM_API_KEY: harness.apiKey,
+                HARNESS_ENDPOINT: harness.url,
+                NODE_EXTRA_CA_CERTS: harness.caCertFile,
+                ...env,
+            },
+        });
+    }
+
+    const secretsOf = () =>
+        harness
+            .secrets()
+            .map((s) => `${s.scope.org ?? ""}/${s.identifier}`)
+            .sort();
+    const connectorsOf = () => harness.connectors().map((c) => `${c.scope.org ?? ""}/${c.identifier}`);
+
+    it("create (org scope, gate), no-op preview, rotation updates the secret only, description updates the connector, destroy removes both", async () => {
+        const t = await stack({ orgIdentifier: "platform" });
+        const rec = recorder();
+        try {
+            const up = await t.up({ onOutput: rec.onOutput });
+            const out = outputs(up);
+            assert.equal(out.harnessConnectorRef, "org.Prod_cluster");
+            assert.equal(out.harnessTestStatus, "SUCCESS");
+            assert.deepEqual(out.harnessSecretRefs, { token: "Prod_cluster_token", caCert: "Prod_cluster_caCert" });
+            assert.deepEqual(connectorsOf(), ["platform/Prod_cluster"]);
+            assert.deepEqual(secretsOf(), ["platform/Prod_cluster_caCert", "platform/Prod_cluster_token"]);
+            const stored = harness.connectors()[0].connector as any;
+            assert.deepEqual(stored.spec.credential.spec.auth, {
+                type: "ServiceAccount",
+                spec: { serviceAccountTokenRef: "Prod_cluster_token", caCertRef: "Prod_cluster_caCert" },
+            });
+            const tokenSecret = harness.secrets().find((s) => s.identifier === "Prod_cluster_token")!.secret as any;
+            assert.equal(tokenSecret.spec.value, first.token, "the token secret holds the token");
+            // Scope: in the body for create, in the query for the test.
+            const test = harness.requests.find((r) => r.path.includes("testConnection"))!;
+            assert.equal(test.query.orgIdentifier, "platform");
+
+            const preview = await t.preview({ onOutput: rec.onOutput });
+            assert.equal(preview.changeSummary.update ?? 0, 0);
+            assert.equal(preview.changeSummary.replace ?? 0, 0);
+
+            // Rotation: the token secret is PUT with the new value; the connector is not sent again.
+            await t.stack.setConfig("token", { value: second.token, secret: true });
+            const before = harness.requests.length;
+            await t.up({ onOutput: rec.onOutput });
+            const sent = harness.requests.slice(before).map((r) => `${r.method} ${r.path.replace(/^.*\/ng\/api/, "")}`);
+            assert.ok(sent.includes("PUT /v2/secrets/Prod_cluster_token"), sent.join(", "));
+            assert.ok(!sent.includes("PUT /connectors"), `the connector body did not change: ${sent.join(", ")}`);
+            assert.ok(!sent.includes("PUT /v2/secrets/Prod_cluster_caCert"), "the CA did not change");
+            const rotated = harness.secrets().find((s) => s.identifier === "Prod_cluster_token")!.secret as any;
+            assert.equal(rotated.spec.value, second.token);
+
+            await t.stack.setConfig("description", { value: "prod, via pulumi" });
+            const beforeDescription = harness.requests.length;
+            await t.up({ onOutput: rec.onOutput });
+            const described = harness.requests.slice(beforeDescription).map((r) => r.method + r.path);
+            assert.ok(described.some((r) => r.startsWith("PUT") && r.endsWith("/ng/api/connectors")));
+            assert.equal((harness.connectors()[0].connector as any).description, "prod, via pulumi");
+
+            const state = await t.exportState();
+            const printed = rec.printed.join("");
+            for (const [text, where] of [
+                [state, "pulumi stack export"],
+                [printed, "up/preview output"],
+            ])
+                assertNoSecret(text, [first.token, second.token, harness.apiKey], where);
+
+            await t.destroy({ onOutput: rec.onOutput });
+            assert.deepEqual(connectorsOf(), []);
+            assert.deepEqual(secretsOf(), []);
+            const deletes = harness.requests.filter((r) => r.method === "DELETE");
+            assert.ok(
+                deletes.every((r) => r.query.orgIdentifier === "platform"),
+                "DELETE carries the org in the query",
+            );
+        } finally {
+            await t.dispose();
+        }
+    });
+
+    it("refresh records what was edited and deleted in Harness as drift; the next up repairs it; a connector deleted in the UI is re-created", async () => {
+        const t = await stack({ delegateSelectors: JSON.stringify(["prod"]) });
+        try {
+            await t.up();
+            harness.editConnector("Prod_cluster", { spec: { delegateSelectors: ["edited-in-ui"] } });
+            harness.deleteSecret("Prod_cluster_caCert");
+            await t.refresh();
+            assert.deepEqual(await recordedDrift(t), [
+                "connector delegateSelectors changed in Harness",
+                "secret Prod_cluster_caCert deleted in Harness",
+            ]);
+            const preview = await t.preview();
+            assert.equal(preview.changeSummary.update, 1, "the drift shows as an update");
+            await t.up();
+            assert.deepEqual((harness.connectors()[0].connector as any).spec.delegateSelectors, ["prod"]);
+            assert.ok(secretsOf().includes("/Prod_cluster_caCert"));
+            await t.refresh();
+            assert.deepEqual(await recordedDrift(t), []);
+
+            harness.deleteConnector("Prod_cluster");
+            await t.refresh();
+            assert.deepEqual(await recordedDrift(t), ["connector deleted in Harness"]);
+            await t.up();
+            assert.deepEqual(connectorsOf(), ["/Prod_cluster"]);
+            await t.destroy();
+            assert.deepEqual(connectorsOf(), []);
+            assert.deepEqual(secretsOf(), []);
+        } finally {
+            await t.dispose();
+        }
+    });
+
+    it("gate: Harness's test failing fails up and leaves nothing in Harness; warn: recorded and printed", async () => {
+        harness.failTestConnection("delegate cannot reach the cluster");
+        const t = await stack();
+        try {
+            await assert.rejects(t.up(), (e: Error) => {
+                assert.match(e.message, /\[HARNESS_TEST_FAILED\].*delegate cannot reach the cluster/);
+                return true;
+            });
+            assert.deepEqual(connectorsOf(), [], "the connector was undone");
+            assert.deepEqual(secretsOf(), [], "the secrets were undone");
+
+            await t.stack.setConfig("harnessTest", { value: "warn" });
+            const rec = recorder();
+            const up = await t.up({ onOutput: rec.onOutput });
+            assert.equal(outputs(up).harnessTestStatus, "FAILURE");
+            assert.match(rec.printed.join(""), /Harness's connection test of Prod_cluster says FAILURE/);
+            assert.deepEqual(connectorsOf(), ["/Prod_cluster"]);
+            await t.destroy();
+        } finally {
+            await t.dispose();
+        }
+    });
+
+    it("a policy denial undoes the secrets; a connector pipelines reference is kept until forceDelete", async () => {
+        harness.denyByPolicy("Prod_cluster", "connectors-need-owner-tag");
+        const t = await stack();
+        try {
+            await assert.rejects(t.up(), /\[HARNESS_POLICY_DENIED\].*connectors-need-owner-tag/);
+            assert.deepEqual(secretsOf(), []);
+            harness.clearPolicies();
+            await t.up();
+            harness.referenceByPipeline("Prod_cluster", "deploy_prod");
+            await assert.rejects(t.destroy(), /\[HARNESS_REFERENCED\].*forceDelete/);
+            assert.deepEqual(connectorsOf(), ["/Prod_cluster"], "nothing was deleted");
+            await t.stack.setConfig("forceDelete", { value: "true" });
+            await t.up();
+            await t.destroy();
+            assert.deepEqual(connectorsOf(), []);
+            assert.deepEqual(secretsOf(), []);
+        } finally {
+            await t.dispose();
+        }
+    });
+
+    it("creates whose answers were lost (5xx after the work was done) are retried, meet DUPLICATE_FIELD and carry on; a replacement keeping the name deletes first", async () => {
+        const t = await stack();
+        try {
+            harness.serverErrors(1, 500, { afterCommit: true }); // the first secret's create
+            await t.up();
+            // The replacement (same name: the old one is deleted first) has its connector's create answered 502.
+            harness.serverErrors(1, 502, { afterCommit: true, operationId: "createConnector" });
+            await t.stack.setConfig("identifier", { value: "Second_id" });
+            const before = harness.requests.length;
+            await t.up();
+            const creates = harness.requests
+                .slice(before)
+                .filter((r) => r.operationId === "createConnector")
+                .map((r) => r.status);
+            assert.deepEqual(creates, [502, 400], "the create was answered 502, retried, and met DUPLICATE_FIELD");
+            assert.deepEqual(connectorsOf(), ["/Second_id"]);
+            await t.destroy();
+            assert.deepEqual(connectorsOf(), []);
+            assert.deepEqual(secretsOf(), []);
+        } finally {
+            await t.dispose();
+        }
+    });
+
+    it("a 429 storm without Retry-After and a secret not yet resolvable are waited out within harness.timeoutSeconds", async () => {
+        harness.rateLimit(4);
+        harness.secretResolvableAfter(1500);
+        const t = await stack();
+        try {
+            const up = await t.up();
+            assert.equal(outputs(up).harnessTestStatus, "SUCCESS");
+            assert.ok(harness.requests.filter((r) => r.status === 429).length === 4);
+            await t.destroy();
+        } finally {
+            await t.dispose();
+        }
+    });
+
+    it("a 403 is HARNESS_FORBIDDEN; a wrong API key is HARNESS_UNAUTHORIZED, never echoed; an identifier taken is HARNESS_DUPLICATE until adopt", async () => {
+        const wrongKey = "pat.wrong.key.0123456789abcdef";
+        const t = await stack({}, first.token, { HARNESS_PLATFORM_API_KEY: wrongKey });
+        try {
+            harness.accessDenied(1);
+            await t.stack.setConfig("token", { value: first.token, secret: true });
+            await assert.rejects(
+                createTestStack({
+                    programDir: EXAMPLE,
+                    config: {
+                        masterUrl: { value: cp.server },
+                        caCert: { value: cp.ca.certPem },
+                        token: { value: first.token, secret: true },
+                    },
+                    env: {
+                        HARNESS_ACCOUNT_ID: harness.accountId,
+                        HARNESS_PLATFORM_API_KEY: harness.apiKey,
+                        HARNESS_ENDPOINT: harness.url,
+                        NODE_EXTRA_CA_CERTS: harness.caCertFile,
+                    },
+                }).then(async (f) => {
+                    try {
+                        await f.up();
+                    } finally {
+                        await f.dispose();
+                    }
+                }),
+                /\[HARNESS_FORBIDDEN\]/,
+            );
+            assert.deepEqual(connectorsOf(), []);
+            await assert.rejects(t.up(), (e: Error) => {
+                assert.match(e.message, /\[HARNESS_UNAUTHORIZED\]/);
+                assert.ok(!e.message.includes(wrongKey), "the key is not in the message");
+                return true;
+            });
+        } finally {
+            await t.dispose();
+        }
+        const owner = await stack();
+        const taker = await stack();
+        try {
+            await owner.up();
+            await assert.rejects(taker.up(), /\[HARNESS_DUPLICATE\]/);
+            await taker.stack.setConfig("adopt", { value: "true" });
+            await taker.up();
+            assert.deepEqual(connectorsOf(), ["/Prod_cluster"]);
+            await taker.destroy();
+            assert.deepEqual(connectorsOf(), []);
+        } finally {
+            await owner.dispose().catch(() => undefined);
+            await taker.dispose();
+        }
+    });
+
+    it("with a delegate (project scope, useAsCredential, bound token): Harness's test failing undoes both sides; renewal pushes the new token into the Harness secret", async () => {
+        const spec = {
+            name: "Delegated",
+            orgIdentifier: "platform",
+            projectIdentifier: "apps",
+            delegate: {
+                namespace: "harness-atomic",
+                serviceAccountName: "hd",
+                permissions: "cluster-viewer",
+                token: "bound",
+                tokenExpirationSeconds: 600,
+                tokenRenewFraction: 1,
+                useAsCredential: true,
+            },
+            harness: { test: "gate" },
+        };
+        const t = await createTestStack({
+            programDir: DELEGATE_FIXTURE,
+            config: {
+                spec: { value: JSON.stringify(spec) },
+                kubeconfig: { value: cp.kubeconfig, secret: true },
+            },
+            env: {
+                HARNESS_ACCOUNT_ID: harness.accountId,
+                HARNESS_PLATFORM_API_KEY: harness.apiKey,
+                HARNESS_ENDPOINT: harness.url,
+                NODE_EXTRA_CA_CERTS: harness.caCertFile,
+            },
+        });
+        const serviceAccountExists = () =>
+            admin.core.readNamespacedServiceAccount({ name: "hd", namespace: "harness-atomic" }).then(
+                () => true,
+                () => false,
+            );
+        try {
+            harness.failTestConnection("the delegate's network cannot reach the API server");
+            await assert.rejects(t.up(), /\[HARNESS_TEST_FAILED\]/);
+            assert.deepEqual(connectorsOf(), []);
+            assert.deepEqual(secretsOf(), []);
+            assert.equal(await serviceAccountExists(), false, "the delegate's ServiceAccount was undone");
+
+            harness.failTestConnection(undefined);
+            const up = await t.up();
+            const token = up.outputs.delegateToken.value as string;
+            const stored = harness.connectors()[0];
+            assert.deepEqual(stored.scope, { org: "platform", project: "apps" });
+            assert.equal((stored.connector as any).spec.credential.spec.auth.type, "ServiceAccount");
+            const tokenSecret = () =>
+                (harness.secrets().find((s) => s.identifier === "Delegated_token")!.secret as any).spec.value;
+            assert.equal(tokenSecret(), token, "the Harness secret holds the delegate's token");
+            assert.equal(await serviceAccountExists(), true);
+
+            const renewed = await t.up();
+            const newToken = renewed.outputs.delegateToken.value as string;
+            assert.notEqual(newToken, token, "the bound token was renewed");
+            assert.equal(tokenSecret(), newToken, "the renewed token was pushed to Harness");
+
+            await t.destroy();
+            assert.deepEqual(connectorsOf(), []);
+            assert.deepEqual(secretsOf(), []);
+            assert.equal(await serviceAccountExists(), false);
+            assertNoSecret(await t.exportState(), [token, newToken, harness.apiKey], "pulumi stack export");
+        } finally {
+            await t.dispose();
+        }
+    });
+
+    it("without an account or key, preview fails with INVALID_INPUT naming the property and the variable", async () => {
+        const t = await stack({}, first.token, { HARNESS_ACCOUNT_ID: "" });
+        try {
+            await assert.rejects(t.preview(), /\[INVALID_INPUT\].*harness\.accountId.*HARNESS_ACCOUNT_ID/s);
+            assert.equal(harness.requests.length, 0, "nothing was sent to Harness");
+        } finally {
+            await t.dispose();
+        }
+    });
+});
+
+describe("npm run demo (real engine, its own control plane, the Harness stand-in)", () => {
+    it("connects the demo cluster, registers it in a stand-in it names as one, previews no changes, destroys", async () => {
+        const { execFile } = await import("node:child_process");
+        const env = { ...process.env };
+        for (const k of ["KUBECONFIG", "HARNESS_ACCOUNT_ID", "HARNESS_PLATFORM_API_KEY", "HARNESS_ENDPOINT"])
+            delete env[k];
+        const out = await new Promise<string>((resolve, reject) =>
+            execFile(
+                process.execPath,
+                [path.join(repoRoot(), "dist", "scripts", "demo.js")],
+                { env, maxBuffer: 64 << 20, timeout: 240_000 },
+                (e, stdout, stderr) => (e ? reject(new Error(`${e.message}\n${stdout}\n${stderr}`)) : resolve(stdout)),
+            ),
+        );
+        assert.match(out, /registering in a local STAND-IN of Harness's NG API .*\(not Harness/);
+        assert.match(out, /\[demo\] in Harness: account\.Demo_cluster .*Harness's test SUCCESS/);
+        assert.match(out, /\[demo\] \{"same":2\}/);
+    });
+});

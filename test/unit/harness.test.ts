@@ -1,0 +1,345 @@
+// The Harness side's pure parts: every credential kind to Harness's K8sCluster body and text
+// secrets, the input rules only Harness imposes, the settings' environment fallbacks, Harness's
+// answers to error codes, and the update plan's Harness decision. No network.
+import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { harnessAccessProblems, resolveHarnessAccess } from "../../provider/harness/access";
+import { harnessError, isRetryable } from "../../provider/harness/classify";
+import { planHarnessConnector, secretIdentifier } from "../../provider/harness/mapping";
+import { connectorDrift } from "../../provider/harness/register";
+import { parseConnectorInputs, validateConnectorInputs } from "../../provider/inputs/validate";
+import { planUpdate } from "../../provider/lifecycle/changePlan";
+import { buildOutputs } from "../../provider/outputs";
+import { createCA, issueCert } from "../../tools/pki";
+
+const ENV = { HARNESS_ACCOUNT_ID: "acct", HARNESS_PLATFORM_API_KEY: "pat.acct.key.secret" };
+
+describe("Harness registration: mapping, rules, errors @unit", () => {
+    let caCert: string;
+    let clientCert: string;
+    let clientKey: string;
+    let ecKey: string;
+    let ecCert: string;
+
+    before(() => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "connector-harness-unit-"));
+        try {
+            const ca = createCA(dir, "ca");
+            const rsa = issueCert(ca, dir, "rsa", { cn: "rsa" });
+            const ec = issueCert(ca, dir, "ec", { cn: "ec", keyType: "ec" });
+            caCert = fs.readFileSync(ca.certPath, "utf8");
+            clientCert = fs.readFileSync(rsa.certPath, "utf8");
+            clientKey = fs.readFileSync(rsa.keyPath, "utf8");
+            ecCert = fs.readFileSync(ec.certPath, "utf8");
+            ecKey = fs.readFileSync(ec.keyPath, "utf8");
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
+
+    const base = (credential: unknown, extra: Record<string, unknown> = {}) =>
+        parseConnectorInputs({
+            name: "Prod cluster",
+            orgIdentifier: "platform",
+            credential,
+            harness: { accountId: "acct", apiKey: "pat.acct.key.secret" },
+            ...extra,
+        });
+    /** The properties validation names for these inputs (it applies Harness's rules too). */
+    const refused = (credential: unknown, extra: Record<string, unknown> = {}) => {
+        const r = validateConnectorInputs({
+            name: "Prod cluster",
+            credential,
+            harness: { accountId: "acct", apiKey: "k" },
+            ...extra,
+        });
+        return r.ok ? [] : r.issues;
+    };
+    const manual = (auth: unknown, more: Record<string, unknown> = {}) => ({
+        type: "ManualConfig",
+        masterUrl: "https://k8s.example.com:6443/",
+        caCert,
+        auth,
+        ...more,
+    });
+
+    it("ServiceAccount: a token secret and a CA secret, referenced in the connector's scope", () => {
+        const plan = planHarnessConnector(base(manual({ type: "ServiceAccount", token: "tok-123" })), "Prod_cluster");
+        assert.deepEqual(plan.scope, { orgIdentifier: "platform", projectIdentifier: undefined });
+        assert.deepEqual(
+            plan.secrets.map((s) => [s.field, s.identifier, s.value]),
+            [
+                ["token", "Prod_cluster_token", "tok-123"],
+                ["caCert", "Prod_cluster_caCert", caCert],
+            ],
+        );
+        assert.deepEqual(plan.connector.spec.credential, {
+            type: "ManualConfig",
+            spec: {
+                masterUrl: "https://k8s.example.com:6443",
+                auth: {
+                    type: "ServiceAccount",
+                    spec: { serviceAccountTokenRef: "Prod_cluster_token", caCertRef: "Prod_cluster_caCert" },
+                },
+            },
+        });
+        assert.equal(plan.connector.type, "K8sCluster");
+        assert.equal(plan.connector.orgIdentifier, "platform");
+        assert.deepEqual(plan.connector.spec.delegateSelectors, []);
+    });
+
+    it("ClientKeyCert: CA, certificate, key and passphrase secrets; clientKeyAlgo from the input", () => {
+        const plan = planHarnessConnector(
+            base(manual({ type: "ClientKeyCert", clientCert: ecCert, clientKey: ecKey, clientKeyAlgo: "EC" })),
+            "Prod_cluster",
+        );
+        const auth = (plan.connector.spec.credential as any).spec.auth;
+        assert.equal(auth.type, "ClientKeyCert");
+        assert.deepEqual(auth.spec, {
+            clientKeyAlgo: "EC",
+            caCertRef: "Prod_cluster_caCert",
+            clientCertRef: "Prod_cluster_clientCert",
+            clientKeyRef: "Prod_cluster_clientKey",
+        });
+        assert.deepEqual(plan.secrets.map((s) => s.field).sort(), ["caCert", "clientCert", "clientKey"]);
+    });
+
+    it("UsernamePassword: the user name in plain, the password a secret", () => {
+        const plan = planHarnessConnector(
+            base(manual({ type: "UsernamePassword", username: "admin", password: "pw-secret" })),
+            "Prod_cluster",
+        );
+        const auth = (plan.connector.spec.credential as any).spec.auth;
+        assert.deepEqual(auth, {
+            type: "UsernamePassword",
+            spec: { username: "admin", passwordRef: "Prod_cluster_password" },
+        });
+    });
+
+    it("OpenIdConnect: issuer and user in plain, client id, password and client secret as secrets, scopes comma-joined", () => {
+        const plan = planHarnessConnector(
+            base(
+                manual({
+                    type: "OpenIdConnect",
+                    issuerUrl: "https://issuer.example.com",
+                    clientId: "kube",
+                    clientSecret: "cs-secret",
+                    username: "alice",
+                    password: "pw-secret",
+                    scopes: ["openid", "email"],
+                }),
+            ),
+            "Prod_cluster",
+        );
+        const auth = (plan.connector.spec.credential as any).spec.auth;
+        assert.deepEqual(auth.spec, {
+            oidcIssuerUrl: "https://issuer.example.com",
+            oidcUsername: "alice",
+            oidcScopes: "openid,email",
+            oidcClientIdRef: "Prod_cluster_clientId",
+            oidcPasswordRef: "Prod_cluster_password",
+            oidcSecretRef: "Prod_cluster_clientSecret",
+        });
+    });
+
+    it("InheritFromDelegate: no spec, no secrets; without delegateSelectors it is refused naming the property", () => {
+        const ok = base({ type: "InheritFromDelegate" }, { delegateSelectors: ["prod"] });
+        const plan = planHarnessConnector(ok, "Prod_cluster");
+        assert.deepEqual(plan.connector.spec, {
+            credential: { type: "InheritFromDelegate" },
+            delegateSelectors: ["prod"],
+        });
+        assert.deepEqual(plan.secrets, []);
+        const r = validateConnectorInputs({
+            name: "x",
+            credential: { type: "InheritFromDelegate" },
+            harness: { accountId: "acct", apiKey: "k" },
+        });
+        assert.equal(r.ok, false);
+        assert.match(JSON.stringify(!r.ok && r.issues), /delegateSelectors.*must name at least one delegate tag/);
+    });
+
+    it("Kubeconfig held inline: registered as ManualConfig from its entries; one that needs an exec plugin is refused", () => {
+        const b64 = (s: string) => Buffer.from(s).toString("base64");
+        const doc = (user: Record<string, unknown>) =>
+            JSON.stringify({
+                apiVersion: "v1",
+                kind: "Config",
+                clusters: [
+                    {
+                        name: "c",
+                        cluster: { server: "https://k.example.com", "certificate-authority-data": b64(caCert) },
+                    },
+                ],
+                users: [{ name: "u", user }],
+                contexts: [{ name: "x", context: { cluster: "c", user: "u" } }],
+                "current-context": "x",
+            });
+        const plan = planHarnessConnector(
+            base({
+                type: "Kubeconfig",
+                kubeconfig: doc({ "client-certificate-data": b64(clientCert), "client-key-data": b64(clientKey) }),
+            }),
+            "Prod_cluster",
+        );
+        const cred = plan.connector.spec.credential as any;
+        assert.equal(cred.spec.masterUrl, "https://k.example.com");
+        assert.equal(cred.spec.auth.type, "ClientKeyCert");
+        assert.equal(cred.spec.auth.spec.clientKeyAlgo, "RSA");
+        assert.equal(plan.secrets.find((s) => s.field === "caCert")?.value, caCert);
+        const issues = refused({
+            type: "Kubeconfig",
+            kubeconfig: doc({ exec: { apiVersion: "client.authentication.k8s.io/v1", command: "aws" } }),
+        });
+        assert.equal(issues[0].property, "credential.kubeconfig");
+        assert.match(issues[0].reason, /InheritFromDelegate/);
+        assert.ok(!issues[0].reason.includes("aws"), "the document is not echoed");
+    });
+
+    it("useAsCredential: a ServiceAccount connector whose token secret holds the delegate's token", () => {
+        const inputs = base(manual({ type: "ServiceAccount", token: "admin-token" }), {
+            delegate: { useAsCredential: true },
+        });
+        const plan = planHarnessConnector(inputs, "Prod_cluster", { delegateToken: "delegate-token" });
+        assert.equal(plan.secrets.find((s) => s.field === "token")?.value, "delegate-token");
+    });
+
+    it("secretRefs: a given ref is used and not created; a ref for a field the credential lacks is refused", () => {
+        const inputs = base(manual({ type: "ServiceAccount", token: "t" }), {
+            harness: { accountId: "a", apiKey: "k", secretRefs: { token: "account.shared_token" } },
+        });
+        const plan = planHarnessConnector(inputs, "Prod_cluster");
+        assert.deepEqual(plan.secretRefs, { token: "account.shared_token", caCert: "Prod_cluster_caCert" });
+        assert.deepEqual(
+            plan.secrets.map((s) => s.field),
+            ["caCert"],
+        );
+        const wrong = refused(manual({ type: "ServiceAccount", token: "t" }), {
+            harness: { accountId: "a", apiKey: "k", secretRefs: { clientKey: "org.k" } },
+        });
+        assert.equal(wrong[0].property, "harness.secretRefs.clientKey");
+        assert.equal(
+            validateConnectorInputs({
+                name: "x",
+                credential: manual({ type: "ServiceAccount", token: "t" }),
+                harness: { accountId: "a", apiKey: "k", secretRefs: { token: "team.x" } },
+            }).ok,
+            false,
+        );
+    });
+
+    it("what Harness's connector cannot express is refused at preview: tlsServerName, insecureSkipTlsVerify", () => {
+        const named = refused({ ...manual({ type: "ServiceAccount", token: "t" }), tlsServerName: "kubernetes" });
+        assert.deepEqual(
+            named.map((i) => i.property),
+            ["credential.tlsServerName"],
+        );
+        const insecure = { type: "ManualConfig", masterUrl: "https://k", insecureSkipTlsVerify: true };
+        assert.deepEqual(
+            refused({ ...insecure, auth: { type: "ServiceAccount", token: "t" } }).map((i) => i.property),
+            ["credential.insecureSkipTlsVerify"],
+        );
+    });
+
+    it("secret identifiers stay within Harness's 128 characters", () => {
+        const id = secretIdentifier("a".repeat(128), "clientKeyPassphrase");
+        assert.equal(id.length, 128);
+        assert.ok(id.endsWith("_clientKeyPassphrase"));
+    });
+
+    it("account and key fall back to HARNESS_ACCOUNT_ID and HARNESS_PLATFORM_API_KEY; missing ones name the property and the variable", () => {
+        const settings = parseConnectorInputs({
+            name: "x",
+            credential: manual({ type: "ServiceAccount", token: "t" }),
+            harness: { accountId: "acct", apiKey: "k" },
+        }).harness!;
+        const bare = { ...settings, accountId: undefined, apiKey: undefined };
+        assert.deepEqual(
+            harnessAccessProblems(bare, {}).map((p) => p.property),
+            ["harness.accountId", "harness.apiKey"],
+        );
+        assert.match(harnessAccessProblems(bare, {})[1].reason, /HARNESS_PLATFORM_API_KEY/);
+        const access = resolveHarnessAccess(bare, { ...ENV, HARNESS_ENDPOINT: "https://harness.internal/gateway/" });
+        assert.deepEqual(access, {
+            endpoint: "https://harness.internal/gateway",
+            accountId: "acct",
+            apiKey: ENV.HARNESS_PLATFORM_API_KEY,
+            timeoutMs: 60_000,
+        });
+        assert.equal(resolveHarnessAccess(bare, ENV).endpoint, "https://app.harness.io/gateway");
+        assert.throws(() => resolveHarnessAccess(bare, {}), /\[INVALID_INPUT\].*harness\.accountId/);
+    });
+
+    it("Harness's answers become codes that keep its message and correlationId", () => {
+        const e = (status: number, code: string, message = "m") =>
+            harnessError('creating connector "x"', status, { status: "ERROR", code, message, correlationId: "c-1" });
+        assert.equal(e(401, "INVALID_TOKEN").code, "HARNESS_UNAUTHORIZED");
+        assert.equal(e(403, "NG_ACCESS_DENIED").code, "HARNESS_FORBIDDEN");
+        assert.equal(e(400, "DUPLICATE_FIELD", "Connector [x] already exists").code, "HARNESS_DUPLICATE");
+        assert.equal(e(400, "INVALID_REQUEST", "Connector with name [x] already exists").code, "HARNESS_DUPLICATE");
+        assert.equal(
+            e(400, "INVALID_REQUEST", "Connector x is referenced by other entities").code,
+            "HARNESS_REFERENCED",
+        );
+        assert.match(e(400, "INVALID_REQUEST", "referenced by other entities").remediation, /forceDelete/);
+        assert.equal(e(400, "RESOURCE_NOT_FOUND_EXCEPTION").code, "HARNESS_NOT_FOUND");
+        assert.equal(e(404, "ENTITY_NOT_FOUND").code, "HARNESS_NOT_FOUND");
+        assert.equal(e(429, "TOO_MANY_REQUESTS").code, "HARNESS_RATE_LIMITED");
+        assert.equal(e(400, "TOO_MANY_REQUESTS").code, "HARNESS_RATE_LIMITED");
+        assert.equal(e(503, "UNAVAILABLE_DELEGATES").code, "HARNESS_TEST_FAILED");
+        assert.equal(e(500, "UNEXPECTED").code, "HARNESS_UNAVAILABLE");
+        const invalid = e(400, "INVALID_REQUEST", "masterUrl must be a URL");
+        assert.equal(invalid.code, "HARNESS_INVALID_REQUEST");
+        assert.match(invalid.message, /Harness said: masterUrl must be a URL; correlationId c-1/);
+        assert.deepEqual([429, 500, 502, 503, 501, 400].map(isRetryable), [true, true, true, true, false, false]);
+    });
+
+    it("drift compares what Harness holds with what the inputs declare", () => {
+        const plan = planHarnessConnector(base(manual({ type: "ServiceAccount", token: "t" })), "Prod_cluster");
+        assert.deepEqual(connectorDrift(plan.connector, plan.connector), []);
+        const edited = { ...plan.connector, spec: { ...plan.connector.spec, delegateSelectors: ["ui-edit"] } };
+        assert.deepEqual(connectorDrift(plan.connector, edited), ["delegateSelectors"]);
+        assert.deepEqual(connectorDrift(plan.connector, null).sort(), [
+            "credential",
+            "delegateSelectors",
+            "description",
+            "name",
+            "tags",
+        ]);
+    });
+
+    it("the update plan: a description change registers again, removing harness deregisters, another account replaces, drift repairs", () => {
+        const inputs = base(manual({ type: "ServiceAccount", token: "t" }));
+        const run = { report: { status: "SUCCESS", checks: [], missingPermissions: [] } as any };
+        const harness = {
+            connectorRef: "org.Prod_cluster",
+            url: "u",
+            accountId: "acct",
+            endpoint: "e",
+            scope: {},
+            secretRefs: {},
+            createdSecrets: [],
+            connectionTest: { status: "SUCCESS" },
+        };
+        const olds = buildOutputs(inputs, "Prod_cluster", "p/s", run, {}, undefined, harness);
+        const same = { ...inputs, identifier: "Prod_cluster" } as Record<string, unknown>;
+        assert.equal(planUpdate(olds, same).changes, false);
+        assert.equal(planUpdate(olds, same).harness, undefined);
+        const described = planUpdate(olds, { ...same, description: "new" });
+        assert.equal(described.harness, "register");
+        assert.equal(described.retest, false);
+        assert.equal(planUpdate(olds, { ...same, harness: undefined }).harness, "deregister");
+        const moved = planUpdate(olds, { ...same, harness: { ...inputs.harness, accountId: "other" } });
+        assert.deepEqual(moved.replaces, ["harness"]);
+        assert.equal(moved.deleteBeforeReplace, false, "another account: the new one can be made first");
+        const renamedId = planUpdate(olds, { ...same, identifier: "Other_id" });
+        assert.equal(renamedId.deleteBeforeReplace, true, "same name in the same scope: delete first");
+        const both = planUpdate(olds, { ...same, identifier: "Other_id", name: "Other name" });
+        assert.equal(both.deleteBeforeReplace, false);
+        const drifted = planUpdate({ ...olds, harness: { ...harness, drift: ["connector deleted in Harness"] } }, same);
+        assert.equal(drifted.changes, true);
+        assert.equal(drifted.harness, "register");
+    });
+});

@@ -1,0 +1,235 @@
+// A local STAND-IN for Harness's SaaS NG API (K8sCluster connectors and text secrets), for tests:
+// it is not Harness. `startHarnessStandIn()` starts it on 127.0.0.1 with TLS from its own CA and
+// answers at `<url>/ng/api/...` the way https://app.harness.io/gateway does for the operations of
+// the contract (tools/harness/ng-connectors-openapi.yaml, patched for the gaps NG-API-NOTES.md
+// lists). It keeps: the contract (every request and every response validated), the server rules
+// (scopes, uniqueness, ref resolution, write-only values, delete refused while referenced, the
+// error codes and statuses), 401 on a wrong key, and a real test connection run against the
+// cluster's masterUrl. It does not keep: other connector or secret types, list/helper endpoints,
+// the real rate limits, RBAC, or Harness's exact message wording beyond
+// the parts the notes quote. Faults (429 storms, 5xx, eventual consistency, policy denials, slow
+// answers, UI edits and deletes, pipeline references, 403s) are injected by methods, not over HTTP.
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { type CertFiles, createCA, issueCert } from "../pki";
+import type { Json } from "./contract";
+import type { StandInDelegate } from "./delegate";
+import { type ConnectorMatch, type FaultState, type LoggedRequest, StandInServer } from "./server";
+import { HarnessState, type Scope, type StoredConnector, type StoredSecret } from "./state";
+
+export type { Json } from "./contract";
+export { validateK8sClusterConnector } from "./contract";
+export type { StandInDelegate } from "./delegate";
+export type { ConnectorMatch, LoggedRequest } from "./server";
+export type { Scope, StoredConnector, StoredSecret } from "./state";
+
+/**
+ * Where an entity lives and its identifier: `{ org?, project?, identifier }`, or a string
+ * `"id"` (account), `"O/id"` (org O) or `"O/P/id"` (project P of org O).
+ */
+export type ScopedId = string | (Scope & { identifier: string });
+
+/** Options of {@link startHarnessStandIn}. */
+export interface HarnessStandInOptions {
+    /** The account the API key belongs to; default `standin_account`. */
+    accountId?: string;
+    /** The only API key accepted (`x-api-key`); default a random `pat.standin...` token. */
+    apiKey?: string;
+    /** HTTP status of a GET of a missing connector (RESOURCE_NOT_FOUND_EXCEPTION); default 400, as one server version answers. */
+    notFoundStatus?: 400 | 404;
+    /** The delegates test connections run on; default one delegate named `standin-delegate` with the selectors of `delegateSelectors`. */
+    delegates?: StandInDelegate[];
+    /** Selectors of the default delegate (ignored when `delegates` is given); default none. */
+    delegateSelectors?: string[];
+    /** Secret managers secrets may name besides `harnessSecretManager` (they store inline, like it). */
+    secretManagers?: string[];
+    /** Bound of each call a test connection makes to the cluster, in ms; default 10 000. */
+    testTimeoutMs?: number;
+    /** Port on 127.0.0.1; default a free one. */
+    port?: number;
+}
+
+/** A running stand-in: where it is, what it received, its state, and the faults it can inject. */
+export interface HarnessStandIn {
+    /** Base URL a client uses, like `https://app.harness.io/gateway`: `https://127.0.0.1:PORT/gateway`. */
+    url: string;
+    /** The account: every call's `accountIdentifier` must be it (else 401 INVALID_CREDENTIAL). */
+    accountId: string;
+    /** The only `x-api-key` accepted (else 401 INVALID_TOKEN). */
+    apiKey: string;
+    /** The CA that signed the server's certificate (for 127.0.0.1 and localhost). */
+    caCertPem: string;
+    /** A file holding {@link caCertPem}, e.g. for NODE_EXTRA_CA_CERTS; one CA per process, removed when it exits. */
+    caCertFile: string;
+    /** Every request received, in order, with its answer's status; it may hold secret values. */
+    requests: LoggedRequest[];
+    /** Answers that failed validation against the contract (each became a 500); tests expect it empty. */
+    contractViolations: string[];
+    /** The stored connectors. */
+    connectors(): StoredConnector[];
+    /** The stored secrets, values included. */
+    secrets(): StoredSecret[];
+    /**
+     * The next `n` requests answer TOO_MANY_REQUESTS without Retry-After: HTTP 429 as the gateway
+     * does (default), or `status` 400 as a service does (the notes: "even TOO_MANY_REQUESTS" is 400).
+     */
+    rateLimit(n: number, status?: 429 | 400): void;
+    /**
+     * The next `n` requests answer `status` (default 500) with the Error envelope; with
+     * `afterCommit` the request takes effect first (as when an answer is lost after a create); with
+     * `operationId` only requests of that operation (e.g. `createConnector`) count.
+     */
+    serverErrors(n: number, status?: number, opts?: { afterCommit?: boolean; operationId?: string }): void;
+    /** The next `n` valid requests answer HTTP 403 NG_ACCESS_DENIED, naming the permission the operation needs. */
+    accessDenied(n: number): void;
+    /** Secrets created from now on cannot be referenced by a connector (create/update, test) for `ms` (0 ends it). */
+    secretResolvableAfter(ms: number): void;
+    /** Connector creates/updates that match answer HTTP 200 with `data.connector` absent and `data.governanceMetadata.deny` true; nothing is saved. */
+    denyByPolicy(match: ConnectorMatch, policyName: string): void;
+    /** Ends every policy denial. */
+    clearPolicies(): void;
+    /** Delays every answer by `ms` (0 ends it); the request takes effect before the delay. */
+    slow(ms: number): void;
+    /** Edits a connector as the UI would: deep merge of `patch` into its ConnectorInfo (arrays replace, null deletes). */
+    editConnector(ref: ScopedId, patch: Json): StoredConnector;
+    /** Deletes a connector as the UI would (even when referenced); false when there was none. */
+    deleteConnector(ref: ScopedId): boolean;
+    /** Edits a secret as the UI would: deep merge into its SecretDTOV2, e.g. `{ spec: { value: "new" } }`. */
+    editSecret(ref: ScopedId, patch: Json): StoredSecret;
+    /** Deletes a secret as the UI would (even when referenced); false when there was none. */
+    deleteSecret(ref: ScopedId): boolean;
+    /** Records that a pipeline references the connector, so that a DELETE without forceDelete is refused. */
+    referenceByPipeline(ref: ScopedId, pipelineId: string): void;
+    /** Every test connection answers FAILURE with this message (after picking a delegate); undefined ends it. */
+    failTestConnection(message?: string): void;
+    /** Stops the server (the CA file stays until the process exits: stand-ins of one process share it). Safe to call twice. */
+    stop(): Promise<void>;
+}
+
+/** Parses a {@link ScopedId}. */
+export function parseScopedId(ref: ScopedId): { scope: Scope; identifier: string } {
+    if (typeof ref !== "string") {
+        const scope: Scope = {};
+        if (ref.org) scope.org = ref.org;
+        if (ref.project) scope.project = ref.project;
+        return { scope, identifier: ref.identifier };
+    }
+    const parts = ref.split("/");
+    if (parts.length === 1) return { scope: {}, identifier: parts[0] };
+    if (parts.length === 2) return { scope: { org: parts[0] }, identifier: parts[1] };
+    if (parts.length === 3) return { scope: { org: parts[0], project: parts[1] }, identifier: parts[2] };
+    throw new Error(`"${ref}" is not id, org/id or org/project/id`);
+}
+
+/** Starts a Harness NG API stand-in on 127.0.0.1 with TLS; see {@link HarnessStandIn}. */
+export async function startHarnessStandIn(opts: HarnessStandInOptions = {}): Promise<HarnessStandIn> {
+    const accountId = opts.accountId ?? "standin_account";
+    const apiKey = opts.apiKey ?? `pat.${accountId}.${Math.random().toString(36).slice(2, 12)}.standin`;
+    {
+        const { ca, serving } = standInTls();
+        const state = new HarnessState(new Set(["harnessSecretManager", ...(opts.secretManagers ?? [])]));
+        const faults: FaultState = {
+            rateLimited: 0,
+            rateLimitStatus: 429,
+            accessDenied: 0,
+            serverErrors: { count: 0, status: 500, afterCommit: false },
+            slowMs: 0,
+            denies: [],
+        };
+        const server = new StandInServer(
+            {
+                accountId,
+                apiKey,
+                notFoundStatus: opts.notFoundStatus ?? 400,
+                delegates: opts.delegates ?? [{ name: "standin-delegate", selectors: opts.delegateSelectors ?? [] }],
+                testTimeoutMs: opts.testTimeoutMs ?? 10_000,
+            },
+            state,
+            faults,
+        );
+        const port = await server.listen({ cert: serving.certPem, key: serving.keyPem }, opts.port);
+        let stopped = false;
+        return {
+            url: `https://127.0.0.1:${port}/gateway`,
+            accountId,
+            apiKey,
+            caCertPem: ca.certPem,
+            caCertFile: ca.certPath,
+            requests: server.requests,
+            contractViolations: server.contractViolations,
+            connectors: () => state.connectors(),
+            secrets: () => state.secrets(),
+            rateLimit: (n, status = 429) => {
+                faults.rateLimited = n;
+                faults.rateLimitStatus = status;
+            },
+            serverErrors: (n, status = 500, o = {}) => {
+                faults.serverErrors = { count: n, status, afterCommit: !!o.afterCommit, operationId: o.operationId };
+            },
+            accessDenied: (n) => {
+                faults.accessDenied = n;
+            },
+            secretResolvableAfter: (ms) => {
+                state.secretDelayMs = ms;
+            },
+            denyByPolicy: (match, policyName) => {
+                faults.denies.push({ match, policyName });
+            },
+            clearPolicies: () => {
+                faults.denies.length = 0;
+            },
+            slow: (ms) => {
+                faults.slowMs = ms;
+            },
+            editConnector: (ref, patch) => {
+                const { scope, identifier } = parseScopedId(ref);
+                return state.editConnector(scope, identifier, patch);
+            },
+            deleteConnector: (ref) => {
+                const { scope, identifier } = parseScopedId(ref);
+                return state.removeConnector(scope, identifier);
+            },
+            editSecret: (ref, patch) => {
+                const { scope, identifier } = parseScopedId(ref);
+                return state.editSecret(scope, identifier, patch);
+            },
+            deleteSecret: (ref) => {
+                const { scope, identifier } = parseScopedId(ref);
+                return state.removeSecret(scope, identifier);
+            },
+            referenceByPipeline: (ref, pipelineId) => {
+                const { scope, identifier } = parseScopedId(ref);
+                state.referenceByPipeline(scope, identifier, pipelineId);
+            },
+            failTestConnection: (message) => {
+                faults.testFailure = message;
+            },
+            stop: async () => {
+                if (stopped) return;
+                stopped = true;
+                await server.close();
+            },
+        };
+    }
+}
+
+let tlsFiles: { ca: CertFiles; serving: CertFiles } | undefined;
+
+/**
+ * The stand-ins' CA and serving certificate, made once per process (an RSA CA takes seconds on a
+ * busy machine) in a temp folder removed when the process exits.
+ */
+function standInTls(): { ca: CertFiles; serving: CertFiles } {
+    if (tlsFiles) return tlsFiles;
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pkc-harness-"));
+    process.once("exit", () => fs.rmSync(dir, { recursive: true, force: true }));
+    const ca = createCA(dir, "harness-standin-ca");
+    const serving = issueCert(ca, dir, "harness-standin", {
+        cn: "harness-standin",
+        sans: ["IP:127.0.0.1", "DNS:localhost"],
+        keyType: "ec",
+    });
+    tlsFiles = { ca, serving };
+    return tlsFiles;
+}
