@@ -10,6 +10,7 @@ import { CONTROLLER_KINDS } from "../provider/connectionTest";
 import { DEPLOYMENTS_RULES } from "../provider/permissions";
 import { repoRoot } from "../tools/binaries";
 import { type ControlPlane, kubeconfigFor, startControlPlane } from "../tools/controlPlane";
+import { type HarnessStandIn, startHarnessStandIn } from "../tools/harness";
 import { adminClients, createServiceAccountWithToken, ensureNamespace, grantInNamespace } from "../tools/identities";
 import { createTestStack, type TestStack } from "../tools/pulumiHarness";
 
@@ -49,11 +50,13 @@ async function runAndCollect(t: TestStack): Promise<{ diagnostics: Diagnostic[];
 
 describe("no stray diagnostics: the examples' preview, up and destroy print only the connector's own", () => {
     let cp: ControlPlane;
+    let harness: HarnessStandIn;
     let saConfig: Record<string, { value: string; secret?: boolean }>;
     let kubeconfigConfig: Record<string, { value: string; secret?: boolean }>;
 
     before(async () => {
         cp = await startControlPlane();
+        harness = await startHarnessStandIn();
         const admin = adminClients(cp);
         const sa = await createServiceAccountWithToken(admin, "diag", "connector");
         await grantInNamespace(admin, sa, "default", LIST_CONTROLLERS, "connector-list");
@@ -67,7 +70,17 @@ describe("no stray diagnostics: the examples' preview, up and destroy print only
         const doc = kubeconfigFor(cp.server, cp.ca.certPem, { name: "connector", token: sa.token });
         kubeconfigConfig = { kubeconfig: { value: doc, secret: true }, namespace: { value: "apps" } };
     });
-    after(async () => cp?.stop());
+    after(async () => {
+        await harness?.stop();
+        await cp?.stop();
+    });
+    /** Where the examples that register in Harness (harness, demo) find it: the local stand-in. */
+    const harnessEnv = () => ({
+        HARNESS_ACCOUNT_ID: harness.accountId,
+        HARNESS_PLATFORM_API_KEY: harness.apiKey,
+        HARNESS_ENDPOINT: harness.url,
+        NODE_EXTRA_CA_CERTS: harness.caCertFile,
+    });
 
     const examples: {
         name: string;
@@ -93,17 +106,19 @@ describe("no stray diagnostics: the examples' preview, up and destroy print only
             }),
         },
         { name: "demo", dir: () => repoRoot(), config: () => ({ kubeconfig: { value: cp.kubeconfig, secret: true } }) },
+        { name: "harness", dir: () => path.join(repoRoot(), "examples", "harness"), config: () => saConfig },
     ];
 
     for (const example of examples) {
         it(`examples/${example.name}`, async () => {
-            const t = await createTestStack({ programDir: example.dir(), config: example.config() });
+            const t = await createTestStack({ programDir: example.dir(), config: example.config(), env: harnessEnv() });
             try {
                 const { diagnostics, printed } = await runAndCollect(t);
                 // The connector's own are about a connector (an expiring credential); any other is stray.
                 const stray = diagnostics.filter((d) => !d.urn?.includes("::pulumi-nodejs:dynamic:Resource::"));
                 assert.deepEqual(stray, [], `stray diagnostics: ${JSON.stringify(stray)}`);
                 assert.doesNotMatch(printed, /ExperimentalWarning|Diagnostics:/);
+                assert.deepEqual(harness.contractViolations, [], "the stand-in kept Harness's contract");
             } finally {
                 await t.dispose();
             }
