@@ -6,9 +6,9 @@ import { derivedKubeconfig } from "../provider/credentials/kubeconfigDocument";
 import type { DelegateState } from "../provider/delegate/state";
 import type { HarnessState } from "../provider/harness/state";
 import type { ConnectorInputs, Credential } from "../provider/inputs/types";
-import { inputError, parseConnectorInputs, validateConnectorInputs } from "../provider/inputs/validate";
+import { inputError, validateConnectorInputs } from "../provider/inputs/validate";
 import type * as TestRunModule from "../provider/lifecycle/testRun";
-import { CREDENTIAL_FIELDS, connectorSecrets, SECRET_FIELDS, SECRET_HOLDERS, secretOutputs } from "../provider/secrets";
+import { CREDENTIAL_FIELDS, SECRET_FIELDS, SECRET_HOLDERS, secretOutputs } from "../provider/secrets";
 import { connectorProvider } from "./provider";
 
 // Declarations here must not reach @kubernetes/client-node: every program type-checks them.
@@ -174,6 +174,7 @@ export class KubernetesClusterConnector extends pulumi.dynamic.Resource {
             // Names the owner of the delegate's objects in the cluster; hidden from diffs (leading __).
             __owner: `${pulumi.getProject()}/${pulumi.getStack()}`,
         };
+        loadBuiltinsQuietly();
         super(connectorProvider, name, props, {
             ...opts,
             additionalSecretOutputs: [
@@ -202,6 +203,49 @@ function delegateMayHoldCredential(delegate: KubernetesClusterConnectorArgs["del
     return isLater(delegate) || (delegate as { provisioner?: unknown }).provisioner !== undefined;
 }
 
+let builtinsLoaded = false;
+
+/**
+ * Loads every Node.js built-in module the way @pulumi/pulumi's closure serializer is about to
+ * (`computeBuiltInModules` in runtime/closure/createClosure.js, run for any dynamic provider: the
+ * provider object is a captured value, and every captured value is looked up among the built-ins),
+ * but without the ExperimentalWarning that loading an experimental one prints (`node:sqlite`:
+ * "SQLite is an experimental feature", which the engine shows as two diagnostics on every
+ * preview and up). Only warnings of that type raised while this loop loads modules the program
+ * did not load itself are dropped (a built-in already loaded is not loaded again, and so warns no
+ * more); other warnings pass. Node.js warns once per feature, so a program that itself loads
+ * `node:sqlite` only after its first connector is not warned again.
+ */
+function loadBuiltinsQuietly(): void {
+    if (builtinsLoaded) return;
+    builtinsLoaded = true;
+    const { builtinModules } = require("node:module") as typeof import("node:module");
+    const emitWarning = process.emitWarning;
+    process.emitWarning = function (this: unknown, warning: string | Error, ...rest: unknown[]) {
+        const type =
+            warning instanceof Error
+                ? warning.name
+                : typeof rest[0] === "string"
+                  ? rest[0]
+                  : (rest[0] as { type?: string })?.type;
+        if (type === "ExperimentalWarning") return;
+        return (emitWarning as (...a: unknown[]) => void).call(process, warning, ...rest);
+    } as typeof process.emitWarning;
+    try {
+        // The same list the serializer loads (it skips these, and names starting with `_`).
+        for (const name of builtinModules) {
+            if (name.startsWith("_") || ["punycode", "sys", "wasi"].includes(name)) continue;
+            try {
+                require(name);
+            } catch {
+                // Not loadable in this Node.js (behind a flag): the serializer will say so itself.
+            }
+        }
+    } finally {
+        process.emitWarning = emitWarning;
+    }
+}
+
 /** The delegate outputs of every connector without a delegate: one Output of undefined, shared. */
 let noDelegate: pulumi.Output<undefined> | undefined;
 
@@ -211,16 +255,10 @@ let noDelegate: pulumi.Output<undefined> | undefined;
  * inputs: `INVALID_INPUT`), its message free of the credential's secrets.
  */
 export async function testConnection(inputs: ConnectorInputs): Promise<ConnectionTestReport> {
-    const valid = parseConnectorInputs(inputs);
     // Loaded here, not at the top: a Pulumi program that only declares connectors never needs them.
-    const { testConnector } = require("../provider/lifecycle/testRun") as typeof TestRunModule;
+    const { testInputs } = require("../provider/lifecycle/testRun") as typeof TestRunModule;
     const { assertConnectionSucceeded } = require("../provider/connectionTest") as typeof ConnectionTestModule;
-    const { report } = await testConnector(
-        valid.credential,
-        valid.connectionTest,
-        valid.identifier ?? "connector",
-        connectorSecrets(valid),
-    );
+    const { report } = await testInputs(inputs);
     assertConnectionSucceeded(report);
     return report;
 }

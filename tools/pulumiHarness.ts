@@ -93,7 +93,7 @@ export async function createTestStack(opts: TestStackOptions): Promise<TestStack
     fs.mkdirSync(home);
     const env: Record<string, string> = {
         PATH: enginePath(),
-        NODE_OPTIONS: "--disable-warning=ExperimentalWarning",
+        // No --disable-warning: the program's warnings show as a user's would (test/diagnostics.test.ts).
         PULUMI_BACKEND_URL: `file://${backendDir}`,
         PULUMI_HOME: home,
         PULUMI_CONFIG_PASSPHRASE: "test-passphrase",

@@ -33,8 +33,9 @@ const connector = new KubernetesClusterConnector("prod-cluster", {
 });
 
 export const ref = connector.ref;
-export const connectionTestStatus = connector.connectionTest.status;
-export const harnessConnectorRef = connector.harness.apply((h) => h?.connectorRef);
-export const harnessTestStatus = connector.harness.apply((h) => h?.connectionTest?.status);
-export const harnessSecretRefs = connector.harness.apply((h) => h?.secretRefs);
+// A create's preview has no test and no registration yet: say so (an undefined stack output is a warning).
+export const connectionTestStatus = connector.connectionTest.apply((t) => t.status ?? "not tested yet");
+export const harnessConnectorRef = connector.harness.apply((h) => h?.connectorRef ?? "not registered yet");
+export const harnessTestStatus = connector.harness.apply((h) => h?.connectionTest?.status ?? "not tested yet");
+export const harnessSecretRefs = connector.harness.apply((h) => h?.secretRefs ?? {});
 export const harnessDrift = connector.harness.apply((h) => h?.drift ?? []);

@@ -29,5 +29,6 @@ const connector = new KubernetesClusterConnector("apps-cluster", {
 
 export const ref = connector.ref;
 export const delegate = connector.delegate;
-export const connectionTestStatus = connector.connectionTest.status;
+// A create's preview has no test yet: say so (an undefined stack output is a warning).
+export const connectionTestStatus = connector.connectionTest.apply((t) => t.status ?? "not tested yet");
 export const delegateKubeconfig = connector.delegateKubeconfig;

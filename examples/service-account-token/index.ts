@@ -32,6 +32,7 @@ const connector = new KubernetesClusterConnector("prod-cluster", {
 export const identifier = connector.identifier;
 export const ref = connector.ref;
 export const serverVersion = connector.serverVersion;
-export const connectionTestStatus = connector.connectionTest.status;
+// A create's preview has no test yet: say so (an undefined stack output is a warning).
+export const connectionTestStatus = connector.connectionTest.apply((t) => t.status ?? "not tested yet");
 export const connectionTest = connector.connectionTest;
 export const kubeconfig = connector.kubeconfig;

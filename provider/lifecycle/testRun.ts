@@ -7,9 +7,10 @@ import { runConnectionTest } from "../connectionTest/runConnectionTest";
 import type { CredentialClient } from "../credentials";
 import { type CredentialLifetime, credentialLifetime, expiryWarning, hasExpired } from "../credentials/expiry";
 import { ConnectorError, recordFailure, toConnectorError } from "../errors";
-import type { ConnectionTestSettings, Credential, ValidConnectorInputs } from "../inputs/types";
+import type { ConnectionTestSettings, ConnectorInputs, Credential, ValidConnectorInputs } from "../inputs/types";
+import { parseConnectorInputs } from "../inputs/validate";
 import type { DelegateOutputs, TestRun } from "../outputs";
-import { redactError, redactReport } from "../secrets";
+import { connectorSecrets, redactError, redactReport } from "../secrets";
 
 /** The credentials module (and undici), loaded on first use: check and diff, all a no-op preview runs, never need it. */
 function credentials(): typeof import("../credentials") {
@@ -96,6 +97,25 @@ export async function testConnector(
     } finally {
         await client.close();
     }
+}
+
+/**
+ * The connection test of a connector's inputs outside Pulumi (`testConnection`, the CLI): validated
+ * (bad inputs throw `INVALID_INPUT`), then run with its credential. Resolves to the report, also a
+ * FAILURE one (its `error` says why), with the credential's secrets redacted, and the API server's
+ * URL when the credential gave a client.
+ */
+export async function testInputs(
+    inputs: ConnectorInputs,
+): Promise<{ report: ConnectionTestReport; masterUrl?: string }> {
+    const valid = parseConnectorInputs(inputs);
+    const { report, masterUrl } = await testConnector(
+        valid.credential,
+        valid.connectionTest,
+        valid.identifier ?? "connector",
+        connectorSecrets(valid),
+    );
+    return { report, masterUrl };
 }
 
 /** The warning for a credential near (or past) its end, with the connector's settings; undefined when none is due. */

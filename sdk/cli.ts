@@ -1,0 +1,254 @@
+#!/usr/bin/env node
+// `pulumi-kubernetes-connector test`: the connector's connection test (the same code as
+// testConnection() and `pulumi up`) as a command for pipelines and for debugging a cluster. Prints
+// a report (or JSON) and exits with the code of the failure's class. Never prints a secret: the
+// report is redacted by the test itself, and no flag value is echoed.
+import * as fs from "node:fs";
+import { parseArgs } from "node:util";
+import type { ConnectionTestReport } from "../provider/connectionTest/report";
+import { expiryWarning } from "../provider/credentials/expiry";
+import { ConnectorError, type ErrorCode, recordFailure } from "../provider/errors";
+import type { ConnectorInputs, Credential } from "../provider/inputs/types";
+import { testInputs } from "../provider/lifecycle/testRun";
+import { redactError } from "../provider/secrets";
+
+/** The exit code of each class of failure; 0 is success (SUCCESS, or SKIPPED when only GET /version ran). */
+export const EXIT_CODES = {
+    other: 1,
+    usage: 2,
+    credential: 3,
+    unreachable: 4,
+    tls: 5,
+    authentication: 6,
+    permissions: 7,
+} as const;
+
+/** A class of failure, as the exit code tells it. */
+export type FailureClass = keyof typeof EXIT_CODES;
+
+/** The class of every error code (a new code does not compile until it is classified here). */
+export const FAILURE_CLASS: Record<ErrorCode, FailureClass> = {
+    INVALID_INPUT: "usage",
+    CREDENTIAL_LOAD_FAILED: "credential",
+    CREDENTIAL_EXPIRED: "credential",
+    UNREACHABLE: "unreachable",
+    TIMEOUT: "unreachable",
+    RATE_LIMITED: "unreachable",
+    TLS_UNKNOWN_AUTHORITY: "tls",
+    TLS_NAME_MISMATCH: "tls",
+    TLS_EXPIRED: "tls",
+    TLS_FAILED: "tls",
+    UNAUTHORIZED: "authentication",
+    BASIC_AUTH_REJECTED: "authentication",
+    OIDC_FAILED: "authentication",
+    FORBIDDEN_DEFAULT_NAMESPACE: "permissions",
+    FORBIDDEN_NAMESPACE: "permissions",
+    MISSING_PERMISSIONS: "permissions",
+    RBAC_ESCALATION: "permissions",
+    NAMESPACE_NOT_FOUND: "other",
+    OWNERSHIP_CONFLICT: "other",
+    NAMESPACE_MISSING: "other",
+    NAMESPACE_TERMINATING: "other",
+    TOKEN_TIMEOUT: "other",
+    ROLLBACK_INCOMPLETE: "other",
+    API_ERROR: "other",
+    // Harness registration's codes: `pulumi up` can raise them, the connection test never does.
+    HARNESS_UNAUTHORIZED: "other",
+    HARNESS_FORBIDDEN: "other",
+    HARNESS_DUPLICATE: "other",
+    HARNESS_INVALID_REQUEST: "other",
+    HARNESS_NOT_FOUND: "other",
+    HARNESS_REFERENCED: "other",
+    HARNESS_POLICY_DENIED: "other",
+    HARNESS_RATE_LIMITED: "other",
+    HARNESS_UNAVAILABLE: "other",
+    HARNESS_TIMEOUT: "other",
+    HARNESS_TEST_FAILED: "other",
+    UNEXPECTED: "other",
+};
+
+/** The exit code for a report: 0 unless it failed, else its error's class. */
+export function exitCodeOf(report: Pick<ConnectionTestReport, "status" | "error">): number {
+    if (report.status !== "FAILURE") return 0;
+    return EXIT_CODES[FAILURE_CLASS[report.error?.code as ErrorCode] ?? "other"];
+}
+
+const USAGE = `Usage: pulumi-kubernetes-connector test [options]
+
+Runs the connector's connection test (GET /version, listing the controllers in the
+namespaces, the required permissions) against a cluster, with one credential:
+  --master-url URL (--token TOKEN | --token-file FILE) [--ca-cert FILE]
+                   [--tls-server-name NAME] [--insecure-skip-tls-verify]
+  --kubeconfig FILE [--context NAME]
+  neither: $KUBECONFIG, ~/.kube/config or the in-cluster ServiceAccount [--context NAME]
+
+Options:
+  --profile none|deployments|builds   permissions to require (default: none)
+  --namespace NAME                    also list the controllers there; check the profile there
+  --skip-default-namespace            do not list the controllers in default
+  --timeout SECONDS                   deadline of the whole test (default: 30)
+  --json                              print the report as JSON
+  -h, --help                          this text
+
+Exit codes: 0 passed; 1 other failure; 2 bad usage or input; 3 credential not loaded or
+expired; 4 unreachable, timeout or rate limited; 5 TLS; 6 authentication; 7 permissions.`;
+
+const OPTIONS = {
+    "master-url": { type: "string" },
+    "ca-cert": { type: "string" },
+    "tls-server-name": { type: "string" },
+    "insecure-skip-tls-verify": { type: "boolean" },
+    token: { type: "string" },
+    "token-file": { type: "string" },
+    kubeconfig: { type: "string" },
+    context: { type: "string" },
+    profile: { type: "string" },
+    namespace: { type: "string" },
+    "skip-default-namespace": { type: "boolean" },
+    timeout: { type: "string" },
+    json: { type: "boolean" },
+    help: { type: "boolean", short: "h" },
+} as const;
+
+type Flags = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>["values"];
+
+function usageError(what: string): ConnectorError {
+    return new ConnectorError("INVALID_INPUT", what, "Run `pulumi-kubernetes-connector --help` for the options");
+}
+
+/** A file a flag names, read; unreadable is CREDENTIAL_LOAD_FAILED (exit 3). */
+function readFlagFile(flag: string, file: string): string {
+    try {
+        return fs.readFileSync(file, "utf8");
+    } catch (e) {
+        throw new ConnectorError(
+            "CREDENTIAL_LOAD_FAILED",
+            `cannot read the file of --${flag} ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+            `Fix the path given to --${flag}`,
+        );
+    }
+}
+
+/** The credential the flags describe: a master URL and token, a kubeconfig file, or the environment. */
+function credentialOf(f: Flags): Credential {
+    const manual = ["ca-cert", "tls-server-name", "insecure-skip-tls-verify", "token", "token-file"] as const;
+    if (f["master-url"] === undefined) {
+        const stray = manual.filter((k) => f[k] !== undefined);
+        if (stray.length) throw usageError(`--${stray.join(", --")} need(s) --master-url`);
+        return {
+            type: "InheritFromDelegate",
+            ...(f.kubeconfig !== undefined ? { kubeconfigPath: f.kubeconfig } : {}),
+            ...(f.context !== undefined ? { context: f.context } : {}),
+        };
+    }
+    if (f.kubeconfig !== undefined || f.context !== undefined)
+        throw usageError("--master-url cannot be combined with --kubeconfig or --context");
+    if ((f.token === undefined) === (f["token-file"] === undefined))
+        throw usageError("--master-url needs exactly one of --token and --token-file");
+    const token = f.token ?? readFlagFile("token-file", f["token-file"]!).trim();
+    return {
+        type: "ManualConfig",
+        masterUrl: f["master-url"],
+        ...(f["ca-cert"] !== undefined ? { caCert: readFlagFile("ca-cert", f["ca-cert"]) } : {}),
+        ...(f["tls-server-name"] !== undefined ? { tlsServerName: f["tls-server-name"] } : {}),
+        ...(f["insecure-skip-tls-verify"] ? { insecureSkipTlsVerify: true } : {}),
+        auth: { type: "ServiceAccount", token },
+    };
+}
+
+/** The connector inputs the flags describe; values are checked by the connector's schema. */
+function inputsOf(f: Flags): ConnectorInputs {
+    const timeout = f.timeout === undefined ? undefined : /^\s*$/.test(f.timeout) ? f.timeout : Number(f.timeout);
+    return {
+        name: "pulumi-kubernetes-connector test",
+        identifier: "cli",
+        credential: credentialOf(f),
+        connectionTest: {
+            ...(f.profile !== undefined ? { requiredPermissions: f.profile as "deployments" } : {}),
+            ...(f.namespace !== undefined ? { namespace: f.namespace } : {}),
+            ...(f["skip-default-namespace"] ? { skipDefaultNamespaceValidation: true } : {}),
+            ...(timeout !== undefined ? { timeoutSeconds: timeout as number } : {}),
+        },
+    };
+}
+
+/** The report as a person reads it: each check, missing permissions, the credential's expiry, the error. */
+export function formatReport(report: ConnectionTestReport, masterUrl?: string): string {
+    const about = [masterUrl, report.serverVersion, `${report.durationMs} ms`].filter(Boolean).join(", ");
+    const lines = [`Connection test: ${report.status} (${about})`];
+    for (const c of report.checks) lines.push(`  ${c.status.padEnd(7)} ${c.name}${c.message ? `: ${c.message}` : ""}`);
+    if (report.missingPermissions.length) {
+        lines.push(`Missing permissions (${report.missingPermissions.length}):`);
+        for (const p of report.missingPermissions) lines.push(`  ${p}`);
+    }
+    const expiry = report.credentialExpiry;
+    if (expiry) {
+        lines.push(
+            `Credential: the ${expiry.source} expires at ${expiry.expiresAt}${expiry.issuedAt ? ` (issued ${expiry.issuedAt})` : ""}`,
+        );
+        const warning = expiryWarning(expiry, {});
+        if (warning) lines.push(`Warning: ${warning}`);
+    }
+    if (report.error) {
+        lines.push(`Error: ${report.error.message}`);
+        if (report.error.remediation && !report.error.message.endsWith(report.error.remediation))
+            lines.push(`Fix: ${report.error.remediation}`);
+    }
+    return lines.join("\n");
+}
+
+/** The secrets the flags hold: the token, given or read from its file. */
+function secretsOf(f: Flags | undefined): string[] {
+    if (!f) return [];
+    const fromFile = f["token-file"] === undefined ? "" : (readOrEmpty(f["token-file"]) ?? "").trim();
+    return [f.token, fromFile].filter((s): s is string => !!s);
+}
+
+function readOrEmpty(file: string): string | undefined {
+    try {
+        return fs.readFileSync(file, "utf8");
+    } catch {
+        return undefined;
+    }
+}
+
+/** Runs the command with `argv` (without node and the script); resolves to the exit code. */
+export async function main(argv: string[], out = process.stdout, err = process.stderr): Promise<number> {
+    const json = argv.includes("--json");
+    // Every value given could be a secret (a token): none may appear in a message.
+    const fail = (e: unknown): number => {
+        const error = recordFailure(redactError(e, secretsOf(flags)));
+        if (json) out.write(`${JSON.stringify({ status: "FAILURE", checks: [], missingPermissions: [], error })}\n`);
+        else err.write(`Error: ${error.message}\n`);
+        return exitCodeOf({ status: "FAILURE", error });
+    };
+    let flags: Flags | undefined;
+    try {
+        const parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+        flags = parsed.values;
+        if (flags.help) {
+            out.write(`${USAGE}\n`);
+            return 0;
+        }
+        // Positionals are not quoted back: one may be a token given by mistake.
+        if (parsed.positionals.length !== 1 || parsed.positionals[0] !== "test")
+            throw usageError(`expected the command \`test\` (got ${parsed.positionals.length} arguments)`);
+    } catch (e) {
+        return fail(e instanceof ConnectorError ? e : usageError((e as Error).message));
+    }
+    try {
+        const { report, masterUrl } = await testInputs(inputsOf(flags));
+        out.write(
+            json ? `${JSON.stringify({ masterUrl, ...report }, null, 2)}\n` : `${formatReport(report, masterUrl)}\n`,
+        );
+        return exitCodeOf(report);
+    } catch (e) {
+        return fail(e);
+    }
+}
+
+if (require.main === module) {
+    main(process.argv.slice(2)).then((code) => {
+        process.exitCode = code;
+    });
+}
