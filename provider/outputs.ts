@@ -37,7 +37,7 @@ interface RecordedFacts {
 }
 
 /** Where an input is kept in the record when its own name holds what happened. */
-const RECORDED_AS = { connectionTest: "connectionTestSettings", delegate: "delegateSettings" } as const;
+export const RECORDED_AS = { connectionTest: "connectionTestSettings", delegate: "delegateSettings" } as const;
 
 /** The delegate's part of the record; the token and its kubeconfig are secret outputs. */
 export interface DelegateOutputs {
