@@ -89,6 +89,12 @@ export interface UpdatePlan extends ConnectorDiff {
     provisionDelegate: boolean;
     /** Why the delegate needs work when no input changed. */
     repair?: DelegateRepair;
+    /**
+     * A replacement must delete the old connector first: it keeps its identifier (only the scope
+     * changed), and both would own the same delegate objects; deleting the old after the new one
+     * was made would remove the new one's.
+     */
+    deleteBeforeReplace: boolean;
 }
 
 /** Decides what updating the record `olds` to the checked inputs `news` must do. */
@@ -97,5 +103,8 @@ export function planUpdate(olds: ConnectorOutputs, news: Record<string, unknown>
     const repair = delegateRepair(olds, now);
     const provisionDelegate =
         diff.changed.includes("delegate") || diff.changed.includes("credential") || repair !== undefined;
-    return { ...diff, changes: diff.changes || repair !== undefined, provisionDelegate, repair };
+    const identifier = news.identifier;
+    const deleteBeforeReplace =
+        diff.replaces.length > 0 && typeof identifier === "string" && identifier === olds.identifier;
+    return { ...diff, changes: diff.changes || repair !== undefined, provisionDelegate, repair, deleteBeforeReplace };
 }
