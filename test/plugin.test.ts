@@ -1,0 +1,146 @@
+// The provider plugin (bin/pulumi-resource-kubernetes-connector) through the real `pulumi` engine
+// and the real YAML language host, against a real kube-apiserver: examples/yaml.
+import * as assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { CONTROLLER_KINDS } from "../provider/connectionTest";
+import { repoRoot } from "../tools/binaries";
+import { type ControlPlane, startControlPlane } from "../tools/controlPlane";
+import { RESOURCE_TOKEN } from "../tools/genSchema";
+import {
+    adminClients,
+    createServiceAccountWithToken,
+    grantInNamespace,
+    type TestServiceAccount,
+} from "../tools/identities";
+import { PLUGIN_EXECUTABLE, packagePlugin } from "../tools/packagePlugin";
+import { createTestStack } from "../tools/pulumiHarness";
+
+const YAML_EXAMPLE = path.join(repoRoot(), "examples", "yaml");
+/** The key that marks a secret value in a state export. */
+const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+const LIST_CONTROLLERS = [{ apiGroups: ["apps"], resources: [...CONTROLLER_KINDS], verbs: ["list"] }];
+
+function connector(stateJson: string): any {
+    return (JSON.parse(stateJson).deployment.resources ?? []).find((r: any) => r.type === RESOURCE_TOKEN);
+}
+
+function assertNoSecret(text: string, secrets: string[], where: string): void {
+    for (const s of secrets) assert.ok(!text.includes(s), `${where} holds a secret in plain text`);
+}
+
+describe("the provider plugin from Pulumi YAML (real engine, YAML host, real cluster)", () => {
+    let cp: ControlPlane;
+    let first: TestServiceAccount;
+    let second: TestServiceAccount;
+
+    before(async () => {
+        cp = await startControlPlane();
+        const admin = adminClients(cp);
+        first = await createServiceAccountWithToken(admin, "ci", "first");
+        second = await createServiceAccountWithToken(admin, "ci", "second");
+        await grantInNamespace(admin, first, "default", LIST_CONTROLLERS, "first-list");
+        await grantInNamespace(admin, second, "default", LIST_CONTROLLERS, "second-list");
+    });
+    after(async () => cp?.stop());
+
+    const config = (token: string) => ({
+        masterUrl: { value: cp.server },
+        caCert: { value: cp.ca.certPem },
+        token: { value: token, secret: true },
+    });
+
+    it("examples/yaml: up, no-op preview, token rotation (property-level, masked), identifier change (replace), destroy", async () => {
+        const t = await createTestStack({
+            programDir: YAML_EXAMPLE,
+            languages: ["yaml"],
+            config: config(first.token),
+        });
+        const printed: string[] = [];
+        const collect = (s: string) => printed.push(s);
+        try {
+            const up = await t.up({ onOutput: collect });
+            assert.equal(up.outputs.ref.value, "account.Prod_cluster");
+            assert.equal(up.outputs.serverVersion.value, "v1.35.4");
+            assert.equal(up.outputs.connectionTestStatus.value, "SUCCESS");
+            assert.equal(up.outputs.kubeconfig.secret, true);
+            assert.equal(JSON.parse(up.outputs.kubeconfig.value).users[0].user.token, first.token);
+            const created = connector(await t.exportState());
+            // The token is secret in state, leaf by leaf: the URL stays readable.
+            assert.equal(created.outputs.credential.masterUrl, cp.server);
+            assert.equal(created.outputs.credential.auth.token[SECRET_SIG], "1b47061264138c4ac30d75fd1eb44270");
+            assert.equal(created.inputs.credential.auth.token[SECRET_SIG], "1b47061264138c4ac30d75fd1eb44270");
+            assert.ok(created.outputs.kubeconfig[SECRET_SIG], "the kubeconfig output is secret");
+
+            // No-op preview: nothing to do.
+            const noop = await t.preview({ onOutput: collect });
+            assert.equal(noop.changeSummary.update ?? 0, 0, JSON.stringify(noop.changeSummary));
+            assert.equal(noop.changeSummary.replace ?? 0, 0);
+            assert.equal(noop.changeSummary.create ?? 0, 0);
+
+            // Token rotation: an update of credential.auth.token only, its value masked.
+            await t.stack.setConfig("token", { value: second.token, secret: true });
+            const rotation = await t.preview({ diff: true });
+            printed.push(rotation.stdout);
+            assert.equal(rotation.changeSummary.update, 1, JSON.stringify(rotation.changeSummary));
+            assert.match(rotation.stdout, /~ *token *: *\[secret\] => \[secret\]/);
+            assert.doesNotMatch(rotation.stdout, /masterUrl/, "only the changed property is shown");
+            const rotated = await t.up({ onOutput: collect });
+            assert.equal(rotated.summary.resourceChanges?.update, 1);
+            assert.equal(JSON.parse(rotated.outputs.kubeconfig.value).users[0].user.token, second.token);
+
+            // Identifier change: a replacement, shown on the property that forces it.
+            await t.stack.setConfig("identifier", { value: "prod_cluster_v2" });
+            const replace = await t.preview({ diff: true });
+            printed.push(replace.stdout);
+            assert.equal(replace.changeSummary.replace, 1, JSON.stringify(replace.changeSummary));
+            assert.match(replace.stdout, /identifier *: *"Prod_cluster" => "prod_cluster_v2"/);
+            const replaced = await t.up({ onOutput: collect });
+            assert.equal(replaced.summary.resourceChanges?.replace, 1);
+            assert.equal(replaced.outputs.ref.value, "account.prod_cluster_v2");
+
+            // Secrets: never in the state export, nor in anything preview or up printed.
+            const state = await t.exportState();
+            assertNoSecret(state, [first.token, second.token], "pulumi stack export");
+            assertNoSecret(printed.join(""), [first.token, second.token], "preview/up output");
+
+            const destroyed = await t.destroy({ onOutput: collect });
+            assert.ok((destroyed.summary.resourceChanges?.delete ?? 0) >= 1);
+            assert.equal(connector(await t.exportState()), undefined);
+        } finally {
+            await t.dispose();
+        }
+    });
+
+    it("installed from the `npm run package:plugin` tarball, a program without plugins.providers uses it", async () => {
+        const tarball = packagePlugin();
+        const version = JSON.parse(fs.readFileSync(path.join(repoRoot(), "package.json"), "utf8")).version;
+        const programDir = fs.mkdtempSync(path.join(os.tmpdir(), "pkc-yaml-installed-"));
+        const project = fs.readFileSync(path.join(YAML_EXAMPLE, "Pulumi.yaml"), "utf8");
+        const withoutPath = project.replace(/^plugins:\n(?:[ #].*\n)+/m, "");
+        assert.notEqual(withoutPath, project, "the example names the plugin's path");
+        fs.writeFileSync(path.join(programDir, "Pulumi.yaml"), withoutPath);
+        const t = await createTestStack({ programDir, languages: ["yaml"], config: config(first.token) });
+        try {
+            execFileSync(
+                "pulumi",
+                ["plugin", "install", "resource", "kubernetes-connector", version, "--file", tarball],
+                { env: { ...process.env, ...t.env }, stdio: "pipe" },
+            );
+            const up = await t.up();
+            assert.equal(up.outputs.connectionTestStatus.value, "SUCCESS");
+            // The engine had only the installed copy: the repository's bin/ is not on PATH.
+            const installed = path.join(t.env.PULUMI_HOME, "plugins", `resource-kubernetes-connector-v${version}`);
+            assert.ok(fs.existsSync(path.join(installed, PLUGIN_EXECUTABLE)));
+            assert.ok(!t.env.PATH.split(path.delimiter).includes(path.join(repoRoot(), "bin")));
+            const state = JSON.parse(await t.exportState());
+            assert.ok(state.deployment.resources.some((r: any) => r.type === "pulumi:providers:kubernetes-connector"));
+            await t.destroy();
+        } finally {
+            await t.dispose();
+            fs.rmSync(programDir, { recursive: true, force: true });
+        }
+    });
+});
