@@ -1,5 +1,6 @@
 // The provider plugin (bin/pulumi-resource-kubernetes-connector) through the real `pulumi` engine
-// and the real YAML language host, against a real kube-apiserver: examples/yaml.
+// and the real YAML and Python language hosts, against a real kube-apiserver: examples/yaml and
+// examples/python (with the SDK generated from schema.json).
 import * as assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -9,16 +10,19 @@ import { CONTROLLER_KINDS } from "../provider/connectionTest";
 import { repoRoot } from "../tools/binaries";
 import { type ControlPlane, startControlPlane } from "../tools/controlPlane";
 import { RESOURCE_TOKEN } from "../tools/genSchema";
+import { generatePythonSdk } from "../tools/genSdk";
 import {
     adminClients,
     createServiceAccountWithToken,
     grantInNamespace,
     type TestServiceAccount,
 } from "../tools/identities";
+import { installPythonSdk, type Language } from "../tools/languageHosts";
 import { PLUGIN_EXECUTABLE, packagePlugin } from "../tools/packagePlugin";
 import { createTestStack } from "../tools/pulumiHarness";
 
 const YAML_EXAMPLE = path.join(repoRoot(), "examples", "yaml");
+const PYTHON_EXAMPLE = path.join(repoRoot(), "examples", "python");
 /** The key that marks a secret value in a state export. */
 const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 const LIST_CONTROLLERS = [{ apiGroups: ["apps"], resources: [...CONTROLLER_KINDS], verbs: ["list"] }];
@@ -31,7 +35,7 @@ function assertNoSecret(text: string, secrets: string[], where: string): void {
     for (const s of secrets) assert.ok(!text.includes(s), `${where} holds a secret in plain text`);
 }
 
-describe("the provider plugin from Pulumi YAML (real engine, YAML host, real cluster)", () => {
+describe("the provider plugin from Pulumi YAML and Python (real engine, YAML and Python hosts, real cluster)", () => {
     let cp: ControlPlane;
     let first: TestServiceAccount;
     let second: TestServiceAccount;
@@ -52,12 +56,9 @@ describe("the provider plugin from Pulumi YAML (real engine, YAML host, real clu
         token: { value: token, secret: true },
     });
 
-    it("examples/yaml: up, no-op preview, token rotation (property-level, masked), identifier change (replace), destroy", async () => {
-        const t = await createTestStack({
-            programDir: YAML_EXAMPLE,
-            languages: ["yaml"],
-            config: config(first.token),
-        });
+    /** Up, no-op preview, token rotation (property-level, masked), identifier change (replace), destroy. */
+    async function lifecycle(programDir: string, language: Language, env: Record<string, string> = {}) {
+        const t = await createTestStack({ programDir, languages: [language], config: config(first.token), env });
         const printed: string[] = [];
         const collect = (s: string) => printed.push(s);
         try {
@@ -111,6 +112,19 @@ describe("the provider plugin from Pulumi YAML (real engine, YAML host, real clu
             assert.equal(connector(await t.exportState()), undefined);
         } finally {
             await t.dispose();
+        }
+    }
+
+    it("examples/yaml: up, no-op preview, token rotation (property-level, masked), identifier change (replace), destroy", () =>
+        lifecycle(YAML_EXAMPLE, "yaml"));
+
+    it("examples/python (the SDK generated from schema.json): the same", async () => {
+        const work = fs.mkdtempSync(path.join(os.tmpdir(), "pkc-python-sdk-"));
+        try {
+            const site = installPythonSdk(generatePythonSdk(path.join(work, "sdk")), path.join(work, "site"));
+            await lifecycle(PYTHON_EXAMPLE, "python", { PYTHONPATH: site });
+        } finally {
+            fs.rmSync(work, { recursive: true, force: true });
         }
     });
 

@@ -33,6 +33,8 @@ export type ToolName =
     | "pulumi"
     | "pulumi-language-nodejs"
     | "pulumi-language-yaml"
+    | "pulumi-language-python"
+    | "pulumi-sdkgen"
     | "pulumi-resource-kubernetes";
 
 export const KUBERNETES_VERSION = "v1.35.4";
@@ -82,6 +84,26 @@ export const TOOLS: readonly ToolSpec[] = [
         pkg: "github.com/pulumi/pulumi/sdk/v3/nodejs/cmd/pulumi-language-nodejs",
         ldflags: pulumiStamp(LANGUAGE_HOST_VERSION),
         env: "PULUMI_LANGUAGE_NODEJS_BIN",
+    },
+    {
+        // Writes the plugin's SDKs (npm run gen:sdk): Pulumi's code generator of the CLI's release.
+        name: "pulumi-sdkgen",
+        version: PULUMI_VERSION,
+        module: "pulumi",
+        pkg: "./cmd/pulumi-sdkgen",
+        ldflags: [],
+        env: "PULUMI_SDKGEN_BIN",
+        optional: true,
+    },
+    {
+        // Only the provider plugin's Python tests (and SDK generation) need it; the same sdk/v3 release as the Node.js host.
+        name: "pulumi-language-python",
+        version: LANGUAGE_HOST_VERSION,
+        module: "langhost",
+        pkg: "github.com/pulumi/pulumi/sdk/v3/python/cmd/pulumi-language-python",
+        ldflags: pulumiStamp(LANGUAGE_HOST_VERSION),
+        env: "PULUMI_LANGUAGE_PYTHON_BIN",
+        optional: true,
     },
     {
         // Only the provider plugin's YAML tests need it.

@@ -6,14 +6,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { automation } from "@pulumi/pulumi";
-import {
-    ensureTools,
-    LANGUAGE_HOST_VERSION,
-    PULUMI_VERSION,
-    repoRoot,
-    toolPath,
-    YAML_LANGUAGE_HOST_VERSION,
-} from "./binaries";
+import { ensureTools, LANGUAGE_HOST_VERSION, PULUMI_VERSION, repoRoot } from "./binaries";
+import { type Language, languagePath } from "./languageHosts";
 
 /** A stack of a Pulumi program, in a throw-away backend. */
 export interface TestStack {
@@ -46,7 +40,7 @@ export interface TestStackOptions {
     /** Extra environment for the program and its providers. */
     env?: Record<string, string>;
     /** Language hosts the program needs besides Node.js (built once, like the engine). */
-    languages?: "yaml"[];
+    languages?: Language[];
 }
 
 let engineBin: string | undefined;
@@ -92,28 +86,6 @@ export function enginePath(): string {
     return [engineBinDir(), path.dirname(process.execPath), process.env.PATH ?? ""].join(path.delimiter);
 }
 
-/**
- * A folder holding the YAML language host under the name the engine looks for
- * (`pulumi-language-yaml`), made once per user in the cache.
- */
-export function yamlHostDir(): string {
-    ensureTools(["pulumi-language-yaml"]);
-    const built = toolPath("pulumi-language-yaml");
-    const dir = path.join(path.dirname(built), `yaml-${YAML_LANGUAGE_HOST_VERSION}`);
-    const host = path.join(dir, "pulumi-language-yaml");
-    if (!fs.existsSync(host)) {
-        fs.mkdirSync(dir, { recursive: true });
-        const staging = `${host}.tmp-${process.pid}`;
-        try {
-            fs.linkSync(built, staging);
-        } catch {
-            fs.copyFileSync(built, staging);
-        }
-        fs.renameSync(staging, host);
-    }
-    return dir;
-}
-
 /** Creates a stack of `programDir` in a fresh temp backend. */
 export async function createTestStack(opts: TestStackOptions): Promise<TestStack> {
     const bin = engineBinDir();
@@ -122,9 +94,8 @@ export async function createTestStack(opts: TestStackOptions): Promise<TestStack
     const home = path.join(work, "home");
     fs.mkdirSync(backendDir);
     fs.mkdirSync(home);
-    const hosts = (opts.languages ?? []).map(() => yamlHostDir());
     const env: Record<string, string> = {
-        PATH: [...hosts, enginePath()].join(path.delimiter),
+        PATH: [...languagePath(opts.languages ?? []), enginePath()].join(path.delimiter),
         NODE_OPTIONS: "--disable-warning=ExperimentalWarning",
         PULUMI_BACKEND_URL: `file://${backendDir}`,
         PULUMI_HOME: home,
