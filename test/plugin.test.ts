@@ -157,4 +157,44 @@ describe("the provider plugin from Pulumi YAML and Python (real engine, YAML and
             fs.rmSync(programDir, { recursive: true, force: true });
         }
     });
+
+    it("pulumi import by id: the identifiers and ref are recorded, the missing inputs named; the program's first up fills them in, then no changes", async () => {
+        const t = await createTestStack({ programDir: YAML_EXAMPLE, languages: ["yaml"], config: config(first.token) });
+        try {
+            const imported = execFileSync(
+                "pulumi",
+                [
+                    "import",
+                    RESOURCE_TOKEN,
+                    "prod",
+                    "Prod_cluster",
+                    "--yes",
+                    "--protect=false",
+                    "--generate-code=false",
+                    "--stack",
+                    t.stack.name,
+                ],
+                { cwd: YAML_EXAMPLE, env: { ...process.env, ...t.env }, encoding: "utf8", stdio: "pipe" },
+            );
+            assert.match(imported, /1 imported/);
+            assert.match(imported, /property credential value \{<nil>\} has a problem/, "check names what to supply");
+            const record = connector(await t.exportState());
+            assert.equal(record.id, "Prod_cluster");
+            assert.equal(record.outputs.ref, "account.Prod_cluster");
+            assert.equal(record.outputs.credential, undefined, "nothing of the credential is made up");
+
+            // The program supplies the inputs (the token among them): one update, which runs the test.
+            const fill = await t.preview();
+            assert.equal(fill.changeSummary.update, 1, JSON.stringify(fill.changeSummary));
+            const up = await t.up();
+            assert.equal(up.summary.resourceChanges?.update, 1);
+            assert.equal(up.outputs.connectionTestStatus.value, "SUCCESS");
+            const noop = await t.preview();
+            assert.equal(noop.changeSummary.update ?? 0, 0, JSON.stringify(noop.changeSummary));
+            assertNoSecret(await t.exportState(), [first.token], "pulumi stack export");
+            await t.destroy();
+        } finally {
+            await t.dispose();
+        }
+    });
 });

@@ -6,6 +6,7 @@ import * as path from "node:path";
 import { main } from "@pulumi/pulumi/provider";
 import { connectorPlugin } from "../adapters/plugin";
 import { withDetailedDiff } from "./detailedDiff";
+import { acceptReadWithoutProperties } from "./importRead";
 
 /** The package's root folder (holds package.json and schema.json), from dist/provider/plugin. */
 function packageRoot(): string {
@@ -23,6 +24,7 @@ export function runPlugin(args: string[]): Promise<void> {
     const root = packageRoot();
     const version: string = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")).version;
     const schema = fs.readFileSync(path.join(root, "schema.json"), "utf8");
+    acceptReadWithoutProperties();
     return main(withDetailedDiff(connectorPlugin, { version, schema }), args);
 }
 
