@@ -16,6 +16,7 @@ import { connectorInputsSchema, INPUT_NAMES } from "../provider/inputs/schema";
 import { RECORDED_AS } from "../provider/outputs";
 import { CREDENTIAL_FIELDS, SECRET_FIELDS, secretOutputs } from "../provider/secrets";
 import { repoRoot } from "./binaries";
+import { probeProgram } from "./typeProbe";
 
 /** The package's name, and the token of its one resource. */
 export const PACKAGE_NAME = "kubernetes-connector";
@@ -295,19 +296,7 @@ class OutputTypeWriter {
 function recordType(root: string): { checker: ts.TypeChecker; type: ts.Type } {
     const probeFile = path.join(root, "provider", "__schema_probe.ts");
     const probe = `import type { ConnectorOutputs } from "./outputs";\nexport type Record_ = ConnectorOutputs;\n`;
-    const options: ts.CompilerOptions = {
-        module: ts.ModuleKind.NodeNext,
-        moduleResolution: ts.ModuleResolutionKind.NodeNext,
-        target: ts.ScriptTarget.ES2022,
-        strict: true,
-        noEmit: true,
-    };
-    const host = ts.createCompilerHost(options);
-    const readFile = host.readFile.bind(host);
-    const fileExists = host.fileExists.bind(host);
-    host.readFile = (f) => (path.resolve(f) === probeFile ? probe : readFile(f));
-    host.fileExists = (f) => path.resolve(f) === probeFile || fileExists(f);
-    const program = ts.createProgram([probeFile], options, host);
+    const program = probeProgram(probeFile, probe);
     const checker = program.getTypeChecker();
     const alias = program.getSourceFile(probeFile)!.statements.find(ts.isTypeAliasDeclaration)!;
     return { checker, type: checker.getTypeAtLocation(alias.name) };
