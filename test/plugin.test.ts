@@ -56,7 +56,7 @@ describe("the provider plugin from Pulumi YAML and Python (real engine, YAML and
         token: { value: token, secret: true },
     });
 
-    /** Up, no-op preview, token rotation (property-level, masked), identifier change (replace), destroy. */
+    /** Up, no-op preview, refresh, token rotation (property-level, masked), identifier change (replace), destroy. */
     async function lifecycle(programDir: string, language: Language, env: Record<string, string> = {}) {
         const t = await createTestStack({ programDir, languages: [language], config: config(first.token), env });
         const printed: string[] = [];
@@ -80,6 +80,15 @@ describe("the provider plugin from Pulumi YAML and Python (real engine, YAML and
             assert.equal(noop.changeSummary.update ?? 0, 0, JSON.stringify(noop.changeSummary));
             assert.equal(noop.changeSummary.replace ?? 0, 0);
             assert.equal(noop.changeSummary.create ?? 0, 0);
+
+            // Refresh re-runs the test through the plugin's read; the secrets stay secret, nothing to do after.
+            await t.refresh({ onOutput: collect });
+            const refreshed = connector(await t.exportState());
+            assert.notEqual(refreshed.outputs.connectionTest.testedAt, created.outputs.connectionTest.testedAt);
+            assert.equal(refreshed.outputs.credential.auth.token[SECRET_SIG], "1b47061264138c4ac30d75fd1eb44270");
+            assert.equal(refreshed.inputs.credential.auth.token[SECRET_SIG], "1b47061264138c4ac30d75fd1eb44270");
+            const afterRefresh = await t.preview();
+            assert.equal(afterRefresh.changeSummary.update ?? 0, 0, JSON.stringify(afterRefresh.changeSummary));
 
             // Token rotation: an update of credential.auth.token only, its value masked.
             await t.stack.setConfig("token", { value: second.token, secret: true });
@@ -115,7 +124,7 @@ describe("the provider plugin from Pulumi YAML and Python (real engine, YAML and
         }
     }
 
-    it("examples/yaml: up, no-op preview, token rotation (property-level, masked), identifier change (replace), destroy", () =>
+    it("examples/yaml: up, no-op preview, refresh, token rotation (property-level, masked), identifier change (replace), destroy", () =>
         lifecycle(YAML_EXAMPLE, "yaml"));
 
     it("examples/python (the SDK generated from schema.json): the same", async () => {
