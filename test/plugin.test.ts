@@ -6,12 +6,14 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import * as yaml from "js-yaml";
 import { CONTROLLER_KINDS } from "../provider/connectionTest";
 import { repoRoot } from "../tools/binaries";
 import { type ControlPlane, startControlPlane } from "../tools/controlPlane";
 import { RESOURCE_TOKEN } from "../tools/genSchema";
 import { generatePythonSdk } from "../tools/genSdk";
 import {
+    type AdminClients,
     adminClients,
     createServiceAccountWithToken,
     grantInNamespace,
@@ -37,12 +39,13 @@ function assertNoSecret(text: string, secrets: string[], where: string): void {
 
 describe("the provider plugin from Pulumi YAML and Python (real engine, YAML and Python hosts, real cluster)", () => {
     let cp: ControlPlane;
+    let admin: AdminClients;
     let first: TestServiceAccount;
     let second: TestServiceAccount;
 
     before(async () => {
         cp = await startControlPlane();
-        const admin = adminClients(cp);
+        admin = adminClients(cp);
         first = await createServiceAccountWithToken(admin, "ci", "first");
         second = await createServiceAccountWithToken(admin, "ci", "second");
         await grantInNamespace(admin, first, "default", LIST_CONTROLLERS, "first-list");
@@ -54,6 +57,8 @@ describe("the provider plugin from Pulumi YAML and Python (real engine, YAML and
         masterUrl: { value: cp.server },
         caCert: { value: cp.ca.certPem },
         token: { value: token, secret: true },
+        // As YAML: Pulumi YAML reads a config value that parses as JSON as an object, not a string.
+        provisionerKubeconfig: { value: yaml.dump(JSON.parse(cp.kubeconfig)), secret: true },
     });
 
     /** Up, no-op preview, refresh, token rotation (property-level, masked), identifier change (replace), destroy. */
@@ -74,6 +79,17 @@ describe("the provider plugin from Pulumi YAML and Python (real engine, YAML and
             assert.equal(created.outputs.credential.auth.token[SECRET_SIG], "1b47061264138c4ac30d75fd1eb44270");
             assert.equal(created.inputs.credential.auth.token[SECRET_SIG], "1b47061264138c4ac30d75fd1eb44270");
             assert.ok(created.outputs.kubeconfig[SECRET_SIG], "the kubeconfig output is secret");
+            // The delegate: made by the admin provisioner; its token, its kubeconfig and the settings
+            // (they hold the provisioner's credential) are secret as a whole.
+            assert.equal(up.outputs.delegateServiceAccount.value, "harness-delegate");
+            assert.equal(up.outputs.delegateToken.secret, true);
+            await admin.core.readNamespacedServiceAccount({
+                namespace: "harness-delegate-ng",
+                name: "harness-delegate",
+            });
+            for (const out of ["delegateToken", "delegateKubeconfig", "delegateSettings"])
+                assert.ok(created.outputs[out][SECRET_SIG], `${out} is secret in state`);
+            assert.ok(created.inputs.delegate.provisioner.kubeconfig[SECRET_SIG], "the provisioner's kubeconfig input");
 
             // No-op preview: nothing to do.
             const noop = await t.preview({ onOutput: collect });
@@ -113,12 +129,19 @@ describe("the provider plugin from Pulumi YAML and Python (real engine, YAML and
 
             // Secrets: never in the state export, nor in anything preview or up printed.
             const state = await t.exportState();
-            assertNoSecret(state, [first.token, second.token], "pulumi stack export");
-            assertNoSecret(printed.join(""), [first.token, second.token], "preview/up output");
+            const adminKey = /client-key-data"?:\s*"?([A-Za-z0-9+/=]{40,})/.exec(cp.kubeconfig)![1];
+            const secrets = [first.token, second.token, adminKey, replaced.outputs.delegateToken.value];
+            assertNoSecret(state, secrets, "pulumi stack export");
+            assertNoSecret(printed.join(""), secrets, "preview/up output");
 
             const destroyed = await t.destroy({ onOutput: collect });
             assert.ok((destroyed.summary.resourceChanges?.delete ?? 0) >= 1);
             assert.equal(connector(await t.exportState()), undefined);
+            await assert.rejects(
+                admin.core.readNamespacedServiceAccount({ namespace: "harness-delegate-ng", name: "harness-delegate" }),
+                (e: any) => e.code === 404,
+                "destroy removed the delegate's ServiceAccount",
+            );
         } finally {
             await t.dispose();
         }

@@ -1,4 +1,4 @@
-"""A Kubernetes cluster connector from Python, through the provider plugin and its generated SDK."""
+"""A Kubernetes cluster connector and its delegate from Python, through the provider plugin and its generated SDK."""
 import pulumi
 import pulumi_kubernetes_connector as kc
 
@@ -15,6 +15,13 @@ prod = kc.KubernetesClusterConnector(
         ca_cert=config.require("caCert"),
         auth=kc.ServiceAccountAuthArgs(type="ServiceAccount", token=config.require_secret("token")),
     ),
+    # The delegate's identity, made by an admin provisioner.
+    delegate=kc.DelegateArgs(
+        permissions="deployments",
+        provisioner=kc.KubeconfigCredentialArgs(
+            type="Kubeconfig", kubeconfig=config.require_secret("provisionerKubeconfig")
+        ),
+    ),
 )
 
 pulumi.export("ref", prod.ref)
@@ -22,3 +29,5 @@ pulumi.export("identifier", prod.identifier)
 pulumi.export("serverVersion", prod.server_version)
 pulumi.export("connectionTestStatus", prod.connection_test.status)
 pulumi.export("kubeconfig", prod.kubeconfig)
+pulumi.export("delegateServiceAccount", prod.delegate.service_account_name)
+pulumi.export("delegateToken", prod.delegate_token)

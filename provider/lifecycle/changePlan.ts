@@ -90,9 +90,11 @@ export interface UpdatePlan extends ConnectorDiff {
     /** Why the delegate needs work when no input changed. */
     repair?: DelegateRepair;
     /**
-     * A replacement must delete the old connector first: it keeps its identifier (only the scope
-     * changed), and both would own the same delegate objects; deleting the old after the new one
-     * was made would remove the new one's.
+     * A replacement must delete the old connector first when the two would hold the same things:
+     * it keeps its identifier (only the scope changed: the delegate's owner stays the same, and
+     * deleting the old after the new one was made would remove the new one's objects), or both
+     * declare a delegate with the same ServiceAccount (the new one's objects would collide with the
+     * old one's, which another owner holds).
      */
     deleteBeforeReplace: boolean;
 }
@@ -104,7 +106,14 @@ export function planUpdate(olds: ConnectorOutputs, news: Record<string, unknown>
     const provisionDelegate =
         diff.changed.includes("delegate") || diff.changed.includes("credential") || repair !== undefined;
     const identifier = news.identifier;
+    const delegate = news.delegate as Partial<Record<"namespace" | "serviceAccountName", unknown>> | undefined;
+    const sameServiceAccount =
+        !!olds.delegate &&
+        !!delegate &&
+        delegate.namespace === olds.delegate.namespace &&
+        delegate.serviceAccountName === olds.delegate.serviceAccountName;
     const deleteBeforeReplace =
-        diff.replaces.length > 0 && typeof identifier === "string" && identifier === olds.identifier;
+        diff.replaces.length > 0 &&
+        ((typeof identifier === "string" && identifier === olds.identifier) || sameServiceAccount);
     return { ...diff, changes: diff.changes || repair !== undefined, provisionDelegate, repair, deleteBeforeReplace };
 }

@@ -74,6 +74,31 @@ describe("plugin: property-level changes (detailedDiff) @unit", () => {
         assert.equal(plan.deleteBeforeReplace, true);
     });
 
+    it("a new identifier with the same delegate ServiceAccount replaces and deletes first", () => {
+        const { plan } = changes(
+            (n) => {
+                n.identifier = "other";
+                n.delegate = { namespace: "harness-delegate-ng", serviceAccountName: "harness-delegate" };
+            },
+            (o) => {
+                o.delegateSettings = { namespace: "harness-delegate-ng", serviceAccountName: "harness-delegate" };
+                o.delegate = { namespace: "harness-delegate-ng", serviceAccountName: "harness-delegate", drift: [] };
+            },
+        );
+        assert.equal(plan.deleteBeforeReplace, true);
+        const { plan: elsewhere } = changes(
+            (n) => {
+                n.identifier = "other";
+                n.delegate = { namespace: "harness-delegate-ng", serviceAccountName: "other-delegate" };
+            },
+            (o) => {
+                o.delegateSettings = { namespace: "harness-delegate-ng", serviceAccountName: "harness-delegate" };
+                o.delegate = { namespace: "harness-delegate-ng", serviceAccountName: "harness-delegate", drift: [] };
+            },
+        );
+        assert.equal(elsewhere.deleteBeforeReplace, false, "another ServiceAccount: the new connector is made first");
+    });
+
     it("added, removed and odd map keys; an unknown value shows as the property", () => {
         const { changes: c } = changes((n) => {
             n.tags = { "team.name": "core" };
