@@ -7,34 +7,21 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as yaml from "js-yaml";
-import { CONTROLLER_KINDS } from "../provider/connectionTest";
 import { repoRoot } from "../tools/binaries";
 import { type ControlPlane, startControlPlane } from "../tools/controlPlane";
 import { RESOURCE_TOKEN } from "../tools/genSchema";
 import { generatePythonSdk } from "../tools/genSdk";
-import {
-    type AdminClients,
-    adminClients,
-    createServiceAccountWithToken,
-    grantInNamespace,
-    type TestServiceAccount,
-} from "../tools/identities";
+import { type AdminClients, adminClients, createLister, type TestServiceAccount } from "../tools/identities";
 import { installPythonSdk, type Language } from "../tools/languageHosts";
 import { PLUGIN_EXECUTABLE, packagePlugin } from "../tools/packagePlugin";
 import { createTestStack } from "../tools/pulumiHarness";
+import { assertNoSecret, SECRET_MARK, SECRET_SIG } from "./stateSecrets";
 
 const YAML_EXAMPLE = path.join(repoRoot(), "examples", "yaml");
 const PYTHON_EXAMPLE = path.join(repoRoot(), "examples", "python");
-/** The key that marks a secret value in a state export. */
-const SECRET_SIG = "4dabf18193072939515e22adb298388d";
-const LIST_CONTROLLERS = [{ apiGroups: ["apps"], resources: [...CONTROLLER_KINDS], verbs: ["list"] }];
 
 function connector(stateJson: string): any {
     return (JSON.parse(stateJson).deployment.resources ?? []).find((r: any) => r.type === RESOURCE_TOKEN);
-}
-
-function assertNoSecret(text: string, secrets: string[], where: string): void {
-    for (const s of secrets) assert.ok(!text.includes(s), `${where} holds a secret in plain text`);
 }
 
 describe("the provider plugin from Pulumi YAML and Python (real engine, YAML and Python hosts, real cluster)", () => {
@@ -46,10 +33,8 @@ describe("the provider plugin from Pulumi YAML and Python (real engine, YAML and
     before(async () => {
         cp = await startControlPlane();
         admin = adminClients(cp);
-        first = await createServiceAccountWithToken(admin, "ci", "first");
-        second = await createServiceAccountWithToken(admin, "ci", "second");
-        await grantInNamespace(admin, first, "default", LIST_CONTROLLERS, "first-list");
-        await grantInNamespace(admin, second, "default", LIST_CONTROLLERS, "second-list");
+        first = await createLister(admin, "ci", "first");
+        second = await createLister(admin, "ci", "second");
     });
     after(async () => cp?.stop());
 
@@ -76,8 +61,8 @@ describe("the provider plugin from Pulumi YAML and Python (real engine, YAML and
             const created = connector(await t.exportState());
             // The token is secret in state, leaf by leaf: the URL stays readable.
             assert.equal(created.outputs.credential.masterUrl, cp.server);
-            assert.equal(created.outputs.credential.auth.token[SECRET_SIG], "1b47061264138c4ac30d75fd1eb44270");
-            assert.equal(created.inputs.credential.auth.token[SECRET_SIG], "1b47061264138c4ac30d75fd1eb44270");
+            assert.equal(created.outputs.credential.auth.token[SECRET_SIG], SECRET_MARK);
+            assert.equal(created.inputs.credential.auth.token[SECRET_SIG], SECRET_MARK);
             assert.ok(created.outputs.kubeconfig[SECRET_SIG], "the kubeconfig output is secret");
             // The delegate: made by the admin provisioner; its token, its kubeconfig and the settings
             // (they hold the provisioner's credential) are secret as a whole.
@@ -101,8 +86,8 @@ describe("the provider plugin from Pulumi YAML and Python (real engine, YAML and
             await t.refresh({ onOutput: collect });
             const refreshed = connector(await t.exportState());
             assert.notEqual(refreshed.outputs.connectionTest.testedAt, created.outputs.connectionTest.testedAt);
-            assert.equal(refreshed.outputs.credential.auth.token[SECRET_SIG], "1b47061264138c4ac30d75fd1eb44270");
-            assert.equal(refreshed.inputs.credential.auth.token[SECRET_SIG], "1b47061264138c4ac30d75fd1eb44270");
+            assert.equal(refreshed.outputs.credential.auth.token[SECRET_SIG], SECRET_MARK);
+            assert.equal(refreshed.inputs.credential.auth.token[SECRET_SIG], SECRET_MARK);
             const afterRefresh = await t.preview();
             assert.equal(afterRefresh.changeSummary.update ?? 0, 0, JSON.stringify(afterRefresh.changeSummary));
 
