@@ -46,7 +46,7 @@ interface RecordedFacts {
 }
 
 /** Where an input is kept in the record when its own name holds what happened. */
-const RECORDED_AS = {
+export const RECORDED_AS = {
     connectionTest: "connectionTestSettings",
     delegate: "delegateSettings",
     harness: "harnessSettings",

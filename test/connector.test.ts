@@ -3,33 +3,28 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as net from "node:net";
 import * as path from "node:path";
-import { CONTROLLER_KINDS } from "../provider/connectionTest";
 import { DEPLOYMENTS_RULES } from "../provider/permissions";
 import { repoRoot } from "../tools/binaries";
 import { type ControlPlane, kubeconfigFor, startControlPlane } from "../tools/controlPlane";
 import {
     type AdminClients,
     adminClients,
+    createLister,
     createServiceAccountWithToken,
     grantInNamespace,
+    LIST_CONTROLLERS,
     type TestServiceAccount,
 } from "../tools/identities";
 import { createTestStack } from "../tools/pulumiHarness";
+import { assertNoSecret, SECRET_SIG } from "./stateSecrets";
 
 const SA_EXAMPLE = path.join(repoRoot(), "examples", "service-account-token");
 const KUBECONFIG_EXAMPLE = path.join(repoRoot(), "examples", "kubeconfig");
 const CREDENTIAL_OUTPUT_FIXTURE = path.join(repoRoot(), "test", "fixtures", "credential-output");
 const DELEGATE_FIXTURE = path.join(repoRoot(), "test", "fixtures", "delegate");
-/** The key that marks a secret value in a state export. */
-const SECRET_SIG = "4dabf18193072939515e22adb298388d";
-const LIST_CONTROLLERS = [{ apiGroups: ["apps"], resources: [...CONTROLLER_KINDS], verbs: ["list"] }];
 
 function dynamicResource(stateJson: string): any {
     return JSON.parse(stateJson).deployment.resources.find((r: any) => r.type === "pulumi-nodejs:dynamic:Resource");
-}
-
-function assertNoSecret(text: string, secrets: string[], where: string): void {
-    for (const s of secrets) assert.ok(!text.includes(s), `${where} holds a secret in plain text`);
 }
 
 describe("KubernetesClusterConnector through pulumi (real engine, real cluster)", () => {
@@ -41,10 +36,8 @@ describe("KubernetesClusterConnector through pulumi (real engine, real cluster)"
     before(async () => {
         cp = await startControlPlane();
         admin = adminClients(cp);
-        first = await createServiceAccountWithToken(admin, "ci", "first");
-        second = await createServiceAccountWithToken(admin, "ci", "second");
-        await grantInNamespace(admin, first, "default", LIST_CONTROLLERS, "first-list");
-        await grantInNamespace(admin, second, "default", LIST_CONTROLLERS, "second-list");
+        first = await createLister(admin, "ci", "first");
+        second = await createLister(admin, "ci", "second");
     });
     after(async () => cp?.stop());
 

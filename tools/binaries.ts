@@ -32,6 +32,9 @@ export type ToolName =
     | "kubectl"
     | "pulumi"
     | "pulumi-language-nodejs"
+    | "pulumi-language-yaml"
+    | "pulumi-language-python"
+    | "pulumi-sdkgen"
     | "pulumi-resource-kubernetes";
 
 export const KUBERNETES_VERSION = "v1.35.4";
@@ -40,6 +43,8 @@ export const PULUMI_VERSION = "v3.259.0";
 // The language host's own module at the v3.259.0 commit is not served by the Go module proxy
 // here; v3.68.0 is the newest sdk/v3 release that still carried it inside sdk/v3.
 export const LANGUAGE_HOST_VERSION = "v3.68.0";
+/** The YAML language host (`github.com/pulumi/pulumi-yaml`): runs the YAML program that uses the provider plugin. */
+export const YAML_LANGUAGE_HOST_VERSION = "v1.25.0";
 /** The Kubernetes resource provider plugin, matching the @pulumi/kubernetes npm package (devDependency). */
 export const KUBERNETES_PROVIDER_VERSION = "v4.34.2";
 
@@ -79,6 +84,36 @@ export const TOOLS: readonly ToolSpec[] = [
         pkg: "github.com/pulumi/pulumi/sdk/v3/nodejs/cmd/pulumi-language-nodejs",
         ldflags: pulumiStamp(LANGUAGE_HOST_VERSION),
         env: "PULUMI_LANGUAGE_NODEJS_BIN",
+    },
+    {
+        // Writes the plugin's SDKs (npm run gen:sdk): Pulumi's code generator of the CLI's release.
+        name: "pulumi-sdkgen",
+        version: PULUMI_VERSION,
+        module: "pulumi",
+        pkg: "./cmd/pulumi-sdkgen",
+        ldflags: [],
+        env: "PULUMI_SDKGEN_BIN",
+        optional: true,
+    },
+    {
+        // Only the provider plugin's Python tests (and SDK generation) need it; the same sdk/v3 release as the Node.js host.
+        name: "pulumi-language-python",
+        version: LANGUAGE_HOST_VERSION,
+        module: "langhost",
+        pkg: "github.com/pulumi/pulumi/sdk/v3/python/cmd/pulumi-language-python",
+        ldflags: pulumiStamp(LANGUAGE_HOST_VERSION),
+        env: "PULUMI_LANGUAGE_PYTHON_BIN",
+        optional: true,
+    },
+    {
+        // Only the provider plugin's YAML tests need it.
+        name: "pulumi-language-yaml",
+        version: YAML_LANGUAGE_HOST_VERSION,
+        module: "yaml-langhost",
+        pkg: "github.com/pulumi/pulumi-yaml/cmd/pulumi-language-yaml",
+        ldflags: [`-X github.com/pulumi/pulumi-yaml/pkg/version.Version=${YAML_LANGUAGE_HOST_VERSION}`],
+        env: "PULUMI_LANGUAGE_YAML_BIN",
+        optional: true,
     },
     {
         // Only the benchmark's @pulumi/kubernetes comparison needs it.

@@ -7,6 +7,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import ts from "typescript";
 import { repoRoot } from "./binaries";
+import { probeProgram } from "./typeProbe";
 
 /** The generated types: name, what it is, and its definition in terms of the schema. */
 const TYPES: [string, string, string][] = [
@@ -61,19 +62,7 @@ export function generateTypes(root = repoRoot()): string {
         `import { connectorInputsSchema } from "./schema";`,
         ...TYPES.map(([name, , def]) => `export type ${name} = ${def};`),
     ].join("\n");
-    const options: ts.CompilerOptions = {
-        module: ts.ModuleKind.NodeNext,
-        moduleResolution: ts.ModuleResolutionKind.NodeNext,
-        target: ts.ScriptTarget.ES2022,
-        strict: true,
-        noEmit: true,
-    };
-    const host = ts.createCompilerHost(options);
-    const readFile = host.readFile.bind(host);
-    const fileExists = host.fileExists.bind(host);
-    host.readFile = (f) => (path.resolve(f) === probeFile ? probe : readFile(f));
-    host.fileExists = (f) => path.resolve(f) === probeFile || fileExists(f);
-    const program = ts.createProgram([probeFile], options, host);
+    const program = probeProgram(probeFile, probe);
     const checker = program.getTypeChecker();
     const source = program.getSourceFile(probeFile)!;
     const printer = ts.createPrinter({ newLine: ts.NewLineKind.LineFeed });

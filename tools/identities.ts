@@ -1,6 +1,7 @@
 // Test identities on a running control plane, made with the admin client: ServiceAccounts with
 // long-lived tokens and chosen rights, client-certificate users, and TokenRequest tokens.
 import * as k8s from "@kubernetes/client-node";
+import { CONTROLLER_KINDS } from "../provider/connectionTest";
 import type { PolicyRule } from "../provider/permissions";
 import type { ControlPlane } from "./controlPlane";
 import type { CertFiles } from "./pki";
@@ -136,4 +137,16 @@ export function clientCertUser(
     opts: { orgs?: string[]; keyType?: "rsa" | "ec"; passphrase?: string } = {},
 ): CertFiles {
     return cp.issueClientCert(file, { cn, ...opts });
+}
+
+/** The rights the connection test's default check needs: list the controllers (in `default`). */
+export const LIST_CONTROLLERS: PolicyRule[] = [
+    { apiGroups: ["apps"], resources: [...CONTROLLER_KINDS], verbs: ["list"] },
+];
+
+/** A ServiceAccount with a token that may list the controllers in `default`: enough for a connector's default test. */
+export async function createLister(admin: AdminClients, namespace: string, name: string): Promise<TestServiceAccount> {
+    const sa = await createServiceAccountWithToken(admin, namespace, name);
+    await grantInNamespace(admin, sa, "default", LIST_CONTROLLERS, `${name}-list`);
+    return sa;
 }

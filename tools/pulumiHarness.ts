@@ -7,6 +7,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { automation } from "@pulumi/pulumi";
 import { ensureTools, LANGUAGE_HOST_VERSION, PULUMI_VERSION, repoRoot } from "./binaries";
+import { type Language, languagePath } from "./languageHosts";
 
 /** A stack of a Pulumi program, in a throw-away backend. */
 export interface TestStack {
@@ -38,6 +39,8 @@ export interface TestStackOptions {
     config?: Record<string, { value: string; secret?: boolean }>;
     /** Extra environment for the program and its providers. */
     env?: Record<string, string>;
+    /** Language hosts the program needs besides Node.js (built once, like the engine). */
+    languages?: Language[];
 }
 
 let engineBin: string | undefined;
@@ -92,7 +95,7 @@ export async function createTestStack(opts: TestStackOptions): Promise<TestStack
     fs.mkdirSync(backendDir);
     fs.mkdirSync(home);
     const env: Record<string, string> = {
-        PATH: enginePath(),
+        PATH: [...languagePath(opts.languages ?? []), enginePath()].join(path.delimiter),
         // No --disable-warning: the program's warnings show as a user's would (test/diagnostics.test.ts).
         PULUMI_BACKEND_URL: `file://${backendDir}`,
         PULUMI_HOME: home,

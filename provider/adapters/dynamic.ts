@@ -13,18 +13,7 @@ import {
     updateConnector,
 } from "../lifecycle";
 import type { ConnectorOutputs } from "../outputs";
-
-type Props = Record<string, any>;
-
-/** The user's inputs, without the keys the engine or the SDK adds (`__provider`, `__owner`). */
-function userInputs(props: Props): Props {
-    return Object.fromEntries(Object.entries(props).filter(([k]) => !k.startsWith("__")));
-}
-
-/** The keys the engine or the SDK adds, which every answer carries back. */
-function engineKeys(props: Props): Props {
-    return Object.fromEntries(Object.entries(props).filter(([k]) => k.startsWith("__")));
-}
+import { engineKeys, type Props, userInputs, warn } from "./engineProps";
 
 /** Validates inputs with the schema; fills the identifier and defaults. */
 export async function check(olds: Props, news: Props): Promise<dynamic.CheckResult> {
@@ -70,9 +59,4 @@ export async function read(id: string, props: Props): Promise<dynamic.ReadResult
 export async function remove(_id: string, props: Props): Promise<void> {
     const { warnings } = await deleteConnector(props as ConnectorOutputs);
     warn(warnings);
-}
-
-/** Prints warnings where the engine shows a dynamic provider's output: in the stack's diagnostics. */
-function warn(warnings: string[]): void {
-    for (const w of warnings) console.warn(`warning: ${w}`);
 }

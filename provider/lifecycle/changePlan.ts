@@ -116,9 +116,12 @@ export interface UpdatePlan extends ConnectorDiff {
      */
     harness?: "register" | "deregister";
     /**
-     * Delete the old connector before creating the replacement: Harness keeps identifiers and names
-     * unique per scope, so a replacement that keeps either in the same account and scope cannot be
-     * made beside the old one.
+     * A replacement must delete the old connector first when the two would hold the same things:
+     * it keeps its identifier (only the scope changed: the delegate's owner stays the same, and
+     * deleting the old after the new one was made would remove the new one's objects), both
+     * declare a delegate with the same ServiceAccount (the new one's objects would collide with the
+     * old one's, which another owner holds), or both are registered in the same Harness account and
+     * scope with the same identifier or name (Harness keeps both unique per scope).
      */
     deleteBeforeReplace: boolean;
 }
@@ -137,9 +140,21 @@ export function planUpdate(olds: ConnectorOutputs, news: Record<string, unknown>
         : olds.harness
           ? ("deregister" as const)
           : undefined;
+    const identifier = news.identifier;
+    const delegate = news.delegate as Partial<Record<"namespace" | "serviceAccountName", unknown>> | undefined;
+    const sameServiceAccount =
+        !!olds.delegate &&
+        !!delegate &&
+        delegate.namespace === olds.delegate.namespace &&
+        delegate.serviceAccountName === olds.delegate.serviceAccountName;
+    const deleteBeforeReplace =
+        diff.replaces.length > 0 &&
+        ((typeof identifier === "string" && identifier === olds.identifier) ||
+            sameServiceAccount ||
+            collidesInHarness(olds, news));
     return {
         ...diff,
-        deleteBeforeReplace: diff.replaces.length > 0 && collidesInHarness(olds, news),
+        deleteBeforeReplace,
         changes: diff.changes || repair !== undefined || harnessDrift,
         provisionDelegate,
         repair,

@@ -333,7 +333,13 @@ describe("Harness registration: mapping, rules, errors @unit", () => {
         assert.equal(planUpdate(olds, { ...same, harness: undefined }).harness, "deregister");
         const moved = planUpdate(olds, { ...same, harness: { ...inputs.harness, accountId: "other" } });
         assert.deepEqual(moved.replaces, ["harness"]);
-        assert.equal(moved.deleteBeforeReplace, false, "another account: the new one can be made first");
+        assert.equal(moved.deleteBeforeReplace, true, "the identifier is kept: its cluster objects' owner is the same");
+        const movedAndRenamed = planUpdate(olds, {
+            ...same,
+            identifier: "Other_id",
+            harness: { ...inputs.harness, accountId: "other" },
+        });
+        assert.equal(movedAndRenamed.deleteBeforeReplace, false, "another account and identifier: made first");
         const renamedId = planUpdate(olds, { ...same, identifier: "Other_id" });
         assert.equal(renamedId.deleteBeforeReplace, true, "same name in the same scope: delete first");
         const both = planUpdate(olds, { ...same, identifier: "Other_id", name: "Other name" });

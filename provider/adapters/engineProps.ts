@@ -1,0 +1,20 @@
+// What both adapters (dynamic.ts and plugin.ts) do alike with the engine's property bags: split
+// the user's inputs from the keys the engine or an SDK adds, and show the lifecycle's warnings.
+
+/** A property bag as the engine sends it. */
+export type Props = Record<string, any>;
+
+/** The user's inputs, without the keys the engine or the SDK adds (`__provider`, `__owner`). */
+export function userInputs(props: Props): Props {
+    return Object.fromEntries(Object.entries(props).filter(([k]) => !k.startsWith("__")));
+}
+
+/** The keys the engine or the SDK adds, which every answer carries back. */
+export function engineKeys(props: Props): Props {
+    return Object.fromEntries(Object.entries(props).filter(([k]) => k.startsWith("__")));
+}
+
+/** Prints warnings where the engine shows a provider's output: in the stack's diagnostics. */
+export function warn(warnings: string[]): void {
+    for (const w of warnings) console.warn(`warning: ${w}`);
+}

@@ -1,0 +1,132 @@
+// The provider plugin's resource methods (check, diff, create, read, update, delete) for
+// `kubernetes-connector:index:KubernetesClusterConnector`, served by @pulumi/pulumi's provider
+// host (provider/plugin/main.ts). Like the dynamic adapter, they only translate: the engine's
+// property bags (with secrets wrapped, see secretBags.ts) to the lifecycle's typed records and
+// back. What the plugin adds: the owner comes from the URN, diff says which property changed
+// (detailedDiff), read with only an id imports, and the kubeconfig output is filled here (a
+// program in another language has no SDK to build it).
+import type * as provider from "@pulumi/pulumi/provider";
+import { derivedKubeconfig } from "../credentials/kubeconfigDocument";
+import type { Credential } from "../inputs/types";
+import {
+    checkConnector,
+    createConnector,
+    deleteConnector,
+    importRecord,
+    inputWarnings,
+    type PropertyChange,
+    planUpdate,
+    propertyChanges,
+    readConnector,
+    recordWarnings,
+    updateConnector,
+} from "../lifecycle";
+import type { ConnectorOutputs } from "../outputs";
+import { type Props, userInputs, warn } from "./engineProps";
+import { concealSecrets, credentialSecretPaths, movePaths, recordSecretPaths, revealSecrets } from "./secretBags";
+
+/** The resource type the plugin serves. */
+export const CONNECTOR_TYPE = "kubernetes-connector:index:KubernetesClusterConnector";
+
+/** A diff with the property-level changes: provider/plugin/detailedDiff.ts gives them to the engine. */
+export interface DetailedDiffResult extends provider.DiffResult {
+    detailedDiff: PropertyChange[];
+}
+
+/** The provider's resource methods, with diff's detailed result. */
+export type ConnectorPlugin = Required<Pick<provider.Provider, "check" | "create" | "read" | "update" | "delete">> & {
+    diff: (id: string, urn: string, olds: Props, news: Props) => Promise<DetailedDiffResult>;
+};
+
+/** `<project>/<stack>` of a URN (`urn:pulumi:<stack>::<project>::<type>::<name>`): the owner the dynamic SDK records too. */
+export function ownerOf(urn: string): string {
+    const [stackPart, project] = urn.split("::");
+    return `${project}/${stackPart.replace(/^urn:pulumi:/, "")}`;
+}
+
+function assertType(urn: string): void {
+    const type = urn.split("::")[2]?.split("$").at(-1);
+    if (type !== CONNECTOR_TYPE)
+        throw new Error(`unknown resource type ${type} (this plugin serves ${CONNECTOR_TYPE})`);
+}
+
+/** The record as the engine keeps it: the kubeconfig output filled, every secret wrapped. */
+function stateOf(record: ConnectorOutputs, inputSecrets: Set<string>): Props {
+    const kubeconfig = record.kubeconfig ?? derivedKubeconfig(record.credential as Credential, record.identifier);
+    const outputs = { ...record, ...(kubeconfig ? { kubeconfig } : {}) };
+    return concealSecrets(outputs, new Set([...movePaths(inputSecrets, "toRecord"), ...recordSecretPaths(outputs)]));
+}
+
+/** The connector's provider plugin methods. */
+export const connectorPlugin: ConnectorPlugin = {
+    /** Validates inputs with the schema; fills the identifier and defaults; keeps secret what was. */
+    async check(urn, olds, news) {
+        assertType(urn);
+        const given = revealSecrets(news);
+        const outcome = checkConnector(revealSecrets(olds).plain, userInputs(given.plain));
+        if ("failures" in outcome) return { failures: outcome.failures };
+        warn(inputWarnings(outcome.inputs));
+        const secrets = new Set([...given.secrets, ...credentialSecretPaths(outcome.inputs)]);
+        return { inputs: concealSecrets(outcome.inputs, secrets) };
+    },
+
+    /** The update plan, with each changed property and whether it replaces the connector. */
+    async diff(_id, _urn, olds, news) {
+        const record = revealSecrets(olds).plain as ConnectorOutputs;
+        const inputs = userInputs(revealSecrets(news).plain);
+        const plan = planUpdate(record, inputs);
+        return {
+            changes: plan.changes,
+            replaces: plan.replaces,
+            deleteBeforeReplace: plan.deleteBeforeReplace,
+            detailedDiff: plan.changes ? propertyChanges(record, inputs, plan) : [],
+        };
+    },
+
+    /** Provisions the delegate when declared and runs the connection test; records the connector only when it passes. */
+    async create(urn, props) {
+        const { plain, secrets } = revealSecrets(props);
+        const { id, outputs, warnings } = await createConnector(userInputs(plain), ownerOf(urn));
+        warn(warnings);
+        return { id, outs: stateOf(outputs, secrets) };
+    },
+
+    /** Re-provisions and re-tests what changed; a description change touches no cluster. */
+    async update(_id, urn, olds, news) {
+        const { plain, secrets } = revealSecrets(news);
+        const record = revealSecrets(olds).plain as ConnectorOutputs;
+        const { outputs, warnings } = await updateConnector(record, userInputs(plain), ownerOf(urn));
+        warn(warnings);
+        return { outs: stateOf(outputs, secrets) };
+    },
+
+    /**
+     * Refresh: runs the test again and looks for drift. With only an id (`pulumi import`): the
+     * identifiers and ref, and a warning naming the inputs (and secrets) the program must supply.
+     */
+    async read(id, _urn, props) {
+        const { plain, secrets } = revealSecrets(props ?? {});
+        if (!plain.identifier) {
+            const imported = importRecord(id);
+            warn([
+                `imported ${id} from its id alone: the cluster cannot be reached without the credential, so set ${imported.missing.join(", ")} in the program (the credential's secrets too: they are never read back)`,
+            ]);
+            return { id, props: imported.outputs, inputs: imported.inputs };
+        }
+        const refreshed = await readConnector(plain as ConnectorOutputs);
+        if (!refreshed) return { id, props };
+        warn(recordWarnings(refreshed.outputs));
+        const inputSecrets = new Set([...movePaths(secrets, "toInputs"), ...credentialSecretPaths(refreshed.inputs)]);
+        return {
+            id,
+            props: stateOf(refreshed.outputs, movePaths(secrets, "toInputs")),
+            inputs: concealSecrets(refreshed.inputs, inputSecrets),
+        };
+    },
+
+    /** Removes the delegate's objects; a cluster that cannot be reached is a warning. */
+    async delete(_id, _urn, props) {
+        const { warnings } = await deleteConnector(revealSecrets(props).plain as ConnectorOutputs);
+        warn(warnings);
+    },
+};

@@ -1,0 +1,67 @@
+// The package schema of the provider plugin (schema.json) is what `npm run gen:schema` makes of the
+// zod schema, the record's type, the secrets list and the README now, and says what they say.
+import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { INPUT_NAMES } from "../../provider/inputs/schema";
+import { RECORDED_AS } from "../../provider/outputs";
+import { SECRET_FIELDS, secretOutputs } from "../../provider/secrets";
+import { repoRoot } from "../../tools/binaries";
+import { buildSchema, generateSchema, RESOURCE_TOKEN } from "../../tools/genSchema";
+
+describe("schema.json: the plugin's package schema, generated @unit", () => {
+    const schema = buildSchema() as any;
+    const resource = schema.resources[RESOURCE_TOKEN];
+
+    it("is what `npm run gen:schema` makes of the sources now", function () {
+        this.timeout(60_000);
+        const committed = fs.readFileSync(path.join(repoRoot(), "schema.json"), "utf8");
+        assert.ok(
+            committed === generateSchema(),
+            "schema.json is stale: run `npm run gen:schema` after changing provider/inputs/schema.ts, provider/outputs.ts, provider/secrets.ts or the README's tables",
+        );
+    });
+
+    it("has every input of the zod schema, and every input is recorded as an output", () => {
+        assert.deepEqual(Object.keys(resource.inputProperties).sort(), [...INPUT_NAMES].sort());
+        for (const name of INPUT_NAMES) {
+            const recorded = RECORDED_AS[name as keyof typeof RECORDED_AS] ?? name;
+            assert.ok(resource.properties[recorded], `${name} is recorded as output ${recorded}`);
+        }
+        assert.deepEqual(resource.requiredInputs, ["name", "credential"]);
+    });
+
+    it("marks every secret field of every credential kind, and the secret outputs, secret: true", () => {
+        const secretsIn = (tok: string) =>
+            Object.entries(schema.types[tok].properties)
+                .filter(([, p]: [string, any]) => p.secret)
+                .map(([k]) => k);
+        const kinds = resource.inputProperties.credential.oneOf.map((r: any) => r.$ref.replace("#/types/", ""));
+        const auths = schema.types[`kubernetes-connector:index:ManualConfigCredential`].properties.auth.oneOf.map(
+            (r: any) => r.$ref.replace("#/types/", ""),
+        );
+        const marked = [...kinds, ...auths].flatMap(secretsIn);
+        const fields = [...kinds, ...auths].flatMap((tok: string) => Object.keys(schema.types[tok].properties));
+        assert.deepEqual(new Set(marked), new Set(fields.filter((f: string) => SECRET_FIELDS.has(f))));
+        assert.ok(marked.includes("token") && marked.includes("clientKey") && marked.includes("kubeconfig"));
+        for (const out of secretOutputs(true)) assert.equal(resource.properties[out].secret, true, out);
+        // The delegate's provisioner is a credential of the same kinds (the same types).
+        const provisioner = schema.types["kubernetes-connector:index:Delegate"].properties.provisioner;
+        assert.deepEqual(provisioner.oneOf, resource.inputProperties.credential.oneOf);
+        // Nothing outside a credential is secret because of its name (delegate.token is a setting).
+        assert.equal(schema.types["kubernetes-connector:index:Delegate"].properties.token.secret, undefined);
+    });
+
+    it("takes descriptions from the README's tables and the source's doc comments", () => {
+        assert.match(resource.inputProperties.identifier.description, /replaces/);
+        assert.match(
+            schema.types["kubernetes-connector:index:ConnectionTest"].properties.timeoutSeconds.description,
+            /deadline/,
+        );
+        assert.match(schema.types["kubernetes-connector:index:ServiceAccountAuth"].description, /token/);
+        assert.match(
+            schema.types["kubernetes-connector:index:ConnectionTestReport"].properties.status.description,
+            /SUCCESS/,
+        );
+    });
+});

@@ -1,0 +1,371 @@
+// `npm run gen:schema`: writes schema.json, the Pulumi package schema of the provider plugin
+// (`kubernetes-connector`), from the sources that already define the connector:
+// - inputs and their types by walking the zod schema (provider/inputs/schema.ts) through
+//   z.toJSONSchema and turning each JSON Schema node into a Pulumi type;
+// - outputs from the record's TypeScript type (ConnectorOutputs in provider/outputs.ts), read with
+//   the compiler: a recorded input takes the input's type, every other field its TypeScript type;
+// - `secret: true` from provider/secrets.ts (SECRET_FIELDS inside a credential, secretOutputs);
+// - descriptions from the README's tables (Inputs, `credential`, `auth`, `connectionTest`,
+//   `delegate`, Outputs), else the doc comment in the source, else the zod description.
+// Nothing here repeats a field: test/unit/schema.test.ts fails when schema.json is stale.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import ts from "typescript";
+import { z } from "zod";
+import { connectorInputsSchema, INPUT_NAMES } from "../provider/inputs/schema";
+import { RECORDED_AS } from "../provider/outputs";
+import { CREDENTIAL_FIELDS, SECRET_FIELDS, secretOutputs } from "../provider/secrets";
+import { repoRoot } from "./binaries";
+import { probeProgram } from "./typeProbe";
+
+/** The package's name, and the token of its one resource. */
+export const PACKAGE_NAME = "kubernetes-connector";
+export const RESOURCE_TOKEN = `${PACKAGE_NAME}:index:KubernetesClusterConnector`;
+
+/** A JSON Schema node as z.toJSONSchema writes it (the parts read here). */
+interface JsonSchema {
+    type?: string;
+    const?: unknown;
+    enum?: unknown[];
+    default?: unknown;
+    description?: string;
+    properties?: Record<string, JsonSchema>;
+    required?: string[];
+    additionalProperties?: boolean | JsonSchema;
+    items?: JsonSchema;
+    oneOf?: JsonSchema[];
+    anyOf?: JsonSchema[];
+}
+
+/** A Pulumi type reference or inline type (TypeSpec). */
+interface TypeSpec {
+    type?: string;
+    $ref?: string;
+    items?: TypeSpec;
+    additionalProperties?: TypeSpec;
+    oneOf?: TypeSpec[];
+    discriminator?: { propertyName: string; mapping: Record<string, string> };
+}
+
+/** A property of a Pulumi object type or resource (PropertySpec). */
+interface PropertySpec extends TypeSpec {
+    description?: string;
+    secret?: boolean;
+    const?: unknown;
+    default?: unknown;
+}
+
+/** An object type of the package (ObjectTypeSpec). */
+interface ObjectTypeSpec {
+    type: "object";
+    description?: string;
+    properties: Record<string, PropertySpec>;
+    required?: string[];
+}
+
+/** Descriptions by section (`Inputs`, `credential`, `auth`, `connectionTest`, `delegate`, `Outputs`) and name. */
+type Docs = Map<string, Map<string, string>>;
+
+/**
+ * The README's tables whose first column names fields (`input`, `field`, `type`, `output`), by
+ * the section they document: the heading or the "`credential`:" line above them.
+ */
+export function readmeDocs(readme: string): Docs {
+    const docs: Docs = new Map();
+    let section = "";
+    let header: string[] | undefined;
+    for (const line of readme.split("\n")) {
+        const heading = /^#{2,3} `?(\w+)`?\s*$/.exec(line) ?? /^`(\w+)`( of `\w+`)?:\s*$/.exec(line);
+        if (heading) {
+            section = heading[1];
+            header = undefined;
+            continue;
+        }
+        if (!line.startsWith("|")) {
+            header = undefined;
+            continue;
+        }
+        const cells = line
+            .slice(1, line.endsWith("|") ? -1 : undefined)
+            .split(/(?<!\\)\|/)
+            .map((c) => c.trim());
+        if (!header) {
+            header = cells;
+            continue;
+        }
+        if (/^-+$/.test(cells[0]) || !["input", "field", "`type`", "output"].includes(header[0])) continue;
+        const meaning = cells.at(-1) ?? "";
+        const names = [...cells[0].matchAll(/`(\w+)`/g)].map((m) => m[1]);
+        const table = docs.get(section) ?? new Map<string, string>();
+        for (const name of names) if (meaning) table.set(name, meaning);
+        docs.set(section, table);
+    }
+    return docs;
+}
+
+/**
+ * Doc comments of the properties of every object literal in a source file, keyed by the
+ * literal's property names (sorted, joined) and then by property: how a zod object's fields are
+ * found again from the JSON Schema node of that object.
+ */
+export function sourceDocs(file: string): Map<string, Map<string, string>> {
+    const source = ts.createSourceFile(file, fs.readFileSync(file, "utf8"), ts.ScriptTarget.ES2022, true);
+    const out = new Map<string, Map<string, string>>();
+    const visit = (node: ts.Node) => {
+        if (ts.isObjectLiteralExpression(node)) {
+            const props = node.properties.filter(ts.isPropertyAssignment);
+            const key = props
+                .map((p) => p.name.getText(source))
+                .sort()
+                .join(",");
+            const docs = new Map<string, string>();
+            for (const p of props) {
+                const doc = ts
+                    .getJSDocCommentsAndTags(p)
+                    .filter(ts.isJSDoc)
+                    .map((d) => ts.getTextOfJSDocComment(d.comment) ?? "")
+                    .join(" ")
+                    .trim();
+                if (doc) docs.set(p.name.getText(source), doc);
+            }
+            if (docs.size) out.set(key, docs);
+        }
+        ts.forEachChild(node, visit);
+    };
+    visit(source);
+    return out;
+}
+
+const pascal = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
+const token = (name: string) => `${PACKAGE_NAME}:index:${name}`;
+const ANY: TypeSpec = { $ref: "pulumi.json#/Any" };
+
+/** Turns the zod schema's JSON Schema into Pulumi types, collecting named object types on the way. */
+class TypeWriter {
+    readonly types: Record<string, ObjectTypeSpec> = {};
+
+    constructor(
+        private readonly readme: Docs,
+        private readonly comments: Map<string, Map<string, string>>,
+    ) {}
+
+    /** The properties of an object node; `section` names its README table, `inCredential` its secrecy. */
+    properties(
+        node: JsonSchema,
+        section: string,
+        inCredential: boolean,
+    ): { properties: Record<string, PropertySpec>; required: string[] } {
+        const props = node.properties ?? {};
+        const comments = this.comments.get(Object.keys(props).sort().join(","));
+        const properties: Record<string, PropertySpec> = {};
+        for (const [key, child] of Object.entries(props)) {
+            const credentialBelow = inCredential || CREDENTIAL_FIELDS.has(key);
+            const spec: PropertySpec = { ...this.type(child, key, credentialBelow) };
+            const description = [child.description, this.readme.get(section)?.get(key), comments?.get(key)].find(
+                (d) => d,
+            );
+            if (description) spec.description = description;
+            if (child.const !== undefined) spec.const = child.const;
+            if (child.default !== undefined && typeof child.default !== "object") spec.default = child.default;
+            if (inCredential && SECRET_FIELDS.has(key)) spec.secret = true;
+            properties[key] = spec;
+        }
+        return { properties, required: [...(node.required ?? [])] };
+    }
+
+    /** The Pulumi type of a JSON Schema node found at property `key`. */
+    type(node: JsonSchema, key: string, inCredential: boolean, name = pascal(key)): TypeSpec {
+        const members = node.oneOf ?? node.anyOf;
+        if (members) return this.union(members, key, inCredential);
+        if (node.type === "array")
+            return { type: "array", items: this.type(node.items ?? {}, key, inCredential, `${name}Item`) };
+        if (node.type === "object" && node.properties)
+            return { $ref: `#/types/${this.object(node, key, inCredential, name)}` };
+        if (node.type === "object") {
+            const values = typeof node.additionalProperties === "object" ? node.additionalProperties : {};
+            return { type: "object", additionalProperties: this.type(values, key, inCredential, `${name}Value`) };
+        }
+        if (node.type === "integer" || node.type === "number" || node.type === "boolean" || node.type === "string")
+            return { type: node.type };
+        return ANY;
+    }
+
+    /** A union: of object types told apart by a `type` constant (a discriminated union), or of anything else. */
+    private union(members: JsonSchema[], key: string, inCredential: boolean): TypeSpec {
+        const kinds = members.map((m) => m.properties?.type?.const);
+        const discriminated = kinds.every((k) => typeof k === "string");
+        const objects = members.filter((m) => m.type === "object" && m.properties).length;
+        const oneOf = members.map((m, i) =>
+            this.type(
+                m,
+                key,
+                inCredential,
+                discriminated ? `${kinds[i]}${pascal(key)}` : objects > 1 ? `${pascal(key)}${i}` : pascal(key),
+            ),
+        );
+        if (!discriminated) return { oneOf };
+        const mapping = Object.fromEntries(kinds.map((k, i) => [k as string, oneOf[i].$ref!]));
+        return { oneOf, discriminator: { propertyName: "type", mapping } };
+    }
+
+    /** Registers an object type (one name per distinct shape) and returns its token. */
+    private object(node: JsonSchema, key: string, inCredential: boolean, name: string): string {
+        const kind = node.properties?.type?.const;
+        const { properties, required } = this.properties(node, key, inCredential);
+        const description = typeof kind === "string" ? this.readme.get(key)?.get(kind) : undefined;
+        const spec: ObjectTypeSpec = {
+            type: "object",
+            ...(description ? { description } : {}),
+            properties,
+            ...(required.length ? { required } : {}),
+        };
+        // One name per shape: the provisioner's credential kinds are the credential's (the first keeps its description).
+        const shape = (t: ObjectTypeSpec) => JSON.stringify([t.properties, t.required]);
+        const same = Object.entries(this.types).find(([, t]) => shape(t) === shape(spec));
+        if (same) return same[0];
+        let tok = token(name);
+        for (let n = 2; this.types[tok]; n++) tok = token(`${name}${n}`);
+        this.types[tok] = spec;
+        return tok;
+    }
+}
+
+/** A TypeScript type of the record, as a Pulumi type (object types named after their interface). */
+class OutputTypeWriter {
+    constructor(
+        private readonly checker: ts.TypeChecker,
+        private readonly types: Record<string, ObjectTypeSpec>,
+    ) {}
+
+    type(t: ts.Type, hint: string): TypeSpec {
+        if (t.isUnion()) {
+            const defined = t.types.filter((m) => !(m.flags & (ts.TypeFlags.Undefined | ts.TypeFlags.Null)));
+            if (defined.length === 1) return this.type(defined[0], hint);
+            if (defined.every((m) => m.flags & ts.TypeFlags.StringLike)) return { type: "string" };
+            if (defined.every((m) => m.flags & ts.TypeFlags.BooleanLike)) return { type: "boolean" };
+            if (defined.every((m) => m.flags & ts.TypeFlags.NumberLike)) return { type: "number" };
+            return ANY;
+        }
+        if (t.flags & ts.TypeFlags.StringLike) return { type: "string" };
+        if (t.flags & ts.TypeFlags.NumberLike) return { type: "number" };
+        if (t.flags & ts.TypeFlags.BooleanLike) return { type: "boolean" };
+        if (this.checker.isArrayType(t)) {
+            const [element] = this.checker.getTypeArguments(t as ts.TypeReference);
+            return { type: "array", items: this.type(element, `${hint}Item`) };
+        }
+        if (t.flags & ts.TypeFlags.Object) {
+            const index = this.checker.getIndexInfoOfType(t, ts.IndexKind.String);
+            if (index && !t.getProperties().length)
+                return { type: "object", additionalProperties: this.type(index.type, `${hint}Value`) };
+            const symbolName = t.aliasSymbol?.name ?? t.getSymbol()?.name;
+            const name = symbolName && !symbolName.startsWith("__") ? symbolName : hint;
+            const tok = token(name);
+            if (!this.types[tok]) {
+                this.types[tok] = { type: "object", properties: {} }; // reserved: recursive types end here
+                this.types[tok] = this.object(t, name);
+            }
+            return { $ref: `#/types/${tok}` };
+        }
+        return ANY;
+    }
+
+    /** The object type of an interface: each property's type and doc comment. */
+    object(t: ts.Type, name: string): ObjectTypeSpec {
+        const properties: Record<string, PropertySpec> = {};
+        const required: string[] = [];
+        const doc = t.getSymbol()?.getDocumentationComment(this.checker);
+        for (const p of t.getProperties()) {
+            const propType = this.checker.getTypeOfSymbol(p);
+            const spec: PropertySpec = { ...this.type(propType, `${name}${pascal(p.name)}`) };
+            const text = ts.displayPartsToString(p.getDocumentationComment(this.checker));
+            if (text) spec.description = text;
+            properties[p.name] = spec;
+            if (!(p.flags & ts.SymbolFlags.Optional)) required.push(p.name);
+        }
+        const description = doc ? ts.displayPartsToString(doc) : "";
+        return {
+            type: "object",
+            ...(description ? { description } : {}),
+            properties,
+            ...(required.length ? { required } : {}),
+        };
+    }
+}
+
+/** The record's type (ConnectorOutputs), with a checker to read it. */
+function recordType(root: string): { checker: ts.TypeChecker; type: ts.Type } {
+    const probeFile = path.join(root, "provider", "__schema_probe.ts");
+    const probe = `import type { ConnectorOutputs } from "./outputs";\nexport type Record_ = ConnectorOutputs;\n`;
+    const program = probeProgram(probeFile, probe);
+    const checker = program.getTypeChecker();
+    const alias = program.getSourceFile(probeFile)!.statements.find(ts.isTypeAliasDeclaration)!;
+    return { checker, type: checker.getTypeAtLocation(alias.name) };
+}
+
+/** The package schema as the sources define it now (an object; see {@link generateSchema} for the text). */
+export function buildSchema(root = repoRoot()): Record<string, unknown> {
+    const readme = readmeDocs(fs.readFileSync(path.join(root, "README.md"), "utf8"));
+    const comments = sourceDocs(path.join(root, "provider", "inputs", "schema.ts"));
+    const json = z.toJSONSchema(connectorInputsSchema, { io: "input", unrepresentable: "any" }) as JsonSchema;
+    const writer = new TypeWriter(readme, comments);
+    const inputs = writer.properties(json, "Inputs", false);
+
+    // Outputs: every field of the record. A recorded input has the input's type; the rest their TypeScript type.
+    const recordedAs = new Map<string, string>([
+        ...INPUT_NAMES.filter((n) => !(n in RECORDED_AS)).map((n) => [n, n] as [string, string]),
+        ...Object.entries(RECORDED_AS).map(([input, field]) => [field, input] as [string, string]),
+    ]);
+    const { checker, type } = recordType(root);
+    const outputWriter = new OutputTypeWriter(checker, writer.types);
+    const secret = new Set(secretOutputs(true));
+    const properties: Record<string, PropertySpec> = {};
+    const required: string[] = [];
+    for (const p of type.getProperties()) {
+        if (p.name.startsWith("__")) continue;
+        const input = recordedAs.get(p.name);
+        const text = readme.get("Outputs")?.get(p.name) ?? ts.displayPartsToString(p.getDocumentationComment(checker));
+        const spec: PropertySpec = input
+            ? { ...inputs.properties[input], ...(text && input !== p.name ? { description: text } : {}) }
+            : {
+                  ...outputWriter.type(checker.getTypeOfSymbol(p), pascal(p.name)),
+                  ...(text ? { description: text } : {}),
+              };
+        delete spec.default;
+        if (secret.has(p.name)) spec.secret = true;
+        properties[p.name] = spec;
+        if (!(p.flags & ts.SymbolFlags.Optional)) required.push(p.name);
+    }
+    const pkg = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8"));
+    return {
+        name: PACKAGE_NAME,
+        displayName: "Kubernetes cluster connector",
+        version: pkg.version,
+        description: pkg.description,
+        license: pkg.license,
+        keywords: ["kubernetes", "harness", "connector", "category/cloud", "kind/native"],
+        meta: { moduleFormat: "(.*)" },
+        config: {},
+        provider: { type: "object" },
+        types: Object.fromEntries(Object.entries(writer.types).sort(([a], [b]) => a.localeCompare(b))),
+        resources: {
+            [RESOURCE_TOKEN]: {
+                description: pkg.description,
+                properties,
+                required,
+                inputProperties: inputs.properties,
+                requiredInputs: inputs.required,
+            },
+        },
+    };
+}
+
+/** The text of schema.json as the sources define it now. */
+export function generateSchema(root = repoRoot()): string {
+    return `${JSON.stringify(buildSchema(root), null, 4)}\n`;
+}
+
+if (require.main === module) {
+    const file = path.join(repoRoot(), "schema.json");
+    fs.writeFileSync(file, generateSchema());
+    console.log(`wrote ${path.relative(process.cwd(), file)}`);
+}
