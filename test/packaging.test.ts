@@ -79,13 +79,21 @@ describe("packaging: npm pack, installed into a Pulumi project outside the repos
             "dist/sdk/index.d.ts",
             "dist/sdk/cli.js",
             "dist/provider/index.js",
+            "dist/provider/plugin/main.js",
+            "bin/pulumi-resource-kubernetes-connector",
+            "schema.json",
             "README.md",
         ])
             assert.ok(files.includes(f), `the tarball holds ${f}`);
         assert.deepEqual(
-            files.filter((f) => !/^(dist\/(sdk|provider)\/|README\.md$|package\.json$)/.test(f)),
+            files.filter(
+                (f) =>
+                    !/^(dist\/(sdk|provider)\/|README\.md$|package\.json$|schema\.json$|bin\/pulumi-resource-kubernetes-connector$)/.test(
+                        f,
+                    ),
+            ),
             [],
-            "nothing but the SDK, the provider, README and package.json",
+            "nothing but the SDK, the provider, the plugin's executable and schema, README and package.json",
         );
 
         // A new Pulumi TypeScript project, as `pulumi new typescript` makes one, that installs the tarball.
