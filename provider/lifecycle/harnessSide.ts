@@ -1,23 +1,27 @@
 // The Harness side of create, update, read and delete: a client from the `harness` settings, the
 // plan from the inputs and what the cluster side learnt, and the register/inspect/deregister steps.
 import { type HarnessSettings, resolveHarnessAccess } from "../harness/access";
-import { type HarnessClient, harnessClientFor } from "../harness/client";
-import { type ClusterFacts, type HarnessPlan, type HarnessSecretField, planHarnessConnector } from "../harness/mapping";
-import {
-    connectorDrift,
-    deregisterConnector,
-    inspectRegistration,
-    type Registered,
-    registerConnector,
-} from "../harness/register";
+import type { HarnessClient } from "../harness/client";
+import type { ClusterFacts, HarnessPlan, HarnessSecretField } from "../harness/mapping";
+import type { Registered } from "../harness/register";
 import type { HarnessState } from "../harness/state";
 import type { ValidConnectorInputs } from "../inputs/types";
 import { validateConnectorInputs } from "../inputs/validate";
 import { type ConnectorOutputs, type DelegateOutputs, recordedInputs, type TestRun } from "../outputs";
 
+/**
+ * The Harness client, mapping and steps (undici, js-yaml), loaded on first use: check and diff, all
+ * a no-op preview runs, never need them.
+ */
+function harness(): typeof import("../harness/client") &
+    typeof import("../harness/mapping") &
+    typeof import("../harness/register") {
+    return { ...require("../harness/client"), ...require("../harness/mapping"), ...require("../harness/register") };
+}
+
 /** Runs `work` with a client for `settings`, closed afterwards. */
 async function withHarness<T>(settings: HarnessSettings, work: (client: HarnessClient) => Promise<T>): Promise<T> {
-    const client = harnessClientFor(resolveHarnessAccess(settings));
+    const client = harness().harnessClientFor(resolveHarnessAccess(settings));
     try {
         return await work(client);
     } finally {
@@ -35,7 +39,7 @@ function recordedPlan(record: ConnectorOutputs): HarnessPlan | undefined {
     const parsed = validateConnectorInputs(recordedInputs(record), () => false);
     if (!parsed.ok || !parsed.complete) return undefined;
     try {
-        return planHarnessConnector(parsed.value, record.identifier, clusterFacts(record, record));
+        return harness().planHarnessConnector(parsed.value, record.identifier, clusterFacts(record, record));
     } catch {
         return undefined;
     }
@@ -60,6 +64,7 @@ export async function applyHarnessSide(
     previous?: ConnectorOutputs,
 ): Promise<Omit<Registered, "undo">> {
     const settings = inputs.harness!;
+    const { planHarnessConnector, connectorDrift, registerConnector } = harness();
     const plan = planHarnessConnector(inputs, identifier, clusterFacts(run, delegate));
     return withHarness(settings, async (client) => {
         const before = previous?.harness ? recordedPlan(previous) : undefined;
@@ -79,6 +84,7 @@ export async function applyHarnessSide(
 export async function readHarnessSide(inputs: ValidConnectorInputs, record: ConnectorOutputs): Promise<HarnessState> {
     const state = record.harness!;
     try {
+        const { planHarnessConnector, inspectRegistration } = harness();
         const plan = planHarnessConnector(inputs, record.identifier, clusterFacts(record, record));
         const { drift, data } = await withHarness(inputs.harness!, (client) =>
             inspectRegistration(client, plan, state),
@@ -93,6 +99,6 @@ export async function readHarnessSide(inputs: ValidConnectorInputs, record: Conn
 export async function removeHarnessSide(record: ConnectorOutputs): Promise<void> {
     const settings = record.harnessSettings!;
     await withHarness(settings, (client) =>
-        deregisterConnector(client, record.harness!, record.identifier, settings.forceDelete),
+        harness().deregisterConnector(client, record.harness!, record.identifier, settings.forceDelete),
     );
 }
