@@ -3,17 +3,10 @@
 // made here (register.ts performs the plan).
 import * as crypto from "node:crypto";
 import { inlineKubeconfigEntries } from "../credentials/inlineKubeconfig";
-import type { HARNESS_SECRET_FIELDS } from "../inputs/schema";
 import type { ValidConnectorInputs } from "../inputs/types";
+import type { HarnessScope, HarnessSecretField } from "./state";
 
-/** A credential field that becomes a Harness text secret. */
-export type HarnessSecretField = (typeof HARNESS_SECRET_FIELDS)[number];
-
-/** Org and project of a connector (none: the account). */
-export interface HarnessScope {
-    orgIdentifier?: string;
-    projectIdentifier?: string;
-}
+export type { HarnessScope, HarnessSecretField } from "./state";
 
 /** A text secret the connector needs, to create (or update) in Harness. */
 export interface PlannedSecret {

@@ -1,5 +1,15 @@
-// What state records of a connector's registration in Harness (the `harness` output).
-import type { HarnessScope, HarnessSecretField } from "./mapping";
+// What state records of a connector's registration in Harness (the `harness` output). Its types
+// come from the generated input types, not the zod schema: every program type-checks them.
+import type { ValidConnectorInputs } from "../inputs/types";
+
+/** A credential field that becomes a Harness text secret. */
+export type HarnessSecretField = keyof NonNullable<NonNullable<ValidConnectorInputs["harness"]>["secretRefs"]>;
+
+/** Org and project of a connector (none: the account). */
+export interface HarnessScope {
+    orgIdentifier?: string;
+    projectIdentifier?: string;
+}
 
 /** Harness's own connection test, as last run by `pulumi up`. */
 export interface HarnessTestResult {
