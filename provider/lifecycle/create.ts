@@ -29,7 +29,7 @@ export async function createConnector(
         return {
             id: connectorId(valid, identifier),
             outputs: buildOutputs(valid, identifier, owner, side.run, side.delegate, undefined, harness),
-            warnings: warnings.map((w) => redact(w, connectorSecrets(valid))),
+            warnings: warnings.map((w) => redact(w, connectorSecrets(valid, [side.delegate.delegateToken]))),
         };
     } catch (e) {
         throw redactError(e, connectorSecrets(inputs));

@@ -48,7 +48,7 @@ export async function updateConnector(
         }
         return {
             outputs: buildOutputs(valid, identifier, owner, side.run, side.delegate, olds, harness),
-            warnings: warnings.map((w) => redact(w, connectorSecrets(valid))),
+            warnings: warnings.map((w) => redact(w, connectorSecrets(valid, [side.delegate.delegateToken]))),
         };
     } catch (e) {
         throw redactError(e, [...connectorSecrets(inputs), ...recordedSecrets(olds)]);
