@@ -32,7 +32,8 @@ export const SECRET_HOLDERS: ReadonlySet<string> = new Set([
  * Outputs that hold credentials and have no input of the same name to take their secretness from:
  * secret as a whole. (`credential` is not among them: the engine marks its leaves secret where the
  * input's are, so its CA and URL stay readable and state holds less ciphertext.) `delegateSettings`
- * is secret only when it may hold a provisioner credential.
+ * is secret only when it may hold a provisioner credential, `harnessSettings` only when it may hold
+ * an API key.
  */
 export function secretOutputs(delegateMayHoldCredential: boolean, harnessMayHoldKey = false): string[] {
     return [
@@ -42,6 +43,17 @@ export function secretOutputs(delegateMayHoldCredential: boolean, harnessMayHold
         "delegateToken",
         "delegateKubeconfig",
     ];
+}
+
+/** The outputs of a recorded connector that are secret as a whole (see secretOutputs), from what it holds. */
+export function recordedSecretOutputs(record: {
+    delegateSettings?: { provisioner?: unknown };
+    harnessSettings?: { apiKey?: unknown };
+}): string[] {
+    return secretOutputs(
+        record.delegateSettings?.provisioner !== undefined,
+        record.harnessSettings?.apiKey !== undefined,
+    );
 }
 
 /** Every secret string a credential holds (its SECRET_FIELDS, at any depth), to scrub from messages. */

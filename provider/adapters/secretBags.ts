@@ -5,7 +5,7 @@
 // where the input had one and wherever provider/secrets.ts says a secret lives.
 import { specialSecretSig, specialSigKey } from "@pulumi/pulumi/runtime/rpc";
 import { RECORDED_AS } from "../outputs";
-import { CREDENTIAL_FIELDS, SECRET_FIELDS, secretOutputs } from "../secrets";
+import { CREDENTIAL_FIELDS, recordedSecretOutputs, SECRET_FIELDS } from "../secrets";
 
 /** A property path, as a JSON array of keys and indices. */
 type PathKey = string;
@@ -74,9 +74,5 @@ export function movePaths(paths: Set<PathKey>, direction: "toRecord" | "toInputs
 
 /** The paths of a record that are secret: the credentials' secret fields and the secret outputs as a whole. */
 export function recordSecretPaths(record: Record<string, unknown>): Set<PathKey> {
-    const delegateSettings = record.delegateSettings as { provisioner?: unknown } | undefined;
-    return new Set([
-        ...credentialSecretPaths(record),
-        ...secretOutputs(delegateSettings?.provisioner !== undefined).map((k) => pathKey([k])),
-    ]);
+    return new Set([...credentialSecretPaths(record), ...recordedSecretOutputs(record).map((k) => pathKey([k]))]);
 }

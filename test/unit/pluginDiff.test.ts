@@ -163,6 +163,12 @@ describe("plugin: secrets in property bags @unit", () => {
             [],
             "delegate.token is a setting",
         );
+        const registered = { harnessSettings: { apiKey: "pat.x", test: "warn" }, harness: { connectorRef: "c" } };
+        assert.deepEqual(
+            [...recordSecretPaths(registered)].map((p) => JSON.parse(p).join(".")).sort(),
+            ["delegateKubeconfig", "delegateToken", "harnessSettings", "kubeconfig"],
+            "harnessSettings holds the Harness API key: secret as a whole",
+        );
     });
 
     it("moves input paths to the record's names and back", () => {
