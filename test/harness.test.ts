@@ -486,6 +486,25 @@ describe("Harness registration through pulumi (real engine, real cluster, Harnes
         }
     });
 
+    it("refresh without the API key in the environment records that Harness could not be read, and still tests the cluster", async () => {
+        const t = await stack();
+        try {
+            await t.up();
+            t.stack.workspace.envVars.HARNESS_PLATFORM_API_KEY = "";
+            const before = harness.requests.length;
+            await t.refresh();
+            const drift = await recordedDrift(t);
+            assert.equal(drift.length, 1);
+            assert.match(drift[0], /could not read the connector from Harness: .*HARNESS_PLATFORM_API_KEY/);
+            assert.equal(harness.requests.length, before, "nothing was sent to Harness");
+            t.stack.workspace.envVars.HARNESS_PLATFORM_API_KEY = harness.apiKey;
+            await t.destroy();
+            assert.deepEqual(connectorsOf(), []);
+        } finally {
+            await t.dispose();
+        }
+    });
+
     it("without an account or key, preview fails with INVALID_INPUT naming the property and the variable", async () => {
         const t = await stack({}, first.token, { HARNESS_ACCOUNT_ID: "" });
         try {

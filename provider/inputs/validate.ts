@@ -54,12 +54,14 @@ const isPrefix = (a: readonly PropertyKey[], b: readonly PropertyKey[]) =>
 export function validateConnectorInputs(
     raw: unknown,
     isUnknown: (v: unknown) => boolean = (v) => v === UNKNOWN,
+    /** Also require a Harness account and key (given or in the environment): not for records read back. */
+    checkHarnessAccess = true,
 ): ValidationResult {
     const unknowns = unknownPaths(raw, isUnknown);
     const parsed = connectorInputsSchema.safeParse(raw);
     if (parsed.success) {
         if (unknowns.length) return { ok: true, value: raw, complete: false };
-        const harnessIssues = parsed.data.harness ? harnessProblems(parsed.data) : [];
+        const harnessIssues = parsed.data.harness ? harnessProblems(parsed.data, checkHarnessAccess) : [];
         return harnessIssues.length
             ? { ok: false, issues: harnessIssues }
             : { ok: true, value: parsed.data, complete: true };
@@ -74,10 +76,10 @@ export function validateConnectorInputs(
  * What Harness cannot take in otherwise valid inputs, and Harness settings neither given nor in the
  * environment. Loaded only for connectors registered in Harness.
  */
-function harnessProblems(inputs: ValidConnectorInputs): InputIssue[] {
+function harnessProblems(inputs: ValidConnectorInputs, checkAccess: boolean): InputIssue[] {
     const { harnessInputProblems } = require("../harness/mapping") as typeof import("../harness/mapping");
     const { harnessAccessProblems } = require("../harness/access") as typeof import("../harness/access");
-    return [...harnessInputProblems(inputs), ...harnessAccessProblems(inputs.harness!)];
+    return [...harnessInputProblems(inputs), ...(checkAccess ? harnessAccessProblems(inputs.harness!) : [])];
 }
 
 /** One error for all issues: names every property and what would be valid. */

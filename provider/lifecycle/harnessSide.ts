@@ -36,7 +36,7 @@ function clusterFacts(run: Pick<TestRun, "masterUrl">, delegate: DelegateOutputs
 
 /** The plan a record was registered with (secret values included), to see which values changed. */
 function recordedPlan(record: ConnectorOutputs): HarnessPlan | undefined {
-    const parsed = validateConnectorInputs(recordedInputs(record), () => false);
+    const parsed = validateConnectorInputs(recordedInputs(record), () => false, false);
     if (!parsed.ok || !parsed.complete) return undefined;
     try {
         return harness().planHarnessConnector(parsed.value, record.identifier, clusterFacts(record, record));

@@ -13,7 +13,7 @@ export async function readConnector(
     record: ConnectorOutputs,
 ): Promise<{ outputs: ConnectorOutputs; inputs: Record<string, unknown> } | undefined> {
     const recorded = recordedInputs(record);
-    const parsed = validateConnectorInputs(recorded, () => false);
+    const parsed = validateConnectorInputs(recorded, () => false, false);
     if (!parsed.ok) return undefined;
     const inputs = parsed.value as ValidConnectorInputs;
     const delegate = recordedDelegate(record);
