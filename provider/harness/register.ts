@@ -21,13 +21,10 @@ interface ConnectorData {
     governanceMetadata?: { deny?: boolean; id?: string; message?: string; details?: unknown } | null;
 }
 
-/** What register made, and how to undo it. */
+/** What register made: the registration, and warnings to print (Harness's test failed under `warn`). */
 export interface Registered {
     state: HarnessState;
-    /** Warnings to print (Harness's test failed under `warn`). */
     warnings: string[];
-    /** Removes, in reverse order, what this run created; returns what could not be removed. */
-    undo(): Promise<string[]>;
 }
 
 /** What the previous record says exists in Harness, and which secret values changed since. */
@@ -109,6 +106,7 @@ export async function registerConnector(
     from: RegisterFrom = { changedSecrets: [] },
 ): Promise<Registered> {
     const created: { kind: "secret" | "connector"; identifier: string }[] = [];
+    /** Removes, in reverse order, what this run created; returns what could not be removed. */
     const undo = async () => {
         const left: string[] = [];
         for (const c of [...created].reverse()) {
@@ -163,7 +161,7 @@ export async function registerConnector(
             lastModifiedAt: data.lastModifiedAt,
             connectionTest,
         };
-        return { state, warnings, undo };
+        return { state, warnings };
     } catch (e) {
         const left = await undo();
         if (!left.length) throw e;
@@ -176,7 +174,10 @@ export async function registerConnector(
     }
 }
 
-/** Creates a secret; false when it is there already and is taken over (adopt). */
+/**
+ * Creates a secret; resolves to whether this run made it: true when created, also by a retry whose
+ * first attempt's answer was lost; false when an existing one was taken over (adopt).
+ */
 async function createSecret(
     client: HarnessClient,
     scope: HarnessScope,

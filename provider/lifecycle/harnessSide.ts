@@ -62,7 +62,7 @@ export async function applyHarnessSide(
     run: Pick<TestRun, "masterUrl">,
     delegate: DelegateOutputs,
     previous?: ConnectorOutputs,
-): Promise<Omit<Registered, "undo">> {
+): Promise<Registered> {
     const settings = inputs.harness!;
     const { planHarnessConnector, connectorDrift, registerConnector } = harness();
     const plan = planHarnessConnector(inputs, identifier, clusterFacts(run, delegate));
@@ -75,8 +75,7 @@ export async function applyHarnessSide(
                   connectorChanged: !before || connectorDrift(before.connector, plan.connector).length > 0,
               }
             : { changedSecrets: [] };
-        const { state, warnings } = await registerConnector(client, plan, settings, from);
-        return { state, warnings };
+        return registerConnector(client, plan, settings, from);
     });
 }
 
