@@ -10,29 +10,17 @@ import type { automation } from "@pulumi/pulumi";
 import { repoRoot } from "../tools/binaries";
 import { type ControlPlane, startControlPlane } from "../tools/controlPlane";
 import { type HarnessStandIn, startHarnessStandIn } from "../tools/harness";
-import {
-    type AdminClients,
-    adminClients,
-    createServiceAccountWithToken,
-    grantInNamespace,
-    type TestServiceAccount,
-} from "../tools/identities";
+import { type AdminClients, adminClients, createLister, type TestServiceAccount } from "../tools/identities";
 import { createTestStack } from "../tools/pulumiHarness";
+import { assertNoSecret } from "./stateSecrets";
 
 const EXAMPLE = path.join(repoRoot(), "examples", "harness");
 const DELEGATE_FIXTURE = path.join(repoRoot(), "test", "fixtures", "delegate");
-const LIST_CONTROLLERS = [
-    { apiGroups: ["apps"], resources: ["deployments", "replicasets", "statefulsets", "daemonsets"], verbs: ["list"] },
-];
 
 /** Everything a stack printed, to look for secrets in. */
 function recorder() {
     const printed: string[] = [];
     return { printed, onOutput: (s: string) => printed.push(s) };
-}
-
-function assertNoSecret(text: string, secrets: string[], where: string): void {
-    for (const s of secrets) assert.ok(!text.includes(s), `${where} holds a secret in plain text`);
 }
 
 /** The connector's `harness.drift` as state records it (refresh does not run the program, so not a stack output). */
@@ -54,10 +42,8 @@ describe("Harness registration through pulumi (real engine, real cluster, Harnes
     before(async () => {
         cp = await startControlPlane();
         admin = adminClients(cp);
-        first = await createServiceAccountWithToken(admin, "harness-ci", "first");
-        second = await createServiceAccountWithToken(admin, "harness-ci", "second");
-        await grantInNamespace(admin, first, "default", LIST_CONTROLLERS, "first-list");
-        await grantInNamespace(admin, second, "default", LIST_CONTROLLERS, "second-list");
+        first = await createLister(admin, "harness-ci", "first");
+        second = await createLister(admin, "harness-ci", "second");
     });
     beforeEach(async () => {
         harness = await startHarnessStandIn({ delegateSelectors: ["prod"] });
