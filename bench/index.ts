@@ -18,6 +18,9 @@ import { benchPulumi, type PulumiResult } from "./pulumiBench";
 import { benchTools } from "./toolsBench";
 
 const MIN_RUNS = 5;
+/** PKC_BENCH_SECTIONS="3,4b": run only these sections (a partial report goes to bench/results/partial.md). */
+const ONLY = process.env.PKC_BENCH_SECTIONS?.split(",").map((x) => x.trim());
+const wanted = (id: string) => !ONLY || ONLY.includes(id);
 const log = (line: string) => console.error(line);
 
 function failedSection(title: string, e: unknown): Section {
@@ -54,9 +57,9 @@ async function main(): Promise<number> {
     };
 
     log("[bench] 1. tools");
-    await guarded("1. Tools", () => benchTools(MIN_RUNS));
+    if (wanted("1")) await guarded("1. Tools", () => benchTools(MIN_RUNS));
     log("[bench] 2. control plane");
-    await guarded("2. Control plane", () => benchControlPlane(MIN_RUNS, log));
+    if (wanted("2")) await guarded("2. Control plane", () => benchControlPlane(MIN_RUNS, log));
 
     log("[bench] starting the control plane for the rest");
     const cp: ControlPlane = await startControlPlane({ log });
@@ -72,51 +75,55 @@ async function main(): Promise<number> {
 
         log("[bench] 3. connection test latency");
         let conn: ConnectionResult | undefined;
-        await guarded("3. Connection test latency", async () => {
-            conn = await benchConnection(target, { fast: 11, kubectl: MIN_RUNS, concurrent: MIN_RUNS }, log);
-            return conn.section;
-        });
+        if (wanted("3") || wanted("4"))
+            await guarded("3. Connection test latency", async () => {
+                conn = await benchConnection(target, { fast: 11, kubectl: MIN_RUNS, concurrent: MIN_RUNS }, log);
+                return conn.section;
+            });
 
         log("[bench] 4. pulumi");
         let pulumi: PulumiResult | undefined;
-        await guarded("4. Pulumi: N connectors vs the floor", async () => {
-            if (!conn) throw new Error("needs the connection test figures of section 3, which failed");
-            pulumi = await benchPulumi({
-                target,
-                api50: conn.concurrent50,
-                apiConcurrency: conn.concurrency,
-                oneTest: conn.ours,
-                deadline,
-                reserveMs: (_rep, up50) => delegateEstimateMs(pre, up50) + 30_000,
-                minRuns: MIN_RUNS,
-                maxRuns: 7,
-                log,
+        if (wanted("4") || wanted("5"))
+            await guarded("4. Pulumi: N connectors vs the floor", async () => {
+                if (!conn) throw new Error("needs the connection test figures of section 3, which failed");
+                pulumi = await benchPulumi({
+                    target,
+                    api50: conn.concurrent50,
+                    apiConcurrency: conn.concurrency,
+                    oneTest: conn.ours,
+                    deadline,
+                    reserveMs: (_rep, up50) => delegateEstimateMs(pre, up50) + 30_000,
+                    minRuns: MIN_RUNS,
+                    maxRuns: 7,
+                    log,
+                });
+                return pulumi.sections;
             });
-            return pulumi.sections;
-        });
 
         log("[bench] 4b. with a delegate");
-        await guarded("4b. Pulumi: 50 connectors with a delegate vs @pulumi/kubernetes", async () => {
-            const need = delegateEstimateMs(pre, pulumi?.firstUp50Ms ?? 15_000);
-            const left = deadline - Date.now();
-            const timeBlocked =
-                need > 0 && need > left
-                    ? `the time budget: about ${duration(need)} needed, ${duration(Math.max(0, left))} left (PKC_BENCH_BUDGET_SECONDS)`
-                    : undefined;
-            return benchDelegateSection({
-                target,
-                admin,
-                adminKubeconfig: cp.kubeconfig,
-                preflight: pre,
-                runs: MIN_RUNS,
-                timeBlocked,
-                plainAt50: pulumi?.connectorsAt50,
-                log,
+        if (wanted("4b"))
+            await guarded("4b. Pulumi: 50 connectors with a delegate vs @pulumi/kubernetes", async () => {
+                const need = delegateEstimateMs(pre, pulumi?.firstUp50Ms ?? 15_000);
+                const left = deadline - Date.now();
+                const timeBlocked =
+                    need > 0 && need > left
+                        ? `the time budget: about ${duration(need)} needed, ${duration(Math.max(0, left))} left (PKC_BENCH_BUDGET_SECONDS)`
+                        : undefined;
+                return benchDelegateSection({
+                    target,
+                    admin,
+                    adminKubeconfig: cp.kubeconfig,
+                    preflight: pre,
+                    runs: MIN_RUNS,
+                    timeBlocked,
+                    plainAt50: pulumi?.connectorsAt50,
+                    log,
+                });
             });
-        });
 
         log("[bench] 4c. Harness registration");
-        await guarded("4c. Harness registration", () => benchHarnessSection({ target, runs: MIN_RUNS, log }));
+        if (wanted("4c"))
+            await guarded("4c. Harness registration", () => benchHarnessSection({ target, runs: MIN_RUNS, log }));
     } finally {
         await cp.stop();
         fs.rmSync(work, { recursive: true, force: true });
@@ -132,13 +139,13 @@ async function main(): Promise<number> {
     fs.mkdirSync(dir, { recursive: true });
     const date = new Date();
     const day = `${date.getFullYear()}-${String(date.getMonth() + 1).padStart(2, "0")}-${String(date.getDate()).padStart(2, "0")}`;
-    for (const file of [`${day}.md`, "latest.md"]) {
+    for (const file of ONLY ? ["partial.md"] : [`${day}.md`, "latest.md"]) {
         const tmp = path.join(dir, `${file}.tmp`);
         fs.writeFileSync(tmp, report);
         fs.renameSync(tmp, path.join(dir, file));
     }
     console.log(
-        `\nBench wall time: ${duration(elapsed)}. Written to bench/results/${day}.md and bench/results/latest.md.`,
+        `\nBench wall time: ${duration(elapsed)}. Written to ${ONLY ? "bench/results/partial.md" : `bench/results/${day}.md and bench/results/latest.md`}.`,
     );
     return failures ? 1 : 0;
 }

@@ -32,7 +32,10 @@ function listControllers(
     return client.request(
         `list apps/${kind} in ${namespace}`,
         "GET",
-        `/apis/apps/v1/namespaces/${encodeURIComponent(namespace)}/${kind}?limit=1`,
+        // resourceVersion=0: served from the API server's watch cache instead of a quorum read of
+        // etcd (half the latency); authorization is the same, and only reachability and the right
+        // to list are tested here.
+        `/apis/apps/v1/namespaces/${encodeURIComponent(namespace)}/${kind}?limit=1&resourceVersion=0`,
     );
 }
 
