@@ -8,7 +8,8 @@ import { bytes, duration, type Section, table, type Verdict } from "./markdown";
 import { type CellSummary, Matrix, type Variant } from "./matrix";
 import { fmtRatio, ratioOf, type Summary, summarize } from "./stats";
 
-export const SIZES = [1, 10, 50] as const;
+/** The N measured: 50 carries the main targets, 200 and 500 show how the cost grows. */
+export const SIZES = [1, 10, 50, 200, 500] as const;
 
 /** The connectors program (bench/programs/connectors) with the token of `target`. */
 export function connectorsVariant(
@@ -78,6 +79,10 @@ async function sampleState(stack: TestStack, n: number): Promise<StateSample> {
         provider: Buffer.byteLength(String(one.outputs?.__provider ?? "")),
     };
 }
+
+type Op = "up" | "preview" | "destroy";
+const OPS: readonly Op[] = ["up", "preview", "destroy"];
+const opLabel = (op: Op) => (op === "preview" ? "no-op preview" : op);
 
 export interface PulumiContext {
     target: ConnectionTarget;
@@ -173,21 +178,24 @@ function render(
     const d = (x: Summary) => `${duration(x.median)} (${duration(x.min)}–${duration(x.max)})`;
     const rows: string[][] = [];
     for (const n of SIZES) {
-        for (const op of ["up", "preview", "destroy"] as const) {
+        for (const op of OPS) {
             const c = s(connectors, n)[op];
             const f = s(floor, n)[op];
-            rows.push([String(n), op === "preview" ? "no-op preview" : op, d(f), d(c), fmtRatio(ratioOf(c, f))]);
+            rows.push([String(n), opLabel(op), d(f), d(c), fmtRatio(ratioOf(c, f))]);
         }
     }
-    // Marginal cost of one more resource: per repetition (t50 - t1) / 49.
-    const marginal = (v: Variant, op: "up" | "preview" | "destroy") =>
-        summarize(cell(v, 50)[op].map((t50, i) => (t50 - cell(v, 1)[op][i]) / 49));
-    const marginalRows = (["up", "preview", "destroy"] as const).map((op) => {
-        const c = marginal(connectors, op);
-        const f = marginal(floor, op);
-        return [op === "preview" ? "no-op preview" : op, d(f), d(c), duration(c.median - f.median)];
-    });
-    const growth = (v: Variant) => SIZES.map((n) => `N=${n}: ${duration(s(v, n).up.median)}`).join(" → ");
+    // Marginal cost of one more resource between two N: per repetition (t_b − t_a) / (b − a).
+    const marginal = (v: Variant, op: Op, a: number, b: number) =>
+        summarize(cell(v, b)[op].map((tb, i) => (tb - cell(v, a)[op][i]) / (b - a)));
+    const intervals = SIZES.slice(1).map((b, i) => [SIZES[i], b] as const);
+    const marginalRows = intervals.flatMap(([a, b]) =>
+        OPS.map((op) => {
+            const c = marginal(connectors, op, a, b);
+            const f = marginal(floor, op, a, b);
+            return [`${a} → ${b}`, opLabel(op), d(f), d(c), duration(c.median - f.median)];
+        }),
+    );
+    const growth = (v: Variant, op: Op) => SIZES.map((n) => `N=${n}: ${duration(s(v, n)[op].median)}`).join(" → ");
     const noopRows = SIZES.flatMap((n) =>
         [floor, connectors].map((v) => {
             const x = s(v, n);
@@ -208,37 +216,46 @@ function render(
             ),
         ),
     );
-    const up50 = s(connectors, 50).up;
-    const floorUp50 = s(floor, 50).up;
-    const api = ctx.api50?.median;
-    const sequentialApi = 50 * ctx.oneTest.median;
-    const upBudget = 1.5 * floorUp50.median + (api ?? sequentialApi);
-    const pv50 = s(connectors, 50).preview;
-    const floorPv50 = s(floor, 50).preview;
-    const pvRatio = ratioOf(pv50, floorPv50);
-    const allNoop = s(connectors, 50).noopRuns === s(connectors, 50).runs;
+    const ratio50 = (op: Op) => ratioOf(s(connectors, 50)[op], s(floor, 50)[op]);
+    const vs = (op: Op, n: number) =>
+        `${ratioOf(s(connectors, n)[op], s(floor, n)[op]).median.toFixed(2)}× (${duration(s(connectors, n)[op].median)} vs ${duration(s(floor, n)[op].median)})`;
+    const allNoop = SIZES.every((n) => s(connectors, n).noopRuns === s(connectors, n).runs);
     const rss50 = s(connectors, 50).peakRss;
+    const floorRss50 = s(floor, 50).peakRss;
+    const big = SIZES[SIZES.length - 1];
+    // Flat: the marginal cost per connector from 200 to 500 is no more than 1.25× that from 50 to 200.
+    const flat = (op: Op) => {
+        const early = marginal(connectors, op, 50, 200).median;
+        const late = marginal(connectors, op, 200, big).median;
+        return { early, late, ok: late <= 1.25 * Math.max(early, 0.5) };
+    };
+    const flatUp = flat("up");
+    const flatPv = flat("preview");
+    const at500 = (op: Op) => ratioOf(s(connectors, big)[op], s(floor, big)[op]).median;
 
     const verdicts: Verdict[] = [
+        { target: "up of 50 connectors ≤ 1.15× the floor", met: ratio50("up").median <= 1.15, detail: vs("up", 50) },
         {
-            target: "up of 50 connectors ≤ 1.5× the floor plus API round trips",
-            met: up50.median <= upBudget,
+            target: "no-op preview of 50 ≤ 1.05× the floor, 0 changes",
+            met: ratio50("preview").median <= 1.05 && s(connectors, 50).noopRuns === s(connectors, 50).runs,
+            detail: `${vs("preview", 50)}; only \`same\` in ${s(connectors, 50).noopRuns}/${s(connectors, 50).runs} runs (${s(connectors, 50).previewSummaries.join(" ")})`,
+        },
+        {
+            target: "destroy of 50 ≤ 1.15× the floor",
+            met: ratio50("destroy").median <= 1.15,
+            detail: vs("destroy", 50),
+        },
+        {
+            target: "provider process peak memory at N=50 ≤ the floor's + 25 MB",
+            met: rss50.median <= floorRss50.median + 25 * 2 ** 20,
+            detail: `peak VmRSS of the dynamic provider over up, preview and destroy: median ${bytes(rss50.median)} (max ${bytes(rss50.max)}) vs the floor's ${bytes(floorRss50.median)} + 25 MB`,
+        },
+        {
+            target: `cost growth: marginal cost per connector flat from 50 to ${big}, and up and no-op preview at ${big} ≤ 1.15× the floor`,
+            met: flatUp.ok && flatPv.ok && at500("up") <= 1.15 && at500("preview") <= 1.15 && allNoop,
             detail:
-                `${duration(up50.median)} vs 1.5 × ${duration(floorUp50.median)} + ${duration(api ?? sequentialApi)} = ${duration(upBudget)} ` +
-                (api !== undefined
-                    ? `(API round trips: 50 connection tests on fresh clients, ${ctx.apiConcurrency === 1 ? "measured one after another, section 3)" : `${ctx.apiConcurrency} at a time like the engine's creates, section 3; with 50 × one test, ${duration(sequentialApi)}, the budget would be ${duration(1.5 * floorUp50.median + sequentialApi)})`}`
-                    : "(API round trips: 50 × one connection test on a fresh client, section 3)") +
-                `; ${ratioOf(up50, floorUp50).median.toFixed(2)}× the floor alone`,
-        },
-        {
-            target: "no-op preview of 50 ≤ 1.2× the floor's no-op preview and 0 changes",
-            met: pvRatio.median <= 1.2 && allNoop,
-            detail: `${pvRatio.median.toFixed(2)}× (${duration(pv50.median)} vs ${duration(floorPv50.median)}); only \`same\` in ${s(connectors, 50).noopRuns}/${s(connectors, 50).runs} runs (${s(connectors, 50).previewSummaries.join(" ")})`,
-        },
-        {
-            target: "provider process < 200 MB at N=50",
-            met: rss50.max < 200 * 2 ** 20,
-            detail: `peak VmRSS of the dynamic provider over up, preview and destroy: median ${bytes(rss50.median)}, max ${bytes(rss50.max)} (the floor's: ${bytes(s(floor, 50).peakRss.median)})`,
+                `per connector, up: ${duration(flatUp.early)} (50→200) then ${duration(flatUp.late)} (200→${big}); no-op preview: ${duration(flatPv.early)} then ${duration(flatPv.late)} ("flat": the second ≤ 1.25× the first); ` +
+                `at ${big}: up ${vs("up", big)}, no-op preview ${vs("preview", big)}; no-op previews only \`same\` at every N: ${allNoop ? "yes" : "no"}`,
         },
     ];
 
@@ -247,9 +264,12 @@ function render(
         body: [
             `Each connector runs the full connection test ("deployments") on create. The floor is the same N of test/fixtures/trivial-dynamic (a dynamic resource that does nothing). One stack per program and N; each repetition is up → no-op preview → destroy, programs and N interleaved. ${runs} repetitions: the first up of 50 connectors took ${duration(firstUp50Ms)} and the first repetition ${duration(firstRepetitionMs)}, so ${runs} fit the bench's time budget. Wall time of the Automation API call (the \`pulumi\` CLI, the Node.js language host with ts-node, the dynamic provider).`,
             table(["N", "operation", "floor", "connectors", "connectors / floor"], rows),
-            `Marginal cost per resource, (t50 − t1) / 49 per repetition:`,
-            table(["operation", "floor", "connectors", "connector − floor"], marginalRows),
-            `Cost growth of up — connectors: ${growth(connectors)}; floor: ${growth(floor)}.`,
+            `Marginal cost per resource between two N, (t_b − t_a) / (b − a) per repetition:`,
+            table(["N", "operation", "floor", "connectors", "connector − floor"], marginalRows),
+            ...OPS.map(
+                (op) =>
+                    `Cost growth of ${opLabel(op)} — connectors: ${growth(connectors, op)}; floor: ${growth(floor, op)}.`,
+            ),
             `No-op preview right after up (resources the engine reports, stack included):`,
             table(["program", "N", "only `same`", "changeSummary"], noopRows),
             ...failureLines,
