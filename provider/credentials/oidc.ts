@@ -1,6 +1,6 @@
 // OpenID Connect, as Harness does it: the OAuth password grant against the issuer's token
 // endpoint, then the id_token is the bearer token for the API server.
-import { Agent, fetch } from "undici";
+import type { fetch } from "undici";
 import { ConnectorError } from "../errors";
 import { classifyRequestError } from "../transport/classifyError";
 
@@ -17,6 +17,8 @@ export interface PasswordGrant {
 
 /** Runs the password grant and returns the id_token; discovery and the grant together have `timeoutMs`. */
 export async function fetchIdToken(grant: PasswordGrant, timeoutMs: number): Promise<string> {
+    // undici is loaded only for OIDC (and proxies): most provider processes never need it.
+    const { Agent, fetch } = require("undici") as typeof import("undici");
     const dispatcher = new Agent({ connect: grant.issuerCaCert ? { ca: grant.issuerCaCert } : {} });
     const signal = AbortSignal.timeout(timeoutMs);
     const issuer = grant.issuerUrl.replace(/\/+$/, "");

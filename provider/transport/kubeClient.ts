@@ -1,10 +1,12 @@
 // The transport: a Kubernetes client for one Endpoint (where to connect and how to authenticate).
-// Requests are plain JSON over one undici connection pool per client (HTTP/2, so concurrent checks
-// share one TLS handshake), each with a deadline (an AbortSignal). It knows nothing of credentials
-// or kubeconfigs: ../credentials turns those into an Endpoint (as client-go's rest never imports
-// clientcmd).
-import { Agent, type Dispatcher } from "undici";
+// Requests are plain JSON over an HTTP/2 session shared per API server and TLS settings
+// (./sessionPool, Node's own http2: concurrent checks and connectors share one TLS handshake), each
+// with a deadline (an AbortSignal). A proxy, or a server without HTTP/2, goes through undici,
+// loaded only then. It knows nothing of credentials or kubeconfigs: ../credentials turns those into
+// an Endpoint (as client-go's rest never imports clientcmd).
+import type { Dispatcher } from "undici";
 import { classifyRequestError } from "./classifyError";
+import { h2Request, knownHttp1, NoHttp2Error, type RawAnswer } from "./sessionPool";
 
 /** Where a client connects and how it authenticates, whatever the credential's form. */
 export interface Endpoint {
@@ -65,22 +67,25 @@ function retryPause(retryAfter: string | string[] | undefined, attempt: number):
     return Math.min(Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : 100 * 2 ** attempt, 2000);
 }
 
-/** Makes a client over one connection pool for `endpoint`. */
+/** Makes a client for `endpoint`: the shared HTTP/2 session, or an HTTP/1.1 pool of its own. */
 export function clientFor(endpoint: Endpoint, timeoutMs: number): KubeClient {
     const url = new URL(endpoint.server);
     const origin = url.origin;
     const prefix = url.pathname.replace(/\/+$/, "");
-    // One connection, HTTP/2 when the server offers it: requests made while it is still being
-    // set up wait for it instead of each opening (and handshaking) its own. undici does not end a
-    // request that waits on a hanging TLS handshake when its signal aborts: the connect timeout,
-    // equal to the deadline, does (within undici's half-second timer resolution).
-    const dispatcher: Dispatcher =
-        endpoint.proxy ??
-        new Agent({ connect: { ...endpoint.tls, keepAlive: true, timeout: timeoutMs }, allowH2: true, connections: 1 });
     const { server, authType } = endpoint;
-
-    async function send(method: HttpMethod, path: string, body: unknown, remainingMs: number): Promise<unknown> {
-        const res = await dispatcher.request({
+    const headerNames = Object.fromEntries(Object.entries(endpoint.headers).map(([k, v]) => [k.toLowerCase(), v]));
+    // HTTP/1.1 through undici: one connection; a request made while it is still being set up
+    // waits for it. undici does not end a request that waits on a hanging TLS handshake when its
+    // signal aborts: the connect timeout, equal to the deadline, does.
+    let http1: Dispatcher | undefined;
+    const viaHttp1 = async (method: HttpMethod, path: string, body: string | undefined, deadline: number) => {
+        if (!http1) {
+            const { Agent } = require("undici") as typeof import("undici");
+            http1 =
+                endpoint.proxy ??
+                new Agent({ connect: { ...endpoint.tls, keepAlive: true, timeout: timeoutMs }, connections: 1 });
+        }
+        const res = await http1.request({
             origin,
             path: prefix + path,
             method,
@@ -89,12 +94,42 @@ export function clientFor(endpoint: Endpoint, timeoutMs: number): KubeClient {
                 ...(body === undefined ? {} : { "content-type": "application/json" }),
                 ...endpoint.headers,
             },
-            body: body === undefined ? undefined : JSON.stringify(body),
-            signal: AbortSignal.timeout(remainingMs),
+            body,
+            signal: AbortSignal.timeout(Math.max(1, deadline - Date.now())),
         });
-        const text = await res.body.text();
-        if (res.statusCode < 200 || res.statusCode >= 300) throw new HttpStatusError(res.statusCode, text, res.headers);
-        return text ? JSON.parse(text) : undefined;
+        return { status: res.statusCode, headers: res.headers, text: await res.body.text() } as RawAnswer;
+    };
+    const viaHttp2 = (method: HttpMethod, path: string, body: string | undefined, deadline: number) =>
+        h2Request(
+            origin,
+            endpoint.tls,
+            {
+                ":method": method,
+                ":path": prefix + path,
+                accept: "application/json",
+                ...(body === undefined ? {} : { "content-type": "application/json" }),
+                ...headerNames,
+            },
+            body,
+            deadline,
+        );
+
+    async function send(method: HttpMethod, path: string, body: unknown, deadline: number): Promise<unknown> {
+        const payload = body === undefined ? undefined : JSON.stringify(body);
+        let answer: RawAnswer;
+        if (endpoint.proxy || knownHttp1(origin, endpoint.tls))
+            answer = await viaHttp1(method, path, payload, deadline);
+        else {
+            try {
+                answer = await viaHttp2(method, path, payload, deadline);
+            } catch (e) {
+                if (!(e instanceof NoHttp2Error)) throw e;
+                answer = await viaHttp1(method, path, payload, deadline);
+            }
+        }
+        if (answer.status < 200 || answer.status >= 300)
+            throw new HttpStatusError(answer.status, answer.text, answer.headers);
+        return answer.text ? JSON.parse(answer.text) : undefined;
     }
 
     return {
@@ -106,7 +141,7 @@ export function clientFor(endpoint: Endpoint, timeoutMs: number): KubeClient {
             const deadline = Date.now() + timeoutMs;
             for (let attempt = 0; ; attempt++) {
                 try {
-                    return (await send(method, path, body, Math.max(1, deadline - Date.now()))) as any;
+                    return (await send(method, path, body, deadline)) as any;
                 } catch (e) {
                     // 429 (the API server's priority-and-fairness or max-in-flight limit) is retried a few
                     // times, while the pause still ends before the deadline.
@@ -122,8 +157,9 @@ export function clientFor(endpoint: Endpoint, timeoutMs: number): KubeClient {
             }
         },
         async close() {
-            // destroy, not close: close would wait for a connection still hanging in its handshake.
-            await dispatcher.destroy().catch(() => undefined);
+            // The shared HTTP/2 session closes itself when idle. An HTTP/1.1 pool is destroyed, not
+            // closed: close would wait for a connection still hanging in its handshake.
+            await http1?.destroy().catch(() => undefined);
         },
     };
 }
