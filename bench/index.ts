@@ -14,6 +14,7 @@ import { benchDelegateSection, type DelegatePreflight, delegatePreflight } from 
 import { benchHarnessSection } from "./harnessBench";
 import { machineInfo } from "./machine";
 import { duration, renderSection, type Section, table, type Verdict, verdictLine } from "./markdown";
+import { benchPluginSection, PLUGIN_TITLE } from "./pluginBench";
 import { benchPulumi, type PulumiResult } from "./pulumiBench";
 import { benchTools } from "./toolsBench";
 
@@ -117,6 +118,9 @@ async function main(): Promise<number> {
 
         log("[bench] 4c. Harness registration");
         await guarded("4c. Harness registration", () => benchHarnessSection({ target, runs: MIN_RUNS, log }));
+
+        log("[bench] 4d. the provider plugin");
+        await guarded(PLUGIN_TITLE, () => benchPluginSection({ target, runs: MIN_RUNS, log }));
     } finally {
         await cp.stop();
         fs.rmSync(work, { recursive: true, force: true });
@@ -124,7 +128,8 @@ async function main(): Promise<number> {
 
     // Report order: sections by number, 4b after 5 is confusing, so after 4.
     const order = (s: Section) =>
-        parseFloat(s.title) + (s.title.startsWith("4b") ? 0.5 : s.title.startsWith("4c") ? 0.6 : 0);
+        parseFloat(s.title) +
+        (s.title.startsWith("4b") ? 0.5 : s.title.startsWith("4c") ? 0.6 : s.title.startsWith("4d") ? 0.7 : 0);
     sections.sort((a, b) => order(a) - order(b));
     const elapsed = Date.now() - started;
     const report = portable(renderReport(sections, elapsed));
