@@ -7,6 +7,7 @@
 // program in another language has no SDK to build it).
 import type * as provider from "@pulumi/pulumi/provider";
 import { derivedKubeconfig } from "../credentials/kubeconfigDocument";
+import { underOverallDeadline } from "../deadline";
 import type { Credential } from "../inputs/types";
 import {
     checkConnector,
@@ -83,10 +84,15 @@ export const connectorPlugin: ConnectorPlugin = {
         };
     },
 
-    /** Provisions the delegate when declared and runs the connection test; records the connector only when it passes. */
+    /**
+     * Provisions the delegate when declared and runs the connection test; records the connector only
+     * when it passes. Create, update and delete end by the resource's custom timeout (customTimeouts.ts).
+     */
     async create(urn, props) {
         const { plain, secrets } = revealSecrets(props);
-        const { id, outputs, warnings } = await createConnector(userInputs(plain), ownerOf(urn));
+        const { id, outputs, warnings } = await underOverallDeadline(() =>
+            createConnector(userInputs(plain), ownerOf(urn)),
+        );
         warn(warnings);
         return { id, outs: stateOf(outputs, secrets) };
     },
@@ -95,7 +101,9 @@ export const connectorPlugin: ConnectorPlugin = {
     async update(_id, urn, olds, news) {
         const { plain, secrets } = revealSecrets(news);
         const record = revealSecrets(olds).plain as ConnectorOutputs;
-        const { outputs, warnings } = await updateConnector(record, userInputs(plain), ownerOf(urn));
+        const { outputs, warnings } = await underOverallDeadline(() =>
+            updateConnector(record, userInputs(plain), ownerOf(urn)),
+        );
         warn(warnings);
         return { outs: stateOf(outputs, secrets) };
     },
@@ -126,7 +134,9 @@ export const connectorPlugin: ConnectorPlugin = {
 
     /** Removes the delegate's objects; a cluster that cannot be reached is a warning. */
     async delete(_id, _urn, props) {
-        const { warnings } = await deleteConnector(revealSecrets(props).plain as ConnectorOutputs);
+        const { warnings } = await underOverallDeadline(() =>
+            deleteConnector(revealSecrets(props).plain as ConnectorOutputs),
+        );
         warn(warnings);
     },
 };

@@ -4,6 +4,7 @@
 // or kubeconfigs: ../credentials turns those into an Endpoint (as client-go's rest never imports
 // clientcmd).
 import { Agent, type Dispatcher } from "undici";
+import { boundedMs } from "../deadline";
 import { classifyRequestError } from "./classifyError";
 
 /** Where a client connects and how it authenticates, whatever the credential's form. */
@@ -76,7 +77,11 @@ export function clientFor(endpoint: Endpoint, timeoutMs: number): KubeClient {
     // equal to the deadline, does (within undici's half-second timer resolution).
     const dispatcher: Dispatcher =
         endpoint.proxy ??
-        new Agent({ connect: { ...endpoint.tls, keepAlive: true, timeout: timeoutMs }, allowH2: true, connections: 1 });
+        new Agent({
+            connect: { ...endpoint.tls, keepAlive: true, timeout: boundedMs(timeoutMs) },
+            allowH2: true,
+            connections: 1,
+        });
     const { server, authType } = endpoint;
 
     async function send(method: HttpMethod, path: string, body: unknown, remainingMs: number): Promise<unknown> {
@@ -102,8 +107,9 @@ export function clientFor(endpoint: Endpoint, timeoutMs: number): KubeClient {
         authType,
         timeoutMs,
         async request(what, method, path, body) {
-            // The deadline holds for the request with its retries, not for each attempt.
-            const deadline = Date.now() + timeoutMs;
+            // The deadline holds for the request with its retries, not for each attempt; and no
+            // later than the call's overall deadline (a custom timeout, deadline.ts).
+            const deadline = Date.now() + boundedMs(timeoutMs);
             for (let attempt = 0; ; attempt++) {
                 try {
                     return (await send(method, path, body, Math.max(1, deadline - Date.now()))) as any;
