@@ -13,6 +13,7 @@ import {
     checkConnector,
     createConnector,
     deleteConnector,
+    importFromHarness,
     importRecord,
     inputWarnings,
     type PropertyChange,
@@ -109,15 +110,23 @@ export const connectorPlugin: ConnectorPlugin = {
     },
 
     /**
-     * Refresh: runs the test again and looks for drift. With only an id (`pulumi import`): the
-     * identifiers and ref, and a warning naming the inputs (and secrets) the program must supply.
+     * Refresh: runs the test again and looks for drift. With only an id (`pulumi import`): what
+     * Harness holds of a registered connector (importHarness.ts), else the identifiers and ref; and a
+     * warning naming the inputs (and secrets) the program must supply.
      */
     async read(id, _urn, props) {
         const { plain, secrets } = revealSecrets(props ?? {});
         if (!plain.identifier) {
             const imported = importRecord(id);
+            const registered = await importFromHarness(imported);
+            if (registered.found) {
+                warn([
+                    `imported ${id} from Harness (name, description, tags, delegate selectors, credential type, master URL, the registration): Harness never returns secret values, so set ${registered.missing.length ? registered.missing.join(", ") : "the credential"} in the program; its first pulumi up writes them and runs the connection tests`,
+                ]);
+                return { id, props: registered.outputs, inputs: registered.inputs };
+            }
             warn([
-                `imported ${id} from its id alone: the cluster cannot be reached without the credential, so set ${imported.missing.join(", ")} in the program (the credential's secrets too: they are never read back)`,
+                `imported ${id} from its id alone (${registered.why}): the cluster cannot be reached without the credential, so set ${imported.missing.join(", ")} in the program (the credential's secrets too: they are never read back)`,
             ]);
             return { id, props: imported.outputs, inputs: imported.inputs };
         }
