@@ -33,6 +33,11 @@ function delegateEstimateMs(pre: DelegatePreflight, firstUp50Ms: number): number
     return variants * MIN_RUNS * (firstUp50Ms * 2 * 2.5 + 10_000);
 }
 
+/** A guess of what the plugin section (4d) needs: three programs of 50, up + preview + destroy each. */
+function pluginEstimateMs(firstUp50Ms: number): number {
+    return MIN_RUNS * 3 * firstUp50Ms * 2.5;
+}
+
 async function main(): Promise<number> {
     const started = Date.now();
     const budgetMs = Number(process.env.PKC_BENCH_BUDGET_SECONDS ?? 780) * 1000;
@@ -88,7 +93,7 @@ async function main(): Promise<number> {
                 apiConcurrency: conn.concurrency,
                 oneTest: conn.ours,
                 deadline,
-                reserveMs: (_rep, up50) => delegateEstimateMs(pre, up50) + 30_000,
+                reserveMs: (_rep, up50) => delegateEstimateMs(pre, up50) + pluginEstimateMs(up50) + 30_000,
                 minRuns: MIN_RUNS,
                 maxRuns: 7,
                 log,
