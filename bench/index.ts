@@ -14,6 +14,7 @@ import { benchDelegateSection, type DelegatePreflight, delegatePreflight } from 
 import { benchHarnessSection } from "./harnessBench";
 import { machineInfo } from "./machine";
 import { duration, renderSection, type Section, table, type Verdict, verdictLine } from "./markdown";
+import { benchPluginSection, PLUGIN_TITLE } from "./pluginBench";
 import { benchPulumi, type PulumiResult } from "./pulumiBench";
 import { benchTools } from "./toolsBench";
 
@@ -33,6 +34,11 @@ function delegateEstimateMs(pre: DelegatePreflight, firstUp50Ms: number): number
     const variants = (pre.connectorBlocked ? 0 : 1) + (pre.pluginBlocked ? 0 : 1);
     // up + preview + destroy of 50 objects-making resources, and waiting for their namespaces to go.
     return variants * MIN_RUNS * (firstUp50Ms * 2 * 2.5 + 10_000);
+}
+
+/** A guess of what the plugin section (4d) needs: three programs of 50, up + preview + destroy each. */
+function pluginEstimateMs(firstUp50Ms: number): number {
+    return MIN_RUNS * 3 * firstUp50Ms * 2.5;
 }
 
 async function main(): Promise<number> {
@@ -92,7 +98,7 @@ async function main(): Promise<number> {
                     apiConcurrency: conn.concurrency,
                     oneTest: conn.ours,
                     deadline,
-                    reserveMs: (_rep, up50) => delegateEstimateMs(pre, up50) + 30_000,
+                    reserveMs: (_rep, up50) => delegateEstimateMs(pre, up50) + pluginEstimateMs(up50) + 30_000,
                     minRuns: MIN_RUNS,
                     maxRuns: 7,
                     log,
@@ -124,6 +130,9 @@ async function main(): Promise<number> {
         log("[bench] 4c. Harness registration");
         if (wanted("4c"))
             await guarded("4c. Harness registration", () => benchHarnessSection({ target, runs: MIN_RUNS, log }));
+
+        log("[bench] 4d. the provider plugin");
+        if (wanted("4d")) await guarded(PLUGIN_TITLE, () => benchPluginSection({ target, runs: MIN_RUNS, log }));
     } finally {
         await cp.stop();
         fs.rmSync(work, { recursive: true, force: true });
@@ -131,7 +140,8 @@ async function main(): Promise<number> {
 
     // Report order: sections by number, 4b after 5 is confusing, so after 4.
     const order = (s: Section) =>
-        parseFloat(s.title) + (s.title.startsWith("4b") ? 0.5 : s.title.startsWith("4c") ? 0.6 : 0);
+        parseFloat(s.title) +
+        (s.title.startsWith("4b") ? 0.5 : s.title.startsWith("4c") ? 0.6 : s.title.startsWith("4d") ? 0.7 : 0);
     sections.sort((a, b) => order(a) - order(b));
     const elapsed = Date.now() - started;
     const report = portable(renderReport(sections, elapsed));

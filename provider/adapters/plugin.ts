@@ -7,11 +7,13 @@
 // program in another language has no SDK to build it).
 import type * as provider from "@pulumi/pulumi/provider";
 import { derivedKubeconfig } from "../credentials/kubeconfigDocument";
+import { underOverallDeadline } from "../deadline";
 import type { Credential } from "../inputs/types";
 import {
     checkConnector,
     createConnector,
     deleteConnector,
+    importFromHarness,
     importRecord,
     inputWarnings,
     type PropertyChange,
@@ -83,10 +85,15 @@ export const connectorPlugin: ConnectorPlugin = {
         };
     },
 
-    /** Provisions the delegate when declared and runs the connection test; records the connector only when it passes. */
+    /**
+     * Provisions the delegate when declared and runs the connection test; records the connector only
+     * when it passes. Create, update and delete end by the resource's custom timeout (customTimeouts.ts).
+     */
     async create(urn, props) {
         const { plain, secrets } = revealSecrets(props);
-        const { id, outputs, warnings } = await createConnector(userInputs(plain), ownerOf(urn));
+        const { id, outputs, warnings } = await underOverallDeadline(() =>
+            createConnector(userInputs(plain), ownerOf(urn)),
+        );
         warn(warnings);
         return { id, outs: stateOf(outputs, secrets) };
     },
@@ -95,21 +102,31 @@ export const connectorPlugin: ConnectorPlugin = {
     async update(_id, urn, olds, news) {
         const { plain, secrets } = revealSecrets(news);
         const record = revealSecrets(olds).plain as ConnectorOutputs;
-        const { outputs, warnings } = await updateConnector(record, userInputs(plain), ownerOf(urn));
+        const { outputs, warnings } = await underOverallDeadline(() =>
+            updateConnector(record, userInputs(plain), ownerOf(urn)),
+        );
         warn(warnings);
         return { outs: stateOf(outputs, secrets) };
     },
 
     /**
-     * Refresh: runs the test again and looks for drift. With only an id (`pulumi import`): the
-     * identifiers and ref, and a warning naming the inputs (and secrets) the program must supply.
+     * Refresh: runs the test again and looks for drift. With only an id (`pulumi import`): what
+     * Harness holds of a registered connector (importHarness.ts), else the identifiers and ref; and a
+     * warning naming the inputs (and secrets) the program must supply.
      */
     async read(id, _urn, props) {
         const { plain, secrets } = revealSecrets(props ?? {});
         if (!plain.identifier) {
             const imported = importRecord(id);
+            const registered = await importFromHarness(imported);
+            if (registered.found) {
+                warn([
+                    `imported ${id} from Harness (name, description, tags, delegate selectors, credential type, master URL, the registration): Harness never returns secret values, so set ${registered.missing.length ? registered.missing.join(", ") : "the credential"} in the program; its first pulumi up writes them and runs the connection tests`,
+                ]);
+                return { id, props: registered.outputs, inputs: registered.inputs };
+            }
             warn([
-                `imported ${id} from its id alone: the cluster cannot be reached without the credential, so set ${imported.missing.join(", ")} in the program (the credential's secrets too: they are never read back)`,
+                `imported ${id} from its id alone (${registered.why}): the cluster cannot be reached without the credential, so set ${imported.missing.join(", ")} in the program (the credential's secrets too: they are never read back)`,
             ]);
             return { id, props: imported.outputs, inputs: imported.inputs };
         }
@@ -126,7 +143,9 @@ export const connectorPlugin: ConnectorPlugin = {
 
     /** Removes the delegate's objects; a cluster that cannot be reached is a warning. */
     async delete(_id, _urn, props) {
-        const { warnings } = await deleteConnector(revealSecrets(props).plain as ConnectorOutputs);
+        const { warnings } = await underOverallDeadline(() =>
+            deleteConnector(revealSecrets(props).plain as ConnectorOutputs),
+        );
         warn(warnings);
     },
 };

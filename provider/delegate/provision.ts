@@ -2,6 +2,7 @@
 // ensure the namespace → the ServiceAccount → the roles → the bindings → the token → remove what is
 // no longer declared. Each step records what it created; when a later step fails, the run undoes
 // that in reverse order and reports the original error.
+import { boundedMs } from "../deadline";
 import { ConnectorError } from "../errors";
 import type { DelegateSettings } from "../inputs/types";
 import type { KubeClient } from "../transport/kubeClient";
@@ -217,7 +218,7 @@ async function issueToken(run: Run, plan: DelegatePlan, previous: PreviousDelega
 }
 
 async function waitForToken(api: ObjectApi, ref: ObjectRef, waitSeconds: number): Promise<string> {
-    const deadline = Date.now() + waitSeconds * 1000;
+    const deadline = Date.now() + boundedMs(waitSeconds * 1000);
     // The token controller usually fills the Secret within milliseconds: poll soon, then back off.
     for (let pause = 10; ; pause = Math.min(pause * 2, 200)) {
         const s = await api.read(ref);

@@ -3,6 +3,7 @@
 // the access's deadline (an AbortSignal). 429 (which Harness sends without Retry-After), 5xx other
 // than 501 and connection failures are retried with backoff while the deadline allows.
 import { Agent } from "undici";
+import { boundedMs } from "../deadline";
 import { ConnectorError } from "../errors";
 import type { HarnessAccess } from "./access";
 import { type HarnessFailure, harnessError, isRetryable } from "./classify";
@@ -57,7 +58,7 @@ const MAX_PAUSE_MS = 4000;
 export function harnessClientFor(access: HarnessAccess): HarnessClient {
     const url = new URL(access.endpoint);
     const prefix = url.pathname.replace(/\/+$/, "");
-    const dispatcher = new Agent({ connect: { timeout: access.timeoutMs }, keepAliveTimeout: 10_000 });
+    const dispatcher = new Agent({ connect: { timeout: boundedMs(access.timeoutMs) }, keepAliveTimeout: 10_000 });
     let sent = 0;
 
     async function once<T>(call: HarnessCall, remainingMs: number): Promise<HarnessAnswer<T>> {
@@ -101,7 +102,7 @@ export function harnessClientFor(access: HarnessAccess): HarnessClient {
             return sent;
         },
         async request<T>(call: HarnessCall): Promise<HarnessAnswer<T>> {
-            const deadline = Date.now() + access.timeoutMs;
+            const deadline = Date.now() + boundedMs(access.timeoutMs);
             let mayHaveTakenEffect = false;
             for (let attempt = 0; ; attempt++) {
                 try {

@@ -157,7 +157,7 @@ function harnessCredential(inputs: ValidConnectorInputs, facts: ClusterFacts): H
 }
 
 /** Which `auth.spec` field of Harness's K8sCluster connector holds each secret field's ref. */
-const REF_FIELDS: Record<string, Partial<Record<HarnessSecretField, string>>> = {
+export const REF_FIELDS: Record<string, Partial<Record<HarnessSecretField, string>>> = {
     ServiceAccount: { token: "serviceAccountTokenRef", caCert: "caCertRef" },
     ClientKeyCert: {
         caCert: "caCertRef",

@@ -287,7 +287,7 @@ async function putConnector(client: HarnessClient, plan: HarnessPlan): Promise<C
 }
 
 /** The connector as Harness holds it; undefined when it does not exist. */
-async function getConnector(
+export async function getConnector(
     client: HarnessClient,
     scope: HarnessScope,
     identifier: string,

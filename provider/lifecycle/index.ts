@@ -6,6 +6,7 @@ export { planUpdate, type UpdatePlan } from "./changePlan";
 export { type CheckOutcome, checkConnector } from "./check";
 export { createConnector } from "./create";
 export { deleteConnector } from "./delete";
+export { type HarnessImport, importFromHarness } from "./importHarness";
 export { type ImportedRecord, importRecord } from "./importRecord";
 export { type PropertyChange, propertyChanges } from "./propertyChanges";
 export { readConnector } from "./read";

@@ -5,6 +5,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { main } from "@pulumi/pulumi/provider";
 import { connectorPlugin } from "../adapters/plugin";
+import { honourCustomTimeouts } from "./customTimeouts";
 import { withDetailedDiff } from "./detailedDiff";
 import { acceptReadWithoutProperties } from "./importRead";
 
@@ -25,6 +26,7 @@ export function runPlugin(args: string[]): Promise<void> {
     const version: string = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")).version;
     const schema = fs.readFileSync(path.join(root, "schema.json"), "utf8");
     acceptReadWithoutProperties();
+    honourCustomTimeouts();
     return main(withDetailedDiff(connectorPlugin, { version, schema }), args);
 }
 

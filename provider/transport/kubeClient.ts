@@ -5,6 +5,7 @@
 // loaded only then. It knows nothing of credentials or kubeconfigs: ../credentials turns those into
 // an Endpoint (as client-go's rest never imports clientcmd).
 import type { Dispatcher } from "undici";
+import { boundedMs } from "../deadline";
 import { classifyRequestError } from "./classifyError";
 import { h2Request, knownHttp1, NoHttp2Error, type RawAnswer } from "./sessionPool";
 
@@ -83,7 +84,10 @@ export function clientFor(endpoint: Endpoint, timeoutMs: number): KubeClient {
             const { Agent } = require("undici") as typeof import("undici");
             http1 =
                 endpoint.proxy ??
-                new Agent({ connect: { ...endpoint.tls, keepAlive: true, timeout: timeoutMs }, connections: 1 });
+                new Agent({
+                    connect: { ...endpoint.tls, keepAlive: true, timeout: boundedMs(timeoutMs) },
+                    connections: 1,
+                });
         }
         const res = await http1.request({
             origin,
@@ -137,8 +141,9 @@ export function clientFor(endpoint: Endpoint, timeoutMs: number): KubeClient {
         authType,
         timeoutMs,
         async request(what, method, path, body) {
-            // The deadline holds for the request with its retries, not for each attempt.
-            const deadline = Date.now() + timeoutMs;
+            // The deadline holds for the request with its retries, not for each attempt; and no
+            // later than the call's overall deadline (a custom timeout, deadline.ts).
+            const deadline = Date.now() + boundedMs(timeoutMs);
             for (let attempt = 0; ; attempt++) {
                 try {
                     return (await send(method, path, body, deadline)) as any;

@@ -1,0 +1,153 @@
+// import from Harness: with only an id (`pulumi import … <org>/<project>/<identifier>`), a
+// connector registered in Harness gives back what Harness holds of it: its name, description,
+// tags and delegate selectors, the credential's type, master URL and auth type (with its plain
+// fields), and the registration itself (connector ref, the refs of its secrets, which of them
+// this provider's naming says it created). Harness never returns a secret's value: the program
+// supplies them (the token, the CA, …), and its first `pulumi up` writes them and runs the tests.
+// Where Harness is comes from HARNESS_ACCOUNT_ID, HARNESS_PLATFORM_API_KEY and HARNESS_ENDPOINT,
+// as for refresh and destroy: an import has no inputs yet.
+import { harnessAccessProblems, resolveHarnessAccess } from "../harness/access";
+import type { ConnectorBody, HarnessSecretField } from "../harness/mapping";
+import type { HarnessState } from "../harness/state";
+import { connectorInputsSchema } from "../inputs/schema";
+import type { ImportedRecord } from "./importRecord";
+
+type Env = Record<string, string | undefined>;
+
+/** What an import finds in Harness. */
+export type HarnessImport =
+    | { found: false; why: string }
+    | {
+          found: true;
+          /** The record: the inputs Harness defines, the ref, `harnessSettings` and `harness`. */
+          outputs: Record<string, unknown>;
+          inputs: Record<string, unknown>;
+          /** The inputs the program must supply (secret values among them). */
+          missing: string[];
+      };
+
+/** Harness's plain auth fields back to the connector's `auth` inputs. */
+function plainAuth(type: string, spec: Record<string, string>): Record<string, unknown> {
+    switch (type) {
+        case "ClientKeyCert":
+            return spec.clientKeyAlgo ? { clientKeyAlgo: spec.clientKeyAlgo } : {};
+        case "UsernamePassword":
+            return spec.username ? { username: spec.username } : {};
+        case "OpenIdConnect":
+            return JSON.parse(
+                JSON.stringify({
+                    issuerUrl: spec.oidcIssuerUrl,
+                    username: spec.oidcUsername,
+                    scopes: spec.oidcScopes ? spec.oidcScopes.split(",") : undefined,
+                }),
+            );
+        default:
+            return {};
+    }
+}
+
+/** The input path of each secret field, in a ManualConfig credential. */
+const SECRET_INPUT: Record<HarnessSecretField, string> = {
+    token: "credential.auth.token",
+    caCert: "credential.caCert",
+    clientCert: "credential.auth.clientCert",
+    clientKey: "credential.auth.clientKey",
+    clientKeyPassphrase: "credential.auth.clientKeyPassphrase",
+    password: "credential.auth.password",
+    clientId: "credential.auth.clientId",
+    clientSecret: "credential.auth.clientSecret",
+};
+
+/**
+ * Looks the imported connector up in Harness. Not found (or no Harness account in the environment):
+ * `found: false` and why. A Harness that answers with an error throws it (an import that missed the
+ * registration would make the program's first up register it a second time).
+ */
+export async function importFromHarness(imported: ImportedRecord, env: Env = process.env): Promise<HarnessImport> {
+    const settings = connectorInputsSchema.shape.harness.unwrap().parse({});
+    const problems = harnessAccessProblems(settings, env);
+    if (problems.length)
+        return { found: false, why: `not looked up in Harness (${problems.map((p) => p.reason).join("; ")})` };
+    const { harnessClientFor } = require("../harness/client") as typeof import("../harness/client");
+    const { getConnector } = require("../harness/register") as typeof import("../harness/register");
+    const { REF_FIELDS, secretIdentifier, harnessScope } =
+        require("../harness/mapping") as typeof import("../harness/mapping");
+    const { identifier } = imported.inputs;
+    const scope = harnessScope(imported.inputs);
+    const access = resolveHarnessAccess(settings, env);
+    const client = harnessClientFor(access);
+    let data: Awaited<ReturnType<typeof getConnector>>;
+    try {
+        data = await getConnector(client, scope, identifier);
+    } finally {
+        await client.close();
+    }
+    const body = data?.connector as ConnectorBody | undefined;
+    if (!body)
+        return { found: false, why: `no connector ${imported.outputs.ref} in Harness account ${access.accountId}` };
+    if (body.type !== "K8sCluster")
+        return { found: false, why: `${imported.outputs.ref} in Harness is a ${body.type} connector, not K8sCluster` };
+
+    const secretRefs: Partial<Record<HarnessSecretField, string>> = {};
+    const givenRefs: Partial<Record<HarnessSecretField, string>> = {};
+    const createdSecrets: string[] = [];
+    const missing: string[] = [];
+    let credential: Record<string, unknown> = { type: "InheritFromDelegate" };
+    const c = body.spec.credential;
+    if (c.type === "ManualConfig") {
+        const auth = c.spec.auth;
+        for (const [field, refField] of Object.entries(REF_FIELDS[auth.type] ?? {}) as [HarnessSecretField, string][]) {
+            const ref = auth.spec?.[refField];
+            if (!ref) continue;
+            secretRefs[field] = ref;
+            // The secrets this provider creates are named <connector>_<field>; any other was given.
+            if (ref === secretIdentifier(identifier, field)) createdSecrets.push(ref);
+            else givenRefs[field] = ref;
+            missing.push(SECRET_INPUT[field]);
+        }
+        credential = {
+            type: "ManualConfig",
+            masterUrl: c.spec.masterUrl,
+            auth: { type: auth.type, ...plainAuth(auth.type, auth.spec ?? {}) },
+        };
+    }
+    const harnessInput = Object.keys(givenRefs).length ? { secretRefs: givenRefs } : {};
+    const inputs = JSON.parse(
+        JSON.stringify({
+            ...imported.inputs,
+            name: body.name,
+            description: body.description || undefined,
+            tags: body.tags && Object.keys(body.tags).length ? body.tags : undefined,
+            delegateSelectors: body.spec.delegateSelectors?.length ? body.spec.delegateSelectors : undefined,
+            credential,
+            harness: harnessInput,
+        }),
+    );
+    const { connectorRef } = require("../inputs/identifier") as typeof import("../inputs/identifier");
+    const { connectorUrl } = require("../harness/register") as typeof import("../harness/register");
+    const harness: HarnessState = {
+        connectorRef: connectorRef(identifier, scope),
+        url: connectorUrl(access.endpoint, access.accountId, scope, identifier),
+        accountId: access.accountId,
+        endpoint: access.endpoint,
+        scope: JSON.parse(JSON.stringify(scope)),
+        secretRefs,
+        createdSecrets,
+        ...(data?.createdAt ? { createdAt: data.createdAt } : {}),
+        ...(data?.lastModifiedAt ? { lastModifiedAt: data.lastModifiedAt } : {}),
+        // Not run by the import: the program's first up runs it.
+        connectionTest: { status: "UNKNOWN" },
+    };
+    const { harness: _settings, ...recorded } = inputs;
+    return {
+        found: true,
+        outputs: {
+            ...recorded,
+            ref: imported.outputs.ref,
+            harnessSettings: connectorInputsSchema.shape.harness.unwrap().parse(harnessInput),
+            harness,
+        },
+        inputs,
+        missing,
+    };
+}
