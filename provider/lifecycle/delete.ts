@@ -1,10 +1,8 @@
 // delete: removes the connector from Harness (when registered), then the delegate's objects (reverse order, only this connector's). The connector
 // itself owns nothing in the cluster; a cluster that cannot be reached is gone with its objects.
 import type { ErrorCode } from "../errors";
-import { type ConnectorOutputs, delegateOwner } from "../outputs";
+import type { ConnectorOutputs } from "../outputs";
 import { recordedSecrets, redactError } from "../secrets";
-import { removeRecordedDelegate } from "./clusterSide";
-import { removeHarnessSide } from "./harnessSide";
 
 /** Failures that mean the cluster (and so the delegate's objects) cannot be reached: delete goes on with a warning. */
 const CLUSTER_GONE: ReadonlySet<ErrorCode> = new Set(["UNREACHABLE", "TIMEOUT", "CREDENTIAL_LOAD_FAILED"]);
@@ -14,6 +12,9 @@ export async function deleteConnector(record: ConnectorOutputs): Promise<{ warni
     // Harness first: a connector pipelines still reference stops the delete before the cluster side goes.
     if (record.harness && record.harnessSettings) {
         try {
+            // Loaded here, not at the top: destroying connectors with nothing outside the state loads
+            // no schema, cluster or Harness code at all.
+            const { removeHarnessSide } = require("./harnessSide") as typeof import("./harnessSide");
             await removeHarnessSide(record);
         } catch (e) {
             throw redactError(e, recordedSecrets(record));
@@ -21,6 +22,8 @@ export async function deleteConnector(record: ConnectorOutputs): Promise<{ warni
     }
     if (!record.delegate || !record.delegateSettings) return { warnings: [] };
     try {
+        const { removeRecordedDelegate } = require("./clusterSide") as typeof import("./clusterSide");
+        const { delegateOwner } = require("../outputs") as typeof import("../outputs");
         await removeRecordedDelegate(record, delegateOwner(record.__owner, record.identifier));
         return { warnings: [] };
     } catch (e) {
