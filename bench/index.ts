@@ -16,6 +16,7 @@ import { machineInfo } from "./machine";
 import { duration, renderSection, type Section, table, type Verdict, verdictLine } from "./markdown";
 import { benchPluginSection, PLUGIN_TITLE } from "./pluginBench";
 import { benchPulumi, type PulumiResult } from "./pulumiBench";
+import { measureStateSizes, stateSizeReport } from "./stateSize";
 import { benchTools } from "./toolsBench";
 
 const MIN_RUNS = 5;
@@ -98,12 +99,25 @@ async function main(): Promise<number> {
                     apiConcurrency: conn.concurrency,
                     oneTest: conn.ours,
                     deadline,
-                    reserveMs: (_rep, up50) => delegateEstimateMs(pre, up50) + pluginEstimateMs(up50) + 30_000,
+                    // + about 75 s for section 5 per credential kind (bench/stateSize.ts).
+                    reserveMs: (_rep, up50) => delegateEstimateMs(pre, up50) + pluginEstimateMs(up50) + 105_000,
                     minRuns: MIN_RUNS,
                     maxRuns: 7,
                     log,
                 });
                 return pulumi.sections;
+            });
+
+        log("[bench] 5. state per credential kind");
+        if (wanted("5"))
+            await guarded("5. State, per credential kind", async () => {
+                // Joins section 5 (from section 4's stacks) when it is there.
+                const r = stateSizeReport(await measureStateSizes({ log }));
+                const s5 = sections.find((s) => s.title === "5. State");
+                if (!s5) return { title: "5. State", ...r };
+                s5.body.push(...r.body);
+                s5.verdicts.push(...r.verdicts);
+                return [];
             });
 
         log("[bench] 4b. with a delegate");

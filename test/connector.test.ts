@@ -128,7 +128,7 @@ describe("KubernetesClusterConnector through pulumi (real engine, real cluster)"
 
             // The serialized provider is small and holds no absolute path of this machine.
             const provider: string = dynamicResource(state).outputs.__provider;
-            assert.ok(provider.length < 4096, `__provider is ${provider.length} bytes`);
+            assert.ok(provider.length < 1024, `__provider is ${provider.length} bytes`);
             assert.doesNotMatch(provider, /\/(work|root|home|tmp|Users)\//);
             assert.match(provider, /require\("pulumi-kubernetes-connector\/provider"\)/);
 

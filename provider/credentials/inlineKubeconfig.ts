@@ -3,37 +3,10 @@
 // a provider process about 0.35 s and 90 MB to load. Any other kubeconfig (exec plugins, auth
 // providers, files, proxies, and every malformed document, for its error messages) is left to
 // clientNodeKubeconfig.ts.
-import * as yaml from "js-yaml";
-import { type InlineEntry, inlineCredential, type ResolvedCredential } from "./inlineEndpoint";
+import { inlineCredential, type ResolvedCredential } from "./inlineEndpoint";
+import { inlineKubeconfigEntries } from "./kubeconfigEntries";
 
-const CLUSTER_KEYS = new Set([
-    "server",
-    "certificate-authority-data",
-    "insecure-skip-tls-verify",
-    "tls-server-name",
-    "extensions",
-]);
-const USER_KEYS = new Set([
-    "token",
-    "username",
-    "password",
-    "client-certificate-data",
-    "client-key-data",
-    "extensions",
-]);
-
-type Entry = InlineEntry;
-
-function named(list: unknown, name: unknown, field: string): Entry | undefined {
-    if (!Array.isArray(list) || typeof name !== "string") return undefined;
-    const found = list.filter((e) => e && typeof e === "object" && e.name === name);
-    const value = found.length === 1 ? found[0][field] : undefined;
-    return value && typeof value === "object" ? (value as Entry) : undefined;
-}
-
-const onlyStrings = (e: Entry, keys: string[]) =>
-    keys.every((k) => e[k] === undefined || (typeof e[k] === "string" && e[k] !== ""));
-const withoutExtensions = (e: Entry) => Object.fromEntries(Object.entries(e).filter(([k]) => k !== "extensions"));
+export { inlineKubeconfigEntries } from "./kubeconfigEntries";
 
 /** The endpoint of a kubeconfig document that needs no client library, or undefined when it does. */
 export function inlineKubeconfigCredential(
@@ -43,41 +16,4 @@ export function inlineKubeconfigCredential(
 ): ResolvedCredential | undefined {
     const entries = inlineKubeconfigEntries(document, context);
     return entries && inlineCredential(entries.cluster, entries.user, authType);
-}
-
-/**
- * The cluster and user entries of `context` (default: the current one) when they hold everything
- * inline (no exec plugin, auth provider, file or proxy); undefined otherwise.
- */
-export function inlineKubeconfigEntries(
-    document: string,
-    context: string | undefined,
-): { cluster: Entry; user: Entry } | undefined {
-    let doc: any;
-    try {
-        doc = yaml.load(document);
-    } catch {
-        return undefined;
-    }
-    if (!doc || typeof doc !== "object") return undefined;
-    const ctx = named(doc.contexts, context ?? doc["current-context"], "context");
-    const cluster = ctx && named(doc.clusters, ctx.cluster, "cluster");
-    const user = ctx && named(doc.users, ctx.user, "user");
-    if (!cluster || !user) return undefined;
-    if (!Object.keys(cluster).every((k) => CLUSTER_KEYS.has(k)) || !Object.keys(user).every((k) => USER_KEYS.has(k)))
-        return undefined;
-    if (
-        !onlyStrings(cluster, ["server", "certificate-authority-data", "tls-server-name"]) ||
-        !onlyStrings(
-            user,
-            [...USER_KEYS].filter((k) => k !== "extensions"),
-        )
-    )
-        return undefined;
-    const skipVerify = cluster["insecure-skip-tls-verify"];
-    if (skipVerify !== undefined && typeof skipVerify !== "boolean") return undefined;
-    const server = typeof cluster.server === "string" ? cluster.server.replace(/\/$/, "") : "";
-    if (!server.startsWith("https://")) return undefined;
-    if ((user["client-certificate-data"] === undefined) !== (user["client-key-data"] === undefined)) return undefined;
-    return { cluster: { ...withoutExtensions(cluster), server }, user: withoutExtensions(user) };
 }

@@ -1,8 +1,9 @@
 // Kubeconfig documents for a connector's identity: pure, no client library, so the SDK can build
-// the `kubeconfig` output of a ManualConfig connector in the program instead of keeping a copy of
-// the credential in state.
+// the `kubeconfig` output of a ManualConfig connector, or of an inline Kubeconfig document, in the
+// program instead of keeping a copy of the credential in state.
 import * as crypto from "node:crypto";
 import type { Credential, ManualConfigCredential as ManualConfig } from "../inputs/types";
+import { inlineKubeconfigEntries } from "./kubeconfigEntries";
 
 /** A kubeconfig document (JSON, which kubectl reads) with one cluster, user and context named `name`. */
 export function kubeconfigDocument(
@@ -58,13 +59,26 @@ export function manualUser(credential: ManualConfig): Record<string, unknown> | 
     }
 }
 
-/** Whether the credential alone defines the connector's kubeconfig (ManualConfig, except OpenIdConnect). */
-export function kubeconfigIsDerivable(credential: Credential): credential is ManualConfig {
+/**
+ * Whether the credential alone defines the connector's kubeconfig: ManualConfig (except
+ * OpenIdConnect, whose id_token only the connection test obtains), and a Kubeconfig document whose
+ * context holds everything inline (no exec plugin, auth provider, file or proxy).
+ */
+export function kubeconfigIsDerivable(credential: Credential): boolean {
+    if (credential.type === "Kubeconfig")
+        return inlineKubeconfigEntries(credential.kubeconfig, credential.context) !== undefined;
     return credential.type === "ManualConfig" && credential.auth.type !== "OpenIdConnect";
 }
 
-/** The kubeconfig, named `name`, of a connector whose credential alone defines it; undefined otherwise. */
+/**
+ * The kubeconfig, named `name`, of a connector whose credential alone defines it; undefined
+ * otherwise. The same document the connection test's client exports (inlineEndpoint.ts).
+ */
 export function derivedKubeconfig(credential: Credential, name: string): string | undefined {
-    if (!kubeconfigIsDerivable(credential)) return undefined;
+    if (credential.type === "Kubeconfig") {
+        const entries = inlineKubeconfigEntries(credential.kubeconfig, credential.context);
+        return entries && kubeconfigDocument(name, entries.cluster, entries.user);
+    }
+    if (credential.type !== "ManualConfig" || credential.auth.type === "OpenIdConnect") return undefined;
     return kubeconfigDocument(name, manualCluster(credential), manualUser(credential)!);
 }

@@ -97,7 +97,7 @@ describe("kubeconfig: derived from the credential @unit", () => {
         assert.equal(Buffer.from(kc.users[0].user["client-certificate-data"], "base64").toString(), client.certPem);
     });
 
-    it("OpenIdConnect, Kubeconfig and InheritFromDelegate are not derived (the provider stores theirs)", () => {
+    it("OpenIdConnect, a Kubeconfig that needs more than its document, and InheritFromDelegate are not derived (the provider stores theirs)", () => {
         const oidc = credential(
             manual({
                 type: "OpenIdConnect",
@@ -107,16 +107,32 @@ describe("kubeconfig: derived from the credential @unit", () => {
                 password: "p",
             }),
         );
-        // A derived kubeconfig is a valid kubeconfig credential in its turn.
-        const kubeconfig = credential({
+        // A client certificate in a file: only the connection test reads it.
+        const withFile = credential({
             type: "Kubeconfig",
-            kubeconfig: derivedKubeconfig(credential(manual({ type: "ServiceAccount", token: "t" })), "k"),
+            kubeconfig: JSON.stringify({
+                clusters: [{ name: "c", cluster: { server: "https://k8s.example.com" } }],
+                users: [{ name: "u", user: { "client-certificate": "/tmp/c.pem", "client-key": "/tmp/k.pem" } }],
+                contexts: [{ name: "x", context: { cluster: "c", user: "u" } }],
+                "current-context": "x",
+            }),
         });
         const inherit = credential({ type: "InheritFromDelegate" });
-        for (const c of [oidc, kubeconfig, inherit]) {
+        for (const c of [oidc, withFile, inherit]) {
             assert.equal(kubeconfigIsDerivable(c), false, c.type);
             assert.equal(derivedKubeconfig(c, "x"), undefined, c.type);
         }
+    });
+
+    it("an inline Kubeconfig document is derived: the document of its context, as the connection test's client exports it", () => {
+        // A derived kubeconfig is a valid kubeconfig credential in its turn.
+        const inner = derivedKubeconfig(credential(manual({ type: "ServiceAccount", token: "t" })), "k")!;
+        const kubeconfig = credential({ type: "Kubeconfig", kubeconfig: inner });
+        assert.equal(kubeconfigIsDerivable(kubeconfig), true);
+        assert.equal(derivedKubeconfig(kubeconfig, "k"), inner);
+        const endpoint = plainKubeconfigEndpoint(inner, undefined, "Kubeconfig")!;
+        assert.equal(derivedKubeconfig(kubeconfig, "other"), endpoint.exportKubeconfig("other"));
+        assert.equal(JSON.parse(derivedKubeconfig(kubeconfig, "other")!).users[0].user.token, "t");
     });
 });
 

@@ -1,0 +1,294 @@
+// Bench section 5, per credential kind: what ONE connector leaves in `pulumi stack export`, for each
+// kind of credential (ServiceAccount token, client certificate, OIDC, inline Kubeconfig,
+// InheritFromDelegate), against the floor (test/fixtures/trivial-dynamic) and the 8 KB target.
+// Its own control plane (with an OIDC issuer, so that OpenIdConnect passes its test) and one stack
+// per kind of N connectors (bench/programs/state-kinds); a passphrase stack, like the tests.
+//
+// Alone: `npm run build && node dist/bench/stateSize.js` prints the tables (Node 22+: npm scripts
+// put node_modules/.bin/node first). PKC_STATE_N (default 10), PKC_STATE_KINDS (e.g.
+// "ServiceAccount,Kubeconfig"), PKC_STATE_DUMP (a folder for each stack's export), PKC_STATE_JSON
+// (a file for the figures).
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { DEPLOYMENTS_RULES } from "../provider/permissions";
+import { repoRoot } from "../tools/binaries";
+import { type ControlPlane, kubeconfigFor, startControlPlane } from "../tools/controlPlane";
+import { adminClients, createServiceAccountWithToken, grantClusterWide, LIST_CONTROLLERS } from "../tools/identities";
+import { startOidcIssuer } from "../tools/oidcIssuer";
+import { createTestStack } from "../tools/pulumiHarness";
+import { bytes, renderSection, type Section, table, type Verdict } from "./markdown";
+
+/** The key that marks a secret value in a state export. */
+const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+/** The per-connector target. */
+export const STATE_TARGET = 8192;
+
+type Config = Record<string, { value: string; secret?: boolean }>;
+
+/** What one resource of a stack of N leaves in the export. */
+export interface StateOfOne {
+    label: string;
+    /** `pulumi stack export` (indented, as printed) of the stack of N. */
+    exportBytes: number;
+    /** exportBytes / N: one resource with its share of the stack. */
+    share: number;
+    /** One resource's compact JSON. */
+    resourceJson: number;
+    /** One resource as the export prints it (4-space indent, at its depth in deployment.resources). */
+    resourceIndented: number;
+    /** Compact JSON bytes of each field of one resource (`inputs.x`, `outputs.x`, and the rest). */
+    fields: Record<string, number>;
+    /** Secret values in one resource: how many, their ciphertext objects' bytes, their plaintext JSON bytes. */
+    secrets: { count: number; cipherBytes: number; plainBytes: number };
+}
+
+const size = (v: unknown) => Buffer.byteLength(JSON.stringify(v) ?? "");
+
+/** The secret leaves of `v` (objects carrying SECRET_SIG), with their paths. */
+function secretLeaves(v: unknown, at: string[] = [], out: [string[], unknown][] = []): [string[], unknown][] {
+    if (v && typeof v === "object") {
+        if (SECRET_SIG in (v as object)) out.push([at, v]);
+        else for (const [k, x] of Object.entries(v)) secretLeaves(x, [...at, k], out);
+    }
+    return out;
+}
+
+const pick = (v: any, at: string[]) => at.reduce((o, k) => o?.[k], v);
+
+/** Samples the state of a stack holding `n` dynamic resources right after its up. */
+async function sampleState(
+    label: string,
+    stack: Awaited<ReturnType<typeof createTestStack>>,
+    n: number,
+): Promise<StateOfOne> {
+    const text = await stack.exportState();
+    const dyn = (text: string) =>
+        (JSON.parse(text).deployment.resources as any[]).filter((r) => r.type === "pulumi-nodejs:dynamic:Resource");
+    const all = dyn(text);
+    if (all.length !== n) throw new Error(`${label}: the export holds ${all.length} dynamic resources, not ${n}`);
+    const one = all[0];
+    const fields: Record<string, number> = {};
+    for (const [k, v] of Object.entries(one)) {
+        if ((k === "inputs" || k === "outputs") && v && typeof v === "object")
+            for (const [f, x] of Object.entries(v)) fields[`${k}.${f}`] = size(x);
+        else fields[k] = size(v);
+    }
+    // The same resource decrypted (what --show-secrets prints): the plaintext of each secret leaf.
+    const shown = (await stack.stack.exportStack()).deployment.resources.find((r: any) => r.urn === one.urn);
+    const leaves = secretLeaves(one);
+    const secrets = {
+        count: leaves.length,
+        cipherBytes: leaves.reduce((s, [, c]) => s + size(c), 0),
+        // What the secrets provider encrypted: the value's JSON text, which --show-secrets prints as
+        // {"<sig>": "<mark>", "plaintext": "<JSON>"}.
+        plainBytes: leaves.reduce((s, [at]) => {
+            const v = pick(shown, at);
+            return s + (typeof v?.plaintext === "string" ? Buffer.byteLength(v.plaintext) : size(v));
+        }, 0),
+    };
+    return {
+        label,
+        exportBytes: Buffer.byteLength(text),
+        share: Buffer.byteLength(text) / n,
+        resourceJson: size(one),
+        resourceIndented: JSON.stringify(one, null, 4).replace(/\n/g, `\n${" ".repeat(12)}`).length + 12,
+        fields,
+        secrets,
+    };
+}
+
+/** Runs up on a fresh stack of `programDir`, samples its state, destroys it. */
+async function measure(
+    label: string,
+    programDir: string,
+    config: Config,
+    n: number,
+    dumpDir?: string,
+): Promise<StateOfOne> {
+    const t = await createTestStack({ programDir, config: { ...config, count: { value: String(n) } } });
+    try {
+        await t.up();
+        if (dumpDir) fs.writeFileSync(path.join(dumpDir, `${label.split(" ")[0]}.json`), await t.exportState());
+        const s = await sampleState(label, t, n);
+        await t.destroy();
+        return s;
+    } finally {
+        await t.dispose();
+    }
+}
+
+/** The credential kinds measured, each as the config of bench/programs/state-kinds. */
+async function kindConfigs(
+    cp: ControlPlane,
+    issuer: Awaited<ReturnType<typeof startOidcIssuer>>,
+    work: string,
+): Promise<[string, Config][]> {
+    const admin = adminClients(cp);
+    const rules = [...DEPLOYMENTS_RULES, ...LIST_CONTROLLERS];
+    const sa = await createServiceAccountWithToken(admin, "state", "connector");
+    await grantClusterWide(
+        admin,
+        { kind: "ServiceAccount", name: sa.name, namespace: sa.namespace },
+        "state-sa",
+        rules,
+    );
+    const cert = cp.issueClientCert("state-user", { cn: "state-user" });
+    await grantClusterWide(admin, { kind: "User", name: "state-user" }, "state-cert", rules);
+    await grantClusterWide(admin, { kind: "User", name: "oidc:alice" }, "state-oidc", rules);
+    const kubeconfig = kubeconfigFor(cp.server, cp.ca.certPem, { name: "state", token: sa.token });
+    const kubeconfigPath = path.join(work, "state.kubeconfig");
+    fs.writeFileSync(kubeconfigPath, kubeconfig, { mode: 0o600 });
+    const cluster = { masterUrl: { value: cp.server }, caCert: { value: cp.ca.certPem } };
+    return [
+        ["ServiceAccount", { ...cluster, token: { value: sa.token, secret: true } }],
+        [
+            "ClientKeyCert",
+            { ...cluster, clientCert: { value: cert.certPem }, clientKey: { value: cert.keyPem, secret: true } },
+        ],
+        [
+            "OpenIdConnect",
+            {
+                ...cluster,
+                issuerUrl: { value: issuer.url },
+                issuerCaCert: { value: issuer.ca.certPem },
+                clientId: { value: issuer.clientId },
+                username: { value: "alice" },
+                password: { value: "alice-password", secret: true },
+            },
+        ],
+        ["Kubeconfig", { kubeconfig: { value: kubeconfig, secret: true } }],
+        ["InheritFromDelegate", { kubeconfigPath: { value: kubeconfigPath } }],
+    ];
+}
+
+export interface StateSizes {
+    n: number;
+    floor: StateOfOne;
+    kinds: StateOfOne[];
+}
+
+/** Measures the floor and every credential kind at N connectors per stack. */
+export async function measureStateSizes(
+    opts: { n?: number; kinds?: string[]; dumpDir?: string; log?: (l: string) => void } = {},
+): Promise<StateSizes> {
+    const n = opts.n ?? 10;
+    const log = opts.log ?? (() => undefined);
+    const work = fs.mkdtempSync(path.join(os.tmpdir(), "pkc-state-"));
+    const issuer = await startOidcIssuer({ alice: "alice-password" });
+    let cp: ControlPlane | undefined;
+    try {
+        cp = await startControlPlane({
+            log,
+            apiserverFlags: [
+                `--oidc-issuer-url=${issuer.url}`,
+                `--oidc-client-id=${issuer.clientId}`,
+                `--oidc-ca-file=${issuer.ca.certPath}`,
+                "--oidc-username-claim=sub",
+                "--oidc-username-prefix=oidc:",
+            ],
+        });
+        const program = path.join(repoRoot(), "bench", "programs", "state-kinds");
+        log(`[state] floor: ${n} trivial dynamic resources`);
+        const floor = await measure(
+            "floor (trivial-dynamic)",
+            path.join(repoRoot(), "test", "fixtures", "trivial-dynamic"),
+            {},
+            n,
+        );
+        const kinds: StateOfOne[] = [];
+        for (const [kind, config] of await kindConfigs(cp, issuer, work)) {
+            if (opts.kinds && !opts.kinds.includes(kind)) continue;
+            log(`[state] ${kind}: ${n} connectors`);
+            kinds.push(await measure(kind, program, { ...config, kind: { value: kind } }, n, opts.dumpDir));
+        }
+        return { n, floor, kinds };
+    } finally {
+        await cp?.stop();
+        await issuer.stop();
+        fs.rmSync(work, { recursive: true, force: true });
+    }
+}
+
+/** What a secret value costs in this export: ciphertext bytes against the value's own bytes. */
+function secretCost(kinds: StateOfOne[]): string {
+    const withSecrets = kinds.filter((k) => k.secrets.count > 0);
+    const count = withSecrets.reduce((t, k) => t + k.secrets.count, 0);
+    const cipher = withSecrets.reduce((t, k) => t + k.secrets.cipherBytes, 0);
+    const plain = withSecrets.reduce((t, k) => t + k.secrets.plainBytes, 0);
+    if (!count) return "No secret values.";
+    // Passphrase secrets: {"<sig>":"<mark>","ciphertext":"v1:<nonce>:<base64 of AES-GCM>"}.
+    const fixed = (cipher - (4 / 3) * plain) / count;
+    return `Secret values (passphrase secrets provider): ${count} over the kinds, ${cipher} bytes of ciphertext for ${plain} bytes of values, ${(cipher / plain).toFixed(2)}×; that is 4/3 × the value (base64) + about ${Math.round(fixed)} bytes per value (the signature wrapper, nonce and tag).`;
+}
+
+/** The per-kind part of section 5: tables and one verdict per kind against {@link STATE_TARGET}. */
+export function stateSizeReport(s: StateSizes): { body: string[]; verdicts: Verdict[] } {
+    const all = [s.floor, ...s.kinds];
+    const fieldNames = [
+        ...new Set(s.kinds.flatMap((k) => Object.keys(k.fields).filter((f) => /^(inputs|outputs)\./.test(f)))),
+    ].sort(
+        (a, b) => Math.max(...s.kinds.map((k) => k.fields[b] ?? 0)) - Math.max(...s.kinds.map((k) => k.fields[a] ?? 0)),
+    );
+    const otherBytes = (x: StateOfOne) =>
+        Object.entries(x.fields)
+            .filter(([f]) => !/^(inputs|outputs)\./.test(f))
+            .reduce((t, [, v]) => t + v, 0);
+    return {
+        body: [
+            `Per credential kind: \`pulumi stack export\` of a stack of N=${s.n} connectors of that kind right after up (bench/stateSize.ts, program bench/programs/state-kinds, its own control plane and OIDC issuer; passphrase secrets provider). "export / N" is one connector with its share of the stack, indented as printed: that share includes the stack's config, which Pulumi copies into the inputs and outputs of the default \`pulumi-nodejs\` provider (here the credential's config, so 1/N of it per connector); "the resource alone" leaves the share out. The target is ${bytes(STATE_TARGET)} (${STATE_TARGET} bytes).`,
+            table(
+                [
+                    "kind",
+                    "export / N",
+                    "the resource alone, as printed",
+                    "compact JSON",
+                    "secret values",
+                    "their ciphertext",
+                    "their plaintext",
+                ],
+                all.map((x) => [
+                    x.label,
+                    `${Math.round(x.share)} B`,
+                    `${x.resourceIndented} B`,
+                    `${x.resourceJson} B`,
+                    String(x.secrets.count),
+                    `${x.secrets.cipherBytes} B`,
+                    `${x.secrets.plainBytes} B`,
+                ]),
+            ),
+            secretCost(s.kinds),
+            `Fields of one resource (compact JSON bytes; secrets as ciphertext):`,
+            table(
+                ["field", ...all.map((x) => x.label)],
+                [
+                    ...fieldNames.map((f) => [`\`${f}\``, ...all.map((x) => String(x.fields[f] ?? "–"))]),
+                    [
+                        "everything else (urn, type, parent, provider, stackTrace, …)",
+                        ...all.map((x) => String(otherBytes(x))),
+                    ],
+                ],
+            ),
+        ],
+        verdicts: s.kinds.map((k) => ({
+            target: `one ${k.label} connector's state ≤ 8 KB`,
+            met: k.share <= STATE_TARGET,
+            detail: `\`pulumi stack export\` / N = ${Math.round(k.share)} bytes (floor ${Math.round(s.floor.share)}); the resource alone ${k.resourceIndented} bytes as printed (floor ${s.floor.resourceIndented}), compact JSON ${k.resourceJson} bytes; ${k.secrets.count} secret values, ${k.secrets.cipherBytes} bytes of ciphertext for ${k.secrets.plainBytes} of plaintext`,
+        })),
+    };
+}
+
+if (require.main === module) {
+    const n = Number(process.env.PKC_STATE_N ?? 10);
+    const kinds = process.env.PKC_STATE_KINDS?.split(",");
+    measureStateSizes({ n, kinds, dumpDir: process.env.PKC_STATE_DUMP, log: (l) => console.error(l) })
+        .then((s) => {
+            const r = stateSizeReport(s);
+            console.log(renderSection({ title: "5. State, per credential kind", ...r } satisfies Section));
+            if (process.env.PKC_STATE_JSON) fs.writeFileSync(process.env.PKC_STATE_JSON, JSON.stringify(s, null, 2));
+        })
+        .catch((e) => {
+            console.error(e);
+            process.exitCode = 1;
+        });
+}
