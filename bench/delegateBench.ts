@@ -2,11 +2,11 @@
 // ServiceAccount, Role, RoleBinding, long-lived token Secret) against the same objects declared
 // with @pulumi/kubernetes. Guarded: measured only when the connector has a `delegate` input that
 // makes the objects, and only when pulumi-resource-kubernetes could be built.
-import * as fs from "node:fs";
 import * as path from "node:path";
 import { connectorInputsSchema } from "../provider/inputs/schema";
-import { cacheDir, ensureTools, KUBERNETES_PROVIDER_VERSION, repoRoot, ToolBuildError } from "../tools/binaries";
+import { KUBERNETES_PROVIDER_VERSION, repoRoot, ToolBuildError } from "../tools/binaries";
 import type { AdminClients } from "../tools/identities";
+import { kubernetesPluginDir } from "../tools/kubernetesPlugin";
 import { enginePath } from "../tools/pulumiHarness";
 import type { ConnectionTarget } from "./connectionBench";
 import { bytes, duration, type Section, table } from "./markdown";
@@ -15,6 +15,8 @@ import { connectorsVariant } from "./pulumiBench";
 import { fmtRatio, ratioOf, type Summary } from "./stats";
 
 const N = 50;
+/** Target: the connectors' up of 50 with a delegate at most this share of @pulumi/kubernetes's. */
+const TARGET_RATIO = 0.8;
 
 /** The delegate block the bench gives connector i (see bench/programs/connectors). */
 export function benchDelegate(i: number, provisionerKubeconfig: string): Record<string, unknown> {
@@ -58,9 +60,8 @@ export function delegateInputProblem(provisionerKubeconfig: string): string | un
 
 /** Builds pulumi-resource-kubernetes (once) and puts it alone in a folder for PATH. */
 export function preparePlugin(log: (l: string) => void): { dir?: string; problem?: string } {
-    let bin: string;
     try {
-        bin = ensureTools(["pulumi-resource-kubernetes"], log)["pulumi-resource-kubernetes"];
+        return { dir: kubernetesPluginDir(log) };
     } catch (e) {
         const msg = (e as Error).message;
         const logPath = e instanceof ToolBuildError ? e.logPath : undefined;
@@ -70,22 +71,9 @@ export function preparePlugin(log: (l: string) => void): { dir?: string; problem
             .slice(0, 3)
             .join(" / ");
         return {
-            problem: `building pulumi-resource-kubernetes ${KUBERNETES_PROVIDER_VERSION} failed at \`go build\` in tools/kubernetes-provider (module download): ${cause || msg.split("\n")[0]}${logPath ? ` (log: ${logPath})` : ""}`,
+            problem: `building pulumi-resource-kubernetes ${KUBERNETES_PROVIDER_VERSION} in tools/kubernetes-provider failed: ${cause || msg.split("\n")[0]}${logPath ? ` (log: ${logPath})` : ""}`,
         };
     }
-    // The engine looks for plugins on PATH by their plain name.
-    const dir = path.join(cacheDir(), `kubernetes-plugin-${KUBERNETES_PROVIDER_VERSION}`);
-    const target = path.join(dir, "pulumi-resource-kubernetes");
-    if (!fs.existsSync(target)) {
-        fs.mkdirSync(dir, { recursive: true });
-        try {
-            fs.linkSync(bin, target);
-        } catch {
-            fs.copyFileSync(bin, target);
-            fs.chmodSync(target, 0o755);
-        }
-    }
-    return { dir };
 }
 
 export function delegatePreflight(provisionerKubeconfig: string, log: (l: string) => void): DelegatePreflight {
@@ -125,8 +113,8 @@ const notMeasured = (why: string) => `not measured: ${why}`;
 
 export async function benchDelegateSection(ctx: DelegateContext): Promise<Section> {
     const title = "4b. Pulumi: 50 connectors with a delegate vs @pulumi/kubernetes";
-    const desc = `Each connector also provisions \`delegate: { namespace: "bench-<i>", serviceAccountName: "delegate", permissions: "deployments", namespaces: ["bench-<i>"], token: "long-lived", provisioner: <admin kubeconfig> }\` (\`namespaces\` makes it a Role + RoleBinding in bench-<i>, the objects the other side declares); the other side is bench/programs/kubernetes-delegate: the same Namespace, ServiceAccount, Role, RoleBinding and token Secret with @pulumi/kubernetes through a Provider with the admin kubeconfig.`;
-    const target = "with a delegate: up of 50 no slower than @pulumi/kubernetes";
+    const desc = `Each connector also provisions \`delegate: { namespace: "bench-<i>", serviceAccountName: "delegate", permissions: "deployments", namespaces: ["bench-<i>"], token: "long-lived", provisioner: <admin kubeconfig> }\` (\`namespaces\` makes it a Role + RoleBinding in bench-<i>, the objects the other side declares); the other side is bench/programs/kubernetes-delegate: the same Namespace, ServiceAccount, Role, RoleBinding and token Secret with @pulumi/kubernetes ${KUBERNETES_PROVIDER_VERSION.slice(1)} (pulumi-resource-kubernetes built from tools/kubernetes-provider, on PATH) through a Provider with the admin kubeconfig. @pulumi/kubernetes's destroy waits for each Namespace to be gone, so its destroy figure holds the wait the connectors' leaves untimed.`;
+    const target = `with a delegate: up of 50 ≤ ${TARGET_RATIO}× @pulumi/kubernetes`;
     const { preflight } = ctx;
     const reasons = [
         preflight.connectorBlocked && `connectors with a delegate: ${preflight.connectorBlocked}`,
@@ -271,7 +259,7 @@ export async function benchDelegateSection(ctx: DelegateContext): Promise<Sectio
         verdicts: [
             {
                 target,
-                met: a && b ? a.up.median <= b.up.median : undefined,
+                met: a && b ? a.up.median <= TARGET_RATIO * b.up.median : undefined,
                 detail:
                     a && b
                         ? `${duration(a.up.median)} vs ${duration(b.up.median)} (${ratioOf(a.up, b.up).median.toFixed(2)}×)`

@@ -30,7 +30,7 @@ export async function benchTools(runs: number): Promise<Section> {
             rec = undefined;
         }
         const binaries = specs.map((s) => `${s.name} ${s.version}`).join(", ");
-        const optional = specs.every((s) => s.optional) ? " (optional: bench only)" : "";
+        const optional = specs.every((s) => s.optional) ? " (optional: built when a test or the bench needs it)" : "";
         if (rec && typeof rec.seconds === "number") {
             totalSeconds += rec.seconds;
             rows.push([

@@ -23,6 +23,11 @@ export interface ToolSpec {
     env: string;
     /** Built only when named (by `npm run bench`), not by a bare `ensureTools()` / `npm run tools`. */
     optional?: boolean;
+    /**
+     * Packages of the module to `go generate` before `go build` (files the build embeds, not
+     * committed), with VERSION set to the version without its `v`.
+     */
+    generate?: string[];
 }
 
 export type ToolName =
@@ -45,8 +50,13 @@ export const PULUMI_VERSION = "v3.259.0";
 export const LANGUAGE_HOST_VERSION = "v3.68.0";
 /** The YAML language host (`github.com/pulumi/pulumi-yaml`): runs the YAML program that uses the provider plugin. */
 export const YAML_LANGUAGE_HOST_VERSION = "v1.25.0";
-/** The Kubernetes resource provider plugin, matching the @pulumi/kubernetes npm package (devDependency). */
-export const KUBERNETES_PROVIDER_VERSION = "v4.34.2";
+/**
+ * The Kubernetes resource provider plugin, matching the @pulumi/kubernetes npm package (devDependency,
+ * same version). The Go module proxy refuses the provider module's release tags here, so
+ * tools/kubernetes-provider/go.mod requires the commit tagged v4.25.0 (f47bc2d6f199, 2026-01-15)
+ * by its pseudo-version, v4.0.0-20260115033456-f47bc2d6f199.
+ */
+export const KUBERNETES_PROVIDER_VERSION = "v4.25.0";
 
 const kubeStamp = (v: string) => {
     const [, minor] = v.slice(1).split(".");
@@ -116,16 +126,19 @@ export const TOOLS: readonly ToolSpec[] = [
         optional: true,
     },
     {
-        // Only the benchmark's @pulumi/kubernetes comparison needs it.
+        // The @pulumi/kubernetes provider plugin: the benchmark's comparison and
+        // examples/with-pulumi-kubernetes need it. The wrapper holds a copy of the provider's main
+        // package, whose `go generate` writes the schema it embeds (the module cache is read-only).
         name: "pulumi-resource-kubernetes",
         version: KUBERNETES_PROVIDER_VERSION,
         module: "kubernetes-provider",
-        pkg: "github.com/pulumi/pulumi-kubernetes/provider/v4/cmd/pulumi-resource-kubernetes",
+        pkg: "./cmd/pulumi-resource-kubernetes",
         ldflags: [
-            `-X github.com/pulumi/pulumi-kubernetes/provider/v4/pkg/version.Version=${KUBERNETES_PROVIDER_VERSION}`,
+            `-X github.com/pulumi/pulumi-kubernetes/provider/v4/pkg/version.Version=${KUBERNETES_PROVIDER_VERSION.slice(1)}`,
         ],
         env: "PULUMI_RESOURCE_KUBERNETES_BIN",
         optional: true,
+        generate: ["./cmd/pulumi-resource-kubernetes"],
     },
 ];
 
@@ -351,6 +364,25 @@ export function ensureTools(
         const cwd = path.join(root, "tools", mod);
         const env = { ...process.env, CGO_ENABLED: "0", GOFLAGS: "-mod=mod" };
         const pkgs = specs.map((s) => s.pkg);
+        for (const s of specs) {
+            if (!s.generate?.length) continue;
+            log(`[tools] go generate ${s.generate.join(" ")} in tools/${mod} (${s.name})`);
+            const g = spawnSync("go", ["generate", ...s.generate], {
+                cwd,
+                env: { ...env, VERSION: s.version.replace(/^v/, "") },
+                encoding: "utf8",
+                maxBuffer: 16 << 20,
+            });
+            if (g.error || g.status !== 0) {
+                fs.rmSync(staging, { recursive: true, force: true });
+                const tail = (g.error?.message ?? `${g.stdout}\n${g.stderr}`).trim().split("\n").slice(-15).join("\n");
+                fs.writeFileSync(logPath, tail + "\n");
+                throw new ToolBuildError(
+                    `go generate of tools/${mod} (${s.name}) failed; log: ${logPath}\n${tail}`,
+                    logPath,
+                );
+            }
+        }
         // Progress while it builds: packages compiled out of all it needs, every 10 s on a
         // terminal, every 30 s otherwise (CI logs), and only when packages were compiled since.
         const all = packagesOf(pkgs, cwd, env);
