@@ -14,25 +14,12 @@ import { adminClients, createLister } from "../tools/identities";
 import { createCA } from "../tools/pki";
 import { createTestStack } from "../tools/pulumiHarness";
 import { assertNoSecret } from "./stateSecrets";
+import { yamlProgramHead } from "./yamlPrograms";
 
 const TOKEN = "custom-timeouts-test-token-6f1e0c2b9a";
 
 function program(createTimeout: string, updateTimeout = "10m"): string {
-    return `name: custom-timeouts
-runtime: yaml
-plugins:
-  providers:
-    - name: kubernetes-connector
-      path: ${path.join(repoRoot(), "bin")}
-config:
-  masterUrl:
-    type: string
-  caCert:
-    type: string
-  token:
-    type: string
-    secret: true
-resources:
+    return `${yamlProgramHead("custom-timeouts")}resources:
   silent:
     type: ${RESOURCE_TOKEN}
     properties:
@@ -51,6 +38,17 @@ resources:
         create: ${createTimeout}
         update: ${updateTimeout}
 `;
+}
+
+/** Runs an up that must fail: what it printed, and how long it took. */
+async function failedUp(t: { up(): Promise<unknown> }): Promise<{ message: string; elapsed: number }> {
+    const started = Date.now();
+    let message = "";
+    await assert.rejects(t.up(), (e: any) => {
+        message = [e?.message, e?.stdout, e?.stderr].filter(Boolean).join("\n");
+        return true;
+    });
+    return { message, elapsed: Date.now() - started };
 }
 
 describe("custom timeouts through the provider plugin (real engine, YAML host)", () => {
@@ -90,13 +88,7 @@ describe("custom timeouts through the provider plugin (real engine, YAML host)",
             await t.preview();
             const overhead = Date.now() - t0;
 
-            const started = Date.now();
-            let message = "";
-            await assert.rejects(t.up(), (e: any) => {
-                message = [e?.message, e?.stdout, e?.stderr].filter(Boolean).join("\n");
-                return true;
-            });
-            const elapsed = Date.now() - started;
+            const { message, elapsed } = await failedUp(t);
             assert.match(message, /\[TIMEOUT\] the create did not finish within the resource's custom timeout of 3 s/);
             assert.match(message, /Raise customTimeouts\.create/);
             assert.ok(sockets.length >= 1, "the plugin did connect to the silent server");
@@ -132,13 +124,7 @@ describe("custom timeouts through the provider plugin (real engine, YAML host)",
 
             const port = (silent.address() as net.AddressInfo).port;
             await t.stack.setConfig("masterUrl", { value: `https://127.0.0.1:${port}` });
-            const started = Date.now();
-            let message = "";
-            await assert.rejects(t.up(), (e: any) => {
-                message = [e?.message, e?.stdout, e?.stderr].filter(Boolean).join("\n");
-                return true;
-            });
-            const elapsed = Date.now() - started;
+            const { message, elapsed } = await failedUp(t);
             assert.match(message, /\[TIMEOUT\] the update did not finish within the resource's custom timeout of 3 s/);
             assert.ok(elapsed < overhead + 3_000 + 8_000, `up took ${elapsed} ms (a preview ${overhead} ms)`);
             assertNoSecret(message, [lister.token], "the failed up's output");

@@ -15,23 +15,10 @@ import { type HarnessStandIn, startHarnessStandIn } from "../tools/harness";
 import { adminClients, createLister, type TestServiceAccount } from "../tools/identities";
 import { createTestStack, type TestStack } from "../tools/pulumiHarness";
 import { assertNoSecret, SECRET_MARK, SECRET_SIG } from "./stateSecrets";
+import { yamlProgramHead } from "./yamlPrograms";
 
 /** A connector in platform/payments registered in Harness (its test gating), no delegate. */
-const PROGRAM = `name: kubernetes-connector-harness-yaml
-runtime: yaml
-plugins:
-  providers:
-    - name: kubernetes-connector
-      path: ${path.join(repoRoot(), "bin")}
-config:
-  masterUrl:
-    type: string
-  caCert:
-    type: string
-  token:
-    type: string
-    secret: true
-resources:
+const PROGRAM = `${yamlProgramHead("kubernetes-connector-harness-yaml")}resources:
   prod:
     type: ${RESOURCE_TOKEN}
     properties:
