@@ -98,7 +98,9 @@ export const TOOLS: readonly ToolSpec[] = [
     {
         // Writes the plugin's SDKs (npm run gen:sdk): Pulumi's code generator of the CLI's release.
         name: "pulumi-sdkgen",
-        version: PULUMI_VERSION,
+        // The codegen of the CLI's release; the suffix is this repository's cmd/pulumi-sdkgen
+        // revision (2: Go besides Python): bump it when that file changes, so the cache rebuilds it.
+        version: `${PULUMI_VERSION}-2`,
         module: "pulumi",
         pkg: "./cmd/pulumi-sdkgen",
         ldflags: [],

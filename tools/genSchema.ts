@@ -20,6 +20,8 @@ import { probeProgram } from "./typeProbe";
 
 /** The package's name, and the token of its one resource. */
 export const PACKAGE_NAME = "kubernetes-connector";
+/** The module path of the generated Go SDK. */
+export const GO_MODULE = "pulumi-kubernetes-connector/sdk/go";
 export const RESOURCE_TOKEN = `${PACKAGE_NAME}:index:KubernetesClusterConnector`;
 
 /** A JSON Schema node as z.toJSONSchema writes it (the parts read here). */
@@ -166,7 +168,10 @@ class TypeWriter {
             );
             if (description) spec.description = description;
             if (child.const !== undefined) spec.const = child.const;
-            if (child.default !== undefined && typeof child.default !== "object") spec.default = child.default;
+            // No default on a union (`requiredPermissions`: a profile name or rules): Pulumi's Go codegen
+            // cannot write one (`pulumi.("none")`), and the provider's check applies it anyway.
+            if (child.default !== undefined && typeof child.default !== "object" && !spec.oneOf)
+                spec.default = child.default;
             if (inCredential && SECRET_FIELDS.has(key)) spec.secret = true;
             properties[key] = spec;
         }
@@ -344,6 +349,9 @@ export function buildSchema(root = repoRoot()): Record<string, unknown> {
         license: pkg.license,
         keywords: ["kubernetes", "harness", "connector", "category/cloud", "kind/native"],
         meta: { moduleFormat: "(.*)" },
+        // Where the generated Go SDK (sdk/go, `npm run gen:sdk`) is imported from: a module of
+        // this repository's, used with a replace directive (see the README).
+        language: { go: { importBasePath: `${GO_MODULE}/kubernetesconnector` } },
         config: {},
         provider: { type: "object" },
         types: Object.fromEntries(Object.entries(writer.types).sort(([a], [b]) => a.localeCompare(b))),

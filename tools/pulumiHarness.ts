@@ -86,16 +86,17 @@ export function enginePath(): string {
     return [engineBinDir(), path.dirname(process.execPath), process.env.PATH ?? ""].join(path.delimiter);
 }
 
-/** Creates a stack of `programDir` in a fresh temp backend. */
-export async function createTestStack(opts: TestStackOptions): Promise<TestStack> {
-    const bin = engineBinDir();
-    const work = fs.mkdtempSync(path.join(os.tmpdir(), "pkc-stack-"));
+/**
+ * The environment of the engine for tests: the pinned `pulumi` (and language hosts) on PATH, a file
+ * backend and PULUMI_HOME under `work` (made here), a passphrase, no update checks or downloads.
+ */
+export function engineTestEnv(work: string, languages: readonly Language[] = []): Record<string, string> {
     const backendDir = path.join(work, "backend");
     const home = path.join(work, "home");
-    fs.mkdirSync(backendDir);
-    fs.mkdirSync(home);
-    const env: Record<string, string> = {
-        PATH: [...languagePath(opts.languages ?? []), enginePath()].join(path.delimiter),
+    fs.mkdirSync(backendDir, { recursive: true });
+    fs.mkdirSync(home, { recursive: true });
+    return {
+        PATH: [...languagePath(languages), enginePath()].join(path.delimiter),
         // No --disable-warning: the program's warnings show as a user's would (test/diagnostics.test.ts).
         PULUMI_BACKEND_URL: `file://${backendDir}`,
         PULUMI_HOME: home,
@@ -104,8 +105,16 @@ export async function createTestStack(opts: TestStackOptions): Promise<TestStack
         PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
         PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK: "true",
         PULUMI_SKIP_CONFIRMATIONS: "true",
-        ...opts.env,
     };
+}
+
+/** Creates a stack of `programDir` in a fresh temp backend. */
+export async function createTestStack(opts: TestStackOptions): Promise<TestStack> {
+    const bin = engineBinDir();
+    const work = fs.mkdtempSync(path.join(os.tmpdir(), "pkc-stack-"));
+    const env: Record<string, string> = { ...engineTestEnv(work, opts.languages ?? []), ...opts.env };
+    const backendDir = env.PULUMI_BACKEND_URL.slice("file://".length);
+    const home = env.PULUMI_HOME;
     const pulumiCommand = await automation.PulumiCommand.get({ root: path.dirname(bin), skipVersionCheck: true });
     const stackName = opts.stackName ?? `t${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
     const stack = await automation.LocalWorkspace.createStack(

@@ -3,7 +3,10 @@
 // the Python language host to do this (GeneratePackage), and the host built here (sdk/v3 v3.68.0,
 // the newest release that carries it) predates that call.
 //
-// Usage: pulumi-sdkgen <schema.json> <python> <out-dir>
+// Go has no language host here (its module, sdk/go/pulumi-language-go, is not served), so
+// `pulumi package gen-sdk --language go` cannot run either: the same codegen writes it.
+//
+// Usage: pulumi-sdkgen <schema.json> <python|go> <out-dir>
 package main
 
 import (
@@ -12,22 +15,23 @@ import (
 	"os"
 	"path/filepath"
 
+	gogen "github.com/pulumi/pulumi/pkg/v3/codegen/go"
 	pythongen "github.com/pulumi/pulumi/pkg/v3/codegen/python"
 	"github.com/pulumi/pulumi/pkg/v3/codegen/schema"
 )
 
 func main() {
-	if len(os.Args) != 4 || os.Args[2] != "python" {
-		fmt.Fprintln(os.Stderr, "usage: pulumi-sdkgen <schema.json> python <out-dir>")
+	if len(os.Args) != 4 || (os.Args[2] != "python" && os.Args[2] != "go") {
+		fmt.Fprintln(os.Stderr, "usage: pulumi-sdkgen <schema.json> <python|go> <out-dir>")
 		os.Exit(2)
 	}
-	if err := run(os.Args[1], os.Args[3]); err != nil {
+	if err := run(os.Args[1], os.Args[2], os.Args[3]); err != nil {
 		fmt.Fprintln(os.Stderr, "pulumi-sdkgen:", err)
 		os.Exit(1)
 	}
 }
 
-func run(schemaPath, outDir string) error {
+func run(schemaPath, language, outDir string) error {
 	data, err := os.ReadFile(schemaPath)
 	if err != nil {
 		return err
@@ -44,7 +48,12 @@ func run(schemaPath, outDir string) error {
 	if diags.HasErrors() {
 		return fmt.Errorf("%s does not bind: %s", schemaPath, diags.Error())
 	}
-	files, err := pythongen.GeneratePackage("pulumi-sdkgen", pkg, nil, nil)
+	var files map[string][]byte
+	if language == "go" {
+		files, err = gogen.GeneratePackage("pulumi-sdkgen", pkg, nil)
+	} else {
+		files, err = pythongen.GeneratePackage("pulumi-sdkgen", pkg, nil, nil)
+	}
 	if err != nil {
 		return err
 	}
