@@ -8,7 +8,7 @@ import * as path from "node:path";
 import { repoRoot } from "../tools/binaries";
 import { type ControlPlane, startControlPlane } from "../tools/controlPlane";
 import { adminClients } from "../tools/identities";
-import { benchConnection, type ConnectionResult, connectionTarget } from "./connectionBench";
+import { benchConnection, connectionTarget } from "./connectionBench";
 import { benchControlPlane } from "./controlPlaneBench";
 import { benchDelegateSection, type DelegatePreflight, delegatePreflight } from "./delegateBench";
 import { benchHarnessSection } from "./harnessBench";
@@ -81,23 +81,19 @@ async function main(): Promise<number> {
         if (pre.pluginBlocked) log(`[bench] @pulumi/kubernetes: not measured: ${pre.pluginBlocked}`);
 
         log("[bench] 3. connection test latency");
-        let conn: ConnectionResult | undefined;
-        if (wanted("3") || wanted("4"))
-            await guarded("3. Connection test latency", async () => {
-                conn = await benchConnection(target, { fast: 11, kubectl: MIN_RUNS, concurrent: MIN_RUNS }, log);
-                return conn.section;
-            });
+        if (wanted("3"))
+            await guarded(
+                "3. Connection test latency",
+                async () =>
+                    (await benchConnection(target, { fast: 11, kubectl: MIN_RUNS, concurrent: MIN_RUNS }, log)).section,
+            );
 
         log("[bench] 4. pulumi");
         let pulumi: PulumiResult | undefined;
         if (wanted("4") || wanted("5"))
             await guarded("4. Pulumi: N connectors vs the floor", async () => {
-                if (!conn) throw new Error("needs the connection test figures of section 3, which failed");
                 pulumi = await benchPulumi({
                     target,
-                    api50: conn.concurrent50,
-                    apiConcurrency: conn.concurrency,
-                    oneTest: conn.ours,
                     deadline,
                     // + about 75 s for section 5 per credential kind (bench/stateSize.ts).
                     reserveMs: (_rep, up50) => delegateEstimateMs(pre, up50) + pluginEstimateMs(up50) + 105_000,
