@@ -187,12 +187,12 @@ export class KubernetesClusterConnector extends pulumi.dynamic.Resource {
             ],
         });
         if (args.delegate === undefined) {
-            noDelegate ??= pulumi.output(undefined);
-            (this as any).delegate = (this as any).delegateToken = (this as any).delegateKubeconfig = noDelegate;
+            undefinedOutput ??= pulumi.output(undefined);
+            (this as any).delegate = (this as any).delegateToken = (this as any).delegateKubeconfig = undefinedOutput;
         }
         if (args.harness === undefined) {
-            noDelegate ??= pulumi.output(undefined);
-            (this as any).harness = noDelegate;
+            undefinedOutput ??= pulumi.output(undefined);
+            (this as any).harness = undefinedOutput;
         }
     }
 }
@@ -246,8 +246,8 @@ function loadBuiltinsQuietly(): void {
     }
 }
 
-/** The delegate outputs of every connector without a delegate: one Output of undefined, shared. */
-let noDelegate: pulumi.Output<undefined> | undefined;
+/** The delegate and harness outputs of every connector without them: one Output of undefined, shared. */
+let undefinedOutput: pulumi.Output<undefined> | undefined;
 
 /**
  * Runs the connection test outside Pulumi with the same checks as `pulumi up`. Resolves to the

@@ -2,13 +2,12 @@
 // sdk/provider.ts loads when the engine calls it: they translate the engine's property bags to the
 // lifecycle's typed records and back, and nothing else.
 import type * as dynamic from "@pulumi/pulumi/dynamic";
+import type { ConnectorOutputs } from "../outputs";
+import { engineKeys, type Props, userInputs, warn } from "./engineProps";
 
 // The lifecycle is loaded on the first call that needs it: a destroy of connectors that own
 // nothing outside the state loads only ../lifecycle/delete (no schema, no cluster code).
 const lifecycle = () => require("../lifecycle") as typeof import("../lifecycle");
-
-import type { ConnectorOutputs } from "../outputs";
-import { engineKeys, type Props, userInputs, warn } from "./engineProps";
 
 /** Validates inputs with the schema; fills the identifier and defaults. */
 export async function check(olds: Props, news: Props): Promise<dynamic.CheckResult> {

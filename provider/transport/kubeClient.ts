@@ -7,7 +7,7 @@
 import type { Dispatcher } from "undici";
 import { boundedMs } from "../deadline";
 import { classifyRequestError } from "./classifyError";
-import { h2Request, knownHttp1, NoHttp2Error, type RawAnswer } from "./sessionPool";
+import { h2Request, knownHttp1, NoHttp2Error, type RawAnswer, sessionTarget } from "./sessionPool";
 
 /** Where a client connects and how it authenticates, whatever the credential's form. */
 export interface Endpoint {
@@ -74,7 +74,14 @@ export function clientFor(endpoint: Endpoint, timeoutMs: number): KubeClient {
     const origin = url.origin;
     const prefix = url.pathname.replace(/\/+$/, "");
     const { server, authType } = endpoint;
-    const headerNames = Object.fromEntries(Object.entries(endpoint.headers).map(([k, v]) => [k.toLowerCase(), v]));
+    const target = sessionTarget(origin, endpoint.tls);
+    // Lower-case names: HTTP/2 requires them, and HTTP/1.1 does not mind.
+    const sharedHeaders = {
+        accept: "application/json",
+        ...Object.fromEntries(Object.entries(endpoint.headers).map(([k, v]) => [k.toLowerCase(), v])),
+    };
+    const headersFor = (body: string | undefined) =>
+        body === undefined ? sharedHeaders : { ...sharedHeaders, "content-type": "application/json" };
     // HTTP/1.1 through undici: one connection; a request made while it is still being set up
     // waits for it. undici does not end a request that waits on a hanging TLS handshake when its
     // signal aborts: the connect timeout, equal to the deadline, does.
@@ -93,36 +100,19 @@ export function clientFor(endpoint: Endpoint, timeoutMs: number): KubeClient {
             origin,
             path: prefix + path,
             method,
-            headers: {
-                accept: "application/json",
-                ...(body === undefined ? {} : { "content-type": "application/json" }),
-                ...endpoint.headers,
-            },
+            headers: headersFor(body),
             body,
             signal: AbortSignal.timeout(Math.max(1, deadline - Date.now())),
         });
         return { status: res.statusCode, headers: res.headers, text: await res.body.text() } as RawAnswer;
     };
     const viaHttp2 = (method: HttpMethod, path: string, body: string | undefined, deadline: number) =>
-        h2Request(
-            origin,
-            endpoint.tls,
-            {
-                ":method": method,
-                ":path": prefix + path,
-                accept: "application/json",
-                ...(body === undefined ? {} : { "content-type": "application/json" }),
-                ...headerNames,
-            },
-            body,
-            deadline,
-        );
+        h2Request(target, { ":method": method, ":path": prefix + path, ...headersFor(body) }, body, deadline);
 
     async function send(method: HttpMethod, path: string, body: unknown, deadline: number): Promise<unknown> {
         const payload = body === undefined ? undefined : JSON.stringify(body);
         let answer: RawAnswer;
-        if (endpoint.proxy || knownHttp1(origin, endpoint.tls))
-            answer = await viaHttp1(method, path, payload, deadline);
+        if (endpoint.proxy || knownHttp1(target)) answer = await viaHttp1(method, path, payload, deadline);
         else {
             try {
                 answer = await viaHttp2(method, path, payload, deadline);

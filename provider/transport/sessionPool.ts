@@ -26,20 +26,28 @@ const pending = new Map<string, Promise<PooledSession>>();
 /** Origins (by key) that answered without h2, so later clients skip the attempt. */
 const http1Only = new Set<string>();
 
-function keyOf(origin: string, t: Endpoint["tls"]): string {
+/** Where a shared session goes: the origin and TLS settings, and the key they share sessions by. */
+export interface SessionTarget {
+    origin: string;
+    tls: Endpoint["tls"];
+    key: string;
+}
+
+/** The target of `origin` with TLS settings `t`: a client computes it once, not per request. */
+export function sessionTarget(origin: string, t: Endpoint["tls"]): SessionTarget {
     const h = createHash("sha256");
     for (const part of [origin, t.ca, t.cert, t.key, t.servername, String(t.rejectUnauthorized)])
         h.update(part === undefined ? "\0" : String(part)).update("\x01");
-    return h.digest("hex");
+    return { origin, tls: t, key: h.digest("hex") };
 }
 
-/** Whether `endpoint` is known to answer only HTTP/1.1. */
-export function knownHttp1(origin: string, t: Endpoint["tls"]): boolean {
-    return http1Only.has(keyOf(origin, t));
+/** Whether the target is known to answer only HTTP/1.1. */
+export function knownHttp1(target: SessionTarget): boolean {
+    return http1Only.has(target.key);
 }
 
 /** Opens the TLS connection (ALPN h2) and the HTTP/2 session over it; rejects after `deadlineMs`. */
-function open(key: string, origin: string, t: Endpoint["tls"], deadlineMs: number): Promise<PooledSession> {
+function open({ key, origin, tls: t }: SessionTarget, deadlineMs: number): Promise<PooledSession> {
     const url = new URL(origin);
     const host = url.hostname.replace(/^\[|\]$/g, "");
     return new Promise((resolve, reject) => {
@@ -85,14 +93,14 @@ function open(key: string, origin: string, t: Endpoint["tls"], deadlineMs: numbe
     });
 }
 
-/** A session for `origin` with TLS settings `t`, shared, opened when none is usable. */
-async function acquire(origin: string, t: Endpoint["tls"], deadlineMs: number): Promise<PooledSession> {
-    const key = keyOf(origin, t);
+/** A session for the target, shared, opened when none is usable. */
+async function acquire(target: SessionTarget, deadlineMs: number): Promise<PooledSession> {
+    const { key } = target;
     const ready = sessions.get(key);
     if (ready && !ready.session.closed && !ready.session.destroyed) return ready;
     let opening = pending.get(key);
     if (!opening) {
-        opening = open(key, origin, t, deadlineMs).finally(() => pending.delete(key));
+        opening = open(target, deadlineMs).finally(() => pending.delete(key));
         pending.set(key, opening);
         opening.then((s) => sessions.set(key, s)).catch(() => undefined);
     }
@@ -145,14 +153,13 @@ const SESSION_GONE = new Set(["ERR_HTTP2_GOAWAY_SESSION", "ERR_HTTP2_INVALID_SES
 
 /** Sends one request over a shared HTTP/2 session; rejects with NoHttp2Error when the server has no HTTP/2. */
 export async function h2Request(
-    origin: string,
-    t: Endpoint["tls"],
+    target: SessionTarget,
     headers: http2.OutgoingHttpHeaders,
     body: string | undefined,
     deadlineMs: number,
 ): Promise<RawAnswer> {
     for (let attempt = 0; ; attempt++) {
-        const pooled = await acquire(origin, t, deadlineMs);
+        const pooled = await acquire(target, deadlineMs);
         const reused = pooled.inFlight > 0 || pooled.idleTimer !== undefined;
         hold(pooled);
         try {
