@@ -17,7 +17,16 @@ export const SECRET_FIELDS: ReadonlySet<string> = new Set([
 ]);
 
 /** Input fields whose value is a credential: SECRET_FIELDS are secret inside them, and only there. */
-export const CREDENTIAL_FIELDS: ReadonlySet<string> = new Set(["credential", "provisioner", "harness"]);
+const CREDENTIAL_FIELDS: ReadonlySet<string> = new Set(["credential", "provisioner", "harness"]);
+
+/**
+ * Whether the value under `key` is (inside) a credential, given whether its parent is: SECRET_FIELDS
+ * are secret there. `harness.secretRefs` maps the same field names to Harness secret refs, which
+ * are names, not secrets: never a credential.
+ */
+export function credentialBelow(key: string, inCredential: boolean): boolean {
+    return key !== "secretRefs" && (inCredential || CREDENTIAL_FIELDS.has(key));
+}
 
 /** Input fields whose object value may hold a credential (the delegate holds its provisioner). */
 export const SECRET_HOLDERS: ReadonlySet<string> = new Set([
@@ -60,7 +69,7 @@ export function recordedSecretOutputs(record: {
 export function credentialSecrets(c: unknown): string[] {
     if (!c || typeof c !== "object") return [];
     return Object.entries(c).flatMap(([k, v]) =>
-        SECRET_FIELDS.has(k) && typeof v === "string" ? [v] : credentialSecrets(v),
+        SECRET_FIELDS.has(k) && typeof v === "string" ? [v] : credentialBelow(k, true) ? credentialSecrets(v) : [],
     );
 }
 

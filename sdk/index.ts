@@ -8,7 +8,7 @@ import type { HarnessState } from "../provider/harness/state";
 import type { ConnectorInputs, Credential } from "../provider/inputs/types";
 import { inputError, validateConnectorInputs } from "../provider/inputs/validate";
 import type * as TestRunModule from "../provider/lifecycle/testRun";
-import { CREDENTIAL_FIELDS, SECRET_FIELDS, SECRET_HOLDERS, secretOutputs } from "../provider/secrets";
+import { credentialBelow, SECRET_FIELDS, SECRET_HOLDERS, secretOutputs } from "../provider/secrets";
 import { connectorProvider } from "./provider";
 
 // Declarations here must not reach @kubernetes/client-node: every program type-checks them.
@@ -72,11 +72,10 @@ function markSecrets(v: unknown, inCredential = false): unknown {
         Object.entries(v).map(([k, x]) => {
             if (x === undefined) return [k, x];
             if (inCredential && SECRET_FIELDS.has(k)) return [k, pulumi.secret(x as pulumi.Input<unknown>)];
-            const credentialBelow = inCredential || CREDENTIAL_FIELDS.has(k);
+            const below = credentialBelow(k, inCredential);
             // Only for the few fields that can hold a credential: every Output costs the program time.
-            if (SECRET_HOLDERS.has(k) && isLater(x))
-                return [k, pulumi.output(x).apply((y) => markSecrets(y, credentialBelow))];
-            return [k, markSecrets(x, credentialBelow)];
+            if (SECRET_HOLDERS.has(k) && isLater(x)) return [k, pulumi.output(x).apply((y) => markSecrets(y, below))];
+            return [k, markSecrets(x, below)];
         }),
     );
 }

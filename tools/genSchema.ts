@@ -14,7 +14,7 @@ import ts from "typescript";
 import { z } from "zod";
 import { connectorInputsSchema, INPUT_NAMES } from "../provider/inputs/schema";
 import { RECORDED_AS } from "../provider/outputs";
-import { CREDENTIAL_FIELDS, SECRET_FIELDS, secretOutputs } from "../provider/secrets";
+import { credentialBelow, SECRET_FIELDS, secretOutputs } from "../provider/secrets";
 import { repoRoot } from "./binaries";
 import { probeProgram } from "./typeProbe";
 
@@ -161,8 +161,7 @@ class TypeWriter {
         const comments = this.comments.get(Object.keys(props).sort().join(","));
         const properties: Record<string, PropertySpec> = {};
         for (const [key, child] of Object.entries(props)) {
-            const credentialBelow = inCredential || CREDENTIAL_FIELDS.has(key);
-            const spec: PropertySpec = { ...this.type(child, key, credentialBelow) };
+            const spec: PropertySpec = { ...this.type(child, key, credentialBelow(key, inCredential)) };
             const description = [child.description, this.readme.get(section)?.get(key), comments?.get(key)].find(
                 (d) => d,
             );
@@ -322,7 +321,7 @@ export function buildSchema(root = repoRoot()): Record<string, unknown> {
     ]);
     const { checker, type } = recordType(root);
     const outputWriter = new OutputTypeWriter(checker, writer.types);
-    const secret = new Set(secretOutputs(true));
+    const secret = new Set(secretOutputs(true, true));
     const properties: Record<string, PropertySpec> = {};
     const required: string[] = [];
     for (const p of type.getProperties()) {

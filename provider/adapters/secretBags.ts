@@ -5,7 +5,7 @@
 // where the input had one and wherever provider/secrets.ts says a secret lives.
 import { specialSecretSig, specialSigKey } from "@pulumi/pulumi/runtime/rpc";
 import { RECORDED_AS } from "../outputs";
-import { CREDENTIAL_FIELDS, recordedSecretOutputs, SECRET_FIELDS } from "../secrets";
+import { credentialBelow, recordedSecretOutputs, SECRET_FIELDS } from "../secrets";
 
 /** A property path, as a JSON array of keys and indices. */
 type PathKey = string;
@@ -51,7 +51,7 @@ export function credentialSecretPaths(bag: unknown): Set<PathKey> {
         if (!v || typeof v !== "object") return;
         for (const [k, x] of Object.entries(v)) {
             if (inCredential && SECRET_FIELDS.has(k) && typeof x === "string") out.add(pathKey([...path, k]));
-            else walk(x, [...path, k], inCredential || CREDENTIAL_FIELDS.has(k));
+            else walk(x, [...path, k], credentialBelow(k, inCredential));
         }
     };
     walk(bag, [], false);

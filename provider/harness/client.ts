@@ -109,9 +109,12 @@ export function harnessClientFor(access: HarnessAccess): HarnessClient {
                     return await once<T>(call, Math.max(1, deadline - Date.now()));
                 } catch (e) {
                     const err = e as ConnectorError;
+                    // A lost connection, 429 and 5xx except 501 are retried; not a 503 that says no
+                    // delegate matches (HARNESS_TEST_FAILED): waiting does not start one.
                     const transient =
-                        err.code === "HARNESS_UNAVAILABLE" ||
-                        (err.httpStatus !== undefined && isRetryable(err.httpStatus)) ||
+                        (err.httpStatus === undefined
+                            ? err.code === "HARNESS_UNAVAILABLE"
+                            : isRetryable(err.httpStatus) && err.code !== "HARNESS_TEST_FAILED") ||
                         call.retryAlso?.(err);
                     const pause = Math.min(FIRST_PAUSE_MS * 2 ** attempt, MAX_PAUSE_MS);
                     if (mayHaveTakenEffect) afterRetry.add(err);

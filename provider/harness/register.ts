@@ -264,8 +264,9 @@ async function createConnector(
         if ((e as ConnectorError).code !== "HARNESS_DUPLICATE") throw e;
         if (settings.adopt) return putConnector(client, plan);
         // Exactly ours, met by a retry whose first attempt's answer was lost: this run made it.
+        if (!metAfterRetry(e)) throw e;
         const held = await getConnector(client, plan.scope, plan.connector.identifier);
-        if (metAfterRetry(e) && held?.connector && connectorDrift(plan.connector, held.connector).length === 0) {
+        if (held?.connector && connectorDrift(plan.connector, held.connector).length === 0) {
             onCreated();
             return held;
         }

@@ -8,6 +8,7 @@ import type { HarnessState } from "../harness/state";
 import type { ValidConnectorInputs } from "../inputs/types";
 import { validateConnectorInputs } from "../inputs/validate";
 import { type ConnectorOutputs, type DelegateOutputs, recordedInputs, type TestRun } from "../outputs";
+import { connectorSecrets, redact } from "../secrets";
 
 /**
  * The Harness client, mapping and steps (undici, js-yaml), loaded on first use: check and diff, all
@@ -90,7 +91,13 @@ export async function readHarnessSide(inputs: ValidConnectorInputs, record: Conn
         );
         return { ...state, lastModifiedAt: data?.lastModifiedAt ?? state.lastModifiedAt, drift };
     } catch (e) {
-        return { ...state, drift: [`could not read the connector from Harness: ${(e as Error).message}`] };
+        // Recorded in state: redacted like every other message let out.
+        return {
+            ...state,
+            drift: [
+                `could not read the connector from Harness: ${redact((e as Error).message, connectorSecrets(inputs))}`,
+            ],
+        };
     }
 }
 
