@@ -11,16 +11,15 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { specialSigKey as SECRET_SIG } from "@pulumi/pulumi/runtime/rpc";
 import { DEPLOYMENTS_RULES } from "../provider/permissions";
 import { repoRoot } from "../tools/binaries";
 import { type ControlPlane, kubeconfigFor, startControlPlane } from "../tools/controlPlane";
 import { adminClients, createServiceAccountWithToken, grantClusterWide, LIST_CONTROLLERS } from "../tools/identities";
-import { startOidcIssuer } from "../tools/oidcIssuer";
+import { oidcApiserverFlags, startOidcIssuer } from "../tools/oidcIssuer";
 import { createTestStack } from "../tools/pulumiHarness";
 import { bytes, renderSection, type Section, table, type Verdict } from "./markdown";
 
-/** The key that marks a secret value in a state export. */
-const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 /** The per-connector target. */
 export const STATE_TARGET = 8192;
 
@@ -180,13 +179,7 @@ export async function measureStateSizes(
     try {
         cp = await startControlPlane({
             log,
-            apiserverFlags: [
-                `--oidc-issuer-url=${issuer.url}`,
-                `--oidc-client-id=${issuer.clientId}`,
-                `--oidc-ca-file=${issuer.ca.certPath}`,
-                "--oidc-username-claim=sub",
-                "--oidc-username-prefix=oidc:",
-            ],
+            apiserverFlags: oidcApiserverFlags(issuer),
         });
         const program = path.join(repoRoot(), "bench", "programs", "state-kinds");
         log(`[state] floor: ${n} trivial dynamic resources`);

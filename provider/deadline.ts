@@ -25,11 +25,6 @@ export function withOverallDeadline<T>(operation: string, seconds: number, fn: (
     return current.run({ at: Date.now() + seconds * 1000, seconds, operation }, fn);
 }
 
-/** The overall deadline of the running call, if it has one. */
-export function overallDeadline(): OverallDeadline | undefined {
-    return current.getStore();
-}
-
 /** `ms`, or less: what is left of the overall deadline (at least 1 ms). */
 export function boundedMs(ms: number): number {
     const d = current.getStore();

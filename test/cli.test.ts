@@ -18,12 +18,12 @@ import {
     adminClients,
     createServiceAccountWithToken,
     grantInNamespace,
+    LIST_CONTROLLERS,
     mintToken,
     type TestServiceAccount,
 } from "../tools/identities";
 
 const CLI = path.join(repoRoot(), "dist", "sdk", "cli.js");
-const LIST_CONTROLLERS = [{ apiGroups: ["apps"], resources: [...CONTROLLER_KINDS], verbs: ["list"] }];
 
 interface Run {
     code: number;

@@ -15,12 +15,11 @@ import {
     createServiceAccountWithToken,
     grantClusterWide,
     grantInNamespace,
+    LIST_CONTROLLERS,
     type TestServiceAccount,
 } from "../tools/identities";
-import { startOidcIssuer } from "../tools/oidcIssuer";
+import { oidcApiserverFlags, startOidcIssuer } from "../tools/oidcIssuer";
 import { createCA, issueCert } from "../tools/pki";
-
-const LIST_CONTROLLERS = [{ apiGroups: ["apps"], resources: [...CONTROLLER_KINDS], verbs: ["list"] }];
 
 function manual(cp: ControlPlane, auth: any, extra: object = {}): ConnectorInputs["credential"] {
     return { type: "ManualConfig", masterUrl: cp.server, caCert: cp.ca.certPem, auth, ...extra };
@@ -403,14 +402,7 @@ describe("connection test with OpenID Connect (kube-apiserver started with --oid
         issuer = await startOidcIssuer({ alice: "alice-password" });
         cp = await startControlPlane({
             // Anonymous requests refused, as on most managed clusters: bad credentials get a real 401.
-            apiserverFlags: [
-                "--anonymous-auth=false",
-                `--oidc-issuer-url=${issuer.url}`,
-                `--oidc-client-id=${issuer.clientId}`,
-                `--oidc-ca-file=${issuer.ca.certPath}`,
-                "--oidc-username-claim=sub",
-                "--oidc-username-prefix=oidc:",
-            ],
+            apiserverFlags: ["--anonymous-auth=false", ...oidcApiserverFlags(issuer)],
         });
         await grantClusterWide(
             adminClients(cp),

@@ -6,15 +6,18 @@
 import * as assert from "node:assert/strict";
 import * as path from "node:path";
 import type { automation } from "@pulumi/pulumi";
-import { CONTROLLER_KINDS } from "../provider/connectionTest";
 import { DEPLOYMENTS_RULES } from "../provider/permissions";
 import { repoRoot } from "../tools/binaries";
 import { type ControlPlane, kubeconfigFor, startControlPlane } from "../tools/controlPlane";
 import { type HarnessStandIn, startHarnessStandIn } from "../tools/harness";
-import { adminClients, createServiceAccountWithToken, ensureNamespace, grantInNamespace } from "../tools/identities";
+import {
+    adminClients,
+    createServiceAccountWithToken,
+    ensureNamespace,
+    grantInNamespace,
+    LIST_CONTROLLERS,
+} from "../tools/identities";
 import { createTestStack, type TestStack } from "../tools/pulumiHarness";
-
-const LIST_CONTROLLERS = [{ apiGroups: ["apps"], resources: [...CONTROLLER_KINDS], verbs: ["list"] }];
 
 /** A diagnostic as the engine reports it, with the resource it is about. */
 interface Diagnostic {
@@ -75,12 +78,7 @@ describe("no stray diagnostics: the examples' preview, up and destroy print only
         await cp?.stop();
     });
     /** Where the examples that register in Harness (harness, demo) find it: the local stand-in. */
-    const harnessEnv = () => ({
-        HARNESS_ACCOUNT_ID: harness.accountId,
-        HARNESS_PLATFORM_API_KEY: harness.apiKey,
-        HARNESS_ENDPOINT: harness.url,
-        NODE_EXTRA_CA_CERTS: harness.caCertFile,
-    });
+    const harnessEnv = () => harness.env;
 
     const examples: {
         name: string;

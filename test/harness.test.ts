@@ -55,12 +55,7 @@ describe("Harness registration through pulumi (real engine, real cluster, Harnes
     after(async () => cp?.stop());
 
     /** The environment users' pipelines set for Harness, pointing at the stand-in (and trusting its CA). */
-    const harnessEnv = () => ({
-        HARNESS_ACCOUNT_ID: harness.accountId,
-        HARNESS_PLATFORM_API_KEY: harness.apiKey,
-        HARNESS_ENDPOINT: harness.url,
-        NODE_EXTRA_CA_CERTS: harness.caCertFile,
-    });
+    const harnessEnv = () => harness.env;
 
     async function stack(config: Record<string, string> = {}, token = first.token, env: Record<string, string> = {}) {
         return createTestStack({

@@ -7,18 +7,11 @@ import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { CONTROLLER_KINDS } from "../provider/connectionTest";
 import { repoRoot } from "../tools/binaries";
 import { type ControlPlane, startControlPlane } from "../tools/controlPlane";
-import {
-    adminClients,
-    createServiceAccountWithToken,
-    grantInNamespace,
-    type TestServiceAccount,
-} from "../tools/identities";
+import { adminClients, createLister, type TestServiceAccount } from "../tools/identities";
 import { createTestStack } from "../tools/pulumiHarness";
 
-const LIST_CONTROLLERS = [{ apiGroups: ["apps"], resources: [...CONTROLLER_KINDS], verbs: ["list"] }];
 const rootPackage = () => JSON.parse(fs.readFileSync(path.join(repoRoot(), "package.json"), "utf8"));
 
 /** The Pulumi program of the scratch project: the README's example, as a user would write it. */
@@ -58,8 +51,7 @@ describe("packaging: npm pack, installed into a Pulumi project outside the repos
     before(async () => {
         cp = await startControlPlane();
         const admin = adminClients(cp);
-        sa = await createServiceAccountWithToken(admin, "packed", "connector");
-        await grantInNamespace(admin, sa, "default", LIST_CONTROLLERS, "connector-list");
+        sa = await createLister(admin, "packed", "connector");
     });
     after(async () => {
         await cp?.stop();

@@ -16,13 +16,10 @@ import { installPythonSdk, type Language } from "../tools/languageHosts";
 import { PLUGIN_EXECUTABLE, packagePlugin } from "../tools/packagePlugin";
 import { createTestStack } from "../tools/pulumiHarness";
 import { assertNoSecret, SECRET_MARK, SECRET_SIG } from "./stateSecrets";
+import { connectorIn } from "./yamlPrograms";
 
 const YAML_EXAMPLE = path.join(repoRoot(), "examples", "yaml");
 const PYTHON_EXAMPLE = path.join(repoRoot(), "examples", "python");
-
-function connector(stateJson: string): any {
-    return (JSON.parse(stateJson).deployment.resources ?? []).find((r: any) => r.type === RESOURCE_TOKEN);
-}
 
 describe("the provider plugin from Pulumi YAML and Python (real engine, YAML and Python hosts, real cluster)", () => {
     let cp: ControlPlane;
@@ -58,7 +55,7 @@ describe("the provider plugin from Pulumi YAML and Python (real engine, YAML and
             assert.equal(up.outputs.connectionTestStatus.value, "SUCCESS");
             assert.equal(up.outputs.kubeconfig.secret, true);
             assert.equal(JSON.parse(up.outputs.kubeconfig.value).users[0].user.token, first.token);
-            const created = connector(await t.exportState());
+            const created = connectorIn(await t.exportState());
             // The token is secret in state, leaf by leaf: the URL stays readable.
             assert.equal(created.outputs.credential.masterUrl, cp.server);
             assert.equal(created.outputs.credential.auth.token[SECRET_SIG], SECRET_MARK);
@@ -84,7 +81,7 @@ describe("the provider plugin from Pulumi YAML and Python (real engine, YAML and
 
             // Refresh re-runs the test through the plugin's read; the secrets stay secret, nothing to do after.
             await t.refresh({ onOutput: collect });
-            const refreshed = connector(await t.exportState());
+            const refreshed = connectorIn(await t.exportState());
             assert.notEqual(refreshed.outputs.connectionTest.testedAt, created.outputs.connectionTest.testedAt);
             assert.equal(refreshed.outputs.credential.auth.token[SECRET_SIG], SECRET_MARK);
             assert.equal(refreshed.inputs.credential.auth.token[SECRET_SIG], SECRET_MARK);
@@ -121,7 +118,7 @@ describe("the provider plugin from Pulumi YAML and Python (real engine, YAML and
 
             const destroyed = await t.destroy({ onOutput: collect });
             assert.ok((destroyed.summary.resourceChanges?.delete ?? 0) >= 1);
-            assert.equal(connector(await t.exportState()), undefined);
+            assert.equal(connectorIn(await t.exportState()), undefined);
             await assert.rejects(
                 admin.core.readNamespacedServiceAccount({ namespace: "harness-delegate-ng", name: "harness-delegate" }),
                 (e: any) => e.code === 404,
@@ -195,7 +192,7 @@ describe("the provider plugin from Pulumi YAML and Python (real engine, YAML and
             );
             assert.match(imported, /1 imported/);
             assert.match(imported, /property credential value \{<nil>\} has a problem/, "check names what to supply");
-            const record = connector(await t.exportState());
+            const record = connectorIn(await t.exportState());
             assert.equal(record.id, "Prod_cluster");
             assert.equal(record.outputs.ref, "account.Prod_cluster");
             assert.equal(record.outputs.credential, undefined, "nothing of the credential is made up");

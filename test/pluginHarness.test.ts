@@ -15,7 +15,7 @@ import { type HarnessStandIn, startHarnessStandIn } from "../tools/harness";
 import { adminClients, createLister, type TestServiceAccount } from "../tools/identities";
 import { createTestStack, type TestStack } from "../tools/pulumiHarness";
 import { assertNoSecret, SECRET_MARK, SECRET_SIG } from "./stateSecrets";
-import { yamlProgramHead } from "./yamlPrograms";
+import { connectorIn, yamlProgramHead } from "./yamlPrograms";
 
 /** A connector in platform/payments registered in Harness (its test gating), no delegate. */
 const PROGRAM = `${yamlProgramHead("kubernetes-connector-harness-yaml")}resources:
@@ -58,10 +58,6 @@ function run(file: string, args: string[], opts: { cwd: string; env: NodeJS.Proc
     );
 }
 
-function connector(stateJson: string): any {
-    return (JSON.parse(stateJson).deployment.resources ?? []).find((r: any) => r.type === RESOURCE_TOKEN);
-}
-
 describe("the provider plugin with Harness (real engine, YAML host, real cluster, Harness stand-in)", () => {
     let cp: ControlPlane;
     let lister: TestServiceAccount;
@@ -95,12 +91,7 @@ describe("the provider plugin with Harness (real engine, YAML host, real cluster
                 caCert: { value: cp.ca.certPem },
                 token: { value: lister.token, secret: true },
             },
-            env: {
-                HARNESS_ACCOUNT_ID: harness.accountId,
-                HARNESS_PLATFORM_API_KEY: harness.apiKey,
-                HARNESS_ENDPOINT: harness.url,
-                NODE_EXTRA_CA_CERTS: harness.caCertFile,
-            },
+            env: harness.env,
         });
     const connectorsOf = () =>
         harness.connectors().map((c) => `${c.scope.org ?? ""}/${c.scope.project ?? ""}/${c.identifier}`);
@@ -120,7 +111,7 @@ describe("the provider plugin with Harness (real engine, YAML host, real cluster
             assert.deepEqual(secretsOf(), ["Prod_cluster_caCert", "Prod_cluster_token"]);
             const token = harness.secrets().find((s) => s.identifier === "Prod_cluster_token")!.secret as any;
             assert.equal(token.spec.value, lister.token);
-            const record = connector(await t.exportState());
+            const record = connectorIn(await t.exportState());
             assert.equal(record.outputs.harness.connectorRef, "Prod_cluster");
             assert.equal(record.outputs.harness.connectionTest.status, "SUCCESS");
             assert.equal(record.outputs.credential.auth.token[SECRET_SIG], SECRET_MARK);
@@ -169,7 +160,7 @@ describe("the provider plugin with Harness (real engine, YAML host, real cluster
             assert.match(imported, /1 imported/);
             // The engine's check of the rebuilt inputs names the secret that is missing (the token).
             assert.match(imported, /property credential\.auth\.token value \{<nil>\} has a problem/);
-            const record = connector(await t.exportState());
+            const record = connectorIn(await t.exportState());
             assert.equal(record.id, "platform/payments/Prod_cluster");
             // What Harness holds, rebuilt.
             assert.equal(record.outputs.name, "Prod cluster");
@@ -205,7 +196,7 @@ describe("the provider plugin with Harness (real engine, YAML host, real cluster
             const up = await t.up();
             assert.equal(up.summary.resourceChanges?.update, 1);
             assert.equal(up.outputs.connectionTestStatus.value, "SUCCESS");
-            const updated = connector(await t.exportState());
+            const updated = connectorIn(await t.exportState());
             assert.equal(updated.outputs.harness.connectionTest.status, "SUCCESS");
             assert.deepEqual(updated.outputs.harness.createdSecrets.sort(), [
                 "Prod_cluster_caCert",

@@ -452,3 +452,17 @@ if (require.main === module) {
         process.exit(1);
     }
 }
+
+/** Places `from` at `to` (a hard link, else a copy) atomically (a concurrent reader never sees half a binary), unless `to` exists. */
+export function place(from: string, to: string, mode?: number): void {
+    if (fs.existsSync(to)) return;
+    fs.mkdirSync(path.dirname(to), { recursive: true });
+    const staging = `${to}.tmp-${process.pid}`;
+    try {
+        fs.linkSync(from, staging);
+    } catch {
+        fs.copyFileSync(from, staging);
+    }
+    if (mode !== undefined) fs.chmodSync(staging, mode);
+    fs.renameSync(staging, to);
+}

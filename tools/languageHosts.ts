@@ -9,6 +9,7 @@ import {
     ensureTools,
     LANGUAGE_HOST_VERSION,
     PULUMI_VERSION,
+    place,
     repoRoot,
     toolPath,
     YAML_LANGUAGE_HOST_VERSION,
@@ -16,20 +17,6 @@ import {
 
 /** A language the tests run programs in, besides Node.js. */
 export type Language = "yaml" | "python";
-
-/** Places `from` at `to` (a hard link, else a copy) atomically, unless `to` exists. */
-function place(from: string, to: string, mode?: number): void {
-    if (fs.existsSync(to)) return;
-    fs.mkdirSync(path.dirname(to), { recursive: true });
-    const staging = `${to}.tmp-${process.pid}`;
-    try {
-        fs.linkSync(from, staging);
-    } catch {
-        fs.copyFileSync(from, staging);
-    }
-    if (mode !== undefined) fs.chmodSync(staging, mode);
-    fs.renameSync(staging, to);
-}
 
 /** A folder holding the YAML language host under the name the engine looks for. */
 export function yamlHostDir(): string {

@@ -19,6 +19,17 @@ export interface OidcIssuer {
     stop(): Promise<void>;
 }
 
+/** The kube-apiserver flags that make it trust `issuer`'s id_tokens (users `oidc:<name>`). */
+export function oidcApiserverFlags(issuer: OidcIssuer): string[] {
+    return [
+        `--oidc-issuer-url=${issuer.url}`,
+        `--oidc-client-id=${issuer.clientId}`,
+        `--oidc-ca-file=${issuer.ca.certPath}`,
+        "--oidc-username-claim=sub",
+        "--oidc-username-prefix=oidc:",
+    ];
+}
+
 /** Starts an issuer that knows `users` (name → password) and one client. */
 export async function startOidcIssuer(
     users: Record<string, string>,

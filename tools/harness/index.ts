@@ -62,6 +62,12 @@ export interface HarnessStandIn {
     caCertPem: string;
     /** A file holding {@link caCertPem}, e.g. for NODE_EXTRA_CA_CERTS; one CA per process, removed when it exits. */
     caCertFile: string;
+    /**
+     * The environment a client of the stand-in runs with, as users' pipelines set it for Harness:
+     * HARNESS_ACCOUNT_ID, HARNESS_PLATFORM_API_KEY, HARNESS_ENDPOINT, and NODE_EXTRA_CA_CERTS to
+     * trust its CA.
+     */
+    env: Record<string, string>;
     /** Every request received, in order, with its answer's status; it may hold secret values. */
     requests: LoggedRequest[];
     /** Answers that failed validation against the contract (each became a 500); tests expect it empty. */
@@ -156,6 +162,12 @@ export async function startHarnessStandIn(opts: HarnessStandInOptions = {}): Pro
             apiKey,
             caCertPem: ca.certPem,
             caCertFile: ca.certPath,
+            env: {
+                HARNESS_ACCOUNT_ID: accountId,
+                HARNESS_PLATFORM_API_KEY: apiKey,
+                HARNESS_ENDPOINT: `https://127.0.0.1:${port}/gateway`,
+                NODE_EXTRA_CA_CERTS: ca.certPath,
+            },
             requests: server.requests,
             contractViolations: server.contractViolations,
             connectors: () => state.connectors(),
