@@ -283,6 +283,25 @@ describe("Harness registration through pulumi (real engine, real cluster, Harnes
         }
     });
 
+    it("warn: no delegate with the connector's selectors is Harness's test failing at once (one request), not a retry until harness.timeoutSeconds", async () => {
+        const t = await stack({ delegateSelectors: '["gpu"]', harnessTest: "warn", harnessTimeoutSeconds: "30" });
+        try {
+            const started = Date.now();
+            const up = await t.up();
+            assert.equal(outputs(up).harnessTestStatus, "FAILURE");
+            const tests = harness.requests.filter((r) => r.path.includes("testConnection"));
+            assert.deepEqual(
+                tests.map((r) => [r.status, r.code]),
+                [[503, "UNAVAILABLE_DELEGATES"]],
+                "Harness's test was asked once",
+            );
+            assert.ok(Date.now() - started < 30_000, "up did not wait out harness.timeoutSeconds");
+            await t.destroy();
+        } finally {
+            await t.dispose();
+        }
+    });
+
     it("a policy denial undoes the secrets; a connector pipelines reference is kept until forceDelete", async () => {
         harness.denyByPolicy("Prod_cluster", "connectors-need-owner-tag");
         const t = await stack();
