@@ -6,6 +6,7 @@ import type { TestStack } from "../tools/pulumiHarness";
 import type { ConnectionTarget } from "./connectionBench";
 import { bytes, duration, type Section, table, type Verdict } from "./markdown";
 import { type CellSummary, Matrix, type Variant } from "./matrix";
+import { exportedResource } from "./stateExport";
 import { fmtRatio, ratioOf, type Summary, summarize } from "./stats";
 
 /** The N measured: 50 carries the main targets, 200 and 500 show how the cost grows. */
@@ -63,24 +64,13 @@ interface StateSample {
 }
 
 async function sampleState(stack: TestStack, n: number): Promise<StateSample> {
-    const text = await stack.exportState();
-    const resources: any[] = JSON.parse(text).deployment.resources;
-    const dyn = resources.filter((r) => r.type === "pulumi-nodejs:dynamic:Resource");
-    if (dyn.length !== n) throw new Error(`the state export holds ${dyn.length} dynamic resources, expected ${n}`);
-    const one = dyn[0];
-    const size = (v: unknown) => Buffer.byteLength(JSON.stringify(v) ?? "");
-    const fields: Record<string, number> = {};
-    for (const [k, v] of Object.entries(one)) {
-        if ((k === "inputs" || k === "outputs") && v && typeof v === "object")
-            for (const [f, x] of Object.entries(v)) fields[`${k}.${f}`] = size(x);
-        else fields[k] = size(v);
-    }
+    const r = exportedResource(await stack.exportState(), n, "the state export");
     return {
-        fields,
-        exportBytes: Buffer.byteLength(text),
-        perResourceShare: Buffer.byteLength(text) / n,
-        resourceJson: Buffer.byteLength(JSON.stringify(one)),
-        provider: Buffer.byteLength(String(one.outputs?.__provider ?? "")),
+        fields: r.fields,
+        exportBytes: r.exportBytes,
+        perResourceShare: r.share,
+        resourceJson: r.resourceJson,
+        provider: Buffer.byteLength(String(r.one.outputs?.__provider ?? "")),
     };
 }
 

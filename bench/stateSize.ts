@@ -19,6 +19,7 @@ import { adminClients, createServiceAccountWithToken, grantClusterWide, LIST_CON
 import { oidcApiserverFlags, startOidcIssuer } from "../tools/oidcIssuer";
 import { createTestStack } from "../tools/pulumiHarness";
 import { bytes, renderSection, type Section, table, type Verdict } from "./markdown";
+import { exportedResource, jsonBytes } from "./stateExport";
 
 /** The per-connector target. */
 export const STATE_TARGET = 8192;
@@ -42,8 +43,6 @@ export interface StateOfOne {
     secrets: { count: number; cipherBytes: number; plainBytes: number };
 }
 
-const size = (v: unknown) => Buffer.byteLength(JSON.stringify(v) ?? "");
-
 /** The secret leaves of `v` (objects carrying SECRET_SIG), with their paths. */
 function secretLeaves(v: unknown, at: string[] = [], out: [string[], unknown][] = []): [string[], unknown][] {
     if (v && typeof v === "object") {
@@ -61,36 +60,25 @@ async function sampleState(
     stack: Awaited<ReturnType<typeof createTestStack>>,
     n: number,
 ): Promise<StateOfOne> {
-    const text = await stack.exportState();
-    const dyn = (text: string) =>
-        (JSON.parse(text).deployment.resources as any[]).filter((r) => r.type === "pulumi-nodejs:dynamic:Resource");
-    const all = dyn(text);
-    if (all.length !== n) throw new Error(`${label}: the export holds ${all.length} dynamic resources, not ${n}`);
-    const one = all[0];
-    const fields: Record<string, number> = {};
-    for (const [k, v] of Object.entries(one)) {
-        if ((k === "inputs" || k === "outputs") && v && typeof v === "object")
-            for (const [f, x] of Object.entries(v)) fields[`${k}.${f}`] = size(x);
-        else fields[k] = size(v);
-    }
+    const { one, exportBytes, share, resourceJson, fields } = exportedResource(await stack.exportState(), n, label);
     // The same resource decrypted (what --show-secrets prints): the plaintext of each secret leaf.
     const shown = (await stack.stack.exportStack()).deployment.resources.find((r: any) => r.urn === one.urn);
     const leaves = secretLeaves(one);
     const secrets = {
         count: leaves.length,
-        cipherBytes: leaves.reduce((s, [, c]) => s + size(c), 0),
+        cipherBytes: leaves.reduce((s, [, c]) => s + jsonBytes(c), 0),
         // What the secrets provider encrypted: the value's JSON text, which --show-secrets prints as
         // {"<sig>": "<mark>", "plaintext": "<JSON>"}.
         plainBytes: leaves.reduce((s, [at]) => {
             const v = pick(shown, at);
-            return s + (typeof v?.plaintext === "string" ? Buffer.byteLength(v.plaintext) : size(v));
+            return s + (typeof v?.plaintext === "string" ? Buffer.byteLength(v.plaintext) : jsonBytes(v));
         }, 0),
     };
     return {
         label,
-        exportBytes: Buffer.byteLength(text),
-        share: Buffer.byteLength(text) / n,
-        resourceJson: size(one),
+        exportBytes,
+        share,
+        resourceJson,
         resourceIndented: JSON.stringify(one, null, 4).replace(/\n/g, `\n${" ".repeat(12)}`).length + 12,
         fields,
         secrets,

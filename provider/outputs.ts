@@ -67,7 +67,7 @@ export interface TestRun {
 }
 
 /** Drops undefined values at every depth: the engine's protobuf Struct cannot carry them. */
-function stripUndefined<T>(o: T): T {
+export function stripUndefined<T>(o: T): T {
     return JSON.parse(JSON.stringify(o));
 }
 

@@ -133,10 +133,12 @@ export const connectorPlugin: ConnectorPlugin = {
         const refreshed = await readConnector(plain as ConnectorOutputs);
         if (!refreshed) return { id, props };
         warn(recordWarnings(refreshed.outputs));
-        const inputSecrets = new Set([...movePaths(secrets, "toInputs"), ...credentialSecretPaths(refreshed.inputs)]);
+        // The record's secret paths as input paths, which stateOf takes (as create and update give them).
+        const recordedAsInputs = movePaths(secrets, "toInputs");
+        const inputSecrets = new Set([...recordedAsInputs, ...credentialSecretPaths(refreshed.inputs)]);
         return {
             id,
-            props: stateOf(refreshed.outputs, movePaths(secrets, "toInputs")),
+            props: stateOf(refreshed.outputs, recordedAsInputs),
             inputs: concealSecrets(refreshed.inputs, inputSecrets),
         };
     },

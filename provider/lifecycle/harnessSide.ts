@@ -14,15 +14,19 @@ import { connectorSecrets, redact } from "../secrets";
  * The Harness client, mapping and steps (undici, js-yaml), loaded on first use: check and diff, all
  * a no-op preview runs, never need them.
  */
-function harness(): typeof import("../harness/client") &
+export function harness(): typeof import("../harness/client") &
     typeof import("../harness/mapping") &
     typeof import("../harness/register") {
     return { ...require("../harness/client"), ...require("../harness/mapping"), ...require("../harness/register") };
 }
 
-/** Runs `work` with a client for `settings`, closed afterwards. */
-async function withHarness<T>(settings: HarnessSettings, work: (client: HarnessClient) => Promise<T>): Promise<T> {
-    const client = harness().harnessClientFor(resolveHarnessAccess(settings));
+/** Runs `work` with a client for `access` (default: `settings` resolved), closed afterwards. */
+export async function withHarness<T>(
+    settings: HarnessSettings,
+    work: (client: HarnessClient) => Promise<T>,
+    access = resolveHarnessAccess(settings),
+): Promise<T> {
+    const client = harness().harnessClientFor(access);
     try {
         return await work(client);
     } finally {

@@ -9,7 +9,10 @@
 import { harnessAccessProblems, resolveHarnessAccess } from "../harness/access";
 import type { ConnectorBody, HarnessSecretField } from "../harness/mapping";
 import type { HarnessState } from "../harness/state";
+import { connectorRef } from "../inputs/identifier";
 import { connectorInputsSchema } from "../inputs/schema";
+import { stripUndefined } from "../outputs";
+import { harness as harnessModules, withHarness } from "./harnessSide";
 import type { ImportedRecord } from "./importRecord";
 
 type Env = Record<string, string | undefined>;
@@ -34,13 +37,11 @@ function plainAuth(type: string, spec: Record<string, string>): Record<string, u
         case "UsernamePassword":
             return spec.username ? { username: spec.username } : {};
         case "OpenIdConnect":
-            return JSON.parse(
-                JSON.stringify({
-                    issuerUrl: spec.oidcIssuerUrl,
-                    username: spec.oidcUsername,
-                    scopes: spec.oidcScopes ? spec.oidcScopes.split(",") : undefined,
-                }),
-            );
+            return stripUndefined({
+                issuerUrl: spec.oidcIssuerUrl,
+                username: spec.oidcUsername,
+                scopes: spec.oidcScopes ? spec.oidcScopes.split(",") : undefined,
+            });
         default:
             return {};
     }
@@ -68,20 +69,11 @@ export async function importFromHarness(imported: ImportedRecord, env: Env = pro
     const problems = harnessAccessProblems(settings, env);
     if (problems.length)
         return { found: false, why: `not looked up in Harness (${problems.map((p) => p.reason).join("; ")})` };
-    const { harnessClientFor } = require("../harness/client") as typeof import("../harness/client");
-    const { getConnector } = require("../harness/register") as typeof import("../harness/register");
-    const { REF_FIELDS, secretIdentifier, harnessScope } =
-        require("../harness/mapping") as typeof import("../harness/mapping");
+    const { getConnector, connectorUrl, REF_FIELDS, secretIdentifier, harnessScope } = harnessModules();
     const { identifier } = imported.inputs;
     const scope = harnessScope(imported.inputs);
     const access = resolveHarnessAccess(settings, env);
-    const client = harnessClientFor(access);
-    let data: Awaited<ReturnType<typeof getConnector>>;
-    try {
-        data = await getConnector(client, scope, identifier);
-    } finally {
-        await client.close();
-    }
+    const data = await withHarness(settings, (client) => getConnector(client, scope, identifier), access);
     const body = data?.connector as ConnectorBody | undefined;
     if (!body)
         return { found: false, why: `no connector ${imported.outputs.ref} in Harness account ${access.accountId}` };
@@ -112,25 +104,21 @@ export async function importFromHarness(imported: ImportedRecord, env: Env = pro
         };
     }
     const harnessInput = Object.keys(givenRefs).length ? { secretRefs: givenRefs } : {};
-    const inputs = JSON.parse(
-        JSON.stringify({
-            ...imported.inputs,
-            name: body.name,
-            description: body.description || undefined,
-            tags: body.tags && Object.keys(body.tags).length ? body.tags : undefined,
-            delegateSelectors: body.spec.delegateSelectors?.length ? body.spec.delegateSelectors : undefined,
-            credential,
-            harness: harnessInput,
-        }),
-    );
-    const { connectorRef } = require("../inputs/identifier") as typeof import("../inputs/identifier");
-    const { connectorUrl } = require("../harness/register") as typeof import("../harness/register");
+    const inputs = stripUndefined({
+        ...imported.inputs,
+        name: body.name,
+        description: body.description || undefined,
+        tags: body.tags && Object.keys(body.tags).length ? body.tags : undefined,
+        delegateSelectors: body.spec.delegateSelectors?.length ? body.spec.delegateSelectors : undefined,
+        credential,
+        harness: harnessInput,
+    });
     const harness: HarnessState = {
         connectorRef: connectorRef(identifier, scope),
         url: connectorUrl(access.endpoint, access.accountId, scope, identifier),
         accountId: access.accountId,
         endpoint: access.endpoint,
-        scope: JSON.parse(JSON.stringify(scope)),
+        scope: stripUndefined(scope),
         secretRefs,
         createdSecrets,
         ...(data?.createdAt ? { createdAt: data.createdAt } : {}),

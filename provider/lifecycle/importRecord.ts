@@ -5,6 +5,7 @@
 import { ConnectorError } from "../errors";
 import { connectorRef, identifierProblem } from "../inputs/identifier";
 import { INPUT_NAMES } from "../inputs/schema";
+import { stripUndefined } from "../outputs";
 
 /** What an import of `id` recovers, and what it could not. */
 export interface ImportedRecord {
@@ -28,7 +29,7 @@ export function importRecord(id: string): ImportedRecord {
         );
     const identifier = parts.at(-1)!;
     const scope = { orgIdentifier: parts.length > 1 ? parts[0] : undefined, projectIdentifier: parts[2] && parts[1] };
-    const inputs = JSON.parse(JSON.stringify({ identifier, ...scope }));
+    const inputs = stripUndefined({ identifier, ...scope });
     return {
         outputs: { ...inputs, ref: connectorRef(identifier, scope) },
         inputs,
