@@ -719,13 +719,14 @@ describe("harness stand-in: contract, rules and faults", () => {
 
     it("logs every request with its status", async () => {
         const before = h.requests.length;
+        // A missing connector: 400 by default, as Harness answers it (notFoundStatus).
         const r = await c.call("GET", `/ng/api/connectors/never_made?${q(h)}`);
-        assert.equal(r.status, 404);
+        assert.equal(r.status, 400);
         assert.equal(h.requests.length, before + 1);
         const last = h.requests[h.requests.length - 1];
         assert.deepEqual(
             [last.method, last.path, last.status, last.code],
-            ["GET", "/gateway/ng/api/connectors/never_made", 404, r.body.code],
+            ["GET", "/gateway/ng/api/connectors/never_made", 400, r.body.code],
         );
         assert.ok(last.code, "the failure's code is logged");
         assert.equal(last.query.accountIdentifier, "acct_1");
