@@ -3,14 +3,16 @@
 // made here (register.ts performs the plan).
 import * as crypto from "node:crypto";
 import { inlineKubeconfigEntries } from "../credentials/inlineKubeconfig";
+import { deriveIdentifier, RESERVED_CONNECTOR_IDENTIFIERS, refScopeProblem, scopedRef } from "../inputs/identifier";
 import type { ValidConnectorInputs } from "../inputs/types";
 import type { HarnessScope, HarnessSecretField } from "./state";
 
 export type { HarnessScope, HarnessSecretField } from "./state";
 
-/** A text secret the connector needs, to create (or update) in Harness. */
+/** A text secret the connector needs, to create (or update) in Harness, in the connector's scope. */
 export interface PlannedSecret {
     field: HarnessSecretField;
+    /** Its identifier in the connector's scope (what GET, PUT and DELETE name). */
     identifier: string;
     name: string;
     /** The value (secret): written to Harness, never recorded. */
@@ -177,6 +179,29 @@ export function secretIdentifier(connector: string, field: HarnessSecretField): 
     return `${connector.slice(0, MAX_IDENTIFIER - field.length - 1)}_${field}`;
 }
 
+/** Harness's entity-name rule for connectors and secrets (harness-core `NGEntityNameValidator`). */
+export const HARNESS_NAME_PATTERN = /^[a-zA-Z0-9_.\-/ ]+$/;
+/** The longest name `NGEntityNameValidator` accepts. */
+const MAX_NAME = 128;
+
+/**
+ * The name of the secret a connector creates for `field`: `<connector> <field>`, always a valid
+ * Harness name (an identifier's `$` becomes `_`, and the whole stays within 128 characters).
+ */
+export function secretName(connector: string, field: HarnessSecretField): string {
+    return `${connector.replace(/\$/g, "_").slice(0, MAX_NAME - field.length - 1)} ${field}`;
+}
+
+/** Why Harness would refuse `name` for a connector or secret, or undefined. */
+export function harnessNameProblem(name: string): string | undefined {
+    if (name.length > MAX_NAME) return `must be at most ${MAX_NAME} characters for Harness (got ${name.length})`;
+    if (!HARNESS_NAME_PATTERN.test(name)) {
+        const bad = [...new Set(name.replace(/[a-zA-Z0-9_.\-/ ]/g, ""))].map((c) => JSON.stringify(c)).join(", ");
+        return `may hold only letters, digits, spaces and "-", "_", ".", "/" in Harness (found ${bad})`;
+    }
+    return undefined;
+}
+
 /** The scope of a connector. */
 export function harnessScope(inputs: Pick<ValidConnectorInputs, "orgIdentifier" | "projectIdentifier">): HarnessScope {
     return { orgIdentifier: inputs.orgIdentifier, projectIdentifier: inputs.projectIdentifier };
@@ -191,6 +216,7 @@ export function planHarnessConnector(
     const credential = harnessCredential(inputs, facts);
     if (typeof credential === "string") throw new Error(`credential ${credential}`);
     const given = inputs.harness?.secretRefs ?? {};
+    const scope = harnessScope(inputs);
     const secrets: PlannedSecret[] = [];
     const secretRefs: Partial<Record<HarnessSecretField, string>> = {};
     let spec: ConnectorBody["spec"]["credential"] = { type: "InheritFromDelegate" };
@@ -201,9 +227,15 @@ export function planHarnessConnector(
             string,
         ][]) {
             const value = credential.secrets[field];
-            const ref = given[field] ?? (value ? secretIdentifier(identifier, field) : undefined);
+            let ref = given[field];
+            if (!ref && value) {
+                // Created in the connector's scope, so referred to with that scope's prefix: a bare
+                // ref would mean a project's secret (harness-core SecretRefData).
+                const secretId = secretIdentifier(identifier, field);
+                secrets.push({ field, identifier: secretId, name: secretName(identifier, field), value });
+                ref = scopedRef(secretId, scope);
+            }
             if (!ref) continue;
-            if (!given[field] && value) secrets.push({ field, identifier: ref, name: `${identifier} ${field}`, value });
             secretRefs[field] = ref;
             auth[refField] = ref;
         }
@@ -212,7 +244,6 @@ export function planHarnessConnector(
             spec: { masterUrl: credential.masterUrl, auth: { type: credential.authType, spec: auth } },
         };
     }
-    const scope = harnessScope(inputs);
     return {
         scope,
         secrets,
@@ -240,10 +271,27 @@ export function harnessInputProblems(inputs: ValidConnectorInputs): { property: 
             property: "delegateSelectors",
             reason: "must name at least one delegate tag when credential.type is InheritFromDelegate and the connector is registered in Harness: Harness runs it on a delegate with those tags",
         });
-    if (c.type === "ManualConfig" && c.insecureSkipTlsVerify)
+    const nameProblem = harnessNameProblem(inputs.name);
+    if (nameProblem) issues.push({ property: "name", reason: nameProblem });
+    const identifier = inputs.identifier ?? deriveIdentifier(inputs.name);
+    if (RESERVED_CONNECTOR_IDENTIFIERS.has(identifier))
         issues.push({
-            property: "credential.insecureSkipTlsVerify",
-            reason: "cannot be registered in Harness (its K8sCluster connector always verifies TLS): set credential.caCert instead",
+            property: "identifier",
+            reason: `"${identifier}" is the built-in secret manager's identifier, which Harness refuses for a connector: choose another identifier`,
+        });
+    const scope = harnessScope(inputs);
+    if (inputs.harness.requireCaCert && !inherits && !harnessCaGiven(inputs))
+        issues.push({
+            property: "credential.caCert",
+            reason: "is required by harness.requireCaCert: without a CA Harness's delegate does not verify the API server's certificate (harness-core ApiClientFactoryImpl); give the cluster's CA",
+        });
+    // A secret names its manager from its own scope (harness-core IdentifierRefHelper): a bare one
+    // is of that scope, and `org.x` needs an org.
+    const manager = inputs.harness.secretManager;
+    if (manager.startsWith("org.") && !scope.orgIdentifier)
+        issues.push({
+            property: "harness.secretManager",
+            reason: `"${manager}" names an org-level secret manager, which an account-level connector's secrets cannot use: write account.<id> or <id>`,
         });
     if (c.type === "ManualConfig" && c.tlsServerName)
         issues.push({
@@ -261,12 +309,37 @@ export function harnessInputProblems(inputs: ValidConnectorInputs): { property: 
             typeof credential === "object" && credential.type === "ManualConfig"
                 ? Object.keys(REF_FIELDS[credential.authType])
                 : [];
-        for (const field of Object.keys(refs))
+        for (const [field, ref] of Object.entries(refs)) {
+            const scopeProblem = refScopeProblem(ref, scope);
             if (!usable.includes(field))
                 issues.push({
                     property: `harness.secretRefs.${field}`,
                     reason: `is not a secret this credential registers (it registers ${usable.join(", ") || "none"})`,
                 });
+            else if (scopeProblem) issues.push({ property: `harness.secretRefs.${field}`, reason: scopeProblem });
+        }
     }
     return issues;
+}
+
+/** Whether the registered connector names a CA for the API server (a created or a given secret). */
+function harnessCaGiven(inputs: ValidConnectorInputs): boolean {
+    if (inputs.harness?.secretRefs?.caCert) return true;
+    const credential = harnessCredential(inputs, { masterUrl: "https://x", delegateToken: "x" });
+    return typeof credential === "object" && credential.type === "ManualConfig" && !!credential.secrets.caCert;
+}
+
+/**
+ * Warnings about a registration Harness accepts but a user should know of: a connector without a CA,
+ * which Harness's delegate reaches without verifying the API server's certificate
+ * (harness-core `ApiClientFactoryImpl`: `setVerifyingSsl(isNotEmpty(caCert))`).
+ */
+export function harnessInputWarnings(inputs: ValidConnectorInputs): string[] {
+    if (!inputs.harness || inputs.harness.requireCaCert) return [];
+    const c = inputs.credential;
+    if (c.type === "InheritFromDelegate" && !inputs.delegate?.useAsCredential) return [];
+    if (harnessCaGiven(inputs)) return [];
+    return [
+        `connector ${inputs.identifier ?? deriveIdentifier(inputs.name)} is registered in Harness without a CA: Harness's delegate will reach ${c.type === "ManualConfig" ? c.masterUrl : "the API server"} WITHOUT verifying its certificate (our own connection test still verifies it). Give credential.caCert (or harness.secretRefs.caCert), or set harness.requireCaCert: true to refuse this`,
+    ];
 }

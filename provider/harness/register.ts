@@ -6,9 +6,9 @@
 import { ConnectorError } from "../errors";
 import { connectorRef } from "../inputs/identifier";
 import type { HarnessSettings } from "./access";
-import { type HarnessClient, metAfterRetry } from "./client";
+import { type HarnessAnswer, type HarnessClient, metAfterRetry } from "./client";
 import type { ConnectorBody, HarnessPlan, HarnessScope, HarnessSecretField, PlannedSecret } from "./mapping";
-import type { HarnessState, HarnessTestResult } from "./state";
+import type { HarnessConnectivity, HarnessState, HarnessTestResult } from "./state";
 
 const CONNECTORS = "/ng/api/connectors";
 const SECRETS = "/ng/api/v2/secrets";
@@ -19,6 +19,25 @@ interface ConnectorData {
     createdAt?: number;
     lastModifiedAt?: number;
     governanceMetadata?: { deny?: boolean; id?: string; message?: string; details?: unknown } | null;
+    /** ConnectorConnectivityDetails: PENDING until tested, then what Harness's last test said. */
+    status?: {
+        status?: string | null;
+        errorSummary?: string | null;
+        testedAt?: number | null;
+        lastTestedAt?: number | null;
+        lastConnectedAt?: number | null;
+    } | null;
+}
+
+/** What Harness says of the connector's connectivity (null and absent alike), as the record keeps it. */
+export function connectivityOf(data: ConnectorData | undefined): HarnessConnectivity | undefined {
+    const s = data?.status;
+    if (!s?.status) return undefined;
+    const out: HarnessConnectivity = { status: s.status };
+    if (s.lastTestedAt ?? s.testedAt) out.lastTestedAt = (s.lastTestedAt ?? s.testedAt)!;
+    if (s.lastConnectedAt) out.lastConnectedAt = s.lastConnectedAt;
+    if (s.errorSummary) out.errorSummary = s.errorSummary;
+    return out;
 }
 
 /** What register made: the registration, and warnings to print (Harness's test failed under `warn`). */
@@ -60,7 +79,23 @@ function secretNotYetResolvable(plan: HarnessPlan) {
         plan.secrets.some((s) => e.message.includes(s.identifier));
 }
 
-/** The connector's fields that matter, to compare ours with what Harness holds. */
+/**
+ * `v` with null and absent alike: ng-manager's mapper answers unset fields as JSON null
+ * (`caCertRef: null`, `credential.spec: null` for InheritFromDelegate), which we never send.
+ * Object keys sorted, so that the order Harness answers in does not matter.
+ */
+function withoutNulls(v: unknown): unknown {
+    if (Array.isArray(v)) return v.map(withoutNulls);
+    if (!v || typeof v !== "object") return v;
+    return Object.fromEntries(
+        Object.entries(v)
+            .filter(([, x]) => x !== null && x !== undefined)
+            .sort(([a], [b]) => a.localeCompare(b))
+            .map(([k, x]) => [k, withoutNulls(x)]),
+    );
+}
+
+/** The connector's fields that matter, to compare ours with what Harness holds (null, absent and empty alike). */
 function comparable(c: ConnectorBody | null | undefined): Record<string, string> {
     if (!c) return {};
     return {
@@ -68,11 +103,7 @@ function comparable(c: ConnectorBody | null | undefined): Record<string, string>
         description: c.description ?? "",
         tags: JSON.stringify(Object.entries(c.tags ?? {}).sort()),
         delegateSelectors: JSON.stringify([...(c.spec?.delegateSelectors ?? [])].sort()),
-        credential: JSON.stringify(c.spec?.credential, (_k, v) =>
-            v && typeof v === "object" && !Array.isArray(v)
-                ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b)))
-                : v,
-        ),
+        credential: JSON.stringify(withoutNulls(c.spec?.credential)),
     };
 }
 
@@ -83,15 +114,30 @@ export function connectorDrift(wanted: ConnectorBody, held: ConnectorBody | null
     return Object.keys(a).filter((k) => a[k] !== b[k]);
 }
 
-/** A policy denial: HTTP 200 with the connector null, the reason in governanceMetadata. */
-function assertNotDenied(data: ConnectorData | null | undefined, what: string, correlationId?: string): ConnectorData {
-    if (data?.connector) return data;
+/** The `data` of a secret answer. */
+interface SecretData {
+    secret?: unknown;
+    governanceMetadata?: ConnectorData["governanceMetadata"];
+}
+
+/**
+ * A policy denial: HTTP 200 with `data.connector` (or `data.secret`) null, the reason in
+ * governanceMetadata (harness-core `SecretCrudServiceImpl` for secrets). Thrown at once: sending it
+ * again is denied again.
+ */
+function assertNotDenied<T extends ConnectorData | SecretData>(
+    data: T | null | undefined,
+    what: string,
+    correlationId?: string,
+    entity: "connector" | "secret" = "connector",
+): T {
+    if (data && (data as Record<string, unknown>)[entity]) return data;
     const g = data?.governanceMetadata;
     const policy = g ? [g.id, g.message].filter(Boolean).join(": ") : "";
     throw new ConnectorError(
         "HARNESS_POLICY_DENIED",
         `a Harness policy denied ${what}${policy ? ` (policy ${policy})` : ""}${correlationId ? ` (correlationId ${correlationId})` : ""}`,
-        "Change the connector to satisfy the policy, or ask the policy's owner for an exception",
+        `Change the ${entity} to satisfy the policy, or ask the policy's owner for an exception`,
     );
 }
 
@@ -111,7 +157,9 @@ export async function registerConnector(
         const left: string[] = [];
         for (const c of [...created].reverse()) {
             try {
-                if (c.kind === "connector") await deleteConnectorIn(client, plan.scope, c.identifier, true);
+                // Never forceDelete: Harness refuses it unless the account setting enable_force_delete
+                // is on, and it is off by default. What this run just made has no other references.
+                if (c.kind === "connector") await deleteConnectorIn(client, plan.scope, c.identifier, false);
                 else await deleteSecretIn(client, plan.scope, c.identifier);
             } catch (e) {
                 left.push(`${c.kind} ${c.identifier} (${(e as Error).message})`);
@@ -161,6 +209,8 @@ export async function registerConnector(
             lastModifiedAt: data.lastModifiedAt,
             connectionTest,
         };
+        const status = afterTest(connectivityOf(data), connectionTest);
+        if (status) state.status = status;
         return { state, warnings };
     } catch (e) {
         const left = await undo();
@@ -174,6 +224,21 @@ export async function registerConnector(
     }
 }
 
+/** The connectivity after Harness's test ran (what its answer says), or as the connector's answer said. */
+function afterTest(before: HarnessConnectivity | undefined, test: HarnessTestResult): HarnessConnectivity | undefined {
+    if (test.status === "SKIPPED" || !test.testedAt) return before;
+    return {
+        status: test.status,
+        lastTestedAt: test.testedAt,
+        ...(test.status === "SUCCESS"
+            ? { lastConnectedAt: test.testedAt }
+            : before?.lastConnectedAt
+              ? { lastConnectedAt: before.lastConnectedAt }
+              : {}),
+        ...(test.errorSummary ? { errorSummary: test.errorSummary } : {}),
+    };
+}
+
 /**
  * Creates a secret; resolves to whether this run made it: true when created, also by a retry whose
  * first attempt's answer was lost; false when an existing one was taken over (adopt).
@@ -184,15 +249,16 @@ async function createSecret(
     secret: PlannedSecret,
     settings: HarnessSettings,
 ): Promise<boolean> {
+    const what = `creating secret "${secret.identifier}"`;
+    let answer: HarnessAnswer<SecretData>;
     try {
-        await client.request({
-            what: `creating secret "${secret.identifier}"`,
+        answer = await client.request<SecretData>({
+            what,
             method: "POST",
             path: SECRETS,
             query: scopeQuery(scope),
             body: secretBody(scope, secret, settings),
         });
-        return true;
     } catch (e) {
         if ((e as ConnectorError).code !== "HARNESS_DUPLICATE") throw e;
         // A retried create that meets its own first attempt: the secret is ours; write the value to be sure.
@@ -201,6 +267,8 @@ async function createSecret(
         await putSecret(client, scope, secret, settings);
         return ours;
     }
+    assertNotDenied(answer.data, what, answer.correlationId, "secret");
+    return true;
 }
 
 /** Writes a secret's value (and name) in place. */
@@ -210,13 +278,15 @@ async function putSecret(
     secret: PlannedSecret,
     settings: HarnessSettings,
 ): Promise<void> {
-    await client.request({
-        what: `updating secret "${secret.identifier}"`,
+    const what = `updating secret "${secret.identifier}"`;
+    const answer = await client.request<SecretData>({
+        what,
         method: "PUT",
         path: `${SECRETS}/${secret.identifier}`,
         query: scopeQuery(scope),
         body: secretBody(scope, secret, settings),
     });
+    assertNotDenied(answer.data, what, answer.correlationId, "secret");
 }
 
 function secretBody(scope: HarnessScope, secret: PlannedSecret, settings: HarnessSettings) {

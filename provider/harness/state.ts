@@ -20,6 +20,18 @@ export interface HarnessTestResult {
     delegateId?: string;
 }
 
+/** What Harness says of the connector's connectivity: its own last test, or its periodic re-test. */
+export interface HarnessConnectivity {
+    /** PENDING (never tested), SUCCESS, FAILURE, PARTIAL or UNKNOWN. */
+    status: string;
+    /** When Harness last tested it (ms since the epoch). */
+    lastTestedAt?: number;
+    /** When a test of Harness's last succeeded (ms since the epoch). */
+    lastConnectedAt?: number;
+    /** Harness's summary of the last failure. */
+    errorSummary?: string;
+}
+
 /** The connector in Harness. */
 export interface HarnessState {
     /** How pipelines refer to it: `account.<id>`, `org.<id>` or `<id>`. */
@@ -36,6 +48,8 @@ export interface HarnessState {
     createdAt?: number;
     lastModifiedAt?: number;
     connectionTest: HarnessTestResult;
+    /** Whether Harness reaches the cluster, as it last said (read again by `pulumi refresh`). */
+    status?: HarnessConnectivity;
     /** What `pulumi refresh` found changed or deleted in Harness; the next `pulumi up` repairs it. */
     drift?: string[];
 }

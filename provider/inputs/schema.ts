@@ -408,15 +408,18 @@ const delegate = z
     });
 
 /** Harness's reference to a secret: `id` (the connector's scope), `org.id` or `account.id`. */
-const secretRef = z.string({ error: "must be a string" }).superRefine((ref, ctx) => {
-    const id = ref.replace(/^(account|org)\./, "");
-    const problem = identifierProblem(id);
-    if (problem)
-        ctx.addIssue({
-            code: "custom",
-            message: `"${ref}" is not a secret reference (${problem}): give id, org.id or account.id`,
-        });
-});
+/** A Harness ref (harness-core `IdentifierRef`): `account.<id>`, `org.<id>` or a bare `<id>` (a project's). */
+const scopedRef = (what: string) =>
+    z.string({ error: "must be a string" }).superRefine((ref, ctx) => {
+        const id = ref.replace(/^(account|org)\./, "");
+        const problem = identifierProblem(id);
+        if (problem)
+            ctx.addIssue({
+                code: "custom",
+                message: `"${ref}" is not a ${what} reference (${problem}): give account.<id>, org.<id> or <id> (a project's)`,
+            });
+    });
+const secretRef = scopedRef("secret");
 
 /** Credential fields that become Harness secrets (one text secret each) when the connector is registered. */
 export const HARNESS_SECRET_FIELDS = [
@@ -441,8 +444,8 @@ const harness = z
         apiKey: nonEmpty("a Harness API key").optional(),
         /** The Harness API's base URL; default $HARNESS_ENDPOINT, else https://app.harness.io/gateway. */
         endpoint: httpsUrl("the Harness API (e.g. https://app.harness.io/gateway)").optional(),
-        /** The secret manager that holds the secrets this connector creates (default harnessSecretManager). */
-        secretManager: identifier.default("harnessSecretManager"),
+        /** The secret manager that holds the secrets this connector creates, as a ref (`account.x`, `org.x`, `x`; default harnessSecretManager, which every scope has). */
+        secretManager: scopedRef("secret manager").default("harnessSecretManager"),
         /** Existing Harness secrets to use instead of creating them, per credential field. */
         secretRefs: z
             .partialRecord(
@@ -456,13 +459,15 @@ const harness = z
         adopt: z.boolean({ error: "must be true or false" }).default(false),
         /** Delete the connector even when pipelines reference it (default false). */
         forceDelete: z.boolean({ error: "must be true or false" }).default(false),
-        /** Bound on each Harness operation, its retries included (default 60). */
+        /** Refuse at preview a connector Harness would reach without verifying the API server's certificate (no CA given; default false: a warning). */
+        requireCaCert: z.boolean({ error: "must be true or false" }).default(false),
+        /** Bound on each Harness operation, its retries included (default 180: Harness's own test is a delegate task of up to 2 minutes). */
         timeoutSeconds: z
             .number()
             .int("must be a whole number of seconds")
             .min(1, "must be at least 1 second")
             .max(600, "must be at most 600 seconds")
-            .default(60),
+            .default(180),
     })
     .strict();
 

@@ -53,6 +53,7 @@ export type ConnectorInputs = {
         test?: "gate" | "warn" | "skip" | undefined;
         adopt?: boolean | undefined;
         forceDelete?: boolean | undefined;
+        requireCaCert?: boolean | undefined;
         timeoutSeconds?: number | undefined;
     } | undefined;
 };
@@ -114,6 +115,7 @@ export type ValidConnectorInputs = {
         test: "gate" | "warn" | "skip";
         adopt: boolean;
         forceDelete: boolean;
+        requireCaCert: boolean;
         timeoutSeconds: number;
         accountId?: string | undefined;
         apiKey?: string | undefined;

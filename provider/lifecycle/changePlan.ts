@@ -81,7 +81,8 @@ function collidesInHarness(olds: ConnectorOutputs, news: Record<string, unknown>
     if (!olds.harness || !harness || movesHarnessAccount(recordedInput(olds, "harness"), harness)) return false;
     const sameScope = olds.orgIdentifier === news.orgIdentifier && olds.projectIdentifier === news.projectIdentifier;
     const newIdentifier = news.identifier ?? olds.identifier;
-    return sameScope && (newIdentifier === olds.identifier || news.name === olds.name);
+    // Identifiers are unique per scope; names are not (harness-core dropped the name check in 2022).
+    return sameScope && newIdentifier === olds.identifier;
 }
 
 /** Why the recorded delegate needs work although no input changed. */
@@ -121,7 +122,7 @@ export interface UpdatePlan extends ConnectorDiff {
      * deleting the old after the new one was made would remove the new one's objects), both
      * declare a delegate with the same ServiceAccount (the new one's objects would collide with the
      * old one's, which another owner holds), or both are registered in the same Harness account and
-     * scope with the same identifier or name (Harness keeps both unique per scope).
+     * scope with the same identifier (Harness keeps identifiers unique per scope, not names).
      */
     deleteBeforeReplace: boolean;
 }

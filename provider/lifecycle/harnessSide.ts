@@ -88,12 +88,18 @@ export async function applyHarnessSide(
 export async function readHarnessSide(inputs: ValidConnectorInputs, record: ConnectorOutputs): Promise<HarnessState> {
     const state = record.harness!;
     try {
-        const { planHarnessConnector, inspectRegistration } = harness();
+        const { planHarnessConnector, inspectRegistration, connectivityOf } = harness();
         const plan = planHarnessConnector(inputs, record.identifier, clusterFacts(record, record));
         const { drift, data } = await withHarness(inputs.harness!, (client) =>
             inspectRegistration(client, plan, state),
         );
-        return { ...state, lastModifiedAt: data?.lastModifiedAt ?? state.lastModifiedAt, drift };
+        const status = connectivityOf(data) ?? state.status;
+        return {
+            ...state,
+            lastModifiedAt: data?.lastModifiedAt ?? state.lastModifiedAt,
+            ...(status ? { status } : {}),
+            drift,
+        };
     } catch (e) {
         // Recorded in state: redacted like every other message let out.
         return {

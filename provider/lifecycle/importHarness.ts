@@ -9,7 +9,7 @@
 import { harnessAccessProblems, resolveHarnessAccess } from "../harness/access";
 import type { ConnectorBody, HarnessSecretField } from "../harness/mapping";
 import type { HarnessState } from "../harness/state";
-import { connectorRef } from "../inputs/identifier";
+import { connectorRef, scopedRef } from "../inputs/identifier";
 import { connectorInputsSchema } from "../inputs/schema";
 import { stripUndefined } from "../outputs";
 import { harness as harnessModules, withHarness } from "./harnessSide";
@@ -30,7 +30,7 @@ export type HarnessImport =
       };
 
 /** Harness's plain auth fields back to the connector's `auth` inputs. */
-function plainAuth(type: string, spec: Record<string, string>): Record<string, unknown> {
+function plainAuth(type: string, spec: Record<string, string | null>): Record<string, unknown> {
     switch (type) {
         case "ClientKeyCert":
             return spec.clientKeyAlgo ? { clientKeyAlgo: spec.clientKeyAlgo } : {};
@@ -38,8 +38,8 @@ function plainAuth(type: string, spec: Record<string, string>): Record<string, u
             return spec.username ? { username: spec.username } : {};
         case "OpenIdConnect":
             return stripUndefined({
-                issuerUrl: spec.oidcIssuerUrl,
-                username: spec.oidcUsername,
+                issuerUrl: spec.oidcIssuerUrl ?? undefined,
+                username: spec.oidcUsername ?? undefined,
                 scopes: spec.oidcScopes ? spec.oidcScopes.split(",") : undefined,
             });
         default:
@@ -92,8 +92,10 @@ export async function importFromHarness(imported: ImportedRecord, env: Env = pro
             const ref = auth.spec?.[refField];
             if (!ref) continue;
             secretRefs[field] = ref;
-            // The secrets this provider creates are named <connector>_<field>; any other was given.
-            if (ref === secretIdentifier(identifier, field)) createdSecrets.push(ref);
+            // The secrets this provider creates are <connector>_<field> in the connector's scope
+            // (referred to as account.x, org.x or x); any other was given.
+            const created = secretIdentifier(identifier, field);
+            if (ref === scopedRef(created, scope)) createdSecrets.push(created);
             else givenRefs[field] = ref;
             missing.push(SECRET_INPUT[field]);
         }

@@ -1,21 +1,43 @@
 // Warnings the lifecycle gives without failing: a credential near the end of its life (or past
 // it), at check (so preview and up show it) and after refresh.
 import { expiryWarning } from "../credentials/expiry";
+import { validateConnectorInputs } from "../inputs/validate";
 import type { ConnectorOutputs } from "../outputs";
 import { credentialWarning } from "./testRun";
 
-/** Warnings about the checked inputs: the credential's and the provisioner's lifetimes. */
+/**
+ * Warnings about the checked inputs: the credential's and the provisioner's lifetimes, and a
+ * connector Harness would reach without verifying TLS.
+ */
 export function inputWarnings(inputs: Record<string, unknown>): string[] {
     const settings = inputs.connectionTest;
     const provisioner = (inputs.delegate as { provisioner?: unknown } | undefined)?.provisioner;
     return [
         credentialWarning(inputs.credential, settings),
         credentialWarning(provisioner, settings)?.replace("the connector's", "the delegate provisioner's"),
+        ...harnessWarnings(inputs),
     ].filter((w): w is string => !!w);
 }
 
-/** Warnings about a refreshed record: the credential's lifetime, as the test found it. */
+/** Harness's warnings, for complete inputs registered in Harness (the mapping is loaded only for them). */
+function harnessWarnings(inputs: Record<string, unknown>): string[] {
+    if (!inputs.harness || typeof inputs.name !== "string") return [];
+    const parsed = validateConnectorInputs(inputs, undefined, false);
+    if (!parsed.ok || !parsed.complete) return [];
+    const { harnessInputWarnings } = require("../harness/mapping") as typeof import("../harness/mapping");
+    return harnessInputWarnings(parsed.value);
+}
+
+/**
+ * Warnings about a refreshed record: the credential's lifetime, as the test found it; Harness
+ * saying it cannot reach the cluster.
+ */
 export function recordWarnings(record: ConnectorOutputs): string[] {
     const w = expiryWarning(record.connectionTest?.credentialExpiry, record.connectionTestSettings ?? {});
-    return w ? [w] : [];
+    const status = record.harness?.status;
+    const harness =
+        status?.status === "FAILURE"
+            ? `Harness says it cannot reach the cluster of connector ${record.harness!.connectorRef}: ${status.errorSummary ?? "no summary"}${status.lastTestedAt ? ` (tested ${new Date(status.lastTestedAt).toISOString()})` : ""}. Check the delegate with its selectors and the credential, then run Harness's test again`
+            : undefined;
+    return [w, harness].filter((x): x is string => !!x);
 }

@@ -7,8 +7,14 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { harnessAccessProblems, resolveHarnessAccess } from "../../provider/harness/access";
 import { harnessError, isRetryable } from "../../provider/harness/classify";
-import { planHarnessConnector, secretIdentifier } from "../../provider/harness/mapping";
-import { connectorDrift } from "../../provider/harness/register";
+import {
+    harnessInputWarnings,
+    harnessNameProblem,
+    planHarnessConnector,
+    secretIdentifier,
+    secretName,
+} from "../../provider/harness/mapping";
+import { connectivityOf, connectorDrift } from "../../provider/harness/register";
 import { parseConnectorInputs, validateConnectorInputs } from "../../provider/inputs/validate";
 import { planUpdate } from "../../provider/lifecycle/changePlan";
 import { buildOutputs } from "../../provider/outputs";
@@ -65,7 +71,7 @@ describe("Harness registration: mapping, rules, errors @unit", () => {
         ...more,
     });
 
-    it("ServiceAccount: a token secret and a CA secret, referenced in the connector's scope", () => {
+    it("ServiceAccount: a token secret and a CA secret in the connector's scope, referred to with its prefix (org.)", () => {
         const plan = planHarnessConnector(base(manual({ type: "ServiceAccount", token: "tok-123" })), "Prod_cluster");
         assert.deepEqual(plan.scope, { orgIdentifier: "platform", projectIdentifier: undefined });
         assert.deepEqual(
@@ -81,7 +87,7 @@ describe("Harness registration: mapping, rules, errors @unit", () => {
                 masterUrl: "https://k8s.example.com:6443",
                 auth: {
                     type: "ServiceAccount",
-                    spec: { serviceAccountTokenRef: "Prod_cluster_token", caCertRef: "Prod_cluster_caCert" },
+                    spec: { serviceAccountTokenRef: "org.Prod_cluster_token", caCertRef: "org.Prod_cluster_caCert" },
                 },
             },
         });
@@ -99,9 +105,9 @@ describe("Harness registration: mapping, rules, errors @unit", () => {
         assert.equal(auth.type, "ClientKeyCert");
         assert.deepEqual(auth.spec, {
             clientKeyAlgo: "EC",
-            caCertRef: "Prod_cluster_caCert",
-            clientCertRef: "Prod_cluster_clientCert",
-            clientKeyRef: "Prod_cluster_clientKey",
+            caCertRef: "org.Prod_cluster_caCert",
+            clientCertRef: "org.Prod_cluster_clientCert",
+            clientKeyRef: "org.Prod_cluster_clientKey",
         });
         assert.deepEqual(plan.secrets.map((s) => s.field).sort(), ["caCert", "clientCert", "clientKey"]);
     });
@@ -114,7 +120,7 @@ describe("Harness registration: mapping, rules, errors @unit", () => {
         const auth = (plan.connector.spec.credential as any).spec.auth;
         assert.deepEqual(auth, {
             type: "UsernamePassword",
-            spec: { username: "admin", passwordRef: "Prod_cluster_password" },
+            spec: { username: "admin", passwordRef: "org.Prod_cluster_password" },
         });
     });
 
@@ -138,9 +144,9 @@ describe("Harness registration: mapping, rules, errors @unit", () => {
             oidcIssuerUrl: "https://issuer.example.com",
             oidcUsername: "alice",
             oidcScopes: "openid,email",
-            oidcClientIdRef: "Prod_cluster_clientId",
-            oidcPasswordRef: "Prod_cluster_password",
-            oidcSecretRef: "Prod_cluster_clientSecret",
+            oidcClientIdRef: "org.Prod_cluster_clientId",
+            oidcPasswordRef: "org.Prod_cluster_password",
+            oidcSecretRef: "org.Prod_cluster_clientSecret",
         });
     });
 
@@ -211,7 +217,7 @@ describe("Harness registration: mapping, rules, errors @unit", () => {
             harness: { accountId: "a", apiKey: "k", secretRefs: { token: "account.shared_token" } },
         });
         const plan = planHarnessConnector(inputs, "Prod_cluster");
-        assert.deepEqual(plan.secretRefs, { token: "account.shared_token", caCert: "Prod_cluster_caCert" });
+        assert.deepEqual(plan.secretRefs, { token: "account.shared_token", caCert: "org.Prod_cluster_caCert" });
         assert.deepEqual(
             plan.secrets.map((s) => s.field),
             ["caCert"],
@@ -230,17 +236,111 @@ describe("Harness registration: mapping, rules, errors @unit", () => {
         );
     });
 
-    it("what Harness's connector cannot express is refused at preview: tlsServerName, insecureSkipTlsVerify", () => {
+    it("what Harness's connector cannot express is refused at preview: tlsServerName; without a CA it is a warning (Harness does not verify), refused under requireCaCert", () => {
         const named = refused({ ...manual({ type: "ServiceAccount", token: "t" }), tlsServerName: "kubernetes" });
         assert.deepEqual(
             named.map((i) => i.property),
             ["credential.tlsServerName"],
         );
         const insecure = { type: "ManualConfig", masterUrl: "https://k", insecureSkipTlsVerify: true };
-        assert.deepEqual(
-            refused({ ...insecure, auth: { type: "ServiceAccount", token: "t" } }).map((i) => i.property),
-            ["credential.insecureSkipTlsVerify"],
+        const auth = { type: "ServiceAccount", token: "t" };
+        assert.deepEqual(refused({ ...insecure, auth }), [], "Harness does not verify without a CA either");
+        const noCa = parseConnectorInputs({
+            name: "x",
+            credential: { type: "ManualConfig", masterUrl: "https://k", auth },
+            harness: { accountId: "a", apiKey: "k" },
+        });
+        assert.match(harnessInputWarnings(noCa)[0], /WITHOUT verifying its certificate.*harness\.requireCaCert/);
+        assert.deepEqual(harnessInputWarnings(base(manual(auth))), [], "a CA: no warning");
+        const required = refused(
+            { type: "ManualConfig", masterUrl: "https://k", auth },
+            { harness: { accountId: "a", apiKey: "k", requireCaCert: true } },
         );
+        assert.deepEqual(
+            required.map((i) => i.property),
+            ["credential.caCert"],
+        );
+        assert.match(required[0].reason, /ApiClientFactoryImpl/);
+        const givenCa = refused(
+            { type: "ManualConfig", masterUrl: "https://k", auth },
+            { harness: { accountId: "a", apiKey: "k", requireCaCert: true, secretRefs: { caCert: "account.ca" } } },
+        );
+        assert.deepEqual(givenCa, [], "a CA given as a ref is a CA");
+    });
+
+    it("refs carry the scope of the secret: account connectors may use only account.x, org ones account.x or org.x (SecretRefInputValidationHelper)", () => {
+        const at = (scope: Record<string, string>, token: string) =>
+            refused(manual({ type: "ServiceAccount", token: "t" }), {
+                ...scope,
+                harness: { accountId: "a", apiKey: "k", secretRefs: { token } },
+            });
+        const account = at({}, "shared");
+        assert.deepEqual(
+            account.map((i) => i.property),
+            ["harness.secretRefs.token"],
+        );
+        assert.match(
+            account[0].reason,
+            /project-level secret.*The project level secret cannot be used at account level/,
+        );
+        assert.match(at({}, "org.shared")[0].reason, /org-level secret.*write account\.<id>/);
+        assert.deepEqual(at({}, "account.shared"), []);
+        assert.match(at({ orgIdentifier: "o" }, "shared")[0].reason, /cannot be used at org level/);
+        assert.deepEqual(at({ orgIdentifier: "o" }, "org.shared"), []);
+        assert.deepEqual(at({ orgIdentifier: "o", projectIdentifier: "p" }, "shared"), []);
+        // The secrets a connector creates are referred to with its scope's prefix.
+        const refs = (scope: Record<string, string>) =>
+            planHarnessConnector(
+                parseConnectorInputs({
+                    name: "Prod cluster",
+                    ...scope,
+                    credential: manual({ type: "ServiceAccount", token: "t" }),
+                    harness: { accountId: "a", apiKey: "k" },
+                }),
+                "Prod_cluster",
+            ).secretRefs.token;
+        assert.equal(refs({}), "account.Prod_cluster_token");
+        assert.equal(refs({ orgIdentifier: "o" }), "org.Prod_cluster_token");
+        assert.equal(refs({ orgIdentifier: "o", projectIdentifier: "p" }), "Prod_cluster_token");
+    });
+
+    it("secret managers may be scoped; an account connector's secrets cannot name an org's", () => {
+        const with_ = (secretManager: string, scope: Record<string, string> = {}) =>
+            refused(manual({ type: "ServiceAccount", token: "t" }), {
+                ...scope,
+                harness: { accountId: "a", apiKey: "k", secretManager },
+            });
+        assert.deepEqual(with_("account.vault"), []);
+        assert.deepEqual(with_("vault"), []);
+        assert.deepEqual(with_("org.vault", { orgIdentifier: "o" }), []);
+        assert.deepEqual(
+            with_("org.vault").map((i) => i.property),
+            ["harness.secretManager"],
+        );
+        assert.equal(with_("team.vault")[0].property, "harness.secretManager");
+    });
+
+    it("names follow NGEntityNameValidator (letters, digits, spaces, - _ . /, at most 128); harnessSecretManager is no connector identifier", () => {
+        const named = (name: string, extra: Record<string, unknown> = {}) =>
+            refused(manual({ type: "ServiceAccount", token: "t" }), { name, identifier: "x", ...extra });
+        assert.deepEqual(named("Team A/prod-1_eu.west"), []);
+        const bad = named("Prod (eu)!");
+        assert.deepEqual(
+            bad.map((i) => i.property),
+            ["name"],
+        );
+        assert.match(bad[0].reason, /found "\(", "\)", "!"/);
+        assert.deepEqual(named("a".repeat(128)), []);
+        assert.match(named("a".repeat(129))[0]?.reason ?? "", /at most 128/);
+        assert.deepEqual(
+            named("x", { identifier: "harnessSecretManager" }).map((i) => i.property),
+            ["identifier"],
+        );
+        // Secret names derived from any identifier satisfy the rule.
+        for (const id of ["a$b", "x".repeat(128), "_$$"]) {
+            const name = secretName(id, "clientKeyPassphrase");
+            assert.equal(harnessNameProblem(name), undefined, name);
+        }
     });
 
     it("secret identifiers stay within Harness's 128 characters", () => {
@@ -266,7 +366,7 @@ describe("Harness registration: mapping, rules, errors @unit", () => {
             endpoint: "https://harness.internal/gateway",
             accountId: "acct",
             apiKey: ENV.HARNESS_PLATFORM_API_KEY,
-            timeoutMs: 60_000,
+            timeoutMs: 180_000,
         });
         assert.equal(resolveHarnessAccess(bare, ENV).endpoint, "https://app.harness.io/gateway");
         assert.throws(() => resolveHarnessAccess(bare, {}), /\[INVALID_INPUT\].*harness\.accountId/);
@@ -289,11 +389,73 @@ describe("Harness registration: mapping, rules, errors @unit", () => {
         assert.equal(e(429, "TOO_MANY_REQUESTS").code, "HARNESS_RATE_LIMITED");
         assert.equal(e(400, "TOO_MANY_REQUESTS").code, "HARNESS_RATE_LIMITED");
         assert.equal(e(503, "UNAVAILABLE_DELEGATES").code, "HARNESS_TEST_FAILED");
+        // harness-core's own wording: duplicates are INVALID_REQUEST (DefaultConnectorServiceImpl,
+        // NGEncryptedDataServiceImpl), references ENTITY_REFERENCE_EXCEPTION, no delegate a 400.
+        assert.equal(
+            e(
+                400,
+                "INVALID_REQUEST",
+                "Invalid request: Connector: Prod has been given an identifier: Prod_cluster that already exists. Please enter a unique ID.",
+            ).code,
+            "HARNESS_DUPLICATE",
+        );
+        assert.equal(
+            e(400, "INVALID_REQUEST", "Invalid request: Secret with identifier Prod_token already exists in this scope")
+                .code,
+            "HARNESS_DUPLICATE",
+        );
+        assert.equal(
+            e(400, "ENTITY_REFERENCE_EXCEPTION", "Could not delete the secret x as it is referenced by other entities")
+                .code,
+            "HARNESS_REFERENCED",
+        );
+        assert.equal(
+            e(400, "INVALID_REQUEST", "No eligible delegates found to execute the task").code,
+            "HARNESS_TEST_FAILED",
+        );
+        const forced = e(
+            400,
+            "INVALID_REQUEST",
+            "Parameter forcedDelete cannot be true. Force Delete is not enabled for account [acct]",
+        );
+        assert.match(forced.message, /account setting enable_force_delete is off/);
+        assert.match(forced.remediation, /Enable Force Delete/);
         assert.equal(e(500, "UNEXPECTED").code, "HARNESS_UNAVAILABLE");
         const invalid = e(400, "INVALID_REQUEST", "masterUrl must be a URL");
         assert.equal(invalid.code, "HARNESS_INVALID_REQUEST");
         assert.match(invalid.message, /Harness said: masterUrl must be a URL; correlationId c-1/);
         assert.deepEqual([429, 500, 502, 503, 501, 400].map(isRetryable), [true, true, true, true, false, false]);
+    });
+
+    it("drift takes null and absent alike, as ng-manager answers unset fields with null", () => {
+        for (const credential of [
+            manual({ type: "ServiceAccount", token: "t" }, { caCert: undefined }),
+            manual({ type: "UsernamePassword", username: "u", password: "p" }),
+            { type: "InheritFromDelegate" },
+        ]) {
+            const plan = planHarnessConnector(base(credential, { delegateSelectors: ["d"] }), "Prod_cluster");
+            const answered = JSON.parse(JSON.stringify(plan.connector));
+            const cred = answered.spec.credential;
+            if (cred.type === "InheritFromDelegate") cred.spec = null;
+            else
+                Object.assign(cred.spec.auth.spec, {
+                    caCertRef: cred.spec.auth.spec.caCertRef ?? null,
+                    usernameRef: null,
+                });
+            answered.description = null;
+            assert.deepEqual(connectorDrift(plan.connector, answered), [], JSON.stringify(answered));
+        }
+    });
+
+    it("connectivity: Harness's status of the connector, null and absent alike", () => {
+        assert.equal(connectivityOf(undefined), undefined);
+        assert.deepEqual(connectivityOf({ status: { status: "PENDING", errorSummary: null, lastTestedAt: null } }), {
+            status: "PENDING",
+        });
+        assert.deepEqual(
+            connectivityOf({ status: { status: "FAILURE", errorSummary: "boom", testedAt: 5, lastConnectedAt: 2 } }),
+            { status: "FAILURE", lastTestedAt: 5, lastConnectedAt: 2, errorSummary: "boom" },
+        );
     });
 
     it("drift compares what Harness holds with what the inputs declare", () => {
@@ -341,7 +503,11 @@ describe("Harness registration: mapping, rules, errors @unit", () => {
         });
         assert.equal(movedAndRenamed.deleteBeforeReplace, false, "another account and identifier: made first");
         const renamedId = planUpdate(olds, { ...same, identifier: "Other_id" });
-        assert.equal(renamedId.deleteBeforeReplace, true, "same name in the same scope: delete first");
+        assert.equal(
+            renamedId.deleteBeforeReplace,
+            false,
+            "same name in the same scope, another identifier: made first (Harness's names are not unique)",
+        );
         const both = planUpdate(olds, { ...same, identifier: "Other_id", name: "Other name" });
         assert.equal(both.deleteBeforeReplace, false);
         const drifted = planUpdate({ ...olds, harness: { ...harness, drift: ["connector deleted in Harness"] } }, same);

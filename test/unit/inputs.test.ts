@@ -216,13 +216,13 @@ const BAD_INPUTS: BadCase[] = [
         reason: /must be a string/,
     },
     {
-        title: 'name "status" without identifier (derives a reserved word)',
+        title: 'name "class" without identifier (derives a reserved word)',
         change: (i) => {
             delete i.identifier;
-            i.name = "status";
+            i.name = "class";
         },
         property: "identifier",
-        reason: new RegExp(`cannot be derived from name "status" \\(.*${RESERVED.source}\\): set identifier`),
+        reason: new RegExp(`cannot be derived from name "class" \\(.*${RESERVED.source}\\): set identifier`),
     },
     {
         title: 'name "!!!" without identifier (derives nothing)',
@@ -789,7 +789,7 @@ describe("connector inputs: bad inputs @unit", () => {
         const r = validateConnectorInputs(
             make("serviceAccount", (i) => {
                 delete i.identifier;
-                i.name = "status";
+                i.name = "class";
                 i.credential.type = "Magic";
             }),
         );
