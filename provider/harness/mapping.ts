@@ -335,11 +335,25 @@ function harnessCaGiven(inputs: ValidConnectorInputs): boolean {
  * (harness-core `ApiClientFactoryImpl`: `setVerifyingSsl(isNotEmpty(caCert))`).
  */
 export function harnessInputWarnings(inputs: ValidConnectorInputs): string[] {
-    if (!inputs.harness || inputs.harness.requireCaCert) return [];
+    if (!inputs.harness) return [];
     const c = inputs.credential;
-    if (c.type === "InheritFromDelegate" && !inputs.delegate?.useAsCredential) return [];
-    if (harnessCaGiven(inputs)) return [];
-    return [
-        `connector ${inputs.identifier ?? deriveIdentifier(inputs.name)} is registered in Harness without a CA: Harness's delegate will reach ${c.type === "ManualConfig" ? c.masterUrl : "the API server"} WITHOUT verifying its certificate (our own connection test still verifies it). Give credential.caCert (or harness.secretRefs.caCert), or set harness.requireCaCert: true to refuse this`,
-    ];
+    const id = inputs.identifier ?? deriveIdentifier(inputs.name);
+    const warnings: string[] = [];
+    const inherits = c.type === "InheritFromDelegate" && !inputs.delegate?.useAsCredential;
+    if (!inherits && !inputs.harness.requireCaCert && !harnessCaGiven(inputs))
+        warnings.push(
+            `connector ${id} is registered in Harness without a CA: Harness's delegate will reach ${c.type === "ManualConfig" ? c.masterUrl : "the API server"} WITHOUT verifying its certificate (our own connection test still verifies it). Give credential.caCert (or harness.secretRefs.caCert), or set harness.requireCaCert: true to refuse this`,
+        );
+    // harness-core's K8s validation builds its client without the passphrase (2023): an encrypted key fails there.
+    const credential = harnessCredential(inputs, { masterUrl: "https://x", delegateToken: "x" });
+    if (
+        inputs.harness.test !== "skip" &&
+        typeof credential === "object" &&
+        credential.type === "ManualConfig" &&
+        (credential.secrets.clientKeyPassphrase || inputs.harness.secretRefs?.clientKeyPassphrase)
+    )
+        warnings.push(
+            `connector ${id} has a passphrase-protected client key: Harness's own test builds its client without the passphrase, so it may fail there while ours passes. Use an unencrypted key in Harness, or set harness.test: skip`,
+        );
+    return warnings;
 }

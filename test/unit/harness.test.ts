@@ -2,6 +2,7 @@
 // secrets, the input rules only Harness imposes, the settings' environment fallbacks, Harness's
 // answers to error codes, and the update plan's Harness decision. No network.
 import * as assert from "node:assert/strict";
+import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -266,6 +267,35 @@ describe("Harness registration: mapping, rules, errors @unit", () => {
             { harness: { accountId: "a", apiKey: "k", requireCaCert: true, secretRefs: { caCert: "account.ca" } } },
         );
         assert.deepEqual(givenCa, [], "a CA given as a ref is a CA");
+    });
+
+    it("a passphrase-protected client key is warned about: Harness's test gets no passphrase", () => {
+        const encrypted = crypto
+            .createPrivateKey(ecKey)
+            .export({ format: "pem", type: "pkcs8", cipher: "aes-256-cbc", passphrase: "pw" })
+            .toString();
+        const protectedKey = base(
+            manual({
+                type: "ClientKeyCert",
+                clientCert: ecCert,
+                clientKey: encrypted,
+                clientKeyPassphrase: "pw",
+                clientKeyAlgo: "EC",
+            }),
+        );
+        const warnings = harnessInputWarnings(protectedKey);
+        assert.equal(warnings.length, 1);
+        assert.match(
+            warnings[0],
+            /passphrase-protected client key: Harness's own test builds its client without the passphrase/,
+        );
+        assert.ok(!warnings[0].includes("pw"));
+        assert.deepEqual(
+            harnessInputWarnings(
+                base(manual({ type: "ClientKeyCert", clientCert: ecCert, clientKey: ecKey, clientKeyAlgo: "EC" })),
+            ),
+            [],
+        );
     });
 
     it("refs carry the scope of the secret: account connectors may use only account.x, org ones account.x or org.x (SecretRefInputValidationHelper)", () => {
