@@ -57,7 +57,10 @@ const orNull = (schema: Json): Json => ({ anyOf: [schema, { type: "object", null
 /**
  * Loads the verbatim subset and applies the patches for the notes' gaps 1, 2, 4, 5 and 6 (gap 3
  * is {@link validateK8sClusterConnector}; gaps 7 and 8 are kept by the server's rules and by that
- * validator: `clientKeyAlgo` RSA|EC, write-only values). Returns a fresh document each call.
+ * validator: `clientKeyAlgo` RSA|EC, write-only values), and the patches Harness's real answers
+ * need, each named where it is applied: "entity-reference code" (ENTITY_REFERENCE_EXCEPTION),
+ * "nulls" (unset fields answered as null), "PENDING" (a connector never tested) and "secret
+ * policy denial" (SecretResponseWrapper with secret null). Returns a fresh document each call.
  */
 export function loadContract(file = contractPath()): Json {
     const doc = yaml.load(fs.readFileSync(file, "utf8")) as any;
