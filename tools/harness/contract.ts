@@ -3,7 +3,10 @@
 // beside it (ng-connectors-openapi.yaml, copied from shared/harness), patched in code for the gaps
 // that NG-API-NOTES.md lists (each patch names its gap), and an explicit validator of the
 // K8sCluster branch, which the subset's empty base objects cannot express. What it does not keep:
-// any connector type but K8sCluster, secret types but SecretText, YAML bodies, Git sync.
+// any connector type but K8sCluster, secret types but SecretText, YAML bodies, Git sync. Besides
+// the notes' gaps it patches what Harness's real answers need (each patch is named below): JSON
+// nulls for unset fields (the ng-manager mapper keeps them), the status PENDING of a connector
+// never tested, and the code ENTITY_REFERENCE_EXCEPTION of a delete refused while referenced.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as yaml from "js-yaml";
@@ -33,6 +36,7 @@ export type HarnessErrorCode =
     | "RESOURCE_NOT_FOUND"
     | "ENTITY_NOT_FOUND"
     | "CONNECTOR_NOT_FOUND_EXCEPTION"
+    | "ENTITY_REFERENCE_EXCEPTION"
     | "INVALID_TOKEN"
     | "INVALID_CREDENTIAL"
     | "ACCESS_DENIED"
@@ -47,10 +51,16 @@ const errorEnvelope = (schema: "Failure" | "Error", description: string) => ({
     content: { "application/json": { schema: { $ref: `#/components/schemas/${schema}` } } },
 });
 
+/** A schema (a `$ref` too, whose siblings a validator ignores) that also accepts JSON null. */
+const orNull = (schema: Json): Json => ({ anyOf: [schema, { type: "object", nullable: true, enum: [null] }] });
+
 /**
  * Loads the verbatim subset and applies the patches for the notes' gaps 1, 2, 4, 5 and 6 (gap 3
  * is {@link validateK8sClusterConnector}; gaps 7 and 8 are kept by the server's rules and by that
- * validator: `clientKeyAlgo` RSA|EC, write-only values). Returns a fresh document each call.
+ * validator: `clientKeyAlgo` RSA|EC, write-only values), and the patches Harness's real answers
+ * need, each named where it is applied: "entity-reference code" (ENTITY_REFERENCE_EXCEPTION),
+ * "nulls" (unset fields answered as null), "PENDING" (a connector never tested) and "secret
+ * policy denial" (SecretResponseWrapper with secret null). Returns a fresh document each call.
  */
 export function loadContract(file = contractPath()): Json {
     const doc = yaml.load(fs.readFileSync(file, "utf8")) as any;
@@ -79,9 +89,12 @@ export function loadContract(file = contractPath()): Json {
     delete schemas.SecretSpecDTO.discriminator;
 
     // Gap 6: the code enums lack ENTITY_NOT_FOUND and TOO_MANY_REQUESTS (Failure, Error and
-    // ResponseMessage share the same list).
+    // ResponseMessage share the same list). Patch "entity-reference code": they lack
+    // ENTITY_REFERENCE_EXCEPTION too, the code of harness-core's ReferencedEntityException
+    // (DefaultConnectorServiceImpl.checkThatTheConnectorIsNotUsedByOthers,
+    // SecretEntityReferenceHelper.validateSecretIsNotUsedByOthers).
     for (const s of [schemas.Failure, schemas.Error, schemas.ResponseMessage]) {
-        for (const code of ["ENTITY_NOT_FOUND", "TOO_MANY_REQUESTS"])
+        for (const code of ["ENTITY_NOT_FOUND", "TOO_MANY_REQUESTS", "ENTITY_REFERENCE_EXCEPTION"])
             if (!s.properties.code.enum.includes(code)) s.properties.code.enum.push(code);
     }
     // Gap 6: Failure lacks responseMessages (and the detailedMessage that error bodies carry,
@@ -96,6 +109,41 @@ export function loadContract(file = contractPath()): Json {
     // OPA denial is data.connector null with the reason here).
     schemas.ConnectorResponse.properties.governanceMetadata = { type: "object", nullable: true };
     schemas.SecretResponseWrapper.properties.governanceMetadata = { type: "object", nullable: true };
+
+    // Patch "nulls": a GET (and a create/update answer) shows unset fields as JSON null: the
+    // ng-manager's ObjectMapper does not drop nulls (the notes: "caCertRef: null",
+    // "credential.spec: null"). ConnectorInfoDTO's description, orgIdentifier and
+    // projectIdentifier are plain Strings, null when unset; so are the optional fields of
+    // KubernetesServiceAccountDTO, KubernetesClientKeyCertDTO, KubernetesUserNamePasswordDTO and
+    // KubernetesOpenIdConnectDTO, and KubernetesCredentialDTO.spec for InheritFromDelegate. The
+    // validator reaches only ConnectorInfo (gap 3 keeps the spec opaque to it); the K8s schemas
+    // are patched too, so that the document says what Harness answers.
+    for (const f of ["description", "orgIdentifier", "projectIdentifier"])
+        schemas.ConnectorInfo.properties[f].nullable = true;
+    schemas.KubernetesCredential.properties.spec = orNull(schemas.KubernetesCredential.properties.spec);
+    for (const name of [
+        "KubernetesServiceAccount",
+        "KubernetesClientKeyCert",
+        "KubernetesUserNamePassword",
+        "KubernetesOpenIdConnect",
+    ]) {
+        const props = schemas[name].allOf[1].properties;
+        const required: string[] = schemas[name].required ?? [];
+        for (const [f, p] of Object.entries(props) as [string, any][]) if (!required.includes(f)) p.nullable = true;
+    }
+    // Patch "PENDING": ConnectorConnectivityDetails.status lacks PENDING, the status of a
+    // connector never tested (harness-core's ConnectivityStatus; the notes: "A connector never
+    // tested has status PENDING").
+    const connectivity = schemas.ConnectorConnectivityDetails.properties.status;
+    if (!connectivity.enum.includes("PENDING")) connectivity.enum.push("PENDING");
+
+    // Patch "secret policy denial": an OPA denial of a secret answers SecretResponseWrapper with
+    // secret null and the reason in governanceMetadata (SecretCrudServiceImpl.create/update
+    // return SecretResponseWrapper.builder().build() with only governanceMetadata set), but the
+    // subset requires `secret`.
+    delete schemas.SecretResponseWrapper.required;
+    schemas.SecretResponseWrapper.properties.secret = orNull(schemas.SecretResponseWrapper.properties.secret);
+    for (const f of ["createdAt", "updatedAt"]) schemas.SecretResponseWrapper.properties[f].nullable = true;
 
     // Gap 5: only 400/500/default are declared. 401 (INVALID_TOKEN, INVALID_CREDENTIAL), 403
     // (ACCESS_DENIED), 404 (ENTITY_NOT_FOUND, RESOURCE_NOT_FOUND), 429 (TOO_MANY_REQUESTS, no
@@ -222,16 +270,14 @@ export function validateK8sClusterConnector(spec: unknown, at = "connector.spec"
     onlyFields(a, [...fields.required, ...fields.optional], sat, out);
     for (const k of fields.required) nonEmptyString(a, k, sat, out, true);
     for (const k of fields.optional) nonEmptyString(a, k, sat, out, false);
-    if (
-        auth.type === "ClientKeyCert" &&
-        a.clientKeyAlgo !== undefined &&
-        !["RSA", "EC"].includes(a.clientKeyAlgo as string)
-    )
+    // A null is an unset field (a client may send back what a GET answered).
+    const unset = (k: string) => a[k] === undefined || a[k] === null;
+    if (auth.type === "ClientKeyCert" && !unset("clientKeyAlgo") && !["RSA", "EC"].includes(a.clientKeyAlgo as string))
         out.push({ fieldId: `${sat}.clientKeyAlgo`, error: "must be RSA or EC" });
-    if (auth.type === "UsernamePassword" && (a.username === undefined) === (a.usernameRef === undefined))
+    if (auth.type === "UsernamePassword" && unset("username") === unset("usernameRef"))
         out.push({ fieldId: `${sat}.username`, error: "give exactly one of username and usernameRef" });
     if (auth.type === "OpenIdConnect") {
-        if ((a.oidcUsername === undefined) === (a.oidcUsernameRef === undefined))
+        if (unset("oidcUsername") === unset("oidcUsernameRef"))
             out.push({ fieldId: `${sat}.oidcUsername`, error: "give exactly one of oidcUsername and oidcUsernameRef" });
         nonEmptyString(a, "oidcIssuerUrl", sat, out, true);
     }
@@ -253,6 +299,28 @@ export function validateSecretTextSpec(spec: unknown, at = "secret.spec"): Field
     if (spec.value !== undefined && spec.value !== null && typeof spec.value !== "string")
         out.push({ fieldId: `${at}.value`, error: "must be a string" });
     return out;
+}
+
+/**
+ * A ConnectorInfo as harness-core answers it (ConnectorMapper.writeDTO): every field of the DTOs
+ * that was not set is JSON null, not absent, since the ng-manager's ObjectMapper keeps nulls
+ * (KubernetesClusterConfigDTO, KubernetesCredentialDTO, KubernetesServiceAccountDTO,
+ * KubernetesClientKeyCertDTO, KubernetesUserNamePasswordDTO, KubernetesOpenIdConnectDTO; the
+ * notes: "caCertRef: null", "usernameRef: null", "credential.spec: null"). ConnectorInfoDTO's
+ * description, orgIdentifier and projectIdentifier are null when unset; tags default to {}.
+ */
+export function connectorAnswer(info: Json): Json {
+    const c = structuredClone(info);
+    for (const f of ["description", "orgIdentifier", "projectIdentifier"]) if (c[f] === undefined) c[f] = null;
+    if (c.tags === undefined || c.tags === null) c.tags = {};
+    const spec = c.spec as any;
+    const cred = spec?.credential;
+    if (isObject(cred) && cred.type === "InheritFromDelegate" && cred.spec === undefined) cred.spec = null;
+    const auth = (cred as any)?.spec?.auth;
+    const fields = isObject(auth) && typeof auth.type === "string" ? K8S_AUTH_FIELDS[auth.type] : undefined;
+    if (fields && isObject(auth.spec))
+        for (const f of [...fields.required, ...fields.optional]) if (auth.spec[f] === undefined) auth.spec[f] = null;
+    return c;
 }
 
 /** The `*Ref` fields of a K8sCluster connector's auth spec with their values (empty for InheritFromDelegate). */

@@ -1,12 +1,19 @@
 // Part of a local STAND-IN for Harness's SaaS NG API, for tests: it is not Harness. This file does
-// what a Harness delegate does for a K8sCluster connector's test connection: picks a delegate by
-// the connector's selectors, resolves the credential (the connector's secrets, or the delegate's
-// own for InheritFromDelegate) and talks to the cluster with it: `GET /version` and a list of
-// deployments in `default`, trusting only the CA the connector names (none: the system's trust and
-// the delegate's own additions).
-// OpenIdConnect gets an id_token by the OAuth password grant at the issuer's token endpoint (found
-// by discovery) and sends it as a bearer token. What it does not do: proxies, the delegate's
-// capability checks, periodic re-tests, or Harness's exact error wording.
+// what a Harness delegate does for a K8sCluster connector's test connection, as harness-core's NG
+// Kubernetes validation does it (KubernetesValidationHandler -> K8sValidationHelper ->
+// KubernetesContainerServiceImpl.validateCredentials): picks a delegate by the connector's
+// selectors, resolves the credential (the connector's secrets, or the delegate's own for
+// InheritFromDelegate) and makes ONE call with it, `GET /version`. It lists nothing (whatever the
+// docs say). The client is built as ApiClientFactoryImpl builds it: with the CA the connector names
+// it verifies the server's certificate against that CA only, WITHOUT one it does not verify the
+// certificate at all (setVerifyingSsl(isNotEmpty(caCert))); it is given neither the client key's
+// passphrase nor clientKeyAlgo, so an encrypted client key fails. OpenIdConnect gets an id_token
+// by the OAuth password grant at the issuer's token endpoint (found by discovery; the issuer is
+// verified against the system's trust plus the delegate's) and sends it as a bearer token. The
+// whole test is bounded as the delegate task is, 2 minutes (DelegateTaskHelper's execution
+// timeout, per the notes), each call by the stand-in's testTimeoutMs.
+// What it does not do: proxies, the delegate's capability checks, periodic re-tests, or Harness's
+// exact error wording for a failed test (the reasons are the stand-in's).
 import * as http from "node:http";
 import * as https from "node:https";
 import * as tls from "node:tls";
@@ -26,7 +33,7 @@ export interface StandInDelegate {
      * InheritFromDelegate connector does not have (undefined). Used when `inheritCredential` is absent.
      */
     kubeconfigFor?(masterUrl: string | undefined): string | undefined;
-    /** CAs its trust store adds to the system's: for an OIDC issuer, and for a cluster when the connector names no CA. */
+    /** CAs its trust store adds to the system's, for an OIDC issuer (a cluster without a caCertRef is not verified at all). */
     trustedCaCertPems?: string[];
 }
 
@@ -46,14 +53,14 @@ export interface OidcGrant {
 /** How a test talks to the cluster: where, what it trusts, and as whom. */
 export interface ClusterCredential {
     masterUrl: string;
-    /** The only CA trusted (the connector's caCertRef); absent: the system's trust plus {@link trustedCaCertPems}. */
+    /** The only CA trusted (the connector's caCertRef); absent: the server's certificate is not verified (ApiClientFactoryImpl). */
     caCertPem?: string;
-    /** The delegate's trust store additions, used when the connector names no CA. */
+    /** The delegate's trust store additions: for the OIDC issuer only. */
     trustedCaCertPems?: string[];
     token?: string;
     clientCertPem?: string;
+    /** Given to the client as is: no passphrase, no algorithm (an encrypted key fails, as in Harness). */
     clientKeyPem?: string;
-    clientKeyPassphrase?: string;
     username?: string;
     password?: string;
     /** OpenIdConnect: the id_token of this grant becomes the bearer token. */
@@ -106,9 +113,10 @@ interface Call {
     headers?: Record<string, string>;
     body?: string;
     ca?: string | string[];
+    /** Verify the server's certificate (default true). */
+    verify?: boolean;
     cert?: string;
     key?: string;
-    passphrase?: string;
 }
 
 /** One HTTP(S) request bounded by `timeoutMs` from start to the end of the answer. */
@@ -116,35 +124,44 @@ function call(url: URL, c: Call, timeoutMs: number): Promise<{ status: number; b
     const opts: https.RequestOptions = { method: c.method ?? "GET", headers: c.headers, timeout: timeoutMs };
     if (url.protocol === "https:") {
         if (c.ca) opts.ca = c.ca;
+        if (c.verify === false) opts.rejectUnauthorized = false;
         if (c.cert) {
             opts.cert = c.cert;
             opts.key = c.key;
-            opts.passphrase = c.passphrase;
         }
         opts.agent = false;
     }
     const lib = url.protocol === "https:" ? https : http;
     return new Promise((resolve, reject) => {
-        const deadline = setTimeout(() => req.destroy(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
-        const req = lib.request(url, opts, (res) => {
-            let body = "";
-            res.setEncoding("utf8");
-            res.on("data", (chunk) => (body += chunk));
-            res.on("end", () => {
-                clearTimeout(deadline);
-                resolve({ status: res.statusCode ?? 0, body });
+        let req: http.ClientRequest | undefined;
+        const deadline = setTimeout(() => req?.destroy(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+        try {
+            // An encrypted key without its passphrase throws here, before any request.
+            req = lib.request(url, opts, (res) => {
+                let body = "";
+                res.setEncoding("utf8");
+                res.on("data", (chunk) => (body += chunk));
+                res.on("end", () => {
+                    clearTimeout(deadline);
+                    resolve({ status: res.statusCode ?? 0, body });
+                });
+                res.on("error", (e) => {
+                    clearTimeout(deadline);
+                    reject(e);
+                });
             });
-            res.on("error", (e) => {
-                clearTimeout(deadline);
-                reject(e);
-            });
-        });
-        req.on("timeout", () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
-        req.on("error", (e) => {
+        } catch (e) {
+            clearTimeout(deadline);
+            reject(e);
+            return;
+        }
+        const r = req;
+        r.on("timeout", () => r.destroy(new Error(`no answer within ${timeoutMs} ms`)));
+        r.on("error", (e) => {
             clearTimeout(deadline);
             reject(e);
         });
-        req.end(c.body);
+        r.end(c.body);
     });
 }
 
@@ -158,10 +175,10 @@ function get(cred: ClusterCredential, path: string, timeoutMs: number): Promise<
         url,
         {
             headers,
-            ca: cred.caCertPem ?? withSystemTrust(cred.trustedCaCertPems),
+            ca: cred.caCertPem,
+            verify: cred.caCertPem !== undefined && cred.caCertPem !== "",
             cert: cred.clientCertPem,
             key: cred.clientKeyPem,
-            passphrase: cred.clientKeyPassphrase,
         },
         timeoutMs,
     );
@@ -220,12 +237,41 @@ function kubeMessage(body: string): string {
     return body.slice(0, 200);
 }
 
+/** The delegate task's execution timeout of a test connection: 2 minutes (DelegateTaskHelper, per the notes). */
+export const DELEGATE_TASK_TIMEOUT_MS = 120_000;
+
 /**
- * Tests a cluster credential the way the stand-in's delegate does: `GET /version`, then a list
- * of deployments in `default` (limit 1). Each request is bounded by `timeoutMs` (default 10 s).
- * Returns no errors on success.
+ * Tests a cluster credential the way the NG Kubernetes validation does: `GET /version` (after the
+ * OIDC grant, for OpenIdConnect). Each call is bounded by `timeoutMs` (default 10 s) and the whole
+ * test by `taskTimeoutMs` (default {@link DELEGATE_TASK_TIMEOUT_MS}). Returns no errors on success.
  */
-export async function testCluster(cred: ClusterCredential, timeoutMs = 10_000): Promise<TestError[]> {
+export async function testCluster(
+    cred: ClusterCredential,
+    timeoutMs = 10_000,
+    taskTimeoutMs = DELEGATE_TASK_TIMEOUT_MS,
+): Promise<TestError[]> {
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<TestError[]>((resolve) => {
+        timer = setTimeout(
+            () =>
+                resolve([
+                    {
+                        reason: "The delegate task timed out",
+                        message: `the test did not finish within ${taskTimeoutMs} ms`,
+                        code: 450,
+                    },
+                ]),
+            taskTimeoutMs,
+        );
+    });
+    try {
+        return await Promise.race([testOnce(cred, Math.min(timeoutMs, taskTimeoutMs)), expired]);
+    } finally {
+        clearTimeout(timer);
+    }
+}
+
+async function testOnce(cred: ClusterCredential, timeoutMs: number): Promise<TestError[]> {
     if (cred.oidc) {
         try {
             cred = { ...cred, token: await oidcIdToken(cred.oidc, timeoutMs) };
@@ -233,33 +279,26 @@ export async function testCluster(cred: ClusterCredential, timeoutMs = 10_000): 
             return [{ reason: "OIDC token grant failed", message: (e as Error).message, code: 450 }];
         }
     }
-    const steps: [string, string][] = [
-        ["/version", "read the server version"],
-        ["/apis/apps/v1/namespaces/default/deployments?limit=1", "list deployments in namespace default"],
-    ];
-    for (const [path, what] of steps) {
-        let res: { status: number; body: string };
-        try {
-            res = await get(cred, path, timeoutMs);
-        } catch (e) {
-            const err = e as NodeJS.ErrnoException;
-            const tls = /certificate|self[- ]signed|SSL|TLS/i.test(`${err.code ?? ""} ${err.message}`);
-            return [
-                {
-                    reason: tls ? "TLS handshake failed" : "Unable to connect to the cluster",
-                    message: `${cred.masterUrl}: ${err.code ? `${err.code}: ` : ""}${err.message}`,
-                    code: 450,
-                },
-            ];
-        }
-        if (res.status >= 200 && res.status < 300) continue;
-        const reason =
-            res.status === 401
-                ? "Unauthorized: the cluster refused the credential"
-                : res.status === 403
-                  ? `Forbidden: the credential may not ${what}`
-                  : `The cluster answered HTTP ${res.status} to ${path}`;
-        return [{ reason, message: kubeMessage(res.body), code: 450 }];
+    let res: { status: number; body: string };
+    try {
+        res = await get(cred, "/version", timeoutMs);
+    } catch (e) {
+        const err = e as NodeJS.ErrnoException;
+        const tls = /certificate|self[- ]signed|SSL|TLS|decrypt|PEM|key/i.test(`${err.code ?? ""} ${err.message}`);
+        return [
+            {
+                reason: tls ? "TLS handshake failed" : "Unable to connect to the cluster",
+                message: `${cred.masterUrl}: ${err.code ? `${err.code}: ` : ""}${err.message}`,
+                code: 450,
+            },
+        ];
     }
-    return [];
+    if (res.status >= 200 && res.status < 300) return [];
+    const reason =
+        res.status === 401
+            ? "Unauthorized: the cluster refused the credential"
+            : res.status === 403
+              ? "Forbidden: the credential may not read the server version"
+              : `The cluster answered HTTP ${res.status} to /version`;
+    return [{ reason, message: kubeMessage(res.body), code: 450 }];
 }

@@ -2,26 +2,33 @@
 // it is not Harness. `startHarnessStandIn()` starts it on 127.0.0.1 with TLS from its own CA and
 // answers at `<url>/ng/api/...` the way https://app.harness.io/gateway does for the operations of
 // the contract (tools/harness/ng-connectors-openapi.yaml, patched for the gaps NG-API-NOTES.md
-// lists). It keeps: the contract (every request and every response validated), the server rules
-// (scopes, uniqueness, ref resolution, write-only values, delete refused while referenced, the
-// error codes and statuses), 401 on a wrong key, and a real test connection run against the
-// cluster's masterUrl. It does not keep: other connector or secret types, list/helper endpoints,
-// the real rate limits, RBAC, or Harness's exact message wording beyond
-// the parts the notes quote. Faults (429 storms, 5xx, eventual consistency, policy denials, slow
+// lists). It keeps: the contract (every request and every response validated, patched where
+// Harness's real answers need it: nulls, PENDING, ENTITY_REFERENCE_EXCEPTION), the server rules of
+// harness-core (each names the class it follows, with its error code and wording: identifiers,
+// names, secret-ref scopes, secret managers per scope, duplicates by identifier only, not-found
+// codes, deletes refused while referenced, forceDelete refused unless the account allows it,
+// references released asynchronously after a connector delete, write-only values, status
+// PENDING until tested), 401 on a wrong key, and a real test connection against the cluster's
+// masterUrl as the NG Kubernetes validation does it (`GET /version` only, no certificate check
+// without a caCertRef, 2-minute task bound; no eligible delegate: 400 INVALID_REQUEST). It does
+// not keep: other connector or secret types, list/helper endpoints, the real rate limits, RBAC,
+// the asynchronous creation of references, or wording the harness-core mirror did not show
+// (those places say so). Faults (429 storms, 5xx, eventual consistency, policy denials, slow
 // answers, UI edits and deletes, pipeline references, 403s) are injected by methods, not over HTTP.
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { type CertFiles, createCA, issueCert } from "../pki";
 import type { Json } from "./contract";
-import type { StandInDelegate } from "./delegate";
-import { type ConnectorMatch, type FaultState, type LoggedRequest, StandInServer } from "./server";
+import { DELEGATE_TASK_TIMEOUT_MS, type StandInDelegate } from "./delegate";
+import { type ConnectorMatch, type FaultState, type LoggedRequest, type SecretMatch, StandInServer } from "./server";
 import { HarnessState, type Scope, type StoredConnector, type StoredSecret } from "./state";
 
 export type { Json } from "./contract";
 export { validateK8sClusterConnector } from "./contract";
 export type { StandInDelegate } from "./delegate";
-export type { ConnectorMatch, LoggedRequest } from "./server";
+export { DELEGATE_TASK_TIMEOUT_MS } from "./delegate";
+export type { ConnectorMatch, LoggedRequest, SecretMatch } from "./server";
 export type { Scope, StoredConnector, StoredSecret } from "./state";
 
 /**
@@ -42,10 +49,37 @@ export interface HarnessStandInOptions {
     delegates?: StandInDelegate[];
     /** Selectors of the default delegate (ignored when `delegates` is given); default none. */
     delegateSelectors?: string[];
-    /** Secret managers secrets may name besides `harnessSecretManager` (they store inline, like it). */
+    /**
+     * Secret managers secrets may name besides `harnessSecretManager` (they store inline, like it);
+     * each, like `harnessSecretManager`, exists in every scope (a secret may name it bare, or as
+     * `account.x` / `org.x`). Default none.
+     */
     secretManagers?: string[];
-    /** Bound of each call a test connection makes to the cluster, in ms; default 10 000. */
+    /**
+     * Bound of each call a test connection makes to the cluster, in ms; default 10 000. The whole
+     * test is also bounded by the delegate task's 2 minutes ({@link DELEGATE_TASK_TIMEOUT_MS}).
+     */
     testTimeoutMs?: number;
+    /**
+     * The account setting `enable_force_delete`: when false (the default, as in Harness) a DELETE
+     * with `forceDelete=true` of a connector or secret is refused with 400 INVALID_REQUEST
+     * ("Parameter forcedDelete cannot be true. ..."); when true it deletes despite references.
+     */
+    forceDeleteEnabled?: boolean;
+    /**
+     * How long, in ms, a connector deleted (or updated) through the API keeps its references to
+     * its secrets, which Harness releases asynchronously (ConnectorEntityReferenceHelper, via the
+     * event framework): meanwhile deleting those secrets is refused with ENTITY_REFERENCE_EXCEPTION.
+     * Default 1500; 0 releases at once.
+     */
+    referenceReleaseMs?: number;
+    /**
+     * What a test connection answers when no delegate has the connector's selectors:
+     * `"invalid-request"` (the default, as Harness: HTTP 400 INVALID_REQUEST "No eligible
+     * delegate(s) in account to execute task. ") or `"unavailable-delegates"` (the stand-in's
+     * former HTTP 503 UNAVAILABLE_DELEGATES).
+     */
+    noDelegateAnswer?: "invalid-request" | "unavailable-delegates";
     /** Port on 127.0.0.1; default a free one. */
     port?: number;
 }
@@ -93,19 +127,29 @@ export interface HarnessStandIn {
     secretResolvableAfter(ms: number): void;
     /** Connector creates/updates that match answer HTTP 200 with `data.connector` absent and `data.governanceMetadata.deny` true; nothing is saved. */
     denyByPolicy(match: ConnectorMatch, policyName: string): void;
-    /** Ends every policy denial. */
+    /**
+     * Secret creates/updates that match (an identifier, or a predicate on the SecretDTOV2 with its
+     * value masked) answer HTTP 200 with `data.secret` null and `data.governanceMetadata.deny`
+     * true, as SecretCrudServiceImpl does; nothing is saved. Until {@link clearPolicies}.
+     */
+    denySecretByPolicy(match: SecretMatch, policyName: string): void;
+    /** Ends every policy denial, of connectors and of secrets. */
     clearPolicies(): void;
+    /** Turns the account setting `enable_force_delete` on or off (see {@link HarnessStandInOptions.forceDeleteEnabled}; default off). */
+    setForceDelete(enabled: boolean): void;
+    /** Sets how long a deleted or updated connector's references to secrets outlive it, in ms (see {@link HarnessStandInOptions.referenceReleaseMs}; default 1500). */
+    referenceReleaseAfter(ms: number): void;
     /** Delays every answer by `ms` (0 ends it); the request takes effect before the delay. */
     slow(ms: number): void;
     /** Edits a connector as the UI would: deep merge of `patch` into its ConnectorInfo (arrays replace, null deletes). */
     editConnector(ref: ScopedId, patch: Json): StoredConnector;
-    /** Deletes a connector as the UI would (even when referenced); false when there was none. */
+    /** Deletes a connector as the UI would (even when referenced), its references to secrets with it, at once; false when there was none. */
     deleteConnector(ref: ScopedId): boolean;
     /** Edits a secret as the UI would: deep merge into its SecretDTOV2, e.g. `{ spec: { value: "new" } }`. */
     editSecret(ref: ScopedId, patch: Json): StoredSecret;
     /** Deletes a secret as the UI would (even when referenced); false when there was none. */
     deleteSecret(ref: ScopedId): boolean;
-    /** Records that a pipeline references the connector, so that a DELETE without forceDelete is refused. */
+    /** Records that a pipeline references the connector, so that a DELETE without forceDelete is refused (ENTITY_REFERENCE_EXCEPTION). */
     referenceByPipeline(ref: ScopedId, pipelineId: string): void;
     /** Every test connection answers FAILURE with this message (after picking a delegate); undefined ends it. */
     failTestConnection(message?: string): void;
@@ -134,7 +178,13 @@ export async function startHarnessStandIn(opts: HarnessStandInOptions = {}): Pro
     const apiKey = opts.apiKey ?? `pat.${accountId}.${Math.random().toString(36).slice(2, 12)}.standin`;
     {
         const { ca, serving } = standInTls();
-        const state = new HarnessState(new Set(["harnessSecretManager", ...(opts.secretManagers ?? [])]));
+        const state = new HarnessState({
+            accountId,
+            secretManagers: new Set(opts.secretManagers ?? []),
+            forceDeleteEnabled: opts.forceDeleteEnabled ?? false,
+            referenceReleaseMs: opts.referenceReleaseMs ?? 1500,
+            secretDelayMs: 0,
+        });
         const faults: FaultState = {
             rateLimited: 0,
             rateLimitStatus: 429,
@@ -142,6 +192,7 @@ export async function startHarnessStandIn(opts: HarnessStandInOptions = {}): Pro
             serverErrors: { count: 0, status: 500, afterCommit: false },
             slowMs: 0,
             denies: [],
+            secretDenies: [],
         };
         const server = new StandInServer(
             {
@@ -150,6 +201,8 @@ export async function startHarnessStandIn(opts: HarnessStandInOptions = {}): Pro
                 notFoundStatus: opts.notFoundStatus ?? 400,
                 delegates: opts.delegates ?? [{ name: "standin-delegate", selectors: opts.delegateSelectors ?? [] }],
                 testTimeoutMs: opts.testTimeoutMs ?? 10_000,
+                taskTimeoutMs: DELEGATE_TASK_TIMEOUT_MS,
+                noDelegateAnswer: opts.noDelegateAnswer ?? "invalid-request",
             },
             state,
             faults,
@@ -188,8 +241,18 @@ export async function startHarnessStandIn(opts: HarnessStandInOptions = {}): Pro
             denyByPolicy: (match, policyName) => {
                 faults.denies.push({ match, policyName });
             },
+            denySecretByPolicy: (match, policyName) => {
+                faults.secretDenies.push({ match, policyName });
+            },
             clearPolicies: () => {
                 faults.denies.length = 0;
+                faults.secretDenies.length = 0;
+            },
+            setForceDelete: (enabled) => {
+                state.settings.forceDeleteEnabled = enabled;
+            },
+            referenceReleaseAfter: (ms) => {
+                state.settings.referenceReleaseMs = ms;
             },
             slow: (ms) => {
                 faults.slowMs = ms;

@@ -5,13 +5,18 @@
 // bug of the stand-in: it answers 500 and records it in `contractViolations`). It keeps the
 // transport rules of NG-API-NOTES.md: `x-api-key` and `accountIdentifier` (401), the scope in the
 // body for connector create/update and in the query for GET/DELETE/testConnection, a fresh
-// correlationId on every answer, 429 without Retry-After. What it does not keep: the gateway's
-// real rate limits (only injected ones), YAML bodies, list/helper endpoints, Git sync.
+// correlationId on every answer, 429 without Retry-After. Each operation checks in the order of
+// the harness-core resource and service it follows (ConnectorResource, DefaultConnectorServiceImpl,
+// NGSecretResourceV2, SecretCrudServiceImpl: named at each handler): a connector or secret answer
+// shows unset fields as JSON null (ConnectorMapper), a policy denial answers 200 with the entity
+// null and governanceMetadata, a test connection with no eligible delegate answers 400
+// INVALID_REQUEST (or, as an option, the old 503 UNAVAILABLE_DELEGATES). What it does not keep:
+// the gateway's real rate limits (only injected ones), YAML bodies, list/helper endpoints, Git sync.
 import { randomUUID } from "node:crypto";
 import * as https from "node:https";
 import type * as net from "node:net";
 import OpenAPIBackend, { type Operation } from "openapi-backend";
-import { type Json, loadContract } from "./contract";
+import { connectorAnswer, type Json, loadContract } from "./contract";
 import {
     type ClusterCredential,
     inheritedCredential,
@@ -21,12 +26,14 @@ import {
     testCluster,
 } from "./delegate";
 import {
+    HARNESS_SECRET_MANAGER,
     HarnessError,
     type HarnessState,
+    invalidRequest,
+    resourceNotFound,
     type Scope,
     type StoredConnector,
     type StoredSecret,
-    scopeText,
 } from "./state";
 
 /** One request the stand-in received, with its answer's status (it may hold secret values). */
@@ -52,6 +59,9 @@ export interface LoggedRequest {
 /** Selects connectors for a policy denial: an identifier, or a predicate on the ConnectorInfo. */
 export type ConnectorMatch = string | ((connector: Json) => boolean);
 
+/** Selects secrets for a policy denial: an identifier, or a predicate on the SecretDTOV2 (its value masked). */
+export type SecretMatch = string | ((secret: Json) => boolean);
+
 /** The configuration and mutable fault state the HTTP layer reads. */
 export interface ServerConfig {
     accountId: string;
@@ -60,6 +70,10 @@ export interface ServerConfig {
     delegates: StandInDelegate[];
     /** Per-request timeout of a test connection's calls to the cluster (ms). */
     testTimeoutMs: number;
+    /** Bound of the whole test (the delegate task's execution timeout), ms. */
+    taskTimeoutMs: number;
+    /** What a test connection answers when no delegate has the connector's selectors. */
+    noDelegateAnswer: "invalid-request" | "unavailable-delegates";
 }
 
 /** Faults the tests inject (see index.ts for their meaning). */
@@ -70,6 +84,7 @@ export interface FaultState {
     serverErrors: { count: number; status: number; afterCommit: boolean; operationId?: string };
     slowMs: number;
     denies: { match: ConnectorMatch; policyName: string }[];
+    secretDenies: { match: SecretMatch; policyName: string }[];
     testFailure?: string;
     /** Requests left to answer 403 NG_ACCESS_DENIED (a key without the permission). */
     accessDenied: number;
@@ -107,9 +122,10 @@ function secretView(rec: StoredSecret): Json {
     return { secret, createdAt: rec.createdAt, updatedAt: rec.updatedAt, draft: false };
 }
 
+/** ConnectorResponseDTO as ConnectorMapper.writeDTO fills it: unset fields of the DTOs are null. */
 function connectorView(rec: StoredConnector): Json {
     return {
-        connector: rec.connector,
+        connector: connectorAnswer(rec.connector),
         createdAt: rec.createdAt,
         lastModifiedAt: rec.lastModifiedAt,
         status: rec.status,
@@ -424,48 +440,88 @@ export class StandInServer {
             case "updateConnector": {
                 const info = body?.connector as Json | undefined;
                 if (!info)
-                    throw new HarnessError(400, "INVALID_REQUEST", "connector: must not be null", [
+                    throw new HarnessError(400, "INVALID_REQUEST", "Invalid request: connector must not be null", [
                         { fieldId: "connector", error: "must not be null" },
                     ]);
+                const create = operationId === "createConnector";
+                // ConnectorResource.create/update: bean validation, then harnessSecretManager.
+                s.checkConnectorBean(info);
+                if (info.identifier === HARNESS_SECRET_MANAGER)
+                    throw invalidRequest(
+                        create
+                            ? `${HARNESS_SECRET_MANAGER} cannot be used as connector identifier`
+                            : "Update operation not supported for Harness Secret Manager",
+                    );
                 // Validated before the policy, like the server (a denied body is still a valid one).
                 const scope = s.validateConnector(info);
                 const denial = this.faults.denies.find((d) =>
                     typeof d.match === "string" ? d.match === info.identifier : d.match(info),
                 );
-                if (denial) return this.ok({ governanceMetadata: governance(denial.policyName, info, scope) }, cid);
-                const saved = operationId === "createConnector" ? s.createConnector(info) : s.updateConnector(info);
+                if (denial)
+                    return this.ok(
+                        { governanceMetadata: governance(denial.policyName, info, scope, "connector") },
+                        cid,
+                    );
+                const saved = create ? s.createConnector(info, scope) : s.updateConnector(info, scope);
                 return this.ok(connectorView(saved), cid);
             }
             case "getConnector": {
+                // ConnectorResource.get: NotFoundException "Connector with identifier [X] in project
+                // [P], org [O] not found" (Java nulls as "null"), RESOURCE_NOT_FOUND_EXCEPTION.
                 const scope = checkQueryScope(q);
                 const rec = s.findConnector(scope, id);
                 if (!rec)
-                    throw new HarnessError(
+                    throw resourceNotFound(
+                        `Connector with identifier [${id}] in project [${scope.project ?? "null"}], org [${scope.org ?? "null"}] not found`,
                         this.cfg.notFoundStatus,
-                        "RESOURCE_NOT_FOUND_EXCEPTION",
-                        `Connector with identifier [${id}] in ${scopeText(scope)} not found`,
                     );
                 return this.ok(connectorView(rec), cid);
             }
             case "deleteConnector":
+                // ConnectorResource.delete refuses the built-in secret manager first.
+                if (id === HARNESS_SECRET_MANAGER)
+                    throw invalidRequest("Delete operation not supported for Harness Secret Manager");
                 s.deleteConnector(checkQueryScope(q), id, force);
                 return this.ok(true, cid);
             case "getTestConnectionResult":
                 return this.ok(await this.testConnection(checkQueryScope(q), id), cid);
             case "postSecret": {
+                // NGSecretResourceV2.create -> SecretCrudServiceImpl.create: bean validation, the
+                // empty value, the policy, the secret manager, the duplicate.
                 const secret = body?.secret as Json;
-                return this.ok(secretView(s.createSecret(s.secretScope(scopeOf(q), secret), secret)), cid);
+                s.checkSecretBody(secret);
+                const scope = s.secretScope(scopeOf(q), secret);
+                s.checkSecretValue(secret);
+                const denied = this.secretDenial(secret, scope);
+                if (denied) return this.ok(denied, cid);
+                return this.ok(secretView(s.createSecret(scope, secret)), cid);
             }
             case "putSecret": {
+                // SecretCrudServiceImpl.update: the secret must exist, then the policy, then the update.
                 const secret = body?.secret as Json | undefined;
                 if (!secret)
-                    throw new HarnessError(400, "INVALID_REQUEST", "secret: must not be null", [
+                    throw new HarnessError(400, "INVALID_REQUEST", "Invalid request: secret must not be null", [
                         { fieldId: "secret", error: "must not be null" },
                     ]);
-                return this.ok(secretView(s.updateSecret(s.secretScope(scopeOf(q), secret), id, secret)), cid);
+                s.checkSecretBody(secret);
+                const scope = s.secretScope(scopeOf(q), secret);
+                s.checkSecretUpdate(scope, id, secret);
+                const denied = this.secretDenial(secret, scope);
+                if (denied) return this.ok(denied, cid);
+                return this.ok(secretView(s.updateSecret(scope, id, secret)), cid);
             }
-            case "getSecretV2":
-                return this.ok(secretView(s.getSecret(checkQueryScope(q), id)), cid);
+            case "getSecretV2": {
+                // NGSecretResourceV2.get: a missing secret is a NotFoundException
+                // (RESOURCE_NOT_FOUND_EXCEPTION, 400, the notes); its wording is the one harness-core's
+                // v1 secret API gives its NotFoundException (NGSecretResourceV2's was not found).
+                const scope = checkQueryScope(q);
+                const rec = s.findSecret(scope, id);
+                if (!rec)
+                    throw resourceNotFound(
+                        `Secret with identifier [${id}] in org [${scope.org ?? "null"}] and project [${scope.project ?? "null"}] not found`,
+                    );
+                return this.ok(secretView(rec), cid);
+            }
             case "deleteSecretV2":
                 s.deleteSecret(checkQueryScope(q), id, force);
                 return this.ok(true, cid);
@@ -473,26 +529,49 @@ export class StandInServer {
         throw new Error(`no handler for ${operationId}`);
     }
 
+    /**
+     * An OPA denial of a secret create/update (SecretCrudServiceImpl.isOpaPoliciesSatisfied): the
+     * SecretResponseWrapper with only governanceMetadata set (secret null), nothing saved.
+     */
+    private secretDenial(secret: Json, scope: Scope): Json | undefined {
+        const d = this.faults.secretDenies.find((x) =>
+            typeof x.match === "string" ? x.match === secret.identifier : x.match(masked(secret)),
+        );
+        if (!d) return undefined;
+        return {
+            secret: null,
+            createdAt: null,
+            updatedAt: null,
+            draft: false,
+            governanceMetadata: governance(d.policyName, secret, scope, "secret"),
+        };
+    }
+
     /** What a delegate does for a K8sCluster test: the result (HTTP 200 even when it failed). */
     private async testConnection(scope: Scope, id: string): Promise<Json> {
+        // ConnectorResource.testConnection: ConnectorNotFoundException "No connector found with
+        // identifier X" (CONNECTOR_NOT_FOUND_EXCEPTION, 400).
         const rec = this.state.findConnector(scope, id);
         if (!rec)
-            throw new HarnessError(
-                400,
-                "CONNECTOR_NOT_FOUND_EXCEPTION",
-                `Connector [${id}] not found in ${scopeText(scope)}`,
-            );
+            throw new HarnessError(400, "CONNECTOR_NOT_FOUND_EXCEPTION", `No connector found with identifier ${id}`);
         const spec = rec.connector.spec as any;
         const selectors: string[] = spec.delegateSelectors ?? [];
         const delegate = pickDelegate(this.cfg.delegates, selectors);
-        if (!delegate)
-            throw new HarnessError(
-                503,
-                "UNAVAILABLE_DELEGATES",
-                selectors.length
-                    ? `Delegates are not available for performing this operation: none has all the selectors [${selectors.join(", ")}]`
-                    : "Delegates are not available for performing this operation",
-            );
+        if (!delegate) {
+            // The delegate service's NoEligibleDelegatesInAccountException ("No eligible
+            // delegate(s) in account to execute task. ": DelegateTaskServiceClassicImpl,
+            // DelegateSelectionLogsServiceImpl.NO_ELIGIBLE_DELEGATES) comes back over gRPC and is
+            // answered as an InvalidRequestException (the notes). The old 503 on request.
+            if (this.cfg.noDelegateAnswer === "unavailable-delegates")
+                throw new HarnessError(
+                    503,
+                    "UNAVAILABLE_DELEGATES",
+                    selectors.length
+                        ? `Delegates are not available for performing this operation: none has all the selectors [${selectors.join(", ")}]`
+                        : "Delegates are not available for performing this operation",
+                );
+            throw invalidRequest("No eligible delegate(s) in account to execute task. ");
+        }
         let errors: TestError[];
         if (this.faults.testFailure !== undefined) {
             errors = [{ reason: "Injected failure", message: this.faults.testFailure, code: 450 }];
@@ -501,7 +580,7 @@ export class StandInServer {
             errors =
                 typeof cred === "string"
                     ? [{ reason: "Unable to resolve the credential", message: cred, code: 450 }]
-                    : await testCluster(cred, this.cfg.testTimeoutMs);
+                    : await testCluster(cred, this.cfg.testTimeoutMs, this.cfg.taskTimeoutMs);
         }
         const result: Json = {
             status: errors.length ? "FAILURE" : "SUCCESS",
@@ -524,14 +603,17 @@ export class StandInServer {
         const a = auth.spec as Record<string, string>;
         const values: Record<string, string> = {};
         for (const [field, ref] of Object.entries(a)) {
-            if (!field.endsWith("Ref")) continue;
-            const secret = this.state.resolveSecret(ref, rec.scope);
-            if (!secret) return `Secret [${ref}] (${field}) could not be resolved in ${scopeText(rec.scope)}`;
+            if (!field.endsWith("Ref") || typeof ref !== "string") continue;
+            // The same scope rules and wording as on save (SecretRefInputValidationHelper).
+            const why = this.state.refProblem(ref, rec.scope);
+            if (why) return `Error while validating ${field} field : ${why}`;
+            const secret = this.state.resolveSecret(ref, rec.scope)!;
             const sp = secret.secret.spec as Json;
             if (sp.valueType !== "Inline")
                 return `Secret [${ref}] (${field}) is a Reference: the stand-in resolves only inline values`;
             values[field] = sp.value as string;
         }
+        // No caCertRef: the client does not verify the server (ApiClientFactoryImpl).
         const base: ClusterCredential = {
             masterUrl: cred.spec.masterUrl,
             trustedCaCertPems: delegate.trustedCaCertPems,
@@ -544,8 +626,8 @@ export class StandInServer {
                 return {
                     ...base,
                     clientCertPem: pem(values.clientCertRef),
+                    // K8sValidationHelper gives the client neither the passphrase nor clientKeyAlgo.
                     clientKeyPem: pem(values.clientKeyRef),
-                    clientKeyPassphrase: values.clientKeyPassphraseRef,
                 };
             case "UsernamePassword":
                 return { ...base, username: a.username ?? values.usernameRef, password: values.passwordRef };
@@ -579,10 +661,17 @@ function checkQueryScope(q: Record<string, string>): Scope {
     return scope;
 }
 
+/** The SecretDTOV2 the policy sees: its value masked (SecretCrudServiceImpl.getMaskedDTOForOpa). */
+function masked(secret: Json): Json {
+    const m = structuredClone(secret);
+    if (m.spec && typeof m.spec === "object") (m.spec as Json).value = null;
+    return m;
+}
+
 /** Governance metadata of an OPA denial, shaped like Harness's (deny, id, details per policy set). */
-function governance(policyName: string, info: Json, scope: Scope): Json {
+function governance(policyName: string, info: Json, scope: Scope, type: "connector" | "secret"): Json {
     const id = randomUUID();
-    const message = `Connector [${String(info.identifier)}] is denied by policy [${policyName}]`;
+    const message = `${type === "connector" ? "Connector" : "Secret"} [${String(info.identifier)}] is denied by policy [${policyName}]`;
     return {
         id,
         deny: true,
@@ -590,7 +679,7 @@ function governance(policyName: string, info: Json, scope: Scope): Json {
         message,
         timestamp: Date.now(),
         entity: String(info.identifier),
-        type: "connector",
+        type,
         action: "onsave",
         orgId: scope.org ?? "",
         projectId: scope.project ?? "",
