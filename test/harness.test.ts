@@ -85,13 +85,16 @@ describe("Harness registration through pulumi (real engine, real cluster, Harnes
             const out = outputs(up);
             assert.equal(out.harnessConnectorRef, "org.Prod_cluster");
             assert.equal(out.harnessTestStatus, "SUCCESS");
-            assert.deepEqual(out.harnessSecretRefs, { token: "Prod_cluster_token", caCert: "Prod_cluster_caCert" });
+            assert.deepEqual(out.harnessSecretRefs, {
+                token: "org.Prod_cluster_token",
+                caCert: "org.Prod_cluster_caCert",
+            });
             assert.deepEqual(connectorsOf(), ["platform/Prod_cluster"]);
             assert.deepEqual(secretsOf(), ["platform/Prod_cluster_caCert", "platform/Prod_cluster_token"]);
             const stored = harness.connectors()[0].connector as any;
             assert.deepEqual(stored.spec.credential.spec.auth, {
                 type: "ServiceAccount",
-                spec: { serviceAccountTokenRef: "Prod_cluster_token", caCertRef: "Prod_cluster_caCert" },
+                spec: { serviceAccountTokenRef: "org.Prod_cluster_token", caCertRef: "org.Prod_cluster_caCert" },
             });
             const tokenSecret = harness.secrets().find((s) => s.identifier === "Prod_cluster_token")!.secret as any;
             assert.equal(tokenSecret.spec.value, first.token, "the token secret holds the token");
@@ -141,6 +144,77 @@ describe("Harness registration through pulumi (real engine, real cluster, Harnes
             await t.dispose();
         }
     });
+
+    /** Requests after `from` that would change something in Harness. */
+    const writesSince = (from: number) =>
+        harness.requests
+            .slice(from)
+            .filter((r) => r.method !== "GET" && !r.path.includes("testConnection"))
+            .map((r) => `${r.method} ${r.path.replace(/^.*\/ng\/api/, "")}`);
+
+    for (const [level, scope, prefix] of [
+        ["account", {}, "account."],
+        ["org", { orgIdentifier: "platform" }, "org."],
+        ["project", { orgIdentifier: "platform", projectIdentifier: "apps" }, ""],
+    ] as const) {
+        it(`${level} scope, force delete off: refs carry the scope; gate rollback leaves nothing; refresh finds no drift; a no-op up writes nothing; destroy removes all`, async () => {
+            const t = await stack({ ...scope, delegateSelectors: '["prod"]' });
+            const where = (r: { scope: { org?: string; project?: string } }) =>
+                [r.scope.org ?? "", r.scope.project ?? ""].join("/");
+            try {
+                harness.failTestConnection("the delegate cannot reach the cluster");
+                await assert.rejects(t.up(), /\[HARNESS_TEST_FAILED\].*cannot reach the cluster/);
+                assert.deepEqual(connectorsOf(), [], "the connector was undone");
+                assert.deepEqual(secretsOf(), [], "its secrets were undone, without forceDelete");
+                const undo = harness.requests.filter((r) => r.method === "DELETE");
+                assert.ok(undo.length >= 3, "connector and two secrets deleted");
+                assert.ok(
+                    undo.every((r) => r.query.forceDelete === undefined),
+                    "no forceDelete: the account does not enable it",
+                );
+                harness.failTestConnection(undefined);
+
+                const up = await t.up();
+                const out = outputs(up);
+                assert.equal(out.harnessTestStatus, "SUCCESS");
+                assert.equal(out.harnessConnectorRef, `${prefix}Prod_cluster`);
+                assert.deepEqual(out.harnessSecretRefs, {
+                    token: `${prefix}Prod_cluster_token`,
+                    caCert: `${prefix}Prod_cluster_caCert`,
+                });
+                const stored = harness.connectors();
+                assert.deepEqual(stored.map(where), [
+                    [scope.orgIdentifier ?? "", (scope as { projectIdentifier?: string }).projectIdentifier ?? ""].join(
+                        "/",
+                    ),
+                ]);
+                assert.deepEqual(
+                    harness.secrets().map((x) => where(x)),
+                    [where(stored[0]), where(stored[0])],
+                    "the secrets live in the connector's scope",
+                );
+
+                await t.refresh();
+                assert.deepEqual(await recordedDrift(t), [], "Harness's nulls are no drift");
+                const state = JSON.parse(await t.exportState()).deployment.resources.find(
+                    (r: any) => r.type === "pulumi-nodejs:dynamic:Resource",
+                );
+                assert.equal(state.outputs.harness.status.status, "SUCCESS", "refresh read Harness's status");
+                assert.ok(state.outputs.harness.status.lastConnectedAt > 0);
+
+                const before = harness.requests.length;
+                const again = await t.up();
+                assert.equal(again.summary.resourceChanges?.update ?? 0, 0);
+                assert.deepEqual(writesSince(before), [], "a no-op up sends no PUT or POST");
+
+                await t.destroy();
+                assert.deepEqual(connectorsOf(), []);
+                assert.deepEqual(secretsOf(), []);
+            } finally {
+                await t.dispose();
+            }
+        });
+    }
 
     it("refresh records what was edited and deleted in Harness as drift; the next up repairs it; a connector deleted in the UI is re-created", async () => {
         // The API key as a secret input this time, not from the environment: it stays secret in state.
@@ -242,6 +316,14 @@ describe("Harness registration through pulumi (real engine, real cluster, Harnes
             });
             const test = harness.requests.filter((r) => r.path.endsWith("testConnection/Inherited"));
             assert.equal(test.length, 1);
+            // Harness answers credential.spec null (InheritFromDelegate) and unset refs null: no drift, no PUT.
+            for (const t of [fromKubeconfig, inherited]) {
+                await t.refresh();
+                assert.deepEqual(await recordedDrift(t), []);
+                const before = harness.requests.length;
+                await t.up();
+                assert.deepEqual(writesSince(before), [], "a no-op up sends no PUT or POST");
+            }
             await inherited.destroy();
             await fromKubeconfig.destroy();
             assert.deepEqual(connectorsOf(), []);
@@ -270,6 +352,18 @@ describe("Harness registration through pulumi (real engine, real cluster, Harnes
             assert.equal(outputs(up).harnessTestStatus, "FAILURE");
             assert.match(rec.printed.join(""), /Harness's connection test of Prod_cluster says FAILURE/);
             assert.deepEqual(connectorsOf(), ["/Prod_cluster"]);
+            // refresh reads Harness's status of the connector and warns while it says FAILURE.
+            const refreshed = recorder();
+            await t.refresh({ onOutput: refreshed.onOutput });
+            assert.match(
+                refreshed.printed.join(""),
+                /Harness says it cannot reach the cluster of connector account\.Prod_cluster: .*delegate cannot reach the cluster/,
+            );
+            const record = JSON.parse(await t.exportState()).deployment.resources.find(
+                (r: any) => r.type === "pulumi-nodejs:dynamic:Resource",
+            );
+            assert.equal(record.outputs.harness.status.status, "FAILURE");
+            assert.match(record.outputs.harness.status.errorSummary, /delegate cannot reach the cluster/);
 
             await t.stack.setConfig("harnessTest", { value: "skip" });
             const tests = () => harness.requests.filter((r) => r.path.includes("testConnection")).length;
@@ -283,52 +377,83 @@ describe("Harness registration through pulumi (real engine, real cluster, Harnes
         }
     });
 
-    it("warn: no delegate with the connector's selectors is Harness's test failing at once (one request), not a retry until harness.timeoutSeconds", async () => {
-        const t = await stack({ delegateSelectors: '["gpu"]', harnessTest: "warn", harnessTimeoutSeconds: "30" });
-        try {
-            const started = Date.now();
-            const up = await t.up();
-            assert.equal(outputs(up).harnessTestStatus, "FAILURE");
-            const tests = harness.requests.filter((r) => r.path.includes("testConnection"));
-            assert.deepEqual(
-                tests.map((r) => [r.status, r.code]),
-                [[503, "UNAVAILABLE_DELEGATES"]],
-                "Harness's test was asked once",
-            );
-            assert.ok(Date.now() - started < 30_000, "up did not wait out harness.timeoutSeconds");
-            await t.destroy();
-        } finally {
-            await t.dispose();
+    it("warn: no delegate with the connector's selectors (Harness's 400, or a 503) is Harness's test failing at once (one request), a warning, not a rollback", async () => {
+        for (const answer of ["invalid-request", "unavailable-delegates"] as const) {
+            await harness.stop();
+            harness = await startHarnessStandIn({ delegateSelectors: ["prod"], noDelegateAnswer: answer });
+            const t = await stack({ delegateSelectors: '["gpu"]', harnessTest: "warn", harnessTimeoutSeconds: "30" });
+            try {
+                const started = Date.now();
+                const rec = recorder();
+                const up = await t.up({ onOutput: rec.onOutput });
+                assert.equal(outputs(up).harnessTestStatus, "FAILURE");
+                assert.match(rec.printed.join(""), /says FAILURE: .*no delegate/);
+                const tests = harness.requests.filter((r) => r.path.includes("testConnection"));
+                assert.deepEqual(
+                    tests.map((r) => [r.status, r.code]),
+                    [answer === "invalid-request" ? [400, "INVALID_REQUEST"] : [503, "UNAVAILABLE_DELEGATES"]],
+                    "Harness's test was asked once",
+                );
+                assert.deepEqual(connectorsOf(), ["/Prod_cluster"], "warn keeps the connector");
+                assert.ok(Date.now() - started < 30_000, "up did not wait out harness.timeoutSeconds");
+                await t.destroy();
+            } finally {
+                await t.dispose();
+            }
         }
     });
 
-    it("a policy denial undoes the secrets; a connector pipelines reference is kept until forceDelete", async () => {
+    it("a policy denial undoes the secrets; a secret's denial fails at once; a connector pipelines reference is kept until forceDelete, which needs the account setting", async () => {
         harness.denyByPolicy("Prod_cluster", "connectors-need-owner-tag");
         const t = await stack();
         try {
             await assert.rejects(t.up(), /\[HARNESS_POLICY_DENIED\].*connectors-need-owner-tag/);
             assert.deepEqual(secretsOf(), []);
             harness.clearPolicies();
+
+            // A secret denied (200 with data.secret null): failed at once, not a retry of the connector until the timeout.
+            harness.denySecretByPolicy("Prod_cluster_caCert", "secrets-need-vault");
+            const started = Date.now();
+            const before = harness.requests.length;
+            await assert.rejects(
+                t.up(),
+                /\[HARNESS_POLICY_DENIED\].*secret "Prod_cluster_caCert".*secrets-need-vault/s,
+            );
+            assert.ok(Date.now() - started < 20_000, "not retried until harness.timeoutSeconds");
+            assert.ok(
+                !harness.requests.slice(before).some((r) => r.operationId === "createConnector"),
+                "no connector was sent",
+            );
+            assert.deepEqual(secretsOf(), [], "the token secret made before was undone");
+            harness.clearPolicies();
+
             await t.up();
             harness.referenceByPipeline("Prod_cluster", "deploy_prod");
             await assert.rejects(t.destroy(), /\[HARNESS_REFERENCED\].*forceDelete/);
             assert.deepEqual(connectorsOf(), ["/Prod_cluster"], "nothing was deleted");
             await t.stack.setConfig("forceDelete", { value: "true" });
             await t.up();
+            // The account setting enable_force_delete is off by default: Harness refuses, and we say why.
+            await assert.rejects(
+                t.destroy(),
+                /\[HARNESS_INVALID_REQUEST\].*enable_force_delete is off.*Enable Force Delete/s,
+            );
+            assert.deepEqual(connectorsOf(), ["/Prod_cluster"], "nothing was deleted");
+            harness.setForceDelete(true);
             await t.destroy();
             assert.deepEqual(connectorsOf(), []);
-            assert.deepEqual(secretsOf(), []);
+            assert.deepEqual(secretsOf(), [], "the secrets went after Harness released the reference");
         } finally {
             await t.dispose();
         }
     });
 
-    it("creates whose answers were lost (5xx after the work was done) are retried, meet DUPLICATE_FIELD and carry on; a replacement keeping the name deletes first", async () => {
+    it("creates whose answers were lost (5xx after the work was done) are retried, meet Harness's duplicate answer and carry on; a replacement keeping the name is made first (names are not unique)", async () => {
         const t = await stack();
         try {
             harness.serverErrors(1, 500, { afterCommit: true }); // the first secret's create
             await t.up();
-            // The replacement (same name: the old one is deleted first) has its connector's create answered 502.
+            // The replacement (a new identifier, the same name: made before the old one goes) has its connector's create answered 502.
             harness.serverErrors(1, 502, { afterCommit: true, operationId: "createConnector" });
             await t.stack.setConfig("identifier", { value: "Second_id" });
             const before = harness.requests.length;
@@ -337,7 +462,20 @@ describe("Harness registration through pulumi (real engine, real cluster, Harnes
                 .slice(before)
                 .filter((r) => r.operationId === "createConnector")
                 .map((r) => r.status);
-            assert.deepEqual(creates, [502, 400], "the create was answered 502, retried, and met DUPLICATE_FIELD");
+            assert.deepEqual(
+                creates,
+                [502, 400],
+                "the create was answered 502, retried, and met the duplicate identifier",
+            );
+            const order = harness.requests
+                .slice(before)
+                .filter((r) => r.operationId === "createConnector" || r.operationId === "deleteConnector")
+                .map((r) => r.operationId);
+            assert.deepEqual(
+                order,
+                ["createConnector", "createConnector", "deleteConnector"],
+                "made first, then the old one deleted",
+            );
             assert.deepEqual(connectorsOf(), ["/Second_id"]);
             await t.destroy();
             assert.deepEqual(connectorsOf(), []);
@@ -500,6 +638,45 @@ describe("Harness registration through pulumi (real engine, real cluster, Harnes
             t.stack.workspace.envVars.HARNESS_PLATFORM_API_KEY = harness.apiKey;
             await t.destroy();
             assert.deepEqual(connectorsOf(), []);
+        } finally {
+            await t.dispose();
+        }
+    });
+
+    it("no CA: registered (Harness does not verify without one, nor does insecureSkipTlsVerify), preview warns; harness.requireCaCert refuses at preview", async () => {
+        const spec = (harnessSettings: Record<string, unknown>) => ({
+            name: "No CA",
+            delegateSelectors: ["prod"],
+            credential: {
+                type: "ManualConfig",
+                masterUrl: cp.server,
+                insecureSkipTlsVerify: true,
+                auth: { type: "ServiceAccount", token: first.token },
+            },
+            harness: { test: "gate", ...harnessSettings },
+        });
+        const t = await createTestStack({
+            programDir: DELEGATE_FIXTURE,
+            config: { spec: { value: JSON.stringify(spec({})) }, kubeconfig: { value: "unused", secret: true } },
+            env: harnessEnv(),
+        });
+        try {
+            const rec = recorder();
+            await t.preview({ onOutput: rec.onOutput });
+            assert.match(
+                rec.printed.join(""),
+                /registered in Harness without a CA: .*WITHOUT verifying its certificate/,
+            );
+            await t.up();
+            const stored = harness.connectors()[0].connector as any;
+            assert.equal(stored.spec.credential.spec.auth.spec.caCertRef ?? null, null, "Harness holds no CA");
+            await t.destroy();
+
+            await t.stack.setConfig("spec", { value: JSON.stringify(spec({ requireCaCert: true })) });
+            const before = harness.requests.length;
+            await assert.rejects(t.preview(), /\[INVALID_INPUT\].*credential\.caCert.*harness\.requireCaCert/s);
+            assert.equal(harness.requests.length, before, "nothing was sent to Harness");
+            assertNoSecret(await t.exportState(), [first.token, harness.apiKey], "pulumi stack export");
         } finally {
             await t.dispose();
         }
