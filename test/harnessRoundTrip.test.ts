@@ -13,6 +13,7 @@ import { harnessClientFor } from "../provider/harness/client";
 import { planHarnessConnector } from "../provider/harness/mapping";
 import { deregisterConnector, inspectRegistration, registerConnector } from "../provider/harness/register";
 import { parseConnectorInputs } from "../provider/inputs/validate";
+import { inSteps } from "../provider/steps";
 import { type HarnessStandIn, startHarnessStandIn } from "../tools/harness";
 import { createCA, issueCert } from "../tools/pki";
 
@@ -106,7 +107,7 @@ describe("Harness round trip of every credential kind (provider client, Harness 
                 const plan = planHarnessConnector(inputs, identifier);
                 const client = harnessClientFor({ ...resolveHarnessAccess(inputs.harness!), timeoutMs: 30_000 });
                 try {
-                    const { state } = await registerConnector(client, plan, inputs.harness!);
+                    const { state } = await inSteps((steps) => registerConnector(client, plan, inputs.harness!, steps));
                     const held = harness.connectors().find((c) => c.identifier === identifier)!;
                     assert.ok(held, `${kind}: created`);
                     const { drift, data } = await inspectRegistration(client, plan, state);

@@ -1,10 +1,11 @@
 // The imperative shell around planDelegateRbac, read as the steps `argocd cluster add` takes:
 // ensure the namespace → the ServiceAccount → the roles → the bindings → the token → remove what is
-// no longer declared. Each step records what it created; when a later step fails, the run undoes
-// that in reverse order and reports the original error.
+// no longer declared. Each step records in the run's Steps what it created; when a later step (here,
+// or the connection test and Harness after it) fails, the run undoes that in reverse order.
 import { boundedMs } from "../deadline";
 import { ConnectorError } from "../errors";
 import type { DelegateSettings } from "../inputs/types";
+import type { Steps } from "../steps";
 import type { KubeClient } from "../transport/kubeClient";
 import { type ObjectApi, objectApi } from "./objectApi";
 import { differences, manifest, otherRoleRef, ownerAnnotation } from "./objects";
@@ -21,12 +22,10 @@ import {
 import { removeNamespaceIfEmpty } from "./remove";
 import type { DelegateState } from "./state";
 
-/** The result of provisioning: the state, the token, and a way to undo what this run made. */
+/** The result of provisioning: the state and the token (what it made is in the run's Steps). */
 export interface Provisioned {
     state: DelegateState;
     token?: string;
-    /** Removes, in reverse order, the objects this run created; returns what could not be removed. */
-    undo(): Promise<string[]>;
 }
 
 /** What the connector had provisioned before this run. */
@@ -41,7 +40,7 @@ interface Run {
     api: ObjectApi;
     owner: string;
     settings: DelegateSettings;
-    created: ObjectRef[];
+    steps: Steps;
 }
 
 /** The token the run ends with, and for bound tokens when it was issued and expires. */
@@ -55,45 +54,42 @@ const NAMESPACE_TERMINATING_WAIT_MS = 120_000;
 
 /**
  * Makes (or brings back to what is declared) the delegate's namespace, ServiceAccount, roles,
- * bindings and token, in that order; removes objects of `previous` no longer declared. If a step
- * fails, what this run created is removed in reverse order and the original error is thrown.
+ * bindings and token, in that order; removes objects of `previous` no longer declared. Each object
+ * created is recorded in `steps`, which removes them in reverse order when this or a later step fails.
  */
 export async function provisionDelegate(
     client: KubeClient,
     settings: DelegateSettings,
     owner: string,
+    steps: Steps,
     previous: PreviousDelegate = {},
 ): Promise<Provisioned> {
     const plan = planDelegateRbac(settings);
-    const run: Run = { client, api: objectApi(client), owner, settings, created: [] };
-    try {
-        const createdNamespace = await ensureNamespace(run, plan, previous.state);
-        await ensureObjects(run, objectsOf(plan, "ServiceAccount"));
-        await ensureObjects(run, objectsOf(plan, "Role", "ClusterRole"));
-        await ensureObjects(run, objectsOf(plan, "RoleBinding", "ClusterRoleBinding"));
-        const token = await issueToken(run, plan, previous);
-        await removeStale(run, plan, previous.state);
-        const state: DelegateState = {
-            namespace: plan.namespace,
-            serviceAccountName: plan.serviceAccountName,
-            roleKind: plan.roleKind,
-            roleNames: plan.roleNames,
-            bindingNames: plan.bindingNames,
-            tokenSecretName: plan.tokenSecretName,
-            tokenExpiresAt: token.tokenExpiresAt,
-            tokenIssuedAt: token.tokenIssuedAt,
-            createdNamespace,
-            objects: plan.objects.map((o) => ({
-                kind: o.kind,
-                name: o.name,
-                ...(o.namespace ? { namespace: o.namespace } : {}),
-            })),
-            drift: [],
-        };
-        return { state, token: token.token, undo: async () => (await undoCreated(run)).map((l) => describeRef(l.ref)) };
-    } catch (e) {
-        throw await rollBack(run, e);
-    }
+    const run: Run = { client, api: objectApi(client), owner, settings, steps };
+    const createdNamespace = await ensureNamespace(run, plan, previous.state);
+    await ensureObjects(run, objectsOf(plan, "ServiceAccount"));
+    await ensureObjects(run, objectsOf(plan, "Role", "ClusterRole"));
+    await ensureObjects(run, objectsOf(plan, "RoleBinding", "ClusterRoleBinding"));
+    const token = await issueToken(run, plan, previous);
+    await removeStale(run, plan, previous.state);
+    const state: DelegateState = {
+        namespace: plan.namespace,
+        serviceAccountName: plan.serviceAccountName,
+        roleKind: plan.roleKind,
+        roleNames: plan.roleNames,
+        bindingNames: plan.bindingNames,
+        tokenSecretName: plan.tokenSecretName,
+        tokenExpiresAt: token.tokenExpiresAt,
+        tokenIssuedAt: token.tokenIssuedAt,
+        createdNamespace,
+        objects: plan.objects.map((o) => ({
+            kind: o.kind,
+            name: o.name,
+            ...(o.namespace ? { namespace: o.namespace } : {}),
+        })),
+        drift: [],
+    };
+    return { state, token: token.token };
 }
 
 function objectsOf(plan: DelegatePlan, ...kinds: ObjectKind[]): DesiredObject[] {
@@ -172,7 +168,8 @@ async function ensureObject(run: Run, d: DesiredObject): Promise<void> {
 
 async function createObject(run: Run, d: DesiredObject): Promise<void> {
     await run.api.create(d, manifest(d, run.owner));
-    run.created.push({ kind: d.kind, name: d.name, ...(d.namespace ? { namespace: d.namespace } : {}) });
+    const ref: ObjectRef = { kind: d.kind, name: d.name, ...(d.namespace ? { namespace: d.namespace } : {}) };
+    run.steps.made(describeRef(ref), { cluster: ref.kind }, () => run.api.remove(ref));
 }
 
 /** Step 5: the token: a long-lived Secret filled by the token controller, or a bound token (kept while it has life left). */
@@ -243,55 +240,6 @@ async function removeStale(run: Run, plan: DelegatePlan, previous: DelegateState
     if (previous?.createdNamespace && previous.namespace !== plan.namespace) {
         await removeNamespaceIfEmpty(run.api, previous.namespace, run.owner);
     }
-}
-
-/** An object the run made and could not remove, and why. */
-interface LeftBehind {
-    ref: ObjectRef;
-    error: unknown;
-}
-
-/** Removes what the run created, newest first; returns what could not be removed. */
-async function undoCreated(run: Run): Promise<LeftBehind[]> {
-    const left: LeftBehind[] = [];
-    for (const ref of [...run.created].reverse()) {
-        try {
-            await run.api.remove(ref);
-        } catch (error) {
-            left.push({ ref, error });
-        }
-    }
-    run.created.length = 0;
-    return left;
-}
-
-/** Undoes the run after `e`; the error to report: `e`, or ROLLBACK_INCOMPLETE naming what is left and what to do about it. */
-async function rollBack(run: Run, e: unknown): Promise<unknown> {
-    const left = await undoCreated(run);
-    if (!left.length) return e;
-    const described = left.map(
-        (l) =>
-            `${describeRef(l.ref)} (${(l.error as ConnectorError).httpStatus === 403 ? "delete refused: 403 Forbidden" : ((l.error as ConnectorError).code ?? "failed")})`,
-    );
-    return new ConnectorError(
-        "ROLLBACK_INCOMPLETE",
-        `${(e as Error).message.replace(/\.$/, "")}; undoing what was made left: ${described.join(", ")}`,
-        rollbackRemedy(left),
-    );
-}
-
-/** What to do about objects a rollback left: grant `delete` where Kubernetes refused it, retry where the cluster did not answer. */
-export function rollbackRemedy(left: readonly LeftBehind[]): string {
-    const refused = left.filter((l) => (l.error as ConnectorError).httpStatus === 403);
-    const kinds = [...new Set(refused.map((l) => l.ref.kind))];
-    const steps: string[] = [];
-    if (refused.length)
-        steps.push(
-            `Grant the provisioner \`delete\` on ${kinds.join(", ")} (Kubernetes refused it), then run \`pulumi up\` again`,
-        );
-    if (refused.length < left.length)
-        steps.push(`${steps.length ? "run" : "Run"} \`pulumi up\` again when the cluster answers`);
-    return `${steps.join("; ")}: the connector takes over what is left (it carries this connector's owner annotation), or delete it by hand`;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -1,10 +1,11 @@
 // The imperative shell around planHarnessConnector, as named steps: secrets → connector → Harness's
 // test (register); GET the connector and secrets (inspect); connector → secrets (deregister). Each
-// step records what it created; when a later step fails, register undoes that in reverse and throws
-// the original error. Org and project go in the body of create/update and in the query of GET,
+// step records in the run's Steps what it created; when a later step fails, the run undoes that in
+// reverse (the connector plainly, then its secrets) and throws the original error. Org and project go in the body of create/update and in the query of GET,
 // DELETE and testConnection, as Harness's API wants them.
 import { ConnectorError } from "../errors";
 import { connectorRef } from "../inputs/identifier";
+import type { Steps } from "../steps";
 import type { HarnessSettings } from "./access";
 import { type HarnessAnswer, type HarnessClient, metAfterRetry } from "./client";
 import type { ConnectorBody, HarnessPlan, HarnessScope, HarnessSecretField, PlannedSecret } from "./mapping";
@@ -149,79 +150,63 @@ export async function registerConnector(
     client: HarnessClient,
     plan: HarnessPlan,
     settings: HarnessSettings,
+    steps: Steps,
     from: RegisterFrom = { changedSecrets: [] },
 ): Promise<Registered> {
-    const created: { kind: "secret" | "connector"; identifier: string }[] = [];
-    /** Removes, in reverse order, what this run created; returns what could not be removed. */
-    const undo = async () => {
-        const left: string[] = [];
-        for (const c of [...created].reverse()) {
-            try {
-                // Never forceDelete: Harness refuses it unless the account setting enable_force_delete
-                // is on, and it is off by default. What this run just made has no other references.
-                if (c.kind === "connector") await deleteConnectorIn(client, plan.scope, c.identifier, false);
-                else await deleteSecretIn(client, plan.scope, c.identifier);
-            } catch (e) {
-                left.push(`${c.kind} ${c.identifier} (${(e as Error).message})`);
-            }
-        }
-        return left;
-    };
-    try {
-        const previous = from.previous;
-        const drift = previous?.drift ?? [];
-        const createdSecrets: string[] = [];
-        for (const secret of plan.secrets) {
-            const known = previous?.createdSecrets.includes(secret.identifier);
-            const gone = drift.includes(`secret ${secret.identifier} deleted in Harness`);
-            if (known && !gone) {
-                if (from.changedSecrets.includes(secret.field)) await putSecret(client, plan.scope, secret, settings);
-            } else if (await createSecret(client, plan.scope, secret, settings)) {
-                created.push({ kind: "secret", identifier: secret.identifier });
-            }
-            createdSecrets.push(secret.identifier);
-        }
-        const exists = previous && !drift.includes("connector deleted in Harness");
-        const edited = drift.some((d) => d.startsWith("connector ") && d.endsWith(" changed in Harness"));
-        const data: ConnectorData = !exists
-            ? await createConnector(client, plan, settings, () =>
-                  created.push({ kind: "connector", identifier: plan.connector.identifier }),
-              )
-            : from.connectorChanged !== false || edited || created.length
-              ? await putConnector(client, plan)
-              : { createdAt: previous.createdAt, lastModifiedAt: previous.lastModifiedAt };
-        const connectionTest = await runHarnessTest(client, plan, settings);
-        const warnings =
-            connectionTest.status === "SUCCESS" || connectionTest.status === "SKIPPED"
-                ? []
-                : [
-                      `Harness's connection test of ${plan.connector.identifier} says ${connectionTest.status}: ${connectionTest.errorSummary ?? "no summary"} (harness.test is warn: recorded, not failed)`,
-                  ];
-        const state: HarnessState = {
-            connectorRef: connectorRef(plan.connector.identifier, plan.scope),
-            url: connectorUrl(client.endpoint, client.accountId, plan.scope, plan.connector.identifier),
-            accountId: client.accountId,
-            endpoint: client.endpoint,
-            scope: plan.scope,
-            secretRefs: plan.secretRefs,
-            createdSecrets,
-            createdAt: data.createdAt,
-            lastModifiedAt: data.lastModifiedAt,
-            connectionTest,
-        };
-        const status = afterTest(connectivityOf(data), connectionTest);
-        if (status) state.status = status;
-        return { state, warnings };
-    } catch (e) {
-        const left = await undo();
-        if (!left.length) throw e;
-        const err = e as ConnectorError;
-        throw new ConnectorError(
-            err.code ?? "UNEXPECTED",
-            `${err.what ?? err.message}; undoing it in Harness left: ${left.join("; ")}`,
-            err.remediation ?? "",
+    // What this run makes is undone by `steps` should this or a later step fail. Never with
+    // forceDelete: Harness refuses it unless the account setting enable_force_delete is on (off by
+    // default), and what this run just made has no other references.
+    let made = 0;
+    const created = (kind: "secret" | "connector", identifier: string) => {
+        made++;
+        steps.made(`Harness ${kind} ${identifier}`, "harness", () =>
+            kind === "connector"
+                ? deleteConnectorIn(client, plan.scope, identifier, false)
+                : deleteSecretIn(client, plan.scope, identifier),
         );
+    };
+    const previous = from.previous;
+    const drift = previous?.drift ?? [];
+    const createdSecrets: string[] = [];
+    for (const secret of plan.secrets) {
+        const known = previous?.createdSecrets.includes(secret.identifier);
+        const gone = drift.includes(`secret ${secret.identifier} deleted in Harness`);
+        if (known && !gone) {
+            if (from.changedSecrets.includes(secret.field)) await putSecret(client, plan.scope, secret, settings);
+        } else if (await createSecret(client, plan.scope, secret, settings)) {
+            created("secret", secret.identifier);
+        }
+        createdSecrets.push(secret.identifier);
     }
+    const exists = previous && !drift.includes("connector deleted in Harness");
+    const edited = drift.some((d) => d.startsWith("connector ") && d.endsWith(" changed in Harness"));
+    const data: ConnectorData = !exists
+        ? await createConnector(client, plan, settings, () => created("connector", plan.connector.identifier))
+        : from.connectorChanged !== false || edited || made > 0
+          ? await putConnector(client, plan)
+          : { createdAt: previous.createdAt, lastModifiedAt: previous.lastModifiedAt };
+    const connectionTest = await runHarnessTest(client, plan, settings);
+    const warnings =
+        connectionTest.status === "SUCCESS" || connectionTest.status === "SKIPPED"
+            ? []
+            : [
+                  `Harness's connection test of ${plan.connector.identifier} says ${connectionTest.status}: ${connectionTest.errorSummary ?? "no summary"} (harness.test is warn: recorded, not failed)`,
+              ];
+    const state: HarnessState = {
+        connectorRef: connectorRef(plan.connector.identifier, plan.scope),
+        url: connectorUrl(client.endpoint, client.accountId, plan.scope, plan.connector.identifier),
+        accountId: client.accountId,
+        endpoint: client.endpoint,
+        scope: plan.scope,
+        secretRefs: plan.secretRefs,
+        createdSecrets,
+        createdAt: data.createdAt,
+        lastModifiedAt: data.lastModifiedAt,
+        connectionTest,
+    };
+    const status = afterTest(connectivityOf(data), connectionTest);
+    if (status) state.status = status;
+    return { state, warnings };
 }
 
 /** The connectivity after Harness's test ran (what its answer says), or as the connector's answer said. */

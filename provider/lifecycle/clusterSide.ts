@@ -1,9 +1,9 @@
 // The cluster side of create and update: provision the delegate (when declared), remove one no
-// longer declared, then run the connection test; when the test fails, undo what this run made.
+// longer declared, then run the connection test; what it made is undone by the run's Steps when
+// the test, or Harness after it, fails.
 import { assertConnectionSucceeded } from "../connectionTest/runConnectionTest";
 import type { CredentialClient } from "../credentials";
-import { type PreviousDelegate, type Provisioned, provisionDelegate, removeDelegate } from "../delegate";
-import { ConnectorError, recordFailure } from "../errors";
+import { type PreviousDelegate, provisionDelegate, removeDelegate } from "../delegate";
 import type { ValidConnectorInputs } from "../inputs/types";
 import {
     type ConnectorOutputs,
@@ -15,6 +15,7 @@ import {
     type TestRun,
 } from "../outputs";
 import { connectorSecrets } from "../secrets";
+import type { Steps } from "../steps";
 import { assertNotExpired, connectWith, testConnector, testCredential, testWithClient } from "./testRun";
 
 /** What the cluster side leaves: the test run and the delegate's outputs. */
@@ -30,94 +31,60 @@ export interface ClusterWork {
 }
 
 /**
- * Provisions the delegate (when declared) and runs the connection test; when the test fails,
- * undoes what this run made and throws. `previous` is the record an update starts from.
+ * The cluster side, as steps of the run `steps`: provision the delegate (when declared; its objects
+ * are recorded in `steps`, undone if this or a later step fails), remove one the record has and the
+ * inputs no longer declare, then run the connection test (throws when it fails). `previous` is the
+ * record an update starts from.
  */
 export async function applyClusterSide(
     inputs: ValidConnectorInputs,
     identifier: string,
     owner: string | undefined,
+    steps: Steps,
     previous?: ConnectorOutputs,
     work: ClusterWork = { retest: true },
-    next?: (side: ClusterSide) => Promise<void>,
 ): Promise<ClusterSide> {
     assertNotExpired(inputs.credential);
     if (inputs.delegate?.provisioner) assertNotExpired(inputs.delegate.provisioner);
     const previousDelegate = previous ? recordedDelegate(previous) : {};
     const ownerName = delegateOwner(owner, identifier);
     let provisioner: CredentialClient | undefined;
-    let provisioned: Provisioned | undefined;
     let delegate: DelegateOutputs = inputs.delegate ? previousDelegate : {};
-    try {
-        if (inputs.delegate) {
-            provisioner = await connectWith(inputs.delegate.provisioner ?? inputs.credential, inputs.connectionTest);
-            const before: PreviousDelegate = {
-                state: previousDelegate.delegate,
-                token: previousDelegate.delegateToken,
-            };
-            provisioned = await provisionDelegate(provisioner, inputs.delegate, ownerName, before);
-            delegate = {
-                delegate: provisioned.state,
-                delegateToken: provisioned.token,
-                delegateKubeconfig: provisioned.token
-                    ? provisioner.exportKubeconfig(`${identifier}-delegate`, provisioned.token)
-                    : undefined,
-            };
-        }
-        if (previous?.delegate && previous.delegateSettings && !inputs.delegate) {
-            await removeRecordedDelegate(previous, ownerName);
-        }
-        const tokenChanged = delegate.delegateToken !== previousDelegate.delegateToken;
-        if (!work.retest && !(inputs.delegate?.useAsCredential && tokenChanged)) {
-            const side = { run: recordedTestRun(previous!), delegate };
-            await nextOrUndo(next, side, provisioned);
-            return side;
-        }
-
-        const secrets = connectorSecrets(inputs, [delegate.delegateToken, delegate.delegateKubeconfig]);
-        // The provisioner's client is the connector's own when no other identity is involved: its
-        // connection (and TLS handshake) serves the test too.
-        const sameIdentity = provisioner && !inputs.delegate?.provisioner && !inputs.delegate?.useAsCredential;
-        const run = sameIdentity
-            ? await testWithClient(provisioner!, inputs.credential, inputs.connectionTest, identifier, secrets)
-            : await testConnector(testCredential(inputs, delegate), inputs.connectionTest, identifier, secrets);
-        if (run.report.status === "FAILURE" && provisioned) await undoAfterFailedTest(run, provisioned);
-        assertConnectionSucceeded(run.report);
-        await nextOrUndo(next, { run, delegate }, provisioned);
-        return { run, delegate };
-    } finally {
-        await provisioner?.close();
+    if (inputs.delegate) {
+        provisioner = await connectWith(inputs.delegate.provisioner ?? inputs.credential, inputs.connectionTest);
+        // Kept open until the run ends: undoing the delegate's objects needs it.
+        const client = provisioner;
+        steps.closeAtEnd(() => client.close());
+        const before: PreviousDelegate = {
+            state: previousDelegate.delegate,
+            token: previousDelegate.delegateToken,
+        };
+        const provisioned = await provisionDelegate(provisioner, inputs.delegate, ownerName, steps, before);
+        delegate = {
+            delegate: provisioned.state,
+            delegateToken: provisioned.token,
+            delegateKubeconfig: provisioned.token
+                ? provisioner.exportKubeconfig(`${identifier}-delegate`, provisioned.token)
+                : undefined,
+        };
     }
-}
-
-/** Runs the step after the cluster side (Harness); when it fails, undoes this run's delegate objects and rethrows. */
-async function nextOrUndo(
-    next: ((side: ClusterSide) => Promise<void>) | undefined,
-    side: ClusterSide,
-    provisioned: Provisioned | undefined,
-): Promise<void> {
-    if (!next) return;
-    try {
-        await next(side);
-    } catch (e) {
-        const left = provisioned ? await provisioned.undo() : [];
-        if (!left.length) throw e;
-        const failed = e as ConnectorError;
-        throw new ConnectorError(
-            failed.code ?? "UNEXPECTED",
-            `${failed.what ?? failed.message}; undoing the delegate's objects left: ${left.join(", ")} (the next pulumi up takes them over)`,
-            failed.remediation ?? "",
-        );
+    if (previous?.delegate && previous.delegateSettings && !inputs.delegate) {
+        await removeRecordedDelegate(previous, ownerName);
     }
-}
+    const tokenChanged = delegate.delegateToken !== previousDelegate.delegateToken;
+    if (!work.retest && !(inputs.delegate?.useAsCredential && tokenChanged)) {
+        return { run: recordedTestRun(previous!), delegate };
+    }
 
-/** Undoes this run's delegate objects after a failed test, saying in the report what could not be undone. */
-async function undoAfterFailedTest(run: TestRun, provisioned: Provisioned): Promise<void> {
-    const left = await provisioned.undo();
-    if (!left.length || !run.report.error) return;
-    const failed = ConnectorError.recorded(run.report.error);
-    const what = `${failed.what}; undoing the delegate's objects left: ${left.join(", ")} (the next pulumi up takes them over)`;
-    run.report.error = recordFailure(new ConnectorError(failed.code, what, failed.remediation));
+    const secrets = connectorSecrets(inputs, [delegate.delegateToken, delegate.delegateKubeconfig]);
+    // The provisioner's client is the connector's own when no other identity is involved: its
+    // connection (and TLS handshake) serves the test too.
+    const sameIdentity = provisioner && !inputs.delegate?.provisioner && !inputs.delegate?.useAsCredential;
+    const run = sameIdentity
+        ? await testWithClient(provisioner!, inputs.credential, inputs.connectionTest, identifier, secrets)
+        : await testConnector(testCredential(inputs, delegate), inputs.connectionTest, identifier, secrets);
+    assertConnectionSucceeded(run.report);
+    return { run, delegate };
 }
 
 /** Removes the objects of a delegate the record has and the inputs no longer declare, as the identity that made them. */

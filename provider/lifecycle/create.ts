@@ -1,12 +1,12 @@
-// create: the cluster side (delegate, connection test), then the Harness side (secrets, connector,
-// Harness's test) when `harness` is set; the connector is recorded only when both succeed, and a
-// failure in Harness undoes what this run made on both sides.
-import type { HarnessState } from "../harness/state";
+// create, as one run of steps: the cluster side (delegate, connection test), then the Harness side
+// (secrets, connector, Harness's test) when `harness` is set; the connector is recorded only when
+// both succeed, and a failure undoes what this run made on both sides, in reverse.
 import { connectorId } from "../inputs/identifier";
 import type { ValidConnectorInputs } from "../inputs/types";
 import { parseConnectorInputs, resolveIdentifier } from "../inputs/validate";
 import { buildOutputs, type ConnectorOutputs } from "../outputs";
 import { connectorSecrets, redact, redactError } from "../secrets";
+import { inSteps } from "../steps";
 import { applyClusterSide } from "./clusterSide";
 import { applyHarnessSide } from "./harnessSide";
 
@@ -20,17 +20,20 @@ export async function createConnector(
         inputs = parseConnectorInputs(raw);
         const valid = inputs;
         const identifier = valid.identifier ?? resolveIdentifier(valid);
-        let harness: HarnessState | undefined;
-        let warnings: string[] = [];
-        const side = await applyClusterSide(valid, identifier, owner, undefined, { retest: true }, async (side) => {
-            if (!valid.harness) return;
-            ({ state: harness, warnings } = await applyHarnessSide(valid, identifier, side.run, side.delegate));
+        // test → delegate → Harness → record: a failing step undoes the ones before it, in reverse.
+        return await inSteps(async (steps) => {
+            const side = await applyClusterSide(valid, identifier, owner, steps);
+            const registered = valid.harness
+                ? await applyHarnessSide(valid, identifier, side.run, side.delegate, steps)
+                : undefined;
+            return {
+                id: connectorId(valid, identifier),
+                outputs: buildOutputs(valid, identifier, owner, side.run, side.delegate, undefined, registered?.state),
+                warnings: (registered?.warnings ?? []).map((w) =>
+                    redact(w, connectorSecrets(valid, [side.delegate.delegateToken])),
+                ),
+            };
         });
-        return {
-            id: connectorId(valid, identifier),
-            outputs: buildOutputs(valid, identifier, owner, side.run, side.delegate, undefined, harness),
-            warnings: warnings.map((w) => redact(w, connectorSecrets(valid, [side.delegate.delegateToken]))),
-        };
     } catch (e) {
         throw redactError(e, connectorSecrets(inputs));
     }

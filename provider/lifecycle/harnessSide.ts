@@ -9,6 +9,7 @@ import type { ValidConnectorInputs } from "../inputs/types";
 import { validateConnectorInputs } from "../inputs/validate";
 import { type ConnectorOutputs, type DelegateOutputs, recordedInputs, type TestRun } from "../outputs";
 import { connectorSecrets, redact } from "../secrets";
+import type { Steps } from "../steps";
 
 /**
  * The Harness client, mapping and steps (undici, js-yaml), loaded on first use: check and diff, all
@@ -59,29 +60,31 @@ function changedSecretFields(before: HarnessPlan | undefined, after: HarnessPlan
 
 /**
  * Registers the connector in Harness (or updates its registration from `previous`), after the
- * cluster side. On failure what this run made in Harness is undone and the error thrown.
+ * cluster side, as steps of the run: what it makes in Harness is undone by `steps` on failure.
  */
 export async function applyHarnessSide(
     inputs: ValidConnectorInputs,
     identifier: string,
     run: Pick<TestRun, "masterUrl">,
     delegate: DelegateOutputs,
+    steps: Steps,
     previous?: ConnectorOutputs,
 ): Promise<Registered> {
     const settings = inputs.harness!;
-    const { planHarnessConnector, connectorDrift, registerConnector } = harness();
+    const { planHarnessConnector, connectorDrift, registerConnector, harnessClientFor } = harness();
     const plan = planHarnessConnector(inputs, identifier, clusterFacts(run, delegate));
-    return withHarness(settings, async (client) => {
-        const before = previous?.harness ? recordedPlan(previous) : undefined;
-        const from = previous?.harness
-            ? {
-                  previous: previous.harness,
-                  changedSecrets: changedSecretFields(before, plan),
-                  connectorChanged: !before || connectorDrift(before.connector, plan.connector).length > 0,
-              }
-            : { changedSecrets: [] };
-        return registerConnector(client, plan, settings, from);
-    });
+    // Open until the run ends: undoing what it makes in Harness needs it.
+    const client = harnessClientFor(resolveHarnessAccess(settings));
+    steps.closeAtEnd(() => client.close());
+    const before = previous?.harness ? recordedPlan(previous) : undefined;
+    const from = previous?.harness
+        ? {
+              previous: previous.harness,
+              changedSecrets: changedSecretFields(before, plan),
+              connectorChanged: !before || connectorDrift(before.connector, plan.connector).length > 0,
+          }
+        : { changedSecrets: [] };
+    return registerConnector(client, plan, settings, steps, from);
 }
 
 /** Refresh: what changed or was deleted in Harness, recorded as drift (a Harness that cannot be read is drift too). */

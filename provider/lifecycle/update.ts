@@ -7,8 +7,9 @@ import type { ValidConnectorInputs } from "../inputs/types";
 import { parseConnectorInputs } from "../inputs/validate";
 import { buildOutputs, type ConnectorOutputs, recordedDelegate, recordedTestRun } from "../outputs";
 import { connectorSecrets, recordedSecrets, redact, redactError } from "../secrets";
+import { inSteps } from "../steps";
 import { planUpdate } from "./changePlan";
-import { applyClusterSide, type ClusterSide } from "./clusterSide";
+import { applyClusterSide } from "./clusterSide";
 import { applyHarnessSide, removeHarnessSide } from "./harnessSide";
 
 /** Updates the record `olds` to the checked inputs `raw`. Throws a redacted ConnectorError. */
@@ -23,9 +24,13 @@ export async function updateConnector(
         const valid = inputs;
         const identifier = valid.identifier ?? olds.identifier;
         const plan = planUpdate(olds, raw);
-        let harness: HarnessState | undefined = olds.harness;
-        let warnings: string[] = [];
-        const harnessStep = async (side: ClusterSide) => {
+        return await inSteps(async (steps) => {
+            const side =
+                !plan.retest && !plan.provisionDelegate
+                    ? { run: recordedTestRun(olds), delegate: recordedDelegate(olds) }
+                    : await applyClusterSide(valid, identifier, owner, steps, olds, { retest: plan.retest });
+            let harness: HarnessState | undefined = olds.harness;
+            let warnings: string[] = [];
             if (plan.harness === "deregister") {
                 await removeHarnessSide(olds);
                 harness = undefined;
@@ -35,21 +40,15 @@ export async function updateConnector(
                     identifier,
                     side.run,
                     side.delegate,
+                    steps,
                     olds,
                 ));
             }
-        };
-        let side: ClusterSide;
-        if (!plan.retest && !plan.provisionDelegate) {
-            side = { run: recordedTestRun(olds), delegate: recordedDelegate(olds) };
-            await harnessStep(side);
-        } else {
-            side = await applyClusterSide(valid, identifier, owner, olds, { retest: plan.retest }, harnessStep);
-        }
-        return {
-            outputs: buildOutputs(valid, identifier, owner, side.run, side.delegate, olds, harness),
-            warnings: warnings.map((w) => redact(w, connectorSecrets(valid, [side.delegate.delegateToken]))),
-        };
+            return {
+                outputs: buildOutputs(valid, identifier, owner, side.run, side.delegate, olds, harness),
+                warnings: warnings.map((w) => redact(w, connectorSecrets(valid, [side.delegate.delegateToken]))),
+            };
+        });
     } catch (e) {
         throw redactError(e, [...connectorSecrets(inputs), ...recordedSecrets(olds)]);
     }

@@ -3,7 +3,6 @@
 import * as assert from "node:assert/strict";
 import { assertConnectionSucceeded } from "../../provider/connectionTest";
 import type { ConnectionTestReport } from "../../provider/connectionTest/report";
-import { rollbackRemedy } from "../../provider/delegate/provision";
 import { ConnectorError, recordFailure, toConnectorError } from "../../provider/errors";
 import { INPUT_NAMES } from "../../provider/inputs/schema";
 import type { ValidConnectorInputs } from "../../provider/inputs/types";
@@ -24,6 +23,7 @@ import {
     recordedInputs,
 } from "../../provider/outputs";
 import { recordedSecrets, redactError, redactReport, secretOutputs } from "../../provider/secrets";
+import { inSteps, type LeftBehind, rollbackIncomplete, rollbackRemedy } from "../../provider/steps";
 
 const TOKEN = "sa-token-123456";
 const REPORT: ConnectionTestReport = {
@@ -242,14 +242,16 @@ describe("records: every input has a place @unit", () => {
 describe("records: what a rollback that could not finish asks of the user @unit", () => {
     const forbidden = new ConnectorError("FORBIDDEN_NAMESPACE", "delete refused", "Grant it", undefined, 403);
     const gone = new ConnectorError("UNREACHABLE", "cannot connect", "Check the URL");
-    const sa = { kind: "ServiceAccount" as const, name: "d", namespace: "n" };
-    const ns = { kind: "Namespace" as const, name: "n" };
+    const left = (what: string, error: unknown): LeftBehind => ({
+        what,
+        where: { cluster: what.split(" ")[0] },
+        error,
+    });
+    const sa = "ServiceAccount n/d";
+    const ns = "Namespace n";
 
     it("delete refused → grant delete on those kinds; nothing about the cluster coming back", () => {
-        const r = rollbackRemedy([
-            { ref: sa, error: forbidden },
-            { ref: ns, error: forbidden },
-        ]);
+        const r = rollbackRemedy([left(sa, forbidden), left(ns, forbidden)]);
         assert.match(
             r,
             /^Grant the provisioner `delete` on ServiceAccount, Namespace \(Kubernetes refused it\), then run `pulumi up` again: /,
@@ -259,18 +261,74 @@ describe("records: what a rollback that could not finish asks of the user @unit"
 
     it("the cluster did not answer → run up again when it does", () => {
         assert.match(
-            rollbackRemedy([{ ref: sa, error: gone }]),
+            rollbackRemedy([left(sa, gone)]),
             /^Run `pulumi up` again when the cluster answers: the connector takes over what is left/,
         );
     });
 
     it("both → both", () => {
         assert.match(
-            rollbackRemedy([
-                { ref: sa, error: forbidden },
-                { ref: ns, error: gone },
-            ]),
+            rollbackRemedy([left(sa, forbidden), left(ns, gone)]),
             /Grant the provisioner `delete` on ServiceAccount .*; run `pulumi up` again when the cluster answers/,
         );
+    });
+
+    it("what Harness kept → delete it there or adopt it; with the failure's own words and remedy first", () => {
+        const harnessLeft: LeftBehind = { what: "Harness secret Prod_token", where: "harness", error: gone };
+        assert.match(rollbackRemedy([harnessLeft]), /^delete what Harness kept .*harness\.adopt: true/);
+        const e = rollbackIncomplete(
+            new ConnectorError("HARNESS_TEST_FAILED", "Harness's test says FAILURE", "Fix the delegate"),
+            [left(sa, forbidden), harnessLeft],
+        );
+        assert.equal(e.code, "ROLLBACK_INCOMPLETE");
+        assert.match(
+            e.message,
+            /Harness's test says FAILURE; undoing what was made left: ServiceAccount n\/d \(delete refused: 403 Forbidden\), Harness secret Prod_token \(UNREACHABLE\)/,
+        );
+        assert.match(
+            e.remediation,
+            /^Fix the delegate\. Then: Grant the provisioner `delete` on ServiceAccount.*; delete what Harness kept/,
+        );
+    });
+});
+
+describe("steps: a run undoes what it made, newest first, and closes at the end @unit", () => {
+    it("undoes in reverse after a failure, keeps the failure, and closes what it opened after the undo", async () => {
+        const log: string[] = [];
+        await assert.rejects(
+            inSteps(async (steps) => {
+                steps.closeAtEnd(async () => void log.push("close"));
+                steps.made("a", { cluster: "A" }, async () => void log.push("undo a"));
+                steps.made("b", "harness", async () => void log.push("undo b"));
+                throw new ConnectorError("TIMEOUT", "it timed out", "Wait");
+            }),
+            (e: ConnectorError) => e.code === "TIMEOUT",
+        );
+        assert.deepEqual(log, ["undo b", "undo a", "close"]);
+    });
+
+    it("a successful run undoes nothing; an undo that fails is named, the rest still undone", async () => {
+        const log: string[] = [];
+        assert.equal(
+            await inSteps(async (steps) => {
+                steps.made("a", { cluster: "A" }, async () => void log.push("undo a"));
+                return 42;
+            }),
+            42,
+        );
+        assert.equal(log.length, 0, "a successful run undoes nothing");
+        await assert.rejects(
+            inSteps(async (steps) => {
+                steps.made("ServiceAccount n/a", { cluster: "ServiceAccount" }, async () => void log.push("undo a"));
+                steps.made("ServiceAccount n/b", { cluster: "ServiceAccount" }, async () => {
+                    throw new ConnectorError("FORBIDDEN_NAMESPACE", "no", "Grant", undefined, 403);
+                });
+                throw new Error("boom");
+            }),
+            (e: ConnectorError) =>
+                e.code === "ROLLBACK_INCOMPLETE" &&
+                /boom; undoing what was made left: ServiceAccount n\/b \(delete refused: 403 Forbidden\)$/.test(e.what),
+        );
+        assert.deepEqual(log, ["undo a"]);
     });
 });
