@@ -314,29 +314,37 @@ export function isErrorCode(code: string): code is ErrorCode {
     return Object.hasOwn(ERROR_CODES, code);
 }
 
+/**
+ * The facts of `code`. A code cast from a record (`ConnectorError.recorded`) may be none of ours
+ * (another version's): it has UNEXPECTED's facts.
+ */
+function factsOf(code: ErrorCode): CodeFacts {
+    return isErrorCode(code) ? ERROR_CODES[code] : ERROR_CODES.UNEXPECTED;
+}
+
 /** The CLI's class of `code` (its exit code). */
 export function failureClass(code: ErrorCode): FailureClass {
-    return ERROR_CODES[code].class;
+    return factsOf(code).class;
 }
 
 /** Whether a deadline running out causes `code`. */
 export function isTimeoutLike(code: ErrorCode): boolean {
-    return ERROR_CODES[code].timeoutLike;
+    return factsOf(code).timeoutLike;
 }
 
 /** When the Harness client sends a request that failed with `code` again. */
 export function retryOf(code: ErrorCode): Retry {
-    return ERROR_CODES[code].retryable;
+    return factsOf(code).retryable;
 }
 
 /** Whether `code` means the cluster cannot be reached (so neither can the delegate's objects). */
 export function isClusterGone(code: ErrorCode): boolean {
-    return ERROR_CODES[code].clusterGone;
+    return factsOf(code).clusterGone;
 }
 
 /** What to do about `code` when the raiser has nothing more specific to say. */
 export function defaultRemediation(code: ErrorCode): string {
-    return ERROR_CODES[code].remediation;
+    return factsOf(code).remediation;
 }
 
 /** An error a user can act on: `message` says what happened, `remediation` what to do. */
