@@ -5,7 +5,7 @@
 // left of this one, so the call ends by it. Without one (the dynamic resource, the CLI), nothing
 // changes. The deadline follows the call through its promises (AsyncLocalStorage).
 import { AsyncLocalStorage } from "node:async_hooks";
-import { ConnectorError } from "./errors";
+import { ConnectorError, isTimeoutLike } from "./errors";
 
 /** The overall deadline of the running call. */
 export interface OverallDeadline {
@@ -31,9 +31,6 @@ export function boundedMs(ms: number): number {
     return d ? Math.max(1, Math.min(ms, d.at - Date.now())) : ms;
 }
 
-/** Codes of failures that a deadline running out causes. */
-const TIMEOUT_LIKE = new Set(["TIMEOUT", "UNREACHABLE", "TOKEN_TIMEOUT", "HARNESS_TIMEOUT", "HARNESS_UNAVAILABLE"]);
-
 /**
  * Runs a lifecycle call; when it fails because the overall deadline ran out, the failure is the
  * TIMEOUT error naming the custom timeout (with what was cut short).
@@ -45,7 +42,7 @@ export async function underOverallDeadline<T>(fn: () => Promise<T>): Promise<T> 
         const d = current.getStore();
         const err = e as ConnectorError;
         // Within the timers' resolution (undici's connect timeout fires up to half a second early).
-        if (!d || !(err instanceof ConnectorError) || !TIMEOUT_LIKE.has(err.code) || Date.now() < d.at - 600) throw e;
+        if (!d || !(err instanceof ConnectorError) || !isTimeoutLike(err.code) || Date.now() < d.at - 600) throw e;
         throw new ConnectorError(
             "TIMEOUT",
             `the ${d.operation} did not finish within the resource's custom timeout of ${d.seconds} s (customTimeouts.${d.operation}): ${err.what}`,

@@ -7,12 +7,15 @@ import * as fs from "node:fs";
 import { parseArgs } from "node:util";
 import type { ConnectionTestReport } from "../provider/connectionTest/report";
 import { expiryWarning } from "../provider/credentials/expiry";
-import { ConnectorError, type ErrorCode, recordFailure } from "../provider/errors";
+import { ConnectorError, type FailureClass, failureClass, isErrorCode, recordFailure } from "../provider/errors";
 import type { ConnectorInputs, Credential } from "../provider/inputs/types";
 import { testInputs } from "../provider/lifecycle/testRun";
 import { redactError } from "../provider/secrets";
 
-/** The exit code of each class of failure; 0 is success (SUCCESS, or SKIPPED when only GET /version ran). */
+/**
+ * The exit code of each class of failure (each code's class is in ERROR_CODES, provider/errors.ts);
+ * 0 is success (SUCCESS, or SKIPPED when only GET /version ran).
+ */
 export const EXIT_CODES = {
     other: 1,
     usage: 2,
@@ -21,56 +24,15 @@ export const EXIT_CODES = {
     tls: 5,
     authentication: 6,
     permissions: 7,
-} as const;
+} as const satisfies Record<FailureClass, number>;
 
-/** A class of failure, as the exit code tells it. */
-export type FailureClass = keyof typeof EXIT_CODES;
-
-/** The class of every error code (a new code does not compile until it is classified here). */
-export const FAILURE_CLASS: Record<ErrorCode, FailureClass> = {
-    INVALID_INPUT: "usage",
-    CREDENTIAL_LOAD_FAILED: "credential",
-    CREDENTIAL_EXPIRED: "credential",
-    UNREACHABLE: "unreachable",
-    TIMEOUT: "unreachable",
-    RATE_LIMITED: "unreachable",
-    TLS_UNKNOWN_AUTHORITY: "tls",
-    TLS_NAME_MISMATCH: "tls",
-    TLS_EXPIRED: "tls",
-    TLS_FAILED: "tls",
-    UNAUTHORIZED: "authentication",
-    BASIC_AUTH_REJECTED: "authentication",
-    OIDC_FAILED: "authentication",
-    FORBIDDEN_DEFAULT_NAMESPACE: "permissions",
-    FORBIDDEN_NAMESPACE: "permissions",
-    MISSING_PERMISSIONS: "permissions",
-    RBAC_ESCALATION: "permissions",
-    NAMESPACE_NOT_FOUND: "other",
-    OWNERSHIP_CONFLICT: "other",
-    NAMESPACE_MISSING: "other",
-    NAMESPACE_TERMINATING: "other",
-    TOKEN_TIMEOUT: "other",
-    ROLLBACK_INCOMPLETE: "other",
-    API_ERROR: "other",
-    // Harness registration's codes: `pulumi up` can raise them, the connection test never does.
-    HARNESS_UNAUTHORIZED: "other",
-    HARNESS_FORBIDDEN: "other",
-    HARNESS_DUPLICATE: "other",
-    HARNESS_INVALID_REQUEST: "other",
-    HARNESS_NOT_FOUND: "other",
-    HARNESS_REFERENCED: "other",
-    HARNESS_POLICY_DENIED: "other",
-    HARNESS_RATE_LIMITED: "other",
-    HARNESS_UNAVAILABLE: "other",
-    HARNESS_TIMEOUT: "other",
-    HARNESS_TEST_FAILED: "other",
-    UNEXPECTED: "other",
-};
+export type { FailureClass };
 
 /** The exit code for a report: 0 unless it failed, else its error's class. */
 export function exitCodeOf(report: Pick<ConnectionTestReport, "status" | "error">): number {
     if (report.status !== "FAILURE") return 0;
-    return EXIT_CODES[FAILURE_CLASS[report.error?.code as ErrorCode] ?? "other"];
+    const code = report.error?.code ?? "";
+    return EXIT_CODES[failureClass(isErrorCode(code) ? code : "UNEXPECTED")];
 }
 
 const USAGE = `Usage: pulumi-kubernetes-connector test [options]

@@ -1,6 +1,6 @@
 // Harness's answers as ConnectorErrors: its error envelope ({status, code, message, correlationId})
 // and HTTP status to a code and a remediation, keeping Harness's words and its correlationId. Pure.
-import { ConnectorError, type ErrorCode } from "../errors";
+import { ConnectorError, defaultRemediation, type ErrorCode } from "../errors";
 
 /** Harness's error envelope (400, 401, 403, 404, 429, 5xx). */
 export interface HarnessFailure {
@@ -48,26 +48,12 @@ export function isRetryable(status: number): boolean {
     return status === 429 || (status >= 500 && status !== 501);
 }
 
-const REMEDIATION: Record<string, string> = {
-    HARNESS_UNAUTHORIZED:
-        "Check harness.apiKey (or HARNESS_PLATFORM_API_KEY) and harness.accountId (or HARNESS_ACCOUNT_ID): the key must be a valid PAT or SAT of that account, not expired",
-    HARNESS_FORBIDDEN:
-        "Give the API key's user or service account the Connectors and Secrets create/edit/delete/view permissions in this scope",
-    HARNESS_DUPLICATE:
-        "Choose another identifier or name, import it with harness.adopt: true if it is this connector, or delete the existing one in Harness",
-    HARNESS_INVALID_REQUEST: "Fix what Harness names above; nothing else was changed",
-    HARNESS_NOT_FOUND: "Check the org and project identifiers and the secret references: they must exist in Harness",
-    HARNESS_RATE_LIMITED: "Harness kept answering 429 (rate limited): run again later, or raise harness.timeoutSeconds",
-    HARNESS_UNAVAILABLE:
-        "Harness did not answer or answered with a server error: check harness.endpoint and Harness's status, and run again",
-};
-
 /** The ConnectorError for Harness's failed answer to `what` (e.g. `creating connector "x"`). */
 export function harnessError(what: string, httpStatus: number, body: HarnessFailure | undefined): ConnectorError {
     const code = body?.code ?? "";
     const said = body?.message ? `Harness said: ${body.message}` : `HTTP ${httpStatus}`;
     const detail = `${said}${body?.correlationId ? `; correlationId ${body.correlationId}` : ""}`;
-    const make = (c: ErrorCode, text: string, remediation = REMEDIATION[c]) =>
+    const make = (c: ErrorCode, text: string, remediation = defaultRemediation(c)) =>
         new ConnectorError(c, `${text} (${detail})`, remediation, undefined, httpStatus);
     if (httpStatus === 401 || code === "INVALID_TOKEN" || code === "INVALID_CREDENTIAL" || code === "EXPIRED_TOKEN")
         return make("HARNESS_UNAUTHORIZED", `Harness refused the API key while ${what}`);
@@ -85,11 +71,7 @@ export function harnessError(what: string, httpStatus: number, body: HarnessFail
             "Turn on Account Settings > General > Enable Force Delete of Harness Resources (enable_force_delete) in Harness, or set harness.forceDelete: false and remove the references first",
         );
     if (code === "ENTITY_REFERENCE_EXCEPTION" || /referenced by/i.test(message))
-        return make(
-            "HARNESS_REFERENCED",
-            `${what}: other Harness entities still reference it`,
-            "Remove the references (pipelines, services, environments) first, or set harness.forceDelete: true to delete it anyway",
-        );
+        return make("HARNESS_REFERENCED", `${what}: other Harness entities still reference it`);
     if (httpStatus === 404 || NOT_FOUND_CODES.has(code)) return make("HARNESS_NOT_FOUND", `${what}: not found`);
     if ((httpStatus === 503 && code === "UNAVAILABLE_DELEGATES") || NO_DELEGATE.test(message))
         return make(

@@ -4,7 +4,7 @@
 // than 501 and connection failures are retried with backoff while the deadline allows.
 import { Agent } from "undici";
 import { boundedMs } from "../deadline";
-import { ConnectorError } from "../errors";
+import { ConnectorError, retryOf } from "../errors";
 import type { HarnessAccess } from "./access";
 import { type HarnessFailure, harnessError, isRetryable } from "./classify";
 
@@ -109,18 +109,18 @@ export function harnessClientFor(access: HarnessAccess): HarnessClient {
                     return await once<T>(call, Math.max(1, deadline - Date.now()));
                 } catch (e) {
                     const err = e as ConnectorError;
-                    // A lost connection, 429 and 5xx except 501 are retried; not a 503 that says no
-                    // delegate matches (HARNESS_TEST_FAILED): waiting does not start one.
+                    // The code says whether (ERROR_CODES' retryable): a lost connection, 429 and 5xx
+                    // except 501 are retried; not a 503 that says no delegate matches.
+                    const retry = retryOf(err.code);
                     const transient =
-                        (err.httpStatus === undefined
-                            ? err.code === "HARNESS_UNAVAILABLE"
-                            : isRetryable(err.httpStatus) && err.code !== "HARNESS_TEST_FAILED") ||
+                        (retry !== "never" &&
+                            (err.httpStatus === undefined ? retry === "unanswered" : isRetryable(err.httpStatus))) ||
                         call.retryAlso?.(err);
                     const pause = Math.min(FIRST_PAUSE_MS * 2 ** attempt, MAX_PAUSE_MS);
                     if (mayHaveTakenEffect) afterRetry.add(err);
                     if (!transient || Date.now() + pause >= deadline) throw err;
                     // A 5xx or a lost connection may come after the server did the work; a 429 comes before.
-                    mayHaveTakenEffect ||= err.code === "HARNESS_UNAVAILABLE";
+                    mayHaveTakenEffect ||= retry === "unanswered";
                     await new Promise((r) => setTimeout(r, pause));
                 }
             }

@@ -1,11 +1,8 @@
 // delete: removes the connector from Harness (when registered), then the delegate's objects (reverse order, only this connector's). The connector
 // itself owns nothing in the cluster; a cluster that cannot be reached is gone with its objects.
-import type { ErrorCode } from "../errors";
+import { isClusterGone } from "../errors";
 import type { ConnectorOutputs } from "../outputs";
 import { recordedSecrets, redactError } from "../secrets";
-
-/** Failures that mean the cluster (and so the delegate's objects) cannot be reached: delete goes on with a warning. */
-const CLUSTER_GONE: ReadonlySet<ErrorCode> = new Set(["UNREACHABLE", "TIMEOUT", "CREDENTIAL_LOAD_FAILED"]);
 
 /** Deletes the connector; resolves to warnings to show (redacted), or throws a redacted ConnectorError. */
 export async function deleteConnector(record: ConnectorOutputs): Promise<{ warnings: string[] }> {
@@ -28,8 +25,8 @@ export async function deleteConnector(record: ConnectorOutputs): Promise<{ warni
         return { warnings: [] };
     } catch (e) {
         const err = redactError(e, recordedSecrets(record));
-        if (CLUSTER_GONE.has(err.code))
-            return { warnings: [`the delegate's objects were not removed: ${err.message}`] };
+        // The cluster (and so the delegate's objects) cannot be reached: delete goes on with a warning.
+        if (isClusterGone(err.code)) return { warnings: [`the delegate's objects were not removed: ${err.message}`] };
         throw err;
     }
 }

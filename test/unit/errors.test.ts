@@ -2,7 +2,19 @@
 // a message that names the server, and a remediation sentence. No network: errors are built here
 // in the shapes Node (undici, TLS, DNS) and @kubernetes/client-node produce.
 import * as assert from "node:assert/strict";
-import { ConnectorError, type ErrorCode } from "../../provider/errors";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import {
+    ConnectorError,
+    defaultRemediation,
+    ERROR_CODE_LIST,
+    type ErrorCode,
+    failureClass,
+    isClusterGone,
+    isErrorCode,
+    isTimeoutLike,
+    retryOf,
+} from "../../provider/errors";
 import { credentialSecrets, redact } from "../../provider/secrets";
 import {
     causeCode,
@@ -10,6 +22,8 @@ import {
     type RequestContext,
     statusMessage,
 } from "../../provider/transport/classifyError";
+import { EXIT_CODES, exitCodeOf } from "../../sdk/cli";
+import { repoRoot } from "../../tools/binaries";
 
 const SERVER = "https://k8s.example.com:6443";
 const ctx = (authType?: string): RequestContext => ({
@@ -338,5 +352,87 @@ describe("errors: helpers @unit", () => {
         const scrubbed = redact(e.message, [token]);
         assert.ok(!scrubbed.includes(token));
         assert.match(scrubbed, /token \[secret\] is invalid/);
+    });
+});
+
+describe("errors: the code table @unit", () => {
+    const readme = fs.readFileSync(path.join(repoRoot(), "README.md"), "utf8");
+    const section = (heading: string) => {
+        const start = readme.indexOf(`\n${heading}\n`);
+        assert.ok(start >= 0, `the README has ${heading}`);
+        const end = readme.indexOf("\n#", start + heading.length + 2);
+        return readme.slice(start, end < 0 ? undefined : end);
+    };
+    const codesIn = (text: string) => [...text.matchAll(/`([A-Z][A-Z0-9_]+)`/g)].map((m) => m[1]);
+
+    it("every code has a class the CLI gives an exit code, and a remediation sentence", () => {
+        assert.ok(ERROR_CODE_LIST.length > 30);
+        for (const code of ERROR_CODE_LIST) {
+            assert.ok(isErrorCode(code));
+            assert.equal(typeof EXIT_CODES[failureClass(code)], "number", code);
+            assert.match(defaultRemediation(code), /^[A-Z].{20,}[^.]$/, code);
+        }
+        assert.equal(new Set(Object.values(EXIT_CODES)).size, Object.keys(EXIT_CODES).length, "one exit code a class");
+    });
+
+    it("the README's troubleshooting table names every code, and no other", () => {
+        const rows = section("## Troubleshooting")
+            .split("\n")
+            .filter((l) => l.startsWith("| `"));
+        const named = new Set(rows.flatMap((r) => codesIn(r.split("|")[1])));
+        assert.ok(rows.some((r) => r.startsWith("| `HARNESS_TEST_FAILED` |")));
+        assert.deepEqual(
+            [...ERROR_CODE_LIST].filter((c) => !named.has(c)),
+            [],
+            "codes the README does not name",
+        );
+        assert.deepEqual(
+            [...named].filter((c) => !isErrorCode(c)),
+            [],
+            "codes the README names that do not exist",
+        );
+    });
+
+    it("the README's exit-code table gives each code the exit of its class", () => {
+        const rows = section("### The connection test as a command")
+            .split("\n")
+            .filter((l) => /^\| \d \|/.test(l));
+        const listed = new Map<string, number>();
+        for (const r of rows) for (const c of codesIn(r.split("|")[3])) if (isErrorCode(c)) listed.set(c, Number(r[2]));
+        for (const code of ERROR_CODE_LIST) {
+            const exit = EXIT_CODES[failureClass(code)];
+            // "other" lists a few and names the rest by kind (the delegate's and Harness's codes).
+            if (exit !== EXIT_CODES.other || listed.has(code)) assert.equal(listed.get(code), exit, code);
+        }
+    });
+
+    it("says what the lists it replaced said (timeout-like, cluster gone, retried by Harness)", () => {
+        const where = (fact: (c: ErrorCode) => boolean) => ERROR_CODE_LIST.filter(fact).sort();
+        assert.deepEqual(
+            where(isTimeoutLike),
+            ["HARNESS_TIMEOUT", "HARNESS_UNAVAILABLE", "TIMEOUT", "TOKEN_TIMEOUT", "UNREACHABLE"].sort(),
+        );
+        assert.deepEqual(where(isClusterGone), ["CREDENTIAL_LOAD_FAILED", "TIMEOUT", "UNREACHABLE"].sort());
+        assert.deepEqual(
+            where((c) => retryOf(c) === "unanswered"),
+            ["HARNESS_UNAVAILABLE"],
+        );
+        // Harness's answers are retried by their status, except a test no delegate can take.
+        const answered = ERROR_CODE_LIST.filter((c) => c.startsWith("HARNESS_") && retryOf(c) === "never");
+        assert.deepEqual(answered.sort(), ["HARNESS_POLICY_DENIED", "HARNESS_TEST_FAILED", "HARNESS_TIMEOUT"]);
+    });
+
+    it("a code none of ours (from another version's record) has UNEXPECTED's facts", () => {
+        const other = "SOMETHING_NEW" as ErrorCode;
+        assert.ok(!isErrorCode(other) && !isErrorCode("toString"));
+        assert.equal(failureClass(other), "other");
+        assert.equal(isTimeoutLike(other) || isClusterGone(other), false);
+        assert.equal(retryOf(other), "never");
+        assert.equal(defaultRemediation(other), defaultRemediation("UNEXPECTED"));
+        assert.equal(
+            exitCodeOf({ status: "FAILURE", error: { code: "SOMETHING_NEW", message: "x" } }),
+            EXIT_CODES.other,
+        );
+        assert.equal(exitCodeOf({ status: "FAILURE", error: { code: "TLS_EXPIRED", message: "x" } }), EXIT_CODES.tls);
     });
 });
