@@ -75,8 +75,12 @@ const policyRule = z
         {
             apiGroups: z
                 .array(z.string(), { error: 'must be a list of API groups ("" is the core group)' })
-                .min(1, 'must list at least one API group ("" is the core group)'),
-            resources: z.array(nonEmpty("a resource such as pods")).min(1, "must list at least one resource"),
+                .min(1, 'must list at least one API group ("" is the core group)')
+                .describe('API groups (`""` is the core group, `"*"` every group)'),
+            resources: z
+                .array(nonEmpty("a resource such as pods"))
+                .min(1, "must list at least one resource")
+                .describe("resources, such as `pods` or `deployments` (`*` every resource)"),
             // A non-aborting check rather than z.enum: an unknown verb then fails only the PolicyRule branch of
             // requiredPermissions, so the issue is reported at the verb instead of as "not a profile name".
             verbs: z
@@ -86,7 +90,8 @@ const policyRule = z
                         abort: false,
                     }),
                 )
-                .min(1, "must list at least one verb"),
+                .min(1, "must list at least one verb")
+                .describe(`verbs: ${VERBS.map((v) => `\`${v}\``).join(", ")}`),
         },
         { error: "must be a PolicyRule {apiGroups, resources, verbs}" },
     )
@@ -360,7 +365,7 @@ const connectionTest = z
             )
             .default("none")
             .describe(
-                '`"deployments"`, `"builds"` (Harness\'s two sets, see below) or a list of PolicyRules `{apiGroups, resources, verbs}`; default `"none"`',
+                '`"deployments"`, `"builds"` (Harness\'s two sets, see docs/connection-test.md) or a list of PolicyRules `{apiGroups, resources, verbs}`; default `"none"`',
             ),
         timeoutSeconds: z
             .number({ error: "must be a number of seconds" })
@@ -369,7 +374,7 @@ const connectionTest = z
             .max(600, "must be at most 600 seconds")
             .default(30)
             .describe(
-                "deadline of every request, its retries included (the checks run at once, so it bounds the test), and of an exec credential plugin",
+                "deadline of every request, its retries included (the checks run at once, so it bounds the test), and of an exec credential plugin; 1 to 600",
             ),
         expiryWarningDays: z
             .number({ error: "must be a number of days" })
@@ -416,12 +421,19 @@ const delegate = z
             .union(
                 [
                     z.enum(DELEGATE_PRESETS),
-                    z.object({ rules: z.array(policyRule).min(1, "must list at least one rule") }).strict(),
+                    z
+                        .object({
+                            rules: z
+                                .array(policyRule)
+                                .min(1, "must list at least one rule")
+                                .describe("PolicyRules `{apiGroups, resources, verbs}`, granted as given"),
+                        })
+                        .strict(),
                 ],
                 { error: `must be one of ${DELEGATE_PRESETS.map((p) => `"${p}"`).join(", ")} or { rules: [...] }` },
             )
             .default("cluster-admin")
-            .describe("a preset (below) or `{ rules: [PolicyRule…] }`; default `cluster-admin`"),
+            .describe("a preset (see docs/delegate.md) or `{ rules: [PolicyRule…] }`; default `cluster-admin`"),
         namespaces: z
             .array(dns1123Label)
             .min(1, "must list at least one namespace, or be left out for cluster-wide rights")
@@ -439,7 +451,7 @@ const delegate = z
             .min(600, "must be at least 600 seconds (the API server's minimum)")
             .max(31_536_000, "must be at most a year")
             .default(3600)
-            .describe("lifetime asked of a bound token; the server's answer is recorded"),
+            .describe("lifetime asked of a bound token, at least 600; the server's answer is recorded"),
         tokenRenewFraction: z
             .number()
             .gt(0, "must be more than 0")
@@ -584,7 +596,7 @@ const SCOPE_TEXT = "scope; a project needs an org; changing either replaces the 
 const inputShape = {
     name: nonEmpty("the connector's display name")
         .refine((n) => n.length <= 128, "must be at most 128 characters")
-        .describe("display name"),
+        .describe("display name, at most 128 characters"),
     identifier: identifier.optional().describe(`${IDENTIFIER_TEXT} Default: derived from \`name\`.`),
     description: z
         .string()
