@@ -43,4 +43,37 @@ describe("docs/reference: the inputs and outputs, generated @unit", () => {
         assert.match(outputs, /^## ConnectionTestReport$/m);
         assert.match(outputs, /\(inputs\.md#connectiontest\)/);
     });
+
+    it("README.md and the pages under docs/ link only to files and headings that exist", () => {
+        const root = repoRoot();
+        const pages = [
+            "README.md",
+            ...fs
+                .readdirSync(path.join(root, "docs"), { recursive: true, encoding: "utf8" })
+                .filter((f) => f.endsWith(".md"))
+                .map((f) => path.join("docs", f)),
+        ];
+        const anchors = (file: string) =>
+            new Set(
+                [...fs.readFileSync(path.join(root, file), "utf8").matchAll(/^#+ (.+)$/gm)].map((m) =>
+                    m[1]
+                        .toLowerCase()
+                        .replace(/[^\w\- ]/g, "")
+                        .replace(/ /g, "-"),
+                ),
+            );
+        const broken: string[] = [];
+        for (const page of pages) {
+            const text = fs.readFileSync(path.join(root, page), "utf8").replace(/```[\s\S]*?```/g, "");
+            for (const [, target] of text.matchAll(/\]\(([^)\s]+)\)/g)) {
+                if (/^[a-z]+:/.test(target)) continue;
+                const [file, hash] = target.split("#");
+                const resolved = file ? path.normalize(path.join(path.dirname(page), file)) : page;
+                if (!fs.existsSync(path.join(root, resolved))) broken.push(`${page}: ${target}`);
+                else if (hash && resolved.endsWith(".md") && !anchors(resolved).has(hash))
+                    broken.push(`${page}: ${target} (no such heading)`);
+            }
+        }
+        assert.deepEqual(broken, []);
+    });
 });
