@@ -29,19 +29,31 @@ interface RecordedFacts {
     connectionTestSettings: ConnectionTestSettings;
     /** The `delegate` input (the output of that name is what was provisioned). */
     delegateSettings?: DelegateSettings;
+    /** `ref` is `account.<id>`, `org.<id>` or `<id>` (inside a project) */
     ref: string;
+    /** from the last connection test */
     masterUrl?: string;
+    /** from the last connection test */
     authType: string;
+    /** from the last connection test */
     serverVersion?: string;
+    /**
+     * `{status: SUCCESS/SKIPPED/FAILURE, testedAt, durationMs, serverVersion, checks: [{name, status, message}], missingPermissions, credentialExpiry?: {source, expiresAt, issuedAt}, error?: {code, message, remediation}}`; `credentialExpiry` where the credential says when it ends (a client certificate, a JWT token)
+     */
     connectionTest: ConnectionTestReport;
-    /** Stored only when the credential alone does not define it (the SDK builds it otherwise). */
+    /**
+     * **secret**: a kubeconfig (JSON) that authenticates as the connector, for pipelines. For a `ManualConfig` credential (except `OpenIdConnect`), and a `Kubeconfig` document whose context holds everything inline (no exec plugin, auth provider, file or proxy), it is built in the program from the credential when read, so state holds no second copy; otherwise the provider stores the one the test used
+     */
     kubeconfig?: string;
+    /** `{namespace, serviceAccountName, roleKind, roleNames, bindingNames, tokenSecretName, tokenExpiresAt, tokenIssuedAt, createdNamespace, objects, drift}` */
     delegate?: DelegateState;
+    /** **secret**: the delegate's token */
     delegateToken?: string;
+    /** **secret**: a kubeconfig for the delegate's token */
     delegateKubeconfig?: string;
     /** The `harness` input (the output of that name is the registration). */
     harnessSettings?: HarnessSettingsInput;
-    /** The connector in Harness, when registered. */
+    /** with a `harness` block: `{connectorRef, url, accountId, endpoint, scope, secretRefs, createdSecrets, createdAt, lastModifiedAt, connectionTest: {status, errorSummary, testedAt, delegateId}, drift}` */
     harness?: HarnessState;
 }
 

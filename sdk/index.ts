@@ -41,7 +41,7 @@ export type DeepInput<T> = T extends string | number | boolean | undefined | nul
         : pulumi.Input<T>;
 
 /**
- * Arguments of {@link KubernetesClusterConnector}: the connector's inputs (see README for each
+ * Arguments of {@link KubernetesClusterConnector}: the connector's inputs (see docs/reference/inputs.md for each
  * field and its default), where any value may be a Pulumi Input.
  */
 export type KubernetesClusterConnectorArgs = { [K in keyof ConnectorInputs]: DeepInput<ConnectorInputs[K]> };

@@ -5,9 +5,11 @@
 // - outputs from the record's TypeScript type (ConnectorOutputs in provider/outputs.ts), read with
 //   the compiler: a recorded input takes the input's type, every other field its TypeScript type;
 // - `secret: true` from provider/secrets.ts (SECRET_FIELDS inside a credential, secretOutputs);
-// - descriptions from the README's tables (Inputs, `credential`, `auth`, `connectionTest`,
-//   `delegate`, Outputs), else the doc comment in the source, else the zod description.
-// Nothing here repeats a field: test/unit/schema.test.ts fails when schema.json is stale.
+// - descriptions of inputs from the zod schema (each field's and each credential kind's `.describe`),
+//   of outputs from the doc comments of the record's TypeScript types (provider/outputs.ts and the
+//   types it names: the connection test report, DelegateState, HarnessState).
+// Nothing here repeats a field: test/unit/schema.test.ts fails when schema.json is stale, and
+// tools/genDocs.ts writes docs/reference/ from the same buildSchema().
 import * as fs from "node:fs";
 import * as path from "node:path";
 import ts from "typescript";
@@ -65,79 +67,6 @@ interface ObjectTypeSpec {
     required?: string[];
 }
 
-/** Descriptions by section (`Inputs`, `credential`, `auth`, `connectionTest`, `delegate`, `Outputs`) and name. */
-type Docs = Map<string, Map<string, string>>;
-
-/**
- * The README's tables whose first column names fields (`input`, `field`, `type`, `output`), by
- * the section they document: the heading or the "`credential`:" line above them.
- */
-export function readmeDocs(readme: string): Docs {
-    const docs: Docs = new Map();
-    let section = "";
-    let header: string[] | undefined;
-    for (const line of readme.split("\n")) {
-        const heading = /^#{2,3} `?(\w+)`?\s*$/.exec(line) ?? /^`(\w+)`( of `\w+`)?:\s*$/.exec(line);
-        if (heading) {
-            section = heading[1];
-            header = undefined;
-            continue;
-        }
-        if (!line.startsWith("|")) {
-            header = undefined;
-            continue;
-        }
-        const cells = line
-            .slice(1, line.endsWith("|") ? -1 : undefined)
-            .split(/(?<!\\)\|/)
-            .map((c) => c.trim());
-        if (!header) {
-            header = cells;
-            continue;
-        }
-        if (/^-+$/.test(cells[0]) || !["input", "field", "`type`", "output"].includes(header[0])) continue;
-        const meaning = cells.at(-1) ?? "";
-        const names = [...cells[0].matchAll(/`(\w+)`/g)].map((m) => m[1]);
-        const table = docs.get(section) ?? new Map<string, string>();
-        for (const name of names) if (meaning) table.set(name, meaning);
-        docs.set(section, table);
-    }
-    return docs;
-}
-
-/**
- * Doc comments of the properties of every object literal in a source file, keyed by the
- * literal's property names (sorted, joined) and then by property: how a zod object's fields are
- * found again from the JSON Schema node of that object.
- */
-export function sourceDocs(file: string): Map<string, Map<string, string>> {
-    const source = ts.createSourceFile(file, fs.readFileSync(file, "utf8"), ts.ScriptTarget.ES2022, true);
-    const out = new Map<string, Map<string, string>>();
-    const visit = (node: ts.Node) => {
-        if (ts.isObjectLiteralExpression(node)) {
-            const props = node.properties.filter(ts.isPropertyAssignment);
-            const key = props
-                .map((p) => p.name.getText(source))
-                .sort()
-                .join(",");
-            const docs = new Map<string, string>();
-            for (const p of props) {
-                const doc = ts
-                    .getJSDocCommentsAndTags(p)
-                    .filter(ts.isJSDoc)
-                    .map((d) => ts.getTextOfJSDocComment(d.comment) ?? "")
-                    .join(" ")
-                    .trim();
-                if (doc) docs.set(p.name.getText(source), doc);
-            }
-            if (docs.size) out.set(key, docs);
-        }
-        ts.forEachChild(node, visit);
-    };
-    visit(source);
-    return out;
-}
-
 const pascal = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 const token = (name: string) => `${PACKAGE_NAME}:index:${name}`;
 const ANY: TypeSpec = { $ref: "pulumi.json#/Any" };
@@ -146,26 +75,16 @@ const ANY: TypeSpec = { $ref: "pulumi.json#/Any" };
 class TypeWriter {
     readonly types: Record<string, ObjectTypeSpec> = {};
 
-    constructor(
-        private readonly readme: Docs,
-        private readonly comments: Map<string, Map<string, string>>,
-    ) {}
-
-    /** The properties of an object node; `section` names its README table, `inCredential` its secrecy. */
+    /** The properties of an object node (`inCredential`: its secrecy), each described by its `.describe`. */
     properties(
         node: JsonSchema,
-        section: string,
         inCredential: boolean,
     ): { properties: Record<string, PropertySpec>; required: string[] } {
         const props = node.properties ?? {};
-        const comments = this.comments.get(Object.keys(props).sort().join(","));
         const properties: Record<string, PropertySpec> = {};
         for (const [key, child] of Object.entries(props)) {
             const spec: PropertySpec = { ...this.type(child, key, credentialBelow(key, inCredential)) };
-            const description = [child.description, this.readme.get(section)?.get(key), comments?.get(key)].find(
-                (d) => d,
-            );
-            if (description) spec.description = description;
+            if (child.description) spec.description = child.description;
             if (child.const !== undefined) spec.const = child.const;
             // No default on a union (`requiredPermissions`: a profile name or rules): Pulumi's Go codegen
             // cannot write one (`pulumi.("none")`), and the provider's check applies it anyway.
@@ -184,7 +103,7 @@ class TypeWriter {
         if (node.type === "array")
             return { type: "array", items: this.type(node.items ?? {}, key, inCredential, `${name}Item`) };
         if (node.type === "object" && node.properties)
-            return { $ref: `#/types/${this.object(node, key, inCredential, name)}` };
+            return { $ref: `#/types/${this.object(node, inCredential, name)}` };
         if (node.type === "object") {
             const values = typeof node.additionalProperties === "object" ? node.additionalProperties : {};
             return { type: "object", additionalProperties: this.type(values, key, inCredential, `${name}Value`) };
@@ -213,10 +132,11 @@ class TypeWriter {
     }
 
     /** Registers an object type (one name per distinct shape) and returns its token. */
-    private object(node: JsonSchema, key: string, inCredential: boolean, name: string): string {
+    private object(node: JsonSchema, inCredential: boolean, name: string): string {
         const kind = node.properties?.type?.const;
-        const { properties, required } = this.properties(node, key, inCredential);
-        const description = typeof kind === "string" ? this.readme.get(key)?.get(kind) : undefined;
+        const { properties, required } = this.properties(node, inCredential);
+        // A credential kind or auth type is described by its own `.describe`; other objects by the property's.
+        const description = typeof kind === "string" ? node.description : undefined;
         const spec: ObjectTypeSpec = {
             type: "object",
             ...(description ? { description } : {}),
@@ -308,11 +228,9 @@ function recordType(root: string): { checker: ts.TypeChecker; type: ts.Type } {
 
 /** The package schema as the sources define it now (an object; see {@link generateSchema} for the text). */
 export function buildSchema(root = repoRoot()): Record<string, unknown> {
-    const readme = readmeDocs(fs.readFileSync(path.join(root, "README.md"), "utf8"));
-    const comments = sourceDocs(path.join(root, "provider", "inputs", "schema.ts"));
     const json = z.toJSONSchema(connectorInputsSchema, { io: "input", unrepresentable: "any" }) as JsonSchema;
-    const writer = new TypeWriter(readme, comments);
-    const inputs = writer.properties(json, "Inputs", false);
+    const writer = new TypeWriter();
+    const inputs = writer.properties(json, false);
 
     // Outputs: every field of the record. A recorded input has the input's type; the rest their TypeScript type.
     const recordedAs = new Map<string, string>([
@@ -327,7 +245,7 @@ export function buildSchema(root = repoRoot()): Record<string, unknown> {
     for (const p of type.getProperties()) {
         if (p.name.startsWith("__")) continue;
         const input = recordedAs.get(p.name);
-        const text = readme.get("Outputs")?.get(p.name) ?? ts.displayPartsToString(p.getDocumentationComment(checker));
+        const text = ts.displayPartsToString(p.getDocumentationComment(checker));
         const spec: PropertySpec = input
             ? { ...inputs.properties[input], ...(text && input !== p.name ? { description: text } : {}) }
             : {

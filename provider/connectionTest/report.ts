@@ -6,8 +6,11 @@ import type { RecordedFailure } from "../errors";
 
 /** One check of the test and how it went. */
 export interface CheckResult {
+    /** What was checked (e.g. `GET /version`, a list in a namespace, the required permissions). */
     name: string;
+    /** PASSED, FAILED, or SKIPPED when it did not run. */
     status: "PASSED" | "FAILED" | "SKIPPED";
+    /** What it found, when there is more to say than its status. */
     message?: string;
 }
 
@@ -15,9 +18,13 @@ export interface CheckResult {
 export interface ConnectionTestReport {
     /** SUCCESS when every check passed, SKIPPED when only /version ran, FAILURE otherwise. */
     status: "SUCCESS" | "SKIPPED" | "FAILURE";
+    /** When the test started (ISO 8601). */
     testedAt: string;
+    /** How long the test took, in milliseconds. */
     durationMs: number;
+    /** The API server's version (`GET /version`'s gitVersion), when it answered. */
     serverVersion?: string;
+    /** Each check and how it went. */
     checks: CheckResult[];
     /** Permissions the profile needs that the identity lacks (`verb group/resource in namespace`). */
     missingPermissions: string[];

@@ -19,8 +19,11 @@ export type ObjectKind =
 
 /** Which object: kind, name and (for namespaced kinds) namespace. */
 export interface ObjectRef {
+    /** The object's kind (Namespace, ServiceAccount, Secret, Role, ClusterRole, RoleBinding, ClusterRoleBinding). */
     kind: ObjectKind;
+    /** The object's name. */
     name: string;
+    /** The object's namespace, for namespaced kinds. */
     namespace?: string;
 }
 

@@ -7,7 +7,9 @@ export type HarnessSecretField = keyof NonNullable<NonNullable<ValidConnectorInp
 
 /** Org and project of a connector (none: the account). */
 export interface HarnessScope {
+    /** The org, unless the connector is the account's. */
     orgIdentifier?: string;
+    /** The project, when the connector is a project's. */
     projectIdentifier?: string;
 }
 
@@ -15,8 +17,11 @@ export interface HarnessScope {
 export interface HarnessTestResult {
     /** SUCCESS, FAILURE, PARTIAL, UNKNOWN, or SKIPPED when `harness.test` is skip. */
     status: string;
+    /** Harness's summary of what failed. */
     errorSummary?: string;
+    /** When Harness ran it (ms since the epoch). */
     testedAt?: number;
+    /** The delegate that ran it. */
     delegateId?: string;
 }
 
@@ -38,15 +43,21 @@ export interface HarnessState {
     connectorRef: string;
     /** The connector's page in the Harness UI. */
     url: string;
+    /** The Harness account it is registered in. */
     accountId: string;
+    /** The Harness API's base URL it was registered through. */
     endpoint: string;
+    /** Its org and project. */
     scope: HarnessScope;
     /** The ref the connector uses for each secret field (created by this connector or given). */
     secretRefs: Partial<Record<HarnessSecretField, string>>;
     /** Identifiers of the secrets this connector created (and deletes). */
     createdSecrets: string[];
+    /** When Harness created it (ms since the epoch). */
     createdAt?: number;
+    /** When Harness last changed it (ms since the epoch). */
     lastModifiedAt?: number;
+    /** Harness's own connection test, as last run by `pulumi up`. */
     connectionTest: HarnessTestResult;
     /** Whether Harness reaches the cluster, as it last said (read again by `pulumi refresh`). */
     status?: HarnessConnectivity;

@@ -75,8 +75,12 @@ const policyRule = z
         {
             apiGroups: z
                 .array(z.string(), { error: 'must be a list of API groups ("" is the core group)' })
-                .min(1, 'must list at least one API group ("" is the core group)'),
-            resources: z.array(nonEmpty("a resource such as pods")).min(1, "must list at least one resource"),
+                .min(1, 'must list at least one API group ("" is the core group)')
+                .describe('API groups (`""` is the core group, `"*"` every group)'),
+            resources: z
+                .array(nonEmpty("a resource such as pods"))
+                .min(1, "must list at least one resource")
+                .describe("resources, such as `pods` or `deployments` (`*` every resource)"),
             // A non-aborting check rather than z.enum: an unknown verb then fails only the PolicyRule branch of
             // requiredPermissions, so the issue is reported at the verb instead of as "not a profile name".
             verbs: z
@@ -86,7 +90,8 @@ const policyRule = z
                         abort: false,
                     }),
                 )
-                .min(1, "must list at least one verb"),
+                .min(1, "must list at least one verb")
+                .describe(`verbs: ${VERBS.map((v) => `\`${v}\``).join(", ")}`),
         },
         { error: "must be a PolicyRule {apiGroups, resources, verbs}" },
     )
@@ -95,23 +100,35 @@ const policyRule = z
 const serviceAccountAuth = z
     .object({
         type: z.literal("ServiceAccount"),
-        /** The service-account token (decoded, not base64). */
-        token: nonEmpty("the service-account token").refine(
-            (t) => !/\s/.test(t.trim()),
-            "must be one token without spaces or line breaks inside (paste the decoded token)",
-        ),
+        token: nonEmpty("the service-account token")
+            .refine(
+                (t) => !/\s/.test(t.trim()),
+                "must be one token without spaces or line breaks inside (paste the decoded token)",
+            )
+            .describe("The service-account token (decoded, not base64)."),
     })
-    .strict();
+    .strict()
+    .describe("`token` (decoded)");
 
 const clientKeyCertAuth = z
     .object({
         type: z.literal("ClientKeyCert"),
-        clientCert: pemCertificate("the client certificate"),
-        clientKey: nonEmpty("the PEM private key"),
-        clientKeyPassphrase: z.string().optional(),
-        clientKeyAlgo: z.enum(["RSA", "EC"], { error: 'must be "RSA" or "EC"' }).default("RSA"),
+        clientCert: pemCertificate("the client certificate").describe(
+            "the client certificate (PEM), issued by the cluster's CA",
+        ),
+        clientKey: nonEmpty("the PEM private key").describe(
+            "the client certificate's private key (PEM); checked against `clientKeyAlgo` and the certificate",
+        ),
+        clientKeyPassphrase: z.string().optional().describe("the passphrase of an encrypted PKCS#8 `clientKey`"),
+        clientKeyAlgo: z
+            .enum(["RSA", "EC"], { error: 'must be "RSA" or "EC"' })
+            .default("RSA")
+            .describe("the key's algorithm, `RSA` or `EC`; checked against the key"),
     })
     .strict()
+    .describe(
+        "`clientCert`, `clientKey`, `clientKeyPassphrase` (for encrypted PKCS#8 keys), `clientKeyAlgo` `RSA` (default) or `EC` — checked against the key, and the key against the certificate",
+    )
     .superRefine((a, ctx) => {
         let key: crypto.KeyObject;
         try {
@@ -156,24 +173,32 @@ const clientKeyCertAuth = z
 const usernamePasswordAuth = z
     .object({
         type: z.literal("UsernamePassword"),
-        username: nonEmpty("the user name"),
-        password: nonEmpty("the password"),
+        username: nonEmpty("the user name").describe("the user name"),
+        password: nonEmpty("the password").describe("the password"),
     })
-    .strict();
+    .strict()
+    .describe("`username`, `password` (kube-apiserver removed basic auth in 1.19: expect `BASIC_AUTH_REJECTED`)");
 
 const openIdConnectAuth = z
     .object({
         type: z.literal("OpenIdConnect"),
-        issuerUrl: httpsUrl("the OIDC issuer URL"),
-        /** CA certificate that signed the issuer's TLS certificate, when it is not a public one. */
-        issuerCaCert: pemCertificate("the OIDC issuer's CA certificate").optional(),
-        clientId: nonEmpty("the OIDC client id"),
-        clientSecret: z.string().optional(),
-        username: nonEmpty("the OIDC user name"),
-        password: nonEmpty("the OIDC password"),
-        scopes: z.array(nonEmpty("a scope")).optional(),
+        issuerUrl: httpsUrl("the OIDC issuer URL").describe("the OIDC issuer's URL (https)"),
+        issuerCaCert: pemCertificate("the OIDC issuer's CA certificate")
+            .optional()
+            .describe("CA certificate that signed the issuer's TLS certificate, when it is not a public one."),
+        clientId: nonEmpty("the OIDC client id").describe("the OAuth client id"),
+        clientSecret: z.string().optional().describe("the OAuth client secret, when the client has one"),
+        username: nonEmpty("the OIDC user name").describe("the user name of the password grant"),
+        password: nonEmpty("the OIDC password").describe("the password of the password grant"),
+        scopes: z
+            .array(nonEmpty("a scope"))
+            .optional()
+            .describe("scopes to ask for beside `openid`, which is always asked for"),
     })
-    .strict();
+    .strict()
+    .describe(
+        "`issuerUrl` (https), `issuerCaCert`, `clientId`, `clientSecret`, `username`, `password`, `scopes`: the OAuth password grant, then the id_token is the bearer token",
+    );
 
 const auth = z.discriminatedUnion(
     "type",
@@ -186,16 +211,25 @@ const auth = z.discriminatedUnion(
 const manualConfig = z
     .object({
         type: z.literal("ManualConfig"),
-        masterUrl: httpsUrl("the cluster's master URL"),
-        caCert: pemCertificate("the cluster's CA certificate").optional(),
+        masterUrl: httpsUrl("the cluster's master URL").describe("the API server's URL (https, required)"),
+        caCert: pemCertificate("the cluster's CA certificate")
+            .optional()
+            .describe("the CA certificate (PEM) that signed the API server's certificate"),
         tlsServerName: z
             .string()
             .regex(/^[a-zA-Z0-9.-]+$/, "must be a DNS name")
-            .optional(),
-        insecureSkipTlsVerify: z.boolean().optional(),
-        auth,
+            .optional()
+            .describe("the name to verify the API server's certificate for, when it is not `masterUrl`'s host"),
+        insecureSkipTlsVerify: z
+            .boolean()
+            .optional()
+            .describe("do not verify the API server's certificate (explicit opt-in; not with `caCert`)"),
+        auth: auth.describe("how the connector authenticates to the API server: one of the four `auth` types"),
     })
     .strict()
+    .describe(
+        "`masterUrl` (https, required), `caCert` (PEM, optional), `tlsServerName`, `insecureSkipTlsVerify` (explicit opt-in; not with `caCert`), `auth` (below)",
+    )
     .superRefine((m, ctx) => {
         if (m.insecureSkipTlsVerify && m.caCert) {
             ctx.addIssue({
@@ -209,19 +243,34 @@ const manualConfig = z
 const inheritFromDelegate = z
     .object({
         type: z.literal("InheritFromDelegate"),
-        /** A kubeconfig file; default $KUBECONFIG, ~/.kube/config, or the in-cluster service account. */
-        kubeconfigPath: nonEmpty("a kubeconfig file path").optional(),
-        context: nonEmpty("a kubeconfig context").optional(),
+        kubeconfigPath: nonEmpty("a kubeconfig file path")
+            .optional()
+            .describe("A kubeconfig file; default $KUBECONFIG, ~/.kube/config, or the in-cluster service account."),
+        context: nonEmpty("a kubeconfig context")
+            .optional()
+            .describe("the kubeconfig's context to use; default its current context"),
     })
-    .strict();
+    .strict()
+    .describe(
+        "`kubeconfigPath`, `context`; default `$KUBECONFIG`, `~/.kube/config` or the in-cluster ServiceAccount. Exec credential plugins (EKS, GKE, AKS) work: the provider runs them, within `timeoutSeconds`.",
+    );
 
 const kubeconfigCredential = z
     .object({
         type: z.literal("Kubeconfig"),
-        kubeconfig: nonEmpty("a kubeconfig document").refine(hasClusters, "is not a kubeconfig: it has no clusters"),
-        context: nonEmpty("a kubeconfig context").optional(),
+        kubeconfig: nonEmpty("a kubeconfig document")
+            .refine(hasClusters, "is not a kubeconfig: it has no clusters")
+            .describe(
+                "a kubeconfig document (YAML or JSON), as `kubectl config view --raw --minify` prints it; secret",
+            ),
+        context: nonEmpty("a kubeconfig context")
+            .optional()
+            .describe("the document's context to use; default its current context"),
     })
     .strict()
+    .describe(
+        "`kubeconfig` (document, secret), `context` (default: its current context). A document that does not parse, or lacks the context, fails preview (the document is never quoted)",
+    )
     .superRefine((c, ctx) => {
         // The fields' own checks speak first: only a document with clusters and a non-empty context is read.
         if (typeof c.kubeconfig !== "string" || !hasClusters(c.kubeconfig) || c.context === "") return;
@@ -293,10 +342,19 @@ const dns1123Label = z
         "must be a Kubernetes namespace name: lower-case letters, digits and '-', at most 63, starting and ending with a letter or digit",
     );
 
+/** What `connectionTest.expiryWarningDays` and `expiryWarningFraction` mean together. */
+const EXPIRY_WARNING =
+    "warn (at preview, up and refresh) when less than this many days **and** less than this share of the credential's life are left: a one-year certificate warns 30 days ahead, a one-hour token 12 minutes ahead";
+
 const connectionTest = z
     .object({
-        skipDefaultNamespaceValidation: z.boolean({ error: "must be true or false" }).default(false),
-        namespace: dns1123Label.optional(),
+        skipDefaultNamespaceValidation: z
+            .boolean({ error: "must be true or false" })
+            .default(false)
+            .describe("skip listing the controllers in `default`"),
+        namespace: dns1123Label
+            .optional()
+            .describe("also list the controllers there, and check `requiredPermissions` there"),
         requiredPermissions: z
             .union(
                 [
@@ -305,25 +363,31 @@ const connectionTest = z
                 ],
                 { error: 'must be "none", "deployments", "builds" or a list of PolicyRules' },
             )
-            .default("none"),
+            .default("none")
+            .describe(
+                '`"deployments"`, `"builds"` (Harness\'s two sets, see docs/connection-test.md) or a list of PolicyRules `{apiGroups, resources, verbs}`; default `"none"`',
+            ),
         timeoutSeconds: z
             .number({ error: "must be a number of seconds" })
             .int("must be a whole number of seconds")
             .min(1, "must be at least 1 second")
             .max(600, "must be at most 600 seconds")
-            .default(30),
-        /** Warn (preview, up, refresh) when the credential has fewer days than this left (default 30). */
+            .default(30)
+            .describe(
+                "deadline of every request, its retries included (the checks run at once, so it bounds the test), and of an exec credential plugin; 1 to 600",
+            ),
         expiryWarningDays: z
             .number({ error: "must be a number of days" })
             .min(0, "must be 0 or more days")
             .max(3650, "must be at most 3650 days")
-            .optional(),
-        /** …or less than this share of its life (default 0.2). */
+            .optional()
+            .describe(`${EXPIRY_WARNING}; default \`30\``),
         expiryWarningFraction: z
             .number({ error: "must be a number between 0 and 1" })
             .min(0, "must be at least 0")
             .max(1, "must be at most 1")
-            .optional(),
+            .optional()
+            .describe(`${EXPIRY_WARNING}; default \`0.2\``),
     })
     .strict();
 
@@ -338,56 +402,83 @@ export const DELEGATE_PRESETS = [
 
 const delegate = z
     .object({
-        /** Namespace of the ServiceAccount (default harness-delegate-ng, as the Harness delegate chart uses). */
-        namespace: dns1123Label.default("harness-delegate-ng"),
-        /** Create the namespace when it is missing (default true). */
-        createNamespace: z.boolean({ error: "must be true or false" }).default(true),
+        namespace: dns1123Label
+            .default("harness-delegate-ng")
+            .describe("the ServiceAccount's namespace; created when missing (and then removed on delete, if empty)"),
+        createNamespace: z
+            .boolean({ error: "must be true or false" })
+            .default(true)
+            .describe("`false`: a missing namespace is an error (`NAMESPACE_MISSING`)"),
         serviceAccountName: z
             .string()
             .regex(
                 /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/,
                 "must be a Kubernetes object name: lower-case letters, digits, '-' and '.', starting and ending with a letter or digit",
             )
-            .default("harness-delegate"),
+            .default("harness-delegate")
+            .describe("the delegate's ServiceAccount"),
         permissions: z
             .union(
                 [
                     z.enum(DELEGATE_PRESETS),
-                    z.object({ rules: z.array(policyRule).min(1, "must list at least one rule") }).strict(),
+                    z
+                        .object({
+                            rules: z
+                                .array(policyRule)
+                                .min(1, "must list at least one rule")
+                                .describe("PolicyRules `{apiGroups, resources, verbs}`, granted as given"),
+                        })
+                        .strict(),
                 ],
                 { error: `must be one of ${DELEGATE_PRESETS.map((p) => `"${p}"`).join(", ")} or { rules: [...] }` },
             )
-            .default("cluster-admin"),
-        /** Grant the rights in these namespaces only (a Role or a ClusterRole bound by RoleBindings in each). */
+            .default("cluster-admin")
+            .describe("a preset (see docs/delegate.md) or `{ rules: [PolicyRule…] }`; default `cluster-admin`"),
         namespaces: z
             .array(dns1123Label)
             .min(1, "must list at least one namespace, or be left out for cluster-wide rights")
-            .optional(),
+            .optional()
+            .describe("grant in these namespaces only (they must exist); default none: cluster-wide"),
         token: z
             .enum(["none", "long-lived", "bound"], { error: 'must be "none", "long-lived" or "bound"' })
-            .default("long-lived"),
-        /** Lifetime asked of a bound token (TokenRequest); the server may shorten it. Default 3600, at least 600. */
+            .default("long-lived")
+            .describe(
+                "`none`; `long-lived` (a `kubernetes.io/service-account-token` Secret, waited for); `bound` (TokenRequest)",
+            ),
         tokenExpirationSeconds: z
             .number()
             .int("must be a whole number of seconds")
             .min(600, "must be at least 600 seconds (the API server's minimum)")
             .max(31_536_000, "must be at most a year")
-            .default(3600),
-        /** Renew a bound token on `pulumi up` when less than this fraction of its life is left. Default 0.3. */
-        tokenRenewFraction: z.number().gt(0, "must be more than 0").max(1, "must be at most 1").default(0.3),
-        /** How long to wait for the token controller to fill a long-lived token. Default 30. */
+            .default(3600)
+            .describe("lifetime asked of a bound token, at least 600; the server's answer is recorded"),
+        tokenRenewFraction: z
+            .number()
+            .gt(0, "must be more than 0")
+            .max(1, "must be at most 1")
+            .default(0.3)
+            .describe("`pulumi up` renews a bound token when less than this fraction of its life is left"),
         tokenWaitSeconds: z
             .number()
             .int("must be a whole number of seconds")
             .min(1, "must be at least 1 second")
             .max(600, "must be at most 600 seconds")
-            .default(30),
-        /** The connector authenticates as this ServiceAccount. */
-        useAsCredential: z.boolean({ error: "must be true or false" }).default(false),
-        /** Take over objects of the same names that exist and are not this connector's. */
-        adopt: z.boolean({ error: "must be true or false" }).default(false),
-        /** Who creates the objects; default the connector's own credential. */
-        provisioner: z.lazy(() => credential).optional(),
+            .default(30)
+            .describe("bound on the wait for the token controller"),
+        useAsCredential: z
+            .boolean({ error: "must be true or false" })
+            .default(false)
+            .describe("the connector authenticates as this ServiceAccount; its connection test proves the rights work"),
+        adopt: z
+            .boolean({ error: "must be true or false" })
+            .default(false)
+            .describe("take over same-named objects that exist and are not this connector's"),
+        provisioner: z
+            .lazy(() => credential)
+            .optional()
+            .describe(
+                "a credential (same shapes) for the identity that creates the objects; default the connector's `credential`",
+            ),
     })
     .strict()
     .superRefine((d, ctx) => {
@@ -438,50 +529,88 @@ export const HARNESS_TEST_MODES = ["gate", "warn", "skip"] as const;
 
 const harness = z
     .object({
-        /** The Harness account; default $HARNESS_ACCOUNT_ID. */
-        accountId: identifier.optional(),
-        /** A Harness API key (PAT or SAT); default $HARNESS_PLATFORM_API_KEY. Secret. */
-        apiKey: nonEmpty("a Harness API key").optional(),
-        /** The Harness API's base URL; default $HARNESS_ENDPOINT, else https://app.harness.io/gateway. */
-        endpoint: httpsUrl("the Harness API (e.g. https://app.harness.io/gateway)").optional(),
-        /** The secret manager that holds the secrets this connector creates, as a ref (`account.x`, `org.x`, `x`; default harnessSecretManager, which every scope has). */
-        secretManager: scopedRef("secret manager").default("harnessSecretManager"),
-        /** Existing Harness secrets to use instead of creating them, per credential field. */
+        accountId: identifier.optional().describe("the account; default `$HARNESS_ACCOUNT_ID`"),
+        apiKey: nonEmpty("a Harness API key")
+            .optional()
+            .describe(
+                "**secret**: a PAT or SAT; default `$HARNESS_PLATFORM_API_KEY`; from the environment it is never stored in state (then `refresh` and `destroy` need it set too: a refresh without it records in `harness.drift` that Harness could not be read)",
+            ),
+        endpoint: httpsUrl("the Harness API (e.g. https://app.harness.io/gateway)")
+            .optional()
+            .describe("the API's base URL; default `$HARNESS_ENDPOINT`, else `https://app.harness.io/gateway`"),
+        secretManager: scopedRef("secret manager")
+            .default("harnessSecretManager")
+            .describe(
+                "where the secrets it creates are stored: `account.<id>`, `org.<id>` or `<id>` (of the connector's scope); the built-in one exists in every scope",
+            ),
         secretRefs: z
             .partialRecord(
                 z.enum(HARNESS_SECRET_FIELDS, { error: `must be one of ${HARNESS_SECRET_FIELDS.join(", ")}` }),
                 secretRef,
             )
-            .optional(),
-        /** Harness's own connection test: gate (up fails unless SUCCESS), warn (default: recorded and printed), skip. */
-        test: z.enum(HARNESS_TEST_MODES, { error: 'must be "gate", "warn" or "skip"' }).default("warn"),
-        /** Take over an existing Harness connector (and secrets) with the same identifiers (default false). */
-        adopt: z.boolean({ error: "must be true or false" }).default(false),
-        /** Delete the connector even when pipelines reference it (default false). */
-        forceDelete: z.boolean({ error: "must be true or false" }).default(false),
-        /** Refuse at preview a connector Harness would reach without verifying the API server's certificate (no CA given; default false: a warning). */
-        requireCaCert: z.boolean({ error: "must be true or false" }).default(false),
-        /** Bound on each Harness operation, its retries included (default 180: Harness's own test is a delegate task of up to 2 minutes). */
+            .optional()
+            .describe(
+                `existing Harness secrets to use instead of creating them, per field (${HARNESS_SECRET_FIELDS.map((f) => `\`${f}\``).join(", ")}): \`account.<id>\`, \`org.<id>\` or \`<id>\` (a **project's** secret), usable from the connector's scope (see the ref table in docs/harness.md)`,
+            ),
+        test: z
+            .enum(HARNESS_TEST_MODES, { error: 'must be "gate", "warn" or "skip"' })
+            .default("warn")
+            .describe(
+                "Harness's test: `gate` (up fails and everything is undone unless it says SUCCESS), `warn` (recorded in `harness.connectionTest` and printed), `skip`",
+            ),
+        adopt: z
+            .boolean({ error: "must be true or false" })
+            .default(false)
+            .describe(
+                "take over an existing connector (and secrets) with the same identifiers; otherwise `HARNESS_DUPLICATE`",
+            ),
+        forceDelete: z
+            .boolean({ error: "must be true or false" })
+            .default(false)
+            .describe(
+                "delete the connector even when pipelines reference it; Harness accepts this only when the account setting `enable_force_delete` is on (off by default)",
+            ),
+        requireCaCert: z
+            .boolean({ error: "must be true or false" })
+            .default(false)
+            .describe(
+                "refuse at preview a connector registered without a CA (Harness would reach the API server without verifying its certificate); otherwise a warning",
+            ),
         timeoutSeconds: z
             .number()
             .int("must be a whole number of seconds")
             .min(1, "must be at least 1 second")
             .max(600, "must be at most 600 seconds")
-            .default(180),
+            .default(180)
+            .describe(
+                "bound on each Harness call, its retries included (429 without Retry-After, 5xx, connection failures are retried with backoff); covers Harness's test, a delegate task of up to 2 minutes",
+            ),
     })
     .strict();
 
+/** The identifier input and the scope inputs: Harness identifiers. */
+const IDENTIFIER_TEXT =
+    "Harness identifier: `^[a-zA-Z_][0-9a-zA-Z_$]{0,127}$`, not a reserved word (`or`, `null`, `account`, `stepGroup`, …). Derived: spaces and `-` become `_`, other invalid characters dropped, leading digit gets `_`. A rename keeps the identifier; changing it **replaces** the connector.";
+const SCOPE_TEXT = "scope; a project needs an org; changing either replaces the connector";
+
 const inputShape = {
-    name: nonEmpty("the connector's display name").refine((n) => n.length <= 128, "must be at most 128 characters"),
-    identifier: identifier.optional(),
-    description: z.string().max(1024, "must be at most 1024 characters").optional(),
+    name: nonEmpty("the connector's display name")
+        .refine((n) => n.length <= 128, "must be at most 128 characters")
+        .describe("display name, at most 128 characters"),
+    identifier: identifier.optional().describe(`${IDENTIFIER_TEXT} Default: derived from \`name\`.`),
+    description: z
+        .string()
+        .max(1024, "must be at most 1024 characters")
+        .optional()
+        .describe("the connector's description (at most 1024 characters)"),
     tags: z
         .record(z.string().min(1), z.string({ error: "tag values must be strings" }), {
             error: (iss) => (iss.code === "invalid_key" ? "tag keys must not be empty" : "must be a map of strings"),
         })
-        .optional(),
-    orgIdentifier: identifier.optional(),
-    projectIdentifier: identifier.optional(),
+        .optional()
+        .describe("the connector's tags: a map of strings"),
+    orgIdentifier: identifier.optional().describe(SCOPE_TEXT),
+    projectIdentifier: identifier.optional().describe(SCOPE_TEXT),
     delegateSelectors: z
         .array(nonEmpty("a delegate tag"))
         .superRefine((selectors, ctx) => {
@@ -491,17 +620,20 @@ const inputShape = {
                 seen.add(s);
             });
         })
-        .optional(),
-    credential,
-    connectionTest: connectionTest.default({
-        skipDefaultNamespaceValidation: false,
-        requiredPermissions: "none",
-        timeoutSeconds: 30,
-    }),
-    /** Provision the delegate's identity beside the connector. */
-    delegate: delegate.optional(),
-    /** Register the connector in Harness: its secrets, the K8sCluster connector and Harness's own test. */
-    harness: harness.optional(),
+        .optional()
+        .describe('unique non-empty delegate tags; empty means "use any delegate"'),
+    credential: credential.describe("how the connector authenticates"),
+    connectionTest: connectionTest
+        .default({
+            skipDefaultNamespaceValidation: false,
+            requiredPermissions: "none",
+            timeoutSeconds: 30,
+        })
+        .describe("how the connection test runs: what it checks and its deadline"),
+    delegate: delegate.optional().describe("provision the delegate's identity"),
+    harness: harness
+        .optional()
+        .describe("register the connector in Harness: its secrets, the K8sCluster connector, Harness's own test"),
 };
 /** The names of the connector's inputs. */
 export const INPUT_NAMES = Object.keys(inputShape) as (keyof typeof inputShape)[];

@@ -356,12 +356,13 @@ describe("errors: helpers @unit", () => {
 });
 
 describe("errors: the code table @unit", () => {
-    const readme = fs.readFileSync(path.join(repoRoot(), "README.md"), "utf8");
-    const section = (heading: string) => {
-        const start = readme.indexOf(`\n${heading}\n`);
-        assert.ok(start >= 0, `the README has ${heading}`);
-        const end = readme.indexOf("\n#", start + heading.length + 2);
-        return readme.slice(start, end < 0 ? undefined : end);
+    const page = (file: string) => `\n${fs.readFileSync(path.join(repoRoot(), "docs", file), "utf8")}`;
+    const section = (file: string, heading: string) => {
+        const text = page(file);
+        const start = text.indexOf(`\n${heading}\n`);
+        assert.ok(start >= 0, `docs/${file} has ${heading}`);
+        const end = text.indexOf("\n#", start + heading.length + 2);
+        return text.slice(start, end < 0 ? undefined : end);
     };
     const codesIn = (text: string) => [...text.matchAll(/`([A-Z][A-Z0-9_]+)`/g)].map((m) => m[1]);
 
@@ -375,8 +376,8 @@ describe("errors: the code table @unit", () => {
         assert.equal(new Set(Object.values(EXIT_CODES)).size, Object.keys(EXIT_CODES).length, "one exit code a class");
     });
 
-    it("the README's troubleshooting table names every code, and no other", () => {
-        const rows = section("## Troubleshooting")
+    it("the codes reference (docs/reference/errors.md) names every code, and no other", () => {
+        const rows = section("reference/errors.md", "# Error codes")
             .split("\n")
             .filter((l) => l.startsWith("| `"));
         const named = new Set(rows.flatMap((r) => codesIn(r.split("|")[1])));
@@ -384,17 +385,17 @@ describe("errors: the code table @unit", () => {
         assert.deepEqual(
             [...ERROR_CODE_LIST].filter((c) => !named.has(c)),
             [],
-            "codes the README does not name",
+            "codes the reference does not name",
         );
         assert.deepEqual(
             [...named].filter((c) => !isErrorCode(c)),
             [],
-            "codes the README names that do not exist",
+            "codes the reference names that do not exist",
         );
     });
 
-    it("the README's exit-code table gives each code the exit of its class", () => {
-        const rows = section("### The connection test as a command")
+    it("the CLI's exit-code table (docs/cli.md) gives each code the exit of its class", () => {
+        const rows = section("cli.md", "# The connection test as a command")
             .split("\n")
             .filter((l) => /^\| \d \|/.test(l));
         const listed = new Map<string, number>();

@@ -1,5 +1,6 @@
 // The package schema of the provider plugin (schema.json) is what `npm run gen:schema` makes of the
-// zod schema, the record's type, the secrets list and the README now, and says what they say.
+// zod schema (its `.describe`s included), the record's types (their doc comments included) and the
+// secrets list now, and says what they say.
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -18,7 +19,7 @@ describe("schema.json: the plugin's package schema, generated @unit", () => {
         const committed = fs.readFileSync(path.join(repoRoot(), "schema.json"), "utf8");
         assert.ok(
             committed === generateSchema(),
-            "schema.json is stale: run `npm run gen:schema` after changing provider/inputs/schema.ts, provider/outputs.ts, provider/secrets.ts or the README's tables",
+            "schema.json is stale: run `npm run gen:schema` after changing provider/inputs/schema.ts, provider/outputs.ts (or the types it names), provider/secrets.ts",
         );
     });
 
@@ -52,7 +53,7 @@ describe("schema.json: the plugin's package schema, generated @unit", () => {
         assert.equal(schema.types["kubernetes-connector:index:Delegate"].properties.token.secret, undefined);
     });
 
-    it("takes descriptions from the README's tables and the source's doc comments", () => {
+    it("takes descriptions from the zod schema's .describe (inputs) and the record types' doc comments (outputs)", () => {
         assert.match(resource.inputProperties.identifier.description, /replaces/);
         assert.match(
             schema.types["kubernetes-connector:index:ConnectionTest"].properties.timeoutSeconds.description,
