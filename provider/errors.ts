@@ -25,11 +25,15 @@ interface CodeFacts {
     clusterGone: boolean;
     /** What to do, when the raiser has nothing more specific to say (harness/classify.ts, toConnectorError). */
     remediation: string;
+    /** When it happens, for the codes reference (docs/reference/errors.md; Markdown). */
+    cause: string;
+    /** What to do about it, for the codes reference (Markdown). */
+    fix: string;
 }
 
 /**
  * Every code, a stable string a pipeline can match on, with its facts. A new code does not compile
- * until it has them all; the README's troubleshooting table names each (a unit test checks it).
+ * until it has them all; docs/reference/errors.md is generated from it (`npm run gen:docs`).
  */
 const ERROR_CODES = {
     INVALID_INPUT: {
@@ -38,6 +42,8 @@ const ERROR_CODES = {
         retryable: "never",
         clusterGone: false,
         remediation: "Fix the named properties; nothing was sent to a cluster",
+        cause: "an input breaks a rule (each property is named); from the program, or from `check` for values known only at deploy time (`property … has a problem: [INVALID_INPUT] …`)",
+        fix: "fix the named properties; nothing was sent to a cluster",
     },
     CREDENTIAL_LOAD_FAILED: {
         class: "credential",
@@ -46,6 +52,8 @@ const ERROR_CODES = {
         clusterGone: true,
         remediation:
             "Fix the path, install or log in the credential plugin (run it by hand to see why), and check KUBECONFIG",
+        cause: "a kubeconfig file, or a file it names (`certificate-authority`, `client-certificate`, `client-key`, `token-file`), is missing or unreadable (named); no kubeconfig for `InheritFromDelegate`; an exec credential plugin is not found, exits non-zero (its last line is quoted), prints no ExecCredential, or prints an expired one",
+        fix: "fix the path, install or log in the plugin (run it by hand to see why), check `KUBECONFIG`",
     },
     CREDENTIAL_EXPIRED: {
         class: "credential",
@@ -53,6 +61,8 @@ const ERROR_CODES = {
         retryable: "never",
         clusterGone: false,
         remediation: "Issue a new credential and update the connector's credential",
+        cause: "the credential's client certificate or JWT token has expired: refused before any request",
+        fix: "issue a new one and update the credential",
     },
     UNREACHABLE: {
         class: "unreachable",
@@ -60,6 +70,8 @@ const ERROR_CODES = {
         retryable: "never",
         clusterGone: true,
         remediation: "Check masterUrl, its port and the network path to the API server",
+        cause: "connection refused, host unknown",
+        fix: "check `masterUrl`, port and network path",
     },
     TIMEOUT: {
         class: "unreachable",
@@ -68,6 +80,8 @@ const ERROR_CODES = {
         clusterGone: true,
         remediation:
             "Check that masterUrl points at the API server and that this machine can reach it, or raise connectionTest.timeoutSeconds",
+        cause: "no answer within `timeoutSeconds`; or an exec credential plugin gave no credential in that time (it is killed, with what it started; only its command is named)",
+        fix: "check the URL points at the API server, run the plugin by hand; raise `connectionTest.timeoutSeconds`",
     },
     TLS_UNKNOWN_AUTHORITY: {
         class: "tls",
@@ -75,6 +89,8 @@ const ERROR_CODES = {
         retryable: "never",
         clusterGone: false,
         remediation: "Set credential.caCert to the CA that signed the API server's certificate",
+        cause: "server certificate from a CA not trusted",
+        fix: "set `credential.caCert`",
     },
     TLS_NAME_MISMATCH: {
         class: "tls",
@@ -82,6 +98,8 @@ const ERROR_CODES = {
         retryable: "never",
         clusterGone: false,
         remediation: "Use a host the server certificate names in masterUrl, or set credential.tlsServerName",
+        cause: "certificate not valid for the host",
+        fix: "use a host in the certificate, or `tlsServerName`",
     },
     TLS_EXPIRED: {
         class: "tls",
@@ -89,6 +107,8 @@ const ERROR_CODES = {
         retryable: "never",
         clusterGone: false,
         remediation: "Renew the API server's certificate, and check this machine's clock",
+        cause: "server certificate expired / not yet valid",
+        fix: "renew it; check the clock",
     },
     TLS_FAILED: {
         class: "tls",
@@ -97,6 +117,8 @@ const ERROR_CODES = {
         clusterGone: false,
         remediation:
             "Check credential.caCert, the client certificate and key, and that masterUrl is the API server's https endpoint",
+        cause: "another TLS handshake failure (bad client certificate or key, not an https endpoint)",
+        fix: "check `caCert`, the client certificate and key, and that `masterUrl` is the API server",
     },
     UNAUTHORIZED: {
         class: "authentication",
@@ -104,6 +126,8 @@ const ERROR_CODES = {
         retryable: "never",
         clusterGone: false,
         remediation: "Issue a new credential: the cluster did not accept this one",
+        cause: "401: token wrong, expired or revoked; client cert not from the cluster's CA; or credentials ignored (anonymous)",
+        fix: "issue a new credential",
     },
     BASIC_AUTH_REJECTED: {
         class: "authentication",
@@ -112,6 +136,8 @@ const ERROR_CODES = {
         clusterGone: false,
         remediation:
             "Use a token, a client certificate or OIDC: user name and password were removed from kube-apiserver in Kubernetes 1.19",
+        cause: "user name/password: removed from kube-apiserver in 1.19 (401, or treated as anonymous)",
+        fix: "use a token, client certificate or OIDC",
     },
     OIDC_FAILED: {
         class: "authentication",
@@ -119,6 +145,8 @@ const ERROR_CODES = {
         retryable: "never",
         clusterGone: false,
         remediation: "Check the issuer URL and its CA, the user and the client, and the API server's --oidc-* flags",
+        cause: "issuer unreachable, password grant refused, or the API server refused the id_token",
+        fix: "check issuer URL/CA, user, client; the server's `--oidc-*` flags",
     },
     FORBIDDEN_DEFAULT_NAMESPACE: {
         class: "permissions",
@@ -127,6 +155,8 @@ const ERROR_CODES = {
         clusterGone: false,
         remediation:
             "Grant list on the controllers in default, or set connectionTest.skipDefaultNamespaceValidation: true",
+        cause: "403 listing controllers in `default`",
+        fix: "grant `list` there, or `skipDefaultNamespaceValidation: true`",
     },
     FORBIDDEN_NAMESPACE: {
         class: "permissions",
@@ -134,6 +164,8 @@ const ERROR_CODES = {
         retryable: "never",
         clusterGone: false,
         remediation: "Grant the refused right, or choose another namespace",
+        cause: "403 in `connectionTest.namespace` (or another request)",
+        fix: "grant the right, or choose another namespace",
     },
     NAMESPACE_NOT_FOUND: {
         class: "other",
@@ -141,6 +173,8 @@ const ERROR_CODES = {
         retryable: "never",
         clusterGone: false,
         remediation: "Create the namespace, or name one that exists",
+        cause: "a namespace in `delegate.namespaces` (or `connectionTest.namespace`) does not exist",
+        fix: "create it",
     },
     MISSING_PERMISSIONS: {
         class: "permissions",
@@ -148,6 +182,8 @@ const ERROR_CODES = {
         retryable: "never",
         clusterGone: false,
         remediation: "Grant the missing permissions listed, or relax connectionTest.requiredPermissions",
+        cause: "the identity lacks rights of `requiredPermissions` (listed)",
+        fix: "grant them, or relax the profile",
     },
     RBAC_ESCALATION: {
         class: "permissions",
@@ -156,6 +192,8 @@ const ERROR_CODES = {
         clusterGone: false,
         remediation:
             "Give the provisioner the rights it grants, or bind and escalate, or use a cluster-admin delegate.provisioner",
+        cause: '"attempting to grant RBAC permissions not currently held": the provisioner lacks the rights it grants and `bind`/`escalate`',
+        fix: "give the provisioner those rights or `bind`/`escalate`, or use a cluster-admin `delegate.provisioner`",
     },
     OWNERSHIP_CONFLICT: {
         class: "other",
@@ -163,6 +201,8 @@ const ERROR_CODES = {
         retryable: "never",
         clusterGone: false,
         remediation: "Choose other names, or set delegate.adopt: true to take the objects over",
+        cause: "an object of the delegate exists and belongs to another connector or to no one",
+        fix: "choose other names, or `adopt: true`",
     },
     NAMESPACE_MISSING: {
         class: "other",
@@ -170,6 +210,8 @@ const ERROR_CODES = {
         retryable: "never",
         clusterGone: false,
         remediation: "Create the namespace, or set delegate.createNamespace: true",
+        cause: "the delegate's namespace does not exist and `delegate.createNamespace` is false",
+        fix: "create it",
     },
     NAMESPACE_TERMINATING: {
         class: "other",
@@ -177,6 +219,8 @@ const ERROR_CODES = {
         retryable: "never",
         clusterGone: false,
         remediation: "Wait until the namespace is gone, or choose another delegate.namespace",
+        cause: "the delegate's namespace is being deleted (waited 120 s)",
+        fix: "wait until it is gone, or choose another `delegate.namespace`",
     },
     TOKEN_TIMEOUT: {
         class: "other",
@@ -184,6 +228,8 @@ const ERROR_CODES = {
         retryable: "never",
         clusterGone: false,
         remediation: `Check kube-controller-manager's token controller, or set delegate.token: "bound"`,
+        cause: "the token controller did not fill the token Secret in `tokenWaitSeconds`",
+        fix: 'check kube-controller-manager\'s token controller; or `token: "bound"`',
     },
     ROLLBACK_INCOMPLETE: {
         class: "other",
@@ -192,6 +238,8 @@ const ERROR_CODES = {
         clusterGone: false,
         remediation:
             "Grant the provisioner delete on the kinds named, or run pulumi up again when the cluster answers: the connector takes over what is left",
+        cause: "a step failed and undoing it failed too; the objects left are listed, each with why (`delete refused: 403 Forbidden`, or the cluster did not answer)",
+        fix: "grant the provisioner `delete` on the kinds named, or run `pulumi up` again when the cluster answers: the connector takes over what is left",
     },
     RATE_LIMITED: {
         class: "unreachable",
@@ -200,6 +248,8 @@ const ERROR_CODES = {
         clusterGone: false,
         remediation:
             "Try again later, raise connectionTest.timeoutSeconds, or ask for a higher priority level for the identity",
+        cause: "the API server kept answering 429 Too Many Requests until the deadline (retried at most 4 times, never past `timeoutSeconds`)",
+        fix: "try again later, raise `connectionTest.timeoutSeconds`, or ask for a higher priority level for the identity",
     },
     API_ERROR: {
         class: "other",
@@ -207,6 +257,8 @@ const ERROR_CODES = {
         retryable: "never",
         clusterGone: false,
         remediation: "Check masterUrl and the API server's health and logs",
+        cause: "the API server answered with another HTTP error (e.g. 404 for a `masterUrl` with a path, 5xx)",
+        fix: "check `masterUrl` and the API server's health and logs; Kubernetes' message is quoted",
     },
     // Harness registration's codes: `pulumi up` can raise them, the connection test never does.
     HARNESS_UNAUTHORIZED: {
@@ -216,6 +268,8 @@ const ERROR_CODES = {
         clusterGone: false,
         remediation:
             "Check harness.apiKey (or HARNESS_PLATFORM_API_KEY) and harness.accountId (or HARNESS_ACCOUNT_ID): the key must be a valid PAT or SAT of that account, not expired",
+        cause: "Harness answered 401: the API key is wrong, expired or not of this account",
+        fix: "check `harness.apiKey` / `HARNESS_PLATFORM_API_KEY` and `harness.accountId`",
     },
     HARNESS_FORBIDDEN: {
         class: "other",
@@ -224,6 +278,8 @@ const ERROR_CODES = {
         clusterGone: false,
         remediation:
             "Give the API key's user or service account the Connectors and Secrets create/edit/delete/view permissions in this scope",
+        cause: "403: the key's principal lacks a permission (named by Harness)",
+        fix: "grant Connectors and Secrets create/edit/delete/view in the scope",
     },
     HARNESS_DUPLICATE: {
         class: "other",
@@ -232,6 +288,8 @@ const ERROR_CODES = {
         clusterGone: false,
         remediation:
             "Choose another identifier or name, import it with harness.adopt: true if it is this connector, or delete the existing one in Harness",
+        cause: 'a connector or secret with that identifier exists in the scope (Harness\'s 400 "… that already exists. Please enter a unique ID." / "Secret with identifier … already exists in this scope", or `DUPLICATE_FIELD`)',
+        fix: "choose another identifier, `harness.adopt: true` if it is this connector, or delete it in Harness",
     },
     HARNESS_INVALID_REQUEST: {
         class: "other",
@@ -239,6 +297,8 @@ const ERROR_CODES = {
         retryable: "byStatus",
         clusterGone: false,
         remediation: "Fix what Harness names above; nothing else was changed",
+        cause: 'Harness refused a request (its message is quoted, with the correlationId); e.g. "The project level secret cannot be used at account level" (a bare ref from an account or org connector: preview catches it for `secretRefs`); force delete: `harness.forceDelete: true` and Harness answered "Force Delete is not enabled for account": the account setting `enable_force_delete` is off (the default)',
+        fix: "fix what it names; force delete: turn on Enable Force Delete of Harness Resources in the account's settings, or remove the references and set `forceDelete: false`",
     },
     HARNESS_NOT_FOUND: {
         class: "other",
@@ -246,6 +306,8 @@ const ERROR_CODES = {
         retryable: "byStatus",
         clusterGone: false,
         remediation: "Check the org and project identifiers and the secret references: they must exist in Harness",
+        cause: "an org, project or referenced secret does not exist",
+        fix: "create it, or fix the identifiers and `secretRefs`",
     },
     HARNESS_REFERENCED: {
         class: "other",
@@ -254,6 +316,8 @@ const ERROR_CODES = {
         clusterGone: false,
         remediation:
             "Remove the references (pipelines, services, environments) first, or set harness.forceDelete: true to delete it anyway",
+        cause: "delete refused (`ENTITY_REFERENCE_EXCEPTION`): pipelines (or other entities) reference the connector; for its secrets, only while Harness has not yet released the deleted connector's reference and past `harness.timeoutSeconds`",
+        fix: "remove the references, or `harness.forceDelete: true` (needs the account setting); run destroy again",
     },
     HARNESS_POLICY_DENIED: {
         class: "other",
@@ -261,6 +325,8 @@ const ERROR_CODES = {
         retryable: "never",
         clusterGone: false,
         remediation: "Change the connector or secret to satisfy the policy, or ask the policy's owner for an exception",
+        cause: "a Harness (OPA) policy denied the connector or one of its secrets (HTTP 200 with no connector or secret; the policy is named); failed at once, nothing left",
+        fix: "satisfy the policy",
     },
     HARNESS_RATE_LIMITED: {
         class: "other",
@@ -268,6 +334,8 @@ const ERROR_CODES = {
         retryable: "byStatus",
         clusterGone: false,
         remediation: "Harness kept answering 429 (rate limited): run again later, or raise harness.timeoutSeconds",
+        cause: "Harness kept answering 429 until `harness.timeoutSeconds`",
+        fix: "run again later, or raise the timeout",
     },
     HARNESS_UNAVAILABLE: {
         class: "other",
@@ -276,6 +344,8 @@ const ERROR_CODES = {
         clusterGone: false,
         remediation:
             "Harness did not answer or answered with a server error: check harness.endpoint and Harness's status, and run again",
+        cause: "Harness could not be reached, or answered 5xx until the deadline",
+        fix: "check `harness.endpoint` and Harness's status",
     },
     HARNESS_TIMEOUT: {
         class: "other",
@@ -283,6 +353,8 @@ const ERROR_CODES = {
         retryable: "never",
         clusterGone: false,
         remediation: "Check harness.endpoint and the network path to Harness, or raise harness.timeoutSeconds",
+        cause: "Harness did not answer within `harness.timeoutSeconds`",
+        fix: "check the network path, raise the timeout",
     },
     // A 503 that says no delegate matches is not retried: waiting does not start one.
     HARNESS_TEST_FAILED: {
@@ -292,6 +364,8 @@ const ERROR_CODES = {
         clusterGone: false,
         remediation:
             "Fix what the delegate reports, start a delegate with one of the connector's delegateSelectors, or set harness.test: warn",
+        cause: "Harness's own test did not say SUCCESS under `test: gate` (its errorSummary and delegate quoted), or no delegate has the selectors (Harness's 400 \"no eligible delegate\" or 503 `UNAVAILABLE_DELEGATES`; a warning under `warn`)",
+        fix: "fix what the delegate reports, start a delegate with the selectors, or `test: warn`",
     },
     UNEXPECTED: {
         class: "other",
@@ -300,6 +374,8 @@ const ERROR_CODES = {
         clusterGone: false,
         remediation:
             "This failure has no code of its own yet: report it to pulumi-kubernetes-connector with this message",
+        cause: "a failure no other code describes (its message is quoted)",
+        fix: "report it with the message; it should get a code of its own",
     },
 } as const satisfies Record<string, CodeFacts>;
 
@@ -308,6 +384,12 @@ export type ErrorCode = keyof typeof ERROR_CODES;
 
 /** Every code, in the table's order. */
 export const ERROR_CODE_LIST = Object.keys(ERROR_CODES) as ErrorCode[];
+
+/** When `code` happens and what to do about it, as the codes reference says (Markdown). */
+export function codeDocs(code: ErrorCode): { cause: string; fix: string } {
+    const { cause, fix } = ERROR_CODES[code];
+    return { cause, fix };
+}
 
 /** Whether `code` (e.g. a recorded failure's) is one of ours. */
 export function isErrorCode(code: string): code is ErrorCode {

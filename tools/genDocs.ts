@@ -8,6 +8,7 @@
 // kept by hand for now.
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { codeDocs, ERROR_CODE_LIST, failureClass } from "../provider/errors";
 import { repoRoot } from "./binaries";
 import { buildSchema, RESOURCE_TOKEN } from "./genSchema";
 
@@ -37,7 +38,7 @@ interface Resource {
 }
 
 /** The pages this generator writes, relative to the repository's root. */
-export const DOC_FILES = ["docs/reference/inputs.md", "docs/reference/outputs.md"] as const;
+export const DOC_FILES = ["docs/reference/inputs.md", "docs/reference/outputs.md", "docs/reference/errors.md"] as const;
 
 const typeName = (tok: string) => tok.replace(/^.*:/, "");
 const anchor = (name: string) => name.toLowerCase();
@@ -219,7 +220,30 @@ export function generateDocs(root = repoRoot()): Record<(typeof DOC_FILES)[numbe
     outputs.table(resource.properties, resource.required);
     outputs.typesFrom(resource.properties, (tok) => !inputTypes.has(tok));
 
-    return { "docs/reference/inputs.md": inputs.text(), "docs/reference/outputs.md": outputs.text() };
+    return {
+        "docs/reference/inputs.md": inputs.text(),
+        "docs/reference/outputs.md": outputs.text(),
+        "docs/reference/errors.md": errorsPage(),
+    };
+}
+
+/** Every error code with its cause, fix and CLI exit class, from the code table (provider/errors.ts). */
+function errorsPage(): string {
+    const rows = ERROR_CODE_LIST.map((code) => {
+        const { cause, fix } = codeDocs(code);
+        return `| \`${code}\` | ${cause} | ${fix} | ${failureClass(code)} |`;
+    });
+    return [
+        HEADER("Error codes", "the code table in provider/errors.ts (ERROR_CODES)"),
+        "Every failure is a `ConnectorError` with one of these codes (the `[CODE]` its message starts with,",
+        "and the `error.code` of the CLI's `--json` report); the class is the CLI's exit class, whose exit",
+        "code is in the table of [the connection test as a command](../cli.md).",
+        "",
+        "| error code | cause | fix | class |",
+        "|---|---|---|---|",
+        ...rows,
+        "",
+    ].join("\n");
 }
 
 if (require.main === module) {

@@ -7,27 +7,10 @@
 import type { Dispatcher } from "undici";
 import { boundedMs } from "../deadline";
 import { classifyRequestError } from "./classifyError";
+import type { Endpoint } from "./endpoint";
 import { h2Request, knownHttp1, NoHttp2Error, type RawAnswer, sessionTarget } from "./sessionPool";
 
-/** Where a client connects and how it authenticates, whatever the credential's form. */
-export interface Endpoint {
-    /** The API server URL (it may carry a path prefix, as behind Rancher). */
-    server: string;
-    /** The credential type, and for ManualConfig the auth type: used to explain failures. */
-    authType: string;
-    /** TLS options of the connection: CA, client certificate and key, server name, verification. */
-    tls: {
-        ca?: string | Buffer;
-        cert?: string | Buffer;
-        key?: string | Buffer;
-        servername?: string;
-        rejectUnauthorized: boolean;
-    };
-    /** Headers sent with every request (Authorization, Impersonate-User). */
-    headers: Record<string, string>;
-    /** A dispatcher that goes through a proxy, when the credential names one. */
-    proxy?: Dispatcher;
-}
+export type { Endpoint } from "./endpoint";
 
 export type HttpMethod = "GET" | "POST" | "PUT" | "DELETE";
 

@@ -7,7 +7,7 @@ import { createHash } from "node:crypto";
 import * as http2 from "node:http2";
 import { isIP } from "node:net";
 import * as tls from "node:tls";
-import type { Endpoint } from "./kubeClient";
+import type { Endpoint } from "./endpoint";
 
 const IDLE_MS = 2000;
 
