@@ -304,17 +304,8 @@ async function createConnector(
     settings: HarnessSettings,
     onCreated: () => void,
 ): Promise<ConnectorData> {
-    const what = `creating connector "${plan.connector.identifier}"`;
     try {
-        const answer = await client.request<ConnectorData>({
-            what,
-            method: "POST",
-            path: CONNECTORS,
-            body: { connector: plan.connector },
-            retryAlso: secretNotYetResolvable(plan),
-        });
-        if (answer.data?.connector) onCreated();
-        return assertNotDenied(answer.data, what, answer.correlationId);
+        return await sendConnector(client, plan, "POST", onCreated);
     } catch (e) {
         if ((e as ConnectorError).code !== "HARNESS_DUPLICATE") throw e;
         if (settings.adopt) return putConnector(client, plan);
@@ -330,15 +321,29 @@ async function createConnector(
 }
 
 /** Replaces the connector with `plan`'s (Harness's update takes every field). */
-async function putConnector(client: HarnessClient, plan: HarnessPlan): Promise<ConnectorData> {
-    const what = `updating connector "${plan.connector.identifier}"`;
+function putConnector(client: HarnessClient, plan: HarnessPlan): Promise<ConnectorData> {
+    return sendConnector(client, plan, "PUT");
+}
+
+/**
+ * Sends the whole connector (POST creates it, PUT replaces it), retrying while a just-created secret
+ * is not yet resolvable; `onSaved` runs when Harness saved it, before a policy denial is thrown.
+ */
+async function sendConnector(
+    client: HarnessClient,
+    plan: HarnessPlan,
+    method: "POST" | "PUT",
+    onSaved?: () => void,
+): Promise<ConnectorData> {
+    const what = `${method === "POST" ? "creating" : "updating"} connector "${plan.connector.identifier}"`;
     const answer = await client.request<ConnectorData>({
         what,
-        method: "PUT",
+        method,
         path: CONNECTORS,
         body: { connector: plan.connector },
         retryAlso: secretNotYetResolvable(plan),
     });
+    if (answer.data?.connector) onSaved?.();
     return assertNotDenied(answer.data, what, answer.correlationId);
 }
 

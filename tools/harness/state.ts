@@ -129,6 +129,10 @@ export function scopeText(s: Scope): string {
 export const invalidRequest = (message: string, fieldErrors: FieldError[] = []) =>
     new HarnessError(400, "INVALID_REQUEST", `Invalid request: ${message}`, fieldErrors);
 
+/** Bean-validation failures (ConstraintViolations): INVALID_REQUEST naming each field and its error. */
+const violations = (problems: FieldError[]) =>
+    invalidRequest(problems.map((p) => `${p.fieldId} ${p.error}`).join("; "), problems);
+
 /** A bean-validation failure (ConstraintViolation): INVALID_REQUEST with the field's error. */
 const violation = (fieldId: string, error: string) =>
     new HarnessError(400, "INVALID_REQUEST", `Invalid request: ${fieldId} ${error}`, [{ fieldId, error }]);
@@ -303,13 +307,7 @@ export class HarnessState {
                 `Secret type [${String(secret.type)}] is not supported by the stand-in: only SecretText`,
             );
         const problems = validateSecretTextSpec(secret.spec);
-        if (problems.length)
-            throw new HarnessError(
-                400,
-                "INVALID_REQUEST",
-                `Invalid request: ${problems.map((p) => `${p.fieldId} ${p.error}`).join("; ")}`,
-                problems,
-            );
+        if (problems.length) throw violations(problems);
     }
 
     /**
@@ -508,13 +506,7 @@ export class HarnessState {
                 `Connector type [${String(info.type)}] is not supported by the stand-in: only K8sCluster`,
             );
         const problems = validateK8sClusterConnector(info.spec);
-        if (problems.length)
-            throw new HarnessError(
-                400,
-                "INVALID_REQUEST",
-                `Invalid request: ${problems.map((p) => `${p.fieldId} ${p.error}`).join("; ")}`,
-                problems,
-            );
+        if (problems.length) throw violations(problems);
         const org = (info.orgIdentifier as string | undefined) || undefined;
         const project = (info.projectIdentifier as string | undefined) || undefined;
         if (project && !org) throw invalidRequest(`Project ${project} specified without the org Identifier`);
