@@ -4,7 +4,7 @@ import type { Credential } from "../../inputs/types";
 import { inheritFromDelegate } from "./inheritFromDelegate";
 import type { CredentialKind } from "./kind";
 import { kubeconfig } from "./kubeconfig";
-import { AUTH_KINDS, authKind, manualConfig } from "./manualConfig";
+import { AUTH_KINDS, authKind, manualConfig, manualConfigInput } from "./manualConfig";
 
 export type {
     AuthKind,
@@ -14,7 +14,7 @@ export type {
     HarnessSecrets,
     KubeconfigEntries,
 } from "./kind";
-export { AUTH_KINDS, authKind };
+export { AUTH_KINDS, authKind, manualConfigInput };
 
 /** The credential kinds, by type. */
 export const CREDENTIAL_KINDS: { [T in Credential["type"]]: CredentialKind<Extract<Credential, { type: T }>> } = {

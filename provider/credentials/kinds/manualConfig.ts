@@ -107,3 +107,8 @@ export const manualConfig: CredentialKind<ManualConfigCredential> = {
         }),
     },
 };
+
+/** The input path of a Harness secret field in a ManualConfig credential: its own (`caCert`) or its auth's. */
+export function manualConfigInput(field: string): string {
+    return Object.hasOwn(manualConfigShape.shape, field) ? `credential.${field}` : `credential.auth.${field}`;
+}
