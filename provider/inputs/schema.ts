@@ -3,9 +3,7 @@
 // the program, the provider's `check` validates the resolved inputs with it, and their TypeScript
 // types (./types.ts) are generated from it by `npm run gen:types`.
 import { z } from "zod";
-import { inheritFromDelegateShape } from "../credentials/kinds/inheritFromDelegate";
-import { kubeconfigShape } from "../credentials/kinds/kubeconfig";
-import { manualConfigShape } from "../credentials/kinds/manualConfig";
+import { credentialShape } from "../credentials/kinds";
 import { PERMISSION_PROFILES } from "../permissions";
 import { httpsUrl, nonEmpty } from "./fields";
 import { deriveIdentifier, identifierProblem } from "./identifier";
@@ -45,9 +43,7 @@ const policyRule = z
     )
     .strict();
 
-const credential = z.discriminatedUnion("type", [inheritFromDelegateShape, manualConfigShape, kubeconfigShape], {
-    error: 'must have type "InheritFromDelegate", "ManualConfig" or "Kubeconfig"',
-});
+const credential = credentialShape;
 
 const dns1123Label = z
     .string()
