@@ -2,6 +2,7 @@
 // function that builds it, and the functions that read inputs, the delegate and the last test run
 // back from it. Adding an output is a change here (and in the SDK class that declares it).
 import type { ConnectionTestReport } from "./connectionTest/report";
+import { credentialKind } from "./credentials/kinds";
 import { kubeconfigIsDerivable } from "./credentials/kubeconfigDocument";
 import type { DelegateState } from "./delegate/state";
 import type { HarnessState } from "./harness/state";
@@ -86,7 +87,7 @@ export function stripUndefined<T>(o: T): T {
 /** The authType output: how the connector authenticates. */
 function authTypeOf(inputs: ValidConnectorInputs): string {
     if (inputs.delegate?.useAsCredential) return "ServiceAccount";
-    return inputs.credential.type === "ManualConfig" ? inputs.credential.auth.type : inputs.credential.type;
+    return credentialKind(inputs.credential).authType(inputs.credential);
 }
 
 /** The record of a connector: its inputs, the test run, the delegate; `previous` fills what this run did not learn. */

@@ -1,20 +1,17 @@
 // Everything about secrets in one place: which input fields hold them, which outputs are secret as
 // a whole, which strings a connector's errors must never show, and the redaction itself.
 import type { ConnectionTestReport } from "./connectionTest/report";
+import { KIND_SECRET_FIELDS } from "./credentials/kinds";
 import { ConnectorError, toConnectorError } from "./errors";
 import type { Credential, DelegateSettings } from "./inputs/types";
 import type { ConnectorOutputs } from "./outputs";
 
-/** Fields of a credential (at any depth: `auth` too) that hold secrets: the SDK marks them secret. */
-export const SECRET_FIELDS: ReadonlySet<string> = new Set([
-    "token",
-    "password",
-    "clientKey",
-    "clientKeyPassphrase",
-    "clientSecret",
-    "kubeconfig",
-    "apiKey",
-]);
+/**
+ * Fields of a credential (at any depth: `auth` too) that hold secrets: the SDK marks them secret.
+ * Each credential kind and auth type names its own (provider/credentials/kinds/); `apiKey` is the
+ * Harness settings'.
+ */
+export const SECRET_FIELDS: ReadonlySet<string> = new Set([...KIND_SECRET_FIELDS, "apiKey"]);
 
 /** Input fields whose value is a credential: SECRET_FIELDS are secret inside them, and only there. */
 const CREDENTIAL_FIELDS: ReadonlySet<string> = new Set(["credential", "provisioner", "harness"]);

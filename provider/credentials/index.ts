@@ -1,12 +1,12 @@
 // The one place that turns a connector credential into a ready Kubernetes client. Everything else
-// takes a client. Each credential kind has its own file: ManualConfig (and OIDC), kubeconfig
-// documents that hold everything inline, and every other kubeconfig through
-// @kubernetes/client-node, loaded only then (it costs a provider process about 0.35 s and 90 MB).
+// takes a client. Each credential kind has its own file in ./kinds/ (its endpoint among what it
+// knows): ManualConfig (and OIDC), kubeconfig documents that hold everything inline, and every other
+// kubeconfig through @kubernetes/client-node, loaded only then (it costs a provider process about
+// 0.35 s and 90 MB).
 import type { Credential } from "../inputs/types";
 import { clientFor, type KubeClient } from "../transport/kubeClient";
 import type { ResolvedCredential } from "./inlineEndpoint";
-import { inlineKubeconfigCredential } from "./inlineKubeconfig";
-import { manualConfigCredential } from "./manualConfig";
+import { credentialKind } from "./kinds";
 
 export type { ResolvedCredential } from "./inlineEndpoint";
 
@@ -15,14 +15,7 @@ export type CredentialClient = KubeClient & Pick<ResolvedCredential, "exportKube
 
 /** The endpoint and kubeconfig of any credential (runs OIDC grants and exec plugins as needed). */
 export async function resolveCredential(credential: Credential, timeoutMs: number): Promise<ResolvedCredential> {
-    if (credential.type === "ManualConfig") return manualConfigCredential(credential, timeoutMs);
-    if (credential.type === "Kubeconfig") {
-        const inline = inlineKubeconfigCredential(credential.kubeconfig, credential.context, credential.type);
-        if (inline) return inline;
-    }
-    // Loaded only here: the Kubernetes client library parses kubeconfigs and runs exec plugins.
-    const { clientNodeCredential } = require("./clientNodeKubeconfig") as typeof import("./clientNodeKubeconfig");
-    return clientNodeCredential(credential, timeoutMs);
+    return credentialKind(credential).endpoint(credential, timeoutMs);
 }
 
 /**

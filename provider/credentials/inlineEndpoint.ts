@@ -2,7 +2,22 @@
 // transport needs (TLS from the *-data fields, Authorization from the token or the user name and
 // password), and the kubeconfig of the same identity.
 import type { Endpoint } from "../transport/kubeClient";
-import { kubeconfigDocument } from "./kubeconfigDocument";
+
+/** A kubeconfig document (JSON, which kubectl reads) with one cluster, user and context named `name`. */
+export function kubeconfigDocument(
+    name: string,
+    cluster: Record<string, unknown>,
+    user: Record<string, unknown>,
+): string {
+    return JSON.stringify({
+        apiVersion: "v1",
+        kind: "Config",
+        clusters: [{ name, cluster }],
+        users: [{ name, user }],
+        contexts: [{ name, context: { cluster: name, user: name } }],
+        "current-context": name,
+    });
+}
 
 /** A kubeconfig `cluster` or `user` entry. */
 export type InlineEntry = Record<string, unknown>;

@@ -1,9 +1,30 @@
-// The cluster and user entries of a kubeconfig document's context when they hold everything inline
-// (a token, a user name and password, or client certificate data; CA data), read with a YAML
-// parser: pure, so the SDK can build the kubeconfig output of such a document in the program.
-// Any other kubeconfig (exec plugins, auth providers, files, proxies, malformed documents) is left
-// to the client library (clientNodeKubeconfig.ts).
-import * as yaml from "js-yaml";
+// An inline kubeconfig document parsed once (parseKubeconfig: every lookup of the same document
+// shares one parse), and the cluster and user entries of its context when they hold everything
+// inline (a token, a user name and password, or client certificate data; CA data): pure, so the SDK
+// can build the kubeconfig output of such a document in the program. Any other kubeconfig (exec
+// plugins, auth providers, files, proxies, malformed documents) is left to the client library
+// (clientNodeKubeconfig.ts).
+
+/** A kubeconfig document as YAML (or JSON) reads it, or the parser's error. */
+export type ParsedKubeconfig = { doc: any; error?: undefined } | { doc?: undefined; error: unknown };
+
+/** The last document parsed: the schema's check, the kubeconfig output, the lifetime and the Harness mapping read the same one. */
+let last: { document: string; parsed: ParsedKubeconfig } | undefined;
+
+/** The document parsed (the result is shared: do not change it). */
+export function parseKubeconfig(document: string): ParsedKubeconfig {
+    if (last?.document === document) return last.parsed;
+    // js-yaml only here: a program whose connectors hold no kubeconfig never loads it.
+    const yaml = require("js-yaml") as typeof import("js-yaml");
+    let parsed: ParsedKubeconfig;
+    try {
+        parsed = { doc: yaml.load(document) };
+    } catch (error) {
+        parsed = { error };
+    }
+    last = { document, parsed };
+    return parsed;
+}
 
 const CLUSTER_KEYS = new Set([
     "server",
@@ -43,12 +64,7 @@ export function inlineKubeconfigEntries(
     document: string,
     context: string | undefined,
 ): { cluster: Entry; user: Entry } | undefined {
-    let doc: any;
-    try {
-        doc = yaml.load(document);
-    } catch {
-        return undefined;
-    }
+    const { doc } = parseKubeconfig(document);
     if (!doc || typeof doc !== "object") return undefined;
     const ctx = named(doc.contexts, context ?? doc["current-context"], "context");
     const cluster = ctx && named(doc.clusters, ctx.cluster, "cluster");

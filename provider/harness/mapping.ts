@@ -1,8 +1,7 @@
 // What the connector is in Harness, computed from its inputs: the K8sCluster connector body (with
 // `*Ref`s), the text secrets it needs, and the input rules only Harness imposes. Pure: no request is
 // made here (register.ts performs the plan).
-import * as crypto from "node:crypto";
-import { inlineKubeconfigEntries } from "../credentials/inlineKubeconfig";
+import { AUTH_KINDS, credentialKind, type HarnessCredential } from "../credentials/kinds";
 import { deriveIdentifier, RESERVED_CONNECTOR_IDENTIFIERS, refScopeProblem, scopedRef } from "../inputs/identifier";
 import type { ValidConnectorInputs } from "../inputs/types";
 import type { HarnessScope, HarnessSecretField } from "./state";
@@ -57,119 +56,28 @@ export interface ClusterFacts {
     delegateToken?: string;
 }
 
-/** A credential as Harness sees it: a URL, an auth type, its secret values and its plain fields. */
-type HarnessCredential =
-    | { type: "InheritFromDelegate" }
-    | {
-          type: "ManualConfig";
-          masterUrl: string;
-          authType: "ServiceAccount" | "ClientKeyCert" | "UsernamePassword" | "OpenIdConnect";
-          secrets: Partial<Record<HarnessSecretField, string>>;
-          plain: Record<string, string>;
-      };
-
-const fromBase64 = (s: unknown) => (typeof s === "string" ? Buffer.from(s, "base64").toString("utf8") : undefined);
-
-/** `RSA` or `EC`, as Harness's clientKeyAlgo says, of a PEM private key. */
-function keyAlgorithm(pem: string, passphrase?: string): string {
-    try {
-        return crypto.createPrivateKey({ key: pem, format: "pem", passphrase }).asymmetricKeyType === "ec"
-            ? "EC"
-            : "RSA";
-    } catch {
-        return "RSA";
-    }
-}
-
-/** The credential the Harness connector uses, or why it cannot be registered. */
+/** The credential the Harness connector uses, or why it cannot be registered (the credential's kind knows). */
 function harnessCredential(inputs: ValidConnectorInputs, facts: ClusterFacts): HarnessCredential | string {
     const c = inputs.credential;
+    const kind = credentialKind(c);
     if (inputs.delegate?.useAsCredential) {
-        const inline = c.type === "Kubeconfig" ? inlineKubeconfigEntries(c.kubeconfig, c.context) : undefined;
-        const masterUrl =
-            c.type === "ManualConfig" ? c.masterUrl : ((inline?.cluster.server as string) ?? facts.masterUrl);
-        const caCert = c.type === "ManualConfig" ? c.caCert : fromBase64(inline?.cluster["certificate-authority-data"]);
+        const cluster = kind.harness.cluster(c);
+        const masterUrl = cluster.masterUrl ?? facts.masterUrl;
         return {
             type: "ManualConfig",
             masterUrl: masterUrl ?? "",
             authType: "ServiceAccount",
-            secrets: { token: facts.delegateToken ?? "", caCert },
+            secrets: { token: facts.delegateToken ?? "", caCert: cluster.caCert },
             plain: {},
         };
     }
-    if (c.type === "InheritFromDelegate") return { type: "InheritFromDelegate" };
-    if (c.type === "Kubeconfig") {
-        const entries = inlineKubeconfigEntries(c.kubeconfig, c.context);
-        if (!entries)
-            return "holds an exec plugin, an auth provider, file references or a proxy, which Harness cannot hold: use credential.type InheritFromDelegate (the Harness delegate's own kubeconfig) or a ManualConfig credential";
-        const { cluster, user } = entries;
-        const caCert = fromBase64(cluster["certificate-authority-data"]);
-        const base = { type: "ManualConfig" as const, masterUrl: cluster.server as string };
-        if (typeof user.token === "string")
-            return { ...base, authType: "ServiceAccount", secrets: { token: user.token, caCert }, plain: {} };
-        if (typeof user["client-certificate-data"] === "string") {
-            const clientKey = fromBase64(user["client-key-data"])!;
-            return {
-                ...base,
-                authType: "ClientKeyCert",
-                secrets: { caCert, clientCert: fromBase64(user["client-certificate-data"]), clientKey },
-                plain: { clientKeyAlgo: keyAlgorithm(clientKey) },
-            };
-        }
-        if (typeof user.username === "string")
-            return {
-                ...base,
-                authType: "UsernamePassword",
-                secrets: { password: (user.password as string) ?? "" },
-                plain: { username: user.username },
-            };
-        return "has a user with no token, client certificate or user name: Harness needs one of them";
-    }
-    const a = c.auth;
-    const base = { type: "ManualConfig" as const, masterUrl: c.masterUrl.replace(/\/+$/, "") };
-    switch (a.type) {
-        case "ServiceAccount":
-            return { ...base, authType: a.type, secrets: { token: a.token.trim(), caCert: c.caCert }, plain: {} };
-        case "ClientKeyCert":
-            return {
-                ...base,
-                authType: a.type,
-                secrets: {
-                    caCert: c.caCert,
-                    clientCert: a.clientCert,
-                    clientKey: a.clientKey,
-                    clientKeyPassphrase: a.clientKeyPassphrase,
-                },
-                plain: { clientKeyAlgo: a.clientKeyAlgo },
-            };
-        case "UsernamePassword":
-            return { ...base, authType: a.type, secrets: { password: a.password }, plain: { username: a.username } };
-        case "OpenIdConnect":
-            return {
-                ...base,
-                authType: a.type,
-                secrets: { clientId: a.clientId, password: a.password, clientSecret: a.clientSecret },
-                plain: {
-                    oidcIssuerUrl: a.issuerUrl,
-                    oidcUsername: a.username,
-                    ...(a.scopes?.length ? { oidcScopes: a.scopes.join(",") } : {}),
-                },
-            };
-    }
+    return kind.harness.toHarness(c);
 }
 
-/** Which `auth.spec` field of Harness's K8sCluster connector holds each secret field's ref. */
-export const REF_FIELDS: Record<string, Partial<Record<HarnessSecretField, string>>> = {
-    ServiceAccount: { token: "serviceAccountTokenRef", caCert: "caCertRef" },
-    ClientKeyCert: {
-        caCert: "caCertRef",
-        clientCert: "clientCertRef",
-        clientKey: "clientKeyRef",
-        clientKeyPassphrase: "clientKeyPassphraseRef",
-    },
-    UsernamePassword: { password: "passwordRef" },
-    OpenIdConnect: { clientId: "oidcClientIdRef", password: "oidcPasswordRef", clientSecret: "oidcSecretRef" },
-};
+/** Which `auth.spec` field of Harness's K8sCluster connector holds each secret field's ref (each auth type's). */
+export const REF_FIELDS: Record<string, Partial<Record<HarnessSecretField, string>>> = Object.fromEntries(
+    Object.values(AUTH_KINDS).map((k) => [k.type, k.harness.refFields]),
+);
 
 /** Harness identifiers are at most 128 characters. */
 const MAX_IDENTIFIER = 128;

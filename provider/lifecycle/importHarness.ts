@@ -6,6 +6,7 @@
 // supplies them (the token, the CA, …), and its first `pulumi up` writes them and runs the tests.
 // Where Harness is comes from HARNESS_ACCOUNT_ID, HARNESS_PLATFORM_API_KEY and HARNESS_ENDPOINT,
 // as for refresh and destroy: an import has no inputs yet.
+import { authKind, manualConfigInput } from "../credentials/kinds";
 import { harnessAccessProblems, resolveHarnessAccess } from "../harness/access";
 import type { ConnectorBody, HarnessSecretField } from "../harness/mapping";
 import type { HarnessState } from "../harness/state";
@@ -28,36 +29,6 @@ export type HarnessImport =
           /** The inputs the program must supply (secret values among them). */
           missing: string[];
       };
-
-/** Harness's plain auth fields back to the connector's `auth` inputs. */
-function plainAuth(type: string, spec: Record<string, string | null>): Record<string, unknown> {
-    switch (type) {
-        case "ClientKeyCert":
-            return spec.clientKeyAlgo ? { clientKeyAlgo: spec.clientKeyAlgo } : {};
-        case "UsernamePassword":
-            return spec.username ? { username: spec.username } : {};
-        case "OpenIdConnect":
-            return stripUndefined({
-                issuerUrl: spec.oidcIssuerUrl ?? undefined,
-                username: spec.oidcUsername ?? undefined,
-                scopes: spec.oidcScopes ? spec.oidcScopes.split(",") : undefined,
-            });
-        default:
-            return {};
-    }
-}
-
-/** The input path of each secret field, in a ManualConfig credential. */
-const SECRET_INPUT: Record<HarnessSecretField, string> = {
-    token: "credential.auth.token",
-    caCert: "credential.caCert",
-    clientCert: "credential.auth.clientCert",
-    clientKey: "credential.auth.clientKey",
-    clientKeyPassphrase: "credential.auth.clientKeyPassphrase",
-    password: "credential.auth.password",
-    clientId: "credential.auth.clientId",
-    clientSecret: "credential.auth.clientSecret",
-};
 
 /**
  * Looks the imported connector up in Harness. Not found (or no Harness account in the environment):
@@ -97,12 +68,12 @@ export async function importFromHarness(imported: ImportedRecord, env: Env = pro
             const created = secretIdentifier(identifier, field);
             if (ref === scopedRef(created, scope)) createdSecrets.push(created);
             else givenRefs[field] = ref;
-            missing.push(SECRET_INPUT[field]);
+            missing.push(manualConfigInput(field));
         }
         credential = {
             type: "ManualConfig",
             masterUrl: c.spec.masterUrl,
-            auth: { type: auth.type, ...plainAuth(auth.type, auth.spec ?? {}) },
+            auth: { type: auth.type, ...(authKind(auth.type)?.harness.fromHarness(auth.spec ?? {}) ?? {}) },
         };
     }
     const harnessInput = Object.keys(givenRefs).length ? { secretRefs: givenRefs } : {};
