@@ -159,13 +159,15 @@ async function main(): Promise<number> {
     fs.mkdirSync(dir, { recursive: true });
     const date = new Date();
     const day = `${date.getFullYear()}-${String(date.getMonth() + 1).padStart(2, "0")}-${String(date.getDate()).padStart(2, "0")}`;
-    for (const file of ONLY ? ["partial.md"] : [`${day}.md`, "latest.md"]) {
+    // A run of some sections or some sizes is partial: it never replaces the dated and latest results.
+    const partial = !!ONLY || process.env.PKC_BENCH_SIZES !== undefined;
+    for (const file of partial ? ["partial.md"] : [`${day}.md`, "latest.md"]) {
         const tmp = path.join(dir, `${file}.tmp`);
         fs.writeFileSync(tmp, report);
         fs.renameSync(tmp, path.join(dir, file));
     }
     console.log(
-        `\nBench wall time: ${duration(elapsed)}. Written to ${ONLY ? "bench/results/partial.md" : `bench/results/${day}.md and bench/results/latest.md`}.`,
+        `\nBench wall time: ${duration(elapsed)}. Written to ${partial ? "bench/results/partial.md" : `bench/results/${day}.md and bench/results/latest.md`}.`,
     );
     return failures ? 1 : 0;
 }

@@ -208,8 +208,13 @@ function render(
     const vs = (op: Op, n: number) =>
         `${ratioOf(s(connectors, n)[op], s(floor, n)[op]).median.toFixed(2)}× (${duration(s(connectors, n)[op].median)} vs ${duration(s(floor, n)[op].median)})`;
     const allNoop = SIZES.every((n) => s(connectors, n).noopRuns === s(connectors, n).runs);
-    const rss50 = s(connectors, 50).peakRss;
-    const floorRss50 = s(floor, 50).peakRss;
+    // A partial run (PKC_BENCH_SIZES without 50) has no N=50 figures: those targets are then not measured.
+    const has50 = SIZES.includes(50);
+    const notMeasured = `not measured: this run measured N = ${SIZES.join(", ")} (PKC_BENCH_SIZES)`;
+    const at50 = (target: string, met: () => boolean, detail: () => string): Verdict =>
+        has50 ? { target, met: met(), detail: detail() } : { target, met: undefined, detail: notMeasured };
+    const rss50 = () => s(connectors, 50).peakRss;
+    const floorRss50 = () => s(floor, 50).peakRss;
     const big = SIZES[SIZES.length - 1];
     // Flat: the marginal cost per connector from 200 to 500 is no more than 1.25× that from 50 to 200.
     const flat = (op: Op) => {
@@ -223,22 +228,28 @@ function render(
     const at500 = (op: Op) => ratioOf(s(connectors, big)[op], s(floor, big)[op]).median;
 
     const verdicts: Verdict[] = [
-        { target: "up of 50 connectors ≤ 1.15× the floor", met: ratio50("up").median <= 1.15, detail: vs("up", 50) },
-        {
-            target: "no-op preview of 50 ≤ 1.05× the floor, 0 changes",
-            met: ratio50("preview").median <= 1.05 && s(connectors, 50).noopRuns === s(connectors, 50).runs,
-            detail: `${vs("preview", 50)}; only \`same\` in ${s(connectors, 50).noopRuns}/${s(connectors, 50).runs} runs (${s(connectors, 50).previewSummaries.join(" ")})`,
-        },
-        {
-            target: "destroy of 50 ≤ 1.15× the floor",
-            met: ratio50("destroy").median <= 1.15,
-            detail: vs("destroy", 50),
-        },
-        {
-            target: "provider process peak memory at N=50 ≤ the floor's + 25 MB",
-            met: rss50.median <= floorRss50.median + 25 * 2 ** 20,
-            detail: `peak VmRSS of the dynamic provider over up, preview and destroy: median ${bytes(rss50.median)} (max ${bytes(rss50.max)}) vs the floor's ${bytes(floorRss50.median)} + 25 MB`,
-        },
+        at50(
+            "up of 50 connectors ≤ 1.15× the floor",
+            () => ratio50("up").median <= 1.15,
+            () => vs("up", 50),
+        ),
+        at50(
+            "no-op preview of 50 ≤ 1.05× the floor, 0 changes",
+            () => ratio50("preview").median <= 1.05 && s(connectors, 50).noopRuns === s(connectors, 50).runs,
+            () =>
+                `${vs("preview", 50)}; only \`same\` in ${s(connectors, 50).noopRuns}/${s(connectors, 50).runs} runs (${s(connectors, 50).previewSummaries.join(" ")})`,
+        ),
+        at50(
+            "destroy of 50 ≤ 1.15× the floor",
+            () => ratio50("destroy").median <= 1.15,
+            () => vs("destroy", 50),
+        ),
+        at50(
+            "provider process peak memory at N=50 ≤ the floor's + 25 MB",
+            () => rss50().median <= floorRss50().median + 25 * 2 ** 20,
+            () =>
+                `peak VmRSS of the dynamic provider over up, preview and destroy: median ${bytes(rss50().median)} (max ${bytes(rss50().max)}) vs the floor's ${bytes(floorRss50().median)} + 25 MB`,
+        ),
         growthMeasured
             ? {
                   target: `cost growth: marginal cost per connector flat from 50 to ${big}, and up and no-op preview at ${big} ≤ 1.15× the floor`,
@@ -250,7 +261,7 @@ function render(
             : {
                   target: "cost growth: marginal cost per connector flat from 50 to 500",
                   met: undefined,
-                  detail: `not measured: this run measured N = ${SIZES.join(", ")} (PKC_BENCH_SIZES)`,
+                  detail: notMeasured,
               },
     ];
 
@@ -313,5 +324,11 @@ function render(
             { target: "__provider < 1 KB", met: c.provider.max < 1024, detail: `${c.provider.max} bytes` },
         ],
     };
-    return { sections: [section4, section5], runs, connectorsAt50: s(connectors, 50), firstRepetitionMs, firstUp50Ms };
+    return {
+        sections: [section4, section5],
+        runs,
+        connectorsAt50: has50 ? s(connectors, 50) : undefined,
+        firstRepetitionMs,
+        firstUp50Ms,
+    };
 }
