@@ -8,6 +8,7 @@ import { connectorRef } from "../inputs/identifier";
 import type { Steps } from "../steps";
 import type { HarnessSettings } from "./access";
 import { type HarnessAnswer, type HarnessClient, metAfterRetry } from "./client";
+import type { HarnessDrift } from "./drift";
 import type { ConnectorBody, HarnessPlan, HarnessScope, HarnessSecretField, PlannedSecret } from "./mapping";
 import type { HarnessConnectivity, HarnessState, HarnessTestResult } from "./state";
 
@@ -54,6 +55,8 @@ export interface RegisterFrom {
     changedSecrets: HarnessSecretField[];
     /** Whether the connector's body differs from the recorded one's (else it is not sent again). */
     connectorChanged?: boolean;
+    /** What refresh recorded in `previous` as changed or deleted in Harness: repaired now. */
+    drift?: HarnessDrift[];
 }
 
 const scopeQuery = (scope: HarnessScope) => ({
@@ -166,11 +169,11 @@ export async function registerConnector(
         );
     };
     const previous = from.previous;
-    const drift = previous?.drift ?? [];
+    const drift = from.drift ?? [];
     const createdSecrets: string[] = [];
     for (const secret of plan.secrets) {
         const known = previous?.createdSecrets.includes(secret.identifier);
-        const gone = drift.includes(`secret ${secret.identifier} deleted in Harness`);
+        const gone = drift.some((d) => d.kind === "secretDeleted" && d.identifier === secret.identifier);
         if (known && !gone) {
             if (from.changedSecrets.includes(secret.field)) await putSecret(client, plan.scope, secret, settings);
         } else if (await createSecret(client, plan.scope, secret, settings)) {
@@ -178,8 +181,8 @@ export async function registerConnector(
         }
         createdSecrets.push(secret.identifier);
     }
-    const exists = previous && !drift.includes("connector deleted in Harness");
-    const edited = drift.some((d) => d.startsWith("connector ") && d.endsWith(" changed in Harness"));
+    const exists = previous && !drift.some((d) => d.kind === "connectorDeleted");
+    const edited = drift.some((d) => d.kind === "connectorChanged");
     const data: ConnectorData = !exists
         ? await createConnector(client, plan, settings, () => created("connector", plan.connector.identifier))
         : from.connectorChanged !== false || edited || made > 0
@@ -403,11 +406,17 @@ export async function inspectRegistration(
     client: HarnessClient,
     plan: HarnessPlan,
     state: HarnessState,
-): Promise<{ drift: string[]; data?: ConnectorData }> {
+): Promise<{ drift: HarnessDrift[]; data?: ConnectorData }> {
     const data = await getConnector(client, state.scope, plan.connector.identifier);
-    const drift: string[] = [];
-    if (!data?.connector) drift.push("connector deleted in Harness");
-    else drift.push(...connectorDrift(plan.connector, data.connector).map((f) => `connector ${f} changed in Harness`));
+    const drift: HarnessDrift[] = [];
+    if (!data?.connector) drift.push({ kind: "connectorDeleted" });
+    else
+        drift.push(
+            ...connectorDrift(plan.connector, data.connector).map((field) => ({
+                kind: "connectorChanged" as const,
+                field,
+            })),
+        );
     for (const identifier of state.createdSecrets) {
         try {
             await client.request({
@@ -418,7 +427,7 @@ export async function inspectRegistration(
             });
         } catch (e) {
             if ((e as ConnectorError).code !== "HARNESS_NOT_FOUND") throw e;
-            drift.push(`secret ${identifier} deleted in Harness`);
+            drift.push({ kind: "secretDeleted", identifier });
         }
     }
     return { drift, data };

@@ -2,6 +2,7 @@
 // unit-tested. planConnectorDiff says which inputs changed; planUpdate turns that, and the state of
 // the recorded delegate, into the one decision `diff` reports and `update` carries out.
 import { tokenNeedsRenewal } from "../delegate/rbacPlan";
+import { recordedHarnessDrift } from "../harness/drift";
 import { UNKNOWN } from "../inputs/validate";
 import { type ConnectorOutputs, recordedInput } from "../outputs";
 
@@ -133,7 +134,7 @@ export function planUpdate(olds: ConnectorOutputs, news: Record<string, unknown>
     const repair = delegateRepair(olds, now);
     const provisionDelegate =
         diff.changed.includes("delegate") || diff.changed.includes("credential") || repair !== undefined;
-    const harnessDrift = (olds.harness?.drift?.length ?? 0) > 0;
+    const harnessDrift = recordedHarnessDrift(olds.harness).length > 0;
     const harness = news.harness
         ? diff.changes || repair !== undefined || harnessDrift || !olds.harness
             ? ("register" as const)

@@ -2,6 +2,7 @@
 // plan from the inputs and what the cluster side learnt, and the register/inspect/deregister steps.
 import { type HarnessSettings, resolveHarnessAccess } from "../harness/access";
 import type { HarnessClient } from "../harness/client";
+import { type HarnessDrift, recordedHarnessDrift, renderHarnessDrift } from "../harness/drift";
 import type { ClusterFacts, HarnessPlan, HarnessSecretField } from "../harness/mapping";
 import type { Registered } from "../harness/register";
 import type { HarnessState } from "../harness/state";
@@ -82,6 +83,7 @@ export async function applyHarnessSide(
               previous: previous.harness,
               changedSecrets: changedSecretFields(before, plan),
               connectorChanged: !before || connectorDrift(before.connector, plan.connector).length > 0,
+              drift: recordedHarnessDrift(previous.harness),
           }
         : { changedSecrets: [] };
     return registerConnector(client, plan, settings, steps, from);
@@ -90,6 +92,8 @@ export async function applyHarnessSide(
 /** Refresh: what changed or was deleted in Harness, recorded as drift (a Harness that cannot be read is drift too). */
 export async function readHarnessSide(inputs: ValidConnectorInputs, record: ConnectorOutputs): Promise<HarnessState> {
     const state = record.harness!;
+    // Recorded as the text users and tests read (renderHarnessDrift; parseHarnessDrift reads it back).
+    const recorded = (drift: HarnessDrift[]) => ({ drift: drift.map(renderHarnessDrift) });
     try {
         const { planHarnessConnector, inspectRegistration, connectivityOf } = harness();
         const plan = planHarnessConnector(inputs, record.identifier, clusterFacts(record, record));
@@ -101,15 +105,13 @@ export async function readHarnessSide(inputs: ValidConnectorInputs, record: Conn
             ...state,
             lastModifiedAt: data?.lastModifiedAt ?? state.lastModifiedAt,
             ...(status ? { status } : {}),
-            drift,
+            ...recorded(drift),
         };
     } catch (e) {
         // Recorded in state: redacted like every other message let out.
         return {
             ...state,
-            drift: [
-                `could not read the connector from Harness: ${redact((e as Error).message, connectorSecrets(inputs))}`,
-            ],
+            ...recorded([{ kind: "unreadable", reason: redact((e as Error).message, connectorSecrets(inputs)) }]),
         };
     }
 }
