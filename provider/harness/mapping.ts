@@ -2,6 +2,7 @@
 // `*Ref`s), the text secrets it needs, and the input rules only Harness imposes. Pure: no request is
 // made here (register.ts performs the plan).
 import { AUTH_KINDS, credentialKind, type HarnessCredential } from "../credentials/kinds";
+import { ConnectorError } from "../errors";
 import { deriveIdentifier, RESERVED_CONNECTOR_IDENTIFIERS, refScopeProblem, scopedRef } from "../inputs/identifier";
 import type { ValidConnectorInputs } from "../inputs/types";
 import type { HarnessScope, HarnessSecretField } from "./state";
@@ -115,14 +116,46 @@ export function harnessScope(inputs: Pick<ValidConnectorInputs, "orgIdentifier" 
     return { orgIdentifier: inputs.orgIdentifier, projectIdentifier: inputs.projectIdentifier };
 }
 
-/** The connector and secrets that register `inputs` in Harness. Throws when it cannot be (see harnessInputProblems). */
+/** A property Harness cannot take, and why (as harnessInputProblems reports it). */
+export interface HarnessInputIssue {
+    property: string;
+    reason: string;
+}
+
+/** The plan that registers the inputs, or the property that keeps them from being registered. */
+export type HarnessPlanResult = { ok: true; plan: HarnessPlan } | { ok: false; issue: HarnessInputIssue };
+
+/** Why the credential cannot be registered in Harness (the kind's reason), as the property to change. */
+function credentialIssue(inputs: ValidConnectorInputs, reason: string): HarnessInputIssue {
+    return { property: inputs.credential.type === "Kubeconfig" ? "credential.kubeconfig" : "credential", reason };
+}
+
+/**
+ * The connector and secrets that register `inputs` in Harness; throws INVALID_INPUT, naming the
+ * property, when they cannot be (inputs that passed harnessInputProblems always can).
+ */
 export function planHarnessConnector(
     inputs: ValidConnectorInputs,
     identifier: string,
     facts: ClusterFacts = {},
 ): HarnessPlan {
+    const result = harnessPlanFor(inputs, identifier, facts);
+    if (result.ok) return result.plan;
+    throw new ConnectorError(
+        "INVALID_INPUT",
+        `cannot register the connector in Harness: ${result.issue.property} ${result.issue.reason}`,
+        "Fix the named property; nothing was sent to Harness",
+    );
+}
+
+/** The connector and secrets that register `inputs` in Harness, or why they cannot be. */
+export function harnessPlanFor(
+    inputs: ValidConnectorInputs,
+    identifier: string,
+    facts: ClusterFacts = {},
+): HarnessPlanResult {
     const credential = harnessCredential(inputs, facts);
-    if (typeof credential === "string") throw new Error(`credential ${credential}`);
+    if (typeof credential === "string") return { ok: false, issue: credentialIssue(inputs, credential) };
     const given = inputs.harness?.secretRefs ?? {};
     const scope = harnessScope(inputs);
     const secrets: PlannedSecret[] = [];
@@ -152,7 +185,7 @@ export function planHarnessConnector(
             spec: { masterUrl: credential.masterUrl, auth: { type: credential.authType, spec: auth } },
         };
     }
-    return {
+    const plan: HarnessPlan = {
         scope,
         secrets,
         secretRefs,
@@ -166,12 +199,13 @@ export function planHarnessConnector(
             spec: { credential: spec, delegateSelectors: inputs.delegateSelectors ?? [] },
         },
     };
+    return { ok: true, plan };
 }
 
 /** What in the inputs Harness cannot take, each with the property to change: checked at preview. */
-export function harnessInputProblems(inputs: ValidConnectorInputs): { property: string; reason: string }[] {
+export function harnessInputProblems(inputs: ValidConnectorInputs): HarnessInputIssue[] {
     if (!inputs.harness) return [];
-    const issues: { property: string; reason: string }[] = [];
+    const issues: HarnessInputIssue[] = [];
     const c = inputs.credential;
     const inherits = c.type === "InheritFromDelegate" && !inputs.delegate?.useAsCredential;
     if (inherits && !inputs.delegateSelectors?.length)
@@ -208,7 +242,7 @@ export function harnessInputProblems(inputs: ValidConnectorInputs): { property: 
         });
     if (c.type === "Kubeconfig" && !inputs.delegate?.useAsCredential) {
         const credential = harnessCredential(inputs, {});
-        if (typeof credential === "string") issues.push({ property: "credential.kubeconfig", reason: credential });
+        if (typeof credential === "string") issues.push(credentialIssue(inputs, credential));
     }
     const refs = inputs.harness.secretRefs ?? {};
     if (Object.keys(refs).length) {

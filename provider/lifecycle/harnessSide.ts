@@ -45,11 +45,9 @@ function clusterFacts(run: Pick<TestRun, "masterUrl">, delegate: DelegateOutputs
 function recordedPlan(record: ConnectorOutputs): HarnessPlan | undefined {
     const parsed = validateConnectorInputs(recordedInputs(record), () => false, false);
     if (!parsed.ok || !parsed.complete) return undefined;
-    try {
-        return harness().planHarnessConnector(parsed.value, record.identifier, clusterFacts(record, record));
-    } catch {
-        return undefined;
-    }
+    // A record Harness cannot take (it passed another version's rules) has no plan to compare with.
+    const planned = harness().harnessPlanFor(parsed.value, record.identifier, clusterFacts(record, record));
+    return planned.ok ? planned.plan : undefined;
 }
 
 /** Secret fields whose value differs between two plans (all of them when the old one is unknown). */
