@@ -14,7 +14,7 @@ export async function check(olds: Props, news: Props): Promise<dynamic.CheckResu
     const { checkConnector, inputWarnings } = lifecycle();
     const outcome = checkConnector(olds, userInputs(news));
     if ("failures" in outcome) return { failures: outcome.failures };
-    warn(inputWarnings(outcome.inputs));
+    warn(inputWarnings(outcome.inputs, outcome.valid));
     return { inputs: { ...engineKeys(news), ...outcome.inputs } };
 }
 

@@ -67,7 +67,7 @@ export const connectorPlugin: ConnectorPlugin = {
         const given = revealSecrets(news);
         const outcome = checkConnector(revealSecrets(olds).plain, userInputs(given.plain));
         if ("failures" in outcome) return { failures: outcome.failures };
-        warn(inputWarnings(outcome.inputs));
+        warn(inputWarnings(outcome.inputs, outcome.valid));
         const secrets = new Set([...given.secrets, ...credentialSecretPaths(outcome.inputs)]);
         return { inputs: concealSecrets(outcome.inputs, secrets) };
     },

@@ -1,8 +1,8 @@
 // The imperative shell around planHarnessConnector, as named steps: secrets → connector → Harness's
 // test (register); GET the connector and secrets (inspect); connector → secrets (deregister). Each
 // step records in the run's Steps what it created; when a later step fails, the run undoes that in
-// reverse (the connector plainly, then its secrets) and throws the original error. Org and project go in the body of create/update and in the query of GET,
-// DELETE and testConnection, as Harness's API wants them.
+// reverse (the connector plainly, then its secrets) and throws the original error. Org and project
+// go in the body of create/update and in the query of GET, DELETE and testConnection.
 import { ConnectorError } from "../errors";
 import { connectorRef } from "../inputs/identifier";
 import type { Steps } from "../steps";

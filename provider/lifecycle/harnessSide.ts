@@ -99,6 +99,8 @@ export async function readHarnessSide(inputs: ValidConnectorInputs, record: Conn
             inspectRegistration(client, plan, state),
         );
         const status = connectivityOf(data) ?? state.status;
+        // Harness's summary is the delegate's words about our credential: recorded redacted, like our own.
+        if (status?.errorSummary) status.errorSummary = redact(status.errorSummary, connectorSecrets(inputs));
         return {
             ...state,
             lastModifiedAt: data?.lastModifiedAt ?? state.lastModifiedAt,

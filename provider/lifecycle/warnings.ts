@@ -1,7 +1,7 @@
 // Warnings the lifecycle gives without failing: a credential near the end of its life (or past
 // it), at check (so preview and up show it) and after refresh.
 import { expiryWarning } from "../credentials/expiry";
-import { validateConnectorInputs } from "../inputs/validate";
+import type { ValidConnectorInputs } from "../inputs/types";
 import type { ConnectorOutputs } from "../outputs";
 import { credentialWarning } from "./testRun";
 
@@ -9,23 +9,20 @@ import { credentialWarning } from "./testRun";
  * Warnings about the checked inputs: the credential's and the provisioner's lifetimes, and a
  * connector Harness would reach without verifying TLS.
  */
-export function inputWarnings(inputs: Record<string, unknown>): string[] {
+export function inputWarnings(inputs: Record<string, unknown>, valid?: ValidConnectorInputs): string[] {
     const settings = inputs.connectionTest;
     const provisioner = (inputs.delegate as { provisioner?: unknown } | undefined)?.provisioner;
     return [
         credentialWarning(inputs.credential, settings),
         credentialWarning(provisioner, settings)?.replace("the connector's", "the delegate provisioner's"),
-        ...harnessWarnings(inputs),
+        ...(valid?.harness ? harnessWarnings(valid) : []),
     ].filter((w): w is string => !!w);
 }
 
 /** Harness's warnings, for complete inputs registered in Harness (the mapping is loaded only for them). */
-function harnessWarnings(inputs: Record<string, unknown>): string[] {
-    if (!inputs.harness || typeof inputs.name !== "string") return [];
-    const parsed = validateConnectorInputs(inputs, undefined, false);
-    if (!parsed.ok || !parsed.complete) return [];
+function harnessWarnings(valid: ValidConnectorInputs): string[] {
     const { harnessInputWarnings } = require("../harness/mapping") as typeof import("../harness/mapping");
-    return harnessInputWarnings(parsed.value);
+    return harnessInputWarnings(valid);
 }
 
 /**
