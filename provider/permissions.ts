@@ -6,6 +6,8 @@ export interface PolicyRule {
     apiGroups: string[];
     resources: string[];
     verbs: string[];
+    /** Only these objects (an upgrader's own CronJob and Deployment); absent: every object. */
+    resourceNames?: string[];
 }
 
 /** The full verb list Harness's docs give for when `*` is not wanted. */

@@ -151,7 +151,11 @@ export function sameRules(live: readonly PolicyRule[] | undefined, desired: read
             ...new Set(
                 rules.flatMap((r) =>
                     (r.apiGroups ?? []).flatMap((g) =>
-                        (r.resources ?? []).flatMap((res) => (r.verbs ?? []).map((v) => `${g}|${res}|${v}`)),
+                        (r.resources ?? []).flatMap((res) =>
+                            (r.verbs ?? []).flatMap((v) =>
+                                (r.resourceNames?.length ? r.resourceNames : [""]).map((n) => `${g}|${res}|${v}|${n}`),
+                            ),
+                        ),
                     ),
                 ),
             ),
