@@ -136,3 +136,26 @@ describe("delegate install plan @unit", () => {
         assert.match(delegateNameProblem("x-", false)!, /ending/);
     });
 });
+
+describe("delegate install drift comparison @unit", () => {
+    it("compares what the manifest sets, ignores what the server adds, and reads quantities as the server writes them", () => {
+        const desired = {
+            spec: { replicas: 1, resources: { memory: "2048Mi", cpu: "1" }, ports: [{ containerPort: 8080 }] },
+        };
+        const live = {
+            spec: {
+                replicas: 1,
+                revisionHistoryLimit: 10,
+                resources: { memory: "2Gi", cpu: "1000m" },
+                ports: [{ containerPort: 8080, protocol: "TCP" }],
+            },
+        };
+        assert.equal(firstDifference(live, desired), undefined);
+        assert.equal(firstDifference({ spec: { ...live.spec, replicas: 2 } }, desired), "spec.replicas");
+        assert.equal(firstDifference({ spec: { ...live.spec, ports: [] } }, desired), "spec.ports");
+        assert.equal(
+            firstDifference({ spec: { ...live.spec, resources: { memory: "1Gi", cpu: "1" } } }, desired),
+            "spec.resources.memory",
+        );
+    });
+});

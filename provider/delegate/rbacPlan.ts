@@ -15,7 +15,10 @@ export type ObjectKind =
     | "Role"
     | "ClusterRole"
     | "RoleBinding"
-    | "ClusterRoleBinding";
+    | "ClusterRoleBinding"
+    | "ConfigMap"
+    | "Deployment"
+    | "CronJob";
 
 /** Which object: kind, name and (for namespaced kinds) namespace. */
 export interface ObjectRef {
