@@ -1,5 +1,6 @@
 // The installed delegate's plan and name rules: pure, no cluster.
 import * as assert from "node:assert/strict";
+import { firstDifference } from "../provider/delegate/install/apply";
 import { delegateNameProblem, deriveDelegateName } from "../provider/delegate/install/naming";
 import {
     CHART_DEFAULTS,
