@@ -61,7 +61,8 @@ const ALL: PolicyRule[] = [{ apiGroups: ["*"], resources: ["*"], verbs: ["*"] }]
 export function delegateRules(
     permissions: DelegateSettings["permissions"],
 ): { builtin: string } | { rules: PolicyRule[] } {
-    if (permissions === "cluster-admin") return { builtin: "cluster-admin" };
+    // Validation always fills it (see the schema); undefined only from an unvalidated value.
+    if (permissions === undefined || permissions === "cluster-admin") return { builtin: "cluster-admin" };
     if (permissions === "cluster-viewer") return { builtin: "view" };
     if (permissions === "namespace-admin") return { rules: ALL };
     if (permissions === "deployments") return { rules: DEPLOYMENTS_RULES.map(copyRule) };
