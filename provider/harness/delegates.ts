@@ -311,13 +311,17 @@ export async function latestDelegateImage(
 function lastSeen(entry: DelegateListEntry | undefined, group: DelegateGroup | undefined): string {
     if (!entry) return "Harness lists no delegate of that name in this scope: it never registered";
     const at = entry.lastHeartBeat ? new Date(entry.lastHeartBeat).toISOString() : "never";
-    const token = group && !group.tokenActive ? "; its token is not active (revoked or expired)" : "";
+    const token =
+        group && !group.instances.some((i) => i.activelyConnected && i.tokenActive)
+            ? "; no connected instance has an active token (revoked or expired)"
+            : "";
     return `Harness lists it ${entry.connected ? "connected" : "disconnected"}, last heartbeat ${at}${token}`;
 }
 
 /**
  * Waits until Harness shows the delegate `name` of `scope` connected with an active token:
- * listDelegates says connected, and its group (delegate-groups of the scope) has tokenActive.
+ * listDelegates says connected, and an instance of its group (delegate-groups of the scope) is
+ * actively connected with tokenActive.
  * Looks every `pollMs` (default 2 s) for at most `timeoutMs`; then DELEGATE_NOT_CONNECTED saying
  * what Harness last showed and what to look at. Harness's own failures (HARNESS_*) end it at once.
  */
@@ -339,8 +343,16 @@ export async function waitForDelegateConnected(
             group = (await delegateGroups(client, scope, `reading delegate group "${name}"`)).find(
                 (g) => g.name === name,
             );
-            if (group?.activelyConnected && group.tokenActive)
-                return { connected: true, lastHeartbeat: Math.max(entry.lastHeartBeat, group.lastHeartBeat), tokenActive: true };
+            // An instance that heartbeats with an active token: the group's own tokenActive is false
+            // while an old pod's instance lingers with a revoked token (after a rotation), as
+            // harness-core's buildDelegateGroupDetails computes it.
+            const live = group?.instances.filter((i) => i.activelyConnected && i.tokenActive) ?? [];
+            if (live.length)
+                return {
+                    connected: true,
+                    lastHeartbeat: Math.max(entry.lastHeartBeat, ...live.map((i) => i.lastHeartbeat)),
+                    tokenActive: true,
+                };
         }
         const left = deadline - Date.now();
         if (left <= 0) break;
