@@ -122,7 +122,8 @@ describe("delegate install loop: hand-made objects, the test agent, the stand-in
         for (;;) {
             const v = probe();
             if (v) return v;
-            if (Date.now() > end) throw new Error(`${what}: not within ${ms} ms (agents: ${JSON.stringify(agent.agents())})`);
+            if (Date.now() > end)
+                throw new Error(`${what}: not within ${ms} ms (agents: ${JSON.stringify(agent.agents())})`);
             await new Promise((r) => setTimeout(r, 100));
         }
     }
@@ -189,9 +190,11 @@ describe("delegate install loop: hand-made objects, the test agent, the stand-in
         await until("dlg-name reason", () => /DELEGATE_NAME missing/.test(view("dlg-name")?.reason ?? "") || undefined);
         await neverConnects("dlg-default", /default ServiceAccount/);
         await neverConnects("dlg-nosa", /serviceaccount "not-there" not found/);
-        for (const a of agent.agents().filter((x) => x.deployment !== "dlg-ok")) assert.equal(a.connected, false, a.deployment);
+        for (const a of agent.agents().filter((x) => x.deployment !== "dlg-ok"))
+            assert.equal(a.connected, false, a.deployment);
         assert.ok(
-            JSON.stringify(agent.agents()).indexOf(t.value!) < 0 && JSON.stringify(agent.agents()).indexOf(r.value!) < 0,
+            JSON.stringify(agent.agents()).indexOf(t.value!) < 0 &&
+                JSON.stringify(agent.agents()).indexOf(r.value!) < 0,
             "no token value in what the agent reports",
         );
     });
@@ -218,7 +221,9 @@ describe("delegate install loop: hand-made objects, the test agent, the stand-in
             },
             k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.JsonPatch),
         );
-        await until("the agent switches tokens", () => (view("dlg-rot")?.tokenHash !== before.tokenHash ? true : undefined));
+        await until("the agent switches tokens", () =>
+            view("dlg-rot")?.tokenHash !== before.tokenHash ? true : undefined,
+        );
         const groups = await delegateGroupsUsingToken(hc, {}, "tok_rot_2");
         assert.deepEqual(
             groups.map((g) => [g.name, g.activelyConnected]),
@@ -230,13 +235,15 @@ describe("delegate install loop: hand-made objects, the test agent, the stand-in
         assert.equal(still.tokenActive, true);
         // The old pod's instance lingers, disconnected with its revoked token: the group-level
         // tokenActive is false (harness-core's buildDelegateGroupDetails), the connected instance's true.
-        const [group] = (await delegateGroupsUsingToken(hc, {}, "tok_rot_1"));
+        const [group] = await delegateGroupsUsingToken(hc, {}, "tok_rot_1");
         assert.equal(group.tokenActive, false);
         assert.equal(view("dlg-rot")?.connected, true);
 
         // Revoking the token in use, with no rotation: refused heartbeats, then disconnected.
         await revokeDelegateToken(hc, {}, "tok_rot_2");
-        await until("the agent is refused", () => (/REVOKED_TOKEN/.test(view("dlg-rot")?.reason ?? "") ? true : undefined));
+        await until("the agent is refused", () =>
+            /REVOKED_TOKEN/.test(view("dlg-rot")?.reason ?? "") ? true : undefined,
+        );
         await new Promise((r) => setTimeout(r, 2000));
         assert.equal((await listDelegates(hc, {}, "dlg-rot"))[0].connected, false);
         await assert.rejects(

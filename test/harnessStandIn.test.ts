@@ -1584,7 +1584,10 @@ describe("harness stand-in: delegate tokens and delegates, through the provider'
             assert.ok(!e.message.includes(t.value!), "never the value");
             return true;
         });
-        await assert.rejects(mintDelegateToken(hc, {}, "tok_past", Date.now() - 1000), /can not be less than current time/);
+        await assert.rejects(
+            mintDelegateToken(hc, {}, "tok_past", Date.now() - 1000),
+            /can not be less than current time/,
+        );
         // The contract: tokenName is required, revokeAfter an integer.
         const r = await c.call("POST", `/ng/api/delegate-token-ng?${q(h)}&revokeAfter=soon`);
         assert.equal(r.status, 400);
@@ -1593,19 +1596,28 @@ describe("harness stand-in: delegate tokens and delegates, through the provider'
 
     it("revokes (twice is fine through the client), keeps a revoked name blocked, purges only a revoked token", async () => {
         await mintDelegateToken(hc, {}, "tok_r");
-        await assert.rejects(purgeDelegateToken(hc, {}, "tok_r"), (e: ConnectorError) => e.code === "DELEGATE_TOKEN_ACTIVE");
+        await assert.rejects(
+            purgeDelegateToken(hc, {}, "tok_r"),
+            (e: ConnectorError) => e.code === "DELEGATE_TOKEN_ACTIVE",
+        );
         assert.equal((await revokeDelegateToken(hc, {}, "tok_r")).status, "REVOKED");
         const again = await c.call("PUT", `/ng/api/delegate-token-ng?${q(h)}&tokenName=tok_r`);
         assert.equal(again.status, 400);
         assert.match(again.body.message, /Specified token is already revoked\./);
         assert.equal((await revokeDelegateToken(hc, {}, "tok_r")).status, "REVOKED");
-        await assert.rejects(mintDelegateToken(hc, {}, "tok_r"), (e: ConnectorError) => e.code === "DELEGATE_TOKEN_NAME_TAKEN");
+        await assert.rejects(
+            mintDelegateToken(hc, {}, "tok_r"),
+            (e: ConnectorError) => e.code === "DELEGATE_TOKEN_NAME_TAKEN",
+        );
         const held = h.delegateTokens().find((x) => x.name === "tok_r")!;
         assert.ok(held.validUntil! - Date.now() > 29 * 24 * 3600 * 1000, "kept 30 days (DelegateToken.TTL)");
         assert.equal(await purgeDelegateToken(hc, {}, "tok_r"), true);
         assert.equal(await purgeDelegateToken(hc, {}, "tok_r"), false, "already gone");
         await mintDelegateToken(hc, {}, "tok_r");
-        await assert.rejects(revokeDelegateToken(hc, {}, "never"), (e: ConnectorError) => e.code === "DELEGATE_TOKEN_NOT_FOUND");
+        await assert.rejects(
+            revokeDelegateToken(hc, {}, "never"),
+            (e: ConnectorError) => e.code === "DELEGATE_TOKEN_NOT_FOUND",
+        );
         await assert.rejects(delegateGroupsUsingToken(hc, {}, "never"), (e: ConnectorError) => {
             assert.equal(e.code, "DELEGATE_TOKEN_NOT_FOUND");
             assert.match(e.message, /No such delegate token exists/);
@@ -1626,7 +1638,10 @@ describe("harness stand-in: delegate tokens and delegates, through the provider'
     it("heartbeat (stand-in only): wrong token, other account, revoked token and another scope are refused", async () => {
         const t = await mintDelegateToken(hc, { orgIdentifier: "o1", projectIdentifier: "p1" }, "tok_hb");
         const bad = await beat("bm90LWEtdG9rZW4=");
-        assert.deepEqual([bad.status, bad.body.code, bad.body.message], [401, "INVALID_TOKEN", "Invalid delegate token"]);
+        assert.deepEqual(
+            [bad.status, bad.body.code, bad.body.message],
+            [401, "INVALID_TOKEN", "Invalid delegate token"],
+        );
         assert.equal((await beat(t.value!, { accountId: "other_account" })).body.code, "INVALID_TOKEN");
         const scope = await beat(t.value!, { orgIdentifier: "o1", projectIdentifier: "p2" });
         assert.equal(scope.status, 400);
@@ -1651,7 +1666,11 @@ describe("harness stand-in: delegate tokens and delegates, through the provider'
             delegateName: "web",
         });
         assert.equal(raw.status, 200);
-        assert.deepEqual(raw.body.resource.map((d: any) => d.name).sort(), ["web", "web-2"], "Harness matches names containing it");
+        assert.deepEqual(
+            raw.body.resource.map((d: any) => d.name).sort(),
+            ["web", "web-2"],
+            "Harness matches names containing it",
+        );
         const [web] = await listDelegates(hc, {}, "web");
         assert.equal(web.connected, true);
         assert.deepEqual(web.tags.sort(), ["prod", "web"], "the group's name is an implicit selector");
@@ -1660,9 +1679,16 @@ describe("harness stand-in: delegate tokens and delegates, through the provider'
             ["web", "connected", true],
             ["web-2", "connected", true],
         ]);
-        assert.equal((await waitForDelegateConnected(hc, {}, "web", { timeoutMs: 1000, pollMs: 50 })).tokenActive, true);
+        assert.equal(
+            (await waitForDelegateConnected(hc, {}, "web", { timeoutMs: 1000, pollMs: 50 })).tokenActive,
+            true,
+        );
         await new Promise((r) => setTimeout(r, 500));
-        assert.equal((await listDelegates(hc, {}, "web"))[0].connected, false, "no heartbeat for longer than the bound");
+        assert.equal(
+            (await listDelegates(hc, {}, "web"))[0].connected,
+            false,
+            "no heartbeat for longer than the bound",
+        );
         const connectedOnly = await c.call("POST", `/ng/api/delegate-setup/listDelegates?${q(h)}`, {
             filterType: "Delegate",
             delegateName: "web",
@@ -1672,7 +1698,10 @@ describe("harness stand-in: delegate tokens and delegates, through the provider'
         assert.equal((await delegateGroupsUsingToken(hc, {}, "tok_l"))[0].connectivityStatus, "disconnected");
         await beat(t.value!, { delegateName: "web" });
         await revokeDelegateToken(hc, {}, "tok_l");
-        assert.equal((await delegateGroupsUsingToken(hc, {}, "tok_l")).find((g) => g.name === "web")?.tokenActive, false);
+        assert.equal(
+            (await delegateGroupsUsingToken(hc, {}, "tok_l")).find((g) => g.name === "web")?.tokenActive,
+            false,
+        );
     });
 
     it("waitForDelegateConnected: DELEGATE_NOT_CONNECTED within its bound, saying what Harness showed; the signal ends it", async () => {
@@ -1690,7 +1719,10 @@ describe("harness stand-in: delegate tokens and delegates, through the provider'
         assert.ok(took >= 600 && took < 3000, `bounded: ${took} ms`);
         const ac = new AbortController();
         setTimeout(() => ac.abort(new Error("stopped")), 100);
-        await assert.rejects(waitForDelegateConnected(hc, {}, "ghost", { timeoutMs: 60_000, signal: ac.signal }), /stopped/);
+        await assert.rejects(
+            waitForDelegateConnected(hc, {}, "ghost", { timeoutMs: 60_000, signal: ac.signal }),
+            /stopped/,
+        );
     });
 
     it("latest-supported-version, and 403 naming core_delegate_* permissions", async () => {

@@ -94,7 +94,9 @@ const said = (e: ConnectorError) => e.message;
 function recode(e: unknown, pattern: RegExp, code: ConnectorError["code"], what: string): unknown {
     if (!(e instanceof ConnectorError)) return e;
     const match = (e.code === "HARNESS_INVALID_REQUEST" || e.code === "HARNESS_NOT_FOUND") && pattern.test(said(e));
-    return match ? new ConnectorError(code, `${what} (${e.what})`, defaultRemediation(code), undefined, e.httpStatus) : e;
+    return match
+        ? new ConnectorError(code, `${what} (${e.what})`, defaultRemediation(code), undefined, e.httpStatus)
+        : e;
 }
 
 function asToken(d: Record<string, unknown>): DelegateToken {

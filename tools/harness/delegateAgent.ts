@@ -272,7 +272,8 @@ export function startDelegateAgent(opts: DelegateAgentOptions): DelegateAgent {
                 await visit(d);
             } catch (e) {
                 const view = seen.get(key);
-                if (view) Object.assign(view, { connected: false, reason: `the agent failed: ${(e as Error).message}` });
+                if (view)
+                    Object.assign(view, { connected: false, reason: `the agent failed: ${(e as Error).message}` });
             }
         }
         // A Deployment that went takes its pods with it: no more heartbeats.

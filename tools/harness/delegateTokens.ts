@@ -250,7 +250,13 @@ export class DelegateRegistry {
         if (hb.description !== undefined) group.description = hb.description;
         let instance = group.instances.find((i) => i.hostName === hb.hostName);
         if (!instance) {
-            instance = { uuid: randomUUID(), hostName: hb.hostName, tokenName: token.name, lastHeartBeat: 0, version: "" };
+            instance = {
+                uuid: randomUUID(),
+                hostName: hb.hostName,
+                tokenName: token.name,
+                lastHeartBeat: 0,
+                version: "",
+            };
             group.instances.push(instance);
         }
         instance.tokenName = token.name;
@@ -329,14 +335,20 @@ export class DelegateRegistry {
         return this.groups
             .filter((g) => sameScope(g.scope, scope))
             .filter((g) => !filter.delegateName || g.name.includes(filter.delegateName))
-            .filter((g) => !filter.delegateTags?.length || filter.delegateTags.every((t) => this.selectorsOf(g).includes(t)))
+            .filter(
+                (g) =>
+                    !filter.delegateTags?.length || filter.delegateTags.every((t) => this.selectorsOf(g).includes(t)),
+            )
             .map((g) => {
                 let instances = g.instances;
                 if (filter.status === "CONNECTED") instances = instances.filter((i) => this.upToDate(i));
                 if (filter.status === "DISCONNECTED") instances = instances.filter((i) => !this.upToDate(i));
                 return { g, instances };
             })
-            .filter(({ instances }) => !(filter.status === "CONNECTED" || filter.status === "DISCONNECTED") || instances.length)
+            .filter(
+                ({ instances }) =>
+                    !(filter.status === "CONNECTED" || filter.status === "DISCONNECTED") || instances.length,
+            )
             .map(({ g, instances }) => {
                 const replicas = instances.map((i) => ({
                     uuid: i.uuid,

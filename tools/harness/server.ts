@@ -25,7 +25,12 @@ import {
     type TestError,
     testCluster,
 } from "./delegate";
-import { type DelegateHeartbeat, type DelegateRegistry, type DelegateTokenStatus, tokenDetails } from "./delegateTokens";
+import {
+    type DelegateHeartbeat,
+    type DelegateRegistry,
+    type DelegateTokenStatus,
+    tokenDetails,
+} from "./delegateTokens";
 import {
     HARNESS_SECRET_MANAGER,
     HarnessError,
