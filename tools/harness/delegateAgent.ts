@@ -18,6 +18,7 @@
 import { createHash } from "node:crypto";
 import * as k8s from "@kubernetes/client-node";
 import * as undici from "undici";
+import { commaList } from "./delegate";
 
 /** Options of {@link startDelegateAgent}. */
 export interface DelegateAgentOptions {
@@ -190,10 +191,7 @@ export function startDelegateAgent(opts: DelegateAgentOptions): DelegateAgent {
             token: env.DELEGATE_TOKEN,
             delegateName: env.DELEGATE_NAME,
             hostName: pod.hostName,
-            tags: (env.DELEGATE_TAGS ?? "")
-                .split(",")
-                .map((t) => t.trim())
-                .filter(Boolean),
+            tags: commaList(env.DELEGATE_TAGS ?? ""),
             description: env.DELEGATE_DESCRIPTION,
             delegateType: env.DELEGATE_TYPE,
             namespace: d.metadata!.namespace,
