@@ -15,6 +15,7 @@ import type { ConnectorInputs, Credential } from "../provider/inputs/types";
 import { testInputs } from "../provider/lifecycle/testRun";
 import { type AccessCheck, parseCheck } from "../provider/permissions";
 import { redactError } from "../provider/secrets";
+import { delegateManifestMain } from "./delegateManifestCli";
 
 /**
  * The exit code of each class of failure (each code's class is in ERROR_CODES, provider/errors.ts);
@@ -40,6 +41,7 @@ export function exitCodeOf(report: Pick<ConnectionTestReport, "status" | "error"
 }
 
 const USAGE = `Usage: pulumi-kubernetes-connector test [options]
+       pulumi-kubernetes-connector delegate-manifest --help
 
 Runs the connector's connection test (GET /version, listing the controllers in the
 namespaces, the required permissions) against a cluster, with one credential:
@@ -217,6 +219,7 @@ function timeoutMsOf(inputs: ConnectorInputs): number {
 
 /** Runs the command with `argv` (without node and the script); resolves to the exit code. */
 export async function main(argv: string[], out = process.stdout, err = process.stderr): Promise<number> {
+    if (argv[0] === "delegate-manifest") return delegateManifestMain(argv.slice(1), out, err);
     const json = argv.includes("--json");
     // Every value given could be a secret (a token): none may appear in a message.
     const fail = (e: unknown): number => {

@@ -31,6 +31,7 @@ export type {
 } from "../provider/inputs/types";
 export type { PolicyRule } from "../provider/permissions";
 export { BUILDS_RULES, DEPLOYMENTS_RULES } from "../provider/permissions";
+export { type DelegateManifestArgs, delegateManifest } from "./delegateManifest";
 
 /** `Input<T>` all the way down: any field may be an Output of another resource. */
 export type DeepInput<T> = T extends string | number | boolean | undefined | null

@@ -160,3 +160,32 @@ describe("delegate install drift comparison @unit", () => {
         );
     });
 });
+
+describe("delegate install render-only @unit", () => {
+    it("references the user's token Secret: no Secret rendered, the upgrader reads its DELEGATE_TOKEN", () => {
+        const objs = planDelegateInstall(facts({ existingTokenSecret: "mine" }), "mine");
+        assert.ok(!objs.some((o) => o.kind === "Secret"));
+        const dep = find(objs, "Deployment", "prod-eu").manifest as any;
+        assert.deepEqual(dep.spec.template.spec.containers[0].envFrom[1], { secretRef: { name: "mine" } });
+        const job = find(objs, "CronJob", "prod-eu-upgrader-job").manifest as any;
+        assert.deepEqual(job.spec.jobTemplate.spec.template.spec.containers[0].env, [
+            { name: "UPGRADER_TOKEN", valueFrom: { secretKeyRef: { name: "mine", key: "DELEGATE_TOKEN" } } },
+        ]);
+    });
+
+    it("the CLI refuses bad input naming the property, exit 2", async () => {
+        const { delegateManifestMain } = await import("../sdk/delegateManifestCli");
+        let err = "";
+        const sink = { write: (s: string) => ((err += s), true) } as unknown as NodeJS.WriteStream;
+        const code = await delegateManifestMain(
+            ["--name", "Bad", "--account-id", "a", "--image", "harness/delegate:1", "--token-secret", "t"],
+            sink,
+            sink,
+        );
+        assert.equal(code, 2);
+        assert.match(err, /delegate\.install\.name: must be lower-case/);
+        err = "";
+        assert.equal(await delegateManifestMain(["--name", "ok"], sink, sink), 2);
+        assert.match(err, /--account-id, --image, --token-secret required/);
+    });
+});

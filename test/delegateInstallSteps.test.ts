@@ -7,9 +7,17 @@
 import * as assert from "node:assert/strict";
 import * as tls from "node:tls";
 import * as k8s from "@kubernetes/client-node";
+import * as yaml from "js-yaml";
 import { connect } from "../provider/credentials";
 import { OWNER_ANNOTATION } from "../provider/delegate/rbacPlan";
 import type { ConnectorError } from "../provider/errors";
+import { harnessClientFor } from "../provider/harness/client";
+import {
+    mintDelegateToken,
+    purgeDelegateToken,
+    revokeDelegateToken,
+    waitForDelegateConnected,
+} from "../provider/harness/delegates";
 import { parseConnectorInputs } from "../provider/inputs/validate";
 import {
     type InstalledDelegate,
@@ -19,6 +27,7 @@ import {
 } from "../provider/lifecycle/delegateInstall";
 import { inSteps } from "../provider/steps";
 import type { KubeClient } from "../provider/transport/kubeClient";
+import { delegateManifest } from "../sdk/delegateManifest";
 import { type ControlPlane, startControlPlane } from "../tools/controlPlane";
 import { type HarnessStandIn, startHarnessStandIn } from "../tools/harness";
 import { type DelegateAgent, startDelegateAgent } from "../tools/harness/delegateAgent";
@@ -47,7 +56,6 @@ describe("installed delegate steps (real cluster, Harness stand-in, test agent)"
             kubeClient: admin.kubeConfig,
             harnessUrl: h.managerUrl,
             trustedCaPems: [h.caCertPem],
-            namespace: NS,
             pollMs: 200,
         });
         kube = await connect({ type: "Kubeconfig", kubeconfig: cp.kubeconfig }, 10_000);
@@ -176,6 +184,55 @@ describe("installed delegate steps (real cluster, Harness stand-in, test agent)"
         );
         assert.deepEqual(left, []);
         assert.deepEqual(tokens(), ["steps-second:ACTIVE"], "the token minted for it is revoked and purged");
+    });
+
+    it("delegateManifest renders objects that, applied with the user's token Secret, connect", async () => {
+        const ns = "dlg-rendered";
+        const yamlText = delegateManifest({
+            name: "rendered",
+            delegate: {
+                namespace: ns,
+                serviceAccountName: "rendered-sa",
+                install: { name: "rendered", image: "harness/delegate:26.02.88404", managerUrl: h.managerUrl },
+            },
+            harness: { accountId: h.accountId },
+            tokenSecretName: "my-delegate-token",
+        });
+        const docs = yaml.loadAll(yamlText) as k8s.KubernetesObject[];
+        assert.equal(docs[0].kind, "Namespace");
+        assert.ok(!docs.some((d) => d.kind === "Secret"), "no Secret is rendered: the token is the user's");
+        const objectApi = k8s.KubernetesObjectApi.makeApiClient(admin.kubeConfig);
+        for (const d of docs) await objectApi.create(d);
+        const token = await inSteps(async (steps) => {
+            const client = harnessClientFor({
+                endpoint: h.url,
+                accountId: h.accountId,
+                apiKey: h.apiKey,
+                timeoutMs: 10_000,
+            });
+            steps.closeAtEnd(() => client.close());
+            return mintDelegateToken(client, {}, "rendered-token");
+        });
+        await admin.core.createNamespacedSecret({
+            namespace: ns,
+            body: { metadata: { name: "my-delegate-token" }, stringData: { DELEGATE_TOKEN: token.value! } },
+        });
+        const client = harnessClientFor({
+            endpoint: h.url,
+            accountId: h.accountId,
+            apiKey: h.apiKey,
+            timeoutMs: 10_000,
+        });
+        try {
+            const c = await waitForDelegateConnected(client, {}, "rendered", { timeoutMs: 15_000, pollMs: 200 });
+            assert.equal(c.connected, true);
+            assert.equal(agent.agents().find((a) => a.deployment === "rendered")?.serviceAccount, "rendered-sa");
+            await revokeDelegateToken(client, {}, "rendered-token");
+            await purgeDelegateToken(client, {}, "rendered-token");
+        } finally {
+            await client.close();
+        }
+        await admin.core.deleteNamespace({ name: ns });
     });
 
     it("uninstalls: objects gone, token revoked and purged", async () => {

@@ -207,8 +207,9 @@ export function harnessInputProblems(inputs: ValidConnectorInputs): HarnessInput
     if (!inputs.harness) return [];
     const issues: HarnessInputIssue[] = [];
     const c = inputs.credential;
+    // An installed delegate gives the selectors their default: its tags.
     const inherits = c.type === "InheritFromDelegate" && !inputs.delegate?.useAsCredential;
-    if (inherits && !inputs.delegateSelectors?.length)
+    if (inherits && !inputs.delegateSelectors?.length && !inputs.delegate?.install)
         issues.push({
             property: "delegateSelectors",
             reason: "must name at least one delegate tag when credential.type is InheritFromDelegate and the connector is registered in Harness: Harness runs it on a delegate with those tags",

@@ -62,6 +62,11 @@ export interface DelegateInstallFacts {
     javaOpts: string;
     /** The owner annotation's value. */
     owner: string;
+    /**
+     * Render-only (`delegateManifest`): the Secret the user provides with `DELEGATE_TOKEN`; the
+     * install then writes no token Secret of its own, and the upgrader reads the same key.
+     */
+    existingTokenSecret?: string;
     /** Labels and annotations every object carries (managed-by label, owner annotation). */
     metadata: { labels: Record<string, string>; annotations: Record<string, string> };
 }
@@ -182,8 +187,13 @@ export function planDelegateInstall(f: DelegateInstallFacts, tokenChecksum: stri
         object("ConfigMap", "v1", names.configMap, "the delegate's environment (envFrom)", {
             data: delegateEnvironment(f),
         }),
-        secret(names.tokenSecret, "the delegate token (DELEGATE_TOKEN, envFrom)", { DELEGATE_TOKEN: "delegateToken" }),
     ];
+    if (!f.existingTokenSecret)
+        out.push(
+            secret(names.tokenSecret, "the delegate token (DELEGATE_TOKEN, envFrom)", {
+                DELEGATE_TOKEN: "delegateToken",
+            }),
+        );
     if (f.proxy) {
         out.push(
             object("ConfigMap", "v1", names.proxyConfigMap, "the proxy the delegate reaches Harness through", {
@@ -222,7 +232,7 @@ function deployment(f: DelegateInstallFacts, tokenChecksum: string, meta: Meta):
     const optional = (kind: "configMapRef" | "secretRef", name: string) => ({ [kind]: { name, optional: true } });
     const envFrom: unknown[] = [
         { configMapRef: { name: names.configMap } },
-        { secretRef: { name: names.tokenSecret } },
+        { secretRef: { name: f.existingTokenSecret ?? names.tokenSecret } },
         optional("configMapRef", names.proxyConfigMap),
         optional("secretRef", names.proxySecret),
     ];
@@ -326,9 +336,13 @@ function upgraderObjects(
             roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: names.upgraderRole },
             subjects: [{ kind: "ServiceAccount", name: names.upgraderServiceAccount, namespace: f.namespace }],
         }),
-        secret(names.upgraderTokenSecret, "the upgrader's token (UPGRADER_TOKEN: the delegate's)", {
-            UPGRADER_TOKEN: "delegateToken",
-        }),
+        ...(f.existingTokenSecret
+            ? []
+            : [
+                  secret(names.upgraderTokenSecret, "the upgrader's token (UPGRADER_TOKEN: the delegate's)", {
+                      UPGRADER_TOKEN: "delegateToken",
+                  }),
+              ]),
         object("ConfigMap", "v1", names.upgraderConfigMap, "the upgrader's configuration", {
             data: { "config.yaml": config },
         }),
@@ -349,7 +363,22 @@ function upgraderObjects(
                                         name: "upgrader",
                                         image: f.upgrader.image,
                                         imagePullPolicy: "IfNotPresent",
-                                        envFrom: [{ secretRef: { name: names.upgraderTokenSecret } }],
+                                        // With the user's Secret, the upgrader reads its DELEGATE_TOKEN (the chart leaves it empty).
+                                        ...(f.existingTokenSecret
+                                            ? {
+                                                  env: [
+                                                      {
+                                                          name: "UPGRADER_TOKEN",
+                                                          valueFrom: {
+                                                              secretKeyRef: {
+                                                                  name: f.existingTokenSecret,
+                                                                  key: "DELEGATE_TOKEN",
+                                                              },
+                                                          },
+                                                      },
+                                                  ],
+                                              }
+                                            : { envFrom: [{ secretRef: { name: names.upgraderTokenSecret } }] }),
                                         volumeMounts: [{ name: "config-volume", mountPath: "/etc/config" }],
                                     },
                                 ],
