@@ -46,8 +46,8 @@ const OPTIONS = {
 /** Runs `delegate-manifest` with `argv` (after the command's name); resolves to the exit code. */
 export async function delegateManifestMain(
     argv: string[],
-    out = process.stdout,
-    err = process.stderr,
+    out: Pick<NodeJS.WritableStream, "write"> = process.stdout,
+    err: Pick<NodeJS.WritableStream, "write"> = process.stderr,
 ): Promise<number> {
     let f: ReturnType<typeof parseArgs<{ options: typeof OPTIONS }>>["values"];
     try {

@@ -9,6 +9,7 @@ import {
     planDelegateInstall,
     TOKEN_CHECKSUM_ANNOTATION,
 } from "../provider/delegate/install/plan";
+import { delegateManifestMain } from "../sdk/delegateManifestCli";
 
 const facts = (over: Partial<DelegateInstallFacts> = {}): DelegateInstallFacts => ({
     name: "prod-eu",
@@ -174,9 +175,13 @@ describe("delegate install render-only @unit", () => {
     });
 
     it("the CLI refuses bad input naming the property, exit 2", async () => {
-        const { delegateManifestMain } = await import("../sdk/delegateManifestCli");
         let err = "";
-        const sink = { write: (s: string) => ((err += s), true) } as unknown as NodeJS.WriteStream;
+        const sink = {
+            write: (s: string) => {
+                err += s;
+                return true;
+            },
+        } as Pick<NodeJS.WritableStream, "write">;
         const code = await delegateManifestMain(
             ["--name", "Bad", "--account-id", "a", "--image", "harness/delegate:1", "--token-secret", "t"],
             sink,
