@@ -1,13 +1,14 @@
 // pulumi-kubernetes-connector: a Kubernetes cluster connector as one Pulumi resource.
+import { builtinModules } from "node:module";
 import * as pulumi from "@pulumi/pulumi";
-import type * as ConnectionTestModule from "../provider/connectionTest";
 import type { ConnectionTestReport } from "../provider/connectionTest/report";
+import { assertConnectionSucceeded } from "../provider/connectionTest/runConnectionTest";
 import { derivedKubeconfig } from "../provider/credentials/kubeconfigDocument";
 import type { DelegateState } from "../provider/delegate/state";
 import type { HarnessState } from "../provider/harness/state";
 import type { ConnectorInputs, Credential } from "../provider/inputs/types";
 import { inputError, validateConnectorInputs } from "../provider/inputs/validate";
-import type * as TestRunModule from "../provider/lifecycle/testRun";
+import { testInputs } from "../provider/lifecycle/testRun";
 import { secretOutputs } from "../provider/secrets";
 import { isLater, markSecrets } from "./markSecrets";
 import { connectorProvider } from "./provider";
@@ -196,7 +197,6 @@ let builtinsLoaded = false;
 function loadBuiltinsQuietly(): void {
     if (builtinsLoaded) return;
     builtinsLoaded = true;
-    const { builtinModules } = require("node:module") as typeof import("node:module");
     const emitWarning = process.emitWarning;
     process.emitWarning = function (this: unknown, warning: string | Error, ...rest: unknown[]) {
         const type =
@@ -232,9 +232,6 @@ let undefinedOutput: pulumi.Output<undefined> | undefined;
  * inputs: `INVALID_INPUT`), its message free of the credential's secrets.
  */
 export async function testConnection(inputs: ConnectorInputs): Promise<ConnectionTestReport> {
-    // Loaded here, not at the top: a Pulumi program that only declares connectors never needs them.
-    const { testInputs } = require("../provider/lifecycle/testRun") as typeof TestRunModule;
-    const { assertConnectionSucceeded } = require("../provider/connectionTest") as typeof ConnectionTestModule;
     const { report } = await testInputs(inputs);
     assertConnectionSucceeded(report);
     return report;

@@ -1,7 +1,6 @@
 // The installed delegate's plan and name rules: pure, no cluster.
 import * as assert from "node:assert/strict";
 import { firstDifference } from "../provider/delegate/install/apply";
-import { delegateNameProblem, deriveDelegateName } from "../provider/delegate/install/naming";
 import {
     CHART_DEFAULTS,
     type DelegateInstallFacts,
@@ -9,6 +8,7 @@ import {
     planDelegateInstall,
     TOKEN_CHECKSUM_ANNOTATION,
 } from "../provider/delegate/install/plan";
+import { delegateNameProblem, deriveDelegateName } from "../provider/inputs/delegateName";
 import { delegateManifestMain } from "../sdk/delegateManifestCli";
 
 const facts = (over: Partial<DelegateInstallFacts> = {}): DelegateInstallFacts => ({

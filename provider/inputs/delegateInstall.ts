@@ -4,8 +4,7 @@
 // upgrader's CronJob, a rotation inside the token's life) are checked here, the rules that need
 // the rest of the inputs (a `harness` block, not the `default` ServiceAccount) by the schema.
 import { z } from "zod";
-import { delegateNameProblem } from "../delegate/install/naming";
-import { CHART_DEFAULTS } from "../delegate/install/plan";
+import { CHART_DEFAULTS, delegateNameProblem } from "./delegateName";
 import { httpsUrl, nonEmpty, pemCertificate } from "./fields";
 
 /** An image reference with a tag or a digest (`harness/delegate:26.02.88404`, `…@sha256:<64 hex>`). */

@@ -11,7 +11,6 @@ import {
     removeDelegateInstall,
     renderInstallDrift,
 } from "../delegate/install/apply";
-import { deriveDelegateName } from "../delegate/install/naming";
 import { CHART_DEFAULTS, type DelegateInstallFacts, planDelegateInstall } from "../delegate/install/plan";
 import { MANAGED_BY, MANAGED_BY_LABEL, type ObjectRef } from "../delegate/rbacPlan";
 import { ConnectorError } from "../errors";
@@ -29,6 +28,7 @@ import {
 } from "../harness/delegates";
 import type { HarnessScope } from "../harness/state";
 import { managerUrlFor } from "../inputs/delegateInstall";
+import { deriveDelegateName } from "../inputs/delegateName";
 import type { ValidConnectorInputs } from "../inputs/types";
 import { Steps } from "../steps";
 import type { KubeClient } from "../transport/kubeClient";

@@ -4,10 +4,10 @@
 // is rendered. Pure.
 
 import { managerUrlFor } from "../../inputs/delegateInstall";
+import { deriveDelegateName } from "../../inputs/delegateName";
 import type { ValidConnectorInputs } from "../../inputs/types";
 import { manifest } from "../objects";
 import { MANAGED_BY, MANAGED_BY_LABEL, planDelegateRbac } from "../rbacPlan";
-import { deriveDelegateName } from "./naming";
 import { CHART_DEFAULTS, planDelegateInstall } from "./plan";
 
 /** The owner annotation of rendered objects: they belong to whoever applies them. */

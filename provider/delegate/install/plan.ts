@@ -11,7 +11,10 @@
 // - the pod template's checksum is of the token's NAME (a rotation mints a new name), so the
 //   Deployment holds no digest of a secret.
 // Token values never enter a plan: a Secret's entries name what the shell fills in.
+import { CHART_DEFAULTS, UPGRADER_JOB_SUFFIX } from "../../inputs/delegateName";
 import type { PolicyRule } from "../../permissions";
+
+export { CHART_DEFAULTS };
 
 /** The Kubernetes kinds an install writes beside the delegate's identity. */
 export type InstallKind = "ConfigMap" | "Secret" | "Deployment" | "ServiceAccount" | "Role" | "RoleBinding" | "CronJob";
@@ -70,26 +73,6 @@ export interface DelegateInstallFacts {
     /** Labels and annotations every object carries (managed-by label, owner annotation). */
     metadata: { labels: Record<string, string>; annotations: Record<string, string> };
 }
-
-/** The chart's defaults (values.yaml of harness-delegate-ng). */
-export const CHART_DEFAULTS = {
-    replicas: 1,
-    resources: { cpu: "1", memory: "2048Mi" },
-    javaOpts: "-Xms64M",
-    upgraderSchedule: "0 */1 * * *",
-    upgraderImage: "us-docker.pkg.dev/gar-prod-setup/harness-public/harness/upgrader:latest",
-    minReadySeconds: 120,
-    terminationGracePeriodSeconds: 600,
-    /** startupProbe: 10 s initial delay + 40 failures × 10 s. */
-    startupProbe: { initialDelaySeconds: 10, periodSeconds: 10, failureThreshold: 40, timeoutSeconds: 1 },
-    livenessProbe: { initialDelaySeconds: 30, periodSeconds: 20, failureThreshold: 3, timeoutSeconds: 1 },
-    healthPort: 3460,
-    servicePort: 8080,
-} as const;
-
-/** Longest a CronJob's name may be (its Jobs get an 11-character suffix under the 63 limit). */
-export const CRONJOB_NAME_MAX = 52;
-export const UPGRADER_JOB_SUFFIX = "-upgrader-job";
 
 /** The names of an install's objects, from the delegate's name (the chart's naming). */
 export function installNames(name: string) {
