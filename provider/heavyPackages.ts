@@ -11,7 +11,7 @@ export function loadUndici(): typeof import("undici") {
     return require("undici");
 }
 
-/** js-yaml: parses inline kubeconfig documents (only connectors that hold one). */
+/** js-yaml: parses inline kubeconfig documents (only connectors that hold one); writes the CLI's and delegateManifest's YAML. */
 export function loadYaml(): typeof import("js-yaml") {
     return require("js-yaml");
 }

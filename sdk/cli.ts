@@ -5,12 +5,12 @@
 // report is redacted by the test itself, and no flag value is echoed.
 import * as fs from "node:fs";
 import { parseArgs } from "node:util";
-import * as yaml from "js-yaml";
 import { grantManifests, subjectOf } from "../provider/connectionTest/grantManifest";
 import type { ConnectionTestReport } from "../provider/connectionTest/report";
 import { connect } from "../provider/credentials";
 import { expiryWarning } from "../provider/credentials/expiry";
 import { ConnectorError, type FailureClass, failureClass, isErrorCode, recordFailure } from "../provider/errors";
+import { loadYaml } from "../provider/heavyPackages";
 import type { ConnectorInputs, Credential } from "../provider/inputs/types";
 import { testInputs } from "../provider/lifecycle/testRun";
 import { type AccessCheck, parseCheck } from "../provider/permissions";
@@ -208,7 +208,7 @@ async function grantYaml(credential: Credential, missing: AccessCheck[], timeout
             "Grant the listed permissions by hand",
         );
     return grantManifests(missing, subjectOf(username))
-        .map((m) => yaml.dump(m, { noRefs: true }))
+        .map((m) => loadYaml().dump(m, { noRefs: true }))
         .join("---\n");
 }
 

@@ -1,9 +1,10 @@
 // `delegateManifest()` and `pulumi-kubernetes-connector delegate-manifest`: the delegate's identity
 // and install as YAML, for GitOps, without applying anything and without asking Harness (so the
 // image must be pinned). The token is a reference to a Secret the user provides.
-import * as yaml from "js-yaml";
+
 import { renderDelegateObjects } from "../provider/delegate/install/manifest";
 import { DEFAULT_HARNESS_ENDPOINT } from "../provider/harness/access";
+import { loadYaml } from "../provider/heavyPackages";
 import type { ConnectorInputs, ValidConnectorInputs } from "../provider/inputs/types";
 import { inputError, resolveIdentifier, validateConnectorInputs } from "../provider/inputs/validate";
 
@@ -54,5 +55,5 @@ export function delegateManifest(args: DelegateManifestArgs): string {
     if (problems.length) throw inputError(problems);
     const identifier = inputs.identifier ?? resolveIdentifier(inputs);
     const objects = renderDelegateObjects(inputs, identifier, args.tokenSecretName, DEFAULT_HARNESS_ENDPOINT);
-    return objects.map((o) => yaml.dump(o, { noRefs: true, lineWidth: -1 })).join("---\n");
+    return objects.map((o) => loadYaml().dump(o, { noRefs: true, lineWidth: -1 })).join("---\n");
 }
