@@ -5,9 +5,11 @@ import type { ConnectionTestReport } from "../provider/connectionTest/report";
 import { derivedKubeconfig } from "../provider/credentials/kubeconfigDocument";
 import type { DelegateState } from "../provider/delegate/state";
 import type { HarnessState } from "../provider/harness/state";
+import { connectorRef } from "../provider/inputs/identifier";
 import type { ConnectorInputs, Credential } from "../provider/inputs/types";
 import { inputError, validateConnectorInputs } from "../provider/inputs/validate";
 import type * as TestRunModule from "../provider/lifecycle/testRun";
+import { authTypeOf } from "../provider/outputs";
 import { secretOutputs } from "../provider/secrets";
 import { isLater, markSecrets } from "./markSecrets";
 import { connectorProvider } from "./provider";
@@ -69,8 +71,6 @@ export class KubernetesClusterConnector extends pulumi.dynamic.Resource {
     public readonly name!: pulumi.Output<string>;
     /** The Harness identifier: as given, or derived from the name on create (a rename keeps it). */
     public readonly identifier!: pulumi.Output<string>;
-    /** How other entities refer to it: `account.<id>`, `org.<id>`, or `<id>` inside a project. */
-    public readonly ref!: pulumi.Output<string>;
     public readonly description!: pulumi.Output<string | undefined>;
     public readonly tags!: pulumi.Output<Record<string, string> | undefined>;
     public readonly orgIdentifier!: pulumi.Output<string | undefined>;
@@ -79,14 +79,33 @@ export class KubernetesClusterConnector extends pulumi.dynamic.Resource {
     public readonly delegateSelectors!: pulumi.Output<string[] | undefined>;
     /** The API server URL the connector talks to (from the credential or its kubeconfig). */
     public readonly masterUrl!: pulumi.Output<string>;
-    /** `ServiceAccount`, `ClientKeyCert`, `UsernamePassword`, `OpenIdConnect`, `Kubeconfig` or `InheritFromDelegate`. */
-    public readonly authType!: pulumi.Output<string>;
     /** The server's gitVersion from the last connection test. */
     public readonly serverVersion!: pulumi.Output<string>;
     /** The last connection test: status (SUCCESS, SKIPPED, FAILURE), testedAt, each check, missing permissions. */
     public readonly connectionTest!: pulumi.Output<ConnectionTestReport>;
     /** The credential as recorded in state: secret where it holds a secret. */
     public readonly credential!: pulumi.Output<Credential>;
+    private refOutput?: pulumi.Output<string>;
+    /**
+     * How other entities refer to it: `account.<id>`, `org.<id>`, or `<id>` inside a project.
+     * Computed here from the identifiers (state does not store what they define).
+     */
+    public get ref(): pulumi.Output<string> {
+        this.refOutput ??= pulumi
+            .all([this.identifier, this.orgIdentifier, this.projectIdentifier])
+            .apply(([identifier, orgIdentifier, projectIdentifier]) =>
+                connectorRef(identifier, { orgIdentifier, projectIdentifier }),
+            );
+        return this.refOutput;
+    }
+    private readonly authTypeOutput: pulumi.Output<string>;
+    /**
+     * `ServiceAccount`, `ClientKeyCert`, `UsernamePassword`, `OpenIdConnect`, `Kubeconfig` or
+     * `InheritFromDelegate`: computed here from the credential (and `delegate.useAsCredential`).
+     */
+    public get authType(): pulumi.Output<string> {
+        return this.authTypeOutput;
+    }
     /** The kubeconfig the provider stored: only when the credential alone does not define it. */
     private storedKubeconfig?: pulumi.Output<string | undefined>;
     private kubeconfigOutput?: pulumi.Output<string>;
@@ -136,9 +155,7 @@ export class KubernetesClusterConnector extends pulumi.dynamic.Resource {
         const props = {
             ...marked,
             identifier: args.identifier,
-            ref: undefined,
             masterUrl: undefined,
-            authType: undefined,
             serverVersion: undefined,
             connectionTest: args.connectionTest,
             kubeconfig: undefined,
@@ -162,6 +179,14 @@ export class KubernetesClusterConnector extends pulumi.dynamic.Resource {
                 ),
             ],
         });
+        // Not secret: which kind of credential it is, not its values.
+        this.authTypeOutput = pulumi.unsecret(
+            pulumi
+                .all([args.credential, args.delegate])
+                .apply(([credential, delegate]) =>
+                    authTypeOf(credential as Credential, (delegate as { useAsCredential?: boolean })?.useAsCredential),
+                ),
+        );
         if (args.delegate === undefined) {
             undefinedOutput ??= pulumi.output(undefined);
             (this as any).delegate = (this as any).delegateToken = (this as any).delegateKubeconfig = undefinedOutput;

@@ -3,6 +3,7 @@
 // lifecycle's typed records and back, and nothing else.
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import type { ConnectorOutputs } from "../outputs";
+import { upgradeRecord } from "../recordUpgrade";
 import { engineKeys, type Props, userInputs, warn } from "./engineProps";
 
 // The lifecycle is loaded on the first call that needs it: a destroy of connectors that own
@@ -20,7 +21,7 @@ export async function check(olds: Props, news: Props): Promise<dynamic.CheckResu
 
 /** Replacement for identifier or scope changes (old one deleted first when it would collide in Harness), an update otherwise. */
 export async function diff(_id: string, olds: Props, news: Props): Promise<dynamic.DiffResult> {
-    const plan = lifecycle().planUpdate(olds as ConnectorOutputs, userInputs(news));
+    const plan = lifecycle().planUpdate(upgradeRecord(olds) as ConnectorOutputs, userInputs(news));
     return { changes: plan.changes, replaces: plan.replaces, deleteBeforeReplace: plan.deleteBeforeReplace };
 }
 
@@ -34,7 +35,7 @@ export async function create(props: Props): Promise<dynamic.CreateResult> {
 /** Re-provisions and re-tests what changed; a description change touches no cluster. */
 export async function update(_id: string, olds: Props, news: Props): Promise<dynamic.UpdateResult> {
     const { outputs, warnings } = await lifecycle().updateConnector(
-        olds as ConnectorOutputs,
+        upgradeRecord(olds) as ConnectorOutputs,
         userInputs(news),
         news.__owner,
     );
@@ -45,7 +46,7 @@ export async function update(_id: string, olds: Props, news: Props): Promise<dyn
 /** Refresh: runs the test again and looks for drift; a cluster that is down is recorded, not thrown. */
 export async function read(id: string, props: Props): Promise<dynamic.ReadResult> {
     const { readConnector, recordWarnings } = lifecycle();
-    const refreshed = await readConnector(props as ConnectorOutputs);
+    const refreshed = await readConnector(upgradeRecord(props) as ConnectorOutputs);
     if (!refreshed) return { id, props };
     warn(recordWarnings(refreshed.outputs));
     return {
@@ -58,6 +59,6 @@ export async function read(id: string, props: Props): Promise<dynamic.ReadResult
 /** Removes the delegate's objects; a cluster that cannot be reached is a warning. */
 export async function remove(_id: string, props: Props): Promise<void> {
     const { deleteConnector } = require("../lifecycle/delete") as typeof import("../lifecycle/delete");
-    const { warnings } = await deleteConnector(props as ConnectorOutputs);
+    const { warnings } = await deleteConnector(upgradeRecord(props) as ConnectorOutputs);
     warn(warnings);
 }

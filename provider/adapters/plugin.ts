@@ -23,7 +23,7 @@ import {
     recordWarnings,
     updateConnector,
 } from "../lifecycle";
-import type { ConnectorOutputs } from "../outputs";
+import { type ConnectorOutputs, derivedOutputs, type PublishedOutputs, upgradeRecord } from "../outputs";
 import { type Props, userInputs, warn } from "./engineProps";
 import { concealSecrets, credentialSecretPaths, movePaths, recordSecretPaths, revealSecrets } from "./secretBags";
 
@@ -52,11 +52,18 @@ function assertType(urn: string): void {
         throw new Error(`unknown resource type ${type} (this plugin serves ${CONNECTOR_TYPE})`);
 }
 
-/** The record as the engine keeps it: the kubeconfig output filled, every secret wrapped. */
+/**
+ * The record as the engine keeps it: the derived outputs and the kubeconfig filled (a program in
+ * another language has no SDK to compute them), every secret wrapped.
+ */
 function stateOf(record: ConnectorOutputs, inputSecrets: Set<string>): Props {
     const kubeconfig = record.kubeconfig ?? derivedKubeconfig(record.credential as Credential, record.identifier);
-    const outputs = { ...record, ...(kubeconfig ? { kubeconfig } : {}) };
-    return concealSecrets(outputs, new Set([...movePaths(inputSecrets, "toRecord"), ...recordSecretPaths(outputs)]));
+    const derived = derivedOutputs({ ...record, delegate: record.inputs.delegate });
+    const outputs: PublishedOutputs = { ...record, ...derived, ...(kubeconfig ? { kubeconfig } : {}) };
+    return concealSecrets(
+        outputs,
+        new Set([...movePaths(inputSecrets, "toRecord"), ...recordSecretPaths(outputs as Props)]),
+    );
 }
 
 /** The connector's provider plugin methods. */
@@ -74,7 +81,7 @@ export const connectorPlugin: ConnectorPlugin = {
 
     /** The update plan, with each changed property and whether it replaces the connector. */
     async diff(_id, _urn, olds, news) {
-        const record = revealSecrets(olds).plain as ConnectorOutputs;
+        const record = revealSecrets(upgradeRecord(olds)).plain as ConnectorOutputs;
         const inputs = userInputs(revealSecrets(news).plain);
         const plan = planUpdate(record, inputs);
         return {
@@ -101,7 +108,7 @@ export const connectorPlugin: ConnectorPlugin = {
     /** Re-provisions and re-tests what changed; a description change touches no cluster. */
     async update(_id, urn, olds, news) {
         const { plain, secrets } = revealSecrets(news);
-        const record = revealSecrets(olds).plain as ConnectorOutputs;
+        const record = revealSecrets(upgradeRecord(olds)).plain as ConnectorOutputs;
         const { outputs, warnings } = await underOverallDeadline(() =>
             updateConnector(record, userInputs(plain), ownerOf(urn)),
         );
@@ -115,7 +122,7 @@ export const connectorPlugin: ConnectorPlugin = {
      * warning naming the inputs (and secrets) the program must supply.
      */
     async read(id, _urn, props) {
-        const { plain, secrets } = revealSecrets(props ?? {});
+        const { plain, secrets } = revealSecrets(upgradeRecord(props ?? {}));
         if (!plain.identifier) {
             const imported = importRecord(id);
             const registered = await importFromHarness(imported);
@@ -146,7 +153,7 @@ export const connectorPlugin: ConnectorPlugin = {
     /** Removes the delegate's objects; a cluster that cannot be reached is a warning. */
     async delete(_id, _urn, props) {
         const { warnings } = await underOverallDeadline(() =>
-            deleteConnector(revealSecrets(props).plain as ConnectorOutputs),
+            deleteConnector(revealSecrets(upgradeRecord(props)).plain as ConnectorOutputs),
         );
         warn(warnings);
     },

@@ -68,7 +68,7 @@ export async function applyClusterSide(
                 : undefined,
         };
     }
-    if (previous?.delegate && previous.delegateSettings && !inputs.delegate) {
+    if (previous?.delegate && previous.inputs.delegate && !inputs.delegate) {
         await removeRecordedDelegate(previous, ownerName);
     }
     const tokenChanged = delegate.delegateToken !== previousDelegate.delegateToken;
@@ -90,7 +90,7 @@ export async function applyClusterSide(
 /** Removes the objects of a delegate the record has and the inputs no longer declare, as the identity that made them. */
 export async function removeRecordedDelegate(record: ConnectorOutputs, ownerName: string): Promise<void> {
     const access = recordedAccess(record);
-    const client = await connectWith(record.delegateSettings?.provisioner ?? access.credential, access.connectionTest);
+    const client = await connectWith(record.inputs.delegate?.provisioner ?? access.credential, access.connectionTest);
     try {
         await removeDelegate(client, record.delegate!, ownerName);
     } finally {

@@ -7,7 +7,7 @@ import { recordedSecrets, redactError } from "../secrets";
 /** Deletes the connector; resolves to warnings to show (redacted), or throws a redacted ConnectorError. */
 export async function deleteConnector(record: ConnectorOutputs): Promise<{ warnings: string[] }> {
     // Harness first: a connector pipelines still reference stops the delete before the cluster side goes.
-    if (record.harness && record.harnessSettings) {
+    if (record.harness && record.inputs?.harness) {
         try {
             // Loaded here, not at the top: destroying connectors with nothing outside the state loads
             // no schema, cluster or Harness code at all.
@@ -17,7 +17,7 @@ export async function deleteConnector(record: ConnectorOutputs): Promise<{ warni
             throw redactError(e, recordedSecrets(record));
         }
     }
-    if (!record.delegate || !record.delegateSettings) return { warnings: [] };
+    if (!record.delegate || !record.inputs?.delegate) return { warnings: [] };
     try {
         const { removeRecordedDelegate } = require("./clusterSide") as typeof import("./clusterSide");
         const { delegateOwner } = require("../outputs") as typeof import("../outputs");

@@ -30,7 +30,7 @@ function harnessWarnings(valid: ValidConnectorInputs): string[] {
  * saying it cannot reach the cluster.
  */
 export function recordWarnings(record: ConnectorOutputs): string[] {
-    const w = expiryWarning(record.connectionTest?.credentialExpiry, record.connectionTestSettings ?? {});
+    const w = expiryWarning(record.connectionTest?.credentialExpiry, record.inputs?.connectionTest ?? {});
     const status = record.harness?.status;
     const harness =
         status?.status === "FAILURE"

@@ -5,7 +5,7 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { INPUT_NAMES } from "../../provider/inputs/schema";
-import { RECORDED_AS } from "../../provider/outputs";
+import { NESTED_INPUTS } from "../../provider/outputs";
 import { SECRET_FIELDS, secretOutputs } from "../../provider/secrets";
 import { repoRoot } from "../../tools/binaries";
 import { buildSchema, generateSchema, RESOURCE_TOKEN } from "../../tools/genSchema";
@@ -25,9 +25,12 @@ describe("schema.json: the plugin's package schema, generated @unit", () => {
 
     it("has every input of the zod schema, and every input is recorded as an output", () => {
         assert.deepEqual(Object.keys(resource.inputProperties).sort(), [...INPUT_NAMES].sort());
+        const nested = schema.types["kubernetes-connector:index:RecordedInputs"].properties;
         for (const name of INPUT_NAMES) {
-            const recorded = RECORDED_AS[name as keyof typeof RECORDED_AS] ?? name;
-            assert.ok(resource.properties[recorded], `${name} is recorded as output ${recorded}`);
+            const recorded = (NESTED_INPUTS as readonly string[]).includes(name)
+                ? nested[name] && resource.properties.inputs
+                : resource.properties[name];
+            assert.ok(recorded, `${name} is recorded as an output under its own name`);
         }
         assert.deepEqual(resource.requiredInputs, ["name", "credential"]);
     });
