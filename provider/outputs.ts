@@ -93,7 +93,8 @@ export function buildOutputs(
 ): ConnectorOutputs {
     const { connectionTest, delegate: delegateSettings, harness: harnessSettings, ...rest } = inputs;
     return stripUndefined({
-        __owner: owner,
+        // Only a connector with a delegate owns objects in the cluster (and needs its owner to remove them).
+        __owner: delegateSettings ? owner : undefined,
         ...rest,
         identifier,
         inputs: { connectionTest, delegate: delegateSettings, harness: harnessSettings },

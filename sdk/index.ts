@@ -164,8 +164,9 @@ export class KubernetesClusterConnector extends pulumi.dynamic.Resource {
                 ? {}
                 : { delegate: marked.delegate, delegateToken: undefined, delegateKubeconfig: undefined }),
             ...(args.harness === undefined ? {} : { harness: marked.harness }),
-            // Names the owner of the delegate's objects in the cluster; hidden from diffs (leading __).
-            __owner: `${pulumi.getProject()}/${pulumi.getStack()}`,
+            // Names the owner of the delegate's objects in the cluster (hidden from diffs: leading
+            // __): only a connector with a delegate owns any.
+            ...(args.delegate === undefined ? {} : { __owner: `${pulumi.getProject()}/${pulumi.getStack()}` }),
         };
         loadBuiltinsQuietly();
         super(connectorProvider, name, props, {
@@ -176,7 +177,7 @@ export class KubernetesClusterConnector extends pulumi.dynamic.Resource {
                     delegateMayHoldCredential(args.delegate),
                     args.harness !== undefined &&
                         (isLater(args.harness) || (args.harness as { apiKey?: unknown }).apiKey !== undefined),
-                ),
+                ).filter((o) => args.delegate !== undefined || !DELEGATE_OUTPUTS.includes(o)),
             ],
         });
         // Not secret: which kind of credential it is, not its values.
@@ -197,6 +198,9 @@ export class KubernetesClusterConnector extends pulumi.dynamic.Resource {
         }
     }
 }
+
+/** The outputs only a connector with a delegate has: no need to name them secret without one. */
+const DELEGATE_OUTPUTS = ["delegateToken", "delegateKubeconfig"];
 
 /** Whether the delegate block may hold a provisioner credential (then its recorded settings are secret). */
 function delegateMayHoldCredential(delegate: KubernetesClusterConnectorArgs["delegate"]): boolean {

@@ -59,7 +59,9 @@ function assertType(urn: string): void {
 function stateOf(record: ConnectorOutputs, inputSecrets: Set<string>): Props {
     const kubeconfig = record.kubeconfig ?? derivedKubeconfig(record.credential as Credential, record.identifier);
     const derived = derivedOutputs({ ...record, delegate: record.inputs.delegate });
-    const outputs: PublishedOutputs = { ...record, ...derived, ...(kubeconfig ? { kubeconfig } : {}) };
+    // The owner is the URN's (ownerOf): given to each call, not stored.
+    const { __owner: _owner, ...kept } = record;
+    const outputs: PublishedOutputs = { ...kept, ...derived, ...(kubeconfig ? { kubeconfig } : {}) };
     return concealSecrets(
         outputs,
         new Set([...movePaths(inputSecrets, "toRecord"), ...recordSecretPaths(outputs as Props)]),
@@ -121,7 +123,7 @@ export const connectorPlugin: ConnectorPlugin = {
      * Harness holds of a registered connector (importHarness.ts), else the identifiers and ref; and a
      * warning naming the inputs (and secrets) the program must supply.
      */
-    async read(id, _urn, props) {
+    async read(id, urn, props) {
         const { plain, secrets } = revealSecrets(upgradeRecord(props ?? {}));
         if (!plain.identifier) {
             const imported = importRecord(id);
@@ -137,7 +139,7 @@ export const connectorPlugin: ConnectorPlugin = {
             ]);
             return { id, props: imported.outputs, inputs: imported.inputs };
         }
-        const refreshed = await readConnector(plain as ConnectorOutputs);
+        const refreshed = await readConnector({ ...plain, __owner: ownerOf(urn) } as ConnectorOutputs);
         if (!refreshed) return { id, props };
         warn(recordWarnings(refreshed.outputs));
         // The record's secret paths as input paths, which stateOf takes (as create and update give them).
@@ -151,10 +153,9 @@ export const connectorPlugin: ConnectorPlugin = {
     },
 
     /** Removes the delegate's objects; a cluster that cannot be reached is a warning. */
-    async delete(_id, _urn, props) {
-        const { warnings } = await underOverallDeadline(() =>
-            deleteConnector(revealSecrets(upgradeRecord(props)).plain as ConnectorOutputs),
-        );
+    async delete(_id, urn, props) {
+        const record = revealSecrets(upgradeRecord(props)).plain as ConnectorOutputs;
+        const { warnings } = await underOverallDeadline(() => deleteConnector({ ...record, __owner: ownerOf(urn) }));
         warn(warnings);
     },
 };

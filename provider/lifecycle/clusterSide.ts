@@ -69,7 +69,8 @@ export async function applyClusterSide(
         };
     }
     if (previous?.delegate && previous.inputs.delegate && !inputs.delegate) {
-        await removeRecordedDelegate(previous, ownerName);
+        // As the owner it was made under (the new inputs, without a delegate, may name none).
+        await removeRecordedDelegate(previous, delegateOwner(previous.__owner ?? owner, identifier));
     }
     const tokenChanged = delegate.delegateToken !== previousDelegate.delegateToken;
     if (!work.retest && !(inputs.delegate?.useAsCredential && tokenChanged)) {

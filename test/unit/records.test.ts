@@ -64,7 +64,12 @@ function record(extra: Record<string, unknown> = {}, delegate = {}): ConnectorOu
 describe("records: ConnectorOutputs @unit", () => {
     it("buildOutputs keeps the inputs, under their own names, and what the run found", () => {
         const r = record();
-        assert.equal(r.__owner, "proj/stack");
+        assert.equal(record({ delegate: {} }).__owner, "proj/stack");
+        assert.equal(
+            r.__owner,
+            undefined,
+            "only a connector with a delegate owns objects: no owner recorded without one",
+        );
         const derived = derivedOutputs({ ...r, delegate: r.inputs.delegate });
         assert.equal(derived.ref, "org.Prod_cluster");
         assert.equal(derived.authType, "ServiceAccount");
