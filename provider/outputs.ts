@@ -1,7 +1,7 @@
 // The connector's record: what state holds after create, update and read (`ConnectorOutputs`), the
 // function that builds it, and the functions that read inputs, the delegate and the last test run
 // back from it. Adding an output is a change here (and in the SDK class that declares it).
-import type { ConnectionTestReport } from "./connectionTest/report";
+import { type ConnectionTestReport, recordedReport } from "./connectionTest/report";
 import { credentialKind } from "./credentials/kinds";
 import { kubeconfigIsDerivable } from "./credentials/kubeconfigDocument";
 import type { DelegateState } from "./delegate/state";
@@ -21,7 +21,7 @@ export interface Findings {
     /** from the last connection test */
     serverVersion?: string;
     /**
-     * `{status: SUCCESS/SKIPPED/FAILURE, testedAt, durationMs, serverVersion, checks: [{name, status, message}], missingPermissions, credentialExpiry?: {source, expiresAt, issuedAt}, error?: {code, message, remediation, what}}`; `credentialExpiry` where the credential says when it ends (a client certificate, a JWT token)
+     * `{status: SUCCESS/SKIPPED/FAILURE, testedAt, durationMs, serverVersion, passed, checks: [{name, status, message}], missingPermissions, credentialExpiry?: {source, expiresAt, issuedAt}, error?: {code, message, remediation, what}}`: the checks that passed are counted (`passed`), `checks` lists the others; `credentialExpiry` where the credential says when it ends (a client certificate, a JWT token)
      */
     connectionTest: ConnectionTestReport;
     /**
@@ -100,7 +100,7 @@ export function buildOutputs(
         inputs: { connectionTest, delegate: delegateSettings, harness: harnessSettings },
         masterUrl: run.masterUrl ?? previous?.masterUrl,
         serverVersion: run.report.serverVersion ?? previous?.serverVersion,
-        connectionTest: run.report,
+        connectionTest: recordedReport(run.report),
         // Not stored when the credential alone defines it: the SDK builds it in the program.
         kubeconfig:
             !delegateSettings?.useAsCredential && kubeconfigIsDerivable(inputs.credential)

@@ -81,7 +81,11 @@ export class KubernetesClusterConnector extends pulumi.dynamic.Resource {
     public readonly masterUrl!: pulumi.Output<string>;
     /** The server's gitVersion from the last connection test. */
     public readonly serverVersion!: pulumi.Output<string>;
-    /** The last connection test: status (SUCCESS, SKIPPED, FAILURE), testedAt, each check, missing permissions. */
+    /**
+     * The last connection test as recorded: status (SUCCESS, SKIPPED, FAILURE), testedAt, how many
+     * checks passed (`passed`), the checks that did not (`checks`), missing permissions. (Every
+     * check by name: {@link testConnection} and `pulumi-kubernetes-connector test`.)
+     */
     public readonly connectionTest!: pulumi.Output<ConnectionTestReport>;
     /** The credential as recorded in state: secret where it holds a secret. */
     public readonly credential!: pulumi.Output<Credential>;

@@ -20,6 +20,7 @@ import { assertNotExpired, connectWith, testConnector, testCredential, testWithC
 
 /** What the cluster side leaves: the test run and the delegate's outputs. */
 export interface ClusterSide {
+    /** The run of this update, or the recorded one when it ran no test. */
     run: TestRun;
     delegate: DelegateOutputs;
 }

@@ -3,7 +3,7 @@
 import * as assert from "node:assert/strict";
 import { specialSecretSig, specialSigKey } from "@pulumi/pulumi/runtime/rpc";
 import { assertConnectionSucceeded } from "../../provider/connectionTest";
-import type { ConnectionTestReport } from "../../provider/connectionTest/report";
+import { type ConnectionTestReport, recordedReport } from "../../provider/connectionTest/report";
 import { ConnectorError, recordFailure, toConnectorError } from "../../provider/errors";
 import { INPUT_NAMES } from "../../provider/inputs/schema";
 import type { ValidConnectorInputs } from "../../provider/inputs/types";
@@ -130,6 +130,26 @@ describe("records: ConnectorOutputs @unit", () => {
             "a plugin's secret wrapper moves with its value",
         );
         assert.deepEqual(upgradeRecord({ connectionTestSettings: {} }).inputs, { connectionTest: {} });
+    });
+
+    it("the recorded report counts the checks that passed and lists the others, and stays as it is recorded again", () => {
+        const run: ConnectionTestReport = {
+            ...REPORT,
+            status: "FAILURE",
+            checks: [
+                { name: "GET /version", status: "PASSED" },
+                { name: "list apps/deployments in default", status: "PASSED" },
+                { name: "permissions (deployments) in default", status: "FAILED", message: "2 missing" },
+            ],
+            missingPermissions: ["get apps/deployments in default"],
+        };
+        const recorded = recordedReport(run);
+        assert.equal(recorded.passed, 2);
+        assert.deepEqual(recorded.checks, [run.checks[2]]);
+        assert.deepEqual(recorded.missingPermissions, run.missingPermissions);
+        assert.deepEqual(recordedReport(recorded), recorded);
+        assert.deepEqual(recordedReport({ ...REPORT, checks: [run.checks[0]] }), { ...REPORT, passed: 1, checks: [] });
+        assert.deepEqual(record().connectionTest, recordedReport(REPORT), "buildOutputs records it so");
     });
 
     it("recordedDelegate reads the delegate's part back", () => {
