@@ -7,7 +7,7 @@ import { kubeconfigIsDerivable } from "./credentials/kubeconfigDocument";
 import type { DelegateState } from "./delegate/state";
 import type { HarnessState } from "./harness/state";
 import { connectorRef } from "./inputs/identifier";
-import { INPUT_NAMES } from "./inputs/schema";
+import { connectorInputsSchema, INPUT_NAMES } from "./inputs/schema";
 import type { ConnectionTestSettings, Credential, ValidConnectorInputs } from "./inputs/types";
 
 export { upgradeRecord } from "./recordUpgrade";
@@ -58,9 +58,26 @@ export type ConnectorOutputs = Omit<ValidConnectorInputs, keyof Findings> &
     Findings & {
         /** `<project>/<stack>`: with the identifier, names the owner of the delegate's objects. */
         __owner?: string;
-        /** the inputs `connectionTest`, `delegate` and `harness` as given (checked): the outputs of those names hold what was found */
-        inputs: Pick<ValidConnectorInputs, NestedInputName>;
+        /** the inputs `connectionTest` (without its defaults), `delegate` and `harness` as given (checked): the outputs of those names hold what was found */
+        inputs: Omit<Pick<ValidConnectorInputs, NestedInputName>, "connectionTest"> & {
+            connectionTest: Partial<ConnectionTestSettings>;
+        };
     };
+
+/** The `connectionTest` settings a connector has when none are given (the schema's defaults). */
+const CONNECTION_TEST_DEFAULTS: Record<string, unknown> = connectorInputsSchema.shape.connectionTest.parse(undefined);
+
+/** `settings` without the values that are the defaults: the record keeps what was chosen. */
+function chosenSettings(settings: ConnectionTestSettings): Partial<ConnectionTestSettings> {
+    return Object.fromEntries(
+        Object.entries(settings).filter(([k, v]) => JSON.stringify(v) !== JSON.stringify(CONNECTION_TEST_DEFAULTS[k])),
+    ) as Partial<ConnectionTestSettings>;
+}
+
+/** The recorded `connectionTest` settings with the defaults filled (as checked inputs have them); undefined stays. */
+function recordedSettings(stored: Partial<ConnectionTestSettings> | undefined): ConnectionTestSettings | undefined {
+    return stored === undefined ? undefined : ({ ...CONNECTION_TEST_DEFAULTS, ...stored } as ConnectionTestSettings);
+}
 
 /** The delegate's part of the record; the token and its kubeconfig are secret outputs. */
 export interface DelegateOutputs {
@@ -97,7 +114,12 @@ export function buildOutputs(
         __owner: delegateSettings ? owner : undefined,
         ...rest,
         identifier,
-        inputs: { connectionTest, delegate: delegateSettings, harness: harnessSettings },
+        // The settings' defaults are not stored: recordedInput fills them back.
+        inputs: {
+            connectionTest: chosenSettings(connectionTest),
+            delegate: delegateSettings,
+            harness: harnessSettings,
+        },
         masterUrl: run.masterUrl ?? previous?.masterUrl,
         serverVersion: run.report.serverVersion ?? previous?.serverVersion,
         connectionTest: recordedReport(run.report),
@@ -116,9 +138,9 @@ export function buildOutputs(
 /** The recorded value of input `key`. */
 export function recordedInput(record: object, key: string): unknown {
     const r = record as Record<string, unknown>;
-    return (NESTED_INPUTS as readonly string[]).includes(key)
-        ? (r.inputs as Record<string, unknown> | undefined)?.[key]
-        : r[key];
+    if (!(NESTED_INPUTS as readonly string[]).includes(key)) return r[key];
+    const value = (r.inputs as Record<string, unknown> | undefined)?.[key];
+    return key === "connectionTest" ? recordedSettings(value as Partial<ConnectionTestSettings> | undefined) : value;
 }
 
 /** The inputs a record was made from, under their input names: checked when recorded, so not checked again. */
@@ -191,7 +213,7 @@ export function recordedAccess(outputs: ConnectorOutputs): {
     credential: Credential;
     connectionTest: ConnectionTestSettings;
 } {
-    return { credential: outputs.credential, connectionTest: outputs.inputs.connectionTest };
+    return { credential: outputs.credential, connectionTest: recordedSettings(outputs.inputs.connectionTest)! };
 }
 
 /** The owner annotation of the delegate's objects: `<project>/<stack>/<identifier>`. */

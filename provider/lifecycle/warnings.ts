@@ -1,8 +1,8 @@
 // Warnings the lifecycle gives without failing: a credential near the end of its life (or past
 // it), at check (so preview and up show it) and after refresh.
 import { expiryWarning } from "../credentials/expiry";
-import type { ValidConnectorInputs } from "../inputs/types";
-import type { ConnectorOutputs } from "../outputs";
+import type { ConnectionTestSettings, ValidConnectorInputs } from "../inputs/types";
+import { type ConnectorOutputs, recordedInput } from "../outputs";
 import { credentialWarning } from "./testRun";
 
 /**
@@ -30,7 +30,10 @@ function harnessWarnings(valid: ValidConnectorInputs): string[] {
  * saying it cannot reach the cluster.
  */
 export function recordWarnings(record: ConnectorOutputs): string[] {
-    const w = expiryWarning(record.connectionTest?.credentialExpiry, record.inputs?.connectionTest ?? {});
+    const w = expiryWarning(
+        record.connectionTest?.credentialExpiry,
+        (recordedInput(record, "connectionTest") as ConnectionTestSettings | undefined) ?? {},
+    );
     const status = record.harness?.status;
     const harness =
         status?.status === "FAILURE"

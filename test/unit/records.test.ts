@@ -22,6 +22,7 @@ import {
     delegateOwner,
     derivedOutputs,
     recordedDelegate,
+    recordedInput,
     recordedInputs,
     upgradeRecord,
 } from "../../provider/outputs";
@@ -74,7 +75,8 @@ describe("records: ConnectorOutputs @unit", () => {
         assert.equal(derived.ref, "org.Prod_cluster");
         assert.equal(derived.authType, "ServiceAccount");
         assert.equal(r.serverVersion, "v1.35.4");
-        assert.deepEqual(r.inputs.connectionTest, {
+        assert.deepEqual(r.inputs.connectionTest, {}, "the settings' defaults are not stored");
+        assert.deepEqual(recordedInput(r, "connectionTest"), {
             skipDefaultNamespaceValidation: false,
             requiredPermissions: "none",
             timeoutSeconds: 30,
@@ -115,12 +117,13 @@ describe("records: ConnectorOutputs @unit", () => {
             ...top,
             ref: "org.Prod_cluster",
             authType: "ServiceAccount",
-            connectionTestSettings: nested.connectionTest,
+            connectionTestSettings: recordedInput(now, "connectionTest"),
             delegateSettings: nested.delegate,
             harnessSettings: nested.harness,
         };
         const upgraded = upgradeRecord(previous) as unknown as ConnectorOutputs;
-        assert.deepEqual(upgraded, now);
+        // The previous version stored the settings with their defaults: read back the same.
+        assert.deepEqual({ ...upgraded, inputs: { ...upgraded.inputs, connectionTest: {} } }, now);
         assert.deepEqual(recordedInputs(upgraded), recordedInputs(now));
         assert.equal(upgradeRecord(upgraded), upgraded, "a record of this version is left as it is");
         const secret = { [specialSigKey]: specialSecretSig, value: { accountId: "acc", apiKey: "pat.x" } };
