@@ -367,6 +367,45 @@ const ERROR_CODES = {
         cause: "Harness's own test did not say SUCCESS under `test: gate` (its errorSummary and delegate quoted), or no delegate has the selectors (Harness's 400 \"no eligible delegate\" or 503 `UNAVAILABLE_DELEGATES`; a warning under `warn`)",
         fix: "fix what the delegate reports, start a delegate with the selectors, or `test: warn`",
     },
+    // The delegate install's codes: minting, revoking and purging its token, and the wait for it.
+    DELEGATE_TOKEN_NAME_TAKEN: {
+        class: "other",
+        timeoutLike: false,
+        retryable: "never",
+        clusterGone: false,
+        remediation:
+            "Choose another delegate token name: Harness keeps token names unique per account, and a revoked token's name stays taken for 30 days unless the token is purged",
+        cause: 'minting a delegate token whose name a token of the account already has, a revoked one too (Harness keeps it 30 days): "Token with given name … already exists for given account."',
+        fix: "choose another token name, or purge the revoked token first",
+    },
+    DELEGATE_TOKEN_NOT_FOUND: {
+        class: "other",
+        timeoutLike: false,
+        retryable: "never",
+        clusterGone: false,
+        remediation: "Check the delegate token's name: no token of the account has it (it may have been purged)",
+        cause: 'revoking a delegate token, or listing the delegate groups using one, that does not exist ("Specified token does not exist.", "No such delegate token exists.")',
+        fix: "check the token name",
+    },
+    DELEGATE_TOKEN_ACTIVE: {
+        class: "other",
+        timeoutLike: false,
+        retryable: "never",
+        clusterGone: false,
+        remediation: "Revoke the delegate token before purging it: Harness deletes only revoked tokens",
+        cause: "purging a delegate token that is still ACTIVE",
+        fix: "revoke it first",
+    },
+    DELEGATE_NOT_CONNECTED: {
+        class: "other",
+        timeoutLike: false,
+        retryable: "never",
+        clusterGone: false,
+        remediation:
+            "Look at the delegate pods' events and logs (kubectl describe pod, kubectl logs), the proxy settings, and the manager URL (MANAGER_HOST_AND_PORT) they use; then run again",
+        cause: "the installed delegate did not show as connected with an active token in Harness (`listDelegates`) within `waitSeconds` (what Harness last showed is quoted)",
+        fix: "read the pods' events and logs, check the proxy and the manager URL",
+    },
     UNEXPECTED: {
         class: "other",
         timeoutLike: false,

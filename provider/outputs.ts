@@ -10,8 +10,6 @@ import { connectorRef } from "./inputs/identifier";
 import { connectorInputsSchema, INPUT_NAMES } from "./inputs/schema";
 import type { ConnectionTestSettings, Credential, ValidConnectorInputs } from "./inputs/types";
 
-export { upgradeRecord } from "./recordUpgrade";
-
 /** What a connector found: the outputs that are not inputs (`identifier` is both: as given, or derived). */
 export interface Findings {
     /** As given, or derived from the name on create (a rename keeps it). */

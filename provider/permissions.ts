@@ -6,6 +6,8 @@ export interface PolicyRule {
     apiGroups: string[];
     resources: string[];
     verbs: string[];
+    /** Only these objects (an upgrader's own CronJob and Deployment); absent: every object. */
+    resourceNames?: string[];
 }
 
 /** The full verb list Harness's docs give for when `*` is not wanted. */
@@ -78,4 +80,29 @@ export function rulesAllow(rules: readonly (PolicyRule & { resourceNames?: strin
             has(r.resources, check.resource) &&
             has(r.verbs, check.verb),
     );
+}
+
+/** The access check a `describeCheck` text names (its inverse), or undefined for another text. */
+export function parseCheck(text: string): AccessCheck | undefined {
+    const m = /^(\S+) (?:([^/\s]+)\/)?(\S+) in (\S+)$/.exec(text);
+    return m ? { verb: m[1], group: m[2] ?? "", resource: m[3], namespace: m[4] } : undefined;
+}
+
+/** The fewest rules granting exactly `checks` (one namespace's): resources with the same group and verbs share a rule. */
+export function rulesGranting(checks: readonly AccessCheck[]): PolicyRule[] {
+    const verbsOf = new Map<string, Set<string>>();
+    for (const c of checks) {
+        const key = `${c.group}\u0000${c.resource}`;
+        verbsOf.set(key, (verbsOf.get(key) ?? new Set()).add(c.verb));
+    }
+    const rules = new Map<string, PolicyRule>();
+    for (const [key, verbs] of verbsOf) {
+        const [group, resource] = key.split("\u0000");
+        const sorted = [...verbs].sort();
+        const id = `${group}\u0000${sorted.join(",")}`;
+        const rule = rules.get(id) ?? { apiGroups: [group], resources: [], verbs: sorted };
+        rule.resources.push(resource);
+        rules.set(id, rule);
+    }
+    return [...rules.values()];
 }

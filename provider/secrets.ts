@@ -13,8 +13,11 @@ import type { ConnectorOutputs } from "./outputs";
  */
 export const SECRET_FIELDS: ReadonlySet<string> = new Set([...KIND_SECRET_FIELDS, "apiKey"]);
 
-/** Input fields whose value is a credential: SECRET_FIELDS are secret inside them, and only there. */
-const CREDENTIAL_FIELDS: ReadonlySet<string> = new Set(["credential", "provisioner", "harness"]);
+/**
+ * Input fields whose value is a credential: SECRET_FIELDS are secret inside them, and only there
+ * (`proxy` is delegate.install's: its `password`).
+ */
+const CREDENTIAL_FIELDS: ReadonlySet<string> = new Set(["credential", "provisioner", "harness", "proxy"]);
 
 /**
  * Whether the value under `key` is (inside) a credential, given whether its parent is: SECRET_FIELDS
@@ -30,6 +33,8 @@ export const SECRET_HOLDERS: ReadonlySet<string> = new Set([
     "credential",
     "auth",
     "delegate",
+    "install",
+    "proxy",
     "provisioner",
     "harness",
 ]);

@@ -5,12 +5,17 @@
 // report is redacted by the test itself, and no flag value is echoed.
 import * as fs from "node:fs";
 import { parseArgs } from "node:util";
+import * as yaml from "js-yaml";
+import { grantManifests, subjectOf } from "../provider/connectionTest/grantManifest";
 import type { ConnectionTestReport } from "../provider/connectionTest/report";
+import { connect } from "../provider/credentials";
 import { expiryWarning } from "../provider/credentials/expiry";
 import { ConnectorError, type FailureClass, failureClass, isErrorCode, recordFailure } from "../provider/errors";
 import type { ConnectorInputs, Credential } from "../provider/inputs/types";
 import { testInputs } from "../provider/lifecycle/testRun";
+import { type AccessCheck, parseCheck } from "../provider/permissions";
 import { redactError } from "../provider/secrets";
+import { delegateManifestMain } from "./delegateManifestCli";
 
 /**
  * The exit code of each class of failure (each code's class is in ERROR_CODES, provider/errors.ts);
@@ -36,6 +41,7 @@ export function exitCodeOf(report: Pick<ConnectionTestReport, "status" | "error"
 }
 
 const USAGE = `Usage: pulumi-kubernetes-connector test [options]
+       pulumi-kubernetes-connector delegate-manifest --help
 
 Runs the connector's connection test (GET /version, listing the controllers in the
 namespaces, the required permissions) against a cluster, with one credential:
@@ -50,6 +56,9 @@ Options:
   --skip-default-namespace            do not list the controllers in default
   --timeout SECONDS                   deadline of the whole test (default: 30)
   --json                              print the report as JSON
+  --rbac-yaml                         when permissions are missing, print a Role and RoleBinding
+                                      granting exactly them to the tested identity (for
+                                      \`kubectl apply -f -\`); the report goes to stderr
   -h, --help                          this text
 
 Exit codes: 0 passed; 1 other failure; 2 bad usage or input; 3 credential not loaded or
@@ -69,6 +78,7 @@ const OPTIONS = {
     "skip-default-namespace": { type: "boolean" },
     timeout: { type: "string" },
     json: { type: "boolean" },
+    "rbac-yaml": { type: "boolean" },
     help: { type: "boolean", short: "h" },
 } as const;
 
@@ -138,8 +148,13 @@ function inputsOf(f: Flags): ConnectorInputs {
 export function formatReport(report: ConnectionTestReport, masterUrl?: string): string {
     const about = [masterUrl, report.serverVersion, `${report.durationMs} ms`].filter(Boolean).join(", ");
     const lines = [`Connection test: ${report.status} (${about})`];
-    for (const c of report.checks) lines.push(`  ${c.status.padEnd(7)} ${c.name}${c.message ? `: ${c.message}` : ""}`);
-    if (report.missingPermissions.length) {
+    const missing = report.missingPermissions;
+    // The list is printed once: the check's line and the error say how many, not which.
+    const once = (message: string) =>
+        missing.length ? message.replace(/missing: .*$/, `missing ${missing.length}, listed below`) : message;
+    for (const c of report.checks)
+        lines.push(`  ${c.status.padEnd(7)} ${c.name}${c.message ? `: ${once(c.message)}` : ""}`);
+    if (missing.length) {
         lines.push(`Missing permissions (${report.missingPermissions.length}):`);
         for (const p of report.missingPermissions) lines.push(`  ${p}`);
     }
@@ -152,7 +167,9 @@ export function formatReport(report: ConnectionTestReport, masterUrl?: string): 
         if (warning) lines.push(`Warning: ${warning}`);
     }
     if (report.error) {
-        lines.push(`Error: ${report.error.message}`);
+        const listed = `: ${missing.join("; ")}`;
+        const message = missing.length ? report.error.message.replace(listed, " (listed above)") : report.error.message;
+        lines.push(`Error: ${message}`);
         if (report.error.remediation && !report.error.message.endsWith(report.error.remediation))
             lines.push(`Fix: ${report.error.remediation}`);
     }
@@ -174,8 +191,35 @@ function readOrEmpty(file: string): string | undefined {
     }
 }
 
+/** The Role and RoleBinding (YAML) granting `missing` to the identity `credential` authenticates as. */
+async function grantYaml(credential: Credential, missing: AccessCheck[], timeoutMs: number): Promise<string> {
+    const client = await connect(credential, timeoutMs);
+    const review = await client.request<{ status?: { userInfo?: { username?: string } } }>(
+        "ask who the credential is (SelfSubjectReview)",
+        "POST",
+        "/apis/authentication.k8s.io/v1/selfsubjectreviews",
+        { apiVersion: "authentication.k8s.io/v1", kind: "SelfSubjectReview" },
+    );
+    const username = review.status?.userInfo?.username;
+    if (!username)
+        throw new ConnectorError(
+            "UNEXPECTED",
+            "the API server did not say who the credential is (SelfSubjectReview has no user name)",
+            "Grant the listed permissions by hand",
+        );
+    return grantManifests(missing, subjectOf(username))
+        .map((m) => yaml.dump(m, { noRefs: true }))
+        .join("---\n");
+}
+
+function timeoutMsOf(inputs: ConnectorInputs): number {
+    const s = inputs.connectionTest?.timeoutSeconds;
+    return (typeof s === "number" && s > 0 ? s : 30) * 1000;
+}
+
 /** Runs the command with `argv` (without node and the script); resolves to the exit code. */
 export async function main(argv: string[], out = process.stdout, err = process.stderr): Promise<number> {
+    if (argv[0] === "delegate-manifest") return delegateManifestMain(argv.slice(1), out, err);
     const json = argv.includes("--json");
     // Every value given could be a secret (a token): none may appear in a message.
     const fail = (e: unknown): number => {
@@ -199,10 +243,18 @@ export async function main(argv: string[], out = process.stdout, err = process.s
         return fail(e instanceof ConnectorError ? e : usageError((e as Error).message));
     }
     try {
-        const { report, masterUrl } = await testInputs(inputsOf(flags));
-        out.write(
-            json ? `${JSON.stringify({ masterUrl, ...report }, null, 2)}\n` : `${formatReport(report, masterUrl)}\n`,
-        );
+        const inputs = inputsOf(flags);
+        const { report, masterUrl } = await testInputs(inputs);
+        const text = json
+            ? `${JSON.stringify({ masterUrl, ...report }, null, 2)}\n`
+            : `${formatReport(report, masterUrl)}\n`;
+        if (!flags["rbac-yaml"]) {
+            out.write(text);
+            return exitCodeOf(report);
+        }
+        err.write(text);
+        const missing = report.missingPermissions.map(parseCheck).filter((c) => c !== undefined);
+        if (missing.length) out.write(await grantYaml(inputs.credential as Credential, missing, timeoutMsOf(inputs)));
         return exitCodeOf(report);
     } catch (e) {
         return fail(e);

@@ -1,14 +1,15 @@
 // pulumi-kubernetes-connector: a Kubernetes cluster connector as one Pulumi resource.
+import { builtinModules } from "node:module";
 import * as pulumi from "@pulumi/pulumi";
-import type * as ConnectionTestModule from "../provider/connectionTest";
 import type { ConnectionTestReport } from "../provider/connectionTest/report";
+import { assertConnectionSucceeded } from "../provider/connectionTest/runConnectionTest";
 import { derivedKubeconfig } from "../provider/credentials/kubeconfigDocument";
 import type { DelegateState } from "../provider/delegate/state";
 import type { HarnessState } from "../provider/harness/state";
 import { connectorRef } from "../provider/inputs/identifier";
 import type { ConnectorInputs, Credential } from "../provider/inputs/types";
 import { inputError, validateConnectorInputs } from "../provider/inputs/validate";
-import type * as TestRunModule from "../provider/lifecycle/testRun";
+import { testInputs } from "../provider/lifecycle/testRun";
 import { authTypeOf } from "../provider/outputs";
 import { secretOutputs } from "../provider/secrets";
 import { isLater, markSecrets } from "./markSecrets";
@@ -33,6 +34,7 @@ export type {
 } from "../provider/inputs/types";
 export type { PolicyRule } from "../provider/permissions";
 export { BUILDS_RULES, DEPLOYMENTS_RULES } from "../provider/permissions";
+export { type DelegateManifestArgs, delegateManifest } from "./delegateManifest";
 
 /** `Input<T>` all the way down: any field may be an Output of another resource. */
 export type DeepInput<T> = T extends string | number | boolean | undefined | null
@@ -228,7 +230,6 @@ let builtinsLoaded = false;
 function loadBuiltinsQuietly(): void {
     if (builtinsLoaded) return;
     builtinsLoaded = true;
-    const { builtinModules } = require("node:module") as typeof import("node:module");
     const emitWarning = process.emitWarning;
     process.emitWarning = function (this: unknown, warning: string | Error, ...rest: unknown[]) {
         const type =
@@ -264,9 +265,6 @@ let undefinedOutput: pulumi.Output<undefined> | undefined;
  * inputs: `INVALID_INPUT`), its message free of the credential's secrets.
  */
 export async function testConnection(inputs: ConnectorInputs): Promise<ConnectionTestReport> {
-    // Loaded here, not at the top: a Pulumi program that only declares connectors never needs them.
-    const { testInputs } = require("../provider/lifecycle/testRun") as typeof TestRunModule;
-    const { assertConnectionSucceeded } = require("../provider/connectionTest") as typeof ConnectionTestModule;
     const { report } = await testInputs(inputs);
     assertConnectionSucceeded(report);
     return report;

@@ -8,6 +8,7 @@ import * as fs from "node:fs";
 import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
+import * as yaml from "js-yaml";
 import { CONTROLLER_KINDS } from "../provider/connectionTest";
 import { DEPLOYMENTS_RULES } from "../provider/permissions";
 import { EXIT_CODES } from "../sdk/cli";
@@ -234,6 +235,37 @@ describe("the CLI: pulumi-kubernetes-connector test (a real process, a real clus
         assert.match(r.stdout, /^Missing permissions \(\d+\):$/m);
         assert.match(r.stdout, /^ {2}delete pods in default$/m);
         assert.match(r.stdout, /^Error: \[MISSING_PERMISSIONS\] /m);
+        assert.equal(r.stdout.split("delete pods in default").length - 1, 1, `the list is printed once:\n${r.stdout}`);
+        const count = Number(/^Missing permissions \((\d+)\):$/m.exec(r.stdout)?.[1]);
+        assert.match(r.stdout, new RegExp(`: missing ${count}, listed below$`, "m"));
+        assert.match(r.stdout, /needs \(listed above\)/);
+
+        // --rbac-yaml: the report on stderr, a Role and RoleBinding on stdout that grant exactly what is missing.
+        const grant = await cli(withToken(reader.token, "--profile", "deployments", "--rbac-yaml"));
+        assert.equal(grant.code, EXIT_CODES.permissions, grant.stderr);
+        assert.match(grant.stderr, /^Missing permissions \(\d+\):$/m);
+        const docs = yaml.loadAll(grant.stdout) as any[];
+        assert.deepEqual(
+            docs.map((d) => `${d.kind} ${d.metadata.namespace}/${d.metadata.name}`),
+            [
+                "Role default/pulumi-kubernetes-connector-missing",
+                "RoleBinding default/pulumi-kubernetes-connector-missing",
+            ],
+        );
+        assert.deepEqual(docs[1].subjects, [
+            { kind: "ServiceAccount", name: reader.name, namespace: reader.namespace },
+        ]);
+        const granted = docs[0].rules.reduce((n: number, r: any) => n + r.resources.length * r.verbs.length, 0);
+        assert.equal(granted, count, "one verb granted per missing permission");
+        await admin.rbac.createNamespacedRole({ namespace: "default", body: docs[0] });
+        await admin.rbac.createNamespacedRoleBinding({ namespace: "default", body: docs[1] });
+        try {
+            const after = await cli(withToken(reader.token, "--profile", "deployments"));
+            assert.equal(after.code, 0, `with the printed grant applied, the test passes:\n${after.stdout}`);
+        } finally {
+            await admin.rbac.deleteNamespacedRoleBinding({ name: docs[1].metadata.name, namespace: "default" });
+            await admin.rbac.deleteNamespacedRole({ name: docs[0].metadata.name, namespace: "default" });
+        }
 
         const json = await cli(withToken(reader.token, "--profile", "deployments", "--json"));
         assert.equal(json.code, EXIT_CODES.permissions);

@@ -10,8 +10,21 @@
 import * as assert from "node:assert/strict";
 import * as crypto from "node:crypto";
 import * as net from "node:net";
+import * as tls from "node:tls";
 import type OpenAPIBackend from "openapi-backend";
 import * as undici from "undici";
+import type { ConnectorError } from "../provider/errors";
+import { type HarnessClient, harnessClientFor } from "../provider/harness/client";
+import {
+    delegateGroupsUsingToken,
+    latestDelegateImage,
+    listDelegates,
+    mintDelegateToken,
+    purgeDelegateToken,
+    readDelegateToken,
+    revokeDelegateToken,
+    waitForDelegateConnected,
+} from "../provider/harness/delegates";
 import { startControlPlane } from "../tools/controlPlane";
 import { loadContract } from "../tools/harness/contract";
 import { testCluster } from "../tools/harness/delegate";
@@ -51,7 +64,7 @@ function client(h: HarnessStandIn) {
         });
         return { status: r.status, body: await r.json(), headers: r.headers as unknown as Headers };
     };
-    return { call, close: () => agent.close() };
+    return { call, agent, close: () => agent.close() };
 }
 
 /** The query of a scope: `accountIdentifier=A[&orgIdentifier=O][&projectIdentifier=P]`. */
@@ -1515,5 +1528,214 @@ describe("harness stand-in: test connection against a real kube-apiserver", () =
         assert.match(r.body.data.errors[0].reason, /OIDC token grant failed/);
         assert.match(r.body.data.errors[0].message, /invalid_grant/);
         assert.ok(issuer.grants >= 1);
+    });
+});
+
+describe("harness stand-in: delegate tokens and delegates, through the provider's client functions @unit", () => {
+    let h: HarnessStandIn;
+    let c: ReturnType<typeof client>;
+    let hc: HarnessClient;
+    const account = {};
+    before(async () => {
+        h = await startHarnessStandIn({ delegates: [], heartbeatExpiryMs: 400 });
+        tls.setDefaultCACertificates([...tls.getCACertificates("default"), h.caCertPem]);
+        c = client(h);
+        hc = harnessClientFor({ endpoint: h.url, accountId: h.accountId, apiKey: h.apiKey, timeoutMs: 10_000 });
+    });
+    after(async () => {
+        assert.deepEqual(h.contractViolations, [], "every answer kept the contract");
+        await hc.close();
+        await c.close();
+        await h.stop();
+    });
+    const beat = (token: string, more: Record<string, unknown> = {}) =>
+        Promise.resolve().then(() =>
+            undici
+                .fetch(`${h.managerUrl}/standin/delegate/heartbeat`, {
+                    method: "POST",
+                    dispatcher: c.agent,
+                    headers: { "content-type": "application/json" },
+                    body: JSON.stringify({
+                        accountId: h.accountId,
+                        token,
+                        delegateName: "dlg",
+                        hostName: "dlg-pod-1",
+                        tags: ["prod"],
+                        ...more,
+                    }),
+                })
+                .then(async (r) => ({ status: r.status, body: (await r.json()) as any })),
+        );
+
+    it("mints (RestResponse with the value), reads by name in any scope, refuses a taken name and a past revokeAfter", async () => {
+        const t = await mintDelegateToken(hc, { orgIdentifier: "o1" }, "tok_a");
+        assert.equal(t.status, "ACTIVE");
+        assert.equal(t.ownerIdentifier, "o1");
+        assert.ok(t.value && t.value.length > 20);
+        const raw = h.requests.at(-1)!;
+        assert.equal(raw.operationId, "createDelegateToken");
+        assert.deepEqual(raw.body, undefined, "no body: the query form, as the SDK and Terraform send it");
+        // DelegateNgTokenInternalResource.getDelegateTokens: by name, whatever the scope asked.
+        assert.equal((await readDelegateToken(hc, {}, "tok_a"))?.value, t.value);
+        assert.equal(await readDelegateToken(hc, {}, "nope"), undefined);
+        await assert.rejects(mintDelegateToken(hc, { orgIdentifier: "o2" }, "tok_a"), (e: ConnectorError) => {
+            assert.equal(e.code, "DELEGATE_TOKEN_NAME_TAKEN");
+            assert.match(e.message, /Token with given name tok_a already exists for given account/);
+            assert.ok(!e.message.includes(t.value!), "never the value");
+            return true;
+        });
+        await assert.rejects(
+            mintDelegateToken(hc, {}, "tok_past", Date.now() - 1000),
+            /can not be less than current time/,
+        );
+        // The contract: tokenName is required, revokeAfter an integer.
+        const r = await c.call("POST", `/ng/api/delegate-token-ng?${q(h)}&revokeAfter=soon`);
+        assert.equal(r.status, 400);
+        assert.match(r.body.message, /tokenName|revokeAfter/);
+    });
+
+    it("revokes (twice is fine through the client), keeps a revoked name blocked, purges only a revoked token", async () => {
+        await mintDelegateToken(hc, {}, "tok_r");
+        await assert.rejects(
+            purgeDelegateToken(hc, {}, "tok_r"),
+            (e: ConnectorError) => e.code === "DELEGATE_TOKEN_ACTIVE",
+        );
+        assert.equal((await revokeDelegateToken(hc, {}, "tok_r")).status, "REVOKED");
+        const again = await c.call("PUT", `/ng/api/delegate-token-ng?${q(h)}&tokenName=tok_r`);
+        assert.equal(again.status, 400);
+        assert.match(again.body.message, /Specified token is already revoked\./);
+        assert.equal((await revokeDelegateToken(hc, {}, "tok_r")).status, "REVOKED");
+        await assert.rejects(
+            mintDelegateToken(hc, {}, "tok_r"),
+            (e: ConnectorError) => e.code === "DELEGATE_TOKEN_NAME_TAKEN",
+        );
+        const held = h.delegateTokens().find((x) => x.name === "tok_r")!;
+        assert.ok(held.validUntil! - Date.now() > 29 * 24 * 3600 * 1000, "kept 30 days (DelegateToken.TTL)");
+        assert.equal(await purgeDelegateToken(hc, {}, "tok_r"), true);
+        assert.equal(await purgeDelegateToken(hc, {}, "tok_r"), false, "already gone");
+        await mintDelegateToken(hc, {}, "tok_r");
+        await assert.rejects(
+            revokeDelegateToken(hc, {}, "never"),
+            (e: ConnectorError) => e.code === "DELEGATE_TOKEN_NOT_FOUND",
+        );
+        await assert.rejects(delegateGroupsUsingToken(hc, {}, "never"), (e: ConnectorError) => {
+            assert.equal(e.code, "DELEGATE_TOKEN_NOT_FOUND");
+            assert.match(e.message, /No such delegate token exists/);
+            return true;
+        });
+    });
+
+    it("a token expires at revokeAfter: revoked, and its delegate is refused", async () => {
+        const t = await mintDelegateToken(hc, {}, "tok_ttl", Date.now() + 300);
+        assert.equal((await beat(t.value!, { delegateName: "ttl" })).status, 200);
+        await new Promise((r) => setTimeout(r, 400));
+        assert.equal((await readDelegateToken(hc, {}, "tok_ttl"))?.status, "REVOKED");
+        const refused = await beat(t.value!, { delegateName: "ttl" });
+        assert.equal(refused.status, 401);
+        assert.equal(refused.body.code, "REVOKED_TOKEN");
+    });
+
+    it("heartbeat (stand-in only): wrong token, other account, revoked token and another scope are refused", async () => {
+        const t = await mintDelegateToken(hc, { orgIdentifier: "o1", projectIdentifier: "p1" }, "tok_hb");
+        const bad = await beat("bm90LWEtdG9rZW4=");
+        assert.deepEqual(
+            [bad.status, bad.body.code, bad.body.message],
+            [401, "INVALID_TOKEN", "Invalid delegate token"],
+        );
+        assert.equal((await beat(t.value!, { accountId: "other_account" })).body.code, "INVALID_TOKEN");
+        const scope = await beat(t.value!, { orgIdentifier: "o1", projectIdentifier: "p2" });
+        assert.equal(scope.status, 400);
+        assert.match(scope.body.message, /project \[p2\]/);
+        assert.equal((await beat(t.value!, { orgIdentifier: "o1", projectIdentifier: "p1" })).status, 200);
+        // The delegate is of its token's scope: the project lists it, the account does not.
+        const project = { orgIdentifier: "o1", projectIdentifier: "p1" };
+        assert.equal((await listDelegates(hc, project, "dlg"))[0]?.connected, true);
+        assert.deepEqual(await listDelegates(hc, {}, "dlg"), []);
+        await revokeDelegateToken(hc, project, "tok_hb");
+        const revoked = await beat(t.value!);
+        assert.deepEqual([revoked.status, revoked.body.code], [401, "REVOKED_TOKEN"]);
+        assert.match(revoked.body.message, /Delegate is using revoked token/);
+    });
+
+    it("listDelegates and delegate-groups: connected while heartbeats are fresh, then disconnected; tokenActive; contains-match dropped by the client", async () => {
+        const t = await mintDelegateToken(hc, {}, "tok_l");
+        assert.equal((await beat(t.value!, { delegateName: "web" })).status, 200);
+        assert.equal((await beat(t.value!, { delegateName: "web-2", hostName: "w2" })).status, 200);
+        const raw = await c.call("POST", `/ng/api/delegate-setup/listDelegates?${q(h)}`, {
+            filterType: "Delegate",
+            delegateName: "web",
+        });
+        assert.equal(raw.status, 200);
+        assert.deepEqual(
+            raw.body.resource.map((d: any) => d.name).sort(),
+            ["web", "web-2"],
+            "Harness matches names containing it",
+        );
+        const [web] = await listDelegates(hc, {}, "web");
+        assert.equal(web.connected, true);
+        assert.deepEqual(web.tags.sort(), ["prod", "web"], "the group's name is an implicit selector");
+        const groups = await delegateGroupsUsingToken(hc, {}, "tok_l");
+        assert.deepEqual(groups.map((g) => [g.name, g.connectivityStatus, g.tokenActive]).sort(), [
+            ["web", "connected", true],
+            ["web-2", "connected", true],
+        ]);
+        assert.equal(
+            (await waitForDelegateConnected(hc, {}, "web", { timeoutMs: 1000, pollMs: 50 })).tokenActive,
+            true,
+        );
+        await new Promise((r) => setTimeout(r, 500));
+        assert.equal(
+            (await listDelegates(hc, {}, "web"))[0].connected,
+            false,
+            "no heartbeat for longer than the bound",
+        );
+        const connectedOnly = await c.call("POST", `/ng/api/delegate-setup/listDelegates?${q(h)}`, {
+            filterType: "Delegate",
+            delegateName: "web",
+            status: "CONNECTED",
+        });
+        assert.deepEqual(connectedOnly.body.resource, []);
+        assert.equal((await delegateGroupsUsingToken(hc, {}, "tok_l"))[0].connectivityStatus, "disconnected");
+        await beat(t.value!, { delegateName: "web" });
+        await revokeDelegateToken(hc, {}, "tok_l");
+        assert.equal(
+            (await delegateGroupsUsingToken(hc, {}, "tok_l")).find((g) => g.name === "web")?.tokenActive,
+            false,
+        );
+    });
+
+    it("waitForDelegateConnected: DELEGATE_NOT_CONNECTED within its bound, saying what Harness showed; the signal ends it", async () => {
+        const started = Date.now();
+        await assert.rejects(
+            waitForDelegateConnected(hc, {}, "ghost", { timeoutMs: 600, pollMs: 100 }),
+            (e: ConnectorError) => {
+                assert.equal(e.code, "DELEGATE_NOT_CONNECTED");
+                assert.match(e.message, /never registered/);
+                assert.match(e.remediation, /events and logs.*proxy.*MANAGER_HOST_AND_PORT/s);
+                return true;
+            },
+        );
+        const took = Date.now() - started;
+        assert.ok(took >= 600 && took < 3000, `bounded: ${took} ms`);
+        const ac = new AbortController();
+        setTimeout(() => ac.abort(new Error("stopped")), 100);
+        await assert.rejects(
+            waitForDelegateConnected(hc, {}, "ghost", { timeoutMs: 60_000, signal: ac.signal }),
+            /stopped/,
+        );
+    });
+
+    it("latest-supported-version, and 403 naming core_delegate_* permissions", async () => {
+        assert.deepEqual(await latestDelegateImage(hc, {}), {
+            image: "harness/delegate:26.02.88404",
+            version: "26.02.88404",
+            minimalImage: "harness/delegate:26.02.88404.minimal",
+        });
+        h.accessDenied(1);
+        await assert.rejects(mintDelegateToken(hc, {}, "tok_denied"), (e: ConnectorError) => {
+            assert.equal(e.code, "HARNESS_FORBIDDEN");
+            assert.match(e.message, /core_delegate_edit/);
+            return true;
+        });
     });
 });

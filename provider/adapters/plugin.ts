@@ -23,8 +23,8 @@ import {
     recordWarnings,
     updateConnector,
 } from "../lifecycle";
-import { type ConnectorOutputs, derivedOutputs, type PublishedOutputs, upgradeRecord } from "../outputs";
-import { type Props, userInputs, warn } from "./engineProps";
+import { type ConnectorOutputs, derivedOutputs, type PublishedOutputs } from "../outputs";
+import { type Props, upgradeRecord, userInputs, warn } from "./engineProps";
 import { concealSecrets, credentialSecretPaths, movePaths, recordSecretPaths, revealSecrets } from "./secretBags";
 
 /** The resource type the plugin serves. */

@@ -1,10 +1,12 @@
 // Kubeconfig and InheritFromDelegate credentials: parsed, and authenticated (tokens, client
 // certificates, auth providers), by @kubernetes/client-node; exec plugins are run by execPlugin.ts,
-// within the deadline. Loaded only when a connector uses one of these credentials.
+// within the deadline. The library is loaded (loadClientNode) only when a connector uses one of
+// these credentials.
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
-import * as k8s from "@kubernetes/client-node";
+import type * as k8s from "@kubernetes/client-node";
 import { ConnectorError } from "../errors";
+import { loadClientNode } from "../heavyPackages";
 import type { Credential } from "../inputs/types";
 import type { Endpoint } from "../transport/kubeClient";
 import { type ExecConfig, runExecPlugin } from "./execPlugin";
@@ -72,7 +74,8 @@ function uniquifyUsers(kc: k8s.KubeConfig): void {
 function loadKubeConfig(
     credential: Extract<Credential, { type: "Kubeconfig" | "InheritFromDelegate" }>,
 ): k8s.KubeConfig {
-    const kc = new k8s.KubeConfig();
+    const { KubeConfig } = loadClientNode();
+    const kc = new KubeConfig();
     if (credential.type === "Kubeconfig") {
         loadKubeconfigText(kc, credential.kubeconfig, "credential.kubeconfig");
         selectContext(kc, credential.context, "credential.kubeconfig");
@@ -231,7 +234,8 @@ export async function clientNodeCredential(
         proxy: cluster.proxyUrl ? (kc as any).createDispatcher(cluster, { ...tls }) : undefined,
         exportKubeconfig(name, token) {
             // With a token: the same cluster, reached as the identity that token belongs to.
-            const out = new k8s.KubeConfig();
+            const { KubeConfig } = loadClientNode();
+            const out = new KubeConfig();
             out.loadFromOptions({
                 clusters: [{ ...cluster, name }],
                 users: [token ? { name, token } : { ...user, name }],

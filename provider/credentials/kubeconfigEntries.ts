@@ -4,6 +4,7 @@
 // can build the kubeconfig output of such a document in the program. Any other kubeconfig (exec
 // plugins, auth providers, files, proxies, malformed documents) is left to the client library
 // (clientNodeKubeconfig.ts).
+import { loadYaml } from "../heavyPackages";
 
 /** A kubeconfig document as YAML (or JSON) reads it, or the parser's error. */
 export type ParsedKubeconfig = { doc: any; error?: undefined } | { doc?: undefined; error: unknown };
@@ -15,7 +16,7 @@ let last: { document: string; parsed: ParsedKubeconfig } | undefined;
 export function parseKubeconfig(document: string): ParsedKubeconfig {
     if (last?.document === document) return last.parsed;
     // js-yaml only here: a program whose connectors hold no kubeconfig never loads it.
-    const yaml = require("js-yaml") as typeof import("js-yaml");
+    const yaml = loadYaml();
     let parsed: ParsedKubeconfig;
     try {
         parsed = { doc: yaml.load(document) };

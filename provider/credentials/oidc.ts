@@ -2,6 +2,7 @@
 // endpoint, then the id_token is the bearer token for the API server.
 import type { fetch } from "undici";
 import { ConnectorError } from "../errors";
+import { loadUndici } from "../heavyPackages";
 import { classifyRequestError } from "../transport/classifyError";
 
 /** What the password grant needs. */
@@ -18,7 +19,7 @@ export interface PasswordGrant {
 /** Runs the password grant and returns the id_token; discovery and the grant together have `timeoutMs`. */
 export async function fetchIdToken(grant: PasswordGrant, timeoutMs: number): Promise<string> {
     // undici is loaded only for OIDC (and proxies): most provider processes never need it.
-    const { Agent, fetch } = require("undici") as typeof import("undici");
+    const { Agent, fetch } = loadUndici();
     const dispatcher = new Agent({ connect: grant.issuerCaCert ? { ca: grant.issuerCaCert } : {} });
     const signal = AbortSignal.timeout(timeoutMs);
     const issuer = grant.issuerUrl.replace(/\/+$/, "");

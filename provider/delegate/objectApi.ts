@@ -16,6 +16,12 @@ function collectionPath(kind: ObjectRef["kind"], namespace?: string): string {
             return `/api/v1${ns}/serviceaccounts`;
         case "Secret":
             return `/api/v1${ns}/secrets`;
+        case "ConfigMap":
+            return `/api/v1${ns}/configmaps`;
+        case "Deployment":
+            return `/apis/apps/v1${ns}/deployments`;
+        case "CronJob":
+            return `/apis/batch/v1${ns}/cronjobs`;
         case "Role":
             return `/apis/rbac.authorization.k8s.io/v1${ns}/roles`;
         case "RoleBinding":

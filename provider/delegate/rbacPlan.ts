@@ -15,7 +15,10 @@ export type ObjectKind =
     | "Role"
     | "ClusterRole"
     | "RoleBinding"
-    | "ClusterRoleBinding";
+    | "ClusterRoleBinding"
+    | "ConfigMap"
+    | "Deployment"
+    | "CronJob";
 
 /** Which object: kind, name and (for namespaced kinds) namespace. */
 export interface ObjectRef {
@@ -58,7 +61,8 @@ const ALL: PolicyRule[] = [{ apiGroups: ["*"], resources: ["*"], verbs: ["*"] }]
 export function delegateRules(
     permissions: DelegateSettings["permissions"],
 ): { builtin: string } | { rules: PolicyRule[] } {
-    if (permissions === "cluster-admin") return { builtin: "cluster-admin" };
+    // Validation always fills it (see the schema); undefined only from an unvalidated value.
+    if (permissions === undefined || permissions === "cluster-admin") return { builtin: "cluster-admin" };
     if (permissions === "cluster-viewer") return { builtin: "view" };
     if (permissions === "namespace-admin") return { rules: ALL };
     if (permissions === "deployments") return { rules: DEPLOYMENTS_RULES.map(copyRule) };
@@ -151,7 +155,11 @@ export function sameRules(live: readonly PolicyRule[] | undefined, desired: read
             ...new Set(
                 rules.flatMap((r) =>
                     (r.apiGroups ?? []).flatMap((g) =>
-                        (r.resources ?? []).flatMap((res) => (r.verbs ?? []).map((v) => `${g}|${res}|${v}`)),
+                        (r.resources ?? []).flatMap((res) =>
+                            (r.verbs ?? []).flatMap((v) =>
+                                (r.resourceNames?.length ? r.resourceNames : [""]).map((n) => `${g}|${res}|${v}|${n}`),
+                            ),
+                        ),
                     ),
                 ),
             ),

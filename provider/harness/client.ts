@@ -2,10 +2,11 @@
 // `x-api-key` header and `accountIdentifier` in the query; each call, its retries included, ends by
 // the access's deadline (an AbortSignal). 429 (which Harness sends without Retry-After), 5xx other
 // than 501 and connection failures are retried with backoff while the deadline allows.
-import { Agent } from "undici";
 import { boundedMs } from "../deadline";
 import { ConnectorError, retryOf } from "../errors";
-import type { HarnessAccess } from "./access";
+import { loadUndici } from "../heavyPackages";
+import type { HarnessSettings } from "../inputs/harnessTypes";
+import { type HarnessAccess, resolveHarnessAccess } from "./access";
 import { type HarnessFailure, harnessError, isRetryable } from "./classify";
 
 export type HarnessMethod = "GET" | "POST" | "PUT" | "DELETE";
@@ -54,10 +55,25 @@ export function metAfterRetry(e: unknown): boolean {
 const FIRST_PAUSE_MS = 250;
 const MAX_PAUSE_MS = 4000;
 
+/** Runs `work` with a client for `access` (default: `settings` resolved), closed afterwards. */
+export async function withHarness<T>(
+    settings: HarnessSettings,
+    work: (client: HarnessClient) => Promise<T>,
+    access = resolveHarnessAccess(settings),
+): Promise<T> {
+    const client = harnessClientFor(access);
+    try {
+        return await work(client);
+    } finally {
+        await client.close();
+    }
+}
+
 /** Makes a client for `access`. */
 export function harnessClientFor(access: HarnessAccess): HarnessClient {
     const url = new URL(access.endpoint);
     const prefix = url.pathname.replace(/\/+$/, "");
+    const { Agent } = loadUndici();
     const dispatcher = new Agent({ connect: { timeout: boundedMs(access.timeoutMs) }, keepAliveTimeout: 10_000 });
     let sent = 0;
 

@@ -4,9 +4,9 @@
 // reverse (the connector plainly, then its secrets) and throws the original error. Org and project
 // go in the body of create/update and in the query of GET, DELETE and testConnection.
 import { ConnectorError } from "../errors";
+import type { HarnessSettings } from "../inputs/harnessTypes";
 import { connectorRef } from "../inputs/identifier";
 import type { Steps } from "../steps";
-import type { HarnessSettings } from "./access";
 import { type HarnessAnswer, type HarnessClient, metAfterRetry } from "./client";
 import type { HarnessDrift } from "./drift";
 import {

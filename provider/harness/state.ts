@@ -1,9 +1,6 @@
 // What state records of a connector's registration in Harness (the `harness` output). Its types
 // come from the generated input types, not the zod schema: every program type-checks them.
-import type { ValidConnectorInputs } from "../inputs/types";
-
-/** A credential field that becomes a Harness text secret. */
-export type HarnessSecretField = keyof NonNullable<NonNullable<ValidConnectorInputs["harness"]>["secretRefs"]>;
+import type { HarnessSecretField } from "../inputs/harnessTypes";
 
 /** Org and project of a connector (none: the account). */
 export interface HarnessScope {

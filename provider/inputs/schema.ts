@@ -5,6 +5,7 @@
 import { z } from "zod";
 import { credentialShape } from "../credentials/kinds";
 import { PERMISSION_PROFILES } from "../permissions";
+import { delegateInstall } from "./delegateInstall";
 import { httpsUrl, nonEmpty } from "./fields";
 import { deriveIdentifier, identifierProblem } from "./identifier";
 
@@ -142,8 +143,10 @@ const delegate = z
                 ],
                 { error: `must be one of ${DELEGATE_PRESETS.map((p) => `"${p}"`).join(", ")} or { rules: [...] }` },
             )
-            .default("cluster-admin")
-            .describe("a preset (see docs/delegate.md) or `{ rules: [PolicyRule…] }`; default `cluster-admin`"),
+            .optional()
+            .describe(
+                "a preset (see docs/delegate.md) or `{ rules: [PolicyRule…] }`; default `cluster-admin`, or `deployments` with `install` (the installed delegate gets cluster-admin only when asked)",
+            ),
         namespaces: z
             .array(dns1123Label)
             .min(1, "must list at least one namespace, or be left out for cluster-wide rights")
@@ -183,6 +186,11 @@ const delegate = z
             .boolean({ error: "must be true or false" })
             .default(false)
             .describe("take over same-named objects that exist and are not this connector's"),
+        install: delegateInstall
+            .optional()
+            .describe(
+                "install the Harness delegate beside the connector, running as this ServiceAccount (needs a `harness` block)",
+            ),
         provisioner: z
             .lazy(() => credential)
             .optional()
@@ -192,6 +200,13 @@ const delegate = z
     })
     .strict()
     .superRefine((d, ctx) => {
+        if (d.install && d.serviceAccountName === "default")
+            ctx.addIssue({
+                code: "custom",
+                path: ["serviceAccountName"],
+                message:
+                    'cannot be "default" with install: the delegate runs as a ServiceAccount of its own (every pod of the namespace runs as "default")',
+            });
         if (d.useAsCredential && d.token === "none")
             ctx.addIssue({
                 code: "custom",
@@ -206,7 +221,9 @@ const delegate = z
                 seen.add(n);
             });
         }
-    });
+    })
+    // The default rights depend on `install`: an installed delegate gets cluster-admin only when asked.
+    .overwrite((d) => ({ ...d, permissions: d.permissions ?? (d.install ? "deployments" : "cluster-admin") }));
 
 /** Harness's reference to a secret: `id` (the connector's scope), `org.id` or `account.id`. */
 /** A Harness ref (harness-core `IdentifierRef`): `account.<id>`, `org.<id>` or a bare `<id>` (a project's). */
@@ -359,6 +376,13 @@ export const connectorInputsSchema = z
     .strict()
     .superRefine(
         (c, ctx) => {
+            if (c.delegate?.install && !c.harness)
+                ctx.addIssue({
+                    code: "custom",
+                    path: ["delegate", "install"],
+                    message:
+                        "needs a harness block: the delegate registers with Harness (its account, endpoint and API key)",
+                });
             if (c.projectIdentifier && !c.orgIdentifier) {
                 ctx.addIssue({
                     code: "custom",

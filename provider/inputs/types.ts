@@ -42,6 +42,37 @@ export type ConnectorInputs = {
         tokenWaitSeconds?: number | undefined;
         useAsCredential?: boolean | undefined;
         adopt?: boolean | undefined;
+        install?: {
+            name?: string | undefined;
+            tags?: string[] | undefined;
+            description?: string | undefined;
+            image?: string | undefined;
+            replicas?: number | undefined;
+            resources?: {
+                cpu?: string | undefined;
+                memory?: string | undefined;
+            } | undefined;
+            token?: {
+                name?: string | undefined;
+                ttlDays?: number | undefined;
+                rotateBeforeDays?: number | undefined;
+            } | undefined;
+            proxy?: {
+                host: string;
+                port: number;
+                scheme?: "http" | "https" | undefined;
+                noProxy?: string | undefined;
+                user?: string | undefined;
+                password?: string | undefined;
+            } | undefined;
+            customCaBundle?: string | undefined;
+            upgrader?: {
+                enabled?: boolean | undefined;
+                schedule?: string | undefined;
+            } | undefined;
+            waitSeconds?: number | undefined;
+            managerUrl?: string | undefined;
+        } | undefined;
         provisioner?: CredentialInput | undefined;
     } | undefined;
     harness?: {
@@ -189,19 +220,50 @@ export type DelegateSettings = {
     namespace: string;
     createNamespace: boolean;
     serviceAccountName: string;
-    permissions: "deployments" | "builds" | "cluster-admin" | "cluster-viewer" | "namespace-admin" | {
-        rules: {
-            apiGroups: string[];
-            resources: string[];
-            verbs: ("get" | "list" | "watch" | "create" | "update" | "patch" | "delete" | "deletecollection" | "*")[];
-        }[];
-    };
     token: "none" | "long-lived" | "bound";
     tokenExpirationSeconds: number;
     tokenRenewFraction: number;
     tokenWaitSeconds: number;
     useAsCredential: boolean;
     adopt: boolean;
+    permissions?: "deployments" | "builds" | "cluster-admin" | "cluster-viewer" | "namespace-admin" | {
+        rules: {
+            apiGroups: string[];
+            resources: string[];
+            verbs: ("get" | "list" | "watch" | "create" | "update" | "patch" | "delete" | "deletecollection" | "*")[];
+        }[];
+    } | undefined;
     namespaces?: string[] | undefined;
+    install?: {
+        replicas: number;
+        resources: {
+            cpu: string;
+            memory: string;
+        };
+        token: {
+            name?: string | undefined;
+            ttlDays?: number | undefined;
+            rotateBeforeDays?: number | undefined;
+        };
+        upgrader: {
+            enabled: boolean;
+            schedule: string;
+        };
+        waitSeconds: number;
+        name?: string | undefined;
+        tags?: string[] | undefined;
+        description?: string | undefined;
+        image?: string | undefined;
+        proxy?: {
+            host: string;
+            port: number;
+            scheme: "http" | "https";
+            noProxy?: string | undefined;
+            user?: string | undefined;
+            password?: string | undefined;
+        } | undefined;
+        customCaBundle?: string | undefined;
+        managerUrl?: string | undefined;
+    } | undefined;
     provisioner?: Credential | undefined;
 };

@@ -1,6 +1,7 @@
 // Validation of connector inputs with the one schema, aware of values not known yet (outputs of
 // other resources in the program, or the engine's placeholder during preview).
 import { ConnectorError } from "../errors";
+import { harnessAccessProblems, harnessInputProblems } from "./harnessRules";
 import { deriveIdentifier } from "./identifier";
 import { connectorInputsSchema } from "./schema";
 import type { ValidConnectorInputs } from "./types";
@@ -74,11 +75,9 @@ export function validateConnectorInputs(
 
 /**
  * What Harness cannot take in otherwise valid inputs, and Harness settings neither given nor in the
- * environment. Loaded only for connectors registered in Harness.
+ * environment: for connectors registered in Harness.
  */
 function harnessProblems(inputs: ValidConnectorInputs, checkAccess: boolean): InputIssue[] {
-    const { harnessInputProblems } = require("../harness/mapping") as typeof import("../harness/mapping");
-    const { harnessAccessProblems } = require("../harness/access") as typeof import("../harness/access");
     return [...harnessInputProblems(inputs), ...(checkAccess ? harnessAccessProblems(inputs.harness!) : [])];
 }
 

@@ -3,19 +3,19 @@
 // the test, or Harness after it, fails.
 import { assertConnectionSucceeded } from "../connectionTest/runConnectionTest";
 import type { CredentialClient } from "../credentials";
-import { type PreviousDelegate, provisionDelegate, removeDelegate } from "../delegate";
+import { type PreviousDelegate, provisionDelegate } from "../delegate";
 import type { ValidConnectorInputs } from "../inputs/types";
 import {
     type ConnectorOutputs,
     type DelegateOutputs,
     delegateOwner,
-    recordedAccess,
     recordedDelegate,
     recordedTestRun,
     type TestRun,
 } from "../outputs";
 import { connectorSecrets } from "../secrets";
 import type { Steps } from "../steps";
+import { removeRecordedDelegate } from "./delete";
 import { assertNotExpired, connectWith, testConnector, testCredential, testWithClient } from "./testRun";
 
 /** What the cluster side leaves: the test run and the delegate's outputs. */
@@ -87,15 +87,4 @@ export async function applyClusterSide(
         : await testConnector(testCredential(inputs, delegate), inputs.connectionTest, identifier, secrets);
     assertConnectionSucceeded(run.report);
     return { run, delegate };
-}
-
-/** Removes the objects of a delegate the record has and the inputs no longer declare, as the identity that made them. */
-export async function removeRecordedDelegate(record: ConnectorOutputs, ownerName: string): Promise<void> {
-    const access = recordedAccess(record);
-    const client = await connectWith(record.inputs.delegate?.provisioner ?? access.credential, access.connectionTest);
-    try {
-        await removeDelegate(client, record.delegate!, ownerName);
-    } finally {
-        await client.close();
-    }
 }

@@ -1,26 +1,27 @@
 // delete: removes the connector from Harness (when registered), then the delegate's objects (reverse order, only this connector's). The connector
 // itself owns nothing in the cluster; a cluster that cannot be reached is gone with its objects.
+import { connect } from "../credentials";
+import { removeDelegate } from "../delegate/remove";
 import { isClusterGone } from "../errors";
-import type { ConnectorOutputs } from "../outputs";
+import { withHarness } from "../harness/client";
+import { deregisterConnector } from "../harness/register";
+import { type ConnectorOutputs, delegateOwner, recordedAccess } from "../outputs";
 import { recordedSecrets, redactError } from "../secrets";
+import { deleteWork } from "./deleteWork";
 
 /** Deletes the connector; resolves to warnings to show (redacted), or throws a redacted ConnectorError. */
 export async function deleteConnector(record: ConnectorOutputs): Promise<{ warnings: string[] }> {
+    const work = deleteWork(record);
     // Harness first: a connector pipelines still reference stops the delete before the cluster side goes.
-    if (record.harness && record.inputs?.harness) {
+    if (work.harness) {
         try {
-            // Loaded here, not at the top: destroying connectors with nothing outside the state loads
-            // no schema, cluster or Harness code at all.
-            const { removeHarnessSide } = require("./harnessSide") as typeof import("./harnessSide");
             await removeHarnessSide(record);
         } catch (e) {
             throw redactError(e, recordedSecrets(record));
         }
     }
-    if (!record.delegate || !record.inputs?.delegate) return { warnings: [] };
+    if (!work.delegate) return { warnings: [] };
     try {
-        const { removeRecordedDelegate } = require("./clusterSide") as typeof import("./clusterSide");
-        const { delegateOwner } = require("../outputs") as typeof import("../outputs");
         await removeRecordedDelegate(record, delegateOwner(record.__owner, record.identifier));
         return { warnings: [] };
     } catch (e) {
@@ -28,5 +29,25 @@ export async function deleteConnector(record: ConnectorOutputs): Promise<{ warni
         // The cluster (and so the delegate's objects) cannot be reached: delete goes on with a warning.
         if (isClusterGone(err.code)) return { warnings: [`the delegate's objects were not removed: ${err.message}`] };
         throw err;
+    }
+}
+
+/** Deletes the connector and the secrets it created from Harness. */
+export async function removeHarnessSide(record: ConnectorOutputs): Promise<void> {
+    const settings = record.inputs.harness!;
+    await withHarness(settings, (client) =>
+        deregisterConnector(client, record.harness!, record.identifier, settings.forceDelete),
+    );
+}
+
+/** Removes the objects of a delegate the record has (and, on update, the inputs no longer declare), as the identity that made them. */
+export async function removeRecordedDelegate(record: ConnectorOutputs, ownerName: string): Promise<void> {
+    const access = recordedAccess(record);
+    const credential = record.inputs.delegate?.provisioner ?? access.credential;
+    const client = await connect(credential, access.connectionTest.timeoutSeconds * 1000);
+    try {
+        await removeDelegate(client, record.delegate!, ownerName);
+    } finally {
+        await client.close();
     }
 }

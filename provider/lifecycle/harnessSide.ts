@@ -1,39 +1,22 @@
 // The Harness side of create, update, read and delete: a client from the `harness` settings, the
 // plan from the inputs and what the cluster side learnt, and the register/inspect/deregister steps.
-import { type HarnessSettings, resolveHarnessAccess } from "../harness/access";
-import type { HarnessClient } from "../harness/client";
+import { resolveHarnessAccess } from "../harness/access";
+import { harnessClientFor, withHarness } from "../harness/client";
 import { type HarnessDrift, recordedHarnessDrift, renderHarnessDrift } from "../harness/drift";
-import type { ClusterFacts, HarnessPlan } from "../harness/mapping";
-import type { Registered, RegisterFrom } from "../harness/register";
+import { connectorDrift, type HarnessPlan, harnessPlanFor, planHarnessConnector } from "../harness/mapping";
+import {
+    connectivityOf,
+    inspectRegistration,
+    type Registered,
+    type RegisterFrom,
+    registerConnector,
+} from "../harness/register";
 import type { HarnessState } from "../harness/state";
+import type { ClusterFacts } from "../inputs/harnessTypes";
 import type { ValidConnectorInputs } from "../inputs/types";
 import { type ConnectorOutputs, type DelegateOutputs, recordedInputs, type TestRun } from "../outputs";
 import { connectorSecrets, redact } from "../secrets";
 import type { Steps } from "../steps";
-
-/**
- * The Harness client, mapping and steps (undici, js-yaml), loaded on first use: check and diff, all
- * a no-op preview runs, never need them.
- */
-export function harness(): typeof import("../harness/client") &
-    typeof import("../harness/mapping") &
-    typeof import("../harness/register") {
-    return { ...require("../harness/client"), ...require("../harness/mapping"), ...require("../harness/register") };
-}
-
-/** Runs `work` with a client for `access` (default: `settings` resolved), closed afterwards. */
-export async function withHarness<T>(
-    settings: HarnessSettings,
-    work: (client: HarnessClient) => Promise<T>,
-    access = resolveHarnessAccess(settings),
-): Promise<T> {
-    const client = harness().harnessClientFor(access);
-    try {
-        return await work(client);
-    } finally {
-        await client.close();
-    }
-}
 
 /** What the Harness connector needs from the cluster side. */
 function clusterFacts(run: Pick<TestRun, "masterUrl">, delegate: DelegateOutputs): ClusterFacts {
@@ -50,7 +33,6 @@ function changesSince(
     previous: ConnectorOutputs,
     plan: HarnessPlan,
 ): Pick<RegisterFrom, "changedSecrets" | "connectorChanged"> {
-    const { harnessPlanFor, connectorDrift } = harness();
     const planned = harnessPlanFor(recordedInputs(previous), previous.identifier, clusterFacts(previous, previous));
     const before = planned.ok ? planned.plan : undefined;
     return {
@@ -74,7 +56,6 @@ export async function applyHarnessSide(
     previous?: ConnectorOutputs,
 ): Promise<Registered> {
     const settings = inputs.harness!;
-    const { planHarnessConnector, registerConnector, harnessClientFor } = harness();
     const plan = planHarnessConnector(inputs, identifier, clusterFacts(run, delegate));
     // Open until the run ends: undoing what it makes in Harness needs it.
     const client = harnessClientFor(resolveHarnessAccess(settings));
@@ -91,7 +72,6 @@ export async function readHarnessSide(inputs: ValidConnectorInputs, record: Conn
     // Recorded as the text users and tests read (renderHarnessDrift; parseHarnessDrift reads it back).
     const recorded = (drift: HarnessDrift[]) => ({ drift: drift.map(renderHarnessDrift) });
     try {
-        const { planHarnessConnector, inspectRegistration, connectivityOf } = harness();
         const plan = planHarnessConnector(inputs, record.identifier, clusterFacts(record, record));
         const { drift, data } = await withHarness(inputs.harness!, (client) =>
             inspectRegistration(client, plan, state),
@@ -112,12 +92,4 @@ export async function readHarnessSide(inputs: ValidConnectorInputs, record: Conn
             ...recorded([{ kind: "unreadable", reason: redact((e as Error).message, connectorSecrets(inputs)) }]),
         };
     }
-}
-
-/** Deletes the connector and the secrets it created from Harness. */
-export async function removeHarnessSide(record: ConnectorOutputs): Promise<void> {
-    const settings = record.inputs.harness!;
-    await withHarness(settings, (client) =>
-        harness().deregisterConnector(client, record.harness!, record.identifier, settings.forceDelete),
-    );
 }

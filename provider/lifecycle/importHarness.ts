@@ -7,13 +7,16 @@
 // Where Harness is comes from HARNESS_ACCOUNT_ID, HARNESS_PLATFORM_API_KEY and HARNESS_ENDPOINT,
 // as for refresh and destroy: an import has no inputs yet.
 import { authKind, manualConfigInput } from "../credentials/kinds";
-import { harnessAccessProblems, resolveHarnessAccess } from "../harness/access";
-import type { ConnectorBody, HarnessSecretField } from "../harness/mapping";
+import { resolveHarnessAccess } from "../harness/access";
+import { withHarness } from "../harness/client";
+import { type ConnectorBody, secretIdentifier } from "../harness/mapping";
+import { connectorUrl, getConnector } from "../harness/register";
 import type { HarnessState } from "../harness/state";
+import { harnessAccessProblems, harnessScope, REF_FIELDS } from "../inputs/harnessRules";
+import type { HarnessSecretField } from "../inputs/harnessTypes";
 import { connectorRef, scopedRef } from "../inputs/identifier";
 import { connectorInputsSchema } from "../inputs/schema";
 import { stripUndefined } from "../outputs";
-import { harness as harnessModules, withHarness } from "./harnessSide";
 import type { ImportedRecord } from "./importRecord";
 
 type Env = Record<string, string | undefined>;
@@ -40,7 +43,6 @@ export async function importFromHarness(imported: ImportedRecord, env: Env = pro
     const problems = harnessAccessProblems(settings, env);
     if (problems.length)
         return { found: false, why: `not looked up in Harness (${problems.map((p) => p.reason).join("; ")})` };
-    const { getConnector, connectorUrl, REF_FIELDS, secretIdentifier, harnessScope } = harnessModules();
     const { identifier } = imported.inputs;
     const scope = harnessScope(imported.inputs);
     const access = resolveHarnessAccess(settings, env);

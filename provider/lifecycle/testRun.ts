@@ -4,25 +4,20 @@
 
 import type { ConnectionTestReport } from "../connectionTest/report";
 import { runConnectionTest } from "../connectionTest/runConnectionTest";
-import type { CredentialClient } from "../credentials";
-import { type CredentialLifetime, credentialLifetime, expiryWarning, hasExpired } from "../credentials/expiry";
+import { type CredentialClient, connect } from "../credentials";
+import { type CredentialLifetime, credentialLifetime, hasExpired } from "../credentials/expiry";
 import { ConnectorError, recordFailure, toConnectorError } from "../errors";
 import type { ConnectionTestSettings, ConnectorInputs, Credential, ValidConnectorInputs } from "../inputs/types";
 import { parseConnectorInputs } from "../inputs/validate";
 import type { DelegateOutputs, TestRun } from "../outputs";
 import { connectorSecrets, redactError, redactReport } from "../secrets";
 
-/** The credentials module (and undici), loaded on first use: check and diff, all a no-op preview runs, never need it. */
-function credentials(): typeof import("../credentials") {
-    return require("../credentials");
-}
-
 /** A client for `credential` with the connection test's deadline on every request. */
 export function connectWith(
     credential: Credential,
     settings: Pick<ConnectionTestSettings, "timeoutSeconds">,
 ): Promise<CredentialClient> {
-    return credentials().connect(credential, settings.timeoutSeconds * 1000);
+    return connect(credential, settings.timeoutSeconds * 1000);
 }
 
 /** The report of a test that could not start: the credential did not give a client. */
@@ -116,16 +111,6 @@ export async function testInputs(
         connectorSecrets(valid),
     );
     return { report, masterUrl };
-}
-
-/** The warning for a credential near (or past) its end, with the connector's settings; undefined when none is due. */
-export function credentialWarning(credential: unknown, settings: unknown): string | undefined {
-    if (!credential || typeof credential !== "object" || typeof (credential as Credential).type !== "string")
-        return undefined;
-    return expiryWarning(
-        credentialLifetime(credential as Credential),
-        (settings && typeof settings === "object" ? settings : {}) as ConnectionTestSettings,
-    );
 }
 
 /** The credential the connection test uses: the delegate's token when useAsCredential. */

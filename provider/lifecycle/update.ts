@@ -10,7 +10,8 @@ import { connectorSecrets, recordedSecrets, redact, redactError } from "../secre
 import { inSteps } from "../steps";
 import { planUpdate } from "./changePlan";
 import { applyClusterSide } from "./clusterSide";
-import { applyHarnessSide, removeHarnessSide } from "./harnessSide";
+import { removeHarnessSide } from "./delete";
+import { applyHarnessSide } from "./harnessSide";
 
 /** Updates the record `olds` to the checked inputs `raw`. Throws a redacted ConnectorError. */
 export async function updateConnector(

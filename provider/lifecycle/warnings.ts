@@ -1,9 +1,19 @@
 // Warnings the lifecycle gives without failing: a credential near the end of its life (or past
 // it), at check (so preview and up show it) and after refresh.
-import { expiryWarning } from "../credentials/expiry";
-import type { ConnectionTestSettings, ValidConnectorInputs } from "../inputs/types";
+import { credentialLifetime, expiryWarning } from "../credentials/expiry";
+import { harnessInputWarnings } from "../inputs/harnessRules";
+import type { ConnectionTestSettings, Credential, ValidConnectorInputs } from "../inputs/types";
 import { type ConnectorOutputs, recordedInput } from "../outputs";
-import { credentialWarning } from "./testRun";
+
+/** The warning for a credential near (or past) its end, with the connector's settings; undefined when none is due. */
+export function credentialWarning(credential: unknown, settings: unknown): string | undefined {
+    if (!credential || typeof credential !== "object" || typeof (credential as Credential).type !== "string")
+        return undefined;
+    return expiryWarning(
+        credentialLifetime(credential as Credential),
+        (settings && typeof settings === "object" ? settings : {}) as ConnectionTestSettings,
+    );
+}
 
 /**
  * Warnings about the checked inputs: the credential's and the provisioner's lifetimes, and a
@@ -15,14 +25,8 @@ export function inputWarnings(inputs: Record<string, unknown>, valid?: ValidConn
     return [
         credentialWarning(inputs.credential, settings),
         credentialWarning(provisioner, settings)?.replace("the connector's", "the delegate provisioner's"),
-        ...(valid?.harness ? harnessWarnings(valid) : []),
+        ...(valid?.harness ? harnessInputWarnings(valid) : []),
     ].filter((w): w is string => !!w);
-}
-
-/** Harness's warnings, for complete inputs registered in Harness (the mapping is loaded only for them). */
-function harnessWarnings(valid: ValidConnectorInputs): string[] {
-    const { harnessInputWarnings } = require("../harness/mapping") as typeof import("../harness/mapping");
-    return harnessInputWarnings(valid);
 }
 
 /**

@@ -4,24 +4,25 @@
 // forces the replacement, this wraps the host's Diff handler (hostService.ts): the provider's
 // diff leaves its property-level changes here, by URN, and the wrapper adds them to the host's
 // response (detailedDiff, hasDetailedDiff and the changed top-level keys).
+import * as proto from "@pulumi/pulumi/proto/provider_pb";
 import type * as provider from "@pulumi/pulumi/provider";
 import type { ConnectorPlugin, DetailedDiffResult } from "../adapters/plugin";
 import type { PropertyChange } from "../lifecycle";
 import { hookHostHandler } from "./hostService";
 
 /** The kind of a PropertyDiff in the engine's protocol. */
-function kindOf(change: PropertyChange, Kind: Record<string, number>): number {
+function kindOf(change: PropertyChange): proto.PropertyDiff.Kind {
     const base = change.kind === "add" ? "ADD" : change.kind === "delete" ? "DELETE" : "UPDATE";
-    return Kind[change.replace ? `${base}_REPLACE` : base];
+    const name: keyof typeof proto.PropertyDiff.Kind = change.replace ? `${base}_REPLACE` : base;
+    return proto.PropertyDiff.Kind[name];
 }
 
 /** Adds a diff's property-level changes to the host's DiffResponse. */
 function addDetail(resp: any, changes: PropertyChange[]): void {
-    const proto = require("@pulumi/pulumi/proto/provider_pb");
     const detailed = resp.getDetaileddiffMap();
     for (const change of changes) {
         const diff = new proto.PropertyDiff();
-        diff.setKind(kindOf(change, proto.PropertyDiff.Kind));
+        diff.setKind(kindOf(change));
         diff.setInputdiff(true);
         detailed.set(change.path, diff);
     }

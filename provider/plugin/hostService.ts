@@ -3,6 +3,7 @@
 // server binds them. detailedDiff.ts adds the property-level diff to Diff's answer;
 // importRead.ts lets Read run with only an id.
 import * as path from "node:path";
+import { ResourceProviderService } from "@pulumi/pulumi/proto/provider_grpc_pb";
 
 /** A gRPC unary handler as the host implements it. */
 export type Handler = (call: any, callback: (err: unknown, resp?: any, ...rest: unknown[]) => void) => void;
@@ -25,7 +26,6 @@ export function hookHostHandler(method: string, hook: HandlerHook): void {
     if (installed) return;
     installed = true;
     const grpc = hostRequire("@grpc/grpc-js");
-    const { ResourceProviderService } = require("@pulumi/pulumi/proto/provider_grpc_pb");
     const addService = grpc.Server.prototype.addService;
     grpc.Server.prototype.addService = function (service: unknown, impl: Record<string, unknown>) {
         if (service === ResourceProviderService) {

@@ -6,6 +6,7 @@
 // an Endpoint (as client-go's rest never imports clientcmd).
 import type { Dispatcher } from "undici";
 import { boundedMs } from "../deadline";
+import { loadUndici } from "../heavyPackages";
 import { classifyRequestError } from "./classifyError";
 import type { Endpoint } from "./endpoint";
 import { h2Request, knownHttp1, NoHttp2Error, type RawAnswer, sessionTarget } from "./sessionPool";
@@ -71,7 +72,7 @@ export function clientFor(endpoint: Endpoint, timeoutMs: number): KubeClient {
     let http1: Dispatcher | undefined;
     const viaHttp1 = async (method: HttpMethod, path: string, body: string | undefined, deadline: number) => {
         if (!http1) {
-            const { Agent } = require("undici") as typeof import("undici");
+            const { Agent } = loadUndici();
             http1 =
                 endpoint.proxy ??
                 new Agent({

@@ -6,20 +6,19 @@ import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { harnessAccessProblems, resolveHarnessAccess } from "../../provider/harness/access";
+import { resolveHarnessAccess } from "../../provider/harness/access";
 import { harnessError, isRetryable } from "../../provider/harness/classify";
 import {
     connectorBody,
     connectorDrift,
     FIELD_KEYS,
     fieldsOf,
-    harnessInputWarnings,
-    harnessNameProblem,
     planHarnessConnector,
     secretIdentifier,
     secretName,
 } from "../../provider/harness/mapping";
 import { connectivityOf } from "../../provider/harness/register";
+import { harnessAccessProblems, harnessInputWarnings, harnessNameProblem } from "../../provider/inputs/harnessRules";
 import { parseConnectorInputs, validateConnectorInputs } from "../../provider/inputs/validate";
 import { planUpdate } from "../../provider/lifecycle/changePlan";
 import { buildOutputs } from "../../provider/outputs";

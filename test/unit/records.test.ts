@@ -2,6 +2,7 @@
 // one error story: a failure recorded in a report comes back as the same ConnectorError, redacted.
 import * as assert from "node:assert/strict";
 import { specialSecretSig, specialSigKey } from "@pulumi/pulumi/runtime/rpc";
+import { upgradeRecord } from "../../provider/adapters/engineProps";
 import { assertConnectionSucceeded } from "../../provider/connectionTest";
 import { type ConnectionTestReport, recordedReport } from "../../provider/connectionTest/report";
 import { ConnectorError, recordFailure, toConnectorError } from "../../provider/errors";
@@ -24,7 +25,6 @@ import {
     recordedDelegate,
     recordedInput,
     recordedInputs,
-    upgradeRecord,
 } from "../../provider/outputs";
 import { recordedSecrets, redactError, redactReport, secretOutputPaths, secretOutputs } from "../../provider/secrets";
 import { inSteps, type LeftBehind, rollbackIncomplete, rollbackRemedy } from "../../provider/steps";

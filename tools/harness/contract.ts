@@ -28,6 +28,36 @@ export function contractPath(): string {
     return path.join(__dirname, "..", "..", "..", "tools", "harness", "ng-connectors-openapi.yaml");
 }
 
+/**
+ * The path of the delegate subset (ng-delegates-openapi.yaml: delegate-token-ng and delegate-setup),
+ * beside this file or in the source tree, as {@link contractPath}.
+ */
+export function delegatesContractPath(): string {
+    const beside = path.join(__dirname, "ng-delegates-openapi.yaml");
+    if (fs.existsSync(beside)) return beside;
+    return path.join(__dirname, "..", "..", "..", "tools", "harness", "ng-delegates-openapi.yaml");
+}
+
+/**
+ * Merges the delegate subset's paths and components into the connectors' document: its answers
+ * use the connectors' Failure, Error and ResponseMessage, so the gap patches below (codes, 401,
+ * 403, 404, 429, 5XX) apply to its operations too. A name both define is a mistake of the subset.
+ */
+function mergeDelegates(doc: any, file: string): void {
+    const extra = yaml.load(fs.readFileSync(file, "utf8")) as any;
+    for (const [p, item] of Object.entries(extra.paths)) {
+        if (doc.paths[p]) throw new Error(`${file}: path ${p} is in both subsets`);
+        doc.paths[p] = item;
+    }
+    for (const kind of ["schemas", "parameters", "responses"]) {
+        doc.components[kind] ??= {};
+        for (const [name, value] of Object.entries(extra.components[kind] ?? {})) {
+            if (doc.components[kind][name]) throw new Error(`${file}: ${kind} ${name} is in both subsets`);
+            doc.components[kind][name] = value;
+        }
+    }
+}
+
 /** The error codes the stand-in answers with; all are in the patched contract's enums. */
 export type HarnessErrorCode =
     | "INVALID_REQUEST"
@@ -43,6 +73,8 @@ export type HarnessErrorCode =
     | "NG_ACCESS_DENIED"
     | "TOO_MANY_REQUESTS"
     | "UNAVAILABLE_DELEGATES"
+    | "REVOKED_TOKEN"
+    | "EXPIRED_TOKEN"
     | "UNEXPECTED"
     | "DEFAULT_ERROR_CODE";
 
@@ -60,10 +92,12 @@ const orNull = (schema: Json): Json => ({ anyOf: [schema, { type: "object", null
  * validator: `clientKeyAlgo` RSA|EC, write-only values), and the patches Harness's real answers
  * need, each named where it is applied: "entity-reference code" (ENTITY_REFERENCE_EXCEPTION),
  * "nulls" (unset fields answered as null), "PENDING" (a connector never tested) and "secret
- * policy denial" (SecretResponseWrapper with secret null). Returns a fresh document each call.
+ * policy denial" (SecretResponseWrapper with secret null). The delegate subset is merged in first
+ * (`delegatesFile`; null leaves it out). Returns a fresh document each call.
  */
-export function loadContract(file = contractPath()): Json {
+export function loadContract(file = contractPath(), delegatesFile: string | null = delegatesContractPath()): Json {
     const doc = yaml.load(fs.readFileSync(file, "utf8")) as any;
+    if (delegatesFile) mergeDelegates(doc, delegatesFile);
     const schemas = doc.components.schemas;
 
     // Gap 1: KubernetesServiceAccount.caCertRef is missing (the notes' table: optional).

@@ -37,6 +37,14 @@ export interface StandInDelegate {
     trustedCaCertPems?: string[];
 }
 
+/** The items of a comma-joined list (Harness's oidcScopes, the chart's DELEGATE_TAGS), trimmed, empty ones dropped. */
+export function commaList(s: string): string[] {
+    return s
+        .split(",")
+        .map((x) => x.trim())
+        .filter(Boolean);
+}
+
 /** An OAuth password grant for an id_token (OpenIdConnect auth). */
 export interface OidcGrant {
     issuerUrl: string;
@@ -202,11 +210,7 @@ async function oidcIdToken(g: OidcGrant, timeoutMs: number): Promise<string> {
         client_id: g.clientId,
         username: g.username,
         password: g.password,
-        scope: (g.scopes ?? "openid")
-            .split(",")
-            .map((x) => x.trim())
-            .filter(Boolean)
-            .join(" "),
+        scope: commaList(g.scopes ?? "openid").join(" "),
     });
     if (g.clientSecret) form.set("client_secret", g.clientSecret);
     const res = await call(

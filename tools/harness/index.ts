@@ -1,8 +1,9 @@
-// A local STAND-IN for Harness's SaaS NG API (K8sCluster connectors and text secrets), for tests:
+// A local STAND-IN for Harness's SaaS NG API (K8sCluster connectors, text secrets, delegate tokens
+// and delegates), for tests:
 // it is not Harness. `startHarnessStandIn()` starts it on 127.0.0.1 with TLS from its own CA and
 // answers at `<url>/ng/api/...` the way https://app.harness.io/gateway does for the operations of
 // the contract (tools/harness/ng-connectors-openapi.yaml, patched for the gaps NG-API-NOTES.md
-// lists). It keeps: the contract (every request and every response validated, patched where
+// lists; and ng-delegates-openapi.yaml, delegate-token-ng and delegate-setup, merged in). It keeps: the contract (every request and every response validated, patched where
 // Harness's real answers need it: nulls, PENDING, ENTITY_REFERENCE_EXCEPTION), the server rules of
 // harness-core (each names the class it follows, with its error code and wording: identifiers,
 // names, secret-ref scopes, secret managers per scope, duplicates by identifier only, not-found
@@ -15,12 +16,22 @@
 // the asynchronous creation of references, or wording the harness-core mirror did not show
 // (those places say so). Faults (429 storms, 5xx, eventual consistency, policy denials, slow
 // answers, UI edits and deletes, pipeline references, 403s) are injected by methods, not over HTTP.
+// Delegates (delegateTokens.ts): tokens minted, read, revoked, purged and auto-revoked at
+// revokeAfter as DelegateNgTokenServiceImpl does; delegates register and heartbeat at the
+// stand-in-only HEARTBEAT_PATH (not Harness's contract) with their token, and a registered,
+// connected delegate takes test connections for the connectors whose selectors it has.
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { type CertFiles, createCA, issueCert } from "../pki";
 import type { Json } from "./contract";
 import { DELEGATE_TASK_TIMEOUT_MS, type StandInDelegate } from "./delegate";
+import {
+    DelegateRegistry,
+    HEARTBEAT_EXPIRY_MS,
+    type StoredDelegateGroup,
+    type StoredDelegateToken,
+} from "./delegateTokens";
 import { type ConnectorMatch, type FaultState, type LoggedRequest, type SecretMatch, StandInServer } from "./server";
 import { HarnessState, type Scope, type StoredConnector, type StoredSecret } from "./state";
 
@@ -28,7 +39,10 @@ export type { Json } from "./contract";
 export { validateK8sClusterConnector } from "./contract";
 export type { StandInDelegate } from "./delegate";
 export { DELEGATE_TASK_TIMEOUT_MS } from "./delegate";
+export type { DelegateHeartbeat, StoredDelegateGroup, StoredDelegateToken } from "./delegateTokens";
+export { HEARTBEAT_EXPIRY_MS, REVOKED_TOKEN_TTL_MS } from "./delegateTokens";
 export type { ConnectorMatch, LoggedRequest, SecretMatch } from "./server";
+export { HEARTBEAT_PATH } from "./server";
 export type { Scope, StoredConnector, StoredSecret } from "./state";
 
 /**
@@ -80,6 +94,13 @@ export interface HarnessStandInOptions {
      * former HTTP 503 UNAVAILABLE_DELEGATES).
      */
     noDelegateAnswer?: "invalid-request" | "unavailable-delegates";
+    /**
+     * How long a delegate's last heartbeat keeps it connected, in ms; default 5 minutes
+     * ({@link HEARTBEAT_EXPIRY_MS}, DelegateDao.isDelegateHeartBeatUpToDate). Tests shorten it.
+     */
+    heartbeatExpiryMs?: number;
+    /** What `GET /ng/api/delegate-setup/latest-supported-version` answers; default `26.02.88404` (the chart's app version). */
+    delegateVersion?: string;
     /** Port on 127.0.0.1; default a free one. */
     port?: number;
 }
@@ -153,6 +174,19 @@ export interface HarnessStandIn {
     referenceByPipeline(ref: ScopedId, pipelineId: string): void;
     /** Every test connection answers FAILURE with this message (after picking a delegate); undefined ends it. */
     failTestConnection(message?: string): void;
+    /**
+     * What a delegate's MANAGER_HOST_AND_PORT names to reach this stand-in: `https://127.0.0.1:PORT`
+     * (the origin, as `https://app.harness.io` is Harness's). Delegates register and heartbeat at
+     * `<managerUrl>/standin/delegate/heartbeat` (HEARTBEAT_PATH): a stand-in-only endpoint, NOT part
+     * of Harness's contract (a real delegate speaks its own JWT-authenticated protocol there).
+     */
+    managerUrl: string;
+    /** The delegate tokens, values included (tests only: the API gives a value only to edit permission). */
+    delegateTokens(): StoredDelegateToken[];
+    /** The registered delegate groups and their instances. */
+    delegateGroups(): StoredDelegateGroup[];
+    /** Sets how long a heartbeat keeps a delegate connected, in ms (see {@link HarnessStandInOptions.heartbeatExpiryMs}). */
+    heartbeatExpiryAfter(ms: number): void;
     /** Stops the server (the CA file stays until the process exits: stand-ins of one process share it). Safe to call twice. */
     stop(): Promise<void>;
 }
@@ -185,6 +219,7 @@ export async function startHarnessStandIn(opts: HarnessStandInOptions = {}): Pro
             referenceReleaseMs: opts.referenceReleaseMs ?? 1500,
             secretDelayMs: 0,
         });
+        const delegates = new DelegateRegistry(accountId, opts.heartbeatExpiryMs ?? HEARTBEAT_EXPIRY_MS);
         const faults: FaultState = {
             rateLimited: 0,
             rateLimitStatus: 429,
@@ -203,9 +238,11 @@ export async function startHarnessStandIn(opts: HarnessStandInOptions = {}): Pro
                 testTimeoutMs: opts.testTimeoutMs ?? 10_000,
                 taskTimeoutMs: DELEGATE_TASK_TIMEOUT_MS,
                 noDelegateAnswer: opts.noDelegateAnswer ?? "invalid-request",
+                delegateVersion: opts.delegateVersion ?? "26.02.88404",
             },
             state,
             faults,
+            delegates,
         );
         const port = await server.listen({ cert: serving.certPem, key: serving.keyPem }, opts.port);
         let stopped = false;
@@ -223,6 +260,12 @@ export async function startHarnessStandIn(opts: HarnessStandInOptions = {}): Pro
             },
             requests: server.requests,
             contractViolations: server.contractViolations,
+            managerUrl: `https://127.0.0.1:${port}`,
+            delegateTokens: () => delegates.allTokens(),
+            delegateGroups: () => delegates.allGroups(),
+            heartbeatExpiryAfter: (ms) => {
+                delegates.heartbeatExpiryMs = ms;
+            },
             connectors: () => state.connectors(),
             secrets: () => state.secrets(),
             rateLimit: (n, status = 429) => {

@@ -26,6 +26,12 @@ import {
     testCluster,
 } from "./delegate";
 import {
+    type DelegateHeartbeat,
+    type DelegateRegistry,
+    type DelegateTokenStatus,
+    tokenDetails,
+} from "./delegateTokens";
+import {
     HARNESS_SECRET_MANAGER,
     HarnessError,
     type HarnessState,
@@ -74,6 +80,8 @@ export interface ServerConfig {
     taskTimeoutMs: number;
     /** What a test connection answers when no delegate has the connector's selectors. */
     noDelegateAnswer: "invalid-request" | "unavailable-delegates";
+    /** What latest-supported-version answers (SupportedDelegateVersion.latestSupportedVersion). */
+    delegateVersion: string;
 }
 
 /** Faults the tests inject (see index.ts for their meaning). */
@@ -101,7 +109,18 @@ const PERMISSIONS: Record<string, string> = {
     putSecret: "core_secret_edit",
     getSecretV2: "core_secret_view",
     deleteSecretV2: "core_secret_delete",
+    // DelegateTokenNgResource and DelegateSetupNgResource (RbacConstants: DELEGATE_*_PERMISSION).
+    createDelegateToken: "core_delegate_edit",
+    revokeDelegateToken: "core_delegate_delete",
+    deleteDelegateToken: "core_delegate_delete",
+    getDelegateTokens: "core_delegate_view",
+    getDelegateGroupsUsingToken: "core_delegate_view",
+    listDelegates: "core_delegate_view",
+    publishedDelegateVersion: "core_delegate_view",
 };
+
+/** The stand-in-only path where a delegate (the test agent) registers and heartbeats: not in Harness's contract. */
+export const HEARTBEAT_PATH = "/standin/delegate/heartbeat";
 
 interface Answer {
     status: number;
@@ -178,6 +197,7 @@ export class StandInServer {
         private readonly cfg: ServerConfig,
         private readonly state: HarnessState,
         readonly faults: FaultState,
+        private readonly delegates: DelegateRegistry,
     ) {}
 
     /** Listens on 127.0.0.1 (a free port unless given); returns the port. */
@@ -238,7 +258,10 @@ export class StandInServer {
         const started = performance.now();
         let answer: Answer;
         try {
-            answer = await this.answer(entry, req.headers, body, badJson, correlationId);
+            answer =
+                url.pathname === HEARTBEAT_PATH
+                    ? this.heartbeat(entry, body, correlationId)
+                    : await this.answer(entry, req.headers, body, badJson, correlationId);
         } catch (e) {
             answer = this.error(
                 500,
@@ -279,6 +302,34 @@ export class StandInServer {
         };
         if (fieldErrors.length) body.errors = fieldErrors;
         return { status, body };
+    }
+
+    /** The RestResponse envelope of the delegate resources: {metaData, resource, responseMessages}. */
+    private rest(resource: unknown): Answer {
+        return { status: 200, body: { metaData: {}, resource, responseMessages: [] } };
+    }
+
+    /**
+     * The stand-in-only heartbeat (HEARTBEAT_PATH, outside Harness's contract, so checked by hand):
+     * a delegate registers and heartbeats with its token value (DelegateRegistry.heartbeat has the
+     * rules). Answers {status, data: {delegateId, delegateGroupId}} or Harness's error envelope.
+     */
+    private heartbeat(entry: LoggedRequest, body: unknown, cid: string): Answer {
+        entry.operationId = "standinDelegateHeartbeat";
+        if (entry.method !== "POST") return this.error(405, "INVALID_REQUEST", `${HEARTBEAT_PATH} takes POST`, cid);
+        const hb = body as Partial<DelegateHeartbeat> | undefined;
+        const missing = ["accountId", "token", "delegateName", "hostName"].filter(
+            (k) => typeof (hb as any)?.[k] !== "string" || (hb as any)[k] === "",
+        );
+        if (!hb || missing.length)
+            return this.error(400, "INVALID_REQUEST", `Invalid request: ${missing.join(", ")} must not be empty`, cid);
+        try {
+            const { group, instance } = this.delegates.heartbeat(hb as DelegateHeartbeat);
+            return this.ok({ delegateId: instance.uuid, delegateGroupId: group.uuid }, cid);
+        } catch (e) {
+            if (!(e instanceof HarnessError)) throw e;
+            return this.error(e.httpStatus, e.code, e.message, cid, e.fieldErrors);
+        }
     }
 
     private ok(data: unknown, correlationId: string): Answer {
@@ -525,6 +576,39 @@ export class StandInServer {
             case "deleteSecretV2":
                 s.deleteSecret(checkQueryScope(q), id, force);
                 return this.ok(true, cid);
+            // DelegateTokenNgResource -> DelegateNgTokenInternalResource -> DelegateNgTokenServiceImpl.
+            case "createDelegateToken": {
+                const revokeAfter = q.revokeAfter === undefined ? undefined : Number(q.revokeAfter);
+                const t = this.delegates.mint(checkQueryScope(q), q.tokenName, revokeAfter);
+                return this.rest(tokenDetails(t, this.cfg.accountId, true));
+            }
+            case "getDelegateTokens": {
+                // The value only with delegate edit permission (hasEditAccess): the key has every permission here.
+                const found = this.delegates.read(checkQueryScope(q), q.name, q.status as DelegateTokenStatus);
+                return this.rest(found.map((t) => tokenDetails(t, this.cfg.accountId, true)));
+            }
+            case "revokeDelegateToken":
+                checkQueryScope(q);
+                return this.rest(tokenDetails(this.delegates.revoke(q.tokenName), this.cfg.accountId, false));
+            case "deleteDelegateToken":
+                checkQueryScope(q);
+                this.delegates.purge(q.tokenName);
+                return this.rest(true);
+            case "getDelegateGroupsUsingToken": {
+                const scope = checkQueryScope(q);
+                this.delegates.checkTokenExists(q.delegateTokenName);
+                return this.rest({ delegateGroupDetails: this.delegates.groupDetails(scope, q.delegateTokenName) });
+            }
+            case "listDelegates": {
+                // DelegateSetupNgResource.listDelegates -> DelegateSetupServiceImpl.listDelegates.
+                const f = (body ?? {}) as { delegateName?: string; status?: string; delegateTags?: string[] };
+                return this.rest(this.delegates.list(checkQueryScope(q), f));
+            }
+            case "publishedDelegateVersion": {
+                // DelegateSetupNgResource.publishedDelegateVersion: account-level, the scope is not read.
+                const v = this.cfg.delegateVersion;
+                return this.rest({ latestSupportedVersion: v, latestSupportedMinimalVersion: `${v}.minimal` });
+            }
         }
         throw new Error(`no handler for ${operationId}`);
     }
@@ -556,7 +640,14 @@ export class StandInServer {
             throw new HarnessError(400, "CONNECTOR_NOT_FOUND_EXCEPTION", `No connector found with identifier ${id}`);
         const spec = rec.connector.spec as any;
         const selectors: string[] = spec.delegateSelectors ?? [];
-        const delegate = pickDelegate(this.cfg.delegates, selectors);
+        // The configured delegates, then those registered by heartbeat that may serve this scope
+        // (connected, token active: DelegateRegistry.usable).
+        const registered: StandInDelegate[] = this.delegates.usable(scope).map(({ group, instance }) => ({
+            name: group.name,
+            selectors: this.delegates.selectorsOf(group),
+            inheritCredential: instance.inheritCredential,
+        }));
+        const delegate = pickDelegate([...this.cfg.delegates, ...registered], selectors);
         if (!delegate) {
             // The delegate service's NoEligibleDelegatesInAccountException ("No eligible
             // delegate(s) in account to execute task. ": DelegateTaskServiceClassicImpl,

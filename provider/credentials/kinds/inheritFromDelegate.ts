@@ -4,6 +4,7 @@
 import { z } from "zod";
 import { nonEmpty } from "../../inputs/fields";
 import type { Credential } from "../../inputs/types";
+import { clientNodeCredential } from "../clientNodeKubeconfig";
 import type { CredentialKind } from "./kind";
 
 type InheritFromDelegateCredential = Extract<Credential, { type: "InheritFromDelegate" }>;
@@ -30,8 +31,6 @@ export const inheritFromDelegate: CredentialKind<InheritFromDelegateCredential> 
     derivable: () => false,
     entries: () => undefined,
     endpoint: (c, timeoutMs) => {
-        // Loaded only here: the Kubernetes client library parses kubeconfigs and runs exec plugins.
-        const { clientNodeCredential } = require("../clientNodeKubeconfig") as typeof import("../clientNodeKubeconfig");
         return clientNodeCredential(c, timeoutMs);
     },
     lifetime: () => undefined,

@@ -5,6 +5,7 @@
 import { z } from "zod";
 import { nonEmpty } from "../../inputs/fields";
 import type { Credential } from "../../inputs/types";
+import { clientNodeCredential } from "../clientNodeKubeconfig";
 import { inlineKubeconfigCredential } from "../inlineKubeconfig";
 import { inlineKubeconfigEntries, parseKubeconfig } from "../kubeconfigEntries";
 import { type CredentialLifetime, certificateLifetime, tokenLifetime } from "../lifetime";
@@ -137,8 +138,6 @@ export const kubeconfig: CredentialKind<KubeconfigCredential> = {
     endpoint: async (c, timeoutMs) => {
         const inline = inlineKubeconfigCredential(c.kubeconfig, c.context, c.type);
         if (inline) return inline;
-        // Loaded only here: the Kubernetes client library parses kubeconfigs and runs exec plugins.
-        const { clientNodeCredential } = require("../clientNodeKubeconfig") as typeof import("../clientNodeKubeconfig");
         return clientNodeCredential(c, timeoutMs);
     },
     lifetime: (c) => inlineKubeconfigLifetime(c.kubeconfig, c.context),

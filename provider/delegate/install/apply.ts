@@ -1,0 +1,214 @@
+// The imperative shell around planDelegateInstall: writes the install's objects in the plan's order
+// (each one created is recorded in the run's Steps, which removes it should a later step fail),
+// brings edited ones back, removes what the previous install had and this one does not; reads
+// them back for drift; removes them in reverse order. Secret values are filled here, from
+// `InstallSecrets`, and never leave this module in a message.
+import { ConnectorError } from "../../errors";
+import type { Steps } from "../../steps";
+import type { KubeClient } from "../../transport/kubeClient";
+import { type ObjectApi, objectApi } from "../objectApi";
+import { type LiveObject, ownerAnnotation } from "../objects";
+import { describeRef, type ObjectRef, OWNER_ANNOTATION as OWNER, staleObjects } from "../rbacPlan";
+import type { InstallObject, SecretValueSource } from "./plan";
+
+/** The secret values an install's Secrets hold. */
+export type InstallSecrets = Partial<Record<SecretValueSource, string>> & { delegateToken: string };
+
+/** What differs between the cluster and an install: an object missing, edited, or no longer this connector's. */
+export type InstallDrift =
+    | { kind: "missing"; ref: ObjectRef }
+    | { kind: "changed"; ref: ObjectRef; at: string }
+    | { kind: "notOurs"; ref: ObjectRef; owner?: string };
+
+/** A drift entry as text (the `drift` output's wording). */
+export function renderInstallDrift(d: InstallDrift): string {
+    const what = describeRef(d.ref);
+    if (d.kind === "missing") return `${what} is missing`;
+    if (d.kind === "changed") return `${what} differs from what is declared at ${d.at}`;
+    return `${what} is no longer this connector's`;
+}
+
+const refOf = (o: InstallObject): ObjectRef => ({ kind: o.kind, name: o.name, namespace: o.namespace });
+
+/** The manifest with its Secret entries filled (stringData), and the owner annotation. */
+function bodyOf(o: InstallObject, secrets: InstallSecrets | undefined, owner: string): Record<string, any> {
+    const m = o.manifest as Record<string, any>;
+    const metadata = { ...m.metadata, annotations: { ...m.metadata.annotations, [OWNER]: owner } };
+    if (!o.secretValues) return { ...m, metadata };
+    const data: Record<string, string> = {};
+    for (const [key, source] of Object.entries(o.secretValues)) {
+        const value = secrets?.[source];
+        if (value !== undefined) data[key] = Buffer.from(value, "utf8").toString("base64");
+    }
+    return { ...m, metadata, data };
+}
+
+/**
+ * Where `live` differs from `desired` (the fields the manifest sets; what the server adds is not
+ * compared), as a dotted path, or undefined when it holds everything desired.
+ */
+export function firstDifference(live: unknown, desired: unknown, at = ""): string | undefined {
+    if (Array.isArray(desired)) {
+        if (!Array.isArray(live) || live.length !== desired.length) return at || ".";
+        for (let i = 0; i < desired.length; i++) {
+            const d = firstDifference(live[i], desired[i], `${at}[${i}]`);
+            if (d) return d;
+        }
+        return undefined;
+    }
+    if (desired && typeof desired === "object") {
+        if (!live || typeof live !== "object") return at || ".";
+        for (const [k, v] of Object.entries(desired)) {
+            if (v === undefined) continue;
+            const d = firstDifference((live as Record<string, unknown>)[k], v, at ? `${at}.${k}` : k);
+            if (d) return d;
+        }
+        return undefined;
+    }
+    if (live === desired || String(live) === String(desired)) return undefined;
+    const [l, d] = [quantity(live), quantity(desired)];
+    return l !== undefined && l === d ? undefined : at || ".";
+}
+
+const SUFFIX: Record<string, number> = {
+    m: 1e-3,
+    k: 1e3,
+    M: 1e6,
+    G: 1e9,
+    T: 1e12,
+    Ki: 2 ** 10,
+    Mi: 2 ** 20,
+    Gi: 2 ** 30,
+    Ti: 2 ** 40,
+};
+
+/** A Kubernetes quantity's value (the API server rewrites `2048Mi` as `2Gi`), or undefined. */
+function quantity(v: unknown): number | undefined {
+    const m = typeof v === "string" ? /^(\d+(?:\.\d+)?)(m|k|M|G|T|Ki|Mi|Gi|Ti)?$/.exec(v) : undefined;
+    return m ? Number(m[1]) * (m[2] ? SUFFIX[m[2]] : 1) : undefined;
+}
+
+/** The parts of a body compared with the live object: everything but metadata beyond labels and our annotation. */
+function comparable(body: Record<string, any>): Record<string, unknown> {
+    const { metadata, apiVersion: _a, kind: _k, ...rest } = body;
+    return { metadata: { labels: metadata.labels, annotations: { [OWNER]: metadata.annotations[OWNER] } }, ...rest };
+}
+
+/** One install run's context. */
+interface Run {
+    api: ObjectApi;
+    owner: string;
+    adopt: boolean;
+    steps: Steps;
+}
+
+/**
+ * Writes the install's objects in order: creates what is missing (recorded in `steps`), replaces
+ * what differs (a changed token Secret and the Deployment's checksum roll the pods), refuses an
+ * object of another owner unless `adopt`; then removes the objects of `previous` no longer
+ * planned. Resolves to the refs of what is installed, for the record.
+ */
+export async function applyDelegateInstall(
+    client: KubeClient,
+    objects: readonly InstallObject[],
+    secrets: InstallSecrets,
+    owner: string,
+    steps: Steps,
+    options: { previous?: readonly ObjectRef[]; adopt?: boolean } = {},
+): Promise<ObjectRef[]> {
+    const run: Run = { api: objectApi(client), owner, adopt: options.adopt ?? false, steps };
+    for (const o of objects) await ensureInstallObject(run, o, bodyOf(o, secrets, owner));
+    const refs = objects.map(refOf);
+    for (const ref of staleObjects(options.previous ?? [], refs)) {
+        const live = await run.api.read(ref);
+        if (live && ownerAnnotation(live) === owner) await run.api.remove(ref);
+    }
+    return refs;
+}
+
+async function ensureInstallObject(run: Run, o: InstallObject, body: Record<string, any>): Promise<void> {
+    const ref = refOf(o);
+    const live = (await run.api.read(ref)) as (LiveObject & Record<string, any>) | undefined;
+    if (!live) {
+        await run.api.create(ref, body);
+        run.steps.made(describeRef(ref), { cluster: ref.kind }, () => run.api.remove(ref));
+        return;
+    }
+    const liveOwner = ownerAnnotation(live);
+    if (liveOwner !== run.owner && !run.adopt)
+        throw new ConnectorError(
+            "OWNERSHIP_CONFLICT",
+            `${describeRef(ref)} exists and is not this connector's (${liveOwner ? `it belongs to ${liveOwner}` : "it was not made by this tool"})`,
+            "Choose another delegate.install.name, remove the object, or set delegate.adopt: true to take it over",
+        );
+    if (firstDifference(live, comparable(body)) === undefined && (o.kind !== "Secret" || sameData(live, body))) return;
+    await run.api.replace(ref, {
+        ...live,
+        ...body,
+        metadata: {
+            ...live.metadata,
+            ...body.metadata,
+            labels: { ...(live.metadata as { labels?: Record<string, string> })?.labels, ...body.metadata.labels },
+            annotations: { ...live.metadata?.annotations, ...body.metadata.annotations },
+        },
+    });
+}
+
+function sameData(live: LiveObject, body: Record<string, any>): boolean {
+    const want = (body.data ?? {}) as Record<string, string>;
+    const have = live.data ?? {};
+    return (
+        Object.keys(want).length === Object.keys(have).length && Object.entries(want).every(([k, v]) => have[k] === v)
+    );
+}
+
+/**
+ * What differs between the cluster and the install: each planned object missing, no longer this
+ * connector's, or edited where the plan sets a field (a Secret's values are compared only when
+ * `secrets` are given: refresh knows the token it recorded).
+ */
+export async function inspectDelegateInstall(
+    client: KubeClient,
+    objects: readonly InstallObject[],
+    owner: string,
+    secrets?: InstallSecrets,
+): Promise<InstallDrift[]> {
+    const api = objectApi(client);
+    const drift: InstallDrift[] = [];
+    for (const o of objects) {
+        const ref = refOf(o);
+        const live = (await api.read(ref)) as (LiveObject & Record<string, any>) | undefined;
+        if (!live) {
+            drift.push({ kind: "missing", ref });
+            continue;
+        }
+        const liveOwner = ownerAnnotation(live);
+        if (liveOwner !== owner) {
+            drift.push({ kind: "notOurs", ref, owner: liveOwner });
+            continue;
+        }
+        const body = bodyOf(o, secrets, owner);
+        const at = firstDifference(live, comparable(o.secretValues ? { ...body, data: undefined } : body));
+        if (at) drift.push({ kind: "changed", ref, at });
+        else if (o.secretValues) {
+            const keys = Object.keys(o.secretValues);
+            const missingKey = keys.find((k) => !live.data?.[k]);
+            if (missingKey) drift.push({ kind: "changed", ref, at: `data.${missingKey}` });
+            else if (secrets && !sameData(live, body)) drift.push({ kind: "changed", ref, at: "data" });
+        }
+    }
+    return drift;
+}
+
+/** Removes an install's objects, newest first, those this connector owns; one already gone is fine. */
+export async function removeDelegateInstall(
+    client: KubeClient,
+    refs: readonly ObjectRef[],
+    owner: string,
+): Promise<void> {
+    const api = objectApi(client);
+    for (const ref of [...refs].reverse()) {
+        const live = await api.read(ref);
+        if (live && ownerAnnotation(live) === owner) await api.remove(ref);
+    }
+}

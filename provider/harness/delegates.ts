@@ -1,0 +1,379 @@
+// Harness's delegate tokens and delegates, through the one Harness client (client.ts): mint, read,
+// revoke and purge a token (`/ng/api/delegate-token-ng`), the delegate groups using a token, the
+// delegates by name (`/ng/api/delegate-setup/listDelegates`), the latest delegate image, and the
+// wait until a delegate is connected. The scope goes in the query, as these resources take it.
+// These resources answer a RestResponse ({metaData, resource, responseMessages}), not {status, data}.
+// A token's value is returned to the caller only; no error or message ever holds it.
+import { ConnectorError, defaultRemediation } from "../errors";
+import type { HarnessClient } from "./client";
+import type { HarnessScope } from "./state";
+
+/** A delegate token as Harness describes it (DelegateTokenDetails). */
+export interface DelegateToken {
+    name: string;
+    status: "ACTIVE" | "REVOKED";
+    /** The token's value (secret): present when minted, and when read with delegate edit permission. */
+    value?: string;
+    /** When it was made (ms since the epoch). */
+    createdAt?: number;
+    /** When Harness revokes it on its own (ms since the epoch), if set. */
+    revokeAfter?: number;
+    /** "org" or "org/project" for a token of an org or project; absent for the account's. */
+    ownerIdentifier?: string;
+}
+
+/** One delegate instance (pod) of a group, as the delegate-groups listing shows it. */
+export interface DelegateInstance {
+    hostName: string;
+    activelyConnected: boolean;
+    lastHeartbeat: number;
+    tokenActive: boolean;
+}
+
+/** A delegate group (DelegateGroupDetails): its connectivity and token status. */
+export interface DelegateGroup {
+    name: string;
+    identifier?: string;
+    /** "connected", "partially connected" or "disconnected". */
+    connectivityStatus: string;
+    activelyConnected: boolean;
+    tokenActive: boolean;
+    lastHeartBeat: number;
+    instances: DelegateInstance[];
+}
+
+/** A delegate as listDelegates answers it (DelegateListResponse). */
+export interface DelegateListEntry {
+    name: string;
+    type?: string;
+    tags: string[];
+    connected: boolean;
+    lastHeartBeat: number;
+    replicas: { hostName: string; connected: boolean; lastHeartbeat: number; version?: string }[];
+}
+
+/** What {@link waitForDelegateConnected} resolves to. */
+export interface DelegateConnection {
+    connected: true;
+    /** Its last heartbeat (ms since the epoch). */
+    lastHeartbeat: number;
+    tokenActive: boolean;
+}
+
+/** Options of {@link waitForDelegateConnected}. */
+export interface WaitForDelegateOptions {
+    /** How long to wait, ms. */
+    timeoutMs: number;
+    /** Ends the wait early (rejects with the signal's reason). */
+    signal?: AbortSignal;
+    /** Pause between two looks, ms; default 2000. */
+    pollMs?: number;
+}
+
+interface RestResponse<T> {
+    resource: T;
+}
+
+const PATH = "/ng/api/delegate-token-ng";
+
+const scopeQuery = (scope: HarnessScope) => ({
+    orgIdentifier: scope.orgIdentifier,
+    projectIdentifier: scope.projectIdentifier,
+});
+
+/** The resource of a RestResponse answer (the client types answers as {status, data}). */
+async function rest<T>(client: HarnessClient, call: Parameters<HarnessClient["request"]>[0]): Promise<T> {
+    const answer = (await client.request<unknown>(call)) as unknown as RestResponse<T> | undefined;
+    return answer?.resource as T;
+}
+
+/** Harness's words in a HARNESS_* error (its "Harness said: …"). */
+const said = (e: ConnectorError) => e.message;
+
+/** A HARNESS_INVALID_REQUEST whose message matches, turned into `code`; anything else as it came. */
+function recode(e: unknown, pattern: RegExp, code: ConnectorError["code"], what: string): unknown {
+    if (!(e instanceof ConnectorError)) return e;
+    const match = (e.code === "HARNESS_INVALID_REQUEST" || e.code === "HARNESS_NOT_FOUND") && pattern.test(said(e));
+    return match
+        ? new ConnectorError(code, `${what} (${e.what})`, defaultRemediation(code), undefined, e.httpStatus)
+        : e;
+}
+
+function asToken(d: Record<string, unknown>): DelegateToken {
+    const t: DelegateToken = { name: String(d.name), status: d.status === "REVOKED" ? "REVOKED" : "ACTIVE" };
+    if (typeof d.value === "string" && d.value) t.value = d.value;
+    if (typeof d.createdAt === "number") t.createdAt = d.createdAt;
+    if (typeof d.revokeAfter === "number") t.revokeAfter = d.revokeAfter;
+    if (typeof d.ownerIdentifier === "string") t.ownerIdentifier = d.ownerIdentifier;
+    return t;
+}
+
+/**
+ * Mints a delegate token named `name` in `scope` (`POST /ng/api/delegate-token-ng?tokenName=…`).
+ * `revokeAfterMs` is the epoch time in ms at which Harness revokes it (Harness's `revokeAfter`;
+ * default none: it lives until revoked). A name any token of the account has (a revoked one for 30
+ * days) is DELEGATE_TOKEN_NAME_TAKEN. Resolves to the token, its value included.
+ */
+export async function mintDelegateToken(
+    client: HarnessClient,
+    scope: HarnessScope,
+    name: string,
+    revokeAfterMs?: number,
+): Promise<DelegateToken> {
+    const what = `minting delegate token "${name}"`;
+    try {
+        const d = await rest<Record<string, unknown>>(client, {
+            what,
+            method: "POST",
+            path: PATH,
+            query: { ...scopeQuery(scope), tokenName: name, revokeAfter: revokeAfterMs?.toString() },
+        });
+        return asToken(d);
+    } catch (e) {
+        throw recode(e, /already exists for given account/i, "DELEGATE_TOKEN_NAME_TAKEN", `${what}: the name is taken`);
+    }
+}
+
+/**
+ * The token named `name` (`GET /ng/api/delegate-token-ng?name=…`), or undefined when none has it.
+ * Harness finds it by name in the whole account, whatever `scope` says.
+ */
+export async function readDelegateToken(
+    client: HarnessClient,
+    scope: HarnessScope,
+    name: string,
+): Promise<DelegateToken | undefined> {
+    const list = await rest<Record<string, unknown>[]>(client, {
+        what: `reading delegate token "${name}"`,
+        method: "GET",
+        path: PATH,
+        query: { ...scopeQuery(scope), name },
+    });
+    const found = (list ?? []).find((d) => d.name === name);
+    return found ? asToken(found) : undefined;
+}
+
+/**
+ * Revokes the token named `name` (`PUT /ng/api/delegate-token-ng?tokenName=…`): delegates using it
+ * disconnect. One already revoked resolves to it as it is (so an undo can run twice); one that does
+ * not exist is DELEGATE_TOKEN_NOT_FOUND.
+ */
+export async function revokeDelegateToken(
+    client: HarnessClient,
+    scope: HarnessScope,
+    name: string,
+): Promise<DelegateToken> {
+    const what = `revoking delegate token "${name}"`;
+    try {
+        const d = await rest<Record<string, unknown>>(client, {
+            what,
+            method: "PUT",
+            path: PATH,
+            query: { ...scopeQuery(scope), tokenName: name },
+        });
+        return asToken(d);
+    } catch (e) {
+        if (e instanceof ConnectorError && /already revoked/i.test(e.message)) {
+            const held = await readDelegateToken(client, scope, name);
+            if (held) return { ...held, value: undefined };
+        }
+        throw recode(e, /does not exist/i, "DELEGATE_TOKEN_NOT_FOUND", `${what}: no such token`);
+    }
+}
+
+/**
+ * Deletes (purges) the revoked token named `name` (`DELETE /ng/api/delegate-token-ng?tokenName=…`),
+ * which frees its name. Resolves to false when no token has the name (already gone); an ACTIVE one
+ * is DELEGATE_TOKEN_ACTIVE (Harness deletes only revoked tokens).
+ */
+export async function purgeDelegateToken(client: HarnessClient, scope: HarnessScope, name: string): Promise<boolean> {
+    const what = `purging delegate token "${name}"`;
+    try {
+        await client.request({ what, method: "DELETE", path: PATH, query: { ...scopeQuery(scope), tokenName: name } });
+        return true;
+    } catch (e) {
+        if (e instanceof ConnectorError && /does not exist/i.test(e.message)) return false;
+        throw recode(e, /revoke/i, "DELEGATE_TOKEN_ACTIVE", `${what}: it is still active`);
+    }
+}
+
+function asGroup(g: Record<string, any>): DelegateGroup {
+    return {
+        name: String(g.groupName ?? ""),
+        identifier: g.delegateGroupIdentifier,
+        connectivityStatus: String(g.connectivityStatus ?? "disconnected"),
+        activelyConnected: g.activelyConnected === true,
+        tokenActive: g.tokenActive !== false,
+        lastHeartBeat: Number(g.lastHeartBeat ?? 0),
+        instances: ((g.delegateInstanceDetails ?? []) as Record<string, any>[]).map((i) => ({
+            hostName: String(i.hostName ?? ""),
+            activelyConnected: i.activelyConnected === true,
+            lastHeartbeat: Number(i.lastHeartbeat ?? 0),
+            tokenActive: i.tokenActive !== false,
+        })),
+    };
+}
+
+/**
+ * The delegate groups of `scope` with an instance using the token `name`
+ * (`GET /ng/api/delegate-token-ng/delegate-groups?delegateTokenName=…`); each lists only those
+ * instances. A token that does not exist is DELEGATE_TOKEN_NOT_FOUND.
+ */
+export async function delegateGroupsUsingToken(
+    client: HarnessClient,
+    scope: HarnessScope,
+    name: string,
+): Promise<DelegateGroup[]> {
+    const what = `listing the delegate groups using token "${name}"`;
+    try {
+        return await delegateGroups(client, scope, what, name);
+    } catch (e) {
+        throw recode(e, /no such delegate token/i, "DELEGATE_TOKEN_NOT_FOUND", `${what}: no such token`);
+    }
+}
+
+async function delegateGroups(
+    client: HarnessClient,
+    scope: HarnessScope,
+    what: string,
+    tokenName?: string,
+): Promise<DelegateGroup[]> {
+    const listing = await rest<{ delegateGroupDetails?: Record<string, unknown>[] }>(client, {
+        what,
+        method: "GET",
+        path: `${PATH}/delegate-groups`,
+        query: { ...scopeQuery(scope), delegateTokenName: tokenName },
+    });
+    return (listing?.delegateGroupDetails ?? []).map(asGroup);
+}
+
+/**
+ * The delegates of `scope` named exactly `delegateName` (`POST /ng/api/delegate-setup/listDelegates`
+ * with `{filterType: "Delegate", delegateName}`; Harness matches names that contain it, the others
+ * are dropped here). Empty when none registered.
+ */
+export async function listDelegates(
+    client: HarnessClient,
+    scope: HarnessScope,
+    delegateName: string,
+): Promise<DelegateListEntry[]> {
+    const list = await rest<Record<string, any>[]>(client, {
+        what: `listing delegates named "${delegateName}"`,
+        method: "POST",
+        path: "/ng/api/delegate-setup/listDelegates",
+        query: scopeQuery(scope),
+        body: { filterType: "Delegate", delegateName },
+    });
+    return (list ?? [])
+        .filter((d) => d.name === delegateName)
+        .map((d) => ({
+            name: String(d.name),
+            type: d.type,
+            tags: [...(d.tags ?? [])],
+            connected: d.connected === true,
+            lastHeartBeat: Number(d.lastHeartBeat ?? 0),
+            replicas: ((d.delegateReplicas ?? []) as Record<string, any>[]).map((r) => ({
+                hostName: String(r.hostName ?? ""),
+                connected: r.connected === true,
+                lastHeartbeat: Number(r.lastHeartbeat ?? 0),
+                version: r.version,
+            })),
+        }));
+}
+
+/**
+ * The delegate image Harness supports now (`GET /ng/api/delegate-setup/latest-supported-version`):
+ * `harness/delegate:<version>`, with the version and the minimal image.
+ */
+export async function latestDelegateImage(
+    client: HarnessClient,
+    scope: HarnessScope,
+): Promise<{ image: string; version: string; minimalImage?: string }> {
+    const v = await rest<{ latestSupportedVersion?: string; latestSupportedMinimalVersion?: string }>(client, {
+        what: "reading the latest supported delegate version",
+        method: "GET",
+        path: "/ng/api/delegate-setup/latest-supported-version",
+        query: scopeQuery(scope),
+    });
+    if (!v?.latestSupportedVersion)
+        throw new ConnectorError(
+            "HARNESS_INVALID_REQUEST",
+            "Harness answered no latestSupportedVersion for the delegate image",
+            "Pin delegate.install.image to a harness/delegate:<version> image",
+        );
+    const out: { image: string; version: string; minimalImage?: string } = {
+        image: `harness/delegate:${v.latestSupportedVersion}`,
+        version: v.latestSupportedVersion,
+    };
+    if (v.latestSupportedMinimalVersion) out.minimalImage = `harness/delegate:${v.latestSupportedMinimalVersion}`;
+    return out;
+}
+
+/** What Harness last showed of the delegate, for the error. */
+function lastSeen(entry: DelegateListEntry | undefined, group: DelegateGroup | undefined): string {
+    if (!entry) return "Harness lists no delegate of that name in this scope: it never registered";
+    const at = entry.lastHeartBeat ? new Date(entry.lastHeartBeat).toISOString() : "never";
+    const token =
+        group && !group.instances.some((i) => i.activelyConnected && i.tokenActive)
+            ? "; no connected instance has an active token (revoked or expired)"
+            : "";
+    return `Harness lists it ${entry.connected ? "connected" : "disconnected"}, last heartbeat ${at}${token}`;
+}
+
+/**
+ * Waits until Harness shows the delegate `name` of `scope` connected with an active token:
+ * listDelegates says connected, and an instance of its group (delegate-groups of the scope) is
+ * actively connected with tokenActive.
+ * Looks every `pollMs` (default 2 s) for at most `timeoutMs`; then DELEGATE_NOT_CONNECTED saying
+ * what Harness last showed and what to look at. Harness's own failures (HARNESS_*) end it at once.
+ */
+export async function waitForDelegateConnected(
+    client: HarnessClient,
+    scope: HarnessScope,
+    name: string,
+    opts: WaitForDelegateOptions,
+): Promise<DelegateConnection> {
+    const deadline = Date.now() + opts.timeoutMs;
+    const pollMs = opts.pollMs ?? 2000;
+    let entry: DelegateListEntry | undefined;
+    let group: DelegateGroup | undefined;
+    for (;;) {
+        opts.signal?.throwIfAborted();
+        entry = (await listDelegates(client, scope, name))[0];
+        group = undefined;
+        if (entry?.connected) {
+            group = (await delegateGroups(client, scope, `reading delegate group "${name}"`)).find(
+                (g) => g.name === name,
+            );
+            // An instance that heartbeats with an active token: the group's own tokenActive is false
+            // while an old pod's instance lingers with a revoked token (after a rotation), as
+            // harness-core's buildDelegateGroupDetails computes it.
+            const live = group?.instances.filter((i) => i.activelyConnected && i.tokenActive) ?? [];
+            if (live.length)
+                return {
+                    connected: true,
+                    lastHeartbeat: Math.max(entry.lastHeartBeat, ...live.map((i) => i.lastHeartbeat)),
+                    tokenActive: true,
+                };
+        }
+        const left = deadline - Date.now();
+        if (left <= 0) break;
+        await new Promise<void>((resolve, reject) => {
+            const t = setTimeout(done, Math.min(pollMs, left));
+            function done() {
+                opts.signal?.removeEventListener("abort", abort);
+                resolve();
+            }
+            function abort() {
+                clearTimeout(t);
+                reject(opts.signal?.reason);
+            }
+            opts.signal?.addEventListener("abort", abort, { once: true });
+        });
+    }
+    throw new ConnectorError(
+        "DELEGATE_NOT_CONNECTED",
+        `delegate "${name}" did not connect to Harness within ${Math.round(opts.timeoutMs / 1000)} s (${lastSeen(entry, group)})`,
+        defaultRemediation("DELEGATE_NOT_CONNECTED"),
+    );
+}

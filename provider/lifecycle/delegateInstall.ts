@@ -1,0 +1,350 @@
+// The installed Harness delegate, as named steps of the run (each undone in reverse when a later
+// step fails): choose the image → mint the token (or keep the recorded one) → write the objects →
+// wait until Harness shows the delegate connected (on a rotation: connected with the NEW token) →
+// and, only when the whole run has succeeded, retire the old token (revoke, then purge). Refresh
+// reads drift and Harness's view; destroy removes the objects, then the token.
+import { boundedMs } from "../deadline";
+import {
+    applyDelegateInstall,
+    type InstallSecrets,
+    inspectDelegateInstall,
+    removeDelegateInstall,
+    renderInstallDrift,
+} from "../delegate/install/apply";
+import { CHART_DEFAULTS, type DelegateInstallFacts, planDelegateInstall } from "../delegate/install/plan";
+import { MANAGED_BY, MANAGED_BY_LABEL, type ObjectRef } from "../delegate/rbacPlan";
+import { ConnectorError } from "../errors";
+import { resolveHarnessAccess } from "../harness/access";
+import type { HarnessClient } from "../harness/client";
+import { harnessClientFor } from "../harness/client";
+import {
+    delegateGroupsUsingToken,
+    latestDelegateImage,
+    listDelegates,
+    mintDelegateToken,
+    purgeDelegateToken,
+    revokeDelegateToken,
+    waitForDelegateConnected,
+} from "../harness/delegates";
+import type { HarnessScope } from "../harness/state";
+import { managerUrlFor } from "../inputs/delegateInstall";
+import { deriveDelegateName } from "../inputs/delegateName";
+import type { ValidConnectorInputs } from "../inputs/types";
+import { Steps } from "../steps";
+import type { KubeClient } from "../transport/kubeClient";
+
+/** The `delegate.install` input, after defaults. */
+export type InstallSettings = NonNullable<NonNullable<ValidConnectorInputs["delegate"]>["install"]>;
+
+/** What the connector records of its installed delegate (the `delegate.install` output; no secret in it). */
+export interface InstalledDelegateState {
+    /** The delegate's name in Harness (and its Deployment's). */
+    name: string;
+    /** Its tags (the connector's selectors default to them). */
+    tags: string[];
+    /** The image it was installed with (the upgrader may move it on). */
+    image: string;
+    /** The namespace of its objects. */
+    namespace: string;
+    /** The delegate token it runs with. */
+    tokenName: string;
+    /** When Harness revokes that token (`ttlDays`), ISO 8601; absent: never. */
+    tokenExpiresAt?: string;
+    /** When the token was minted, ISO 8601. */
+    tokenMintedAt: string;
+    /** Whether Harness showed it connected, at the last up or refresh. */
+    connected: boolean;
+    /** Its last heartbeat as Harness showed it, ISO 8601. */
+    lastHeartbeat?: string;
+    /** Its objects, in creation order. */
+    objects: ObjectRef[];
+    /** What refresh found changed out of band (the next up repairs it), or Harness's view when it differs. */
+    drift: string[];
+}
+
+/** The install's record and its token's value (a secret output). */
+export interface InstalledDelegate {
+    state: InstalledDelegateState;
+    token: string;
+    /** Runs once the whole run has succeeded: revokes and purges a token a rotation replaced. */
+    retire: () => Promise<void>;
+}
+
+/** The org and project the connector (and its delegate token) belong to. */
+export function scopeOf(inputs: Pick<ValidConnectorInputs, "orgIdentifier" | "projectIdentifier">): HarnessScope {
+    return {
+        ...(inputs.orgIdentifier ? { orgIdentifier: inputs.orgIdentifier } : {}),
+        ...(inputs.projectIdentifier ? { projectIdentifier: inputs.projectIdentifier } : {}),
+    };
+}
+
+/** The delegate's name and tags, from the input or derived from the identifier. */
+export function installIdentity(settings: InstallSettings, identifier: string): { name: string; tags: string[] } {
+    const name = settings.name ?? deriveDelegateName(identifier, settings.upgrader.enabled);
+    return { name, tags: settings.tags ?? [name] };
+}
+
+/** The connector's inputs with `delegateSelectors` defaulting to the installed delegate's tags. */
+export function withInstallSelectors(inputs: ValidConnectorInputs, identifier: string): ValidConnectorInputs {
+    const install = inputs.delegate?.install;
+    if (!install || inputs.delegateSelectors !== undefined) return inputs;
+    return { ...inputs, delegateSelectors: installIdentity(install, identifier).tags };
+}
+
+const DAY_MS = 86_400_000;
+
+/** Whether the recorded token must be replaced: another name asked for, another delegate, or too little life left. */
+export function tokenRotationDue(
+    settings: InstallSettings,
+    name: string,
+    previous: InstalledDelegateState | undefined,
+    now = Date.now(),
+): boolean {
+    if (!previous || previous.name !== name) return true;
+    if (settings.token.name !== undefined && settings.token.name !== previous.tokenName) return true;
+    if (!previous.tokenExpiresAt) return settings.token.ttlDays !== undefined;
+    const before = (settings.token.rotateBeforeDays ?? Math.ceil((settings.token.ttlDays ?? 0) / 4)) * DAY_MS;
+    return Date.parse(previous.tokenExpiresAt) - now < before;
+}
+
+/** A token name no earlier token of this delegate had: `<name>-<yyyymmddhhmmss>` (a revoked name stays taken 30 days). */
+export function mintedTokenName(name: string, now = new Date()): string {
+    return `${name}-${now.toISOString().replace(/\D/g, "").slice(0, 14)}`;
+}
+
+/** The install's facts, for the planner. */
+function factsFor(
+    inputs: ValidConnectorInputs,
+    settings: InstallSettings,
+    identity: { name: string; tags: string[] },
+    image: string,
+    tokenName: string,
+    accountId: string,
+    endpoint: string,
+    owner: string,
+): DelegateInstallFacts {
+    const d = inputs.delegate!;
+    return {
+        name: identity.name,
+        namespace: d.namespace,
+        serviceAccountName: d.serviceAccountName,
+        accountId,
+        managerUrl: settings.managerUrl ?? managerUrlFor(endpoint),
+        tags: identity.tags,
+        description: settings.description,
+        image,
+        replicas: settings.replicas,
+        resources: settings.resources,
+        tokenName,
+        upgrader: { ...settings.upgrader, image: CHART_DEFAULTS.upgraderImage },
+        proxy: settings.proxy && {
+            host: settings.proxy.host,
+            port: settings.proxy.port,
+            scheme: settings.proxy.scheme,
+            noProxy: settings.proxy.noProxy,
+            withCredentials: settings.proxy.user !== undefined,
+        },
+        customCaBundle: settings.customCaBundle !== undefined,
+        javaOpts: CHART_DEFAULTS.javaOpts,
+        owner,
+        metadata: { labels: { [MANAGED_BY_LABEL]: MANAGED_BY }, annotations: {} },
+    };
+}
+
+function secretsFor(settings: InstallSettings, token: string): InstallSecrets {
+    return {
+        delegateToken: token,
+        ...(settings.proxy?.user !== undefined ? { proxyUser: settings.proxy.user } : {}),
+        ...(settings.proxy?.password !== undefined ? { proxyPassword: settings.proxy.password } : {}),
+        ...(settings.customCaBundle !== undefined ? { customCaBundle: settings.customCaBundle } : {}),
+    };
+}
+
+/** Revokes, then purges, a token (only a revoked one can be purged); one already gone is fine. */
+async function retireToken(client: HarnessClient, scope: HarnessScope, name: string): Promise<void> {
+    try {
+        await revokeDelegateToken(client, scope, name);
+    } catch (e) {
+        if ((e as ConnectorError).code !== "DELEGATE_TOKEN_NOT_FOUND") throw e;
+    }
+    await purgeDelegateToken(client, scope, name);
+}
+
+/** The Harness client of the run, closed when it ends (undoing a minted token needs it). */
+function harnessClientOfRun(inputs: ValidConnectorInputs, steps: Steps) {
+    const access = resolveHarnessAccess(inputs.harness!);
+    const client = harnessClientFor(access);
+    steps.closeAtEnd(() => client.close());
+    return { client, access };
+}
+
+/** Waits until the delegate group `name` has an instance connected with token `tokenName` (a rotation's proof). */
+async function waitForToken(
+    client: HarnessClient,
+    scope: HarnessScope,
+    name: string,
+    tokenName: string,
+    timeoutMs: number,
+): Promise<void> {
+    const until = Date.now() + timeoutMs;
+    for (;;) {
+        const groups = await delegateGroupsUsingToken(client, scope, tokenName);
+        if (groups.some((g) => g.name === name && g.instances.some((i) => i.activelyConnected && i.tokenActive)))
+            return;
+        if (Date.now() >= until)
+            throw new ConnectorError(
+                "DELEGATE_NOT_CONNECTED",
+                `delegate "${name}" did not move to its new token "${tokenName}" within ${Math.round(timeoutMs / 1000)} s: the old token is kept (not revoked)`,
+                "Look at the delegate pods' events and logs (kubectl -n <namespace> describe deployment and logs): the rolled pods did not connect with the new token; the proxy and the manager URL",
+            );
+        await new Promise((r) => setTimeout(r, 1000));
+    }
+}
+
+/**
+ * Installs (or brings back to what is declared) the delegate, as steps of the run: the token
+ * minted here is revoked and purged, the objects made here removed and the ones changed here put
+ * back, should a later step fail. `kube` is the provisioner's client (the identity's maker).
+ */
+export async function installDelegate(
+    inputs: ValidConnectorInputs,
+    identifier: string,
+    owner: string,
+    kube: KubeClient,
+    steps: Steps,
+    previous?: { state?: InstalledDelegateState; token?: string },
+): Promise<InstalledDelegate> {
+    const settings = inputs.delegate!.install!;
+    const identity = installIdentity(settings, identifier);
+    const scope = scopeOf(inputs);
+    const { client, access } = harnessClientOfRun(inputs, steps);
+    const prev = previous?.state?.name === identity.name ? previous : undefined;
+
+    // 1. The image: as given, else the one installed before (the upgrader moves it on), else Harness's latest.
+    const image = settings.image ?? prev?.state?.image ?? (await latestDelegateImage(client, scope)).image;
+
+    // 2. The token: kept while it has life left, else minted (undone: revoked and purged).
+    let token = prev?.token;
+    let tokenName = prev?.state?.tokenName;
+    let tokenExpiresAt = prev?.state?.tokenExpiresAt;
+    let tokenMintedAt = prev?.state?.tokenMintedAt;
+    const rotating = !token || !tokenName || tokenRotationDue(settings, identity.name, prev?.state);
+    if (rotating) {
+        const now = Date.now();
+        tokenName =
+            settings.token.name !== undefined && settings.token.name !== prev?.state?.tokenName
+                ? settings.token.name
+                : mintedTokenName(identity.name, new Date(now));
+        const revokeAfter = settings.token.ttlDays !== undefined ? now + settings.token.ttlDays * DAY_MS : undefined;
+        const minted = await mintDelegateToken(client, scope, tokenName, revokeAfter);
+        const made = tokenName;
+        steps.made(`Harness delegate token ${made}`, "harness", () => retireToken(client, scope, made));
+        if (!minted.value)
+            throw new ConnectorError(
+                "DELEGATE_TOKEN_NOT_FOUND",
+                `Harness minted delegate token "${made}" but answered no value for it`,
+                "Check that the API key may edit delegates (core_delegate_edit)",
+            );
+        token = minted.value;
+        tokenExpiresAt = revokeAfter !== undefined ? new Date(revokeAfter).toISOString() : undefined;
+        tokenMintedAt = new Date(now).toISOString();
+    }
+
+    // 3. The objects. Changing ones made before is undone by writing the previous install back.
+    const ownerFacts = (name: string, img: string) =>
+        factsFor(inputs, settings, identity, img, name, access.accountId, access.endpoint, owner);
+    if (prev?.state && prev.token && rotating) {
+        const before = planDelegateInstall(ownerFacts(prev.state.tokenName, prev.state.image), prev.state.tokenName);
+        const beforeSecrets = secretsFor(settings, prev.token);
+        steps.made(
+            `the delegate's objects as they were (token ${prev.state.tokenName})`,
+            { cluster: "Deployment" },
+            () => applyDelegateInstall(kube, before, beforeSecrets, owner, new Steps()).then(() => undefined),
+        );
+    }
+    const objects = planDelegateInstall(ownerFacts(tokenName!, image), tokenName!);
+    const refs = await applyDelegateInstall(kube, objects, secretsFor(settings, token!), owner, steps, {
+        previous: previous?.state?.objects,
+        adopt: inputs.delegate!.adopt,
+    });
+
+    // 4. Connected, bounded by waitSeconds and the overall deadline; after a rotation, with the new token.
+    const timeoutMs = boundedMs(settings.waitSeconds * 1000);
+    const started = Date.now();
+    const connection = await waitForDelegateConnected(client, scope, identity.name, { timeoutMs, pollMs: 1000 });
+    const oldToken = rotating && prev?.state?.tokenName !== tokenName ? prev?.state?.tokenName : undefined;
+    if (oldToken)
+        await waitForToken(client, scope, identity.name, tokenName!, Math.max(1, timeoutMs - (Date.now() - started)));
+
+    const state: InstalledDelegateState = {
+        name: identity.name,
+        tags: identity.tags,
+        image,
+        namespace: inputs.delegate!.namespace,
+        tokenName: tokenName!,
+        ...(tokenExpiresAt ? { tokenExpiresAt } : {}),
+        tokenMintedAt: tokenMintedAt!,
+        connected: true,
+        lastHeartbeat: new Date(connection.lastHeartbeat).toISOString(),
+        objects: refs,
+        drift: [],
+    };
+    return {
+        state,
+        token: token!,
+        // Revoking first would disconnect the delegate at once: the old token goes only when all else succeeded.
+        retire: oldToken ? () => retireToken(client, scope, oldToken) : async () => undefined,
+    };
+}
+
+/** Refresh: drift of the objects, and whether Harness shows the delegate connected. */
+export async function inspectInstalledDelegate(
+    inputs: ValidConnectorInputs,
+    identifier: string,
+    owner: string,
+    kube: KubeClient,
+    state: InstalledDelegateState,
+    token: string | undefined,
+): Promise<InstalledDelegateState> {
+    const settings = inputs.delegate!.install!;
+    const access = resolveHarnessAccess(inputs.harness!);
+    const identity = installIdentity(settings, identifier);
+    const objects = planDelegateInstall(
+        factsFor(inputs, settings, identity, state.image, state.tokenName, access.accountId, access.endpoint, owner),
+        state.tokenName,
+    );
+    const drift = (
+        await inspectDelegateInstall(kube, objects, owner, token ? secretsFor(settings, token) : undefined)
+    ).map(renderInstallDrift);
+    const client = harnessClientFor(access);
+    try {
+        const entry = (await listDelegates(client, scopeOf(inputs), state.name))[0];
+        const connected = !!entry?.connected;
+        if (!connected)
+            drift.push(`Harness shows delegate "${state.name}" ${entry ? "disconnected" : "not registered"}`);
+        return {
+            ...state,
+            connected,
+            ...(entry?.lastHeartBeat ? { lastHeartbeat: new Date(entry.lastHeartBeat).toISOString() } : {}),
+            drift,
+        };
+    } catch (e) {
+        return { ...state, drift: [...drift, `Harness could not be read: ${(e as Error).message}`] };
+    }
+}
+
+/** Destroy: the objects (newest first, this connector's only), then the token (revoked, purged). */
+export async function uninstallDelegate(
+    inputs: Pick<ValidConnectorInputs, "harness" | "orgIdentifier" | "projectIdentifier">,
+    owner: string,
+    kube: KubeClient,
+    state: InstalledDelegateState,
+): Promise<void> {
+    await removeDelegateInstall(kube, state.objects, owner);
+    const client = harnessClientFor(resolveHarnessAccess(inputs.harness!));
+    try {
+        await retireToken(client, scopeOf(inputs), state.tokenName);
+    } finally {
+        await client.close();
+    }
+}

@@ -1,0 +1,196 @@
+// The installed delegate's plan and name rules: pure, no cluster.
+import * as assert from "node:assert/strict";
+import { firstDifference } from "../provider/delegate/install/apply";
+import {
+    CHART_DEFAULTS,
+    type DelegateInstallFacts,
+    installNames,
+    planDelegateInstall,
+    TOKEN_CHECKSUM_ANNOTATION,
+} from "../provider/delegate/install/plan";
+import { delegateNameProblem, deriveDelegateName } from "../provider/inputs/delegateName";
+import { delegateManifestMain } from "../sdk/delegateManifestCli";
+
+const facts = (over: Partial<DelegateInstallFacts> = {}): DelegateInstallFacts => ({
+    name: "prod-eu",
+    namespace: "harness-delegate-ng",
+    serviceAccountName: "harness-delegate",
+    accountId: "acc123",
+    managerUrl: "https://app.harness.io/gratis/",
+    tags: ["prod-eu", "k8s"],
+    image: "harness/delegate:26.02.88404",
+    replicas: 1,
+    resources: { ...CHART_DEFAULTS.resources },
+    tokenName: "prod-eu-1",
+    upgrader: { enabled: true, schedule: CHART_DEFAULTS.upgraderSchedule, image: CHART_DEFAULTS.upgraderImage },
+    customCaBundle: false,
+    javaOpts: CHART_DEFAULTS.javaOpts,
+    owner: "proj/stack/prod",
+    metadata: { labels: { "app.kubernetes.io/managed-by": "pulumi-kubernetes-connector" }, annotations: {} },
+    ...over,
+});
+
+const find = (objs: ReturnType<typeof planDelegateInstall>, kind: string, name: string) => {
+    const o = objs.find((x) => x.kind === kind && x.name === name);
+    assert.ok(o, `${kind} ${name} is planned`);
+    return o;
+};
+
+describe("delegate install plan @unit", () => {
+    it("writes the chart's environment, runs as the provisioned ServiceAccount, and rolls on a new token", () => {
+        const objs = planDelegateInstall(facts(), "abc");
+        const env = find(objs, "ConfigMap", "prod-eu").manifest.data as Record<string, string>;
+        assert.equal(env.ACCOUNT_ID, "acc123");
+        assert.equal(env.MANAGER_HOST_AND_PORT, "https://app.harness.io/gratis");
+        assert.equal(env.LOG_STREAMING_SERVICE_URL, "https://app.harness.io/gratis/log-service/");
+        assert.equal(env.DELEGATE_NAME, "prod-eu");
+        assert.equal(env.DELEGATE_TAGS, "prod-eu,k8s");
+        assert.equal(env.NEXT_GEN, "true");
+        assert.equal(env.DELEGATE_NAMESPACE, "harness-delegate-ng");
+        assert.equal(env.DELEGATE_TYPE, "HELM_DELEGATE");
+        const dep = find(objs, "Deployment", "prod-eu").manifest as any;
+        const pod = dep.spec.template;
+        assert.equal(pod.spec.serviceAccountName, "harness-delegate");
+        assert.equal(pod.metadata.annotations[TOKEN_CHECKSUM_ANNOTATION], "abc");
+        assert.equal(dep.spec.minReadySeconds, 120);
+        assert.equal(pod.spec.terminationGracePeriodSeconds, 600);
+        const c = pod.spec.containers[0];
+        assert.equal(c.startupProbe.httpGet.port, 3460);
+        assert.equal(c.startupProbe.httpGet.path, "/api/health");
+        assert.deepEqual(c.resources.requests, { cpu: "1", memory: "2048Mi" });
+        assert.deepEqual(c.envFrom.slice(0, 2), [
+            { configMapRef: { name: "prod-eu" } },
+            { secretRef: { name: "prod-eu" } },
+        ]);
+        assert.deepEqual(dep.spec.selector.matchLabels, pod.metadata.labels);
+        assert.equal(pod.metadata.labels["harness.io/name"], "prod-eu");
+        const other = find(planDelegateInstall(facts(), "def"), "Deployment", "prod-eu").manifest as any;
+        assert.notDeepEqual(other.spec.template, pod, "another token's checksum changes the pod template");
+    });
+
+    it("gives the upgrader the delegate's token and a Role limited to this delegate's CronJob and Deployment", () => {
+        const objs = planDelegateInstall(facts(), "abc");
+        const names = installNames("prod-eu");
+        assert.deepEqual(find(objs, "Secret", names.upgraderTokenSecret).secretValues, {
+            UPGRADER_TOKEN: "delegateToken",
+        });
+        assert.deepEqual(find(objs, "Secret", names.tokenSecret).secretValues, { DELEGATE_TOKEN: "delegateToken" });
+        const rules = (find(objs, "Role", names.upgraderRole).manifest as any).rules;
+        assert.deepEqual(
+            rules.map((r: any) => [r.resources[0], r.resourceNames]),
+            [
+                ["cronjobs", ["prod-eu-upgrader-job"]],
+                ["deployments", ["prod-eu"]],
+            ],
+        );
+        assert.ok(!rules.some((r: any) => r.verbs.includes("create") || r.verbs.includes("delete")));
+        const job = find(objs, "CronJob", names.upgraderCronJob).manifest as any;
+        assert.equal(job.spec.schedule, "0 */1 * * *");
+        assert.equal(job.spec.jobTemplate.spec.template.spec.serviceAccountName, names.upgraderServiceAccount);
+        const planned = JSON.stringify(objs);
+        assert.ok(!planned.includes("stringData"), "no secret value is in a plan");
+    });
+
+    it("leaves the upgrader out when disabled and adds proxy and CA objects when given", () => {
+        const plain = planDelegateInstall(facts({ upgrader: { enabled: false, schedule: "", image: "" } }), "a");
+        assert.deepEqual(
+            plain.map((o) => o.kind),
+            ["ConfigMap", "Secret", "Deployment"],
+        );
+        const full = planDelegateInstall(
+            facts({
+                proxy: { host: "proxy.corp", port: 3128, scheme: "http", noProxy: ".svc", withCredentials: true },
+                customCaBundle: true,
+            }),
+            "a",
+        );
+        const proxy = find(full, "ConfigMap", "prod-eu-proxy").manifest.data as Record<string, string>;
+        assert.deepEqual(proxy, {
+            PROXY_HOST: "proxy.corp",
+            PROXY_PORT: "3128",
+            PROXY_SCHEME: "http",
+            NO_PROXY: ".svc",
+        });
+        assert.deepEqual(Object.keys(find(full, "Secret", "prod-eu-proxy").secretValues!), [
+            "PROXY_USER",
+            "PROXY_PASSWORD",
+        ]);
+        find(full, "Secret", "prod-eu-addcerts");
+        const dep = find(full, "Deployment", "prod-eu").manifest as any;
+        assert.equal(dep.spec.template.spec.volumes[0].secret.secretName, "prod-eu-addcerts");
+        assert.ok((find(full, "ConfigMap", "prod-eu").manifest.data as any).DESTINATION_CA_PATH);
+        assert.ok(
+            full.findIndex((o) => o.kind === "Deployment") > full.findIndex((o) => o.name === "prod-eu-addcerts"),
+        );
+    });
+
+    it("derives a name Harness and Kubernetes take, with room for the upgrader's CronJob", () => {
+        assert.equal(deriveDelegateName("Prod_EU_cluster", true), "prod-eu-cluster");
+        assert.equal(deriveDelegateName("_9lives$x", true), "lives-x");
+        const long = deriveDelegateName("a".repeat(64), true);
+        assert.equal(long.length, 39);
+        assert.equal(delegateNameProblem(long, true), undefined);
+        assert.equal(deriveDelegateName("a".repeat(64), false).length, 63);
+        assert.match(delegateNameProblem("a".repeat(40), true)!, /upgrader's CronJob/);
+        assert.equal(delegateNameProblem("a".repeat(40), false), undefined);
+        assert.match(delegateNameProblem("Prod", false)!, /lower-case/);
+        assert.match(delegateNameProblem("9x", false)!, /starting with a letter/);
+        assert.match(delegateNameProblem("x-", false)!, /ending/);
+    });
+});
+
+describe("delegate install drift comparison @unit", () => {
+    it("compares what the manifest sets, ignores what the server adds, and reads quantities as the server writes them", () => {
+        const desired = {
+            spec: { replicas: 1, resources: { memory: "2048Mi", cpu: "1" }, ports: [{ containerPort: 8080 }] },
+        };
+        const live = {
+            spec: {
+                replicas: 1,
+                revisionHistoryLimit: 10,
+                resources: { memory: "2Gi", cpu: "1000m" },
+                ports: [{ containerPort: 8080, protocol: "TCP" }],
+            },
+        };
+        assert.equal(firstDifference(live, desired), undefined);
+        assert.equal(firstDifference({ spec: { ...live.spec, replicas: 2 } }, desired), "spec.replicas");
+        assert.equal(firstDifference({ spec: { ...live.spec, ports: [] } }, desired), "spec.ports");
+        assert.equal(
+            firstDifference({ spec: { ...live.spec, resources: { memory: "1Gi", cpu: "1" } } }, desired),
+            "spec.resources.memory",
+        );
+    });
+});
+
+describe("delegate install render-only @unit", () => {
+    it("references the user's token Secret: no Secret rendered, the upgrader reads its DELEGATE_TOKEN", () => {
+        const objs = planDelegateInstall(facts({ existingTokenSecret: "mine" }), "mine");
+        assert.ok(!objs.some((o) => o.kind === "Secret"));
+        const dep = find(objs, "Deployment", "prod-eu").manifest as any;
+        assert.deepEqual(dep.spec.template.spec.containers[0].envFrom[1], { secretRef: { name: "mine" } });
+        const job = find(objs, "CronJob", "prod-eu-upgrader-job").manifest as any;
+        assert.deepEqual(job.spec.jobTemplate.spec.template.spec.containers[0].env, [
+            { name: "UPGRADER_TOKEN", valueFrom: { secretKeyRef: { name: "mine", key: "DELEGATE_TOKEN" } } },
+        ]);
+    });
+
+    it("the CLI refuses bad input naming the property, exit 2", async () => {
+        let err = "";
+        const sink = {
+            write: (s: string) => {
+                err += s;
+                return true;
+            },
+        } as Pick<NodeJS.WritableStream, "write">;
+        const code = await delegateManifestMain(
+            ["--name", "Bad", "--account-id", "a", "--image", "harness/delegate:1", "--token-secret", "t"],
+            sink,
+            sink,
+        );
+        assert.equal(code, 2);
+        assert.match(err, /delegate\.install\.name: must be lower-case/);
+        err = "";
+        assert.equal(await delegateManifestMain(["--name", "ok"], sink, sink), 2);
+        assert.match(err, /--account-id, --image, --token-secret required/);
+    });
+});

@@ -1,0 +1,243 @@
+// The installed delegate's steps (provider/lifecycle/delegateInstall.ts) against a real control
+// plane and the Harness stand-in, with the test-only agent playing the delegate pod (no kubelet
+// runs pods here): install and connect, nothing minted again when nothing changed, a rotation that
+// revokes the old token only after the delegate moved to the new one, a delegate that never
+// connects (the time bound, and nothing left on either side), a later failure that puts the
+// previous install back, and uninstall.
+import * as assert from "node:assert/strict";
+import * as tls from "node:tls";
+import * as k8s from "@kubernetes/client-node";
+import * as yaml from "js-yaml";
+import { connect } from "../provider/credentials";
+import { OWNER_ANNOTATION } from "../provider/delegate/rbacPlan";
+import type { ConnectorError } from "../provider/errors";
+import { harnessClientFor } from "../provider/harness/client";
+import {
+    mintDelegateToken,
+    purgeDelegateToken,
+    revokeDelegateToken,
+    waitForDelegateConnected,
+} from "../provider/harness/delegates";
+import { parseConnectorInputs } from "../provider/inputs/validate";
+import {
+    type InstalledDelegate,
+    installDelegate,
+    uninstallDelegate,
+    withInstallSelectors,
+} from "../provider/lifecycle/delegateInstall";
+import { inSteps } from "../provider/steps";
+import type { KubeClient } from "../provider/transport/kubeClient";
+import { delegateManifest } from "../sdk/delegateManifest";
+import { type ControlPlane, startControlPlane } from "../tools/controlPlane";
+import { type HarnessStandIn, startHarnessStandIn } from "../tools/harness";
+import { type DelegateAgent, startDelegateAgent } from "../tools/harness/delegateAgent";
+import { type AdminClients, adminClients, ensureNamespace } from "../tools/identities";
+
+const NS = "dlg-steps";
+const OWNER = "proj/stack/steps";
+
+describe("installed delegate steps (real cluster, Harness stand-in, test agent)", () => {
+    let cp: ControlPlane;
+    let admin: AdminClients;
+    let apps: k8s.AppsV1Api;
+    let h: HarnessStandIn;
+    let agent: DelegateAgent;
+    let kube: KubeClient;
+
+    before(async () => {
+        cp = await startControlPlane();
+        admin = adminClients(cp);
+        apps = admin.kubeConfig.makeApiClient(k8s.AppsV1Api);
+        await ensureNamespace(admin, NS);
+        await admin.core.createNamespacedServiceAccount({ namespace: NS, body: { metadata: { name: "dlg" } } });
+        h = await startHarnessStandIn({ delegates: [], heartbeatExpiryMs: 1500 });
+        tls.setDefaultCACertificates([...tls.getCACertificates("default"), h.caCertPem]);
+        agent = startDelegateAgent({
+            kubeClient: admin.kubeConfig,
+            harnessUrl: h.managerUrl,
+            trustedCaPems: [h.caCertPem],
+            pollMs: 200,
+        });
+        kube = await connect({ type: "Kubeconfig", kubeconfig: cp.kubeconfig }, 10_000);
+    });
+    after(async () => {
+        await agent?.stop();
+        assert.deepEqual(h?.contractViolations ?? [], [], "every answer kept the contract");
+        await h?.stop();
+        await cp?.stop();
+    });
+
+    const inputsWith = (install: object) =>
+        parseConnectorInputs({
+            name: "steps",
+            identifier: "steps_connector",
+            credential: { type: "Kubeconfig", kubeconfig: cp.kubeconfig },
+            delegate: { namespace: NS, serviceAccountName: "dlg", install: { waitSeconds: 20, ...install } },
+            harness: { accountId: h.accountId, apiKey: h.apiKey, endpoint: h.url },
+        });
+    const ours = async () => {
+        const [cms, secrets, deps] = await Promise.all([
+            admin.core.listNamespacedConfigMap({ namespace: NS }),
+            admin.core.listNamespacedSecret({ namespace: NS }),
+            apps.listNamespacedDeployment({ namespace: NS }),
+        ]);
+        return [...cms.items, ...secrets.items, ...deps.items]
+            .filter((o) => o.metadata?.annotations?.[OWNER_ANNOTATION] === OWNER)
+            .map((o) => o.metadata?.name);
+    };
+    const tokens = () => h.delegateTokens().map((t) => `${t.name}:${t.status}`);
+
+    let installed: InstalledDelegate;
+
+    it("installs and waits until Harness shows it connected; the connector's selectors default to its tags", async () => {
+        const inputs = inputsWith({});
+        installed = await inSteps((steps) => installDelegate(inputs, "steps_connector", OWNER, kube, steps));
+        const s = installed.state;
+        assert.equal(s.name, "steps-connector");
+        assert.deepEqual(s.tags, ["steps-connector"]);
+        assert.equal(s.image, "harness/delegate:26.02.88404", "the image Harness calls latest");
+        assert.equal(s.connected, true);
+        assert.match(s.tokenName, /^steps-connector-\d{14}$/);
+        assert.deepEqual(tokens(), [`${s.tokenName}:ACTIVE`]);
+        assert.equal(agent.agents().find((a) => a.deployment === s.name)?.serviceAccount, "dlg");
+        assert.deepEqual(withInstallSelectors(inputs, "steps_connector").delegateSelectors, ["steps-connector"]);
+        assert.ok(!JSON.stringify(s).includes(installed.token), "the state holds no token");
+    });
+
+    it("a second run with nothing changed mints nothing and keeps the token", async () => {
+        const again = await inSteps((steps) =>
+            installDelegate(inputsWith({}), "steps_connector", OWNER, kube, steps, installed),
+        );
+        assert.equal(again.state.tokenName, installed.state.tokenName);
+        assert.equal(again.token, installed.token);
+        assert.deepEqual(tokens(), [`${installed.state.tokenName}:ACTIVE`]);
+    });
+
+    it("a later failure after a rotation puts the previous install back and retires only the new token", async () => {
+        await assert.rejects(
+            inSteps(async (steps) => {
+                await installDelegate(
+                    inputsWith({ token: { name: "rotated-but-failed" } }),
+                    "steps_connector",
+                    OWNER,
+                    kube,
+                    steps,
+                    installed,
+                );
+                throw new Error("a later step failed");
+            }),
+            /a later step failed/,
+        );
+        const secret = await admin.core.readNamespacedSecret({ name: "steps-connector", namespace: NS });
+        assert.equal(Buffer.from(secret.data!.DELEGATE_TOKEN, "base64").toString(), installed.token);
+        assert.deepEqual(tokens(), [`${installed.state.tokenName}:ACTIVE`], "the new token is revoked and purged");
+    });
+
+    it("rotates: the new token first, the delegate moved to it, then the old one revoked; it stays connected", async () => {
+        // retire runs last in the run, while its Harness client is open (the lifecycle calls it after the connector).
+        const rotated = await inSteps(async (steps) => {
+            const r = await installDelegate(
+                inputsWith({ token: { name: "steps-second" } }),
+                "steps_connector",
+                OWNER,
+                kube,
+                steps,
+                installed,
+            );
+            assert.equal(r.state.tokenName, "steps-second");
+            assert.deepEqual(
+                tokens().sort(),
+                [`${installed.state.tokenName}:ACTIVE`, "steps-second:ACTIVE"].sort(),
+                "the old token is kept until the delegate uses the new one",
+            );
+            await r.retire();
+            return r;
+        });
+        assert.deepEqual(tokens(), ["steps-second:ACTIVE"], "the old token is revoked and purged");
+        const view = agent.agents().find((a) => a.deployment === "steps-connector");
+        assert.equal(view?.connected, true);
+        installed = rotated;
+    });
+
+    it("a delegate that never connects fails within waitSeconds with DELEGATE_NOT_CONNECTED, and nothing is left", async () => {
+        const started = Date.now();
+        await assert.rejects(
+            inSteps((steps) =>
+                installDelegate(
+                    inputsWith({ name: "never", waitSeconds: 3, managerUrl: "https://manager.invalid" }),
+                    "steps_connector",
+                    `${OWNER}-never`,
+                    kube,
+                    steps,
+                ),
+            ),
+            (e: ConnectorError) => {
+                assert.equal(e.code, "DELEGATE_NOT_CONNECTED", e.message);
+                assert.match(e.message, /did not connect to Harness within 3 s/);
+                assert.match(e.remediation ?? "", /logs/);
+                return true;
+            },
+        );
+        assert.ok(Date.now() - started < 15_000, "the wait keeps its bound");
+        const left = (await admin.core.listNamespacedConfigMap({ namespace: NS })).items.filter((o) =>
+            o.metadata?.name?.startsWith("never"),
+        );
+        assert.deepEqual(left, []);
+        assert.deepEqual(tokens(), ["steps-second:ACTIVE"], "the token minted for it is revoked and purged");
+    });
+
+    it("delegateManifest renders objects that, applied with the user's token Secret, connect", async () => {
+        const ns = "dlg-rendered";
+        const yamlText = delegateManifest({
+            name: "rendered",
+            delegate: {
+                namespace: ns,
+                serviceAccountName: "rendered-sa",
+                install: { name: "rendered", image: "harness/delegate:26.02.88404", managerUrl: h.managerUrl },
+            },
+            harness: { accountId: h.accountId },
+            tokenSecretName: "my-delegate-token",
+        });
+        const docs = yaml.loadAll(yamlText) as k8s.KubernetesObject[];
+        assert.equal(docs[0].kind, "Namespace");
+        assert.ok(!docs.some((d) => d.kind === "Secret"), "no Secret is rendered: the token is the user's");
+        const objectApi = k8s.KubernetesObjectApi.makeApiClient(admin.kubeConfig);
+        for (const d of docs) await objectApi.create(d);
+        const token = await inSteps(async (steps) => {
+            const client = harnessClientFor({
+                endpoint: h.url,
+                accountId: h.accountId,
+                apiKey: h.apiKey,
+                timeoutMs: 10_000,
+            });
+            steps.closeAtEnd(() => client.close());
+            return mintDelegateToken(client, {}, "rendered-token");
+        });
+        await admin.core.createNamespacedSecret({
+            namespace: ns,
+            body: { metadata: { name: "my-delegate-token" }, stringData: { DELEGATE_TOKEN: token.value! } },
+        });
+        const client = harnessClientFor({
+            endpoint: h.url,
+            accountId: h.accountId,
+            apiKey: h.apiKey,
+            timeoutMs: 10_000,
+        });
+        try {
+            const c = await waitForDelegateConnected(client, {}, "rendered", { timeoutMs: 15_000, pollMs: 200 });
+            assert.equal(c.connected, true);
+            assert.equal(agent.agents().find((a) => a.deployment === "rendered")?.serviceAccount, "rendered-sa");
+            await revokeDelegateToken(client, {}, "rendered-token");
+            await purgeDelegateToken(client, {}, "rendered-token");
+        } finally {
+            await client.close();
+        }
+        await admin.core.deleteNamespace({ name: ns });
+    });
+
+    it("uninstalls: objects gone, token revoked and purged", async () => {
+        await uninstallDelegate(inputsWith({}), OWNER, kube, installed.state);
+        assert.deepEqual(await ours(), []);
+        assert.deepEqual(tokens(), []);
+    });
+});

@@ -1,0 +1,89 @@
+// The `delegate.install` input: defaults from Harness's chart, and bad values refused with
+// INVALID_INPUT naming the property, before anything is sent. Pure.
+import * as assert from "node:assert/strict";
+import { imageIsPinned, managerUrlFor } from "../../provider/inputs/delegateInstall";
+import type { ValidConnectorInputs } from "../../provider/inputs/types";
+import { validateConnectorInputs } from "../../provider/inputs/validate";
+
+const base = (install: object, over: object = {}) => ({
+    name: "prod",
+    credential: {
+        type: "ManualConfig",
+        masterUrl: "https://k8s.example:6443",
+        auth: { type: "ServiceAccount", token: "t" },
+    },
+    delegate: { install },
+    harness: { accountId: "acc", apiKey: "pat.acc.x.y" },
+    ...over,
+});
+
+function issuesOf(raw: object): string[] {
+    const r = validateConnectorInputs(raw, () => false, false);
+    return r.ok ? [] : r.issues.map((i) => `${i.property}: ${i.reason}`);
+}
+
+describe("delegate.install input @unit", () => {
+    it("takes the chart's defaults and a least-privilege role when permissions are not given", () => {
+        const r = validateConnectorInputs(base({}), () => false, false);
+        assert.ok(r.ok, JSON.stringify(r));
+        const v = r.value as ValidConnectorInputs;
+        assert.equal(v.delegate?.permissions, "deployments");
+        const i = v.delegate!.install!;
+        assert.equal(i.replicas, 1);
+        assert.deepEqual(i.resources, { cpu: "1", memory: "2048Mi" });
+        assert.deepEqual(i.upgrader, { enabled: true, schedule: "0 */1 * * *" });
+        assert.equal(i.waitSeconds, 600);
+        const without = validateConnectorInputs({ ...base({}), delegate: {} }, () => false, false);
+        assert.ok(without.ok);
+        assert.equal((without.value as ValidConnectorInputs).delegate?.permissions, "cluster-admin");
+        const asked = validateConnectorInputs(
+            { ...base({}), delegate: { install: {}, permissions: "cluster-admin" } },
+            () => false,
+            false,
+        );
+        assert.ok(asked.ok);
+        assert.equal((asked.value as ValidConnectorInputs).delegate?.permissions, "cluster-admin");
+    });
+
+    it("refuses each bad value, naming the property", () => {
+        const cases: [object, RegExp][] = [
+            [{ name: "Prod" }, /^delegate\.install\.name: must be lower-case/],
+            [{ name: "a".repeat(40) }, /^delegate\.install\.name: .*upgrader's CronJob/],
+            [{ replicas: 0 }, /^delegate\.install\.replicas: must be at least 1/],
+            [{ proxy: { host: "p", port: 70000 } }, /^delegate\.install\.proxy\.port: must be a port from 1 to 65535/],
+            [
+                { proxy: { host: "p", port: 3128, user: "u" } },
+                /^delegate\.install\.proxy\.password: user and password go together/,
+            ],
+            [{ image: "harness/delegate" }, /^delegate\.install\.image: must name a tag or a digest/],
+            [{ image: "registry:5000/harness/delegate" }, /^delegate\.install\.image: must name a tag or a digest/],
+            [
+                { token: { ttlDays: 10, rotateBeforeDays: 10 } },
+                /^delegate\.install\.token\.rotateBeforeDays: must be less than ttlDays/,
+            ],
+            [{ upgrader: { schedule: "hourly" } }, /^delegate\.install\.upgrader\.schedule: must be a cron schedule/],
+            [{ tags: ["a", "a"] }, /^delegate\.install\.tags\[1\]: "a" is listed twice/],
+        ];
+        for (const [install, expected] of cases) {
+            const issues = issuesOf(base(install));
+            assert.ok(
+                issues.some((i) => expected.test(i)),
+                `${JSON.stringify(install)}: ${issues.join(" | ")}`,
+            );
+        }
+        assert.match(issuesOf(base({}, { harness: undefined })).join(), /delegate\.install: needs a harness block/);
+        assert.match(
+            issuesOf({ ...base({}), delegate: { install: {}, serviceAccountName: "default" } }).join(),
+            /delegate\.serviceAccountName: cannot be "default" with install/,
+        );
+    });
+
+    it("knows a pinned image and the manager's URL", () => {
+        assert.ok(imageIsPinned("harness/delegate:26.02.88404"));
+        assert.ok(imageIsPinned("registry:5000/harness/delegate:1"));
+        assert.ok(imageIsPinned(`harness/delegate@sha256:${"a".repeat(64)}`));
+        assert.ok(!imageIsPinned("harness/delegate"));
+        assert.equal(managerUrlFor("https://app.harness.io/gateway"), "https://app.harness.io");
+        assert.equal(managerUrlFor("https://app.harness.io/gratis/gateway/"), "https://app.harness.io/gratis");
+    });
+});
