@@ -4,7 +4,7 @@
 //   z.toJSONSchema and turning each JSON Schema node into a Pulumi type;
 // - outputs from the record's TypeScript type (ConnectorOutputs in provider/outputs.ts), read with
 //   the compiler: a recorded input takes the input's type, every other field its TypeScript type;
-// - `secret: true` from provider/secrets.ts (SECRET_FIELDS inside a credential, secretOutputs);
+// - `secret: true` from provider/secrets.ts (SECRET_FIELDS inside a credential, secretOutputPaths);
 // - descriptions of inputs from the zod schema (each field's and each credential kind's `.describe`),
 //   of outputs from the doc comments of the record's TypeScript types (provider/outputs.ts and the
 //   types it names: the connection test report, DelegateState, HarnessState).
@@ -16,7 +16,7 @@ import ts from "typescript";
 import { z } from "zod";
 import { connectorInputsSchema, INPUT_NAMES } from "../provider/inputs/schema";
 import { NESTED_INPUTS } from "../provider/outputs";
-import { credentialBelow, SECRET_FIELDS, secretOutputs } from "../provider/secrets";
+import { credentialBelow, SECRET_FIELDS, secretOutputPaths } from "../provider/secrets";
 import { repoRoot } from "./binaries";
 import { probeProgram } from "./typeProbe";
 
@@ -251,7 +251,12 @@ export function buildSchema(root = repoRoot()): Record<string, unknown> {
     };
     const { checker, type } = recordType(root);
     const outputWriter = new OutputTypeWriter(checker, writer.types);
-    const secret = new Set(secretOutputs(true, true));
+    // Secret as a whole: the outputs of one-key paths; inside `inputs`, the recorded inputs that may
+    // hold a credential (the plugin wraps just those: the settings stay readable).
+    const paths = secretOutputPaths(true, true);
+    const secret = new Set(paths.filter((p) => p.length === 1).map((p) => p[0]));
+    for (const [, name] of paths.filter((p) => p.length === 2 && p[0] === "inputs"))
+        writer.types[recordedInputsType].properties[name].secret = true;
     const properties: Record<string, PropertySpec> = {};
     const required: string[] = [];
     for (const p of type.getProperties()) {

@@ -6,7 +6,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { INPUT_NAMES } from "../../provider/inputs/schema";
 import { NESTED_INPUTS } from "../../provider/outputs";
-import { SECRET_FIELDS, secretOutputs } from "../../provider/secrets";
+import { SECRET_FIELDS, secretOutputPaths } from "../../provider/secrets";
 import { repoRoot } from "../../tools/binaries";
 import { buildSchema, generateSchema, RESOURCE_TOKEN } from "../../tools/genSchema";
 
@@ -48,7 +48,13 @@ describe("schema.json: the plugin's package schema, generated @unit", () => {
         const fields = [...kinds, ...auths].flatMap((tok: string) => Object.keys(schema.types[tok].properties));
         assert.deepEqual(new Set(marked), new Set(fields.filter((f: string) => SECRET_FIELDS.has(f))));
         assert.ok(marked.includes("token") && marked.includes("clientKey") && marked.includes("kubeconfig"));
-        for (const out of secretOutputs(true)) assert.equal(resource.properties[out].secret, true, out);
+        for (const at of secretOutputPaths(true, true)) {
+            const spec =
+                at.length === 1
+                    ? resource.properties[at[0]]
+                    : schema.types["kubernetes-connector:index:RecordedInputs"].properties[at[1]];
+            assert.equal(spec.secret, true, at.join("."));
+        }
         // The delegate's provisioner is a credential of the same kinds (the same types).
         const provisioner = schema.types["kubernetes-connector:index:Delegate"].properties.provisioner;
         assert.deepEqual(provisioner.oneOf, resource.inputProperties.credential.oneOf);
