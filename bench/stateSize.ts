@@ -16,13 +16,28 @@ import { DEPLOYMENTS_RULES } from "../provider/permissions";
 import { repoRoot } from "../tools/binaries";
 import { type ControlPlane, kubeconfigFor, startControlPlane } from "../tools/controlPlane";
 import { adminClients, createServiceAccountWithToken, grantClusterWide, LIST_CONTROLLERS } from "../tools/identities";
+import { yamlHostDir } from "../tools/languageHosts";
 import { oidcApiserverFlags, startOidcIssuer } from "../tools/oidcIssuer";
-import { createTestStack } from "../tools/pulumiHarness";
+import { createTestStack, enginePath } from "../tools/pulumiHarness";
 import { bytes, renderSection, type Section, table, type Verdict } from "./markdown";
-import { exportedResource, jsonBytes } from "./stateExport";
+import { writeYamlProgram } from "./pluginBench";
+import { DYNAMIC_TYPE, exportedResource, jsonBytes, printedFields } from "./stateExport";
 
 /** The per-connector target. */
 export const STATE_TARGET = 8192;
+/** What is not the credential, beyond the floor's, per connector (as printed), on both paths. */
+export const NOT_CREDENTIAL_TARGET = 1024;
+/** One ServiceAccount connector through the plugin (export / N). */
+export const PLUGIN_STATE_TARGET = 6144;
+/** The resource type the plugin serves. */
+const PLUGIN_TYPE = "kubernetes-connector:index:KubernetesClusterConnector";
+
+/**
+ * The fields that hold a copy of the credential: the input, the dynamic path's output (the dynamic
+ * provider host gives read and delete only the old outputs), and a stored kubeconfig (built from
+ * the credential: the plugin's, or the test's for a kind whose kubeconfig the SDK cannot build).
+ */
+export const CREDENTIAL_FIELDS = ["inputs.credential", "outputs.credential", "outputs.kubeconfig"];
 
 type Config = Record<string, { value: string; secret?: boolean }>;
 
@@ -39,6 +54,8 @@ export interface StateOfOne {
     resourceIndented: number;
     /** Compact JSON bytes of each field of one resource (`inputs.x`, `outputs.x`, and the rest). */
     fields: Record<string, number>;
+    /** Printed bytes of each field (stateExport.printedFields): they add up to resourceIndented but its braces. */
+    printed: Record<string, number>;
     /** Secret values in one resource: how many, their ciphertext objects' bytes, their plaintext JSON bytes. */
     secrets: { count: number; cipherBytes: number; plainBytes: number };
 }
@@ -59,8 +76,14 @@ async function sampleState(
     label: string,
     stack: Awaited<ReturnType<typeof createTestStack>>,
     n: number,
+    type: string,
 ): Promise<StateOfOne> {
-    const { one, exportBytes, share, resourceJson, fields } = exportedResource(await stack.exportState(), n, label);
+    const { one, exportBytes, share, resourceJson, fields } = exportedResource(
+        await stack.exportState(),
+        n,
+        label,
+        type,
+    );
     // The same resource decrypted (what --show-secrets prints): the plaintext of each secret leaf.
     const shown = (await stack.stack.exportStack()).deployment.resources.find((r: any) => r.urn === one.urn);
     const leaves = secretLeaves(one);
@@ -81,6 +104,7 @@ async function sampleState(
         resourceJson,
         resourceIndented: JSON.stringify(one, null, 4).replace(/\n/g, `\n${" ".repeat(12)}`).length + 12,
         fields,
+        printed: printedFields(one),
         secrets,
     };
 }
@@ -92,12 +116,21 @@ async function measure(
     config: Config,
     n: number,
     dumpDir?: string,
+    plugin?: { yamlDir: string },
 ): Promise<StateOfOne> {
-    const t = await createTestStack({ programDir, config: { ...config, count: { value: String(n) } } });
+    const t = await createTestStack({
+        programDir,
+        config: plugin ? config : { ...config, count: { value: String(n) } },
+        ...(plugin ? { env: { PATH: [plugin.yamlDir, enginePath()].join(path.delimiter) } } : {}),
+    });
     try {
         await t.up();
-        if (dumpDir) fs.writeFileSync(path.join(dumpDir, `${label.split(" ")[0]}.json`), await t.exportState());
-        const s = await sampleState(label, t, n);
+        if (dumpDir)
+            fs.writeFileSync(
+                path.join(dumpDir, `${label.split(" ")[0]}${plugin ? "-plugin" : ""}.json`),
+                await t.exportState(),
+            );
+        const s = await sampleState(label, t, n, plugin ? PLUGIN_TYPE : DYNAMIC_TYPE);
         await t.destroy();
         return s;
     } finally {
@@ -153,11 +186,15 @@ export interface StateSizes {
     n: number;
     floor: StateOfOne;
     kinds: StateOfOne[];
+    /** ServiceAccount connectors through the provider plugin (a YAML program); absent without the YAML host. */
+    plugin?: StateOfOne;
+    /** Why the plugin path was not measured. */
+    pluginMissing?: string;
 }
 
 /** Measures the floor and every credential kind at N connectors per stack. */
 export async function measureStateSizes(
-    opts: { n?: number; kinds?: string[]; dumpDir?: string; log?: (l: string) => void } = {},
+    opts: { n?: number; kinds?: string[]; dumpDir?: string; plugin?: boolean; log?: (l: string) => void } = {},
 ): Promise<StateSizes> {
     const n = opts.n ?? 10;
     const log = opts.log ?? (() => undefined);
@@ -178,12 +215,30 @@ export async function measureStateSizes(
             n,
         );
         const kinds: StateOfOne[] = [];
-        for (const [kind, config] of await kindConfigs(cp, issuer, work)) {
+        const configs = await kindConfigs(cp, issuer, work);
+        for (const [kind, config] of configs) {
             if (opts.kinds && !opts.kinds.includes(kind)) continue;
             log(`[state] ${kind}: ${n} connectors`);
             kinds.push(await measure(kind, program, { ...config, kind: { value: kind } }, n, opts.dumpDir));
         }
-        return { n, floor, kinds };
+        if (opts.plugin === false) return { n, floor, kinds };
+        let yamlDir: string;
+        try {
+            yamlDir = yamlHostDir();
+        } catch (e) {
+            return { n, floor, kinds, pluginMissing: (e as Error).message.split("\n")[0] };
+        }
+        log(`[state] ServiceAccount through the plugin: ${n} connectors`);
+        const sa = configs.find(([k]) => k === "ServiceAccount")![1];
+        const plugin = await measure(
+            "ServiceAccount (plugin)",
+            writeYamlProgram(path.join(work, "plugin"), n),
+            { ...sa, requiredPermissions: { value: "deployments" } },
+            n,
+            opts.dumpDir,
+            { yamlDir },
+        );
+        return { n, floor, kinds, plugin };
     } finally {
         await cp?.stop();
         await issuer.stop();
@@ -203,9 +258,67 @@ function secretCost(kinds: StateOfOne[]): string {
     return `Secret values (passphrase secrets provider): ${count} over the kinds, ${cipher} bytes of ciphertext for ${plain} bytes of values, ${(cipher / plain).toFixed(2)}×; that is 4/3 × the value (base64) + about ${Math.round(fixed)} bytes per value (the signature wrapper, nonce and tag).`;
 }
 
+/** One connector's printed bytes beyond the floor's, split into the credential's copies and everything else. */
+export interface Accounting {
+    /** Printed bytes of the credential's copies (CREDENTIAL_FIELDS). */
+    credential: number;
+    /** Everything else beyond the floor's: Σ of the other fields (and braces) − the floor's. */
+    rest: number;
+}
+
+const isCredentialField = (f: string) => CREDENTIAL_FIELDS.includes(f);
+/** The plugin's resource has no serialized provider: its floor leaves `__provider` out. */
+const floorFields = (floor: StateOfOne, x: StateOfOne) =>
+    !x.label.includes("plugin")
+        ? floor.printed
+        : Object.fromEntries(Object.entries(floor.printed).filter(([f]) => !f.endsWith(".__provider")));
+const sum = (o: Record<string, number>) => Object.values(o).reduce((t, v) => t + v, 0);
+
+/** Where one connector's printed bytes beyond the floor's go. */
+export function accountFor(floor: StateOfOne, x: StateOfOne): Accounting {
+    const base = floorFields(floor, x);
+    const credential = Object.entries(x.printed)
+        .filter(([f]) => isCredentialField(f))
+        .reduce((t, [, v]) => t + v, 0);
+    const floorTotal = sum(base) + (floor.resourceIndented - sum(floor.printed));
+    return { credential, rest: x.resourceIndented - credential - floorTotal };
+}
+
+/** The table that accounts for every printed byte of one connector beyond the floor's, field by field. */
+function accountingTable(s: StateSizes): string[] {
+    const all = [...s.kinds, ...(s.plugin ? [s.plugin] : [])];
+    const names = [...new Set([...Object.keys(s.floor.printed), ...all.flatMap((x) => Object.keys(x.printed))])];
+    const beyond = (x: StateOfOne, f: string) => (x.printed[f] ?? 0) - (floorFields(s.floor, x)[f] ?? 0);
+    const rows = names
+        .map((f) => [f, ...all.map((x) => beyond(x, f))] as [string, ...number[]])
+        .filter(([, ...v]) => v.some((x) => x !== 0))
+        .sort((a, b) => Math.max(...(b.slice(1) as number[])) - Math.max(...(a.slice(1) as number[])));
+    const credentialRows = rows.filter(([f]) => isCredentialField(f));
+    const otherRows = rows.filter(([f]) => !isCredentialField(f));
+    const structure = all.map(
+        (x) => x.resourceIndented - sum(x.printed) - (s.floor.resourceIndented - sum(s.floor.printed)),
+    );
+    const accounts = all.map((x) => accountFor(s.floor, x));
+    const cell = (v: number) => (v === 0 ? "–" : String(v));
+    return [
+        `Every byte of one connector beyond the floor's, as \`pulumi stack export\` prints it (4-space indent at the resource's depth; each field with its key, comma and newline; bytes over the floor's field of the same name). The credential's copies: the input, the dynamic path's \`outputs.credential\` (the dynamic provider host gives \`read\` and \`delete\` only the old outputs, so that path keeps it twice), and a stored kubeconfig (built from the credential). The plugin's floor leaves the floor's serialized provider out (a plugin resource has none).`,
+        table(
+            ["field", ...all.map((x) => x.label)],
+            [
+                ...credentialRows.map(([f, ...v]) => [`\`${f}\` (credential)`, ...v.map(cell)]),
+                ["**the credential's copies**", ...accounts.map((a) => `**${a.credential}**`)],
+                ...otherRows.map(([f, ...v]) => [`\`${f}\``, ...v.map(cell)]),
+                ["braces and the last commas", ...structure.map(cell)],
+                [`**everything else** (target ≤ ${NOT_CREDENTIAL_TARGET})`, ...accounts.map((a) => `**${a.rest}**`)],
+                ["total beyond the floor", ...all.map((x, i) => String(accounts[i].credential + accounts[i].rest))],
+            ],
+        ),
+    ];
+}
+
 /** The per-kind part of section 5: tables and one verdict per kind against {@link STATE_TARGET}. */
 export function stateSizeReport(s: StateSizes): { body: string[]; verdicts: Verdict[] } {
-    const all = [s.floor, ...s.kinds];
+    const all = [s.floor, ...s.kinds, ...(s.plugin ? [s.plugin] : [])];
     const fieldNames = [
         ...new Set(s.kinds.flatMap((k) => Object.keys(k.fields).filter((f) => /^(inputs|outputs)\./.test(f)))),
     ].sort(
@@ -250,19 +363,39 @@ export function stateSizeReport(s: StateSizes): { body: string[]; verdicts: Verd
                     ],
                 ],
             ),
+            ...accountingTable(s),
+            ...(s.plugin ? [] : [`The plugin path: not measured${s.pluginMissing ? ` (${s.pluginMissing})` : ""}.`]),
         ],
-        verdicts: s.kinds.map((k) => ({
-            target: `one ${k.label} connector's state ≤ 8 KB`,
-            met: k.share <= STATE_TARGET,
-            detail: `\`pulumi stack export\` / N = ${Math.round(k.share)} bytes (floor ${Math.round(s.floor.share)}); the resource alone ${k.resourceIndented} bytes as printed (floor ${s.floor.resourceIndented}), compact JSON ${k.resourceJson} bytes; ${k.secrets.count} secret values, ${k.secrets.cipherBytes} bytes of ciphertext for ${k.secrets.plainBytes} of plaintext`,
-        })),
+        verdicts: [
+            ...s.kinds.map((k) => ({
+                target: `one ${k.label} connector's state ≤ 8 KB`,
+                met: k.share <= STATE_TARGET,
+                detail: `\`pulumi stack export\` / N = ${Math.round(k.share)} bytes (floor ${Math.round(s.floor.share)}); the resource alone ${k.resourceIndented} bytes as printed (floor ${s.floor.resourceIndented}), compact JSON ${k.resourceJson} bytes; ${k.secrets.count} secret values, ${k.secrets.cipherBytes} bytes of ciphertext for ${k.secrets.plainBytes} of plaintext`,
+            })),
+            ...[...s.kinds, ...(s.plugin ? [s.plugin] : [])].map((k) => {
+                const a = accountFor(s.floor, k);
+                return {
+                    target: `${k.label}: what is not the credential ≤ 1 KB beyond the floor's`,
+                    met: a.rest <= NOT_CREDENTIAL_TARGET,
+                    detail: `${a.rest} bytes as printed (the credential's copies: ${a.credential})`,
+                };
+            }),
+            {
+                target: "one ServiceAccount connector through the plugin ≤ 6 KB",
+                met: s.plugin ? s.plugin.share <= PLUGIN_STATE_TARGET : undefined,
+                detail: s.plugin
+                    ? `\`pulumi stack export\` / N = ${Math.round(s.plugin.share)} bytes; the resource alone ${s.plugin.resourceIndented} bytes as printed`
+                    : `not measured${s.pluginMissing ? `: ${s.pluginMissing}` : ""}`,
+            },
+        ],
     };
 }
 
 if (require.main === module) {
     const n = Number(process.env.PKC_STATE_N ?? 10);
     const kinds = process.env.PKC_STATE_KINDS?.split(",");
-    measureStateSizes({ n, kinds, dumpDir: process.env.PKC_STATE_DUMP, log: (l) => console.error(l) })
+    const plugin = process.env.PKC_STATE_PLUGIN !== "0";
+    measureStateSizes({ n, kinds, plugin, dumpDir: process.env.PKC_STATE_DUMP, log: (l) => console.error(l) })
         .then((s) => {
             const r = stateSizeReport(s);
             console.log(renderSection({ title: "5. State, per credential kind", ...r } satisfies Section));

@@ -486,28 +486,44 @@ export class ConnectorError extends Error {
         this.name = "ConnectorError";
     }
 
-    /** The error a recorded failure describes, its message exactly as recorded (already redacted). */
+    /**
+     * The error a recorded failure describes, from its parts (already redacted). A failure recorded
+     * by an earlier version has only its message: that is then what happened.
+     */
     static recorded(failure: RecordedFailure): ConnectorError {
         const code = failure.code as ErrorCode;
-        const remediation = failure.remediation ?? "";
-        let what = failure.message.startsWith(`[${code}] `) ? failure.message.slice(code.length + 3) : failure.message;
-        if (remediation && what.endsWith(`. ${remediation}`)) what = what.slice(0, -(remediation.length + 2));
-        const e = new ConnectorError(code, what, remediation);
-        e.message = failure.message;
+        const e = new ConnectorError(
+            code,
+            failure.what ?? failure.message,
+            failure.remediation ?? "",
+            failure.kubernetesMessage,
+            failure.httpStatus,
+        );
+        if (failure.what === undefined) e.message = failure.message;
         return e;
     }
 }
 
-/** A failure as a report records it: the code, the whole message and the remediation. */
+/** A failure as a report records it: the code, the whole message, and the parts it is made of. */
 export interface RecordedFailure {
     code: string;
+    /** `[CODE] what (Kubernetes said: …). remediation`, as the error's message. */
     message: string;
     remediation?: string;
+    /** What happened, without the code and the remediation. */
+    what?: string;
+    /** Kubernetes' own words, when it said something useful. */
+    kubernetesMessage?: string;
+    /** The HTTP status of the answer, when there was one. */
+    httpStatus?: number;
 }
 
 /** What a ConnectorError records in a report. */
 export function recordFailure(e: ConnectorError): RecordedFailure {
-    return { code: e.code, message: e.message, remediation: e.remediation };
+    const failure: RecordedFailure = { code: e.code, message: e.message, remediation: e.remediation, what: e.what };
+    if (e.kubernetesMessage !== undefined) failure.kubernetesMessage = e.kubernetesMessage;
+    if (e.httpStatus !== undefined) failure.httpStatus = e.httpStatus;
+    return failure;
 }
 
 /**

@@ -1,45 +1,25 @@
 // The connector's record: what state holds after create, update and read (`ConnectorOutputs`), the
 // function that builds it, and the functions that read inputs, the delegate and the last test run
 // back from it. Adding an output is a change here (and in the SDK class that declares it).
-import type { ConnectionTestReport } from "./connectionTest/report";
+import { type ConnectionTestReport, recordedReport } from "./connectionTest/report";
 import { credentialKind } from "./credentials/kinds";
 import { kubeconfigIsDerivable } from "./credentials/kubeconfigDocument";
 import type { DelegateState } from "./delegate/state";
 import type { HarnessState } from "./harness/state";
 import { connectorRef } from "./inputs/identifier";
-import { INPUT_NAMES } from "./inputs/schema";
-import type { ConnectionTestSettings, Credential, DelegateSettings, ValidConnectorInputs } from "./inputs/types";
+import { connectorInputsSchema, INPUT_NAMES } from "./inputs/schema";
+import type { ConnectionTestSettings, Credential, ValidConnectorInputs } from "./inputs/types";
 
-/** The `harness` input (the output of that name is the registration). */
-type HarnessSettingsInput = ValidConnectorInputs["harness"];
-
-/**
- * What the connector records in state. Every input is kept (under its own name, or the name
- * RECORDED_AS gives it): `read` rebuilds the inputs from here, and the update plan compares them.
- */
-export type ConnectorOutputs = Omit<ValidConnectorInputs, "identifier" | "connectionTest" | "delegate" | "harness"> &
-    RecordedFacts;
-
-/** What the record holds beside the inputs. */
-interface RecordedFacts {
-    /** `<project>/<stack>`: with the identifier, names the owner of the delegate's objects. */
-    __owner?: string;
+/** What a connector found: the outputs that are not inputs (`identifier` is both: as given, or derived). */
+export interface Findings {
     /** As given, or derived from the name on create (a rename keeps it). */
     identifier: string;
-    /** The `connectionTest` input (the output of that name is the report). */
-    connectionTestSettings: ConnectionTestSettings;
-    /** The `delegate` input (the output of that name is what was provisioned). */
-    delegateSettings?: DelegateSettings;
-    /** `ref` is `account.<id>`, `org.<id>` or `<id>` (inside a project) */
-    ref: string;
     /** from the last connection test */
     masterUrl?: string;
     /** from the last connection test */
-    authType: string;
-    /** from the last connection test */
     serverVersion?: string;
     /**
-     * `{status: SUCCESS/SKIPPED/FAILURE, testedAt, durationMs, serverVersion, checks: [{name, status, message}], missingPermissions, credentialExpiry?: {source, expiresAt, issuedAt}, error?: {code, message, remediation}}`; `credentialExpiry` where the credential says when it ends (a client certificate, a JWT token)
+     * `{status: SUCCESS/SKIPPED/FAILURE, testedAt, durationMs, serverVersion, passed, checks: [{name, status, message}], missingPermissions, credentialExpiry?: {source, expiresAt, issuedAt}, error?: {code, message, remediation, what}}`: the checks that passed are counted (`passed`), `checks` lists the others; `credentialExpiry` where the credential says when it ends (a client certificate, a JWT token)
      */
     connectionTest: ConnectionTestReport;
     /**
@@ -52,18 +32,50 @@ interface RecordedFacts {
     delegateToken?: string;
     /** **secret**: a kubeconfig for the delegate's token */
     delegateKubeconfig?: string;
-    /** The `harness` input (the output of that name is the registration). */
-    harnessSettings?: HarnessSettingsInput;
     /** with a `harness` block: `{connectorRef, url, accountId, endpoint, scope, secretRefs, createdSecrets, createdAt, lastModifiedAt, connectionTest: {status, errorSummary, testedAt, delegateId}, drift}` */
     harness?: HarnessState;
 }
 
-/** Where an input is kept in the record when its own name holds what happened. */
-export const RECORDED_AS = {
-    connectionTest: "connectionTestSettings",
-    delegate: "delegateSettings",
-    harness: "harnessSettings",
-} as const;
+/** The inputs whose names a finding holds (`connectionTest` is the report, `delegate` what was provisioned, `harness` the registration). */
+export type NestedInputName = Exclude<keyof Findings & keyof ValidConnectorInputs, "identifier">;
+
+/** Those inputs, in the record's `inputs` field, under their own names. */
+export const NESTED_INPUTS = ["connectionTest", "delegate", "harness"] as const satisfies readonly NestedInputName[];
+// Every input a finding shadows is listed: a new one does not compile until it is.
+const _everyNestedInput: Exclude<NestedInputName, (typeof NESTED_INPUTS)[number]> extends never ? true : never = true;
+void _everyNestedInput;
+
+/**
+ * What the connector records in state: every input under its own name, at the top when no finding
+ * has that name, else in `inputs` (so `read` rebuilds the inputs and the update plan compares them
+ * with no table of names), and what was found. The inputs stay at the top where they can: the
+ * dynamic provider host takes secretness from the input of the same name, leaf by leaf, so the
+ * credential's CA and URL stay plain text while its token is ciphertext.
+ */
+export type ConnectorOutputs = Omit<ValidConnectorInputs, keyof Findings> &
+    Findings & {
+        /** `<project>/<stack>`: with the identifier, names the owner of the delegate's objects. */
+        __owner?: string;
+        /** the inputs `connectionTest` (without its defaults), `delegate` and `harness` as given (checked): the outputs of those names hold what was found */
+        inputs: Omit<Pick<ValidConnectorInputs, NestedInputName>, "connectionTest"> & {
+            connectionTest: Partial<ConnectionTestSettings>;
+        };
+    };
+
+/** The `connectionTest` settings a connector has when none are given (the schema's defaults). */
+const CONNECTION_TEST_DEFAULTS: Record<string, unknown> = connectorInputsSchema.shape.connectionTest.parse(undefined);
+
+/** `settings` without the values that are the defaults: the record keeps what was chosen. */
+function chosenSettings(settings: ConnectionTestSettings): Partial<ConnectionTestSettings> {
+    return Object.fromEntries(
+        Object.entries(settings).filter(([k, v]) => JSON.stringify(v) !== JSON.stringify(CONNECTION_TEST_DEFAULTS[k])),
+    ) as Partial<ConnectionTestSettings>;
+}
+
+/** The recorded `connectionTest` settings with the defaults filled (as checked inputs have them); undefined stays. */
+function recordedSettings(stored: Partial<ConnectionTestSettings> | undefined): ConnectionTestSettings | undefined {
+    return stored === undefined ? undefined : ({ ...CONNECTION_TEST_DEFAULTS, ...stored } as ConnectionTestSettings);
+}
 
 /** The delegate's part of the record; the token and its kubeconfig are secret outputs. */
 export interface DelegateOutputs {
@@ -84,12 +96,6 @@ export function stripUndefined<T>(o: T): T {
     return JSON.parse(JSON.stringify(o));
 }
 
-/** The authType output: how the connector authenticates. */
-function authTypeOf(inputs: ValidConnectorInputs): string {
-    if (inputs.delegate?.useAsCredential) return "ServiceAccount";
-    return credentialKind(inputs.credential).authType(inputs.credential);
-}
-
 /** The record of a connector: its inputs, the test run, the delegate; `previous` fills what this run did not learn. */
 export function buildOutputs(
     inputs: ValidConnectorInputs,
@@ -102,16 +108,19 @@ export function buildOutputs(
 ): ConnectorOutputs {
     const { connectionTest, delegate: delegateSettings, harness: harnessSettings, ...rest } = inputs;
     return stripUndefined({
-        __owner: owner,
+        // Only a connector with a delegate owns objects in the cluster (and needs its owner to remove them).
+        __owner: delegateSettings ? owner : undefined,
         ...rest,
         identifier,
-        ref: connectorRef(identifier, inputs),
-        connectionTestSettings: connectionTest,
-        delegateSettings,
+        // The settings' defaults are not stored: recordedInput fills them back.
+        inputs: {
+            connectionTest: chosenSettings(connectionTest),
+            delegate: delegateSettings,
+            harness: harnessSettings,
+        },
         masterUrl: run.masterUrl ?? previous?.masterUrl,
-        authType: authTypeOf(inputs),
         serverVersion: run.report.serverVersion ?? previous?.serverVersion,
-        connectionTest: run.report,
+        connectionTest: recordedReport(run.report),
         // Not stored when the credential alone defines it: the SDK builds it in the program.
         kubeconfig:
             !delegateSettings?.useAsCredential && kubeconfigIsDerivable(inputs.credential)
@@ -120,19 +129,67 @@ export function buildOutputs(
         delegate: delegate.delegate,
         delegateToken: delegate.delegateToken,
         delegateKubeconfig: delegate.delegateKubeconfig,
-        harnessSettings,
         harness: harnessSettings ? (harness ?? previous?.harness) : undefined,
     });
 }
 
 /** The recorded value of input `key`. */
-export function recordedInput(outputs: object, key: string): unknown {
-    return (outputs as Record<string, unknown>)[RECORDED_AS[key as keyof typeof RECORDED_AS] ?? key];
+export function recordedInput(record: object, key: string): unknown {
+    const r = record as Record<string, unknown>;
+    if (!(NESTED_INPUTS as readonly string[]).includes(key)) return r[key];
+    const value = (r.inputs as Record<string, unknown> | undefined)?.[key];
+    return key === "connectionTest" ? recordedSettings(value as Partial<ConnectionTestSettings> | undefined) : value;
 }
 
-/** The inputs a record was made from, under their input names (not yet validated). */
-export function recordedInputs(outputs: ConnectorOutputs): Record<string, unknown> {
-    return stripUndefined(Object.fromEntries(INPUT_NAMES.map((key) => [key, recordedInput(outputs, key)])));
+/** The inputs a record was made from, under their input names: checked when recorded, so not checked again. */
+export function recordedInputs(record: ConnectorOutputs): ValidConnectorInputs {
+    return stripUndefined(
+        Object.fromEntries(INPUT_NAMES.map((key) => [key, recordedInput(record, key)])),
+    ) as ValidConnectorInputs;
+}
+
+/** Where the record keeps input path `path` (`["delegate", "provisioner"]` → `["inputs", "delegate", "provisioner"]`). */
+export function recordPath(path: (string | number)[]): (string | number)[] {
+    return (NESTED_INPUTS as readonly (string | number)[]).includes(path[0]) ? ["inputs", ...path] : path;
+}
+
+/** The input path of record path `path` (recordPath's inverse); undefined for a path that holds no input. */
+export function inputPath(path: (string | number)[]): (string | number)[] | undefined {
+    if (path[0] === "inputs") return path.length > 1 ? path.slice(1) : undefined;
+    return (INPUT_NAMES as readonly (string | number)[]).includes(path[0]) &&
+        !(NESTED_INPUTS as readonly (string | number)[]).includes(path[0])
+        ? path
+        : undefined;
+}
+
+/** The outputs computed from the inputs where they are read (the SDK, the plugin's answer): not in the record. */
+export interface DerivedOutputs {
+    /** `ref` is `account.<id>`, `org.<id>` or `<id>` (inside a project) */
+    ref: string;
+    /** how the connector authenticates: the credential's auth type (`ServiceAccount` with `delegate.useAsCredential`) */
+    authType: string;
+}
+
+/** Every output, as the plugin answers and the SDK declares them: the record and the derived outputs. */
+export type PublishedOutputs = ConnectorOutputs & DerivedOutputs;
+
+/** The derived outputs of a connector's inputs. */
+export function derivedOutputs(inputs: {
+    identifier: string;
+    orgIdentifier?: string;
+    projectIdentifier?: string;
+    credential: Credential;
+    delegate?: { useAsCredential?: boolean };
+}): DerivedOutputs {
+    return {
+        ref: connectorRef(inputs.identifier, inputs),
+        authType: authTypeOf(inputs.credential, inputs.delegate?.useAsCredential),
+    };
+}
+
+/** How a connector with `credential` authenticates: its kind says; as its delegate with `useAsCredential`. */
+export function authTypeOf(credential: Credential, useAsCredential?: boolean): string {
+    return useAsCredential ? "ServiceAccount" : credentialKind(credential).authType(credential);
 }
 
 /** The delegate's part of a record. */
@@ -154,7 +211,7 @@ export function recordedAccess(outputs: ConnectorOutputs): {
     credential: Credential;
     connectionTest: ConnectionTestSettings;
 } {
-    return { credential: outputs.credential, connectionTest: outputs.connectionTestSettings };
+    return { credential: outputs.credential, connectionTest: recordedSettings(outputs.inputs.connectionTest)! };
 }
 
 /** The owner annotation of the delegate's objects: `<project>/<stack>/<identifier>`. */

@@ -40,30 +40,37 @@ export const SECRET_HOLDERS: ReadonlySet<string> = new Set([
 ]);
 
 /**
- * Outputs that hold credentials and have no input of the same name to take their secretness from:
- * secret as a whole. (`credential` is not among them: the engine marks its leaves secret where the
- * input's are, so its CA and URL stay readable and state holds less ciphertext.) `delegateSettings`
- * is secret only when it may hold a provisioner credential, `harnessSettings` only when it may hold
- * an API key.
+ * Record paths that hold credentials and have no input of the same name to take their secretness
+ * from: secret as a whole. (`credential` is not among them: the engine marks its leaves secret
+ * where the input's are, so its CA and URL stay readable and state holds less ciphertext.) The
+ * recorded `delegate` input is secret only when it may hold a provisioner credential, the
+ * recorded `harness` input only when it may hold an API key.
  */
-export function secretOutputs(delegateMayHoldCredential: boolean, harnessMayHoldKey = false): string[] {
+export function secretOutputPaths(delegateMayHoldCredential: boolean, harnessMayHoldKey = false): string[][] {
     return [
-        "kubeconfig",
-        ...(delegateMayHoldCredential ? ["delegateSettings"] : []),
-        ...(harnessMayHoldKey ? ["harnessSettings"] : []),
-        "delegateToken",
-        "delegateKubeconfig",
+        ["kubeconfig"],
+        ...(delegateMayHoldCredential ? [["inputs", "delegate"]] : []),
+        ...(harnessMayHoldKey ? [["inputs", "harness"]] : []),
+        ["delegateToken"],
+        ["delegateKubeconfig"],
     ];
 }
 
-/** The outputs of a recorded connector that are secret as a whole (see secretOutputs), from what it holds. */
-export function recordedSecretOutputs(record: {
-    delegateSettings?: { provisioner?: unknown };
-    harnessSettings?: { apiKey?: unknown };
-}): string[] {
-    return secretOutputs(
-        record.delegateSettings?.provisioner !== undefined,
-        record.harnessSettings?.apiKey !== undefined,
+/**
+ * The outputs (top-level) that are secret as a whole, for what can only mark whole outputs (the
+ * SDK's additionalSecretOutputs, the plugin schema): `inputs` when it holds a secret path.
+ */
+export function secretOutputs(delegateMayHoldCredential: boolean, harnessMayHoldKey = false): string[] {
+    return [...new Set(secretOutputPaths(delegateMayHoldCredential, harnessMayHoldKey).map((p) => p[0]))];
+}
+
+/** The secret paths (see secretOutputPaths) of a recorded connector, from what it holds. */
+export function recordedSecretPaths(record: {
+    inputs?: { delegate?: { provisioner?: unknown }; harness?: { apiKey?: unknown } };
+}): string[][] {
+    return secretOutputPaths(
+        record.inputs?.delegate?.provisioner !== undefined,
+        record.inputs?.harness?.apiKey !== undefined,
     );
 }
 
@@ -95,7 +102,7 @@ export function connectorSecrets(
 /** The secrets a connector's recorded outputs hold: its credential, provisioner, delegate token and kubeconfigs. */
 export function recordedSecrets(outputs: Partial<ConnectorOutputs>): string[] {
     return connectorSecrets(
-        { credential: outputs.credential, delegate: outputs.delegateSettings, harness: outputs.harnessSettings },
+        { credential: outputs.credential, delegate: outputs.inputs?.delegate, harness: outputs.inputs?.harness },
         [outputs.delegateToken, outputs.kubeconfig, outputs.delegateKubeconfig],
     );
 }
@@ -130,7 +137,14 @@ export function redactReport(
     if (!report.error) return report;
     return {
         ...report,
-        error: { ...report.error, message: redact(report.error.message, secrets) },
+        error: {
+            ...report.error,
+            message: redact(report.error.message, secrets),
+            ...(report.error.what === undefined ? {} : { what: redact(report.error.what, secrets) }),
+            ...(report.error.kubernetesMessage === undefined
+                ? {}
+                : { kubernetesMessage: redact(report.error.kubernetesMessage, secrets) }),
+        },
         checks: report.checks.map((c) => (c.message ? { ...c, message: redact(c.message, secrets) } : c)),
     };
 }

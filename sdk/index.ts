@@ -6,9 +6,11 @@ import { assertConnectionSucceeded } from "../provider/connectionTest/runConnect
 import { derivedKubeconfig } from "../provider/credentials/kubeconfigDocument";
 import type { DelegateState } from "../provider/delegate/state";
 import type { HarnessState } from "../provider/harness/state";
+import { connectorRef } from "../provider/inputs/identifier";
 import type { ConnectorInputs, Credential } from "../provider/inputs/types";
 import { inputError, validateConnectorInputs } from "../provider/inputs/validate";
 import { testInputs } from "../provider/lifecycle/testRun";
+import { authTypeOf } from "../provider/outputs";
 import { secretOutputs } from "../provider/secrets";
 import { isLater, markSecrets } from "./markSecrets";
 import { connectorProvider } from "./provider";
@@ -71,8 +73,6 @@ export class KubernetesClusterConnector extends pulumi.dynamic.Resource {
     public readonly name!: pulumi.Output<string>;
     /** The Harness identifier: as given, or derived from the name on create (a rename keeps it). */
     public readonly identifier!: pulumi.Output<string>;
-    /** How other entities refer to it: `account.<id>`, `org.<id>`, or `<id>` inside a project. */
-    public readonly ref!: pulumi.Output<string>;
     public readonly description!: pulumi.Output<string | undefined>;
     public readonly tags!: pulumi.Output<Record<string, string> | undefined>;
     public readonly orgIdentifier!: pulumi.Output<string | undefined>;
@@ -81,14 +81,37 @@ export class KubernetesClusterConnector extends pulumi.dynamic.Resource {
     public readonly delegateSelectors!: pulumi.Output<string[] | undefined>;
     /** The API server URL the connector talks to (from the credential or its kubeconfig). */
     public readonly masterUrl!: pulumi.Output<string>;
-    /** `ServiceAccount`, `ClientKeyCert`, `UsernamePassword`, `OpenIdConnect`, `Kubeconfig` or `InheritFromDelegate`. */
-    public readonly authType!: pulumi.Output<string>;
     /** The server's gitVersion from the last connection test. */
     public readonly serverVersion!: pulumi.Output<string>;
-    /** The last connection test: status (SUCCESS, SKIPPED, FAILURE), testedAt, each check, missing permissions. */
+    /**
+     * The last connection test as recorded: status (SUCCESS, SKIPPED, FAILURE), testedAt, how many
+     * checks passed (`passed`), the checks that did not (`checks`), missing permissions. (Every
+     * check by name: {@link testConnection} and `pulumi-kubernetes-connector test`.)
+     */
     public readonly connectionTest!: pulumi.Output<ConnectionTestReport>;
     /** The credential as recorded in state: secret where it holds a secret. */
     public readonly credential!: pulumi.Output<Credential>;
+    private refOutput?: pulumi.Output<string>;
+    /**
+     * How other entities refer to it: `account.<id>`, `org.<id>`, or `<id>` inside a project.
+     * Computed here from the identifiers (state does not store what they define).
+     */
+    public get ref(): pulumi.Output<string> {
+        this.refOutput ??= pulumi
+            .all([this.identifier, this.orgIdentifier, this.projectIdentifier])
+            .apply(([identifier, orgIdentifier, projectIdentifier]) =>
+                connectorRef(identifier, { orgIdentifier, projectIdentifier }),
+            );
+        return this.refOutput;
+    }
+    private readonly authTypeOutput: pulumi.Output<string>;
+    /**
+     * `ServiceAccount`, `ClientKeyCert`, `UsernamePassword`, `OpenIdConnect`, `Kubeconfig` or
+     * `InheritFromDelegate`: computed here from the credential (and `delegate.useAsCredential`).
+     */
+    public get authType(): pulumi.Output<string> {
+        return this.authTypeOutput;
+    }
     /** The kubeconfig the provider stored: only when the credential alone does not define it. */
     private storedKubeconfig?: pulumi.Output<string | undefined>;
     private kubeconfigOutput?: pulumi.Output<string>;
@@ -138,9 +161,7 @@ export class KubernetesClusterConnector extends pulumi.dynamic.Resource {
         const props = {
             ...marked,
             identifier: args.identifier,
-            ref: undefined,
             masterUrl: undefined,
-            authType: undefined,
             serverVersion: undefined,
             connectionTest: args.connectionTest,
             kubeconfig: undefined,
@@ -149,8 +170,9 @@ export class KubernetesClusterConnector extends pulumi.dynamic.Resource {
                 ? {}
                 : { delegate: marked.delegate, delegateToken: undefined, delegateKubeconfig: undefined }),
             ...(args.harness === undefined ? {} : { harness: marked.harness }),
-            // Names the owner of the delegate's objects in the cluster; hidden from diffs (leading __).
-            __owner: `${pulumi.getProject()}/${pulumi.getStack()}`,
+            // Names the owner of the delegate's objects in the cluster (hidden from diffs: leading
+            // __): only a connector with a delegate owns any.
+            ...(args.delegate === undefined ? {} : { __owner: `${pulumi.getProject()}/${pulumi.getStack()}` }),
         };
         loadBuiltinsQuietly();
         super(connectorProvider, name, props, {
@@ -161,9 +183,17 @@ export class KubernetesClusterConnector extends pulumi.dynamic.Resource {
                     delegateMayHoldCredential(args.delegate),
                     args.harness !== undefined &&
                         (isLater(args.harness) || (args.harness as { apiKey?: unknown }).apiKey !== undefined),
-                ),
+                ).filter((o) => args.delegate !== undefined || !DELEGATE_OUTPUTS.includes(o)),
             ],
         });
+        // Not secret: which kind of credential it is, not its values.
+        this.authTypeOutput = pulumi.unsecret(
+            pulumi
+                .all([args.credential, args.delegate])
+                .apply(([credential, delegate]) =>
+                    authTypeOf(credential as Credential, (delegate as { useAsCredential?: boolean })?.useAsCredential),
+                ),
+        );
         if (args.delegate === undefined) {
             undefinedOutput ??= pulumi.output(undefined);
             (this as any).delegate = (this as any).delegateToken = (this as any).delegateKubeconfig = undefinedOutput;
@@ -174,6 +204,9 @@ export class KubernetesClusterConnector extends pulumi.dynamic.Resource {
         }
     }
 }
+
+/** The outputs only a connector with a delegate has: no need to name them secret without one. */
+const DELEGATE_OUTPUTS = ["delegateToken", "delegateKubeconfig"];
 
 /** Whether the delegate block may hold a provisioner credential (then its recorded settings are secret). */
 function delegateMayHoldCredential(delegate: KubernetesClusterConnectorArgs["delegate"]): boolean {

@@ -465,9 +465,9 @@ describe("delegate provisioning (real engine, real cluster)", () => {
             const state = await resource();
             assert.equal(state.inputs.delegate.token, "long-lived");
             assert.equal(
-                state.outputs.delegateSettings.token,
+                state.outputs.inputs.delegate.token,
                 "long-lived",
-                "delegateSettings is plain when it holds no provisioner",
+                "the recorded delegate input is plain when it holds no provisioner",
             );
             assert.ok(!JSON.stringify(state).includes(token), "the delegate's token is not plain in state");
 

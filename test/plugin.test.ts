@@ -69,8 +69,9 @@ describe("the provider plugin from Pulumi YAML and Python (real engine, YAML and
                 namespace: "harness-delegate-ng",
                 name: "harness-delegate",
             });
-            for (const out of ["delegateToken", "delegateKubeconfig", "delegateSettings"])
+            for (const out of ["delegateToken", "delegateKubeconfig"])
                 assert.ok(created.outputs[out][SECRET_SIG], `${out} is secret in state`);
+            assert.ok(created.outputs.inputs.delegate[SECRET_SIG], "the recorded delegate input is secret in state");
             assert.ok(created.inputs.delegate.provisioner.kubeconfig[SECRET_SIG], "the provisioner's kubeconfig input");
 
             // No-op preview: nothing to do.

@@ -4,7 +4,7 @@
 //   z.toJSONSchema and turning each JSON Schema node into a Pulumi type;
 // - outputs from the record's TypeScript type (ConnectorOutputs in provider/outputs.ts), read with
 //   the compiler: a recorded input takes the input's type, every other field its TypeScript type;
-// - `secret: true` from provider/secrets.ts (SECRET_FIELDS inside a credential, secretOutputs);
+// - `secret: true` from provider/secrets.ts (SECRET_FIELDS inside a credential, secretOutputPaths);
 // - descriptions of inputs from the zod schema (each field's and each credential kind's `.describe`),
 //   of outputs from the doc comments of the record's TypeScript types (provider/outputs.ts and the
 //   types it names: the connection test report, DelegateState, HarnessState).
@@ -15,8 +15,8 @@ import * as path from "node:path";
 import ts from "typescript";
 import { z } from "zod";
 import { connectorInputsSchema, INPUT_NAMES } from "../provider/inputs/schema";
-import { RECORDED_AS } from "../provider/outputs";
-import { credentialBelow, SECRET_FIELDS, secretOutputs } from "../provider/secrets";
+import { NESTED_INPUTS } from "../provider/outputs";
+import { credentialBelow, SECRET_FIELDS, secretOutputPaths } from "../provider/secrets";
 import { repoRoot } from "./binaries";
 import { probeProgram } from "./typeProbe";
 
@@ -216,10 +216,16 @@ class OutputTypeWriter {
     }
 }
 
-/** The record's type (ConnectorOutputs), with a checker to read it. */
+/** `spec` without its default (an output has none). */
+function withoutDefault(spec: PropertySpec): PropertySpec {
+    const { default: _default, ...rest } = spec;
+    return rest;
+}
+
+/** The type of every output (PublishedOutputs), with a checker to read it. */
 function recordType(root: string): { checker: ts.TypeChecker; type: ts.Type } {
     const probeFile = path.join(root, "provider", "__schema_probe.ts");
-    const probe = `import type { ConnectorOutputs } from "./outputs";\nexport type Record_ = ConnectorOutputs;\n`;
+    const probe = `import type { PublishedOutputs } from "./outputs";\nexport type Record_ = PublishedOutputs;\n`;
     const program = probeProgram(probeFile, probe);
     const checker = program.getTypeChecker();
     const alias = program.getSourceFile(probeFile)!.statements.find(ts.isTypeAliasDeclaration)!;
@@ -232,26 +238,38 @@ export function buildSchema(root = repoRoot()): Record<string, unknown> {
     const writer = new TypeWriter();
     const inputs = writer.properties(json, false);
 
-    // Outputs: every field of the record. A recorded input has the input's type; the rest their TypeScript type.
-    const recordedAs = new Map<string, string>([
-        ...INPUT_NAMES.filter((n) => !(n in RECORDED_AS)).map((n) => [n, n] as [string, string]),
-        ...Object.entries(RECORDED_AS).map(([input, field]) => [field, input] as [string, string]),
-    ]);
+    // Outputs: every field of the record and the derived outputs. A recorded input has the input's
+    // type (those in `inputs` too); the rest their TypeScript type.
+    const nested = NESTED_INPUTS as readonly string[];
+    const topInputs = new Set<string>(INPUT_NAMES.filter((n) => !nested.includes(n)));
+    const recordedInputsType = token("RecordedInputs");
+    writer.types[recordedInputsType] = {
+        type: "object",
+        description: "The inputs whose names outputs hold what was found, as given (checked).",
+        properties: Object.fromEntries(nested.map((n) => [n, withoutDefault(inputs.properties[n])])),
+        required: nested.filter((n) => inputs.required.includes(n) || n === "connectionTest"),
+    };
     const { checker, type } = recordType(root);
     const outputWriter = new OutputTypeWriter(checker, writer.types);
-    const secret = new Set(secretOutputs(true, true));
+    // Secret as a whole: the outputs of one-key paths; inside `inputs`, the recorded inputs that may
+    // hold a credential (the plugin wraps just those: the settings stay readable).
+    const paths = secretOutputPaths(true, true);
+    const secret = new Set(paths.filter((p) => p.length === 1).map((p) => p[0]));
+    for (const [, name] of paths.filter((p) => p.length === 2 && p[0] === "inputs"))
+        writer.types[recordedInputsType].properties[name].secret = true;
     const properties: Record<string, PropertySpec> = {};
     const required: string[] = [];
     for (const p of type.getProperties()) {
         if (p.name.startsWith("__")) continue;
-        const input = recordedAs.get(p.name);
         const text = ts.displayPartsToString(p.getDocumentationComment(checker));
-        const spec: PropertySpec = input
-            ? { ...inputs.properties[input], ...(text && input !== p.name ? { description: text } : {}) }
-            : {
-                  ...outputWriter.type(checker.getTypeOfSymbol(p), pascal(p.name)),
-                  ...(text ? { description: text } : {}),
-              };
+        const spec: PropertySpec = topInputs.has(p.name)
+            ? { ...inputs.properties[p.name] }
+            : p.name === "inputs"
+              ? { $ref: `#/types/${recordedInputsType}`, ...(text ? { description: text } : {}) }
+              : {
+                    ...outputWriter.type(checker.getTypeOfSymbol(p), pascal(p.name)),
+                    ...(text ? { description: text } : {}),
+                };
         delete spec.default;
         if (secret.has(p.name)) spec.secret = true;
         properties[p.name] = spec;

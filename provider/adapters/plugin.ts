@@ -23,8 +23,8 @@ import {
     recordWarnings,
     updateConnector,
 } from "../lifecycle";
-import type { ConnectorOutputs } from "../outputs";
-import { type Props, userInputs, warn } from "./engineProps";
+import { type ConnectorOutputs, derivedOutputs, type PublishedOutputs } from "../outputs";
+import { type Props, upgradeRecord, userInputs, warn } from "./engineProps";
 import { concealSecrets, credentialSecretPaths, movePaths, recordSecretPaths, revealSecrets } from "./secretBags";
 
 /** The resource type the plugin serves. */
@@ -52,11 +52,20 @@ function assertType(urn: string): void {
         throw new Error(`unknown resource type ${type} (this plugin serves ${CONNECTOR_TYPE})`);
 }
 
-/** The record as the engine keeps it: the kubeconfig output filled, every secret wrapped. */
+/**
+ * The record as the engine keeps it: the derived outputs and the kubeconfig filled (a program in
+ * another language has no SDK to compute them), every secret wrapped.
+ */
 function stateOf(record: ConnectorOutputs, inputSecrets: Set<string>): Props {
     const kubeconfig = record.kubeconfig ?? derivedKubeconfig(record.credential as Credential, record.identifier);
-    const outputs = { ...record, ...(kubeconfig ? { kubeconfig } : {}) };
-    return concealSecrets(outputs, new Set([...movePaths(inputSecrets, "toRecord"), ...recordSecretPaths(outputs)]));
+    const derived = derivedOutputs({ ...record, delegate: record.inputs.delegate });
+    // The owner is the URN's (ownerOf): given to each call, not stored.
+    const { __owner: _owner, ...kept } = record;
+    const outputs: PublishedOutputs = { ...kept, ...derived, ...(kubeconfig ? { kubeconfig } : {}) };
+    return concealSecrets(
+        outputs,
+        new Set([...movePaths(inputSecrets, "toRecord"), ...recordSecretPaths(outputs as Props)]),
+    );
 }
 
 /** The connector's provider plugin methods. */
@@ -74,7 +83,7 @@ export const connectorPlugin: ConnectorPlugin = {
 
     /** The update plan, with each changed property and whether it replaces the connector. */
     async diff(_id, _urn, olds, news) {
-        const record = revealSecrets(olds).plain as ConnectorOutputs;
+        const record = revealSecrets(upgradeRecord(olds)).plain as ConnectorOutputs;
         const inputs = userInputs(revealSecrets(news).plain);
         const plan = planUpdate(record, inputs);
         return {
@@ -101,7 +110,7 @@ export const connectorPlugin: ConnectorPlugin = {
     /** Re-provisions and re-tests what changed; a description change touches no cluster. */
     async update(_id, urn, olds, news) {
         const { plain, secrets } = revealSecrets(news);
-        const record = revealSecrets(olds).plain as ConnectorOutputs;
+        const record = revealSecrets(upgradeRecord(olds)).plain as ConnectorOutputs;
         const { outputs, warnings } = await underOverallDeadline(() =>
             updateConnector(record, userInputs(plain), ownerOf(urn)),
         );
@@ -114,8 +123,8 @@ export const connectorPlugin: ConnectorPlugin = {
      * Harness holds of a registered connector (importHarness.ts), else the identifiers and ref; and a
      * warning naming the inputs (and secrets) the program must supply.
      */
-    async read(id, _urn, props) {
-        const { plain, secrets } = revealSecrets(props ?? {});
+    async read(id, urn, props) {
+        const { plain, secrets } = revealSecrets(upgradeRecord(props ?? {}));
         if (!plain.identifier) {
             const imported = importRecord(id);
             const registered = await importFromHarness(imported);
@@ -130,7 +139,7 @@ export const connectorPlugin: ConnectorPlugin = {
             ]);
             return { id, props: imported.outputs, inputs: imported.inputs };
         }
-        const refreshed = await readConnector(plain as ConnectorOutputs);
+        const refreshed = await readConnector({ ...plain, __owner: ownerOf(urn) } as ConnectorOutputs);
         if (!refreshed) return { id, props };
         warn(recordWarnings(refreshed.outputs));
         // The record's secret paths as input paths, which stateOf takes (as create and update give them).
@@ -144,10 +153,9 @@ export const connectorPlugin: ConnectorPlugin = {
     },
 
     /** Removes the delegate's objects; a cluster that cannot be reached is a warning. */
-    async delete(_id, _urn, props) {
-        const { warnings } = await underOverallDeadline(() =>
-            deleteConnector(revealSecrets(props).plain as ConnectorOutputs),
-        );
+    async delete(_id, urn, props) {
+        const record = revealSecrets(upgradeRecord(props)).plain as ConnectorOutputs;
+        const { warnings } = await underOverallDeadline(() => deleteConnector({ ...record, __owner: ownerOf(urn) }));
         warn(warnings);
     },
 };

@@ -4,8 +4,8 @@
 // plain values: these take the wrappers off (remembering where they were) and put them back,
 // where the input had one and wherever provider/secrets.ts says a secret lives.
 import { specialSecretSig, specialSigKey } from "@pulumi/pulumi/runtime/rpc";
-import { RECORDED_AS } from "../outputs";
-import { credentialBelow, recordedSecretOutputs, SECRET_FIELDS } from "../secrets";
+import { inputPath, recordPath } from "../outputs";
+import { credentialBelow, recordedSecretPaths, SECRET_FIELDS } from "../secrets";
 
 /** A property path, as a JSON array of keys and indices. */
 type PathKey = string;
@@ -58,21 +58,16 @@ export function credentialSecretPaths(bag: unknown): Set<PathKey> {
     return out;
 }
 
-/** Input paths moved to where the record keeps them (`connectionTest` → `connectionTestSettings`), or back. */
+/** Input paths as the record keeps them (`connectionTest` → `inputs.connectionTest`), or back (paths of no input dropped). */
 export function movePaths(paths: Set<PathKey>, direction: "toRecord" | "toInputs"): Set<PathKey> {
-    const names: Record<string, string> =
-        direction === "toRecord"
-            ? RECORDED_AS
-            : Object.fromEntries(Object.entries(RECORDED_AS).map(([input, field]) => [field, input]));
-    return new Set(
-        [...paths].map((p) => {
-            const [head, ...rest] = JSON.parse(p) as (string | number)[];
-            return pathKey([names[head as string] ?? head, ...rest]);
-        }),
-    );
+    const moved = [...paths].map((p) => {
+        const path = JSON.parse(p) as (string | number)[];
+        return direction === "toRecord" ? recordPath(path) : inputPath(path);
+    });
+    return new Set(moved.filter((p) => p !== undefined).map(pathKey));
 }
 
 /** The paths of a record that are secret: the credentials' secret fields and the secret outputs as a whole. */
 export function recordSecretPaths(record: Record<string, unknown>): Set<PathKey> {
-    return new Set([...credentialSecretPaths(record), ...recordedSecretOutputs(record).map((k) => pathKey([k]))]);
+    return new Set([...credentialSecretPaths(record), ...recordedSecretPaths(record).map(pathKey)]);
 }

@@ -24,12 +24,24 @@ export interface ConnectionTestReport {
     durationMs: number;
     /** The API server's version (`GET /version`'s gitVersion), when it answered. */
     serverVersion?: string;
-    /** Each check and how it went. */
+    /** Each check and how it went; in the record (the `connectionTest` output), only those that did not pass. */
     checks: CheckResult[];
+    /** In the record: how many checks passed (not listed in `checks`: their names follow from the settings). */
+    passed?: number;
     /** Permissions the profile needs that the identity lacks (`verb group/resource in namespace`). */
     missingPermissions: string[];
     /** When the credential stops working, where the credential itself says so (a certificate, a JWT). */
     credentialExpiry?: CredentialLifetime;
     /** The failure, when status is FAILURE: its code, whole message and remediation. */
     error?: RecordedFailure;
+}
+
+/**
+ * `report` as the record keeps it (the `connectionTest` output): the checks that passed are
+ * counted in `passed`, not listed, since their names follow from the settings (`testConnection`
+ * and the CLI list every check); `checks` keeps those that did not pass. A recorded one stays as it is.
+ */
+export function recordedReport(report: ConnectionTestReport): ConnectionTestReport {
+    const notPassed = report.checks.filter((c) => c.status !== "PASSED");
+    return { ...report, passed: (report.passed ?? 0) + report.checks.length - notPassed.length, checks: notPassed };
 }

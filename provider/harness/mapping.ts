@@ -29,6 +29,24 @@ export interface PlannedSecret {
     value: string;
 }
 
+/**
+ * What the connector is in Harness beyond where it is (identifier and scope): what create and
+ * update send, and what drift and update compare, field by field (FIELD_KEYS). A field added here
+ * is sent by connectorBody, read back by fieldsOf and compared by connectorDrift, or does not compile.
+ */
+export interface HarnessFields {
+    name: string;
+    description: string;
+    tags: Record<string, string>;
+    delegateSelectors: string[];
+    credential:
+        | { type: "InheritFromDelegate" }
+        | {
+              type: "ManualConfig";
+              spec: { masterUrl: string; auth: { type: string; spec: Record<string, string> } };
+          };
+}
+
 /** The body of a K8sCluster connector as Harness's create and update take it (`{connector: …}`). */
 export interface ConnectorBody {
     name: string;
@@ -39,19 +57,77 @@ export interface ConnectorBody {
     tags: Record<string, string>;
     type: "K8sCluster";
     spec: {
-        credential:
-            | { type: "InheritFromDelegate" }
-            | {
-                  type: "ManualConfig";
-                  spec: { masterUrl: string; auth: { type: string; spec: Record<string, string> } };
-              };
+        credential: HarnessFields["credential"];
         delegateSelectors: string[];
     };
+}
+
+/** The body that sends `fields` for the connector `identifier` in `scope`. */
+export function connectorBody(identifier: string, scope: HarnessScope, fields: HarnessFields): ConnectorBody {
+    return {
+        name: fields.name,
+        identifier,
+        description: fields.description,
+        ...scope,
+        tags: fields.tags,
+        type: "K8sCluster",
+        spec: { credential: fields.credential, delegateSelectors: fields.delegateSelectors },
+    };
+}
+
+/** The fields a body holds, as Harness answers it (ng-manager answers unset fields as null; null, absent and empty alike). */
+export function fieldsOf(body: ConnectorBody): HarnessFields {
+    return {
+        name: body.name ?? "",
+        description: body.description ?? "",
+        tags: body.tags ?? {},
+        delegateSelectors: body.spec?.delegateSelectors ?? [],
+        credential: withoutNulls(body.spec?.credential) as HarnessFields["credential"],
+    };
+}
+
+/**
+ * `v` with null and absent alike: ng-manager's mapper answers unset fields as JSON null
+ * (`caCertRef: null`, `credential.spec: null` for InheritFromDelegate), which we never send.
+ * Object keys sorted, so that the order Harness answers in does not matter.
+ */
+function withoutNulls(v: unknown): unknown {
+    if (Array.isArray(v)) return v.map(withoutNulls);
+    if (!v || typeof v !== "object") return v;
+    return Object.fromEntries(
+        Object.entries(v)
+            .filter(([, x]) => x !== null && x !== undefined)
+            .sort(([a], [b]) => a.localeCompare(b))
+            .map(([k, x]) => [k, withoutNulls(x)]),
+    );
+}
+
+/** How each field compares (order of tags and selectors aside): one entry per field, or it does not compile. */
+const COMPARED_AS: { [K in keyof HarnessFields]: (v: HarnessFields[K]) => string } = {
+    name: (v) => v,
+    description: (v) => v,
+    tags: (v) => JSON.stringify(Object.entries(v).sort()),
+    delegateSelectors: (v) => JSON.stringify([...v].sort()),
+    credential: (v) => JSON.stringify(withoutNulls(v)),
+};
+
+/** Every field of HarnessFields, in the order drift names them. */
+export const FIELD_KEYS = Object.keys(COMPARED_AS) as (keyof HarnessFields)[];
+
+/** Which fields Harness holds differently (in `held`, its answer's body) from `wanted`; all when it holds none. */
+export function connectorDrift(wanted: HarnessFields, held: ConnectorBody | null | undefined): (keyof HarnessFields)[] {
+    if (!held) return FIELD_KEYS;
+    const there = fieldsOf(held);
+    const differs = <K extends keyof HarnessFields>(k: K) => COMPARED_AS[k](wanted[k]) !== COMPARED_AS[k](there[k]);
+    return FIELD_KEYS.filter(differs);
 }
 
 /** Everything the connector is in Harness. */
 export interface HarnessPlan {
     scope: HarnessScope;
+    /** What is sent and compared. */
+    fields: HarnessFields;
+    /** The body that sends `fields` (connectorBody). */
     connector: ConnectorBody;
     /** The secrets this connector creates (those not given in `harness.secretRefs`). */
     secrets: PlannedSecret[];
@@ -108,7 +184,7 @@ export function harnessPlanFor(
     const scope = harnessScope(inputs);
     const secrets: PlannedSecret[] = [];
     const secretRefs: Partial<Record<HarnessSecretField, string>> = {};
-    let spec: ConnectorBody["spec"]["credential"] = { type: "InheritFromDelegate" };
+    let spec: HarnessFields["credential"] = { type: "InheritFromDelegate" };
     if (credential.type === "ManualConfig") {
         const auth: Record<string, string> = { ...credential.plain };
         for (const [field, refField] of Object.entries(REF_FIELDS[credential.authType]) as [
@@ -133,19 +209,15 @@ export function harnessPlanFor(
             spec: { masterUrl: credential.masterUrl, auth: { type: credential.authType, spec: auth } },
         };
     }
-    const plan: HarnessPlan = {
-        scope,
-        secrets,
-        secretRefs,
-        connector: {
-            name: inputs.name,
-            identifier,
-            description: inputs.description ?? "",
-            ...scope,
-            tags: inputs.tags ?? {},
-            type: "K8sCluster",
-            spec: { credential: spec, delegateSelectors: inputs.delegateSelectors ?? [] },
-        },
+    const fields: HarnessFields = {
+        name: inputs.name,
+        description: inputs.description ?? "",
+        tags: inputs.tags ?? {},
+        delegateSelectors: inputs.delegateSelectors ?? [],
+        credential: spec,
     };
-    return { ok: true, plan };
+    return {
+        ok: true,
+        plan: { scope, secrets, secretRefs, fields, connector: connectorBody(identifier, scope, fields) },
+    };
 }

@@ -9,7 +9,14 @@ import { connectorRef } from "../inputs/identifier";
 import type { Steps } from "../steps";
 import { type HarnessAnswer, type HarnessClient, metAfterRetry } from "./client";
 import type { HarnessDrift } from "./drift";
-import type { ConnectorBody, HarnessPlan, HarnessScope, HarnessSecretField, PlannedSecret } from "./mapping";
+import {
+    type ConnectorBody,
+    connectorDrift,
+    type HarnessPlan,
+    type HarnessScope,
+    type HarnessSecretField,
+    type PlannedSecret,
+} from "./mapping";
 import type { HarnessConnectivity, HarnessState, HarnessTestResult } from "./state";
 
 const CONNECTORS = "/ng/api/connectors";
@@ -81,41 +88,6 @@ function secretNotYetResolvable(plan: HarnessPlan) {
         e.code === "HARNESS_INVALID_REQUEST" &&
         /secret/i.test(e.message) &&
         plan.secrets.some((s) => e.message.includes(s.identifier));
-}
-
-/**
- * `v` with null and absent alike: ng-manager's mapper answers unset fields as JSON null
- * (`caCertRef: null`, `credential.spec: null` for InheritFromDelegate), which we never send.
- * Object keys sorted, so that the order Harness answers in does not matter.
- */
-function withoutNulls(v: unknown): unknown {
-    if (Array.isArray(v)) return v.map(withoutNulls);
-    if (!v || typeof v !== "object") return v;
-    return Object.fromEntries(
-        Object.entries(v)
-            .filter(([, x]) => x !== null && x !== undefined)
-            .sort(([a], [b]) => a.localeCompare(b))
-            .map(([k, x]) => [k, withoutNulls(x)]),
-    );
-}
-
-/** The connector's fields that matter, to compare ours with what Harness holds (null, absent and empty alike). */
-function comparable(c: ConnectorBody | null | undefined): Record<string, string> {
-    if (!c) return {};
-    return {
-        name: c.name,
-        description: c.description ?? "",
-        tags: JSON.stringify(Object.entries(c.tags ?? {}).sort()),
-        delegateSelectors: JSON.stringify([...(c.spec?.delegateSelectors ?? [])].sort()),
-        credential: JSON.stringify(withoutNulls(c.spec?.credential)),
-    };
-}
-
-/** Which of the connector's fields Harness holds differently from `wanted`. */
-export function connectorDrift(wanted: ConnectorBody, held: ConnectorBody | null | undefined): string[] {
-    const a = comparable(wanted);
-    const b = comparable(held);
-    return Object.keys(a).filter((k) => a[k] !== b[k]);
 }
 
 /** The `data` of a secret answer. */
@@ -315,7 +287,7 @@ async function createConnector(
         // Exactly ours, met by a retry whose first attempt's answer was lost: this run made it.
         if (!metAfterRetry(e)) throw e;
         const held = await getConnector(client, plan.scope, plan.connector.identifier);
-        if (held?.connector && connectorDrift(plan.connector, held.connector).length === 0) {
+        if (held?.connector && connectorDrift(plan.fields, held.connector).length === 0) {
             onCreated();
             return held;
         }
@@ -412,7 +384,7 @@ export async function inspectRegistration(
     if (!data?.connector) drift.push({ kind: "connectorDeleted" });
     else
         drift.push(
-            ...connectorDrift(plan.connector, data.connector).map((field) => ({
+            ...connectorDrift(plan.fields, data.connector).map((field) => ({
                 kind: "connectorChanged" as const,
                 field,
             })),

@@ -91,11 +91,11 @@ export type DelegateRepair = "drift" | "renew-token";
 
 /** The recorded delegate's need for work: drift found by refresh, or a bound token near its end. */
 export function delegateRepair(
-    olds: Pick<ConnectorOutputs, "delegate" | "delegateSettings">,
+    olds: Pick<ConnectorOutputs, "delegate" | "inputs">,
     now = Date.now(),
 ): DelegateRepair | undefined {
     const state = olds.delegate;
-    const settings = olds.delegateSettings;
+    const settings = olds.inputs?.delegate;
     if (!state || !settings) return undefined;
     if (state.drift?.length) return "drift";
     if (

@@ -20,6 +20,7 @@ import { assertNotExpired, connectWith, testConnector, testCredential, testWithC
 
 /** What the cluster side leaves: the test run and the delegate's outputs. */
 export interface ClusterSide {
+    /** The run of this update, or the recorded one when it ran no test. */
     run: TestRun;
     delegate: DelegateOutputs;
 }
@@ -68,8 +69,9 @@ export async function applyClusterSide(
                 : undefined,
         };
     }
-    if (previous?.delegate && previous.delegateSettings && !inputs.delegate) {
-        await removeRecordedDelegate(previous, ownerName);
+    if (previous?.delegate && previous.inputs.delegate && !inputs.delegate) {
+        // As the owner it was made under (the new inputs, without a delegate, may name none).
+        await removeRecordedDelegate(previous, delegateOwner(previous.__owner ?? owner, identifier));
     }
     const tokenChanged = delegate.delegateToken !== previousDelegate.delegateToken;
     if (!work.retest && !(inputs.delegate?.useAsCredential && tokenChanged)) {

@@ -34,7 +34,7 @@ export async function deleteConnector(record: ConnectorOutputs): Promise<{ warni
 
 /** Deletes the connector and the secrets it created from Harness. */
 export async function removeHarnessSide(record: ConnectorOutputs): Promise<void> {
-    const settings = record.harnessSettings!;
+    const settings = record.inputs.harness!;
     await withHarness(settings, (client) =>
         deregisterConnector(client, record.harness!, record.identifier, settings.forceDelete),
     );
@@ -43,7 +43,7 @@ export async function removeHarnessSide(record: ConnectorOutputs): Promise<void>
 /** Removes the objects of a delegate the record has (and, on update, the inputs no longer declare), as the identity that made them. */
 export async function removeRecordedDelegate(record: ConnectorOutputs, ownerName: string): Promise<void> {
     const access = recordedAccess(record);
-    const credential = record.delegateSettings?.provisioner ?? access.credential;
+    const credential = record.inputs.delegate?.provisioner ?? access.credential;
     const client = await connect(credential, access.connectionTest.timeoutSeconds * 1000);
     try {
         await removeDelegate(client, record.delegate!, ownerName);

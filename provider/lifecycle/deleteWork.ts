@@ -12,8 +12,8 @@ export interface DeleteWork {
 /** What deleting `record` removes (nothing, for a connector neither registered nor with a delegate). */
 export function deleteWork(record: ConnectorOutputs): DeleteWork {
     return {
-        harness: !!(record.harness && record.harnessSettings),
-        delegate: !!(record.delegate && record.delegateSettings),
+        harness: !!(record.harness && record.inputs?.harness),
+        delegate: !!(record.delegate && record.inputs?.delegate),
     };
 }
 

@@ -3,18 +3,17 @@
 import { resolveHarnessAccess } from "../harness/access";
 import { harnessClientFor, withHarness } from "../harness/client";
 import { type HarnessDrift, recordedHarnessDrift, renderHarnessDrift } from "../harness/drift";
-import { type HarnessPlan, type HarnessSecretField, harnessPlanFor, planHarnessConnector } from "../harness/mapping";
+import { connectorDrift, type HarnessPlan, harnessPlanFor, planHarnessConnector } from "../harness/mapping";
 import {
     connectivityOf,
-    connectorDrift,
     inspectRegistration,
     type Registered,
+    type RegisterFrom,
     registerConnector,
 } from "../harness/register";
 import type { HarnessState } from "../harness/state";
 import type { ClusterFacts } from "../inputs/harnessTypes";
 import type { ValidConnectorInputs } from "../inputs/types";
-import { validateConnectorInputs } from "../inputs/validate";
 import { type ConnectorOutputs, type DelegateOutputs, recordedInputs, type TestRun } from "../outputs";
 import { connectorSecrets, redact } from "../secrets";
 import type { Steps } from "../steps";
@@ -24,20 +23,24 @@ function clusterFacts(run: Pick<TestRun, "masterUrl">, delegate: DelegateOutputs
     return { masterUrl: run.masterUrl, delegateToken: delegate.delegateToken };
 }
 
-/** The plan a record was registered with (secret values included), to see which values changed. */
-function recordedPlan(record: ConnectorOutputs): HarnessPlan | undefined {
-    const parsed = validateConnectorInputs(recordedInputs(record), () => false, false);
-    if (!parsed.ok || !parsed.complete) return undefined;
-    // A record Harness cannot take (it passed another version's rules) has no plan to compare with.
-    const planned = harnessPlanFor(parsed.value, record.identifier, clusterFacts(record, record));
-    return planned.ok ? planned.plan : undefined;
-}
-
-/** Secret fields whose value differs between two plans (all of them when the old one is unknown). */
-function changedSecretFields(before: HarnessPlan | undefined, after: HarnessPlan): HarnessSecretField[] {
-    return after.secrets
-        .filter((s) => before?.secrets.find((b) => b.field === s.field)?.value !== s.value)
-        .map((s) => s.field);
+/**
+ * What changed in Harness's terms since `previous` was registered: the secret values, and whether
+ * the connector's fields differ. The previous plan comes from the recorded inputs, as checked when
+ * they were recorded; a record Harness cannot take (it passed another version's rules) has none,
+ * and then everything counts as changed.
+ */
+function changesSince(
+    previous: ConnectorOutputs,
+    plan: HarnessPlan,
+): Pick<RegisterFrom, "changedSecrets" | "connectorChanged"> {
+    const planned = harnessPlanFor(recordedInputs(previous), previous.identifier, clusterFacts(previous, previous));
+    const before = planned.ok ? planned.plan : undefined;
+    return {
+        changedSecrets: plan.secrets
+            .filter((s) => before?.secrets.find((b) => b.field === s.field)?.value !== s.value)
+            .map((s) => s.field),
+        connectorChanged: !before || connectorDrift(before.fields, plan.connector).length > 0,
+    };
 }
 
 /**
@@ -57,14 +60,8 @@ export async function applyHarnessSide(
     // Open until the run ends: undoing what it makes in Harness needs it.
     const client = harnessClientFor(resolveHarnessAccess(settings));
     steps.closeAtEnd(() => client.close());
-    const before = previous?.harness ? recordedPlan(previous) : undefined;
-    const from = previous?.harness
-        ? {
-              previous: previous.harness,
-              changedSecrets: changedSecretFields(before, plan),
-              connectorChanged: !before || connectorDrift(before.connector, plan.connector).length > 0,
-              drift: recordedHarnessDrift(previous.harness),
-          }
+    const from: RegisterFrom = previous?.harness
+        ? { previous: previous.harness, ...changesSince(previous, plan), drift: recordedHarnessDrift(previous.harness) }
         : { changedSecrets: [] };
     return registerConnector(client, plan, settings, steps, from);
 }

@@ -26,7 +26,7 @@ export type HarnessImport =
     | { found: false; why: string }
     | {
           found: true;
-          /** The record: the inputs Harness defines, the ref, `harnessSettings` and `harness`. */
+          /** The record: the inputs Harness defines, the ref, the `harness` input (in `inputs`) and the `harness` registration. */
           outputs: Record<string, unknown>;
           inputs: Record<string, unknown>;
           /** The inputs the program must supply (secret values among them). */
@@ -107,7 +107,7 @@ export async function importFromHarness(imported: ImportedRecord, env: Env = pro
         outputs: {
             ...recorded,
             ref: imported.outputs.ref,
-            harnessSettings: connectorInputsSchema.shape.harness.unwrap().parse(harnessInput),
+            inputs: { harness: connectorInputsSchema.shape.harness.unwrap().parse(harnessInput) },
             harness,
         },
         inputs,

@@ -3,7 +3,7 @@
 import { credentialLifetime, expiryWarning } from "../credentials/expiry";
 import { harnessInputWarnings } from "../inputs/harnessRules";
 import type { ConnectionTestSettings, Credential, ValidConnectorInputs } from "../inputs/types";
-import type { ConnectorOutputs } from "../outputs";
+import { type ConnectorOutputs, recordedInput } from "../outputs";
 
 /** The warning for a credential near (or past) its end, with the connector's settings; undefined when none is due. */
 export function credentialWarning(credential: unknown, settings: unknown): string | undefined {
@@ -34,7 +34,10 @@ export function inputWarnings(inputs: Record<string, unknown>, valid?: ValidConn
  * saying it cannot reach the cluster.
  */
 export function recordWarnings(record: ConnectorOutputs): string[] {
-    const w = expiryWarning(record.connectionTest?.credentialExpiry, record.connectionTestSettings ?? {});
+    const w = expiryWarning(
+        record.connectionTest?.credentialExpiry,
+        (recordedInput(record, "connectionTest") as ConnectionTestSettings | undefined) ?? {},
+    );
     const status = record.harness?.status;
     const harness =
         status?.status === "FAILURE"

@@ -8,8 +8,16 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { resolveHarnessAccess } from "../../provider/harness/access";
 import { harnessError, isRetryable } from "../../provider/harness/classify";
-import { planHarnessConnector, secretIdentifier, secretName } from "../../provider/harness/mapping";
-import { connectivityOf, connectorDrift } from "../../provider/harness/register";
+import {
+    connectorBody,
+    connectorDrift,
+    FIELD_KEYS,
+    fieldsOf,
+    planHarnessConnector,
+    secretIdentifier,
+    secretName,
+} from "../../provider/harness/mapping";
+import { connectivityOf } from "../../provider/harness/register";
 import { harnessAccessProblems, harnessInputWarnings, harnessNameProblem } from "../../provider/inputs/harnessRules";
 import { parseConnectorInputs, validateConnectorInputs } from "../../provider/inputs/validate";
 import { planUpdate } from "../../provider/lifecycle/changePlan";
@@ -468,8 +476,38 @@ describe("Harness registration: mapping, rules, errors @unit", () => {
                     usernameRef: null,
                 });
             answered.description = null;
-            assert.deepEqual(connectorDrift(plan.connector, answered), [], JSON.stringify(answered));
+            assert.deepEqual(connectorDrift(plan.fields, answered), [], JSON.stringify(answered));
         }
+    });
+
+    it("HarnessFields: every field of the body sent is a field compared, and read back as sent", () => {
+        const plan = planHarnessConnector(
+            base(manual({ type: "ServiceAccount", token: "t" }), {
+                description: "d",
+                tags: { a: "b" },
+                delegateSelectors: ["x"],
+                orgIdentifier: "o",
+            }),
+            "Prod_cluster",
+        );
+        assert.deepEqual(plan.connector, connectorBody("Prod_cluster", plan.scope, plan.fields));
+        assert.deepEqual(fieldsOf(plan.connector), plan.fields);
+        // Every leaf of the body but where the connector is (identifier, scope, type): changed, it is drift.
+        const where = new Set(["identifier", "orgIdentifier", "projectIdentifier", "type"]);
+        const leaves = (v: unknown, at: string[] = []): string[][] =>
+            v && typeof v === "object" && !Array.isArray(v)
+                ? Object.entries(v).flatMap(([k, x]) => leaves(x, [...at, k]))
+                : [at];
+        const body = leaves(plan.connector).filter((at) => !where.has(at[0]));
+        assert.ok(body.length >= 7, body.map((at) => at.join(".")).join(", "));
+        for (const at of body) {
+            const edited = JSON.parse(JSON.stringify(plan.connector));
+            const parent = at.slice(0, -1).reduce((o, k) => o[k], edited);
+            const last = at.at(-1)!;
+            parent[last] = Array.isArray(parent[last]) ? [...parent[last], "other"] : `${parent[last]}-other`;
+            assert.equal(connectorDrift(plan.fields, edited).length, 1, `a change of ${at.join(".")} is drift`);
+        }
+        assert.deepEqual(connectorDrift(plan.fields, null), FIELD_KEYS);
     });
 
     it("connectivity: Harness's status of the connector, null and absent alike", () => {
@@ -485,10 +523,10 @@ describe("Harness registration: mapping, rules, errors @unit", () => {
 
     it("drift compares what Harness holds with what the inputs declare", () => {
         const plan = planHarnessConnector(base(manual({ type: "ServiceAccount", token: "t" })), "Prod_cluster");
-        assert.deepEqual(connectorDrift(plan.connector, plan.connector), []);
+        assert.deepEqual(connectorDrift(plan.fields, plan.connector), []);
         const edited = { ...plan.connector, spec: { ...plan.connector.spec, delegateSelectors: ["ui-edit"] } };
-        assert.deepEqual(connectorDrift(plan.connector, edited), ["delegateSelectors"]);
-        assert.deepEqual(connectorDrift(plan.connector, null).sort(), [
+        assert.deepEqual(connectorDrift(plan.fields, edited), ["delegateSelectors"]);
+        assert.deepEqual(connectorDrift(plan.fields, null).sort(), [
             "credential",
             "delegateSelectors",
             "description",

@@ -29,10 +29,8 @@ function olds(): Props {
     const { connectionTest, ...rest } = news();
     return {
         ...rest,
-        ref: "account.my_cluster",
-        connectionTestSettings: connectionTest,
+        inputs: { connectionTest },
         masterUrl: "https://k8s.example.com:6443",
-        authType: "ServiceAccount",
         serverVersion: "v1.33.0",
         connectionTest: {
             status: "SUCCESS",
@@ -167,7 +165,7 @@ describe("plan: connection changes @unit", () => {
         assert.deepEqual(plan((n) => (n.credential = { type: "InheritFromDelegate" })).changed, ["credential"]);
     });
 
-    it("connectionTest settings are compared with the stored connectionTestSettings", () => {
+    it("connectionTest settings are compared with the recorded inputs.connectionTest", () => {
         assert.deepEqual(
             plan((n) => (n.connectionTest.timeoutSeconds = 60)),
             { changes: true, replaces: [], retest: true, changed: ["connectionTest"] },
@@ -184,10 +182,10 @@ describe("plan: connection changes @unit", () => {
         assert.equal(p.changes, false);
     });
 
-    it("settings stored before (no connectionTestSettings) → retest", () => {
+    it("settings stored before (no inputs.connectionTest) → retest", () => {
         const p = plan(
             () => {},
-            (o) => delete o.connectionTestSettings,
+            (o) => delete o.inputs.connectionTest,
         );
         assert.deepEqual(p.changed, ["connectionTest"]);
         assert.equal(p.retest, true);

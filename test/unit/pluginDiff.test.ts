@@ -34,9 +34,7 @@ function record(): ConnectorOutputs {
     const { connectionTest, ...rest } = news();
     return {
         ...rest,
-        ref: "account.my_cluster",
-        connectionTestSettings: connectionTest,
-        authType: "ServiceAccount",
+        inputs: { connectionTest },
         connectionTest: { status: "SUCCESS", testedAt: "t", durationMs: 1, checks: [], missingPermissions: [] },
     } as unknown as ConnectorOutputs;
 }
@@ -81,7 +79,7 @@ describe("plugin: property-level changes (detailedDiff) @unit", () => {
                 n.delegate = { namespace: "harness-delegate-ng", serviceAccountName: "harness-delegate" };
             },
             (o) => {
-                o.delegateSettings = { namespace: "harness-delegate-ng", serviceAccountName: "harness-delegate" };
+                o.inputs.delegate = { namespace: "harness-delegate-ng", serviceAccountName: "harness-delegate" };
                 o.delegate = { namespace: "harness-delegate-ng", serviceAccountName: "harness-delegate", drift: [] };
             },
         );
@@ -92,7 +90,7 @@ describe("plugin: property-level changes (detailedDiff) @unit", () => {
                 n.delegate = { namespace: "harness-delegate-ng", serviceAccountName: "other-delegate" };
             },
             (o) => {
-                o.delegateSettings = { namespace: "harness-delegate-ng", serviceAccountName: "harness-delegate" };
+                o.inputs.delegate = { namespace: "harness-delegate-ng", serviceAccountName: "harness-delegate" };
                 o.delegate = { namespace: "harness-delegate-ng", serviceAccountName: "harness-delegate", drift: [] };
             },
         );
@@ -119,7 +117,7 @@ describe("plugin: property-level changes (detailedDiff) @unit", () => {
                 n.delegate = { namespace: "d" };
             },
             (o) => {
-                o.delegateSettings = { namespace: "d" };
+                o.inputs.delegate = { namespace: "d" };
                 o.delegate = { drift: ["role edited"] };
             },
         );
@@ -141,7 +139,7 @@ describe("plugin: secrets in property bags @unit", () => {
     it("a record's secrets: the credentials' secret fields and the secret outputs, not the delegate's settings", () => {
         const r = {
             credential: { type: "ManualConfig", masterUrl: "u", auth: { type: "ServiceAccount", token: "t" } },
-            delegateSettings: { token: "long-lived", provisioner: { type: "Kubeconfig", kubeconfig: "k" } },
+            inputs: { delegate: { token: "long-lived", provisioner: { type: "Kubeconfig", kubeconfig: "k" } } },
             kubeconfig: "kc",
             delegateToken: "dt",
         };
@@ -149,32 +147,33 @@ describe("plugin: secrets in property bags @unit", () => {
         assert.deepEqual(paths.sort(), [
             "credential.auth.token",
             "delegateKubeconfig",
-            "delegateSettings",
-            "delegateSettings.provisioner.kubeconfig",
             "delegateToken",
+            "inputs.delegate",
+            "inputs.delegate.provisioner.kubeconfig",
             "kubeconfig",
         ]);
         const concealed = concealSecrets(r, recordSecretPaths(r));
         assert.equal(concealed.credential.masterUrl, "u");
         assert.equal(concealed.credential.auth.token.value, "t");
-        assert.equal(concealed.delegateSettings.value.token, "long-lived", "wrapped once, as a whole");
+        assert.equal(concealed.inputs.delegate.value.token, "long-lived", "wrapped once, as a whole");
         assert.deepEqual(
             [...credentialSecretPaths({ delegate: { token: "long-lived" } })],
             [],
             "delegate.token is a setting",
         );
-        const registered = { harnessSettings: { apiKey: "pat.x", test: "warn" }, harness: { connectorRef: "c" } };
+        const registered = { inputs: { harness: { apiKey: "pat.x", test: "warn" } }, harness: { connectorRef: "c" } };
         assert.deepEqual(
             [...recordSecretPaths(registered)].map((p) => JSON.parse(p).join(".")).sort(),
-            ["delegateKubeconfig", "delegateToken", "harnessSettings", "kubeconfig"],
-            "harnessSettings holds the Harness API key: secret as a whole",
+            ["delegateKubeconfig", "delegateToken", "inputs.harness", "inputs.harness.apiKey", "kubeconfig"],
+            "the recorded harness input holds the Harness API key: secret as a whole",
         );
     });
 
-    it("moves input paths to the record's names and back", () => {
+    it("moves input paths to where the record keeps them and back", () => {
         const p = new Set([JSON.stringify(["connectionTest", "namespace"]), JSON.stringify(["name"])]);
         const moved = movePaths(p, "toRecord");
-        assert.ok(moved.has(JSON.stringify(["connectionTestSettings", "namespace"])));
+        assert.ok(moved.has(JSON.stringify(["inputs", "connectionTest", "namespace"])));
+        assert.ok(moved.has(JSON.stringify(["name"])));
         assert.deepEqual(movePaths(moved, "toInputs"), p);
     });
 });

@@ -1,8 +1,10 @@
 // Unit tests for the connector's record (outputs.ts), the update plan's delegate decisions, and the
 // one error story: a failure recorded in a report comes back as the same ConnectorError, redacted.
 import * as assert from "node:assert/strict";
+import { specialSecretSig, specialSigKey } from "@pulumi/pulumi/runtime/rpc";
+import { upgradeRecord } from "../../provider/adapters/engineProps";
 import { assertConnectionSucceeded } from "../../provider/connectionTest";
-import type { ConnectionTestReport } from "../../provider/connectionTest/report";
+import { type ConnectionTestReport, recordedReport } from "../../provider/connectionTest/report";
 import { ConnectorError, recordFailure, toConnectorError } from "../../provider/errors";
 import { INPUT_NAMES } from "../../provider/inputs/schema";
 import type { ValidConnectorInputs } from "../../provider/inputs/types";
@@ -19,10 +21,12 @@ import {
     buildOutputs,
     type ConnectorOutputs,
     delegateOwner,
+    derivedOutputs,
     recordedDelegate,
+    recordedInput,
     recordedInputs,
 } from "../../provider/outputs";
-import { recordedSecrets, redactError, redactReport, secretOutputs } from "../../provider/secrets";
+import { recordedSecrets, redactError, redactReport, secretOutputPaths, secretOutputs } from "../../provider/secrets";
 import { inSteps, type LeftBehind, rollbackIncomplete, rollbackRemedy } from "../../provider/steps";
 
 const TOKEN = "sa-token-123456";
@@ -59,18 +63,30 @@ function record(extra: Record<string, unknown> = {}, delegate = {}): ConnectorOu
 }
 
 describe("records: ConnectorOutputs @unit", () => {
-    it("buildOutputs keeps the inputs, under their recorded names, and what the run found", () => {
+    it("buildOutputs keeps the inputs, under their own names, and what the run found", () => {
         const r = record();
-        assert.equal(r.__owner, "proj/stack");
-        assert.equal(r.ref, "org.Prod_cluster");
-        assert.equal(r.authType, "ServiceAccount");
+        assert.equal(record({ delegate: {} }).__owner, "proj/stack");
+        assert.equal(
+            r.__owner,
+            undefined,
+            "only a connector with a delegate owns objects: no owner recorded without one",
+        );
+        const derived = derivedOutputs({ ...r, delegate: r.inputs.delegate });
+        assert.equal(derived.ref, "org.Prod_cluster");
+        assert.equal(derived.authType, "ServiceAccount");
         assert.equal(r.serverVersion, "v1.35.4");
-        assert.deepEqual(r.connectionTestSettings, {
+        assert.deepEqual(r.inputs.connectionTest, {}, "the settings' defaults are not stored");
+        assert.deepEqual(recordedInput(r, "connectionTest"), {
             skipDefaultNamespaceValidation: false,
             requiredPermissions: "none",
             timeoutSeconds: 30,
         });
-        assert.equal("connectionTestSettings" in r && !("delegate" in r), true, "no delegate keys without a delegate");
+        assert.equal(
+            "connectionTest" in r.inputs && !("delegate" in r) && !("delegate" in r.inputs),
+            true,
+            "no delegate keys without a delegate",
+        );
+        assert.ok(!("ref" in r) && !("authType" in r), "derivable outputs are not stored");
         assert.equal(
             r.kubeconfig,
             undefined,
@@ -87,6 +103,56 @@ describe("records: ConnectorOutputs @unit", () => {
         });
         const r = buildOutputs(given, "Prod_cluster", undefined, { report: REPORT }, {});
         assert.deepEqual(parseConnectorInputs(recordedInputs(r)), { ...given, identifier: "Prod_cluster" });
+    });
+
+    it("upgradeRecord reads a record the previous version wrote (inputs renamed at the top) as this one's", () => {
+        const given = inputs({
+            description: "d",
+            delegate: { permissions: "builds" },
+            harness: { accountId: "acc", apiKey: "pat.acc.key.secret", test: "warn" },
+        });
+        const now = buildOutputs(given, "Prod_cluster", "proj/stack", { report: REPORT }, {});
+        const { inputs: nested, ...top } = now;
+        const previous = {
+            ...top,
+            ref: "org.Prod_cluster",
+            authType: "ServiceAccount",
+            connectionTestSettings: recordedInput(now, "connectionTest"),
+            delegateSettings: nested.delegate,
+            harnessSettings: nested.harness,
+        };
+        const upgraded = upgradeRecord(previous) as unknown as ConnectorOutputs;
+        // The previous version stored the settings with their defaults: read back the same.
+        assert.deepEqual({ ...upgraded, inputs: { ...upgraded.inputs, connectionTest: {} } }, now);
+        assert.deepEqual(recordedInputs(upgraded), recordedInputs(now));
+        assert.equal(upgradeRecord(upgraded), upgraded, "a record of this version is left as it is");
+        const secret = { [specialSigKey]: specialSecretSig, value: { accountId: "acc", apiKey: "pat.x" } };
+        assert.equal(
+            (upgradeRecord({ connectionTestSettings: {}, harnessSettings: secret }).inputs as any).harness,
+            secret,
+            "a plugin's secret wrapper moves with its value",
+        );
+        assert.deepEqual(upgradeRecord({ connectionTestSettings: {} }).inputs, { connectionTest: {} });
+    });
+
+    it("the recorded report counts the checks that passed and lists the others, and stays as it is recorded again", () => {
+        const run: ConnectionTestReport = {
+            ...REPORT,
+            status: "FAILURE",
+            checks: [
+                { name: "GET /version", status: "PASSED" },
+                { name: "list apps/deployments in default", status: "PASSED" },
+                { name: "permissions (deployments) in default", status: "FAILED", message: "2 missing" },
+            ],
+            missingPermissions: ["get apps/deployments in default"],
+        };
+        const recorded = recordedReport(run);
+        assert.equal(recorded.passed, 2);
+        assert.deepEqual(recorded.checks, [run.checks[2]]);
+        assert.deepEqual(recorded.missingPermissions, run.missingPermissions);
+        assert.deepEqual(recordedReport(recorded), recorded);
+        assert.deepEqual(recordedReport({ ...REPORT, checks: [run.checks[0]] }), { ...REPORT, passed: 1, checks: [] });
+        assert.deepEqual(record().connectionTest, recordedReport(REPORT), "buildOutputs records it so");
     });
 
     it("recordedDelegate reads the delegate's part back", () => {
@@ -173,9 +239,16 @@ describe("records: one error story @unit", () => {
                 assert.equal(e.message, original.message);
                 assert.equal(e.remediation, original.remediation);
                 assert.equal(e.name, "ConnectorError");
+                assert.equal(e.what, original.what, "the parts are recorded, not parsed back from the message");
+                assert.equal(e.kubernetesMessage, original.kubernetesMessage);
                 return true;
             },
         );
+        // A failure an earlier version recorded (its message only) keeps its message.
+        const older = { code: "UNAUTHORIZED", message: "[UNAUTHORIZED] 401 Unauthorized. Check the token" };
+        const e = ConnectorError.recorded(older);
+        assert.equal(e.message, older.message);
+        assert.equal(e.code, "UNAUTHORIZED");
     });
 
     it("anything that is not a ConnectorError becomes one (UNEXPECTED, or the fallback), quoting its message", () => {
@@ -225,10 +298,15 @@ describe("records: one error story @unit", () => {
         assert.deepEqual(new Set(recordedSecrets(r)), new Set([TOKEN, "prov-token-1", "dt-123456"]));
     });
 
-    it("delegateSettings is a secret output only when it may hold a provisioner credential", () => {
-        assert.ok(secretOutputs(true).includes("delegateSettings"));
-        assert.ok(!secretOutputs(false).includes("delegateSettings"));
+    it("the recorded delegate input is a secret output only when it may hold a provisioner credential", () => {
+        assert.ok(secretOutputs(true).includes("inputs"));
+        assert.ok(!secretOutputs(false).includes("inputs"));
         assert.ok(secretOutputs(false).includes("delegateToken"));
+        assert.deepEqual(
+            secretOutputPaths(true).filter((p) => p[0] === "inputs"),
+            [["inputs", "delegate"]],
+            "the plugin wraps only the delegate's settings",
+        );
     });
 });
 

@@ -5,8 +5,8 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { INPUT_NAMES } from "../../provider/inputs/schema";
-import { RECORDED_AS } from "../../provider/outputs";
-import { SECRET_FIELDS, secretOutputs } from "../../provider/secrets";
+import { NESTED_INPUTS } from "../../provider/outputs";
+import { SECRET_FIELDS, secretOutputPaths } from "../../provider/secrets";
 import { repoRoot } from "../../tools/binaries";
 import { buildSchema, generateSchema, RESOURCE_TOKEN } from "../../tools/genSchema";
 
@@ -25,9 +25,12 @@ describe("schema.json: the plugin's package schema, generated @unit", () => {
 
     it("has every input of the zod schema, and every input is recorded as an output", () => {
         assert.deepEqual(Object.keys(resource.inputProperties).sort(), [...INPUT_NAMES].sort());
+        const nested = schema.types["kubernetes-connector:index:RecordedInputs"].properties;
         for (const name of INPUT_NAMES) {
-            const recorded = RECORDED_AS[name as keyof typeof RECORDED_AS] ?? name;
-            assert.ok(resource.properties[recorded], `${name} is recorded as output ${recorded}`);
+            const recorded = (NESTED_INPUTS as readonly string[]).includes(name)
+                ? nested[name] && resource.properties.inputs
+                : resource.properties[name];
+            assert.ok(recorded, `${name} is recorded as an output under its own name`);
         }
         assert.deepEqual(resource.requiredInputs, ["name", "credential"]);
     });
@@ -45,7 +48,13 @@ describe("schema.json: the plugin's package schema, generated @unit", () => {
         const fields = [...kinds, ...auths].flatMap((tok: string) => Object.keys(schema.types[tok].properties));
         assert.deepEqual(new Set(marked), new Set(fields.filter((f: string) => SECRET_FIELDS.has(f))));
         assert.ok(marked.includes("token") && marked.includes("clientKey") && marked.includes("kubeconfig"));
-        for (const out of secretOutputs(true)) assert.equal(resource.properties[out].secret, true, out);
+        for (const at of secretOutputPaths(true, true)) {
+            const spec =
+                at.length === 1
+                    ? resource.properties[at[0]]
+                    : schema.types["kubernetes-connector:index:RecordedInputs"].properties[at[1]];
+            assert.equal(spec.secret, true, at.join("."));
+        }
         // The delegate's provisioner is a credential of the same kinds (the same types).
         const provisioner = schema.types["kubernetes-connector:index:Delegate"].properties.provisioner;
         assert.deepEqual(provisioner.oneOf, resource.inputProperties.credential.oneOf);
