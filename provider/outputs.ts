@@ -32,6 +32,8 @@ export interface Findings {
     delegateToken?: string;
     /** **secret**: a kubeconfig for the delegate's token */
     delegateKubeconfig?: string;
+    /** **secret**: with `delegate.install`, the Harness delegate token the installed delegate runs with */
+    delegateInstallToken?: string;
     /** with a `harness` block: `{connectorRef, url, accountId, endpoint, scope, secretRefs, createdSecrets, createdAt, lastModifiedAt, connectionTest: {status, errorSummary, testedAt, delegateId}, drift}` */
     harness?: HarnessState;
 }
@@ -82,6 +84,7 @@ export interface DelegateOutputs {
     delegate?: DelegateState;
     delegateToken?: string;
     delegateKubeconfig?: string;
+    delegateInstallToken?: string;
 }
 
 /** A connection test run: the report, and the URL and kubeconfig of the client that ran it. */
@@ -129,6 +132,7 @@ export function buildOutputs(
         delegate: delegate.delegate,
         delegateToken: delegate.delegateToken,
         delegateKubeconfig: delegate.delegateKubeconfig,
+        delegateInstallToken: delegate.delegateInstallToken,
         harness: harnessSettings ? (harness ?? previous?.harness) : undefined,
     });
 }
@@ -198,6 +202,7 @@ export function recordedDelegate(outputs: ConnectorOutputs): DelegateOutputs {
         delegate: outputs.delegate,
         delegateToken: outputs.delegateToken,
         delegateKubeconfig: outputs.delegateKubeconfig,
+        ...(outputs.delegateInstallToken !== undefined ? { delegateInstallToken: outputs.delegateInstallToken } : {}),
     };
 }
 

@@ -53,6 +53,7 @@ export function secretOutputPaths(delegateMayHoldCredential: boolean, harnessMay
         ...(harnessMayHoldKey ? [["inputs", "harness"]] : []),
         ["delegateToken"],
         ["delegateKubeconfig"],
+        ["delegateInstallToken"],
     ];
 }
 
@@ -64,12 +65,23 @@ export function secretOutputs(delegateMayHoldCredential: boolean, harnessMayHold
     return [...new Set(secretOutputPaths(delegateMayHoldCredential, harnessMayHoldKey).map((p) => p[0]))];
 }
 
+/** What of the `delegate` input can hold a secret: a provisioner credential, the installed delegate's proxy password. */
+export interface DelegateSecretHolder {
+    provisioner?: unknown;
+    install?: { proxy?: { password?: unknown } };
+}
+
+/** Whether the `delegate` input holds a secret (then its recorded copy is secret as a whole). */
+export function delegateInputMayHoldSecret(delegate: DelegateSecretHolder | undefined): boolean {
+    return delegate?.provisioner !== undefined || delegate?.install?.proxy?.password !== undefined;
+}
+
 /** The secret paths (see secretOutputPaths) of a recorded connector, from what it holds. */
 export function recordedSecretPaths(record: {
-    inputs?: { delegate?: { provisioner?: unknown }; harness?: { apiKey?: unknown } };
+    inputs?: { delegate?: DelegateSecretHolder; harness?: { apiKey?: unknown } };
 }): string[][] {
     return secretOutputPaths(
-        record.inputs?.delegate?.provisioner !== undefined,
+        delegateInputMayHoldSecret(record.inputs?.delegate),
         record.inputs?.harness?.apiKey !== undefined,
     );
 }
@@ -85,13 +97,18 @@ export function credentialSecrets(c: unknown): string[] {
 /** The secrets of a connector's credential and delegate provisioner, and `extra` ones (tokens). */
 export function connectorSecrets(
     inputs:
-        | { credential?: Credential; delegate?: Pick<DelegateSettings, "provisioner">; harness?: { apiKey?: string } }
+        | {
+              credential?: Credential;
+              delegate?: Pick<DelegateSettings, "provisioner" | "install">;
+              harness?: { apiKey?: string };
+          }
         | undefined,
     extra: (string | undefined)[] = [],
 ): string[] {
     return [
         ...credentialSecrets(inputs?.credential),
         ...credentialSecrets(inputs?.delegate?.provisioner),
+        ...credentialSecrets(inputs?.delegate?.install),
         ...credentialSecrets(inputs?.harness),
         // The key may come from the environment instead of the inputs.
         ...(inputs?.harness && process.env.HARNESS_PLATFORM_API_KEY ? [process.env.HARNESS_PLATFORM_API_KEY] : []),
@@ -103,7 +120,7 @@ export function connectorSecrets(
 export function recordedSecrets(outputs: Partial<ConnectorOutputs>): string[] {
     return connectorSecrets(
         { credential: outputs.credential, delegate: outputs.inputs?.delegate, harness: outputs.inputs?.harness },
-        [outputs.delegateToken, outputs.kubeconfig, outputs.delegateKubeconfig],
+        [outputs.delegateToken, outputs.kubeconfig, outputs.delegateKubeconfig, outputs.delegateInstallToken],
     );
 }
 

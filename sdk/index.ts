@@ -11,7 +11,7 @@ import type { ConnectorInputs, Credential } from "../provider/inputs/types";
 import { inputError, validateConnectorInputs } from "../provider/inputs/validate";
 import { testInputs } from "../provider/lifecycle/testRun";
 import { authTypeOf } from "../provider/outputs";
-import { secretOutputs } from "../provider/secrets";
+import { type DelegateSecretHolder, delegateInputMayHoldSecret, secretOutputs } from "../provider/secrets";
 import { isLater, markSecrets } from "./markSecrets";
 import { connectorProvider } from "./provider";
 
@@ -142,6 +142,8 @@ export class KubernetesClusterConnector extends pulumi.dynamic.Resource {
     public readonly delegateToken!: pulumi.Output<string | undefined>;
     /** A kubeconfig (secret) that authenticates as the delegate's ServiceAccount. */
     public readonly delegateKubeconfig!: pulumi.Output<string | undefined>;
+    /** With `delegate.install`: the Harness delegate token (secret) the installed delegate runs with. */
+    public readonly delegateInstallToken!: pulumi.Output<string | undefined>;
     /**
      * The connector in Harness, when `harness` is set: connectorRef, url, secretRefs, createdAt,
      * lastModifiedAt, connectionTest (Harness's own: status, errorSummary, testedAt, delegateId) and
@@ -168,7 +170,12 @@ export class KubernetesClusterConnector extends pulumi.dynamic.Resource {
             // Each output costs the program a few promises: the delegate's only when it has one.
             ...(args.delegate === undefined
                 ? {}
-                : { delegate: marked.delegate, delegateToken: undefined, delegateKubeconfig: undefined }),
+                : {
+                      delegate: marked.delegate,
+                      delegateToken: undefined,
+                      delegateKubeconfig: undefined,
+                      delegateInstallToken: undefined,
+                  }),
             ...(args.harness === undefined ? {} : { harness: marked.harness }),
             // Names the owner of the delegate's objects in the cluster (hidden from diffs: leading
             // __): only a connector with a delegate owns any.
@@ -197,6 +204,7 @@ export class KubernetesClusterConnector extends pulumi.dynamic.Resource {
         if (args.delegate === undefined) {
             undefinedOutput ??= pulumi.output(undefined);
             (this as any).delegate = (this as any).delegateToken = (this as any).delegateKubeconfig = undefinedOutput;
+            (this as any).delegateInstallToken = undefinedOutput;
         }
         if (args.harness === undefined) {
             undefinedOutput ??= pulumi.output(undefined);
@@ -206,12 +214,14 @@ export class KubernetesClusterConnector extends pulumi.dynamic.Resource {
 }
 
 /** The outputs only a connector with a delegate has: no need to name them secret without one. */
-const DELEGATE_OUTPUTS = ["delegateToken", "delegateKubeconfig"];
+const DELEGATE_OUTPUTS = ["delegateToken", "delegateKubeconfig", "delegateInstallToken"];
 
-/** Whether the delegate block may hold a provisioner credential (then its recorded settings are secret). */
+/** Whether the delegate block may hold a secret (a provisioner credential, a proxy password): then its recorded settings are secret. */
 function delegateMayHoldCredential(delegate: KubernetesClusterConnectorArgs["delegate"]): boolean {
     if (delegate === undefined) return false;
-    return isLater(delegate) || (delegate as { provisioner?: unknown }).provisioner !== undefined;
+    const install = (delegate as { install?: unknown }).install;
+    const proxy = install && !isLater(install) ? (install as { proxy?: unknown }).proxy : install;
+    return isLater(delegate) || isLater(proxy) || delegateInputMayHoldSecret(delegate as DelegateSecretHolder);
 }
 
 let builtinsLoaded = false;

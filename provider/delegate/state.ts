@@ -1,4 +1,5 @@
 // What the connector records about its delegate. Types only: the SDK's declarations import this.
+import type { InstalledDelegateState } from "./install/state";
 import type { DelegatePlan, ObjectRef } from "./rbacPlan";
 
 /** What the connector records about its delegate (no secret in it). */
@@ -24,4 +25,6 @@ export interface DelegateState {
     objects: ObjectRef[];
     /** What `pulumi refresh` found changed out of band; the next `pulumi up` repairs it. */
     drift: string[];
+    /** With `delegate.install`: the Harness delegate installed as this ServiceAccount. */
+    install?: InstalledDelegateState;
 }

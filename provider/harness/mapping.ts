@@ -3,6 +3,7 @@
 // (whose rules check's validation applies first). Pure: no request is made here (register.ts
 // performs the plan).
 import { ConnectorError } from "../errors";
+import { installIdentity } from "../inputs/delegateName";
 import {
     credentialIssue,
     HARNESS_MAX_NAME,
@@ -213,7 +214,10 @@ export function harnessPlanFor(
         name: inputs.name,
         description: inputs.description ?? "",
         tags: inputs.tags ?? {},
-        delegateSelectors: inputs.delegateSelectors ?? [],
+        // An installed delegate's tags are the default: Harness's test then runs on that delegate.
+        delegateSelectors:
+            inputs.delegateSelectors ??
+            (inputs.delegate?.install ? installIdentity(inputs.delegate.install, identifier).tags : []),
         credential: spec,
     };
     return {

@@ -1,5 +1,7 @@
 // The installed delegate's name: a Harness delegate name (the wizard's rule: a DNS-1035 label, as
 // Kubernetes names a Service) that also leaves room for the upgrader CronJob's suffix. Pure.
+import type { ValidConnectorInputs } from "./types";
+
 /** The chart's defaults (values.yaml of harness-delegate-ng). */
 export const CHART_DEFAULTS = {
     replicas: 1,
@@ -48,4 +50,13 @@ export function deriveDelegateName(identifier: string, upgrader: boolean): strin
         .replace(/^[^a-z]+/, "");
     name = name.slice(0, delegateNameMax(upgrader)).replace(/-+$/, "");
     return name || "delegate";
+}
+
+/** The `delegate.install` input, after defaults. */
+export type InstallSettings = NonNullable<NonNullable<ValidConnectorInputs["delegate"]>["install"]>;
+
+/** The delegate's name and tags, from the input or derived from the identifier. */
+export function installIdentity(settings: InstallSettings, identifier: string): { name: string; tags: string[] } {
+    const name = settings.name ?? deriveDelegateName(identifier, settings.upgrader.enabled);
+    return { name, tags: settings.tags ?? [name] };
 }

@@ -1,6 +1,7 @@
 // What an update means, computed from the record (old outputs) and the new inputs: pure, so it is
 // unit-tested. planConnectorDiff says which inputs changed; planUpdate turns that, and the state of
 // the recorded delegate, into the one decision `diff` reports and `update` carries out.
+import { tokenRotationDue } from "../delegate/install/rotation";
 import { tokenNeedsRenewal } from "../delegate/rbacPlan";
 import { recordedHarnessDrift } from "../harness/drift";
 import { UNKNOWN } from "../inputs/validate";
@@ -87,9 +88,9 @@ function collidesInHarness(olds: ConnectorOutputs, news: Record<string, unknown>
 }
 
 /** Why the recorded delegate needs work although no input changed. */
-export type DelegateRepair = "drift" | "renew-token";
+export type DelegateRepair = "drift" | "renew-token" | "rotate-delegate-token";
 
-/** The recorded delegate's need for work: drift found by refresh, or a bound token near its end. */
+/** The recorded delegate's need for work: drift found by refresh, a bound token near its end, an installed delegate's token to rotate. */
 export function delegateRepair(
     olds: Pick<ConnectorOutputs, "delegate" | "inputs">,
     now = Date.now(),
@@ -97,7 +98,10 @@ export function delegateRepair(
     const state = olds.delegate;
     const settings = olds.inputs?.delegate;
     if (!state || !settings) return undefined;
-    if (state.drift?.length) return "drift";
+    if (state.drift?.length || state.install?.drift?.length) return "drift";
+    const install = settings.install;
+    if (install && state.install && tokenRotationDue(install, state.install.name, state.install, now))
+        return "rotate-delegate-token";
     if (
         settings.token === "bound" &&
         tokenNeedsRenewal(state.tokenIssuedAt, state.tokenExpiresAt, settings.tokenRenewFraction, now)

@@ -1,6 +1,7 @@
-// The cluster side of create and update: provision the delegate (when declared), remove one no
-// longer declared, then run the connection test; what it made is undone by the run's Steps when
-// the test, or Harness after it, fails.
+// The cluster side of create and update: provision the delegate (when declared), install the
+// Harness delegate as it (when `delegate.install`; connected before anything else goes on), remove
+// what is no longer declared, then run the connection test; what it made is undone by the run's
+// Steps when the test, or Harness after it, fails.
 import { assertConnectionSucceeded } from "../connectionTest/runConnectionTest";
 import type { CredentialClient } from "../credentials";
 import { type PreviousDelegate, provisionDelegate } from "../delegate";
@@ -10,11 +11,13 @@ import {
     type DelegateOutputs,
     delegateOwner,
     recordedDelegate,
+    recordedInputs,
     recordedTestRun,
     type TestRun,
 } from "../outputs";
 import { connectorSecrets } from "../secrets";
 import type { Steps } from "../steps";
+import { installDelegate, uninstallDelegate } from "./delegateInstall";
 import { removeRecordedDelegate } from "./delete";
 import { assertNotExpired, connectWith, testConnector, testCredential, testWithClient } from "./testRun";
 
@@ -23,6 +26,8 @@ export interface ClusterSide {
     /** The run of this update, or the recorded one when it ran no test. */
     run: TestRun;
     delegate: DelegateOutputs;
+    /** Runs once the whole run has succeeded: retires a delegate token a rotation replaced. */
+    retire: () => Promise<void>;
 }
 
 /** What this run is asked to do; create does everything. */
@@ -51,6 +56,7 @@ export async function applyClusterSide(
     const ownerName = delegateOwner(owner, identifier);
     let provisioner: CredentialClient | undefined;
     let delegate: DelegateOutputs = inputs.delegate ? previousDelegate : {};
+    let retire = async () => undefined as void;
     if (inputs.delegate) {
         provisioner = await connectWith(inputs.delegate.provisioner ?? inputs.credential, inputs.connectionTest);
         // Kept open until the run ends: undoing the delegate's objects needs it.
@@ -68,6 +74,19 @@ export async function applyClusterSide(
                 ? provisioner.exportKubeconfig(`${identifier}-delegate`, provisioned.token)
                 : undefined,
         };
+        const recordedInstall = previousDelegate.delegate?.install;
+        if (inputs.delegate.install) {
+            const installed = await installDelegate(inputs, identifier, ownerName, provisioner, steps, {
+                state: recordedInstall,
+                token: previousDelegate.delegateInstallToken,
+            });
+            delegate.delegate = { ...provisioned.state, install: installed.state };
+            delegate.delegateInstallToken = installed.token;
+            retire = installed.retire;
+        } else if (recordedInstall && previous?.inputs.harness) {
+            // Not undone: the delegate block stays, its installed delegate goes.
+            await uninstallDelegate(recordedInputs(previous), ownerName, provisioner, recordedInstall);
+        }
     }
     if (previous?.delegate && previous.inputs.delegate && !inputs.delegate) {
         // As the owner it was made under (the new inputs, without a delegate, may name none).
@@ -75,10 +94,14 @@ export async function applyClusterSide(
     }
     const tokenChanged = delegate.delegateToken !== previousDelegate.delegateToken;
     if (!work.retest && !(inputs.delegate?.useAsCredential && tokenChanged)) {
-        return { run: recordedTestRun(previous!), delegate };
+        return { run: recordedTestRun(previous!), delegate, retire };
     }
 
-    const secrets = connectorSecrets(inputs, [delegate.delegateToken, delegate.delegateKubeconfig]);
+    const secrets = connectorSecrets(inputs, [
+        delegate.delegateToken,
+        delegate.delegateKubeconfig,
+        delegate.delegateInstallToken,
+    ]);
     // The provisioner's client is the connector's own when no other identity is involved: its
     // connection (and TLS handshake) serves the test too.
     const sameIdentity = provisioner && !inputs.delegate?.provisioner && !inputs.delegate?.useAsCredential;
@@ -86,5 +109,20 @@ export async function applyClusterSide(
         ? await testWithClient(provisioner!, inputs.credential, inputs.connectionTest, identifier, secrets)
         : await testConnector(testCredential(inputs, delegate), inputs.connectionTest, identifier, secrets);
     assertConnectionSucceeded(run.report);
-    return { run, delegate };
+    return { run, delegate, retire };
+}
+
+/**
+ * The last step of a run that succeeded: the delegate token a rotation replaced is revoked and
+ * purged. Its failure undoes nothing (the delegate runs with the new token): a warning says what to do.
+ */
+export async function retireReplacedToken(side: Pick<ClusterSide, "retire">): Promise<string[]> {
+    try {
+        await side.retire();
+        return [];
+    } catch (e) {
+        return [
+            `the delegate token a rotation replaced was not revoked (${(e as Error).message}): the delegate runs with the new one; revoke the old one in Harness (Account Settings > Delegates > Tokens), or run \`pulumi up\` again`,
+        ];
+    }
 }

@@ -7,7 +7,7 @@ import { parseConnectorInputs, resolveIdentifier } from "../inputs/validate";
 import { buildOutputs, type ConnectorOutputs } from "../outputs";
 import { connectorSecrets, redact, redactError } from "../secrets";
 import { inSteps } from "../steps";
-import { applyClusterSide } from "./clusterSide";
+import { applyClusterSide, retireReplacedToken } from "./clusterSide";
 import { applyHarnessSide } from "./harnessSide";
 
 /** Creates the connector from its checked inputs; `owner` is `<project>/<stack>`. Throws a redacted ConnectorError. */
@@ -26,11 +26,15 @@ export async function createConnector(
             const registered = valid.harness
                 ? await applyHarnessSide(valid, identifier, side.run, side.delegate, steps)
                 : undefined;
+            const retired = await retireReplacedToken(side);
             return {
                 id: connectorId(valid, identifier),
                 outputs: buildOutputs(valid, identifier, owner, side.run, side.delegate, undefined, registered?.state),
-                warnings: (registered?.warnings ?? []).map((w) =>
-                    redact(w, connectorSecrets(valid, [side.delegate.delegateToken])),
+                warnings: [...(registered?.warnings ?? []), ...retired].map((w) =>
+                    redact(
+                        w,
+                        connectorSecrets(valid, [side.delegate.delegateToken, side.delegate.delegateInstallToken]),
+                    ),
                 ),
             };
         });

@@ -12,7 +12,13 @@ import {
     renderInstallDrift,
 } from "../delegate/install/apply";
 import { CHART_DEFAULTS, type DelegateInstallFacts, planDelegateInstall } from "../delegate/install/plan";
-import { MANAGED_BY, MANAGED_BY_LABEL, type ObjectRef } from "../delegate/rbacPlan";
+import { tokenRotationDue } from "../delegate/install/rotation";
+import type { InstalledDelegateState } from "../delegate/install/state";
+
+export type { InstalledDelegateState };
+export { tokenRotationDue };
+
+import { MANAGED_BY, MANAGED_BY_LABEL } from "../delegate/rbacPlan";
 import { ConnectorError } from "../errors";
 import { resolveHarnessAccess } from "../harness/access";
 import type { HarnessClient } from "../harness/client";
@@ -28,39 +34,10 @@ import {
 } from "../harness/delegates";
 import type { HarnessScope } from "../harness/state";
 import { managerUrlFor } from "../inputs/delegateInstall";
-import { deriveDelegateName } from "../inputs/delegateName";
+import { type InstallSettings, installIdentity } from "../inputs/delegateName";
 import type { ValidConnectorInputs } from "../inputs/types";
 import { Steps } from "../steps";
 import type { KubeClient } from "../transport/kubeClient";
-
-/** The `delegate.install` input, after defaults. */
-export type InstallSettings = NonNullable<NonNullable<ValidConnectorInputs["delegate"]>["install"]>;
-
-/** What the connector records of its installed delegate (the `delegate.install` output; no secret in it). */
-export interface InstalledDelegateState {
-    /** The delegate's name in Harness (and its Deployment's). */
-    name: string;
-    /** Its tags (the connector's selectors default to them). */
-    tags: string[];
-    /** The image it was installed with (the upgrader may move it on). */
-    image: string;
-    /** The namespace of its objects. */
-    namespace: string;
-    /** The delegate token it runs with. */
-    tokenName: string;
-    /** When Harness revokes that token (`ttlDays`), ISO 8601; absent: never. */
-    tokenExpiresAt?: string;
-    /** When the token was minted, ISO 8601. */
-    tokenMintedAt: string;
-    /** Whether Harness showed it connected, at the last up or refresh. */
-    connected: boolean;
-    /** Its last heartbeat as Harness showed it, ISO 8601. */
-    lastHeartbeat?: string;
-    /** Its objects, in creation order. */
-    objects: ObjectRef[];
-    /** What refresh found changed out of band (the next up repairs it), or Harness's view when it differs. */
-    drift: string[];
-}
 
 /** The install's record and its token's value (a secret output). */
 export interface InstalledDelegate {
@@ -78,12 +55,6 @@ export function scopeOf(inputs: Pick<ValidConnectorInputs, "orgIdentifier" | "pr
     };
 }
 
-/** The delegate's name and tags, from the input or derived from the identifier. */
-export function installIdentity(settings: InstallSettings, identifier: string): { name: string; tags: string[] } {
-    const name = settings.name ?? deriveDelegateName(identifier, settings.upgrader.enabled);
-    return { name, tags: settings.tags ?? [name] };
-}
-
 /** The connector's inputs with `delegateSelectors` defaulting to the installed delegate's tags. */
 export function withInstallSelectors(inputs: ValidConnectorInputs, identifier: string): ValidConnectorInputs {
     const install = inputs.delegate?.install;
@@ -92,20 +63,6 @@ export function withInstallSelectors(inputs: ValidConnectorInputs, identifier: s
 }
 
 const DAY_MS = 86_400_000;
-
-/** Whether the recorded token must be replaced: another name asked for, another delegate, or too little life left. */
-export function tokenRotationDue(
-    settings: InstallSettings,
-    name: string,
-    previous: InstalledDelegateState | undefined,
-    now = Date.now(),
-): boolean {
-    if (!previous || previous.name !== name) return true;
-    if (settings.token.name !== undefined && settings.token.name !== previous.tokenName) return true;
-    if (!previous.tokenExpiresAt) return settings.token.ttlDays !== undefined;
-    const before = (settings.token.rotateBeforeDays ?? Math.ceil((settings.token.ttlDays ?? 0) / 4)) * DAY_MS;
-    return Date.parse(previous.tokenExpiresAt) - now < before;
-}
 
 /** A token name no earlier token of this delegate had: `<name>-<yyyymmddhhmmss>` (a revoked name stays taken 30 days). */
 export function mintedTokenName(name: string, now = new Date()): string {
@@ -330,6 +287,8 @@ export async function inspectInstalledDelegate(
         };
     } catch (e) {
         return { ...state, drift: [...drift, `Harness could not be read: ${(e as Error).message}`] };
+    } finally {
+        await client.close();
     }
 }
 

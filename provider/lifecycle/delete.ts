@@ -1,12 +1,13 @@
-// delete: removes the connector from Harness (when registered), then the delegate's objects (reverse order, only this connector's). The connector
+// delete: removes the connector from Harness (when registered), then the installed delegate (its objects, its token), then the delegate's objects (reverse order, only this connector's). The connector
 // itself owns nothing in the cluster; a cluster that cannot be reached is gone with its objects.
 import { connect } from "../credentials";
 import { removeDelegate } from "../delegate/remove";
 import { isClusterGone } from "../errors";
 import { withHarness } from "../harness/client";
 import { deregisterConnector } from "../harness/register";
-import { type ConnectorOutputs, delegateOwner, recordedAccess } from "../outputs";
+import { type ConnectorOutputs, delegateOwner, recordedAccess, recordedInputs } from "../outputs";
 import { recordedSecrets, redactError } from "../secrets";
+import { uninstallDelegate } from "./delegateInstall";
 import { deleteWork } from "./deleteWork";
 
 /** Deletes the connector; resolves to warnings to show (redacted), or throws a redacted ConnectorError. */
@@ -46,6 +47,10 @@ export async function removeRecordedDelegate(record: ConnectorOutputs, ownerName
     const credential = record.inputs.delegate?.provisioner ?? access.credential;
     const client = await connect(credential, access.connectionTest.timeoutSeconds * 1000);
     try {
+        // The installed delegate first (its objects, then its token), then the identity it ran as.
+        const install = record.delegate?.install;
+        if (install && record.inputs.harness)
+            await uninstallDelegate(recordedInputs(record), ownerName, client, install);
         await removeDelegate(client, record.delegate!, ownerName);
     } finally {
         await client.close();

@@ -1,10 +1,19 @@
 // read (refresh): runs the test again and looks for drift in the delegate's objects. A cluster
 // that is down is recorded in the report, not thrown.
 import { inspectDelegate } from "../delegate";
+import type { DelegateState } from "../delegate/state";
 import type { ValidConnectorInputs } from "../inputs/types";
 import { validateConnectorInputs } from "../inputs/validate";
-import { buildOutputs, type ConnectorOutputs, delegateOwner, recordedDelegate, recordedInputs } from "../outputs";
+import {
+    buildOutputs,
+    type ConnectorOutputs,
+    type DelegateOutputs,
+    delegateOwner,
+    recordedDelegate,
+    recordedInputs,
+} from "../outputs";
 import { connectorSecrets, redact } from "../secrets";
+import { inspectInstalledDelegate } from "./delegateInstall";
 import { readHarnessSide } from "./harnessSide";
 import { connectWith, testConnector, testCredential } from "./testRun";
 
@@ -18,10 +27,12 @@ export async function readConnector(
     const inputs = parsed.value as ValidConnectorInputs;
     const delegate = recordedDelegate(record);
     if (inputs.delegate && delegate.delegate) {
-        delegate.delegate = {
-            ...delegate.delegate,
-            drift: await delegateDrift(inputs, delegateOwner(record.__owner, record.identifier)),
-        };
+        delegate.delegate = await refreshDelegate(
+            inputs,
+            record.identifier,
+            delegateOwner(record.__owner, record.identifier),
+            delegate,
+        );
     }
     const run = await testConnector(
         testCredential(inputs, delegate),
@@ -36,17 +47,43 @@ export async function readConnector(
     };
 }
 
-/** What refresh finds changed in the delegate's objects; a cluster it cannot inspect is drift too. */
-async function delegateDrift(inputs: ValidConnectorInputs, owner: string): Promise<string[]> {
+/**
+ * What refresh finds changed in the delegate's objects (and the installed delegate's, with whether
+ * Harness shows it connected); a cluster it cannot inspect is drift too.
+ */
+async function refreshDelegate(
+    inputs: ValidConnectorInputs,
+    identifier: string,
+    owner: string,
+    recorded: DelegateOutputs,
+): Promise<DelegateState> {
     const settings = inputs.delegate!;
+    const state = recorded.delegate!;
+    const secrets = connectorSecrets(inputs, [recorded.delegateToken, recorded.delegateInstallToken]);
     try {
         const client = await connectWith(settings.provisioner ?? inputs.credential, inputs.connectionTest);
         try {
-            return await inspectDelegate(client, settings, owner);
+            const drift = await inspectDelegate(client, settings, owner);
+            const install =
+                settings.install && state.install
+                    ? await inspectInstalledDelegate(
+                          inputs,
+                          identifier,
+                          owner,
+                          client,
+                          state.install,
+                          recorded.delegateInstallToken,
+                      )
+                    : state.install;
+            const redacted = install && { ...install, drift: install.drift.map((d) => redact(d, secrets)) };
+            return { ...state, drift, ...(redacted ? { install: redacted } : {}) };
         } finally {
             await client.close();
         }
     } catch (e) {
-        return [`could not inspect the delegate's objects: ${redact((e as Error).message, connectorSecrets(inputs))}`];
+        return {
+            ...state,
+            drift: [`could not inspect the delegate's objects: ${redact((e as Error).message, secrets)}`],
+        };
     }
 }

@@ -9,7 +9,7 @@ import { buildOutputs, type ConnectorOutputs, recordedDelegate, recordedTestRun 
 import { connectorSecrets, recordedSecrets, redact, redactError } from "../secrets";
 import { inSteps } from "../steps";
 import { planUpdate } from "./changePlan";
-import { applyClusterSide } from "./clusterSide";
+import { applyClusterSide, retireReplacedToken } from "./clusterSide";
 import { removeHarnessSide } from "./delete";
 import { applyHarnessSide } from "./harnessSide";
 
@@ -28,7 +28,7 @@ export async function updateConnector(
         return await inSteps(async (steps) => {
             const side =
                 !plan.retest && !plan.provisionDelegate
-                    ? { run: recordedTestRun(olds), delegate: recordedDelegate(olds) }
+                    ? { run: recordedTestRun(olds), delegate: recordedDelegate(olds), retire: async () => undefined }
                     : await applyClusterSide(valid, identifier, owner, steps, olds, { retest: plan.retest });
             let harness: HarnessState | undefined = olds.harness;
             let warnings: string[] = [];
@@ -45,9 +45,15 @@ export async function updateConnector(
                     olds,
                 ));
             }
+            const retired = await retireReplacedToken(side);
             return {
                 outputs: buildOutputs(valid, identifier, owner, side.run, side.delegate, olds, harness),
-                warnings: warnings.map((w) => redact(w, connectorSecrets(valid, [side.delegate.delegateToken]))),
+                warnings: [...warnings, ...retired].map((w) =>
+                    redact(
+                        w,
+                        connectorSecrets(valid, [side.delegate.delegateToken, side.delegate.delegateInstallToken]),
+                    ),
+                ),
             };
         });
     } catch (e) {

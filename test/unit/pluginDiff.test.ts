@@ -146,6 +146,7 @@ describe("plugin: secrets in property bags @unit", () => {
         const paths = [...recordSecretPaths(r)].map((p) => JSON.parse(p).join("."));
         assert.deepEqual(paths.sort(), [
             "credential.auth.token",
+            "delegateInstallToken",
             "delegateKubeconfig",
             "delegateToken",
             "inputs.delegate",
@@ -164,9 +165,25 @@ describe("plugin: secrets in property bags @unit", () => {
         const registered = { inputs: { harness: { apiKey: "pat.x", test: "warn" } }, harness: { connectorRef: "c" } };
         assert.deepEqual(
             [...recordSecretPaths(registered)].map((p) => JSON.parse(p).join(".")).sort(),
-            ["delegateKubeconfig", "delegateToken", "inputs.harness", "inputs.harness.apiKey", "kubeconfig"],
+            [
+                "delegateInstallToken",
+                "delegateKubeconfig",
+                "delegateToken",
+                "inputs.harness",
+                "inputs.harness.apiKey",
+                "kubeconfig",
+            ],
             "the recorded harness input holds the Harness API key: secret as a whole",
         );
+        const proxied = {
+            inputs: { delegate: { install: { proxy: { host: "p", port: 1, user: "u", password: "pw" } } } },
+        };
+        const proxiedPaths = [...recordSecretPaths(proxied)].map((p) => JSON.parse(p).join("."));
+        assert.ok(
+            proxiedPaths.includes("inputs.delegate"),
+            "the proxy's password makes the recorded delegate input secret",
+        );
+        assert.ok(proxiedPaths.includes("inputs.delegate.install.proxy.password"), proxiedPaths.join(", "));
     });
 
     it("moves input paths to where the record keeps them and back", () => {

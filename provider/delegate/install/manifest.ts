@@ -4,7 +4,7 @@
 // is rendered. Pure.
 
 import { managerUrlFor } from "../../inputs/delegateInstall";
-import { deriveDelegateName } from "../../inputs/delegateName";
+import { installIdentity } from "../../inputs/delegateName";
 import type { ValidConnectorInputs } from "../../inputs/types";
 import { manifest } from "../objects";
 import { MANAGED_BY, MANAGED_BY_LABEL, planDelegateRbac } from "../rbacPlan";
@@ -25,7 +25,7 @@ export function renderDelegateObjects(
 ): object[] {
     const d = inputs.delegate!;
     const install = d.install!;
-    const name = install.name ?? deriveDelegateName(identifier, install.upgrader.enabled);
+    const { name, tags } = installIdentity(install, identifier);
     const namespace = d.createNamespace ? [manifest({ kind: "Namespace", name: d.namespace }, RENDERED_OWNER)] : [];
     const identity = planDelegateRbac({ ...d, token: "none" })
         .objects.filter((o) => o.kind !== "Secret")
@@ -37,7 +37,7 @@ export function renderDelegateObjects(
             serviceAccountName: d.serviceAccountName,
             accountId: inputs.harness!.accountId!,
             managerUrl: install.managerUrl ?? managerUrlFor(inputs.harness!.endpoint ?? defaultEndpoint),
-            tags: install.tags ?? [name],
+            tags,
             description: install.description,
             image: install.image!,
             replicas: install.replicas,

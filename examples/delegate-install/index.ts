@@ -1,0 +1,45 @@
+// The Harness wizard's "connector + Install new Delegate", from `pulumi up`: the delegate's
+// ServiceAccount with Harness's "deployments" rights, the delegate installed as it (a token minted
+// for it, with a TTL), the wait until Harness shows it connected, then the connector, which
+// authenticates as that ServiceAccount and whose test Harness runs on that delegate.
+//   export HARNESS_ACCOUNT_ID=... HARNESS_PLATFORM_API_KEY=...   (or harness.accountId / harness.apiKey)
+//   pulumi config set --secret adminKubeconfig "$(kubectl config view --raw --minify)"
+import * as pulumi from "@pulumi/pulumi";
+import { KubernetesClusterConnector } from "pulumi-kubernetes-connector";
+
+const config = new pulumi.Config();
+
+const connector = new KubernetesClusterConnector("prod-cluster", {
+    name: config.get("connectorName") ?? "Prod cluster",
+    // Provisions the identity and installs the delegate (it needs the rights it grants).
+    credential: { type: "Kubeconfig", kubeconfig: config.requireSecret("adminKubeconfig") },
+    delegate: {
+        namespace: config.get("delegateNamespace") ?? "harness-delegate-ng",
+        serviceAccountName: "prod-delegate",
+        permissions: "deployments",
+        useAsCredential: true,
+        install: {
+            name: config.get("delegateName"),
+            image: config.get("delegateImage"),
+            token: {
+                name: config.get("delegateTokenName"),
+                ttlDays: config.getNumber("delegateTokenTtlDays") ?? 90,
+            },
+            waitSeconds: config.getNumber("delegateWaitSeconds"),
+            managerUrl: config.get("delegateManagerUrl"),
+        },
+    },
+    harness: { test: "gate", apiKey: config.getSecret("harnessApiKey") },
+});
+
+export const ref = connector.ref;
+// A create's preview has no delegate yet: say so (an undefined stack output is a warning).
+const install = connector.delegate.apply((d) => d?.install);
+export const delegateName = install.apply((i) => i?.name ?? "not installed yet");
+export const delegateTags = install.apply((i) => i?.tags ?? []);
+export const delegateImage = install.apply((i) => i?.image ?? "not installed yet");
+export const delegateTokenName = install.apply((i) => i?.tokenName ?? "not minted yet");
+export const delegateTokenExpiresAt = install.apply((i) => i?.tokenExpiresAt ?? "never");
+export const delegateConnected = install.apply((i) => i?.connected ?? false);
+export const delegateDrift = install.apply((i) => i?.drift ?? []);
+export const harnessTestStatus = connector.harness.apply((h) => h?.connectionTest?.status ?? "not tested yet");

@@ -1,0 +1,20 @@
+// When the installed delegate's token must be replaced. Pure: `diff` asks it (a rotation due is an
+// update with no input changed) and the install step acts on it.
+import type { InstallSettings } from "../../inputs/delegateName";
+import type { InstalledDelegateState } from "./state";
+
+const DAY_MS = 86_400_000;
+
+/** Whether the recorded token must be replaced: another delegate, another name asked for, or too little life left. */
+export function tokenRotationDue(
+    settings: InstallSettings,
+    name: string,
+    previous: InstalledDelegateState | undefined,
+    now = Date.now(),
+): boolean {
+    if (!previous || previous.name !== name) return true;
+    if (settings.token.name !== undefined && settings.token.name !== previous.tokenName) return true;
+    if (!previous.tokenExpiresAt) return settings.token.ttlDays !== undefined;
+    const before = (settings.token.rotateBeforeDays ?? Math.ceil((settings.token.ttlDays ?? 0) / 4)) * DAY_MS;
+    return Date.parse(previous.tokenExpiresAt) - now < before;
+}

@@ -1,0 +1,175 @@
+// delegate.install through the real `pulumi` engine (examples/delegate-install), a real
+// kube-apiserver and the Harness stand-in, with the test-only agent playing the delegate pod (no
+// kubelet runs pods here): up installs and connects the delegate before the connector and Harness's
+// gated test; a no-op preview changes nothing; a token name change rotates without a disconnect;
+// refresh finds drift that up repairs; a delegate that never connects fails up within waitSeconds
+// with nothing left; destroy leaves nothing in either place. No secret in state or output.
+import * as assert from "node:assert/strict";
+import * as path from "node:path";
+import * as k8s from "@kubernetes/client-node";
+import type { automation } from "@pulumi/pulumi";
+import { OWNER_ANNOTATION } from "../provider/delegate/rbacPlan";
+import { repoRoot } from "../tools/binaries";
+import { type ControlPlane, startControlPlane } from "../tools/controlPlane";
+import { type HarnessStandIn, startHarnessStandIn } from "../tools/harness";
+import { type DelegateAgent, startDelegateAgent } from "../tools/harness/delegateAgent";
+import { type AdminClients, adminClients } from "../tools/identities";
+import { createTestStack, type TestStack } from "../tools/pulumiHarness";
+import { assertNoSecret } from "./stateSecrets";
+
+const EXAMPLE = path.join(repoRoot(), "examples", "delegate-install");
+const NS = "harness-delegate-ng";
+const outputs = (r: automation.UpResult) => Object.fromEntries(Object.entries(r.outputs).map(([k, v]) => [k, v.value]));
+
+describe("delegate.install through pulumi (real engine, real cluster, Harness stand-in, test agent)", () => {
+    let cp: ControlPlane;
+    let admin: AdminClients;
+    let apps: k8s.AppsV1Api;
+    let h: HarnessStandIn;
+    let agent: DelegateAgent;
+
+    before(async () => {
+        cp = await startControlPlane();
+        admin = adminClients(cp);
+        apps = admin.kubeConfig.makeApiClient(k8s.AppsV1Api);
+        h = await startHarnessStandIn({ delegates: [], heartbeatExpiryMs: 3000 });
+        agent = startDelegateAgent({
+            kubeClient: admin.kubeConfig,
+            harnessUrl: h.managerUrl,
+            trustedCaPems: [h.caCertPem],
+            pollMs: 250,
+        });
+    });
+    after(async () => {
+        await agent?.stop();
+        assert.deepEqual(h?.contractViolations ?? [], [], "every answer of the stand-in kept Harness's contract");
+        await h?.stop();
+        await cp?.stop();
+    });
+
+    const stack = (config: Record<string, string> = {}, stackName?: string): Promise<TestStack> =>
+        createTestStack({
+            programDir: EXAMPLE,
+            stackName,
+            config: {
+                adminKubeconfig: { value: cp.kubeconfig, secret: true },
+                delegateWaitSeconds: { value: "60" },
+                ...Object.fromEntries(Object.entries(config).map(([k, v]) => [k, { value: v }])),
+            },
+            env: h.env,
+        });
+
+    const tokens = () =>
+        h
+            .delegateTokens()
+            .map((t) => `${t.name}:${t.status}`)
+            .sort();
+    const owned = async () => {
+        const [cms, secrets, deps, sas] = await Promise.all([
+            admin.core.listNamespacedConfigMap({ namespace: NS }).catch(() => ({ items: [] })),
+            admin.core.listNamespacedSecret({ namespace: NS }).catch(() => ({ items: [] })),
+            apps.listNamespacedDeployment({ namespace: NS }).catch(() => ({ items: [] })),
+            admin.core.listNamespacedServiceAccount({ namespace: NS }).catch(() => ({ items: [] })),
+        ]);
+        return [...cms.items, ...secrets.items, ...deps.items, ...sas.items]
+            .filter((o) => o.metadata?.annotations?.[OWNER_ANNOTATION])
+            .map((o) => `${o.kind ?? ""}${o.metadata?.name}`);
+    };
+
+    it("up installs and connects the delegate, then registers the connector gated on Harness's test; no-op preview; rotation; drift; destroy leaves nothing", async () => {
+        const t = await stack();
+        const printed: string[] = [];
+        const onOutput = (s: string) => printed.push(s);
+        try {
+            const up = outputs(await t.up({ onOutput }));
+            assert.equal(up.delegateName, "prod-cluster");
+            assert.deepEqual(up.delegateTags, ["prod-cluster"]);
+            assert.equal(up.delegateImage, "harness/delegate:26.02.88404", "Harness's latest supported image");
+            assert.equal(up.delegateConnected, true);
+            assert.equal(up.harnessTestStatus, "SUCCESS", "Harness's gated test ran on the installed delegate");
+            assert.match(up.delegateTokenName, /^prod-cluster-\d{14}$/);
+            assert.ok(Date.parse(up.delegateTokenExpiresAt) > Date.now() + 89 * 86_400_000, "ttlDays 90");
+            const connector = h.connectors()[0].connector as any;
+            assert.deepEqual(
+                connector.spec.delegateSelectors,
+                ["prod-cluster"],
+                "selectors default to the delegate's tags",
+            );
+            const test = h.requests.find((r) => r.path.includes("testConnection"));
+            assert.ok(test, "Harness's test ran");
+            const view = agent.agents().find((a) => a.deployment === "prod-cluster");
+            assert.equal(view?.serviceAccount, "prod-delegate", "the delegate runs as the provisioned ServiceAccount");
+            assert.deepEqual(tokens(), [`${up.delegateTokenName}:ACTIVE`]);
+            const tokenValue = h.delegateTokens()[0].value;
+
+            const preview = await t.preview({ onOutput });
+            assert.equal(preview.changeSummary.update ?? 0, 0, "no-op preview");
+            assert.equal(preview.changeSummary.replace ?? 0, 0);
+
+            // Rotation: a new token name → new token, pods rolled, delegate moved, old token retired after.
+            await t.stack.setConfig("delegateTokenName", { value: "prod-cluster-second" });
+            const rotated = outputs(await t.up({ onOutput }));
+            assert.equal(rotated.delegateTokenName, "prod-cluster-second");
+            assert.equal(rotated.delegateConnected, true);
+            assert.deepEqual(
+                tokens(),
+                ["prod-cluster-second:ACTIVE"],
+                "the old token is revoked and purged after the move",
+            );
+            const dep = await apps.readNamespacedDeployment({ name: "prod-cluster", namespace: NS });
+            assert.equal(dep.spec?.template.metadata?.annotations?.["checksum/delegate-token"], "prod-cluster-second");
+
+            // Drift: the Deployment deleted out of band → refresh records it, up repairs it.
+            await apps.deleteNamespacedDeployment({ name: "prod-cluster", namespace: NS });
+            await t.refresh({ onOutput });
+            const recorded = JSON.parse(await t.exportState()).deployment.resources.find(
+                (r: any) => r.type === "pulumi-nodejs:dynamic:Resource",
+            );
+            assert.ok(
+                recorded.outputs.delegate.install.drift.some((d: string) =>
+                    /Deployment .*prod-cluster is missing/.test(d),
+                ),
+                JSON.stringify(recorded.outputs.delegate.install.drift),
+            );
+            const repaired = outputs(await t.up({ onOutput }));
+            assert.deepEqual(repaired.delegateDrift, []);
+            await apps.readNamespacedDeployment({ name: "prod-cluster", namespace: NS });
+
+            const state = await t.exportState();
+            const secrets = [tokenValue, ...h.delegateTokens().map((x) => x.value), h.apiKey];
+            assertNoSecret(state, secrets, "pulumi stack export");
+            assertNoSecret(printed.join(""), secrets, "pulumi's output");
+
+            await t.destroy({ onOutput });
+            assert.deepEqual(await owned(), [], "no object of the install or the identity is left");
+            assert.deepEqual(tokens(), [], "the token is revoked and purged");
+            assert.deepEqual(h.connectors(), []);
+        } finally {
+            await t.dispose();
+        }
+    });
+
+    it("a delegate that never connects fails up within waitSeconds with DELEGATE_NOT_CONNECTED, and nothing is left in either place", async () => {
+        const t = await stack(
+            { delegateWaitSeconds: "5", delegateName: "never-connects", connectorName: "Never" },
+            "never",
+        );
+        try {
+            // The agent plays only pods whose manager URL is the stand-in: this one never connects.
+            await t.stack.setConfig("delegateManagerUrl", { value: "https://manager.invalid" });
+            const started = Date.now();
+            await assert.rejects(t.up(), (e: Error) => {
+                assert.match(e.message, /DELEGATE_NOT_CONNECTED/);
+                assert.match(e.message, /did not connect to Harness within 5 s/);
+                return true;
+            });
+            assert.ok(Date.now() - started < 60_000, "bounded by waitSeconds");
+            assert.deepEqual(await owned(), []);
+            assert.deepEqual(tokens(), []);
+            assert.deepEqual(h.connectors(), []);
+        } finally {
+            await t.destroy().catch(() => undefined);
+            await t.dispose();
+        }
+    });
+});
