@@ -8,6 +8,7 @@ import * as assert from "node:assert/strict";
 import * as path from "node:path";
 import * as k8s from "@kubernetes/client-node";
 import type { automation } from "@pulumi/pulumi";
+import * as yaml from "js-yaml";
 import { OWNER_ANNOTATION } from "../provider/delegate/rbacPlan";
 import { repoRoot } from "../tools/binaries";
 import { type ControlPlane, startControlPlane } from "../tools/controlPlane";
@@ -18,6 +19,7 @@ import { createTestStack, type TestStack } from "../tools/pulumiHarness";
 import { assertNoSecret } from "./stateSecrets";
 
 const EXAMPLE = path.join(repoRoot(), "examples", "delegate-install");
+const YAML_EXAMPLE = path.join(repoRoot(), "examples", "yaml-delegate-install");
 const NS = "harness-delegate-ng";
 const outputs = (r: automation.UpResult) => Object.fromEntries(Object.entries(r.outputs).map(([k, v]) => [k, v.value]));
 
@@ -144,6 +146,47 @@ describe("delegate.install through pulumi (real engine, real cluster, Harness st
             assert.deepEqual(await owned(), [], "no object of the install or the identity is left");
             assert.deepEqual(tokens(), [], "the token is revoked and purged");
             assert.deepEqual(h.connectors(), []);
+        } finally {
+            await t.dispose();
+        }
+    });
+
+    it("examples/yaml-delegate-install through the provider plugin: up, no-op preview, rotation, destroy; nothing left", async () => {
+        const t = await createTestStack({
+            programDir: YAML_EXAMPLE,
+            languages: ["yaml"],
+            config: {
+                // As YAML: Pulumi YAML reads a config value that parses as JSON as an object, not a string.
+                adminKubeconfig: { value: yaml.dump(JSON.parse(cp.kubeconfig)), secret: true },
+                delegateWaitSeconds: { value: "60" },
+            },
+            env: h.env,
+        });
+        const printed: string[] = [];
+        const onOutput = (s: string) => printed.push(s);
+        try {
+            const up = outputs(await t.up({ onOutput }));
+            assert.equal(up.delegateName, "yaml-delegate");
+            assert.equal(up.delegateConnected, true);
+            assert.equal(up.delegateTokenName, "yaml-delegate-1");
+            assert.equal(up.harnessTestStatus, "SUCCESS");
+            const preview = await t.preview({ onOutput });
+            assert.equal(preview.changeSummary.update ?? 0, 0, "no-op preview through the plugin");
+            await t.stack.setConfig("delegateTokenName", { value: "yaml-delegate-2" });
+            const rotated = outputs(await t.up({ onOutput }));
+            assert.equal(rotated.delegateTokenName, "yaml-delegate-2");
+            assert.equal(rotated.delegateConnected, true);
+            assert.deepEqual(tokens(), ["yaml-delegate-2:ACTIVE"]);
+            const secrets = h.delegateTokens().map((x) => x.value);
+            assertNoSecret(await t.exportState(), secrets, "pulumi stack export");
+            assertNoSecret(printed.join(""), secrets, "pulumi's output");
+            await t.destroy({ onOutput });
+            assert.deepEqual(tokens(), []);
+            assert.deepEqual(h.connectors(), []);
+            const left = await apps
+                .listNamespacedDeployment({ namespace: "yaml-delegate" })
+                .catch(() => ({ items: [] }));
+            assert.deepEqual(left.items, []);
         } finally {
             await t.dispose();
         }
