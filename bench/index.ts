@@ -11,6 +11,7 @@ import { adminClients } from "../tools/identities";
 import { benchConnection, connectionTarget } from "./connectionBench";
 import { benchControlPlane } from "./controlPlaneBench";
 import { benchDelegateSection, type DelegatePreflight, delegatePreflight } from "./delegateBench";
+import { benchDelegateInstallSection } from "./delegateInstallBench";
 import { benchHarnessSection } from "./harnessBench";
 import { machineInfo } from "./machine";
 import { duration, renderSection, type Section, table, type Verdict, verdictLine } from "./markdown";
@@ -141,6 +142,17 @@ async function main(): Promise<number> {
         if (wanted("4c"))
             await guarded("4c. Harness registration", () => benchHarnessSection({ target, runs: MIN_RUNS, log }));
 
+        log("[bench] 4e. the installed delegate");
+        if (wanted("4e"))
+            await guarded("4e. The installed delegate", () =>
+                benchDelegateInstallSection({
+                    adminKubeconfig: cp.kubeconfig,
+                    adminKubeConfig: admin.kubeConfig,
+                    runs: MIN_RUNS,
+                    log,
+                }),
+            );
+
         log("[bench] 4d. the provider plugin");
         if (wanted("4d")) await guarded(PLUGIN_TITLE, () => benchPluginSection({ target, runs: MIN_RUNS, log }));
     } finally {
@@ -151,7 +163,15 @@ async function main(): Promise<number> {
     // Report order: sections by number, 4b after 5 is confusing, so after 4.
     const order = (s: Section) =>
         parseFloat(s.title) +
-        (s.title.startsWith("4b") ? 0.5 : s.title.startsWith("4c") ? 0.6 : s.title.startsWith("4d") ? 0.7 : 0);
+        (s.title.startsWith("4b")
+            ? 0.5
+            : s.title.startsWith("4c")
+              ? 0.6
+              : s.title.startsWith("4d")
+                ? 0.7
+                : s.title.startsWith("4e")
+                  ? 0.8
+                  : 0);
     sections.sort((a, b) => order(a) - order(b));
     const elapsed = Date.now() - started;
     const report = portable(renderReport(sections, elapsed));

@@ -18,16 +18,20 @@ const connector = new KubernetesClusterConnector("prod-cluster", {
         serviceAccountName: "prod-delegate",
         permissions: "deployments",
         useAsCredential: true,
-        install: {
-            name: config.get("delegateName"),
-            image: config.get("delegateImage"),
-            token: {
-                name: config.get("delegateTokenName"),
-                ttlDays: config.getNumber("delegateTokenTtlDays") ?? 90,
-            },
-            waitSeconds: config.getNumber("delegateWaitSeconds"),
-            managerUrl: config.get("delegateManagerUrl"),
-        },
+        // `installDelegate: false` keeps the identity only (the bench's baseline).
+        install:
+            config.getBoolean("installDelegate") === false
+                ? undefined
+                : {
+                      name: config.get("delegateName"),
+                      image: config.get("delegateImage"),
+                      token: {
+                          name: config.get("delegateTokenName"),
+                          ttlDays: config.getNumber("delegateTokenTtlDays") ?? 90,
+                      },
+                      waitSeconds: config.getNumber("delegateWaitSeconds"),
+                      managerUrl: config.get("delegateManagerUrl"),
+                  },
     },
     harness: { test: "gate", apiKey: config.getSecret("harnessApiKey") },
 });

@@ -11,14 +11,14 @@ import {
     removeDelegateInstall,
     renderInstallDrift,
 } from "../delegate/install/apply";
-import { CHART_DEFAULTS, type DelegateInstallFacts, planDelegateInstall } from "../delegate/install/plan";
+import { installFacts } from "../delegate/install/facts";
+import { planDelegateInstall } from "../delegate/install/plan";
 import { tokenRotationDue } from "../delegate/install/rotation";
 import type { InstalledDelegateState } from "../delegate/install/state";
 
 export type { InstalledDelegateState };
 export { tokenRotationDue };
 
-import { MANAGED_BY, MANAGED_BY_LABEL } from "../delegate/rbacPlan";
 import { ConnectorError } from "../errors";
 import { resolveHarnessAccess } from "../harness/access";
 import type { HarnessClient } from "../harness/client";
@@ -33,7 +33,6 @@ import {
     waitForDelegateConnected,
 } from "../harness/delegates";
 import type { HarnessScope } from "../harness/state";
-import { managerUrlFor } from "../inputs/delegateInstall";
 import { type InstallSettings, installIdentity } from "../inputs/delegateName";
 import type { ValidConnectorInputs } from "../inputs/types";
 import { Steps } from "../steps";
@@ -67,45 +66,6 @@ const DAY_MS = 86_400_000;
 /** A token name no earlier token of this delegate had: `<name>-<yyyymmddhhmmss>` (a revoked name stays taken 30 days). */
 export function mintedTokenName(name: string, now = new Date()): string {
     return `${name}-${now.toISOString().replace(/\D/g, "").slice(0, 14)}`;
-}
-
-/** The install's facts, for the planner. */
-function factsFor(
-    inputs: ValidConnectorInputs,
-    settings: InstallSettings,
-    identity: { name: string; tags: string[] },
-    image: string,
-    tokenName: string,
-    accountId: string,
-    endpoint: string,
-    owner: string,
-): DelegateInstallFacts {
-    const d = inputs.delegate!;
-    return {
-        name: identity.name,
-        namespace: d.namespace,
-        serviceAccountName: d.serviceAccountName,
-        accountId,
-        managerUrl: settings.managerUrl ?? managerUrlFor(endpoint),
-        tags: identity.tags,
-        description: settings.description,
-        image,
-        replicas: settings.replicas,
-        resources: settings.resources,
-        tokenName,
-        upgrader: { ...settings.upgrader, image: CHART_DEFAULTS.upgraderImage },
-        proxy: settings.proxy && {
-            host: settings.proxy.host,
-            port: settings.proxy.port,
-            scheme: settings.proxy.scheme,
-            noProxy: settings.proxy.noProxy,
-            withCredentials: settings.proxy.user !== undefined,
-        },
-        customCaBundle: settings.customCaBundle !== undefined,
-        javaOpts: CHART_DEFAULTS.javaOpts,
-        owner,
-        metadata: { labels: { [MANAGED_BY_LABEL]: MANAGED_BY }, annotations: {} },
-    };
 }
 
 function secretsFor(settings: InstallSettings, token: string): InstallSecrets {
@@ -209,7 +169,14 @@ export async function installDelegate(
 
     // 3. The objects. Changing ones made before is undone by writing the previous install back.
     const ownerFacts = (name: string, img: string) =>
-        factsFor(inputs, settings, identity, img, name, access.accountId, access.endpoint, owner);
+        installFacts(inputs, {
+            identity,
+            image: img,
+            tokenName: name,
+            accountId: access.accountId,
+            endpoint: access.endpoint,
+            owner,
+        });
     if (prev?.state && prev.token && rotating) {
         const before = planDelegateInstall(ownerFacts(prev.state.tokenName, prev.state.image), prev.state.tokenName);
         const beforeSecrets = secretsFor(settings, prev.token);
@@ -267,7 +234,14 @@ export async function inspectInstalledDelegate(
     const access = resolveHarnessAccess(inputs.harness!);
     const identity = installIdentity(settings, identifier);
     const objects = planDelegateInstall(
-        factsFor(inputs, settings, identity, state.image, state.tokenName, access.accountId, access.endpoint, owner),
+        installFacts(inputs, {
+            identity,
+            image: state.image,
+            tokenName: state.tokenName,
+            accountId: access.accountId,
+            endpoint: access.endpoint,
+            owner,
+        }),
         state.tokenName,
     );
     const drift = (

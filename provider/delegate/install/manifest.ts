@@ -3,12 +3,12 @@
 // Harness. The token is a reference to a Secret the user provides (key DELEGATE_TOKEN); no secret
 // is rendered. Pure.
 
-import { managerUrlFor } from "../../inputs/delegateInstall";
 import { installIdentity } from "../../inputs/delegateName";
 import type { ValidConnectorInputs } from "../../inputs/types";
 import { manifest } from "../objects";
-import { MANAGED_BY, MANAGED_BY_LABEL, planDelegateRbac } from "../rbacPlan";
-import { CHART_DEFAULTS, planDelegateInstall } from "./plan";
+import { OWNER_ANNOTATION, planDelegateRbac } from "../rbacPlan";
+import { installFacts } from "./facts";
+import { planDelegateInstall } from "./plan";
 
 /** The owner annotation of rendered objects: they belong to whoever applies them. */
 export const RENDERED_OWNER = "rendered/delegate-manifest";
@@ -31,35 +31,16 @@ export function renderDelegateObjects(
         .objects.filter((o) => o.kind !== "Secret")
         .map((o) => manifest(o, RENDERED_OWNER));
     const objects = planDelegateInstall(
-        {
-            name,
-            namespace: d.namespace,
-            serviceAccountName: d.serviceAccountName,
-            accountId: inputs.harness!.accountId!,
-            managerUrl: install.managerUrl ?? managerUrlFor(inputs.harness!.endpoint ?? defaultEndpoint),
-            tags,
-            description: install.description,
+        installFacts(inputs, {
+            identity: { name, tags },
             image: install.image!,
-            replicas: install.replicas,
-            resources: install.resources,
             tokenName: tokenSecretName,
-            upgrader: { ...install.upgrader, image: CHART_DEFAULTS.upgraderImage },
-            proxy: install.proxy && {
-                host: install.proxy.host,
-                port: install.proxy.port,
-                scheme: install.proxy.scheme,
-                noProxy: install.proxy.noProxy,
-                withCredentials: false,
-            },
-            customCaBundle: false,
-            javaOpts: CHART_DEFAULTS.javaOpts,
+            accountId: inputs.harness!.accountId!,
+            endpoint: inputs.harness!.endpoint ?? defaultEndpoint,
             owner: RENDERED_OWNER,
-            metadata: {
-                labels: { [MANAGED_BY_LABEL]: MANAGED_BY },
-                annotations: { "kubernetes-connector.pulumi.com/owner": RENDERED_OWNER },
-            },
             existingTokenSecret: tokenSecretName,
-        },
+            annotations: { [OWNER_ANNOTATION]: RENDERED_OWNER },
+        }),
         tokenSecretName,
     );
     return [...namespace, ...identity, ...objects.map((o) => o.manifest)];
