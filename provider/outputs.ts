@@ -144,6 +144,24 @@ export function buildOutputs(
     });
 }
 
+/**
+ * The inputs as the engine is to store them (check's answer, and read's): `connectionTest` without
+ * the settings' defaults, and none when all are defaults; {@link checkedInput} fills them back.
+ */
+export function storedInputs<T extends { connectionTest?: unknown }>(inputs: T): T {
+    const { connectionTest, ...rest } = inputs;
+    if (!connectionTest || typeof connectionTest !== "object") return inputs;
+    const chosen = chosenSettings(connectionTest as ConnectionTestSettings);
+    return (Object.keys(chosen).length ? { ...rest, connectionTest: chosen } : rest) as T;
+}
+
+/** Checked (or stored) input `key` with the `connectionTest` defaults filled (storedInputs leaves them out). */
+export function checkedInput(inputs: Record<string, unknown>, key: string): unknown {
+    const v = inputs[key];
+    if (key !== "connectionTest" || (v !== undefined && (typeof v !== "object" || v === null))) return v;
+    return { ...CONNECTION_TEST_DEFAULTS, ...(v as object | undefined) };
+}
+
 /** The recorded value of input `key`. */
 export function recordedInput(record: object, key: string): unknown {
     const r = record as Record<string, unknown>;

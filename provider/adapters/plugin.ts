@@ -101,7 +101,9 @@ function recordOf(olds: Props, oldInputs: Props | undefined): { plain: any; secr
             );
         return revealSecrets(record);
     }
-    const nested = Object.fromEntries(NESTED_INPUTS.map((k) => [k, oldInputs[k]]).filter(([, v]) => v !== undefined));
+    // Stored inputs leave the connectionTest defaults out (storedInputs): `{}` when all are defaults.
+    const given = { ...oldInputs, connectionTest: oldInputs.connectionTest ?? {} };
+    const nested = Object.fromEntries(NESTED_INPUTS.map((k) => [k, given[k]]).filter(([, v]) => v !== undefined));
     return revealSecrets({ ...record, credential: oldInputs.credential ?? record.credential, inputs: nested });
 }
 
