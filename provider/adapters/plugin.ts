@@ -102,7 +102,7 @@ function recordOf(olds: Props, oldInputs: Props | undefined): { plain: any; secr
         return revealSecrets(record);
     }
     // Stored inputs leave the connectionTest defaults out (storedInputs): `{}` when all are defaults.
-    const given = { ...oldInputs, connectionTest: oldInputs.connectionTest ?? {} };
+    const given: Props = { ...oldInputs, connectionTest: oldInputs.connectionTest ?? {} };
     const nested = Object.fromEntries(NESTED_INPUTS.map((k) => [k, given[k]]).filter(([, v]) => v !== undefined));
     return revealSecrets({ ...record, credential: oldInputs.credential ?? record.credential, inputs: nested });
 }
