@@ -1,7 +1,13 @@
 // The connector's record: what state holds after create, update and read (`ConnectorOutputs`), the
 // function that builds it, and the functions that read inputs, the delegate and the last test run
 // back from it. Adding an output is a change here (and in the SDK class that declares it).
-import { type ConnectionTestReport, recordedReport } from "./connectionTest/report";
+import {
+    type ConnectionTestReport,
+    publishedReport,
+    recordedReport,
+    type StoredReport,
+    storedReport,
+} from "./connectionTest/report";
 import { credentialKind } from "./credentials/kinds";
 import { kubeconfigIsDerivable } from "./credentials/kubeconfigDocument";
 import type { DelegateState } from "./delegate/state";
@@ -14,14 +20,12 @@ import type { ConnectionTestSettings, Credential, ValidConnectorInputs } from ".
 export interface Findings {
     /** As given, or derived from the name on create (a rename keeps it). */
     identifier: string;
-    /** from the last connection test */
+    /** from the last connection test; not stored when it is the credential's own (credentialMasterUrl) */
     masterUrl?: string;
     /** from the last connection test */
     serverVersion?: string;
-    /**
-     * `{status: SUCCESS/SKIPPED/FAILURE, testedAt, durationMs, serverVersion, passed, checks: [{name, status, message}], missingPermissions, credentialExpiry?: {source, expiresAt, issuedAt}, error?: {code, message, remediation, what}}`: the checks that passed are counted (`passed`), `checks` lists the others; `credentialExpiry` where the credential says when it ends (a client certificate, a JWT token)
-     */
-    connectionTest: ConnectionTestReport;
+    /** The last test's report as stored (see StoredReport; users read PublishedFindings' `connectionTest`). */
+    connectionTest: StoredReport;
     /**
      * **secret**: a kubeconfig (JSON) that authenticates as the connector, for pipelines. For a `ManualConfig` credential (except `OpenIdConnect`), and a `Kubeconfig` document whose context holds everything inline (no exec plugin, auth provider, file or proxy), it is built in the program from the credential when read, so state holds no second copy; otherwise the provider stores the one the test used
      */
@@ -110,6 +114,8 @@ export function buildOutputs(
     harness?: HarnessState,
 ): ConnectorOutputs {
     const { connectionTest, delegate: delegateSettings, harness: harnessSettings, ...rest } = inputs;
+    const masterUrl = run.masterUrl ?? (previous && recordedMasterUrl(previous));
+    const serverVersion = run.report.serverVersion ?? previous?.serverVersion;
     return stripUndefined({
         // Only a connector with a delegate owns objects in the cluster (and needs its owner to remove them).
         __owner: delegateSettings ? owner : undefined,
@@ -121,9 +127,10 @@ export function buildOutputs(
             delegate: delegateSettings,
             harness: harnessSettings,
         },
-        masterUrl: run.masterUrl ?? previous?.masterUrl,
-        serverVersion: run.report.serverVersion ?? previous?.serverVersion,
-        connectionTest: recordedReport(run.report),
+        // Not stored when it is the credential's: recordedMasterUrl gives it back.
+        masterUrl: masterUrl === credentialMasterUrl(inputs.credential) ? undefined : masterUrl,
+        serverVersion,
+        connectionTest: storedReport(recordedReport(run.report), serverVersion),
         // Not stored when the credential alone defines it: the SDK builds it in the program.
         kubeconfig:
             !delegateSettings?.useAsCredential && kubeconfigIsDerivable(inputs.credential)
@@ -135,6 +142,24 @@ export function buildOutputs(
         delegateInstallToken: delegate.delegateInstallToken,
         harness: harnessSettings ? (harness ?? previous?.harness) : undefined,
     });
+}
+
+/**
+ * The inputs as the engine is to store them (check's answer, and read's): `connectionTest` without
+ * the settings' defaults, and none when all are defaults; {@link checkedInput} fills them back.
+ */
+export function storedInputs<T extends { connectionTest?: unknown }>(inputs: T): T {
+    const { connectionTest, ...rest } = inputs;
+    if (!connectionTest || typeof connectionTest !== "object") return inputs;
+    const chosen = chosenSettings(connectionTest as ConnectionTestSettings);
+    return (Object.keys(chosen).length ? { ...rest, connectionTest: chosen } : rest) as T;
+}
+
+/** Checked (or stored) input `key` with the `connectionTest` defaults filled (storedInputs leaves them out). */
+export function checkedInput(inputs: Record<string, unknown>, key: string): unknown {
+    const v = inputs[key];
+    if (key !== "connectionTest" || (v !== undefined && (typeof v !== "object" || v === null))) return v;
+    return { ...CONNECTION_TEST_DEFAULTS, ...(v as object | undefined) };
 }
 
 /** The recorded value of input `key`. */
@@ -174,8 +199,39 @@ export interface DerivedOutputs {
     authType: string;
 }
 
-/** Every output, as the plugin answers and the SDK declares them: the record and the derived outputs. */
-export type PublishedOutputs = ConnectorOutputs & DerivedOutputs;
+/**
+ * The copies of inputs in the record that the plugin does not store (the engine stores them as the
+ * inputs and sends them back with each request); the dynamic path keeps them, as its host gives
+ * `read` and `delete` only the old outputs.
+ */
+export type InputCopies = "credential" | "inputs";
+
+/** The findings as users read them: what state stores in a shorter form, given back in full. */
+export interface PublishedFindings {
+    /** from the last connection test */
+    masterUrl?: string;
+    /**
+     * `{status: SUCCESS/SKIPPED/FAILURE, testedAt, durationMs, serverVersion, passed, checks: [{name, status, message}], missingPermissions, credentialExpiry?: {source, expiresAt, issuedAt}, error?: {code, message, remediation, what}}`: the checks that passed are counted (`passed`), `checks` lists the others; `credentialExpiry` where the credential says when it ends (a client certificate, a JWT token)
+     */
+    connectionTest: ConnectionTestReport;
+}
+
+/**
+ * Every output, as the plugin answers and the SDK declares them: the record (its findings in
+ * full) and the derived outputs; the copies of inputs only on the dynamic path.
+ */
+export type PublishedOutputs = Omit<ConnectorOutputs, InputCopies | keyof PublishedFindings> &
+    PublishedFindings &
+    Partial<Pick<ConnectorOutputs, InputCopies>> &
+    DerivedOutputs;
+
+/** The findings a record stores in a shorter form, as users read them (the SDK and the plugin's answer give these). */
+export function publishedFindings(record: ConnectorOutputs): PublishedFindings {
+    return {
+        masterUrl: recordedMasterUrl(record),
+        connectionTest: publishedReport(record.connectionTest, record.serverVersion),
+    };
+}
 
 /** The derived outputs of a connector's inputs. */
 export function derivedOutputs(inputs: {
@@ -208,7 +264,20 @@ export function recordedDelegate(outputs: ConnectorOutputs): DelegateOutputs {
 
 /** The last test run a record holds. */
 export function recordedTestRun(outputs: ConnectorOutputs): TestRun {
-    return { report: outputs.connectionTest, masterUrl: outputs.masterUrl };
+    return {
+        report: publishedReport(outputs.connectionTest, outputs.serverVersion),
+        masterUrl: recordedMasterUrl(outputs),
+    };
+}
+
+/** The API server URL a credential names itself (a ManualConfig's `masterUrl`); undefined for the others. */
+export function credentialMasterUrl(credential: Credential | undefined): string | undefined {
+    return credential?.type === "ManualConfig" ? credential.masterUrl : undefined;
+}
+
+/** The URL of a record's last test: stored, or its credential's own. */
+export function recordedMasterUrl(record: Pick<ConnectorOutputs, "masterUrl" | "credential">): string | undefined {
+    return record.masterUrl ?? credentialMasterUrl(record.credential);
 }
 
 /** What a recorded connector needs to reach its cluster again (delete, and a removed delegate block). */

@@ -1,16 +1,16 @@
 // pulumi-kubernetes-connector: a Kubernetes cluster connector as one Pulumi resource.
 import { builtinModules } from "node:module";
 import * as pulumi from "@pulumi/pulumi";
-import type { ConnectionTestReport } from "../provider/connectionTest/report";
+import { type ConnectionTestReport, publishedReport, type StoredReport } from "../provider/connectionTest/report";
 import { assertConnectionSucceeded } from "../provider/connectionTest/runConnectionTest";
-import { derivedKubeconfig } from "../provider/credentials/kubeconfigDocument";
+import { derivedKubeconfig, kubeconfigIsDerivable } from "../provider/credentials/kubeconfigDocument";
 import type { DelegateState } from "../provider/delegate/state";
 import type { HarnessState } from "../provider/harness/state";
 import { connectorRef } from "../provider/inputs/identifier";
 import type { ConnectorInputs, Credential } from "../provider/inputs/types";
 import { inputError, validateConnectorInputs } from "../provider/inputs/validate";
 import { testInputs } from "../provider/lifecycle/testRun";
-import { authTypeOf } from "../provider/outputs";
+import { authTypeOf, credentialMasterUrl } from "../provider/outputs";
 import { type DelegateSecretHolder, delegateInputMayHoldSecret, secretOutputs } from "../provider/secrets";
 import { isLater, markSecrets } from "./markSecrets";
 import { connectorProvider } from "./provider";
@@ -79,16 +79,51 @@ export class KubernetesClusterConnector extends pulumi.dynamic.Resource {
     public readonly projectIdentifier!: pulumi.Output<string | undefined>;
     /** Delegate tags; empty means "use any available delegate". */
     public readonly delegateSelectors!: pulumi.Output<string[] | undefined>;
-    /** The API server URL the connector talks to (from the credential or its kubeconfig). */
-    public readonly masterUrl!: pulumi.Output<string>;
+    /** The URL state stores: only when it is not the credential's own `masterUrl`. */
+    private storedMasterUrl?: pulumi.Output<string | undefined>;
+    private masterUrlOutput?: pulumi.Output<string>;
+    /**
+     * The API server URL the connector talks to (from the credential or its kubeconfig). For a
+     * ManualConfig credential it is the credential's `masterUrl`, computed here (state does not store it twice).
+     */
+    public get masterUrl(): pulumi.Output<string> {
+        // Not secret: the URL is a plain leaf of the credential, whose token makes the whole secret.
+        this.masterUrlOutput ??= pulumi.unsecret(
+            pulumi
+                .all([this.storedMasterUrl, this.credential])
+                .apply(([stored, credential]) => stored ?? credentialMasterUrl(credential) ?? ""),
+        );
+        return this.masterUrlOutput;
+    }
+    /** Set by the engine (the output registered as `masterUrl`). */
+    public set masterUrl(stored: pulumi.Output<string>) {
+        this.storedMasterUrl = stored;
+    }
     /** The server's gitVersion from the last connection test. */
     public readonly serverVersion!: pulumi.Output<string>;
+    /** The report as state stores it (StoredReport: without its empty lists and the repeated server version). */
+    private storedConnectionTest?: pulumi.Output<StoredReport>;
+    private connectionTestOutput?: pulumi.Output<ConnectionTestReport>;
     /**
      * The last connection test as recorded: status (SUCCESS, SKIPPED, FAILURE), testedAt, how many
      * checks passed (`passed`), the checks that did not (`checks`), missing permissions. (Every
      * check by name: {@link testConnection} and `pulumi-kubernetes-connector test`.)
      */
-    public readonly connectionTest!: pulumi.Output<ConnectionTestReport>;
+    public get connectionTest(): pulumi.Output<ConnectionTestReport> {
+        this.connectionTestOutput ??= pulumi
+            .all([this.storedConnectionTest, this.serverVersion])
+            .apply(([stored, serverVersion]) =>
+                // A preview of an update shows the settings here (a dynamic resource's outputs are then its inputs).
+                stored && "status" in stored
+                    ? publishedReport(stored, serverVersion)
+                    : (stored as unknown as ConnectionTestReport),
+            );
+        return this.connectionTestOutput;
+    }
+    /** Set by the engine (the output registered as `connectionTest`). */
+    public set connectionTest(stored: pulumi.Output<ConnectionTestReport>) {
+        this.storedConnectionTest = stored;
+    }
     /** The credential as recorded in state: secret where it holds a secret. */
     public readonly credential!: pulumi.Output<Credential>;
     private refOutput?: pulumi.Output<string>;
@@ -190,7 +225,9 @@ export class KubernetesClusterConnector extends pulumi.dynamic.Resource {
                     delegateMayHoldCredential(args.delegate),
                     args.harness !== undefined &&
                         (isLater(args.harness) || (args.harness as { apiKey?: unknown }).apiKey !== undefined),
-                ).filter((o) => args.delegate !== undefined || !DELEGATE_OUTPUTS.includes(o)),
+                )
+                    .filter((o) => args.delegate !== undefined || !DELEGATE_OUTPUTS.includes(o))
+                    .filter((o) => o !== "kubeconfig" || kubeconfigMayBeStored(args)),
             ],
         });
         // Not secret: which kind of credential it is, not its values.
@@ -210,6 +247,19 @@ export class KubernetesClusterConnector extends pulumi.dynamic.Resource {
             undefinedOutput ??= pulumi.output(undefined);
             (this as any).harness = undefinedOutput;
         }
+    }
+}
+
+/**
+ * Whether the provider may store a kubeconfig output (then it must be named secret): not when the
+ * credential alone defines it, as far as the program knows it (the kubeconfig getter builds that one here).
+ */
+function kubeconfigMayBeStored(args: KubernetesClusterConnectorArgs): boolean {
+    if (args.delegate !== undefined) return true;
+    try {
+        return !kubeconfigIsDerivable(plainView(args.credential) as Credential);
+    } catch {
+        return true; // not known yet: it may be stored
     }
 }
 

@@ -131,7 +131,7 @@ describe("custom timeouts through the provider plugin (real engine, YAML host)",
             const record = JSON.parse(await t.exportState()).deployment.resources.find(
                 (r: any) => r.type === RESOURCE_TOKEN,
             );
-            assert.equal(record.outputs.credential.masterUrl, cp.server, "the failed update recorded nothing");
+            assert.equal(record.outputs.masterUrl, cp.server, "the failed update recorded nothing");
 
             await t.stack.setConfig("masterUrl", { value: cp.server });
             await t.destroy();

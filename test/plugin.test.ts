@@ -57,8 +57,10 @@ describe("the provider plugin from Pulumi YAML and Python (real engine, YAML and
             assert.equal(JSON.parse(up.outputs.kubeconfig.value).users[0].user.token, first.token);
             const created = connectorIn(await t.exportState());
             // The token is secret in state, leaf by leaf: the URL stays readable.
-            assert.equal(created.outputs.credential.masterUrl, cp.server);
-            assert.equal(created.outputs.credential.auth.token[SECRET_SIG], SECRET_MARK);
+            assert.equal(created.inputs.credential.masterUrl, cp.server);
+            // The credential is kept once, as the input (the engine sends it back with each request).
+            assert.equal(created.outputs.credential, undefined);
+            assert.equal(created.outputs.masterUrl, cp.server);
             assert.equal(created.inputs.credential.auth.token[SECRET_SIG], SECRET_MARK);
             assert.ok(created.outputs.kubeconfig[SECRET_SIG], "the kubeconfig output is secret");
             // The delegate: made by the admin provisioner; its token, its kubeconfig and the settings
@@ -71,7 +73,7 @@ describe("the provider plugin from Pulumi YAML and Python (real engine, YAML and
             });
             for (const out of ["delegateToken", "delegateKubeconfig"])
                 assert.ok(created.outputs[out][SECRET_SIG], `${out} is secret in state`);
-            assert.ok(created.outputs.inputs.delegate[SECRET_SIG], "the recorded delegate input is secret in state");
+            assert.equal(created.outputs.inputs, undefined, "the delegate input is recorded once, as the input");
             assert.ok(created.inputs.delegate.provisioner.kubeconfig[SECRET_SIG], "the provisioner's kubeconfig input");
 
             // No-op preview: nothing to do.
@@ -84,7 +86,7 @@ describe("the provider plugin from Pulumi YAML and Python (real engine, YAML and
             await t.refresh({ onOutput: collect });
             const refreshed = connectorIn(await t.exportState());
             assert.notEqual(refreshed.outputs.connectionTest.testedAt, created.outputs.connectionTest.testedAt);
-            assert.equal(refreshed.outputs.credential.auth.token[SECRET_SIG], SECRET_MARK);
+            assert.equal(refreshed.outputs.credential, undefined, "refresh keeps the credential once too");
             assert.equal(refreshed.inputs.credential.auth.token[SECRET_SIG], SECRET_MARK);
             const afterRefresh = await t.preview();
             assert.equal(afterRefresh.changeSummary.update ?? 0, 0, JSON.stringify(afterRefresh.changeSummary));

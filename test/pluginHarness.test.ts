@@ -114,7 +114,8 @@ describe("the provider plugin with Harness (real engine, YAML host, real cluster
             const record = connectorIn(await t.exportState());
             assert.equal(record.outputs.harness.connectorRef, "Prod_cluster");
             assert.equal(record.outputs.harness.connectionTest.status, "SUCCESS");
-            assert.equal(record.outputs.credential.auth.token[SECRET_SIG], SECRET_MARK);
+            assert.equal(record.inputs.credential.auth.token[SECRET_SIG], SECRET_MARK);
+            assert.equal(record.outputs.credential, undefined, "the credential is kept once, as the input");
             assert.deepEqual(record.outputs.harness.createdSecrets.sort(), [
                 "Prod_cluster_caCert",
                 "Prod_cluster_token",

@@ -23,7 +23,14 @@ import {
     recordWarnings,
     updateConnector,
 } from "../lifecycle";
-import { type ConnectorOutputs, derivedOutputs, type PublishedOutputs } from "../outputs";
+import {
+    type ConnectorOutputs,
+    derivedOutputs,
+    NESTED_INPUTS,
+    type PublishedOutputs,
+    publishedFindings,
+    stripUndefined,
+} from "../outputs";
 import { type Props, upgradeRecord, userInputs, warn } from "./engineProps";
 import { concealSecrets, credentialSecretPaths, movePaths, recordSecretPaths, revealSecrets } from "./secretBags";
 
@@ -35,9 +42,15 @@ export interface DetailedDiffResult extends provider.DiffResult {
     detailedDiff: PropertyChange[];
 }
 
-/** The provider's resource methods, with diff's detailed result. */
-export type ConnectorPlugin = Required<Pick<provider.Provider, "check" | "create" | "read" | "update" | "delete">> & {
-    diff: (id: string, urn: string, olds: Props, news: Props) => Promise<DetailedDiffResult>;
+/**
+ * The provider's resource methods, with diff's detailed result. Diff, update, read and delete take
+ * the request's old inputs last (provider/plugin/oldInputs.ts brings them: the host drops them).
+ */
+export type ConnectorPlugin = Required<Pick<provider.Provider, "check" | "create">> & {
+    diff: (id: string, urn: string, olds: Props, news: Props, oldInputs?: Props) => Promise<DetailedDiffResult>;
+    update: (id: string, urn: string, olds: Props, news: Props, oldInputs?: Props) => Promise<provider.UpdateResult>;
+    read: (id: string, urn: string, props?: Props, oldInputs?: Props) => Promise<provider.ReadResult>;
+    delete: (id: string, urn: string, props: Props, oldInputs?: Props) => Promise<void>;
 };
 
 /** `<project>/<stack>` of a URN (`urn:pulumi:<stack>::<project>::<type>::<name>`): the owner the dynamic SDK records too. */
@@ -54,18 +67,44 @@ function assertType(urn: string): void {
 
 /**
  * The record as the engine keeps it: the derived outputs and the kubeconfig filled (a program in
- * another language has no SDK to compute them), every secret wrapped.
+ * another language has no SDK to compute them), every secret wrapped; without the copies of inputs
+ * (the credential, the nested inputs), which the engine stores as the inputs and sends back.
  */
 function stateOf(record: ConnectorOutputs, inputSecrets: Set<string>): Props {
     const kubeconfig = record.kubeconfig ?? derivedKubeconfig(record.credential as Credential, record.identifier);
     const derived = derivedOutputs({ ...record, delegate: record.inputs.delegate });
     // The owner is the URN's (ownerOf): given to each call, not stored.
-    const { __owner: _owner, ...kept } = record;
-    const outputs: PublishedOutputs = { ...kept, ...derived, ...(kubeconfig ? { kubeconfig } : {}) };
+    const { __owner: _owner, credential: _credential, inputs: _inputs, ...kept } = record;
+    const outputs: PublishedOutputs = {
+        ...kept,
+        ...publishedFindings(record),
+        ...derived,
+        ...(kubeconfig ? { kubeconfig } : {}),
+    };
     return concealSecrets(
-        outputs,
+        stripUndefined(outputs),
         new Set([...movePaths(inputSecrets, "toRecord"), ...recordSecretPaths(outputs as Props)]),
     );
+}
+
+/**
+ * The record the lifecycle reads: the stored outputs, with the inputs they do not copy (the
+ * credential, the nested inputs) from the old inputs (secrets wrapped as the engine sent them). A
+ * record of an earlier version holds its own copies; with neither, the engine sent no old inputs.
+ */
+function recordOf(olds: Props, oldInputs: Props | undefined): { plain: any; secrets: Set<string> } {
+    const record = upgradeRecord(olds);
+    if (!oldInputs) {
+        if (record.identifier && record.credential === undefined)
+            throw new Error(
+                "the engine sent no old inputs with this request: the plugin keeps the credential as the input only (use the pulumi CLI 3.259 or later)",
+            );
+        return revealSecrets(record);
+    }
+    // Stored inputs leave the connectionTest defaults out (storedInputs): `{}` when all are defaults.
+    const given: Props = { ...oldInputs, connectionTest: oldInputs.connectionTest ?? {} };
+    const nested = Object.fromEntries(NESTED_INPUTS.map((k) => [k, given[k]]).filter(([, v]) => v !== undefined));
+    return revealSecrets({ ...record, credential: oldInputs.credential ?? record.credential, inputs: nested });
 }
 
 /** The connector's provider plugin methods. */
@@ -82,8 +121,8 @@ export const connectorPlugin: ConnectorPlugin = {
     },
 
     /** The update plan, with each changed property and whether it replaces the connector. */
-    async diff(_id, _urn, olds, news) {
-        const record = revealSecrets(upgradeRecord(olds)).plain as ConnectorOutputs;
+    async diff(_id, _urn, olds, news, oldInputs) {
+        const record = recordOf(olds, oldInputs).plain as ConnectorOutputs;
         const inputs = userInputs(revealSecrets(news).plain);
         const plan = planUpdate(record, inputs);
         return {
@@ -108,9 +147,9 @@ export const connectorPlugin: ConnectorPlugin = {
     },
 
     /** Re-provisions and re-tests what changed; a description change touches no cluster. */
-    async update(_id, urn, olds, news) {
+    async update(_id, urn, olds, news, oldInputs) {
         const { plain, secrets } = revealSecrets(news);
-        const record = revealSecrets(upgradeRecord(olds)).plain as ConnectorOutputs;
+        const record = recordOf(olds, oldInputs).plain as ConnectorOutputs;
         const { outputs, warnings } = await underOverallDeadline(() =>
             updateConnector(record, userInputs(plain), ownerOf(urn)),
         );
@@ -123,9 +162,8 @@ export const connectorPlugin: ConnectorPlugin = {
      * Harness holds of a registered connector (importHarness.ts), else the identifiers and ref; and a
      * warning naming the inputs (and secrets) the program must supply.
      */
-    async read(id, urn, props) {
-        const { plain, secrets } = revealSecrets(upgradeRecord(props ?? {}));
-        if (!plain.identifier) {
+    async read(id, urn, props, oldInputs) {
+        if (!props?.identifier) {
             const imported = importRecord(id);
             const registered = await importFromHarness(imported);
             if (registered.found) {
@@ -139,6 +177,7 @@ export const connectorPlugin: ConnectorPlugin = {
             ]);
             return { id, props: imported.outputs, inputs: imported.inputs };
         }
+        const { plain, secrets } = recordOf(props, oldInputs);
         const refreshed = await readConnector({ ...plain, __owner: ownerOf(urn) } as ConnectorOutputs);
         if (!refreshed) return { id, props };
         warn(recordWarnings(refreshed.outputs));
@@ -153,8 +192,8 @@ export const connectorPlugin: ConnectorPlugin = {
     },
 
     /** Removes the delegate's objects; a cluster that cannot be reached is a warning. */
-    async delete(_id, urn, props) {
-        const record = revealSecrets(upgradeRecord(props)).plain as ConnectorOutputs;
+    async delete(_id, urn, props, oldInputs) {
+        const record = recordOf(props, oldInputs).plain as ConnectorOutputs;
         const { warnings } = await underOverallDeadline(() => deleteConnector({ ...record, __owner: ownerOf(urn) }));
         warn(warnings);
     },

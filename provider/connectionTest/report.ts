@@ -45,3 +45,36 @@ export function recordedReport(report: ConnectionTestReport): ConnectionTestRepo
     const notPassed = report.checks.filter((c) => c.status !== "PASSED");
     return { ...report, passed: (report.passed ?? 0) + report.checks.length - notPassed.length, checks: notPassed };
 }
+
+/**
+ * The report as state stores it (the `connectionTest` field of the record): `checks` and
+ * `missingPermissions` only when not empty, and no `serverVersion` when the record's own
+ * `serverVersion` output holds the same (a test that did not fail answered `GET /version`).
+ * {@link publishedReport} gives the report back as users read it.
+ */
+export type StoredReport = Omit<ConnectionTestReport, "checks" | "missingPermissions"> &
+    Partial<Pick<ConnectionTestReport, "checks" | "missingPermissions">>;
+
+/** `report` (recorded: see recordedReport) as state stores it, next to the record's `serverVersion`. */
+export function storedReport(report: ConnectionTestReport, serverVersion: string | undefined): StoredReport {
+    const { checks, missingPermissions, serverVersion: version, ...rest } = report;
+    return {
+        ...rest,
+        ...(version !== undefined && (version !== serverVersion || report.status === "FAILURE")
+            ? { serverVersion: version }
+            : {}),
+        ...(checks.length ? { checks } : {}),
+        ...(missingPermissions.length ? { missingPermissions } : {}),
+    };
+}
+
+/** A stored report as users read it: the empty lists, and the server version of a test that did not fail. */
+export function publishedReport(stored: StoredReport, serverVersion: string | undefined): ConnectionTestReport {
+    const version = stored.serverVersion ?? (stored.status !== "FAILURE" ? serverVersion : undefined);
+    return {
+        ...stored,
+        ...(version !== undefined ? { serverVersion: version } : {}),
+        checks: stored.checks ?? [],
+        missingPermissions: stored.missingPermissions ?? [],
+    };
+}

@@ -5,7 +5,7 @@ import { tokenRotationDue } from "../delegate/install/rotation";
 import { tokenNeedsRenewal } from "../delegate/rbacPlan";
 import { recordedHarnessDrift } from "../harness/drift";
 import { UNKNOWN } from "../inputs/validate";
-import { type ConnectorOutputs, recordedInput } from "../outputs";
+import { type ConnectorOutputs, checkedInput, recordedInput } from "../outputs";
 
 /** Inputs whose change makes a new connector (Harness identifiers and scope are immutable). */
 export const REPLACE_KEYS = ["identifier", "orgIdentifier", "projectIdentifier"] as const;
@@ -59,7 +59,7 @@ function normalize(v: unknown): unknown {
 export function planConnectorDiff(olds: object, news: Record<string, unknown>): ConnectorDiff {
     const changed = [...REPLACE_KEYS, ...CONNECTION_KEYS, ...COSMETIC_KEYS, ...HARNESS_KEYS].filter((key) => {
         const before = normalize(recordedInput(olds, key));
-        const after = normalize(news[key]);
+        const after = normalize(checkedInput(news, key));
         return containsUnknown(after) || canonical(before) !== canonical(after);
     });
     const replaces = changed.filter((k) => (REPLACE_KEYS as readonly string[]).includes(k));

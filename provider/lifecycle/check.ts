@@ -1,6 +1,7 @@
 // check: validates inputs with the schema and fills the identifier and defaults.
 import type { ValidConnectorInputs } from "../inputs/types";
 import { checkFailure, type InputIssue, resolveIdentifier, validateConnectorInputs } from "../inputs/validate";
+import { storedInputs } from "../outputs";
 
 /** The outcome of check: the problems, or the inputs to record (as given when not all are known yet). */
 export type CheckOutcome =
@@ -17,5 +18,6 @@ export function checkConnector(olds: Record<string, unknown>, news: Record<strin
     if (!result.ok) return { failures: result.issues.map(checkFailure) };
     if (!result.complete) return { inputs: news };
     const valid = { ...result.value, identifier: resolveIdentifier(result.value, olds) };
-    return { inputs: valid, valid };
+    // The engine stores these: the connectionTest defaults are left out (the plan and the parse fill them).
+    return { inputs: storedInputs(valid), valid };
 }

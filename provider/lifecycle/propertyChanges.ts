@@ -2,7 +2,7 @@
 // which of them force a replacement: what a provider's detailed diff shows in `pulumi preview
 // --diff`. Pure: computed from the record, the checked inputs and the update plan.
 import { UNKNOWN } from "../inputs/validate";
-import { type ConnectorOutputs, recordedInput } from "../outputs";
+import { type ConnectorOutputs, checkedInput, recordedInput } from "../outputs";
 import { canonical, type UpdatePlan } from "./changePlan";
 
 /** One changed property: its path (`credential.auth.token`, `tags["a.b"]`), how it changed, and whether it replaces. */
@@ -43,7 +43,7 @@ export function propertyChanges(
     plan: UpdatePlan,
 ): PropertyChange[] {
     const changes = plan.changed.flatMap((key) =>
-        leafChanges(key, recordedInput(olds, key), news[key], plan.replaces.includes(key)),
+        leafChanges(key, recordedInput(olds, key), checkedInput(news, key), plan.replaces.includes(key)),
     );
     // A change the leaves do not show (e.g. an unknown value deep inside): the property as a whole.
     for (const key of plan.changed)

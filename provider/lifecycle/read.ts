@@ -11,6 +11,7 @@ import {
     delegateOwner,
     recordedDelegate,
     recordedInputs,
+    storedInputs,
 } from "../outputs";
 import { connectorSecrets, redact } from "../secrets";
 import { inspectInstalledDelegate } from "./delegateInstall";
@@ -43,7 +44,7 @@ export async function readConnector(
     const harness = inputs.harness && record.harness ? await readHarnessSide(inputs, record) : undefined;
     return {
         outputs: buildOutputs(inputs, record.identifier, record.__owner, run, delegate, record, harness),
-        inputs: recorded,
+        inputs: storedInputs(recorded),
     };
 }
 

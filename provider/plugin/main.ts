@@ -8,6 +8,7 @@ import { connectorPlugin } from "../adapters/plugin";
 import { honourCustomTimeouts } from "./customTimeouts";
 import { withDetailedDiff } from "./detailedDiff";
 import { acceptReadWithoutProperties } from "./importRead";
+import { withOldInputs } from "./oldInputs";
 
 /** The package's root folder (holds package.json and schema.json), from dist/provider/plugin. */
 function packageRoot(): string {
@@ -27,7 +28,7 @@ export function runPlugin(args: string[]): Promise<void> {
     const schema = fs.readFileSync(path.join(root, "schema.json"), "utf8");
     acceptReadWithoutProperties();
     honourCustomTimeouts();
-    return main(withDetailedDiff(connectorPlugin, { version, schema }), args);
+    return main(withDetailedDiff(withOldInputs(connectorPlugin), { version, schema }), args);
 }
 
 if (require.main === module) {

@@ -4,7 +4,12 @@ import * as assert from "node:assert/strict";
 import { specialSecretSig, specialSigKey } from "@pulumi/pulumi/runtime/rpc";
 import { upgradeRecord } from "../../provider/adapters/engineProps";
 import { assertConnectionSucceeded } from "../../provider/connectionTest";
-import { type ConnectionTestReport, recordedReport } from "../../provider/connectionTest/report";
+import {
+    type ConnectionTestReport,
+    publishedReport,
+    recordedReport,
+    storedReport,
+} from "../../provider/connectionTest/report";
 import { ConnectorError, recordFailure, toConnectorError } from "../../provider/errors";
 import { INPUT_NAMES } from "../../provider/inputs/schema";
 import type { ValidConnectorInputs } from "../../provider/inputs/types";
@@ -152,7 +157,22 @@ describe("records: ConnectorOutputs @unit", () => {
         assert.deepEqual(recorded.missingPermissions, run.missingPermissions);
         assert.deepEqual(recordedReport(recorded), recorded);
         assert.deepEqual(recordedReport({ ...REPORT, checks: [run.checks[0]] }), { ...REPORT, passed: 1, checks: [] });
-        assert.deepEqual(record().connectionTest, recordedReport(REPORT), "buildOutputs records it so");
+        const r = record();
+        assert.deepEqual(
+            publishedReport(r.connectionTest, r.serverVersion),
+            recordedReport(REPORT),
+            "buildOutputs records it so (as users read it)",
+        );
+        // State stores it shorter: no empty lists, no second copy of the server version.
+        assert.ok(!("checks" in r.connectionTest) && !("missingPermissions" in r.connectionTest));
+        assert.equal(r.connectionTest.serverVersion, undefined);
+        assert.equal(r.serverVersion, REPORT.serverVersion);
+        const failed = storedReport(recordedReport(run), "v0");
+        assert.deepEqual(
+            publishedReport(failed, "v0"),
+            recordedReport(run),
+            "a failed run keeps its own lists and version",
+        );
     });
 
     it("recordedDelegate reads the delegate's part back", () => {
