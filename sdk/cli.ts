@@ -152,8 +152,12 @@ export function formatReport(report: ConnectionTestReport, masterUrl?: string): 
     // The list is printed once: the check's line and the error say how many, not which.
     const once = (message: string) =>
         missing.length ? message.replace(/missing: .*$/, `missing ${missing.length}, listed below`) : message;
-    for (const c of report.checks)
-        lines.push(`  ${c.status.padEnd(7)} ${c.name}${c.message ? `: ${once(c.message)}` : ""}`);
+    for (const c of report.checks) {
+        // The report no longer repeats the server version in GET /version's check: shown here.
+        const message =
+            c.message ?? (c.name === "GET /version" && c.status === "PASSED" ? report.serverVersion : undefined);
+        lines.push(`  ${c.status.padEnd(7)} ${c.name}${message ? `: ${once(message)}` : ""}`);
+    }
     if (missing.length) {
         lines.push(`Missing permissions (${report.missingPermissions.length}):`);
         for (const p of report.missingPermissions) lines.push(`  ${p}`);
