@@ -29,12 +29,27 @@ function clusterFacts(run: Pick<TestRun, "masterUrl">, delegate: DelegateOutputs
  * they were recorded; a record Harness cannot take (it passed another version's rules) has none,
  * and then everything counts as changed.
  */
+/**
+ * The plan the record was registered with, or undefined when it cannot be made again: a record
+ * Harness cannot take, or one without its credential's secret values (an imported connector:
+ * Harness never returns them, the program's first up supplies them).
+ */
+function previousPlan(previous: ConnectorOutputs): HarnessPlan | undefined {
+    try {
+        const planned = harnessPlanFor(recordedInputs(previous), previous.identifier, clusterFacts(previous, previous));
+        return planned.ok ? planned.plan : undefined;
+    } catch (e) {
+        // An imported record lacks the credential's secret values (Harness never returns them): no plan.
+        if (e instanceof TypeError) return undefined;
+        throw e;
+    }
+}
+
 function changesSince(
     previous: ConnectorOutputs,
     plan: HarnessPlan,
 ): Pick<RegisterFrom, "changedSecrets" | "connectorChanged"> {
-    const planned = harnessPlanFor(recordedInputs(previous), previous.identifier, clusterFacts(previous, previous));
-    const before = planned.ok ? planned.plan : undefined;
+    const before = previousPlan(previous);
     return {
         changedSecrets: plan.secrets
             .filter((s) => before?.secrets.find((b) => b.field === s.field)?.value !== s.value)
