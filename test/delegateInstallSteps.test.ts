@@ -18,13 +18,9 @@ import {
     revokeDelegateToken,
     waitForDelegateConnected,
 } from "../provider/harness/delegates";
+import { planHarnessConnector } from "../provider/harness/mapping";
 import { parseConnectorInputs } from "../provider/inputs/validate";
-import {
-    type InstalledDelegate,
-    installDelegate,
-    uninstallDelegate,
-    withInstallSelectors,
-} from "../provider/lifecycle/delegateInstall";
+import { type InstalledDelegate, installDelegate, uninstallDelegate } from "../provider/lifecycle/delegateInstall";
 import { inSteps } from "../provider/steps";
 import type { KubeClient } from "../provider/transport/kubeClient";
 import { delegateManifest } from "../sdk/delegateManifest";
@@ -100,7 +96,10 @@ describe("installed delegate steps (real cluster, Harness stand-in, test agent)"
         assert.match(s.tokenName, /^steps-connector-\d{14}$/);
         assert.deepEqual(tokens(), [`${s.tokenName}:ACTIVE`]);
         assert.equal(agent.agents().find((a) => a.deployment === s.name)?.serviceAccount, "dlg");
-        assert.deepEqual(withInstallSelectors(inputs, "steps_connector").delegateSelectors, ["steps-connector"]);
+        assert.deepEqual(
+            planHarnessConnector(inputs, "steps_connector", { masterUrl: cp.server }).fields.delegateSelectors,
+            ["steps-connector"],
+        );
         assert.ok(!JSON.stringify(s).includes(installed.token), "the state holds no token");
     });
 

@@ -13,7 +13,7 @@ import {
 } from "../delegate/install/apply";
 import { installFacts } from "../delegate/install/facts";
 import { planDelegateInstall } from "../delegate/install/plan";
-import { tokenRotationDue } from "../delegate/install/rotation";
+import { DAY_MS, tokenRotationDue } from "../delegate/install/rotation";
 import type { InstalledDelegateState } from "../delegate/install/state";
 
 export type { InstalledDelegateState };
@@ -34,6 +34,7 @@ import {
 } from "../harness/delegates";
 import type { HarnessScope } from "../harness/state";
 import { type InstallSettings, installIdentity } from "../inputs/delegateName";
+import { harnessScope } from "../inputs/harnessRules";
 import type { ValidConnectorInputs } from "../inputs/types";
 import { Steps } from "../steps";
 import type { KubeClient } from "../transport/kubeClient";
@@ -45,23 +46,6 @@ export interface InstalledDelegate {
     /** Runs once the whole run has succeeded: revokes and purges a token a rotation replaced. */
     retire: () => Promise<void>;
 }
-
-/** The org and project the connector (and its delegate token) belong to. */
-export function scopeOf(inputs: Pick<ValidConnectorInputs, "orgIdentifier" | "projectIdentifier">): HarnessScope {
-    return {
-        ...(inputs.orgIdentifier ? { orgIdentifier: inputs.orgIdentifier } : {}),
-        ...(inputs.projectIdentifier ? { projectIdentifier: inputs.projectIdentifier } : {}),
-    };
-}
-
-/** The connector's inputs with `delegateSelectors` defaulting to the installed delegate's tags. */
-export function withInstallSelectors(inputs: ValidConnectorInputs, identifier: string): ValidConnectorInputs {
-    const install = inputs.delegate?.install;
-    if (!install || inputs.delegateSelectors !== undefined) return inputs;
-    return { ...inputs, delegateSelectors: installIdentity(install, identifier).tags };
-}
-
-const DAY_MS = 86_400_000;
 
 /** A token name no earlier token of this delegate had: `<name>-<yyyymmddhhmmss>` (a revoked name stays taken 30 days). */
 export function mintedTokenName(name: string, now = new Date()): string {
@@ -133,7 +117,7 @@ export async function installDelegate(
 ): Promise<InstalledDelegate> {
     const settings = inputs.delegate!.install!;
     const identity = installIdentity(settings, identifier);
-    const scope = scopeOf(inputs);
+    const scope = harnessScope(inputs);
     const { client, access } = harnessClientOfRun(inputs, steps);
     const prev = previous?.state?.name === identity.name ? previous : undefined;
 
@@ -249,7 +233,7 @@ export async function inspectInstalledDelegate(
     ).map(renderInstallDrift);
     const client = harnessClientFor(access);
     try {
-        const entry = (await listDelegates(client, scopeOf(inputs), state.name))[0];
+        const entry = (await listDelegates(client, harnessScope(inputs), state.name))[0];
         const connected = !!entry?.connected;
         if (!connected)
             drift.push(`Harness shows delegate "${state.name}" ${entry ? "disconnected" : "not registered"}`);
@@ -276,7 +260,7 @@ export async function uninstallDelegate(
     await removeDelegateInstall(kube, state.objects, owner);
     const client = harnessClientFor(resolveHarnessAccess(inputs.harness!));
     try {
-        await retireToken(client, scopeOf(inputs), state.tokenName);
+        await retireToken(client, harnessScope(inputs), state.tokenName);
     } finally {
         await client.close();
     }

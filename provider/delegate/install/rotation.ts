@@ -3,7 +3,8 @@
 import type { InstallSettings } from "../../inputs/delegateName";
 import type { InstalledDelegateState } from "./state";
 
-const DAY_MS = 86_400_000;
+/** A day, in ms (token lifetimes are given in days). */
+export const DAY_MS = 86_400_000;
 
 /** Whether the recorded token must be replaced: another delegate, another name asked for, or too little life left. */
 export function tokenRotationDue(
