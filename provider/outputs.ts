@@ -8,6 +8,7 @@ import {
     type StoredReport,
     storedReport,
 } from "./connectionTest/report";
+import { type CredentialLifetime, publicLifetime } from "./credentials/expiry";
 import { credentialKind } from "./credentials/kinds";
 import { kubeconfigIsDerivable } from "./credentials/kubeconfigDocument";
 import type { DelegateState } from "./delegate/state";
@@ -130,7 +131,8 @@ export function buildOutputs(
         // Not stored when it is the credential's: recordedMasterUrl gives it back.
         masterUrl: masterUrl === credentialMasterUrl(inputs.credential) ? undefined : masterUrl,
         serverVersion,
-        connectionTest: storedReport(recordedReport(run.report), serverVersion),
+        // Without the lifetime the credential's plain-text parts give: publishedReport puts it back.
+        connectionTest: storedReport(recordedReport(run.report), serverVersion, publicLifetime(inputs.credential)),
         // Not stored when the credential alone defines it: the SDK builds it in the program.
         kubeconfig:
             !delegateSettings?.useAsCredential && kubeconfigIsDerivable(inputs.credential)
@@ -229,7 +231,7 @@ export type PublishedOutputs = Omit<ConnectorOutputs, InputCopies | keyof Publis
 export function publishedFindings(record: ConnectorOutputs): PublishedFindings {
     return {
         masterUrl: recordedMasterUrl(record),
-        connectionTest: publishedReport(record.connectionTest, record.serverVersion),
+        connectionTest: publishedReport(record.connectionTest, record.serverVersion, recordedPublicLifetime(record)),
     };
 }
 
@@ -265,9 +267,14 @@ export function recordedDelegate(outputs: ConnectorOutputs): DelegateOutputs {
 /** The last test run a record holds. */
 export function recordedTestRun(outputs: ConnectorOutputs): TestRun {
     return {
-        report: publishedReport(outputs.connectionTest, outputs.serverVersion),
+        report: publishedReport(outputs.connectionTest, outputs.serverVersion, recordedPublicLifetime(outputs)),
         masterUrl: recordedMasterUrl(outputs),
     };
+}
+
+/** The lifetime the record's credential gives from its plain-text parts (a client certificate's), which the stored report leaves out. */
+function recordedPublicLifetime(record: Pick<ConnectorOutputs, "credential">): CredentialLifetime | undefined {
+    return record.credential && publicLifetime(record.credential);
 }
 
 /** The API server URL a credential names itself (a ManualConfig's `masterUrl`); undefined for the others. */

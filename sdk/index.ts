@@ -3,6 +3,7 @@ import { builtinModules } from "node:module";
 import * as pulumi from "@pulumi/pulumi";
 import { type ConnectionTestReport, publishedReport, type StoredReport } from "../provider/connectionTest/report";
 import { assertConnectionSucceeded } from "../provider/connectionTest/runConnectionTest";
+import { publicLifetime } from "../provider/credentials/expiry";
 import { derivedKubeconfig, kubeconfigIsDerivable } from "../provider/credentials/kubeconfigDocument";
 import type { DelegateState } from "../provider/delegate/state";
 import type { HarnessState } from "../provider/harness/state";
@@ -110,14 +111,17 @@ export class KubernetesClusterConnector extends pulumi.dynamic.Resource {
      * check by name: {@link testConnection} and `pulumi-kubernetes-connector test`.)
      */
     public get connectionTest(): pulumi.Output<ConnectionTestReport> {
-        this.connectionTestOutput ??= pulumi
-            .all([this.storedConnectionTest, this.serverVersion])
-            .apply(([stored, serverVersion]) =>
-                // A preview of an update shows the settings here (a dynamic resource's outputs are then its inputs).
-                stored && "status" in stored
-                    ? publishedReport(stored, serverVersion)
-                    : (stored as unknown as ConnectionTestReport),
-            );
+        // Not secret although the credential is: publicLifetime reads only its plain-text parts (a client certificate).
+        this.connectionTestOutput ??= pulumi.unsecret(
+            pulumi
+                .all([this.storedConnectionTest, this.serverVersion, this.credential])
+                .apply(([stored, serverVersion, credential]) =>
+                    // A preview of an update shows the settings here (a dynamic resource's outputs are then its inputs).
+                    stored && "status" in stored
+                        ? publishedReport(stored, serverVersion, credential && publicLifetime(credential))
+                        : (stored as unknown as ConnectionTestReport),
+                ),
+        );
         return this.connectionTestOutput;
     }
     /** Set by the engine (the output registered as `connectionTest`). */

@@ -364,6 +364,14 @@ describe("credential failures (exec plugins as real scripts, files really missin
                     Math.abs(Date.parse(expiresAt) - (Date.now() + 10 * 86_400_000)) < 120_000,
                     `expires in 10 days: ${expiresAt}`,
                 );
+                const stored = JSON.parse(await t.exportState()).deployment.resources.find(
+                    (r: any) => r.type === "pulumi-nodejs:dynamic:Resource",
+                );
+                assert.equal(
+                    stored.outputs.connectionTest.credentialExpiry,
+                    undefined,
+                    "state leaves out what the plain-text certificate says (the SDK computes it)",
+                );
                 const refreshed: string[] = [];
                 await t.refresh({ onOutput: (s) => refreshed.push(s) });
                 assert.match(refreshed.join(""), /warning: the connector's client certificate expires in 9 day\(s\)/);

@@ -49,17 +49,34 @@ export function recordedReport(report: ConnectionTestReport): ConnectionTestRepo
 /**
  * The report as state stores it (the `connectionTest` field of the record): `checks` and
  * `missingPermissions` only when not empty, and no `serverVersion` when the record's own
- * `serverVersion` output holds the same (a test that did not fail answered `GET /version`).
- * {@link publishedReport} gives the report back as users read it.
+ * `serverVersion` output holds the same (a test that did not fail answered `GET /version`), and
+ * no `credentialExpiry` when it is the one the credential's plain-text parts give (`publicExpiry`:
+ * a client certificate's). {@link publishedReport} gives the report back as users read it.
  */
-export type StoredReport = Omit<ConnectionTestReport, "checks" | "missingPermissions"> &
-    Partial<Pick<ConnectionTestReport, "checks" | "missingPermissions">>;
+export type StoredReport = Omit<ConnectionTestReport, "checks" | "missingPermissions" | "credentialExpiry"> &
+    Partial<Pick<ConnectionTestReport, "checks" | "missingPermissions">> & {
+        /** Absent when it is the credential's public lifetime (publicLifetime); null when the test found none although the credential has one. */
+        credentialExpiry?: CredentialLifetime | null;
+    };
 
 /** `report` (recorded: see recordedReport) as state stores it, next to the record's `serverVersion`. */
-export function storedReport(report: ConnectionTestReport, serverVersion: string | undefined): StoredReport {
-    const { checks, missingPermissions, serverVersion: version, ...rest } = report;
+export function storedReport(
+    report: ConnectionTestReport,
+    serverVersion: string | undefined,
+    publicExpiry?: CredentialLifetime,
+): StoredReport {
+    const { checks, missingPermissions, serverVersion: version, credentialExpiry, ...rest } = report;
     return {
         ...rest,
+        ...(publicExpiry === undefined
+            ? credentialExpiry !== undefined
+                ? { credentialExpiry }
+                : {}
+            : credentialExpiry === undefined
+              ? { credentialExpiry: null }
+              : sameLifetime(credentialExpiry, publicExpiry)
+                ? {}
+                : { credentialExpiry }),
         ...(version !== undefined && (version !== serverVersion || report.status === "FAILURE")
             ? { serverVersion: version }
             : {}),
@@ -68,13 +85,24 @@ export function storedReport(report: ConnectionTestReport, serverVersion: string
     };
 }
 
-/** A stored report as users read it: the empty lists, and the server version of a test that did not fail. */
-export function publishedReport(stored: StoredReport, serverVersion: string | undefined): ConnectionTestReport {
+/** A stored report as users read it: the empty lists, the server version of a test that did not fail, and the credential's public lifetime (`publicExpiry`) where it was left out. */
+export function publishedReport(
+    stored: StoredReport,
+    serverVersion: string | undefined,
+    publicExpiry?: CredentialLifetime,
+): ConnectionTestReport {
     const version = stored.serverVersion ?? (stored.status !== "FAILURE" ? serverVersion : undefined);
+    const { credentialExpiry, ...rest } = stored;
+    const expiry = credentialExpiry === null ? undefined : (credentialExpiry ?? publicExpiry);
     return {
-        ...stored,
+        ...rest,
+        ...(expiry !== undefined ? { credentialExpiry: expiry } : {}),
         ...(version !== undefined ? { serverVersion: version } : {}),
         checks: stored.checks ?? [],
         missingPermissions: stored.missingPermissions ?? [],
     };
+}
+
+function sameLifetime(a: CredentialLifetime, b: CredentialLifetime): boolean {
+    return a.source === b.source && a.expiresAt === b.expiresAt && a.issuedAt === b.issuedAt;
 }

@@ -18,6 +18,16 @@ export function credentialLifetime(credential: Credential): CredentialLifetime |
     return credentialKind(credential).lifetime(credential);
 }
 
+/**
+ * The credential's lifetime when it reads only fields that are not secret (a ManualConfig
+ * ClientKeyCert's certificate): what the record need not store, since the SDK and the plugin
+ * compute it from the credential. Undefined otherwise.
+ */
+export function publicLifetime(credential: Credential): CredentialLifetime | undefined {
+    const kind = credentialKind(credential);
+    return kind.lifetimeIsPublic(credential) ? kind.lifetime(credential) : undefined;
+}
+
 /** Whether the credential has expired. */
 export function hasExpired(lifetime: CredentialLifetime, now = Date.now()): boolean {
     return Date.parse(lifetime.expiresAt) <= now;

@@ -3,7 +3,7 @@
 import { credentialLifetime, expiryWarning } from "../credentials/expiry";
 import { harnessInputWarnings } from "../inputs/harnessRules";
 import type { ConnectionTestSettings, Credential, ValidConnectorInputs } from "../inputs/types";
-import { type ConnectorOutputs, recordedInput } from "../outputs";
+import { type ConnectorOutputs, recordedInput, recordedTestRun } from "../outputs";
 
 /** The warning for a credential near (or past) its end, with the connector's settings; undefined when none is due. */
 export function credentialWarning(credential: unknown, settings: unknown): string | undefined {
@@ -35,7 +35,7 @@ export function inputWarnings(inputs: Record<string, unknown>, valid?: ValidConn
  */
 export function recordWarnings(record: ConnectorOutputs): string[] {
     const w = expiryWarning(
-        record.connectionTest?.credentialExpiry,
+        record.connectionTest && recordedTestRun(record).report.credentialExpiry,
         (recordedInput(record, "connectionTest") as ConnectionTestSettings | undefined) ?? {},
     );
     const status = record.harness?.status;

@@ -3,12 +3,16 @@
 // engine adapters' SECRET_FIELDS, the plugin's schema.json, the SDK's pulumi.secret), so a secret
 // field a kind adds and something forgets fails here.
 import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { ALL_KINDS, AUTH_KINDS, CREDENTIAL_KINDS } from "../../provider/credentials/kinds";
 import { HARNESS_SECRET_FIELDS } from "../../provider/inputs/schema";
 import { SECRET_FIELDS } from "../../provider/secrets";
 import { markSecrets } from "../../sdk/markSecrets";
 import { buildSchema, PACKAGE_NAME } from "../../tools/genSchema";
+import { createCA } from "../../tools/pki";
 
 const schema = buildSchema() as { types: Record<string, { properties: Record<string, { secret?: boolean }> }> };
 const credentialKinds = Object.values(CREDENTIAL_KINDS);
@@ -109,5 +113,31 @@ describe("credential kinds: each kind's secret fields are secret everywhere @uni
             [...new Set(authKinds.flatMap((k) => Object.keys(k.harness.refFields)))],
             [...HARNESS_SECRET_FIELDS],
         );
+    });
+
+    it("a lifetime the record need not store (lifetimeIsPublic) reads no secret field: ClientKeyCert's certificate only", () => {
+        assert.deepEqual(
+            authKinds.filter((k) => k.lifetimeIsPublic).map((k) => k.type),
+            ["ClientKeyCert"],
+        );
+        const ca = createCA(fs.mkdtempSync(path.join(os.tmpdir(), "pkc-lifetime-")), "ca");
+        const kind = AUTH_KINDS.ClientKeyCert;
+        const auth = {
+            type: "ClientKeyCert" as const,
+            clientCert: ca.certPem,
+            clientKey: ca.keyPem,
+            clientKeyAlgo: "RSA" as const,
+            clientKeyPassphrase: "p",
+        };
+        const plainOnly = Object.fromEntries(
+            Object.entries(auth).filter(([f]) => !kind.secretFields.includes(f)),
+        ) as unknown as typeof auth;
+        const lifetime = kind.lifetime(auth);
+        assert.ok(lifetime, "the certificate says when it ends");
+        assert.deepEqual(kind.lifetime(plainOnly), lifetime);
+        for (const credential of credentialKinds) {
+            if (credential.type === "ManualConfig") continue;
+            assert.equal(credential.lifetimeIsPublic({} as never), false, credential.type);
+        }
     });
 });

@@ -10,6 +10,7 @@ import {
     recordedReport,
     storedReport,
 } from "../../provider/connectionTest/report";
+import type { CredentialLifetime } from "../../provider/credentials/expiry";
 import { ConnectorError, recordFailure, toConnectorError } from "../../provider/errors";
 import { INPUT_NAMES } from "../../provider/inputs/schema";
 import type { ValidConnectorInputs } from "../../provider/inputs/types";
@@ -173,6 +174,31 @@ describe("records: ConnectorOutputs @unit", () => {
             recordedReport(run),
             "a failed run keeps its own lists and version",
         );
+    });
+
+    it("a lifetime the credential's plain-text parts give is not stored, and comes back as it was found", () => {
+        const cert: CredentialLifetime = {
+            source: "client certificate",
+            expiresAt: "2027-01-01T00:00:00.000Z",
+            issuedAt: "2026-01-01T00:00:00.000Z",
+        };
+        const found = { ...recordedReport(REPORT), credentialExpiry: cert };
+        const same = storedReport(found, REPORT.serverVersion, cert);
+        assert.ok(!("credentialExpiry" in same), "the certificate's own lifetime is left out");
+        assert.deepEqual(publishedReport(same, REPORT.serverVersion, cert), found);
+        // The test ran as the delegate (useAsCredential): its token's lifetime, or none, is kept as found.
+        const token: CredentialLifetime = { source: "token", expiresAt: "2026-12-04T00:00:00.000Z" };
+        const other = storedReport({ ...found, credentialExpiry: token }, REPORT.serverVersion, cert);
+        assert.deepEqual(publishedReport(other, REPORT.serverVersion, cert).credentialExpiry, token);
+        const none = storedReport(recordedReport(REPORT), REPORT.serverVersion, cert);
+        assert.equal(none.credentialExpiry, null);
+        assert.ok(!("credentialExpiry" in publishedReport(none, REPORT.serverVersion, cert)));
+        // A credential whose lifetime is secret (a token) or absent: stored as found.
+        assert.deepEqual(
+            storedReport({ ...found, credentialExpiry: token }, REPORT.serverVersion).credentialExpiry,
+            token,
+        );
+        assert.ok(!("credentialExpiry" in storedReport(recordedReport(REPORT), REPORT.serverVersion)));
     });
 
     it("recordedDelegate reads the delegate's part back", () => {

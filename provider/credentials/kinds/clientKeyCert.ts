@@ -98,6 +98,8 @@ export const clientKeyCert: AuthKind<ClientKeyCertAuth> = {
     user,
     resolveUser: async (a) => user(a),
     lifetime: (a) => certificateLifetime(a.clientCert),
+    // The client certificate is not secret.
+    lifetimeIsPublic: true,
     harness: {
         refFields: {
             caCert: "caCertRef",

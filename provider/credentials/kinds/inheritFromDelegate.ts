@@ -34,6 +34,7 @@ export const inheritFromDelegate: CredentialKind<InheritFromDelegateCredential> 
         return clientNodeCredential(c, timeoutMs);
     },
     lifetime: () => undefined,
+    lifetimeIsPublic: () => false,
     harness: {
         cluster: () => ({}),
         toHarness: () => ({ type: "InheritFromDelegate" }),

@@ -45,6 +45,8 @@ export interface AuthKind<A extends Auth = Auth> {
     resolveUser(auth: A, timeoutMs: number): Promise<InlineEntry>;
     /** When what it sends expires, when the auth itself holds it. */
     lifetime(auth: A): CredentialLifetime | undefined;
+    /** Whether `lifetime` reads only fields that are not secret (a client certificate): then state need not store it. */
+    lifetimeIsPublic: boolean;
     harness: {
         /** Which `auth.spec` field of Harness's K8sCluster connector holds each secret field's ref. */
         refFields: HarnessSecrets;
@@ -73,6 +75,8 @@ export interface CredentialKind<C extends Credential = Credential> {
     endpoint(credential: C, timeoutMs: number): Promise<ResolvedCredential>;
     /** When what it sends expires, when the credential itself holds it. */
     lifetime(credential: C): CredentialLifetime | undefined;
+    /** Whether `lifetime` reads only fields that are not secret (a client certificate): then state need not store it. */
+    lifetimeIsPublic(credential: C): boolean;
     harness: {
         /** The API server and its CA, for a connector that authenticates as the delegate (undefined: learnt by the test). */
         cluster(credential: C): { masterUrl?: string; caCert?: string };

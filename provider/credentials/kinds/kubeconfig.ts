@@ -141,6 +141,8 @@ export const kubeconfig: CredentialKind<KubeconfigCredential> = {
         return clientNodeCredential(c, timeoutMs);
     },
     lifetime: (c) => inlineKubeconfigLifetime(c.kubeconfig, c.context),
+    // The document is secret as a whole.
+    lifetimeIsPublic: () => false,
     harness: {
         cluster: (c) => {
             const inline = inlineKubeconfigEntries(c.kubeconfig, c.context);

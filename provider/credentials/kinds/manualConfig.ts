@@ -97,6 +97,7 @@ export const manualConfig: CredentialKind<ManualConfigCredential> = {
         return inlineCredential(manualCluster(c), user, c.auth.type);
     },
     lifetime: (c) => authKind(c.auth.type)!.lifetime(c.auth),
+    lifetimeIsPublic: (c) => authKind(c.auth.type)!.lifetimeIsPublic,
     harness: {
         cluster: (c) => ({ masterUrl: c.masterUrl, caCert: c.caCert }),
         toHarness: (c) => ({

@@ -37,6 +37,7 @@ export const openIdConnect: AuthKind<OpenIdConnectAuth> = {
     user: () => undefined,
     resolveUser: async (a, timeoutMs) => ({ token: await fetchIdToken(a, timeoutMs) }),
     lifetime: () => undefined,
+    lifetimeIsPublic: false,
     harness: {
         refFields: { clientId: "oidcClientIdRef", password: "oidcPasswordRef", clientSecret: "oidcSecretRef" },
         toHarness: (a) => ({

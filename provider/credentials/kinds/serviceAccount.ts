@@ -27,6 +27,8 @@ export const serviceAccount: AuthKind<ServiceAccountAuth> = {
     user: (a) => ({ token: a.token.trim() }),
     resolveUser: async (a) => ({ token: a.token.trim() }),
     lifetime: (a) => tokenLifetime(a.token),
+    // The token is secret.
+    lifetimeIsPublic: false,
     harness: {
         refFields: { token: "serviceAccountTokenRef", caCert: "caCertRef" },
         toHarness: (a, c) => ({ secrets: { token: a.token.trim(), caCert: c.caCert }, plain: {} }),

@@ -22,6 +22,7 @@ export const usernamePassword: AuthKind<UsernamePasswordAuth> = {
     user: (a) => ({ username: a.username, password: a.password }),
     resolveUser: async (a) => ({ username: a.username, password: a.password }),
     lifetime: () => undefined,
+    lifetimeIsPublic: false,
     harness: {
         refFields: { password: "passwordRef" },
         toHarness: (a) => ({ secrets: { password: a.password }, plain: { username: a.username } }),
