@@ -8,7 +8,7 @@ import {
     type StoredReport,
     storedReport,
 } from "./connectionTest/report";
-import { type CredentialLifetime, publicLifetime } from "./credentials/expiry";
+import { publicLifetime } from "./credentials/expiry";
 import { credentialKind } from "./credentials/kinds";
 import { kubeconfigIsDerivable } from "./credentials/kubeconfigDocument";
 import type { DelegateState } from "./delegate/state";
@@ -231,7 +231,7 @@ export type PublishedOutputs = Omit<ConnectorOutputs, InputCopies | keyof Publis
 export function publishedFindings(record: ConnectorOutputs): PublishedFindings {
     return {
         masterUrl: recordedMasterUrl(record),
-        connectionTest: publishedReport(record.connectionTest, record.serverVersion, recordedPublicLifetime(record)),
+        connectionTest: publishedReport(record.connectionTest, record.serverVersion, publicLifetime(record.credential)),
     };
 }
 
@@ -267,14 +267,9 @@ export function recordedDelegate(outputs: ConnectorOutputs): DelegateOutputs {
 /** The last test run a record holds. */
 export function recordedTestRun(outputs: ConnectorOutputs): TestRun {
     return {
-        report: publishedReport(outputs.connectionTest, outputs.serverVersion, recordedPublicLifetime(outputs)),
+        report: publishedReport(outputs.connectionTest, outputs.serverVersion, publicLifetime(outputs.credential)),
         masterUrl: recordedMasterUrl(outputs),
     };
-}
-
-/** The lifetime the record's credential gives from its plain-text parts (a client certificate's), which the stored report leaves out. */
-function recordedPublicLifetime(record: Pick<ConnectorOutputs, "credential">): CredentialLifetime | undefined {
-    return record.credential && publicLifetime(record.credential);
 }
 
 /** The API server URL a credential names itself (a ManualConfig's `masterUrl`); undefined for the others. */

@@ -111,17 +111,15 @@ export class KubernetesClusterConnector extends pulumi.dynamic.Resource {
      * check by name: {@link testConnection} and `pulumi-kubernetes-connector test`.)
      */
     public get connectionTest(): pulumi.Output<ConnectionTestReport> {
-        // Not secret although the credential is: publicLifetime reads only its plain-text parts (a client certificate).
-        this.connectionTestOutput ??= pulumi.unsecret(
-            pulumi
-                .all([this.storedConnectionTest, this.serverVersion, this.credential])
-                .apply(([stored, serverVersion, credential]) =>
-                    // A preview of an update shows the settings here (a dynamic resource's outputs are then its inputs).
-                    stored && "status" in stored
-                        ? publishedReport(stored, serverVersion, credential && publicLifetime(credential))
-                        : (stored as unknown as ConnectionTestReport),
-                ),
-        );
+        this.connectionTestOutput ??= pulumi
+            // Not secret although the credential is: publicLifetime reads only its plain-text parts (a client certificate).
+            .all([this.storedConnectionTest, this.serverVersion, pulumi.unsecret(this.credential)])
+            .apply(([stored, serverVersion, credential]) =>
+                // A preview of an update shows the settings here (a dynamic resource's outputs are then its inputs).
+                stored && "status" in stored
+                    ? publishedReport(stored, serverVersion, publicLifetime(credential))
+                    : (stored as unknown as ConnectionTestReport),
+            );
         return this.connectionTestOutput;
     }
     /** Set by the engine (the output registered as `connectionTest`). */

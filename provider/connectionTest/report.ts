@@ -68,15 +68,7 @@ export function storedReport(
     const { checks, missingPermissions, serverVersion: version, credentialExpiry, ...rest } = report;
     return {
         ...rest,
-        ...(publicExpiry === undefined
-            ? credentialExpiry !== undefined
-                ? { credentialExpiry }
-                : {}
-            : credentialExpiry === undefined
-              ? { credentialExpiry: null }
-              : sameLifetime(credentialExpiry, publicExpiry)
-                ? {}
-                : { credentialExpiry }),
+        ...storedExpiry(credentialExpiry, publicExpiry),
         ...(version !== undefined && (version !== serverVersion || report.status === "FAILURE")
             ? { serverVersion: version }
             : {}),
@@ -103,6 +95,16 @@ export function publishedReport(
     };
 }
 
-function sameLifetime(a: CredentialLifetime, b: CredentialLifetime): boolean {
-    return a.source === b.source && a.expiresAt === b.expiresAt && a.issuedAt === b.issuedAt;
+/** What the record keeps of the lifetime the test found: nothing when the credential's plain-text parts give the same. */
+function storedExpiry(
+    found: CredentialLifetime | undefined,
+    publicExpiry: CredentialLifetime | undefined,
+): Pick<StoredReport, "credentialExpiry"> {
+    if (publicExpiry === undefined) return found ? { credentialExpiry: found } : {};
+    if (found === undefined) return { credentialExpiry: null };
+    const same =
+        found.source === publicExpiry.source &&
+        found.expiresAt === publicExpiry.expiresAt &&
+        found.issuedAt === publicExpiry.issuedAt;
+    return same ? {} : { credentialExpiry: found };
 }

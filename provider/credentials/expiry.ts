@@ -23,7 +23,8 @@ export function credentialLifetime(credential: Credential): CredentialLifetime |
  * ClientKeyCert's certificate): what the record need not store, since the SDK and the plugin
  * compute it from the credential. Undefined otherwise.
  */
-export function publicLifetime(credential: Credential): CredentialLifetime | undefined {
+export function publicLifetime(credential: Credential | undefined): CredentialLifetime | undefined {
+    if (!credential) return undefined;
     const kind = credentialKind(credential);
     return kind.lifetimeIsPublic(credential) ? kind.lifetime(credential) : undefined;
 }
