@@ -24,7 +24,10 @@ const connector = new KubernetesClusterConnector("prod-cluster", {
                 ? undefined
                 : {
                       name: config.get("delegateName"),
+                      tags: config.getObject<string[]>("delegateTags"),
                       image: config.get("delegateImage"),
+                      // A private CA the delegate must trust to reach Harness (a proxy's or a private endpoint's).
+                      customCaBundle: config.get("delegateCaBundle"),
                       token: {
                           name: config.get("delegateTokenName"),
                           ttlDays: config.getNumber("delegateTokenTtlDays") ?? 90,
