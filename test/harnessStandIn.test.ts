@@ -1657,6 +1657,16 @@ describe("harness stand-in: delegate tokens and delegates, through the provider'
         assert.match(revoked.body.message, /Delegate is using revoked token/);
     });
 
+    it("a group takes the tags of the newest instance to register; the old pod's heartbeats during a rollout do not put its tags back", async () => {
+        const t = await mintDelegateToken(hc, {}, "tok_tags");
+        const roll = { delegateName: "rolling" };
+        assert.equal((await beat(t.value!, { ...roll, hostName: "old-pod", tags: ["eu"] })).status, 200);
+        assert.equal((await beat(t.value!, { ...roll, hostName: "new-pod", tags: ["eu", "gpu"] })).status, 200);
+        assert.equal((await beat(t.value!, { ...roll, hostName: "old-pod", tags: ["eu"] })).status, 200);
+        const [rolling] = await listDelegates(hc, {}, "rolling");
+        assert.deepEqual(rolling.tags.sort(), ["eu", "gpu", "rolling"]);
+    });
+
     it("listDelegates and delegate-groups: connected while heartbeats are fresh, then disconnected; tokenActive; contains-match dropped by the client", async () => {
         const t = await mintDelegateToken(hc, {}, "tok_l");
         assert.equal((await beat(t.value!, { delegateName: "web" })).status, 200);

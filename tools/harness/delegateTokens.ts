@@ -217,7 +217,8 @@ export class DelegateRegistry {
      * "Invalid delegate token" (INVALID_TOKEN); a revoked one (auto-revoked at revokeAfter too)
      * "Invalid delegate token. Delegate is using revoked token" (REVOKED_TOKEN). As
      * DelegateServiceImpl.register: the delegate's scope is its token's owner; one group per name
-     * and scope (upsertDelegateGroup), its tags replaced by the delegate's. The stand-in refuses
+     * and scope (upsertDelegateGroup), its tags replaced by those of the newest instance to register
+     * (an instance registers once: its first heartbeat here). The stand-in refuses
      * (400 INVALID_REQUEST, its own rule) a heartbeat that names another org or project than the
      * token's, which a real delegate would register in instead.
      */
@@ -246,10 +247,14 @@ export class DelegateRegistry {
             };
             this.groups.push(group);
         }
-        group.tags = [...new Set(hb.tags ?? [])];
-        if (hb.description !== undefined) group.description = hb.description;
         let instance = group.instances.find((i) => i.hostName === hb.hostName);
         if (!instance) {
+            // A new instance is a registration (DelegateServiceImpl.register → upsertDelegateGroup):
+            // the group takes ITS tags and description. A heartbeat of an instance already registered
+            // only moves lastHeartBeat, so while a rollout runs, the old pod's heartbeats do not put
+            // back the tags the new pod registered with.
+            group.tags = [...new Set(hb.tags ?? [])];
+            if (hb.description !== undefined) group.description = hb.description;
             instance = {
                 uuid: randomUUID(),
                 hostName: hb.hostName,
