@@ -6,6 +6,7 @@
 // behind. Needs root and the host packages (`npm run setup` installs them).
 import * as assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as https from "node:https";
 import * as tls from "node:tls";
@@ -344,7 +345,11 @@ describe("pods: a kubelet runs the delegate stand-in image (real cluster with po
                 pids.length >= 6,
                 `etcd, API server, controller manager, containerd, kubelet, scheduler: ${JSON.stringify(c.pids)}`,
             );
-            const shims = processesNaming(`${c.dir}/node/containerd.sock`);
+            const socket = `${c.dir}/node/containerd.sock`;
+            const shims = processesNaming(socket);
+            const sandboxDir = `${c.dir}/node/root/io.containerd.grpc.v1.cri/sandboxes`;
+            const sandboxes = fs.existsSync(sandboxDir) ? fs.readdirSync(sandboxDir) : [];
+            if (round === 1) assert.ok(sandboxes.length > 0, "pods' sandboxes exist");
             if (round === 1) assert.ok(shims.length > 0, "the pods' shims run");
             await c.stop();
             assert.deepEqual(pids.filter(alive), [], "every component exited");
@@ -360,10 +365,21 @@ describe("pods: a kubelet runs the delegate stand-in image (real cluster with po
             assert.equal(fs.existsSync(c.dir), false, "the folder is gone");
             const results = "/var/lib/cni/results";
             assert.deepEqual(
-                fs.existsSync(results) ? fs.readdirSync(results).filter((f) => f.startsWith("pkc-")) : [],
+                fs.existsSync(results)
+                    ? fs
+                          .readdirSync(results)
+                          .filter((f) => f.startsWith("pkc-") || sandboxes.some((id) => f.includes(id)))
+                    : [],
                 [],
+                "libcni keeps no result of the pods",
             );
             assert.equal(fs.existsSync("/var/lib/cni/networks/pkc"), false);
+            const sockets = sandboxes.map((id) => createHash("sha256").update(`${socket}/k8s.io/${id}`).digest("hex"));
+            assert.deepEqual(
+                sockets.filter((name) => fs.existsSync(`/run/containerd/s/${name}`)),
+                [],
+                "no shim socket is left",
+            );
         }
     });
 });

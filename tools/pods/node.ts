@@ -7,11 +7,12 @@
 // address on the project's bridge. `stop()` undoes all of it: containers, shims, mounts, network
 // namespaces, CNI files.
 import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as net from "node:net";
 import * as path from "node:path";
 import { CNI_BIN_DIR } from "../hostPackages";
-import { ControlPlaneError, onExitCleanup, startProcess, stopProcess, waitFor } from "../processes";
+import { ControlPlaneError, onExitCleanup, startProcess, stopProcess, tail, waitFor } from "../processes";
 import { buildDelegateStandInImage, buildPauseImage } from "./images";
 import { CNI_NETWORK, GATEWAY_IP, writeCniConfig } from "./network";
 import { LOCAL_REGISTRY } from "./ociImage";
@@ -82,18 +83,71 @@ export function unmountUnder(dir: string): void {
     for (const m of mountsUnder(dir)) if (!run("umount", [m]).ok) run("umount", ["-l", m]);
 }
 
-/** Process ids whose command line contains `needle` (the shims of our containerd name its socket). */
-function pidsWith(needle: string): number[] {
-    const out: number[] = [];
+/** Every process: its id, its parent's, its command line. */
+function processes(): { pid: number; ppid: number; cmdline: string }[] {
+    const out: { pid: number; ppid: number; cmdline: string }[] = [];
     for (const entry of fs.readdirSync("/proc")) {
         if (!/^\d+$/.test(entry)) continue;
         try {
-            if (fs.readFileSync(`/proc/${entry}/cmdline`, "utf8").includes(needle)) out.push(Number(entry));
+            const cmdline = fs.readFileSync(`/proc/${entry}/cmdline`, "utf8");
+            // /proc/<pid>/stat: "pid (comm) state ppid ..."; comm may hold spaces, so read after its ")".
+            const stat = fs.readFileSync(`/proc/${entry}/stat`, "utf8");
+            const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+            out.push({ pid: Number(entry), ppid, cmdline });
         } catch {
             /* gone meanwhile */
         }
     }
     return out;
+}
+
+/**
+ * SIGKILLs the shims of the containerd listening on `socket` (their command line names it) and
+ * their children, the containers' first processes (each container's PID namespace dies with it).
+ */
+function killShimsAndContainers(socket: string): void {
+    const all = processes();
+    const shims = new Set(all.filter((p) => p.cmdline.includes(socket)).map((p) => p.pid));
+    const containers = all.filter((p) => shims.has(p.ppid)).map((p) => p.pid);
+    for (const pid of [...containers, ...shims])
+        try {
+            process.kill(pid, "SIGKILL");
+        } catch {
+            /* gone */
+        }
+}
+
+/** Where libcni caches each attachment's result (fixed: the CRI plugin does not move it). */
+const CNI_RESULTS_DIR = "/var/lib/cni/results";
+/** Where containerd 1.6's shims put their sockets (fixed in containerd, whatever its state dir). */
+const SHIM_SOCKET_DIR = "/run/containerd/s";
+
+/**
+ * Removes what the pods' sandboxes left outside the temp folder when no CNI DEL or clean shim exit
+ * ran: libcni's cached results (the pods' network and the loopback, per sandbox id) and the shims'
+ * sockets (named sha256(<containerd address>/k8s.io/<sandbox id>)). Sandbox ids are read from the
+ * CRI plugin's folder under containerd's root, so this works after containerd is gone.
+ */
+function removeSandboxFiles(socket: string, containerdRoot: string): void {
+    const sandboxDir = path.join(containerdRoot, "io.containerd.grpc.v1.cri", "sandboxes");
+    const ids = fs.existsSync(sandboxDir) ? fs.readdirSync(sandboxDir) : [];
+    const results = fs.existsSync(CNI_RESULTS_DIR) ? fs.readdirSync(CNI_RESULTS_DIR) : [];
+    for (const f of results)
+        if (f.startsWith(`${CNI_NETWORK}-`) || ids.some((id) => f.startsWith(`cni-loopback-${id}-`)))
+            fs.rmSync(path.join(CNI_RESULTS_DIR, f), { force: true });
+    for (const id of ids) {
+        const name = createHash("sha256")
+            .update(path.join(socket, "k8s.io", id))
+            .digest("hex");
+        fs.rmSync(path.join(SHIM_SOCKET_DIR, name), { force: true });
+    }
+    // The shims made these folders; no other containerd runs here when they are empty.
+    for (const dir of [SHIM_SOCKET_DIR, path.dirname(SHIM_SOCKET_DIR)])
+        try {
+            fs.rmdirSync(dir);
+        } catch {
+            /* absent, or in use */
+        }
 }
 
 /** Whether nothing listens on the port of {@link CLOSED_REGISTRY}. */
@@ -187,7 +241,8 @@ function kubeletConfig(o: { socket: string; clientCaPath: string; podLogsDir: st
         cgroupsPerQOS: false,
         enforceNodeAllocatable: [],
         failSwapOn: false,
-        // Pods get no resolver: no DNS query can leave the machine.
+        // No host resolver for pods: their resolv.conf names 127.0.0.1, their own loopback, where
+        // nothing answers, so no DNS query leaves the pod.
         resolvConf: "",
         podLogsDir: o.podLogsDir,
         // The imported images cannot be pulled again: never collect them.
@@ -244,20 +299,15 @@ export async function startNode(o: NodeOptions): Promise<PodsNode> {
     };
     /** What killing containerd's children cannot undo: shims, mounts, CNI's cached results. */
     const cleanupHost = () => {
-        for (const pid of pidsWith(socket))
-            try {
-                process.kill(pid, "SIGKILL");
-            } catch {
-                /* gone */
-            }
+        killShimsAndContainers(socket);
         unmountUnder(d);
-        // libcni caches each attachment's result in /var/lib/cni/results (not configurable in the CRI).
-        const results = "/var/lib/cni/results";
-        if (fs.existsSync(results))
-            for (const f of fs.readdirSync(results))
-                if (f.startsWith(`${CNI_NETWORK}-`)) fs.rmSync(path.join(results, f), { force: true });
+        removeSandboxFiles(socket, path.join(d, "root"));
     };
-    const removeExitCleanup = onExitCleanup(cleanupHost);
+    // At an exit without stop(), the node's folder goes too (images and snapshots: hundreds of MB); the logs stay.
+    const removeExitCleanup = onExitCleanup(() => {
+        cleanupHost();
+        fs.rmSync(d, { recursive: true, force: true });
+    });
     const stop = async () => {
         if (stopped) return;
         stopped = true;
@@ -353,12 +403,17 @@ export async function startNode(o: NodeOptions): Promise<PodsNode> {
             kubeletLog,
             o.deadline,
             async () => {
-                if (children["kube-scheduler"]?.exitCode !== null)
-                    throw new ControlPlaneError(`kube-scheduler exited; log: ${schedulerLog}`, schedulerLog);
                 const r = await o.apiGet(`/api/v1/nodes/${NODE_NAME}`);
                 return r.status === 200 && nodeReady(r.body);
             },
         );
+        // Ready means scheduled pods would start; without the scheduler none would be.
+        const scheduler = children["kube-scheduler"];
+        if (scheduler.exitCode !== null || scheduler.signalCode !== null)
+            throw new ControlPlaneError(
+                `kube-scheduler exited; log: ${schedulerLog}\n${tail(schedulerLog)}`,
+                schedulerLog,
+            );
         o.log(`[pods] node ${NODE_NAME} is Ready`);
         return {
             images: { delegateStandIn: standIn.name, pause: pause.name },
