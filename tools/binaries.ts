@@ -1,5 +1,6 @@
 // Locates, and builds once from pinned Go modules, the real binaries the project runs:
-// a Kubernetes control plane (etcd, kube-apiserver, kube-controller-manager, kubectl) and the
+// a Kubernetes control plane (etcd, kube-apiserver, kube-controller-manager, kubectl), the node
+// that runs real pods (kubelet, kube-scheduler, and the pods' sandbox process `pause`) and the
 // Pulumi engine (pulumi CLI and its Node.js language host). None ships as a prebuilt binary
 // through the registries these machines reach, so each is built from the Go module in
 // tools/<module>/ and cached per user, keyed by version.
@@ -9,6 +10,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { StringDecoder } from "node:string_decoder";
 import { MessageChannel, receiveMessageOnPort, Worker } from "node:worker_threads";
+import { ensureHostPackages } from "./hostPackages";
 
 /** One binary: where its Go module lives, what to build, and how to stamp its version. */
 export interface ToolSpec {
@@ -35,6 +37,9 @@ export type ToolName =
     | "kube-apiserver"
     | "kube-controller-manager"
     | "kubectl"
+    | "kubelet"
+    | "kube-scheduler"
+    | "pause"
     | "pulumi"
     | "pulumi-language-nodejs"
     | "pulumi-language-yaml"
@@ -45,6 +50,8 @@ export type ToolName =
 export const KUBERNETES_VERSION = "v1.35.4";
 export const ETCD_VERSION = "v3.6.16";
 export const PULUMI_VERSION = "v3.259.0";
+/** The project's own pod sandbox program (tools/pause): bump it when tools/pause/main.go changes, so the cache rebuilds it. */
+export const PAUSE_VERSION = "v1.0.0";
 // The language host's own module at the v3.259.0 commit is not served by the Go module proxy
 // here; v3.68.0 is the newest sdk/v3 release that still carried it inside sdk/v3.
 export const LANGUAGE_HOST_VERSION = "v3.68.0";
@@ -71,7 +78,7 @@ const pulumiStamp = (v: string) => [`-X github.com/pulumi/pulumi/sdk/v3/go/commo
 
 export const TOOLS: readonly ToolSpec[] = [
     { name: "etcd", version: ETCD_VERSION, module: "etcd", pkg: ".", ldflags: [], env: "ETCD_BIN" },
-    ...(["kube-apiserver", "kube-controller-manager", "kubectl"] as const).map((name) => ({
+    ...(["kube-apiserver", "kube-controller-manager", "kubectl", "kubelet", "kube-scheduler"] as const).map((name) => ({
         name,
         version: KUBERNETES_VERSION,
         module: "kube",
@@ -79,6 +86,8 @@ export const TOOLS: readonly ToolSpec[] = [
         ldflags: kubeStamp(KUBERNETES_VERSION),
         env: `${name.toUpperCase().replace(/-/g, "_")}_BIN`,
     })),
+    // Static (the builds run with CGO_ENABLED=0): the pause image holds this one file.
+    { name: "pause", version: PAUSE_VERSION, module: "pause", pkg: ".", ldflags: [], env: "PAUSE_BIN" },
     {
         name: "pulumi",
         version: PULUMI_VERSION,
@@ -201,7 +210,7 @@ function checkGo(): string {
     if (r.error || r.status !== 0) {
         throw new ToolBuildError(
             "the Go toolchain is needed to build the local control plane and the Pulumi engine once, and `go` was not found on PATH: " +
-                "install Go 1.25 or newer (https://go.dev/doc/install) or point ETCD_BIN, KUBE_APISERVER_BIN, KUBE_CONTROLLER_MANAGER_BIN, KUBECTL_BIN, PULUMI_BIN and PULUMI_LANGUAGE_NODEJS_BIN at binaries you have",
+                "install Go 1.25 or newer (https://go.dev/doc/install) or point ETCD_BIN, KUBE_APISERVER_BIN, KUBE_CONTROLLER_MANAGER_BIN, KUBECTL_BIN, KUBELET_BIN, KUBE_SCHEDULER_BIN, PAUSE_BIN, PULUMI_BIN and PULUMI_LANGUAGE_NODEJS_BIN at binaries you have",
         );
     }
     const version = r.stdout.trim();
@@ -444,6 +453,8 @@ export function ensureTools(
 if (require.main === module) {
     try {
         const started = Date.now();
+        // The node's host programs (containerd, runc, CNI plugins) come from the distribution, not Go.
+        ensureHostPackages((l) => console.error(l));
         const paths = ensureTools();
         for (const [name, p] of Object.entries(paths)) console.error(`[tools] ${name}: ${p}`);
         console.error(`[tools] ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);

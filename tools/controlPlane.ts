@@ -3,8 +3,10 @@
 // project relies on (service-account tokens, namespaces, garbage collection, and the aggregation
 // that fills the built-in view/edit/admin ClusterRoles). Started in a temp
 // folder on free ports; several can run side by side. Every process it starts is stopped by
-// `stop()`, and also when the Node process exits or is interrupted.
-import { type ChildProcess, spawn } from "node:child_process";
+// `stop()`, and also when the Node process exits or is interrupted. With `pods: true` it also runs
+// a node that runs real pods (tools/pods/: containerd, kubelet, kube-scheduler, the project's
+// bridge; one such cluster per machine), and the controllers pods need.
+import type { ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as https from "node:https";
 import * as net from "node:net";
@@ -12,7 +14,22 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { kubeconfigDocument } from "../provider/credentials/kubeconfigDocument";
 import { ensureTools } from "./binaries";
+import { assertHostPackages } from "./hostPackages";
 import { type CertFiles, createCA, createServiceAccountKeys, issueCert } from "./pki";
+import {
+    assertBridgeFree,
+    createBridge,
+    type Forwarder,
+    forwardPort,
+    GATEWAY_IP,
+    KUBERNETES_SERVICE_IP,
+    removeBridge,
+    SERVICE_SUBNET,
+} from "./pods/network";
+import { type PodImages, type PodsNode, startNode } from "./pods/node";
+import { ControlPlaneError, installExitHooks, onExitCleanup, startProcess, stopProcess, waitFor } from "./processes";
+
+export { ControlPlaneError } from "./processes";
 
 /** Options for {@link startControlPlane}. */
 export interface ControlPlaneOptions {
@@ -30,17 +47,30 @@ export interface ControlPlaneOptions {
     keepDir?: boolean;
     /** Called with progress lines; default silent. */
     log?: (line: string) => void;
+    /**
+     * Also run real pods (default false: most tests need none, and this takes longer): containerd,
+     * a kubelet (node `pkc-node`) and kube-scheduler, the deployment, replicaset, node-lifecycle
+     * and root-CA publisher controllers, the project's bridge `pkc0`, and the images of
+     * {@link PodsAccess.images}. Needs root and the host packages (`npm run setup` installs them);
+     * one such cluster per machine at a time.
+     */
+    pods?: boolean;
 }
 
-/** Raised when a component cannot start; names it and where its log is. */
-export class ControlPlaneError extends Error {
-    constructor(
-        message: string,
-        readonly logPath?: string,
-    ) {
-        super(message);
-        this.name = "ControlPlaneError";
-    }
+/** How tests use a cluster's pods ({@link ControlPlaneOptions.pods}). */
+export interface PodsAccess {
+    /** The bridge's gateway address: the node's address, and where {@link exposeToPods} serves pods. */
+    gatewayIp: string;
+    /** The `kubernetes` Service's ClusterIP (KUBERNETES_SERVICE_HOST in pods), forwarded to the API server. */
+    kubernetesServiceIp: string;
+    /** Exact names of the images imported into the node (pods use them with imagePullPolicy Never or IfNotPresent). */
+    images: PodImages;
+    /**
+     * Makes a 127.0.0.1 port of this machine reachable from pods at `https://<gatewayIp>:<port>` (a
+     * TCP forwarder on the gateway address; TLS passes through, so the server's certificate must
+     * name the gateway address, as the Harness stand-in's does). Closed by `close()` or by `stop()`.
+     */
+    exposeToPods(port: number): Promise<{ host: string; port: number; close(): Promise<void> }>;
 }
 
 /** A running control plane. */
@@ -56,8 +86,10 @@ export interface ControlPlane {
     kubeconfigPath: string;
     /** The admin kubeconfig document. */
     kubeconfig: string;
-    /** Process ids of etcd, kube-apiserver and kube-controller-manager. */
+    /** Process ids of etcd, kube-apiserver and kube-controller-manager (with pods: containerd, kubelet, kube-scheduler too). */
     pids: Record<string, number>;
+    /** Present when started with {@link ControlPlaneOptions.pods}. */
+    pods?: PodsAccess;
     /** Issues a client certificate signed by the cluster's client CA (a user named `cn` in groups `orgs`). */
     issueClientCert(
         file: string,
@@ -69,26 +101,6 @@ export interface ControlPlane {
     startControllerManager(): Promise<void>;
     /** Stops every process it started and removes its folder (unless kept). Safe to call twice. */
     stop(): Promise<void>;
-}
-
-const live = new Set<ChildProcess>();
-let exitHooksInstalled = false;
-function installExitHooks(): void {
-    if (exitHooksInstalled) return;
-    exitHooksInstalled = true;
-    // The last line of defence: no component outlives the Node process that started it.
-    process.on("exit", () => {
-        for (const p of live)
-            if (p.exitCode === null && p.pid)
-                try {
-                    process.kill(p.pid, "SIGKILL");
-                } catch {
-                    /* already gone */
-                }
-    });
-    for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
-        process.once(sig, () => process.exit(128 + os.constants.signals[sig]));
-    }
 }
 
 /** A free TCP port on 127.0.0.1 (the kernel's choice). */
@@ -117,33 +129,6 @@ async function assertPortFree(port: number, what: string): Promise<void> {
     });
 }
 
-function tail(file: string, lines = 12): string {
-    try {
-        return fs.readFileSync(file, "utf8").trim().split("\n").slice(-lines).join("\n");
-    } catch {
-        return "(no log)";
-    }
-}
-
-function startProcess(bin: string, args: string[], logPath: string): ChildProcess {
-    const fd = fs.openSync(logPath, "a");
-    const child = spawn(bin, args, { stdio: ["ignore", fd, fd] });
-    fs.closeSync(fd);
-    live.add(child);
-    child.once("exit", () => live.delete(child));
-    child.once("error", () => live.delete(child));
-    return child;
-}
-
-async function stopProcess(child: ChildProcess | undefined, graceMs = 5000): Promise<void> {
-    if (!child || child.exitCode !== null || child.signalCode !== null || !child.pid) return;
-    const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-    child.kill("SIGTERM");
-    const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
-    await exited;
-    clearTimeout(timer);
-}
-
 function get(
     url: string,
     ca: string,
@@ -161,37 +146,6 @@ function get(
         req.on("timeout", () => req.destroy(new Error("timeout")));
         req.on("error", reject);
     });
-}
-
-/** How a process that has ended ended: `code 1`, or `killed by SIGKILL, status 137`. */
-function howItEnded(child: ChildProcess): string {
-    const signal = child.signalCode;
-    return signal ? `killed by ${signal}, status ${128 + os.constants.signals[signal]}` : `code ${child.exitCode}`;
-}
-
-async function waitFor(
-    what: string,
-    child: ChildProcess,
-    logPath: string,
-    deadline: number,
-    probe: () => Promise<boolean>,
-): Promise<void> {
-    for (;;) {
-        if (child.exitCode !== null || child.signalCode !== null) {
-            throw new ControlPlaneError(
-                `${what} exited (${howItEnded(child)}) before it became ready; log: ${logPath}\n${tail(logPath)}`,
-                logPath,
-            );
-        }
-        if (await probe().catch(() => false)) return;
-        if (Date.now() > deadline) {
-            throw new ControlPlaneError(
-                `${what} did not become ready in time; log: ${logPath}\n${tail(logPath)}`,
-                logPath,
-            );
-        }
-        await new Promise((r) => setTimeout(r, 100));
-    }
 }
 
 /**
@@ -213,25 +167,68 @@ export function kubeconfigFor(
     );
 }
 
+/** The controllers every cluster runs: what the project relies on. */
+const CONTROLLERS = [
+    "serviceaccount-token-controller",
+    "serviceaccount-controller",
+    "namespace-controller",
+    "garbage-collector-controller",
+    "clusterrole-aggregation-controller",
+];
+/**
+ * And with pods: Deployments make ReplicaSets make pods; the node-lifecycle controller lifts the
+ * not-ready taint a node registers with; the root-CA publisher makes the `kube-root-ca.crt`
+ * ConfigMap every pod's ServiceAccount volume mounts.
+ */
+const POD_CONTROLLERS = [
+    "deployment-controller",
+    "replicaset-controller",
+    "node-lifecycle-controller",
+    "root-ca-certificate-publisher-controller",
+];
+
 /** Starts etcd, kube-apiserver and kube-controller-manager and waits until the API server is ready. */
 export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise<ControlPlane> {
     installExitHooks();
     const log = opts.log ?? (() => undefined);
-    const bins = ensureTools(["etcd", "kube-apiserver", "kube-controller-manager"], log);
+    if (opts.pods) {
+        // Before anything starts: a second cluster with pods, or missing host packages, fail at once.
+        assertHostPackages();
+        assertBridgeFree();
+    }
+    const bins = ensureTools(
+        opts.pods
+            ? ["etcd", "kube-apiserver", "kube-controller-manager", "kubelet", "kube-scheduler", "pause"]
+            : ["etcd", "kube-apiserver", "kube-controller-manager"],
+        log,
+    );
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pkc-cluster-"));
     const children: Record<string, ChildProcess | undefined> = {};
     const keepDir = opts.keepDir ?? !!process.env.PKC_KEEP_CLUSTER_DIR;
+    let node: PodsNode | undefined;
+    const forwarders = new Set<Forwarder>();
+    let removeBridgeAtExit: (() => void) | undefined;
     let stopped = false;
     const stop = async (removeDir = !keepDir) => {
         if (stopped) return;
         stopped = true;
-        // Reverse order: controllers, then the API server, then its storage.
+        // Reverse order: the node and its network, controllers, then the API server, then its storage.
+        await node?.stop();
+        for (const f of forwarders) await f.close();
+        if (removeBridgeAtExit) {
+            removeBridge();
+            removeBridgeAtExit();
+        }
         await stopProcess(children["kube-controller-manager"]);
         await stopProcess(children["kube-apiserver"]);
         await stopProcess(children.etcd);
         if (removeDir) fs.rmSync(dir, { recursive: true, force: true });
     };
     try {
+        if (opts.pods) {
+            createBridge();
+            removeBridgeAtExit = onExitCleanup(removeBridge);
+        }
         if (opts.apiserverPort) await assertPortFree(opts.apiserverPort, "kube-apiserver");
         if (opts.etcdPort) await assertPortFree(opts.etcdPort, "etcd");
         const etcdPort = opts.etcdPort ?? (await freePort());
@@ -242,7 +239,21 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
         const ca = createCA(dir, "ca");
         const serving = issueCert(ca, dir, "apiserver", {
             cn: "kube-apiserver",
-            sans: ["IP:127.0.0.1", "DNS:localhost"],
+            // With pods, also the names pods reach it by: the ClusterIP, the node address, the Service's DNS names.
+            sans: [
+                "IP:127.0.0.1",
+                "DNS:localhost",
+                ...(opts.pods
+                    ? [
+                          `IP:${KUBERNETES_SERVICE_IP}`,
+                          `IP:${GATEWAY_IP}`,
+                          "DNS:kubernetes",
+                          "DNS:kubernetes.default",
+                          "DNS:kubernetes.default.svc",
+                          "DNS:kubernetes.default.svc.cluster.local",
+                      ]
+                    : []),
+            ],
         });
         const admin = issueCert(ca, dir, "admin", { cn: "admin", orgs: ["system:masters"] });
         const sa = createServiceAccountKeys(dir);
@@ -298,7 +309,8 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
                 `--etcd-servers=${etcdUrl}`,
                 `--secure-port=${apiPort}`,
                 "--bind-address=127.0.0.1",
-                "--advertise-address=127.0.0.1",
+                // With pods, the `kubernetes` Service's endpoint is the node address (forwarded there like the ClusterIP).
+                `--advertise-address=${opts.pods ? GATEWAY_IP : "127.0.0.1"}`,
                 `--cert-dir=${dir}`,
                 `--tls-cert-file=${serving.certPath}`,
                 `--tls-private-key-file=${serving.keyPath}`,
@@ -307,7 +319,16 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
                 `--service-account-key-file=${sa.publicPath}`,
                 `--service-account-signing-key-file=${sa.privatePath}`,
                 "--authorization-mode=RBAC",
-                "--service-cluster-ip-range=10.0.0.0/24",
+                `--service-cluster-ip-range=${opts.pods ? SERVICE_SUBNET : "10.0.0.0/24"}`,
+                // The API server authenticates to the kubelet (logs, exec) as the admin.
+                ...(opts.pods
+                    ? [
+                          `--kubelet-client-certificate=${admin.certPath}`,
+                          `--kubelet-client-key=${admin.keyPath}`,
+                          // The node's address, never its name: a name would be looked up in DNS.
+                          "--kubelet-preferred-address-types=InternalIP",
+                      ]
+                    : []),
                 "--enable-priority-and-fairness=false",
                 "--profiling=false",
                 "--v=1",
@@ -322,6 +343,12 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
             deadline,
             async () => (await get(`${server}/readyz`, ca.certPem, admin.certPem, admin.keyPem, 2000)).status === 200,
         );
+
+        if (opts.pods) {
+            // kube-proxy's job for the one Service pods use: the ClusterIP's 443, and the endpoint, to the API server.
+            forwarders.add(await forwardPort(KUBERNETES_SERVICE_IP, 443, apiPort));
+            forwarders.add(await forwardPort(GATEWAY_IP, apiPort, apiPort));
+        }
 
         const kubeconfigPath = path.join(dir, "admin.kubeconfig");
         const kubeconfig = kubeconfigFor(server, ca.certPem, {
@@ -338,7 +365,7 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
                 bins["kube-controller-manager"],
                 [
                     `--kubeconfig=${kubeconfigPath}`,
-                    "--controllers=serviceaccount-token-controller,serviceaccount-controller,namespace-controller,garbage-collector-controller,clusterrole-aggregation-controller",
+                    `--controllers=${[...CONTROLLERS, ...(opts.pods ? POD_CONTROLLERS : [])].join(",")}`,
                     `--root-ca-file=${ca.certPath}`,
                     `--service-account-private-key-file=${sa.privatePath}`,
                     "--leader-elect=false",
@@ -372,12 +399,45 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
         };
         if (opts.controllerManager !== false) await startControllerManager();
 
-        const pids = () =>
-            Object.fromEntries(
+        let pods: PodsAccess | undefined;
+        if (opts.pods) {
+            const apiGet = (p: string) => get(`${server}${p}`, ca.certPem, admin.certPem, admin.keyPem, 2000);
+            node = await startNode({
+                dir,
+                kubeconfigPath,
+                clientCaPath: ca.certPath,
+                bins,
+                apiGet,
+                deadline: Date.now() + (opts.readyTimeoutSeconds ?? 90) * 1000,
+                log,
+            });
+            pods = {
+                gatewayIp: GATEWAY_IP,
+                kubernetesServiceIp: KUBERNETES_SERVICE_IP,
+                images: node.images,
+                exposeToPods: async (port) => {
+                    const f = await forwardPort(GATEWAY_IP, port, port);
+                    forwarders.add(f);
+                    return {
+                        host: f.host,
+                        port: f.port,
+                        close: async () => {
+                            forwarders.delete(f);
+                            await f.close();
+                        },
+                    };
+                },
+            };
+        }
+
+        const pids = () => ({
+            ...Object.fromEntries(
                 Object.entries(children)
                     .filter(([, c]) => c?.pid && c.exitCode === null)
                     .map(([k, c]) => [k, c!.pid!]),
-            );
+            ),
+            ...node?.pids(),
+        });
         log(`[cluster] ready at ${server}; admin kubeconfig ${kubeconfigPath}`);
         return {
             server,
@@ -389,6 +449,7 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
             get pids() {
                 return pids();
             },
+            pods,
             issueClientCert: (file, o) => issueCert(ca, dir, file, o),
             stopControllerManager: () => stopProcess(children["kube-controller-manager"]),
             startControllerManager,

@@ -18,6 +18,7 @@ import * as http from "node:http";
 import * as https from "node:https";
 import * as tls from "node:tls";
 import { KubeConfig } from "@kubernetes/client-node";
+import { commaList } from "./commaList";
 
 /** A delegate the stand-in can run test connections on. */
 export interface StandInDelegate {
@@ -37,13 +38,7 @@ export interface StandInDelegate {
     trustedCaCertPems?: string[];
 }
 
-/** The items of a comma-joined list (Harness's oidcScopes, the chart's DELEGATE_TAGS), trimmed, empty ones dropped. */
-export function commaList(s: string): string[] {
-    return s
-        .split(",")
-        .map((x) => x.trim())
-        .filter(Boolean);
-}
+export { commaList };
 
 /** An OAuth password grant for an id_token (OpenIdConnect auth). */
 export interface OidcGrant {

@@ -24,6 +24,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { type CertFiles, createCA, issueCert } from "../pki";
+import { GATEWAY_IP } from "../pods/network";
 import type { Json } from "./contract";
 import { DELEGATE_TASK_TIMEOUT_MS, type StandInDelegate } from "./delegate";
 import {
@@ -113,7 +114,7 @@ export interface HarnessStandIn {
     accountId: string;
     /** The only `x-api-key` accepted (else 401 INVALID_TOKEN). */
     apiKey: string;
-    /** The CA that signed the server's certificate (for 127.0.0.1 and localhost). */
+    /** The CA that signed the server's certificate (for 127.0.0.1, localhost and the pod bridge's gateway address). */
     caCertPem: string;
     /** A file holding {@link caCertPem}, e.g. for NODE_EXTRA_CA_CERTS; one CA per process, removed when it exits. */
     caCertFile: string;
@@ -345,7 +346,8 @@ function standInTls(): { ca: CertFiles; serving: CertFiles } {
     const ca = createCA(dir, "harness-standin-ca");
     const serving = issueCert(ca, dir, "harness-standin", {
         cn: "harness-standin",
-        sans: ["IP:127.0.0.1", "DNS:localhost"],
+        // The gateway of the local cluster's pod bridge too: pods reach the stand-in there (ControlPlane.pods.exposeToPods).
+        sans: ["IP:127.0.0.1", "DNS:localhost", `IP:${GATEWAY_IP}`],
         keyType: "ec",
     });
     tlsFiles = { ca, serving };

@@ -1,0 +1,3 @@
+module kube-connector-tools/pause
+
+go 1.25.0
