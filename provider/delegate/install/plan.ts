@@ -16,7 +16,8 @@
 //   the Deployment holds no digest of a secret; a change of the proxy's credentials rolls the pods
 //   through the time it was made (`proxy-credentials-changed-at`), not a digest;
 // - the container runs as root (the chart's default delegate.securityContext) only with a CA
-//   bundle, which the delegate's start script loads into the system's trust store;
+//   bundle: Harness's custom-certificate guide runs it as root so that the start script can
+//   import the bundle into the image's trust stores;
 // - the delegate's image is pinned (tag or digest), so its pull policy is IfNotPresent.
 // Token values and proxy credentials never enter a plan: a Secret's entries name what the shell
 // fills in. A CA bundle is public and does.
@@ -319,8 +320,8 @@ function deployment(f: DelegateInstallFacts, tokenChecksum: string, meta: Meta):
         image: f.image,
         // The image is pinned by tag or digest (imageIsPinned): a node's copy is the one asked for.
         imagePullPolicy: "IfNotPresent",
-        // The chart's delegate.securityContext (runAsRoot by default), with a CA bundle only: the
-        // start script loads it into the system's trust store, which only root may write.
+        // The chart's delegate.securityContext (runAsRoot by default), with a CA bundle only:
+        // Harness's custom-certificate guide runs the container as root for the start script's import.
         securityContext: f.customCaBundle
             ? { allowPrivilegeEscalation: false, runAsUser: 0 }
             : { allowPrivilegeEscalation: false },
