@@ -1,5 +1,9 @@
 // The installed delegate's plan and name rules: pure, no cluster.
 import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import * as yaml from "js-yaml";
 import { firstDifference } from "../provider/delegate/install/apply";
 import {
     CA_BUNDLE_DIR,
@@ -16,7 +20,9 @@ import {
 import { proxyCredentialsChangedAt } from "../provider/delegate/install/proxyCredentials";
 import type { InstalledDelegateState } from "../provider/delegate/install/state";
 import { delegateNameProblem, deriveDelegateName, type InstallSettings } from "../provider/inputs/delegateName";
+import { delegateManifest } from "../sdk/delegateManifest";
 import { delegateManifestMain } from "../sdk/delegateManifestCli";
+import { createCA } from "../tools/pki";
 
 /** A CA bundle's text (the plan does not parse it; the input checks it is PEM). */
 const CA_PEM = "-----BEGIN CERTIFICATE-----\nMIIBfake\n-----END CERTIFICATE-----\n";
@@ -290,6 +296,78 @@ describe("delegate install render-only @unit", () => {
         assert.deepEqual(job.spec.jobTemplate.spec.template.spec.containers[0].env, [
             { name: "UPGRADER_TOKEN", valueFrom: { secretKeyRef: { name: "mine", key: "DELEGATE_TOKEN" } } },
         ]);
+    });
+
+    it("renders a CA bundle (public) as the install mounts it, and refuses proxy credentials naming the property", async () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "connector-render-"));
+        try {
+            const caFile = createCA(dir, "corp").certPath;
+            const pem = fs.readFileSync(caFile, "utf8");
+            const args = {
+                name: "rendered",
+                delegate: {
+                    namespace: "ns",
+                    install: { name: "rendered", image: "harness/delegate:1", customCaBundle: pem },
+                },
+                harness: { accountId: "acc" },
+                tokenSecretName: "tok",
+            };
+            const docs = yaml.loadAll(delegateManifest(args)) as any[];
+            const ca = docs.find((d) => d.kind === "Secret" && d.metadata.name === "rendered-addcerts");
+            assert.ok(ca, "the CA Secret is rendered");
+            assert.equal(Buffer.from(ca.data["ca.bundle"], "base64").toString(), pem);
+            assert.equal(docs.filter((d) => d.kind === "Secret").length, 1, "and no other Secret");
+            const dep = docs.find((d) => d.kind === "Deployment");
+            assert.equal(
+                dep.spec.template.spec.containers[0].volumeMounts[0].mountPath,
+                "/opt/harness-delegate/ca-bundle/",
+            );
+            assert.throws(
+                () =>
+                    delegateManifest({
+                        ...args,
+                        delegate: {
+                            ...args.delegate,
+                            install: {
+                                ...args.delegate.install,
+                                proxy: { host: "p", port: 3128, user: "u", password: "pw" },
+                            },
+                        },
+                    }),
+                (e: Error) =>
+                    /INVALID_INPUT/.test(e.message) &&
+                    /delegate\.install\.proxy\.user: is not rendered/.test(e.message) &&
+                    !e.message.includes("pw"),
+            );
+            // The CLI reads the bundle from a file.
+            let out = "";
+            const sink = {
+                write: (s: string) => {
+                    out += s;
+                    return true;
+                },
+            } as Pick<NodeJS.WritableStream, "write">;
+            const code = await delegateManifestMain(
+                [
+                    "--name",
+                    "cli",
+                    "--account-id",
+                    "a",
+                    "--image",
+                    "harness/delegate:1",
+                    "--token-secret",
+                    "t",
+                    "--ca-bundle",
+                    caFile,
+                ],
+                sink,
+                sink,
+            );
+            assert.equal(code, 0, out);
+            assert.match(out, /name: cli-addcerts/);
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
     });
 
     it("the CLI refuses bad input naming the property, exit 2", async () => {
