@@ -38,7 +38,7 @@ const token = z
             })
             .optional()
             .describe(
-                "the delegate token's name in Harness; default `<name>-<yyyymmddhhmm>` at each mint (a revoked name stays taken for 30 days); changing it rotates the token",
+                "the delegate token's name in Harness: letters, digits, '-' and '_' (Harness names a secret after it, and refuses `~!@#$%^&*'\"/?<>,;.`); default `<name>-<yyyymmddhhmmss>` at each mint (a revoked name stays taken for 30 days); changing it rotates the token",
             ),
         ttlDays: z
             .number()
@@ -111,7 +111,9 @@ export const delegateInstall = z
         tags: z
             .array(z.string({ error: "must be a string (a delegate tag)" }))
             .optional()
-            .describe("the delegate's tags; default `[name]`; the connector's `delegateSelectors` default to them"),
+            .describe(
+                "the delegate's tags, each without ',' or leading/trailing whitespace (DELEGATE_TAGS is comma-separated; Harness trims tags); default `[name]`; the connector's `delegateSelectors` default to them",
+            ),
         description: z.string().max(1024, "must be at most 1024 characters").optional().describe("shown in Harness"),
         image: z
             .string({ error: "must be a string" })
