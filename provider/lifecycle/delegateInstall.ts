@@ -151,6 +151,7 @@ export async function installDelegate(
         const revokeAfter = settings.token.ttlDays !== undefined ? now + settings.token.ttlDays * DAY_MS : undefined;
         const minted = await mintDelegateToken(client, scope, tokenName, revokeAfter);
         const made = tokenName;
+        // An undo has no channel for warnings: a purge that fails leaves a revoked token, which is harmless.
         steps.made(`Harness delegate token ${made}`, "harness", () =>
             retireToken(client, scope, made).then(() => undefined),
         );
