@@ -216,6 +216,19 @@ export interface PublishedFindings {
      * `{status: SUCCESS/SKIPPED/FAILURE, testedAt, durationMs, serverVersion, passed, checks: [{name, status, message}], missingPermissions, credentialExpiry?: {source, expiresAt, issuedAt}, error?: {code, message, remediation, what}}`: the checks that passed are counted (`passed`), `checks` lists the others; `credentialExpiry` where the credential says when it ends (a client certificate, a JWT token)
      */
     connectionTest: ConnectionTestReport;
+    /** the delegate tags Harness's connector uses: as given, else with `delegate.install` the installed delegate's tags */
+    delegateSelectors?: string[];
+}
+
+/**
+ * The connector's delegateSelectors in effect: as given, else (with `delegate.install`) the
+ * installed delegate's tags, which the connector was registered with; undefined: any delegate.
+ */
+export function selectorsInEffect(
+    stored: string[] | undefined,
+    delegate: Pick<DelegateState, "install"> | undefined,
+): string[] | undefined {
+    return stored ?? delegate?.install?.tags;
 }
 
 /**
@@ -232,6 +245,7 @@ export function publishedFindings(record: ConnectorOutputs): PublishedFindings {
     return {
         masterUrl: recordedMasterUrl(record),
         connectionTest: publishedReport(record.connectionTest, record.serverVersion, publicLifetime(record.credential)),
+        delegateSelectors: selectorsInEffect(record.delegateSelectors, record.delegate),
     };
 }
 

@@ -25,8 +25,9 @@ export interface DelegateManifestArgs {
 /**
  * The delegate's ServiceAccount, roles, bindings and installed objects as YAML documents, in the
  * order to apply them (`kubectl apply -f -`). Bad input is an `INVALID_INPUT` ConnectorError naming
- * the property. No secret is rendered; proxy credentials and a CA bundle are not rendered either
- * (add them as Secrets `<name>-proxy` and `<name>-addcerts` of your own).
+ * the property. No secret is rendered: proxy credentials are refused (add them as a Secret
+ * `<name>-proxy` of your own, keys PROXY_USER and PROXY_PASSWORD); a CA bundle, public, is
+ * rendered in its Secret `<name>-addcerts`.
  */
 export function delegateManifest(args: DelegateManifestArgs): string {
     const raw = {
@@ -49,6 +50,12 @@ export function delegateManifest(args: DelegateManifestArgs): string {
         problems.push({
             property: "delegate.install.image",
             reason: "is required to render (Harness is not asked for the latest)",
+        });
+    const proxy = inputs.delegate?.install?.proxy;
+    if (proxy?.user !== undefined)
+        problems.push({
+            property: "delegate.install.proxy.user",
+            reason: "is not rendered (no secret is): leave user and password out and create the Secret <name>-proxy with PROXY_USER and PROXY_PASSWORD yourself",
         });
     if (!/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(args.tokenSecretName ?? ""))
         problems.push({ property: "tokenSecretName", reason: "must be a Kubernetes Secret name" });

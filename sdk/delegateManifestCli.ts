@@ -1,5 +1,6 @@
 // `pulumi-kubernetes-connector delegate-manifest`: delegateManifest() as a command. Prints YAML to
 // stdout; bad usage or input exits 2 with the property named.
+import * as fs from "node:fs";
 import { parseArgs } from "node:util";
 import { ConnectorError } from "../provider/errors";
 import { delegateManifest } from "./delegateManifest";
@@ -24,6 +25,7 @@ Options:
   --description TEXT
   --replicas N                default 1
   --manager-url URL           default https://app.harness.io
+  --ca-bundle FILE            PEM certificates the delegate trusts (rendered: a CA is public)
   --no-upgrader               leave out the upgrader CronJob
   -h, --help                  this text`;
 
@@ -39,6 +41,7 @@ const OPTIONS = {
     description: { type: "string" },
     replicas: { type: "string" },
     "manager-url": { type: "string" },
+    "ca-bundle": { type: "string" },
     "no-upgrader": { type: "boolean" },
     help: { type: "boolean", short: "h" },
 } as const;
@@ -65,6 +68,13 @@ export async function delegateManifestMain(
         err.write(`Error: [INVALID_INPUT] --${missing.join(", --")} required. Run with --help for the options\n`);
         return 2;
     }
+    let caBundle: string | undefined;
+    try {
+        caBundle = f["ca-bundle"] !== undefined ? fs.readFileSync(f["ca-bundle"], "utf8") : undefined;
+    } catch (e) {
+        err.write(`Error: [INVALID_INPUT] --ca-bundle: ${(e as Error).message}\n`);
+        return 2;
+    }
     try {
         out.write(
             delegateManifest({
@@ -81,6 +91,7 @@ export async function delegateManifestMain(
                         ...(f.description !== undefined ? { description: f.description } : {}),
                         ...(f.replicas !== undefined ? { replicas: Number(f.replicas) } : {}),
                         ...(f["manager-url"] ? { managerUrl: f["manager-url"] } : {}),
+                        ...(caBundle !== undefined ? { customCaBundle: caBundle } : {}),
                         ...(f["no-upgrader"] ? { upgrader: { enabled: false } } : {}),
                     },
                 },

@@ -11,7 +11,7 @@ import { connectorRef } from "../provider/inputs/identifier";
 import type { ConnectorInputs, Credential } from "../provider/inputs/types";
 import { inputError, validateConnectorInputs } from "../provider/inputs/validate";
 import { testInputs } from "../provider/lifecycle/testRun";
-import { authTypeOf, credentialMasterUrl } from "../provider/outputs";
+import { authTypeOf, credentialMasterUrl, selectorsInEffect } from "../provider/outputs";
 import { type DelegateSecretHolder, delegateInputMayHoldSecret, secretOutputs } from "../provider/secrets";
 import { isLater, markSecrets } from "./markSecrets";
 import { connectorProvider } from "./provider";
@@ -78,8 +78,23 @@ export class KubernetesClusterConnector extends pulumi.dynamic.Resource {
     public readonly tags!: pulumi.Output<Record<string, string> | undefined>;
     public readonly orgIdentifier!: pulumi.Output<string | undefined>;
     public readonly projectIdentifier!: pulumi.Output<string | undefined>;
-    /** Delegate tags; empty means "use any available delegate". */
-    public readonly delegateSelectors!: pulumi.Output<string[] | undefined>;
+    /** The selectors state stores: as given (undefined when they default to the installed delegate's tags). */
+    private storedDelegateSelectors?: pulumi.Output<string[] | undefined>;
+    private delegateSelectorsOutput?: pulumi.Output<string[] | undefined>;
+    /**
+     * The delegate tags Harness's connector uses: as given, else with `delegate.install` the
+     * installed delegate's tags; undefined means "use any available delegate".
+     */
+    public get delegateSelectors(): pulumi.Output<string[] | undefined> {
+        this.delegateSelectorsOutput ??= pulumi
+            .all([this.storedDelegateSelectors, this.delegate])
+            .apply(([stored, delegate]) => selectorsInEffect(stored, delegate));
+        return this.delegateSelectorsOutput;
+    }
+    /** Set by the engine (the output registered as `delegateSelectors`). */
+    public set delegateSelectors(stored: pulumi.Output<string[] | undefined>) {
+        this.storedDelegateSelectors = stored;
+    }
     /** The URL state stores: only when it is not the credential's own `masterUrl`. */
     private storedMasterUrl?: pulumi.Output<string | undefined>;
     private masterUrlOutput?: pulumi.Output<string>;

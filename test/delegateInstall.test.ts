@@ -38,7 +38,6 @@ const facts = (over: Partial<DelegateInstallFacts> = {}): DelegateInstallFacts =
     resources: { ...CHART_DEFAULTS.resources },
     tokenName: "eu-delegate-1",
     upgrader: { enabled: true, schedule: CHART_DEFAULTS.upgraderSchedule, image: CHART_DEFAULTS.upgraderImage },
-    customCaBundle: false,
     javaOpts: CHART_DEFAULTS.javaOpts,
     owner: OWNER,
     metadata: { labels: { [MANAGED_BY_LABEL]: MANAGED_BY }, annotations: {} },

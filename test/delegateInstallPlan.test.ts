@@ -1,15 +1,31 @@
 // The installed delegate's plan and name rules: pure, no cluster.
 import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import * as yaml from "js-yaml";
 import { firstDifference } from "../provider/delegate/install/apply";
 import {
+    CA_BUNDLE_DIR,
     CHART_DEFAULTS,
+    CONFIG_CHECKSUM_ANNOTATION,
+    configChecksum,
     type DelegateInstallFacts,
     installNames,
+    PROXY_CREDENTIALS_ANNOTATION,
     planDelegateInstall,
     TOKEN_CHECKSUM_ANNOTATION,
+    upgraderConfig,
 } from "../provider/delegate/install/plan";
-import { delegateNameProblem, deriveDelegateName } from "../provider/inputs/delegateName";
+import { proxyCredentialsChangedAt } from "../provider/delegate/install/proxyCredentials";
+import type { InstalledDelegateState } from "../provider/delegate/install/state";
+import { delegateNameProblem, deriveDelegateName, type InstallSettings } from "../provider/inputs/delegateName";
+import { delegateManifest } from "../sdk/delegateManifest";
 import { delegateManifestMain } from "../sdk/delegateManifestCli";
+import { createCA } from "../tools/pki";
+
+/** A CA bundle's text (the plan does not parse it; the input checks it is PEM). */
+const CA_PEM = "-----BEGIN CERTIFICATE-----\nMIIBfake\n-----END CERTIFICATE-----\n";
 
 const facts = (over: Partial<DelegateInstallFacts> = {}): DelegateInstallFacts => ({
     name: "prod-eu",
@@ -23,7 +39,6 @@ const facts = (over: Partial<DelegateInstallFacts> = {}): DelegateInstallFacts =
     resources: { ...CHART_DEFAULTS.resources },
     tokenName: "prod-eu-1",
     upgrader: { enabled: true, schedule: CHART_DEFAULTS.upgraderSchedule, image: CHART_DEFAULTS.upgraderImage },
-    customCaBundle: false,
     javaOpts: CHART_DEFAULTS.javaOpts,
     owner: "proj/stack/prod",
     metadata: { labels: { "app.kubernetes.io/managed-by": "pulumi-kubernetes-connector" }, annotations: {} },
@@ -100,7 +115,8 @@ describe("delegate install plan @unit", () => {
         const full = planDelegateInstall(
             facts({
                 proxy: { host: "proxy.corp", port: 3128, scheme: "http", noProxy: ".svc", withCredentials: true },
-                customCaBundle: true,
+                customCaBundle: CA_PEM,
+                destinationCaPath: "/etc/ssl/certs/ca-bundle.crt",
             }),
             "a",
         );
@@ -122,6 +138,114 @@ describe("delegate install plan @unit", () => {
         assert.ok(
             full.findIndex((o) => o.kind === "Deployment") > full.findIndex((o) => o.name === "prod-eu-addcerts"),
         );
+    });
+
+    it("rolls the pods on a change of the non-secret environment or the CA bundle (checksum/configmap), never digesting a secret", () => {
+        const podOf = (f: DelegateInstallFacts) =>
+            (find(planDelegateInstall(f, "tok-name"), "Deployment", "prod-eu").manifest as any).spec.template;
+        const proxy = { host: "proxy.corp", port: 3128, scheme: "http" as const, withCredentials: true };
+        const base = facts({ proxy });
+        const sum = podOf(base).metadata.annotations[CONFIG_CHECKSUM_ANNOTATION];
+        assert.match(sum, /^[0-9a-f]{64}$/);
+        assert.equal(sum, configChecksum(base));
+        const changes: Partial<DelegateInstallFacts>[] = [
+            { tags: ["prod-eu", "gpu"] },
+            { description: "now described" },
+            { managerUrl: "https://app3.harness.io" },
+            { proxy: { ...proxy, host: "proxy2.corp" } },
+            { proxy: { ...proxy, port: 8080 } },
+            { proxy: undefined },
+            { customCaBundle: CA_PEM },
+        ];
+        for (const change of changes)
+            assert.notEqual(
+                podOf(facts({ proxy, ...change })).metadata.annotations[CONFIG_CHECKSUM_ANNOTATION],
+                sum,
+                `${JSON.stringify(change)} changes the checksum`,
+            );
+        // Neither the token nor the proxy's credentials enter it: the plan never holds them.
+        assert.equal(configChecksum(facts({ proxy: { ...proxy, withCredentials: false } })), sum);
+        assert.equal(configChecksum(facts({ proxy, tokenName: "other" })), sum);
+        assert.equal(podOf(base).metadata.annotations[PROXY_CREDENTIALS_ANNOTATION], undefined);
+        const stamped = podOf(facts({ proxy, proxyCredentialsChangedAt: "2026-12-07T12:00:00.000Z" }));
+        assert.equal(stamped.metadata.annotations[PROXY_CREDENTIALS_ANNOTATION], "2026-12-07T12:00:00.000Z");
+    });
+
+    it("records when the proxy's credentials change, comparing them without storing or digesting them", () => {
+        const settings = (user?: string, password?: string) =>
+            ({ proxy: { host: "p", port: 3128, scheme: "http", user, password } }) as unknown as InstallSettings;
+        const state = { proxyCredentialsChangedAt: "2026-01-01T00:00:00.000Z" } as InstalledDelegateState;
+        const now = new Date("2026-12-07T12:00:00.000Z");
+        assert.equal(proxyCredentialsChangedAt(undefined, settings("u", "p1"), now), undefined, "a first install");
+        assert.equal(
+            proxyCredentialsChangedAt({ state, settings: settings("u", "p1") }, settings("u", "p1"), now),
+            state.proxyCredentialsChangedAt,
+        );
+        for (const [u, pw] of [
+            ["u", "p2"],
+            ["v", "p1"],
+            [undefined, undefined],
+        ])
+            assert.equal(
+                proxyCredentialsChangedAt({ state, settings: settings("u", "p1") }, settings(u, pw), now),
+                now.toISOString(),
+            );
+        assert.equal(proxyCredentialsChangedAt({ state }, settings("u", "p1"), now), now.toISOString());
+        assert.equal(proxyCredentialsChangedAt({ state }, settings(), now), state.proxyCredentialsChangedAt);
+    });
+
+    it("mounts a CA bundle where the delegate's start script loads it, as root, as the chart's delegateCustomCa", () => {
+        const objs = planDelegateInstall(facts({ customCaBundle: CA_PEM }), "a");
+        const ca = find(objs, "Secret", "prod-eu-addcerts");
+        assert.equal(ca.secretValues, undefined, "a CA is public: planned as it is, nothing for the shell to fill");
+        assert.equal(Buffer.from((ca.manifest as any).data["ca.bundle"], "base64").toString(), CA_PEM);
+        const pod = (find(objs, "Deployment", "prod-eu").manifest as any).spec.template.spec;
+        const c = pod.containers[0];
+        assert.deepEqual(c.volumeMounts, [{ name: "custom-certs", mountPath: CA_BUNDLE_DIR, readOnly: true }]);
+        assert.equal(CA_BUNDLE_DIR, "/opt/harness-delegate/ca-bundle/");
+        // The chart renders `defaultMode: 400` (decimal): mirrored as it renders.
+        assert.deepEqual(pod.volumes, [
+            { name: "custom-certs", secret: { secretName: "prod-eu-addcerts", defaultMode: 400 } },
+        ]);
+        assert.deepEqual(c.securityContext, { allowPrivilegeEscalation: false, runAsUser: 0 });
+        const env = find(objs, "ConfigMap", "prod-eu").manifest.data as Record<string, string>;
+        assert.equal(env.DESTINATION_CA_PATH, undefined, "CI build pods' paths only when asked");
+        const plain = (find(planDelegateInstall(facts(), "a"), "Deployment", "prod-eu").manifest as any).spec.template
+            .spec;
+        assert.deepEqual(plain.containers[0].securityContext, { allowPrivilegeEscalation: false });
+        assert.equal(plain.volumes, undefined);
+    });
+
+    it("declares the delegate's ports as the chart: 8080 and api 3460", () => {
+        const c = (find(planDelegateInstall(facts(), "a"), "Deployment", "prod-eu").manifest as any).spec.template.spec
+            .containers[0];
+        assert.deepEqual(c.ports, [{ containerPort: 8080 }, { name: "api", containerPort: 3460 }]);
+        assert.equal(c.imagePullPolicy, "IfNotPresent", "the delegate's image is pinned");
+    });
+
+    it("gives the upgrader the proxy's credentials in a Secret, and pulls its :latest image Always", () => {
+        const proxy = { host: "proxy.corp", port: 3128, scheme: "http" as const, withCredentials: true };
+        const objs = planDelegateInstall(facts({ proxy }), "a");
+        const config = find(objs, "Secret", "prod-eu-upgrader-config");
+        assert.ok(!objs.some((o) => o.kind === "ConfigMap" && o.name === "prod-eu-upgrader-config"));
+        assert.deepEqual(config.secretValues, { "config.yaml": { parts: upgraderConfig(facts({ proxy })) } });
+        const parts = upgraderConfig(facts({ proxy }));
+        assert.deepEqual(
+            parts.filter((p) => typeof p !== "string"),
+            [{ quoted: "proxyUser" }, { quoted: "proxyPassword" }],
+        );
+        assert.match(parts[0] as string, /\nproxyHost: proxy\.corp\nproxyPort: 3128\n$/);
+        const job = (find(objs, "CronJob", "prod-eu-upgrader-job").manifest as any).spec.jobTemplate.spec.template.spec;
+        assert.deepEqual(job.volumes, [{ name: "config-volume", secret: { secretName: "prod-eu-upgrader-config" } }]);
+        assert.equal(job.containers[0].imagePullPolicy, "Always");
+        assert.deepEqual(job.containers[0].volumeMounts, [{ name: "config-volume", mountPath: "/etc/config" }]);
+        // Without credentials: a ConfigMap, as the chart.
+        const plain = planDelegateInstall(facts({ proxy: { ...proxy, withCredentials: false } }), "a");
+        const cm = find(plain, "ConfigMap", "prod-eu-upgrader-config").manifest.data as Record<string, string>;
+        assert.ok(!cm["config.yaml"].includes("proxyUser"));
+        const plainJob = (find(plain, "CronJob", "prod-eu-upgrader-job").manifest as any).spec.jobTemplate.spec.template
+            .spec;
+        assert.deepEqual(plainJob.volumes, [{ name: "config-volume", configMap: { name: "prod-eu-upgrader-config" } }]);
     });
 
     it("derives a name Harness and Kubernetes take, with room for the upgrader's CronJob", () => {
@@ -172,6 +296,78 @@ describe("delegate install render-only @unit", () => {
         assert.deepEqual(job.spec.jobTemplate.spec.template.spec.containers[0].env, [
             { name: "UPGRADER_TOKEN", valueFrom: { secretKeyRef: { name: "mine", key: "DELEGATE_TOKEN" } } },
         ]);
+    });
+
+    it("renders a CA bundle (public) as the install mounts it, and refuses proxy credentials naming the property", async () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "connector-render-"));
+        try {
+            const caFile = createCA(dir, "corp").certPath;
+            const pem = fs.readFileSync(caFile, "utf8");
+            const args = {
+                name: "rendered",
+                delegate: {
+                    namespace: "ns",
+                    install: { name: "rendered", image: "harness/delegate:1", customCaBundle: pem },
+                },
+                harness: { accountId: "acc" },
+                tokenSecretName: "tok",
+            };
+            const docs = yaml.loadAll(delegateManifest(args)) as any[];
+            const ca = docs.find((d) => d.kind === "Secret" && d.metadata.name === "rendered-addcerts");
+            assert.ok(ca, "the CA Secret is rendered");
+            assert.equal(Buffer.from(ca.data["ca.bundle"], "base64").toString(), pem);
+            assert.equal(docs.filter((d) => d.kind === "Secret").length, 1, "and no other Secret");
+            const dep = docs.find((d) => d.kind === "Deployment");
+            assert.equal(
+                dep.spec.template.spec.containers[0].volumeMounts[0].mountPath,
+                "/opt/harness-delegate/ca-bundle/",
+            );
+            assert.throws(
+                () =>
+                    delegateManifest({
+                        ...args,
+                        delegate: {
+                            ...args.delegate,
+                            install: {
+                                ...args.delegate.install,
+                                proxy: { host: "p", port: 3128, user: "u", password: "pw" },
+                            },
+                        },
+                    }),
+                (e: Error) =>
+                    /INVALID_INPUT/.test(e.message) &&
+                    /delegate\.install\.proxy\.user: is not rendered/.test(e.message) &&
+                    !e.message.includes("pw"),
+            );
+            // The CLI reads the bundle from a file.
+            let out = "";
+            const sink = {
+                write: (s: string) => {
+                    out += s;
+                    return true;
+                },
+            } as Pick<NodeJS.WritableStream, "write">;
+            const code = await delegateManifestMain(
+                [
+                    "--name",
+                    "cli",
+                    "--account-id",
+                    "a",
+                    "--image",
+                    "harness/delegate:1",
+                    "--token-secret",
+                    "t",
+                    "--ca-bundle",
+                    caFile,
+                ],
+                sink,
+                sink,
+            );
+            assert.equal(code, 0, out);
+            assert.match(out, /name: cli-addcerts/);
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
     });
 
     it("the CLI refuses bad input naming the property, exit 2", async () => {

@@ -86,6 +86,7 @@ describe("delegate.install through pulumi (real engine, real cluster, Harness st
             const up = outputs(await t.up({ onOutput }));
             assert.equal(up.delegateName, "prod-cluster");
             assert.deepEqual(up.delegateTags, ["prod-cluster"]);
+            assert.deepEqual(up.delegateSelectors, ["prod-cluster"], "the output says the selectors in effect");
             assert.equal(up.delegateImage, "harness/delegate:26.02.88404", "Harness's latest supported image");
             assert.equal(up.delegateConnected, true);
             assert.equal(up.harnessTestStatus, "SUCCESS", "Harness's gated test ran on the installed delegate");
@@ -169,6 +170,7 @@ describe("delegate.install through pulumi (real engine, real cluster, Harness st
             assert.equal(up.delegateName, "yaml-delegate");
             assert.equal(up.delegateConnected, true);
             assert.equal(up.delegateTokenName, "yaml-delegate-1");
+            assert.deepEqual(up.delegateSelectors, ["yaml-delegate"], "the plugin answers the selectors in effect");
             assert.equal(up.harnessTestStatus, "SUCCESS");
             const preview = await t.preview({ onOutput });
             assert.equal(preview.changeSummary.update ?? 0, 0, "no-op preview through the plugin");

@@ -239,4 +239,57 @@ describe("installed delegate steps (real cluster, Harness stand-in, test agent)"
         assert.deepEqual(await ours(), []);
         assert.deepEqual(tokens(), []);
     });
+
+    it("behind an authenticating proxy with a CA bundle: the bundle mounted for the start script, the upgrader given the credentials in a Secret, a credential change rolls the pods", async () => {
+        const proxy = (password: string) => ({ host: "proxy.corp", port: 3128, user: "svc", password });
+        const named = (install: object) =>
+            parseConnectorInputs({
+                name: "steps proxy",
+                identifier: "steps_proxy",
+                credential: { type: "Kubeconfig", kubeconfig: cp.kubeconfig },
+                delegate: { namespace: NS, serviceAccountName: "dlg", install: { waitSeconds: 20, ...install } },
+                harness: { accountId: h.accountId, apiKey: h.apiKey, endpoint: h.url },
+            });
+        const first = named({ proxy: proxy("pa:ss#1"), customCaBundle: h.caCertPem });
+        const one = await inSteps((steps) => installDelegate(first, "steps_proxy", OWNER, kube, steps));
+        assert.equal(one.state.proxyCredentialsChangedAt, undefined, "a first install starts with them");
+        const dep = await apps.readNamespacedDeployment({ name: "steps-proxy", namespace: NS });
+        const pod = dep.spec!.template;
+        assert.deepEqual(JSON.parse(JSON.stringify(pod.spec?.containers[0].volumeMounts)), [
+            { name: "custom-certs", mountPath: "/opt/harness-delegate/ca-bundle/", readOnly: true },
+        ]);
+        assert.equal(pod.spec?.containers[0].securityContext?.runAsUser, 0);
+        const ca = await admin.core.readNamespacedSecret({ name: "steps-proxy-addcerts", namespace: NS });
+        assert.equal(Buffer.from(ca.data!["ca.bundle"], "base64").toString(), h.caCertPem);
+        const config = await admin.core.readNamespacedSecret({ name: "steps-proxy-upgrader-config", namespace: NS });
+        const text = Buffer.from(config.data!["config.yaml"], "base64").toString();
+        const parsed = yaml.load(text) as Record<string, unknown>;
+        assert.equal(parsed.proxyUser, "svc");
+        assert.equal(parsed.proxyPassword, "pa:ss#1", "quoted: YAML reads the password back as given");
+        assert.equal(parsed.proxyHost, "proxy.corp");
+        assert.ok(!JSON.stringify(pod.metadata?.annotations).includes("pa:ss"), "no credential on the pod template");
+
+        const second = named({ proxy: proxy("new-secret"), customCaBundle: h.caCertPem });
+        const two = await inSteps((steps) =>
+            installDelegate(second, "steps_proxy", OWNER, kube, steps, {
+                ...one,
+                settings: first.delegate?.install,
+            }),
+        );
+        assert.equal(two.state.tokenName, one.state.tokenName, "the same token");
+        assert.ok(two.state.proxyCredentialsChangedAt, "the change is recorded, as a time");
+        const rolled = await apps.readNamespacedDeployment({ name: "steps-proxy", namespace: NS });
+        assert.equal(
+            rolled.spec?.template.metadata?.annotations?.[
+                "kubernetes-connector.pulumi.com/proxy-credentials-changed-at"
+            ],
+            two.state.proxyCredentialsChangedAt,
+        );
+        assert.equal(
+            rolled.spec?.template.metadata?.annotations?.["checksum/configmap"],
+            pod.metadata?.annotations?.["checksum/configmap"],
+            "the public environment did not change",
+        );
+        assert.deepEqual(await uninstallDelegate(second, OWNER, kube, two.state), []);
+    });
 });

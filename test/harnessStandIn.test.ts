@@ -21,6 +21,7 @@ import {
     listDelegates,
     mintDelegateToken,
     purgeDelegateToken,
+    purgeRevokedToken,
     readDelegateToken,
     revokeDelegateToken,
     waitForDelegateConnected,
@@ -1623,6 +1624,55 @@ describe("harness stand-in: delegate tokens and delegates, through the provider'
             assert.match(e.message, /No such delegate token exists/);
             return true;
         });
+    });
+
+    it("refuses a token name Harness cannot name a secret after (BaseSecretValidator.validateSecretName)", async () => {
+        for (const bad of ["tok.a", "tok,a", "tok/a", "tok;a", "tok'a", 'tok"a', "tok~a"]) {
+            const r = await c.call("POST", `/ng/api/delegate-token-ng?${q(h)}&tokenName=${encodeURIComponent(bad)}`);
+            assert.equal(r.status, 400, bad);
+            assert.equal(r.body.code, "INVALID_REQUEST");
+            assert.match(
+                r.body.message,
+                /Secret name should not have any of the following characters \[~!@#\$%\^&\*'"\/\?<>,;\.\]/,
+            );
+        }
+        assert.ok(!h.delegateTokens().some((t) => t.name.startsWith("tok") && /[.,/;'"~]/.test(t.name)));
+        assert.equal((await mintDelegateToken(hc, {}, "tok-ok_1")).status, "ACTIVE");
+    });
+
+    it("purges right after a revoke with bounded retries, else warns naming the token", async () => {
+        await mintDelegateToken(hc, {}, "tok_purge");
+        await revokeDelegateToken(hc, {}, "tok_purge");
+        assert.equal(await purgeRevokedToken(hc, {}, "tok_purge", { attempts: 3, intervalMs: 1 }), undefined);
+        // Still ACTIVE (as Harness answers before it sees the revoke): three tries, then a warning, no throw.
+        await mintDelegateToken(hc, {}, "tok_active");
+        let slept = 0;
+        const warning = await purgeRevokedToken(hc, {}, "tok_active", { attempts: 3, intervalMs: 7 }, async (ms) => {
+            slept += ms;
+        });
+        assert.equal(slept, 14, "two pauses between three tries");
+        assert.match(warning!, /delegate token "tok_active" is revoked but was not purged/);
+        assert.match(warning!, /after 3 tries/);
+        assert.match(warning!, /delete it in Harness .*else leave it/);
+    });
+
+    it("says the token is REVOKED when the connection wait ends for it", async () => {
+        await mintDelegateToken(hc, {}, "tok_gone");
+        await revokeDelegateToken(hc, {}, "tok_gone");
+        await assert.rejects(
+            waitForDelegateConnected(hc, {}, "never-registered", { timeoutMs: 50, pollMs: 10, tokenName: "tok_gone" }),
+            (e: ConnectorError) => {
+                assert.equal(e.code, "DELEGATE_NOT_CONNECTED");
+                assert.match(e.message, /its token "tok_gone" is REVOKED in Harness/);
+                assert.match(e.message, /delegate\.install\.token\.name to a new name/);
+                assert.ok(!/never registered/.test(e.message), "not the pod-logs story");
+                return true;
+            },
+        );
+        await assert.rejects(
+            waitForDelegateConnected(hc, {}, "never-registered", { timeoutMs: 50, pollMs: 10 }),
+            /never registered/,
+        );
     });
 
     it("a token expires at revokeAfter: revoked, and its delegate is refused", async () => {

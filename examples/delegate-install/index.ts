@@ -44,6 +44,8 @@ export const ref = connector.ref;
 const install = connector.delegate.apply((d) => d?.install);
 export const delegateName = install.apply((i) => i?.name ?? "not installed yet");
 export const delegateTags = install.apply((i) => i?.tags ?? []);
+// The selectors Harness's connector uses: none given, so the installed delegate's tags.
+export const delegateSelectors = connector.delegateSelectors.apply((s) => s ?? []);
 export const delegateImage = install.apply((i) => i?.image ?? "not installed yet");
 export const delegateTokenName = install.apply((i) => i?.tokenName ?? "not minted yet");
 export const delegateTokenExpiresAt = install.apply((i) => i?.tokenExpiresAt ?? "never");

@@ -104,7 +104,13 @@ function recordOf(olds: Props, oldInputs: Props | undefined): { plain: any; secr
     // Stored inputs leave the connectionTest defaults out (storedInputs): `{}` when all are defaults.
     const given: Props = { ...oldInputs, connectionTest: oldInputs.connectionTest ?? {} };
     const nested = Object.fromEntries(NESTED_INPUTS.map((k) => [k, given[k]]).filter(([, v]) => v !== undefined));
-    return revealSecrets({ ...record, credential: oldInputs.credential ?? record.credential, inputs: nested });
+    // The published delegateSelectors are those in effect (publishedFindings): the record keeps the input as given.
+    return revealSecrets({
+        ...record,
+        delegateSelectors: oldInputs.delegateSelectors,
+        credential: oldInputs.credential ?? record.credential,
+        inputs: nested,
+    });
 }
 
 /** The connector's provider plugin methods. */

@@ -68,6 +68,8 @@ export interface WaitForDelegateOptions {
     signal?: AbortSignal;
     /** Pause between two looks, ms; default 2000. */
     pollMs?: number;
+    /** The token the delegate runs with: when the wait fails, its status in Harness is read and said (revoked, expired). */
+    tokenName?: string;
 }
 
 interface RestResponse<T> {
@@ -196,6 +198,85 @@ export async function purgeDelegateToken(client: HarnessClient, scope: HarnessSc
         throw recode(e, /revoke/i, "DELEGATE_TOKEN_ACTIVE", `${what}: it is still active`);
     }
 }
+
+/** How {@link purgeRevokedToken} retries: as Harness's Go SDK's own test, three tries 5 s apart after a revoke. */
+export interface PurgeRetry {
+    attempts: number;
+    intervalMs: number;
+}
+export const PURGE_RETRY: PurgeRetry = { attempts: 3, intervalMs: 5000 };
+
+/**
+ * What a failed purge means: `retry` when trying again may succeed (Harness does not see the
+ * revoke yet: the token is still ACTIVE; Harness is busy or rate-limiting), `unsupported` when
+ * this Harness has no purge (405: servers older than the endpoint), `stop` otherwise. Pure.
+ */
+export function purgeFailure(e: unknown): "retry" | "unsupported" | "stop" {
+    if (!(e instanceof ConnectorError)) return "stop";
+    if (e.httpStatus === 405) return "unsupported";
+    const passing: ConnectorError["code"][] = ["DELEGATE_TOKEN_ACTIVE", "HARNESS_UNAVAILABLE", "HARNESS_RATE_LIMITED"];
+    return passing.includes(e.code) ? "retry" : "stop";
+}
+
+/** The warning for a revoked token that could not be purged: it names the token and says what to do. */
+export function purgeWarning(name: string, why: string): string {
+    return `delegate token "${name}" is revoked but was not purged (${why}). A revoked token is harmless: no delegate can use it, and Harness drops its record after 30 days. To free its name now, delete it in Harness (Account Settings > Delegates > Tokens, Revoked); else leave it`;
+}
+
+/**
+ * Purges the revoked token `name`, trying again as `retry` says while {@link purgeFailure} says
+ * `retry`. Resolves to undefined when it is purged or already gone, else to a warning
+ * ({@link purgeWarning}): a purge that fails never fails the run. `sleep` is injectable for tests.
+ */
+export async function purgeRevokedToken(
+    client: HarnessClient,
+    scope: HarnessScope,
+    name: string,
+    retry: PurgeRetry = PURGE_RETRY,
+    sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
+): Promise<string | undefined> {
+    for (let attempt = 1; ; attempt++) {
+        try {
+            await purgeDelegateToken(client, scope, name);
+            return undefined;
+        } catch (e) {
+            const kind = purgeFailure(e);
+            const said = e instanceof ConnectorError ? e.what : String(e);
+            if (kind === "unsupported")
+                return purgeWarning(name, `this Harness has no purge endpoint: it answered 405 (${said})`);
+            if (kind === "stop" || attempt >= retry.attempts)
+                return purgeWarning(
+                    name,
+                    kind === "stop"
+                        ? said
+                        : `${said}, after ${retry.attempts} tries ${Math.round(retry.intervalMs / 1000)} s apart`,
+                );
+            await sleep(retry.intervalMs);
+        }
+    }
+}
+
+/**
+ * Why a delegate cannot connect with the token as Harness holds it, or undefined when the token
+ * is active and not past its end: REVOKED (by someone, or by Harness at `revokeAfter`), expired
+ * (past `revokeAfter`: Harness revokes it within the hour), or not found. Pure.
+ */
+export function tokenStatusProblem(
+    name: string,
+    token: DelegateToken | undefined,
+    now = Date.now(),
+): string | undefined {
+    if (!token) return `token "${name}" does not exist in Harness (purged?)`;
+    const end = token.revokeAfter !== undefined ? new Date(token.revokeAfter).toISOString() : undefined;
+    if (token.status === "REVOKED")
+        return `token "${name}" is REVOKED in Harness${end && token.revokeAfter! <= now ? ` (it expired at ${end})` : ""}`;
+    if (token.revokeAfter !== undefined && token.revokeAfter <= now) return `token "${name}" expired at ${end}`;
+    return undefined;
+}
+
+/** The remediation when the delegate's token is revoked, expired or gone: another token. */
+export const REVOKED_TOKEN_REMEDIATION =
+    "The delegate cannot connect with that token. Set delegate.install.token.name to a new name (pulumi up mints it and moves the delegate to it), or unset ttlDays/raise it if it expired; a revoked token cannot be made active again";
 
 function asGroup(g: Record<string, any>): DelegateGroup {
     return {
@@ -371,9 +452,22 @@ export async function waitForDelegateConnected(
             opts.signal?.addEventListener("abort", abort, { once: true });
         });
     }
+    const within = `delegate "${name}" did not connect to Harness within ${Math.round(opts.timeoutMs / 1000)} s`;
+    const tokenProblem = opts.tokenName ? await tokenStatus(client, scope, opts.tokenName) : undefined;
+    if (tokenProblem)
+        throw new ConnectorError("DELEGATE_NOT_CONNECTED", `${within}: its ${tokenProblem}`, REVOKED_TOKEN_REMEDIATION);
     throw new ConnectorError(
         "DELEGATE_NOT_CONNECTED",
-        `delegate "${name}" did not connect to Harness within ${Math.round(opts.timeoutMs / 1000)} s (${lastSeen(entry, group)})`,
+        `${within} (${lastSeen(entry, group)})`,
         defaultRemediation("DELEGATE_NOT_CONNECTED"),
     );
+}
+
+/** {@link tokenStatusProblem} of the token as Harness holds it now; undefined when it cannot be read (the wait's own error then stands). */
+async function tokenStatus(client: HarnessClient, scope: HarnessScope, name: string): Promise<string | undefined> {
+    try {
+        return tokenStatusProblem(name, await readDelegateToken(client, scope, name));
+    } catch {
+        return undefined;
+    }
 }

@@ -4,7 +4,7 @@
 // upgrader's CronJob, a rotation inside the token's life) are checked here, the rules that need
 // the rest of the inputs (a `harness` block, not the `default` ServiceAccount) by the schema.
 import { z } from "zod";
-import { CHART_DEFAULTS, delegateNameProblem } from "./delegateName";
+import { CHART_DEFAULTS, delegateNameProblem, delegateTagProblem, delegateTokenNameProblem } from "./delegateName";
 import { httpsUrl, nonEmpty, pemCertificate } from "./fields";
 
 /** An image reference with a tag or a digest (`harness/delegate:26.02.88404`, `…@sha256:<64 hex>`). */
@@ -31,14 +31,14 @@ const CRON = /^(\S+\s+){4}\S+$/;
 const token = z
     .object({
         name: z
-            .string()
-            .regex(
-                /^[A-Za-z0-9][-A-Za-z0-9_.]{0,127}$/,
-                "must be letters, digits, '-', '_' and '.', starting with a letter or digit, at most 128",
-            )
+            .string({ error: "must be a string" })
+            .superRefine((name, ctx) => {
+                const problem = delegateTokenNameProblem(name);
+                if (problem) ctx.addIssue({ code: "custom", message: problem });
+            })
             .optional()
             .describe(
-                "the delegate token's name in Harness; default `<name>-<yyyymmddhhmm>` at each mint (a revoked name stays taken for 30 days); changing it rotates the token",
+                "the delegate token's name in Harness: letters, digits, '-' and '_' (Harness names a secret after it, and refuses `~!@#$%^&*'\"/?<>,;.`); default `<name>-<yyyymmddhhmmss>` at each mint (a revoked name stays taken for 30 days); changing it rotates the token",
             ),
         ttlDays: z
             .number()
@@ -109,9 +109,11 @@ export const delegateInstall = z
                 "the delegate's name in Harness and of its Deployment: lower-case letters, digits and '-', a letter first, at most 39 (63 without the upgrader); default derived from the identifier",
             ),
         tags: z
-            .array(nonEmpty("a delegate tag"))
+            .array(z.string({ error: "must be a string (a delegate tag)" }))
             .optional()
-            .describe("the delegate's tags; default `[name]`; the connector's `delegateSelectors` default to them"),
+            .describe(
+                "the delegate's tags, each without ',' or leading/trailing whitespace (DELEGATE_TAGS is comma-separated; Harness trims tags); default `[name]`; the connector's `delegateSelectors` default to them",
+            ),
         description: z.string().max(1024, "must be at most 1024 characters").optional().describe("shown in Harness"),
         image: z
             .string({ error: "must be a string" })
@@ -143,7 +145,19 @@ export const delegateInstall = z
         proxy: proxy.optional().describe("the proxy the delegate reaches Harness through"),
         customCaBundle: pemCertificate("a CA bundle")
             .optional()
-            .describe("PEM certificates the delegate trusts (mounted as the chart mounts them)"),
+            .describe(
+                "PEM certificates the delegate trusts: mounted at `/opt/harness-delegate/ca-bundle/ca.bundle`, where its start script loads them (the chart's `delegateCustomCa`); the delegate then runs as root, as the chart runs it",
+            ),
+        destinationCaPath: z
+            .string({ error: "must be a string" })
+            .regex(
+                /^\/[^,\s]*(,\/[^,\s]*)*$/,
+                "must be absolute paths, comma-separated (e.g. /etc/ssl/certs/ca-bundle.crt)",
+            )
+            .optional()
+            .describe(
+                "with `customCaBundle`, for a CI build farm only: the paths inside CI build pods where the delegate mounts the bundle (`DESTINATION_CA_PATH`); default unset",
+            ),
         upgrader: z
             .object({
                 enabled: z.boolean({ error: "must be true or false" }).default(true).describe("default true"),
@@ -175,9 +189,18 @@ export const delegateInstall = z
         if (problem) ctx.addIssue({ code: "custom", path: ["name"], message: problem });
         const seen = new Set<string>();
         (i.tags ?? []).forEach((t, n) => {
-            if (seen.has(t)) ctx.addIssue({ code: "custom", path: ["tags", n], message: `"${t}" is listed twice` });
+            const tagProblem = delegateTagProblem(t);
+            if (tagProblem) ctx.addIssue({ code: "custom", path: ["tags", n], message: tagProblem });
+            else if (seen.has(t))
+                ctx.addIssue({ code: "custom", path: ["tags", n], message: `"${t}" is listed twice` });
             seen.add(t);
         });
+        if (i.destinationCaPath !== undefined && i.customCaBundle === undefined)
+            ctx.addIssue({
+                code: "custom",
+                path: ["destinationCaPath"],
+                message: "needs customCaBundle: it says where CI build pods get that bundle",
+            });
     });
 
 /** Where the delegate reaches Harness, from the API endpoint: `https://app.harness.io/gateway` → `https://app.harness.io`. */

@@ -52,6 +52,41 @@ export function deriveDelegateName(identifier: string, upgrader: boolean): strin
     return name || "delegate";
 }
 
+/**
+ * The characters harness-core refuses in a secret's name (BaseSecretValidator.ILLEGAL_CHARACTERS,
+ * checked by validateSecretName). A delegate token's value is stored as a Harness secret named
+ * after the token (DelegateNgTokenServiceImpl.createToken encrypts it under the token's name), so
+ * a token name holding any of them is refused when minted.
+ */
+export const HARNESS_SECRET_NAME_ILLEGAL = "~!@#$%^&*'\"/?<>,;.";
+
+/** What is wrong with a delegate token's name, or undefined when Harness takes it. */
+export function delegateTokenNameProblem(name: string): string | undefined {
+    const illegal = [...new Set([...name].filter((c) => HARNESS_SECRET_NAME_ILLEGAL.includes(c)))];
+    if (illegal.length)
+        return `must not hold ${illegal.map((c) => `'${c}'`).join(", ")}: Harness stores the token's value as a secret named after it, and refuses a secret name with any of ${HARNESS_SECRET_NAME_ILLEGAL} (BaseSecretValidator.validateSecretName)`;
+    if (!/^[A-Za-z0-9][-A-Za-z0-9_]{0,127}$/.test(name))
+        return "must be letters, digits, '-' and '_', starting with a letter or digit, at most 128";
+    return undefined;
+}
+
+/**
+ * What is wrong with a delegate tag, or undefined when the delegate and Harness keep it as given.
+ * DELEGATE_TAGS is one comma-separated list, so a tag with ',' becomes two tags on the delegate;
+ * Harness trims each tag and drops blank ones (DelegateTags.getTags, DelegateGroupTags,
+ * DelegateDownloadRequest.getTags: `filter(StringUtils::isNotBlank).map(String::trim)`), so a tag
+ * with leading or trailing whitespace is not the tag a selector names. Inner spaces are kept
+ * there, and so here.
+ */
+export function delegateTagProblem(tag: string): string | undefined {
+    if (tag.trim() === "") return "must not be empty: Harness drops a blank tag (DelegateTags.getTags)";
+    if (tag.includes(","))
+        return "must not hold ',': DELEGATE_TAGS is a comma-separated list, so the delegate would get two tags and a selector naming this one would match none";
+    if (tag !== tag.trim())
+        return "must not begin or end with whitespace: Harness trims a delegate's tags (DelegateTags.getTags), so a selector naming this one would match none";
+    return undefined;
+}
+
 /** The `delegate.install` input, after defaults. */
 export type InstallSettings = NonNullable<NonNullable<ValidConnectorInputs["delegate"]>["install"]>;
 

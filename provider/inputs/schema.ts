@@ -348,7 +348,9 @@ const inputShape = {
             });
         })
         .optional()
-        .describe('unique non-empty delegate tags; empty means "use any delegate"'),
+        .describe(
+            'unique non-empty delegate tags; empty means "use any delegate"; with `delegate.install` default the installed delegate\'s tags (the output says the selectors in effect)',
+        ),
     credential: credential.describe("how the connector authenticates"),
     connectionTest: connectionTest
         .default({

@@ -66,6 +66,7 @@ export type ConnectorInputs = {
                 password?: string | undefined;
             } | undefined;
             customCaBundle?: string | undefined;
+            destinationCaPath?: string | undefined;
             upgrader?: {
                 enabled?: boolean | undefined;
                 schedule?: string | undefined;
@@ -263,6 +264,7 @@ export type DelegateSettings = {
             password?: string | undefined;
         } | undefined;
         customCaBundle?: string | undefined;
+        destinationCaPath?: string | undefined;
         managerUrl?: string | undefined;
     } | undefined;
     provisioner?: Credential | undefined;

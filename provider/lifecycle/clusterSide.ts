@@ -26,8 +26,10 @@ export interface ClusterSide {
     /** The run of this update, or the recorded one when it ran no test. */
     run: TestRun;
     delegate: DelegateOutputs;
-    /** Runs once the whole run has succeeded: retires a delegate token a rotation replaced. */
-    retire: () => Promise<void>;
+    /** Runs once the whole run has succeeded: retires a delegate token a rotation replaced; resolves to warnings. */
+    retire: () => Promise<string[]>;
+    /** Warnings of the run so far (an uninstalled delegate's token revoked but not purged). */
+    warnings?: string[];
 }
 
 /** What this run is asked to do; create does everything. */
@@ -56,7 +58,8 @@ export async function applyClusterSide(
     const ownerName = delegateOwner(owner, identifier);
     let provisioner: CredentialClient | undefined;
     let delegate: DelegateOutputs = inputs.delegate ? previousDelegate : {};
-    let retire = async () => undefined as void;
+    let retire = async (): Promise<string[]> => [];
+    const warnings: string[] = [];
     if (inputs.delegate) {
         provisioner = await connectWith(inputs.delegate.provisioner ?? inputs.credential, inputs.connectionTest);
         // Kept open until the run ends: undoing the delegate's objects needs it.
@@ -79,22 +82,27 @@ export async function applyClusterSide(
             const installed = await installDelegate(inputs, identifier, ownerName, provisioner, steps, {
                 state: recordedInstall,
                 token: previousDelegate.delegateInstallToken,
+                settings: previous?.inputs.delegate?.install,
             });
             delegate.delegate = { ...provisioned.state, install: installed.state };
             delegate.delegateInstallToken = installed.token;
             retire = installed.retire;
         } else if (recordedInstall && previous?.inputs.harness) {
             // Not undone: the delegate block stays, its installed delegate goes.
-            await uninstallDelegate(recordedInputs(previous), ownerName, provisioner, recordedInstall);
+            warnings.push(
+                ...(await uninstallDelegate(recordedInputs(previous), ownerName, provisioner, recordedInstall)),
+            );
         }
     }
     if (previous?.delegate && previous.inputs.delegate && !inputs.delegate) {
         // As the owner it was made under (the new inputs, without a delegate, may name none).
-        await removeRecordedDelegate(previous, delegateOwner(previous.__owner ?? owner, identifier));
+        warnings.push(
+            ...(await removeRecordedDelegate(previous, delegateOwner(previous.__owner ?? owner, identifier))),
+        );
     }
     const tokenChanged = delegate.delegateToken !== previousDelegate.delegateToken;
     if (!work.retest && !(inputs.delegate?.useAsCredential && tokenChanged)) {
-        return { run: recordedTestRun(previous!), delegate, retire };
+        return { run: recordedTestRun(previous!), delegate, retire, warnings };
     }
 
     const secrets = connectorSecrets(inputs, [
@@ -109,19 +117,21 @@ export async function applyClusterSide(
         ? await testWithClient(provisioner!, inputs.credential, inputs.connectionTest, identifier, secrets)
         : await testConnector(testCredential(inputs, delegate), inputs.connectionTest, identifier, secrets);
     assertConnectionSucceeded(run.report);
-    return { run, delegate, retire };
+    return { run, delegate, retire, warnings };
 }
 
 /**
  * The last step of a run that succeeded: the delegate token a rotation replaced is revoked and
- * purged. Its failure undoes nothing (the delegate runs with the new token): a warning says what to do.
+ * purged. Its failure undoes nothing (the delegate runs with the new token): a warning says what to
+ * do. Resolves to the side's warnings and the retirement's.
  */
-export async function retireReplacedToken(side: Pick<ClusterSide, "retire">): Promise<string[]> {
+export async function retireReplacedToken(side: Pick<ClusterSide, "retire" | "warnings">): Promise<string[]> {
+    const before = side.warnings ?? [];
     try {
-        await side.retire();
-        return [];
+        return [...before, ...(await side.retire())];
     } catch (e) {
         return [
+            ...before,
             `the delegate token a rotation replaced was not revoked (${(e as Error).message}): the delegate runs with the new one; revoke the old one in Harness (Account Settings > Delegates > Tokens), or run \`pulumi up\` again`,
         ];
     }

@@ -13,6 +13,7 @@ import {
 } from "../delegate/install/apply";
 import { installFacts } from "../delegate/install/facts";
 import { planDelegateInstall } from "../delegate/install/plan";
+import { proxyCredentialsChangedAt } from "../delegate/install/proxyCredentials";
 import { DAY_MS, tokenRotationDue } from "../delegate/install/rotation";
 import type { InstalledDelegateState } from "../delegate/install/state";
 
@@ -28,7 +29,8 @@ import {
     latestDelegateImage,
     listDelegates,
     mintDelegateToken,
-    purgeDelegateToken,
+    type PurgeRetry,
+    purgeRevokedToken,
     revokeDelegateToken,
     waitForDelegateConnected,
 } from "../harness/delegates";
@@ -43,8 +45,8 @@ import type { KubeClient } from "../transport/kubeClient";
 export interface InstalledDelegate {
     state: InstalledDelegateState;
     token: string;
-    /** Runs once the whole run has succeeded: revokes and purges a token a rotation replaced. */
-    retire: () => Promise<void>;
+    /** Runs once the whole run has succeeded: revokes and purges a token a rotation replaced; resolves to warnings. */
+    retire: () => Promise<string[]>;
 }
 
 /** A token name no earlier token of this delegate had: `<name>-<yyyymmddhhmmss>` (a revoked name stays taken 30 days). */
@@ -57,18 +59,27 @@ function secretsFor(settings: InstallSettings, token: string): InstallSecrets {
         delegateToken: token,
         ...(settings.proxy?.user !== undefined ? { proxyUser: settings.proxy.user } : {}),
         ...(settings.proxy?.password !== undefined ? { proxyPassword: settings.proxy.password } : {}),
-        ...(settings.customCaBundle !== undefined ? { customCaBundle: settings.customCaBundle } : {}),
     };
 }
 
-/** Revokes, then purges, a token (only a revoked one can be purged); one already gone is fine. */
-async function retireToken(client: HarnessClient, scope: HarnessScope, name: string): Promise<void> {
+/**
+ * Revokes, then purges, a token (only a revoked one can be purged); one already gone is fine. A
+ * purge that fails (Harness not seeing the revoke yet after the retries, a Harness without the
+ * endpoint) does not fail the run: resolves to its warning.
+ */
+async function retireToken(
+    client: HarnessClient,
+    scope: HarnessScope,
+    name: string,
+    retry?: PurgeRetry,
+): Promise<string[]> {
     try {
         await revokeDelegateToken(client, scope, name);
     } catch (e) {
         if ((e as ConnectorError).code !== "DELEGATE_TOKEN_NOT_FOUND") throw e;
     }
-    await purgeDelegateToken(client, scope, name);
+    const warning = await purgeRevokedToken(client, scope, name, retry);
+    return warning ? [warning] : [];
 }
 
 /** The Harness client of the run, closed when it ends (undoing a minted token needs it). */
@@ -113,7 +124,8 @@ export async function installDelegate(
     owner: string,
     kube: KubeClient,
     steps: Steps,
-    previous?: { state?: InstalledDelegateState; token?: string },
+    previous?: { state?: InstalledDelegateState; token?: string; settings?: InstallSettings },
+    options: { purgeRetry?: PurgeRetry } = {},
 ): Promise<InstalledDelegate> {
     const settings = inputs.delegate!.install!;
     const identity = installIdentity(settings, identifier);
@@ -139,7 +151,10 @@ export async function installDelegate(
         const revokeAfter = settings.token.ttlDays !== undefined ? now + settings.token.ttlDays * DAY_MS : undefined;
         const minted = await mintDelegateToken(client, scope, tokenName, revokeAfter);
         const made = tokenName;
-        steps.made(`Harness delegate token ${made}`, "harness", () => retireToken(client, scope, made));
+        // An undo has no channel for warnings: a purge that fails leaves a revoked token, which is harmless.
+        steps.made(`Harness delegate token ${made}`, "harness", () =>
+            retireToken(client, scope, made).then(() => undefined),
+        );
         if (!minted.value)
             throw new ConnectorError(
                 "DELEGATE_TOKEN_NOT_FOUND",
@@ -152,7 +167,8 @@ export async function installDelegate(
     }
 
     // 3. The objects. Changing ones made before is undone by writing the previous install back.
-    const ownerFacts = (name: string, img: string) =>
+    const credentialsChangedAt = proxyCredentialsChangedAt(prev, settings, new Date());
+    const ownerFacts = (name: string, img: string, changedAt: string | undefined) =>
         installFacts(inputs, {
             identity,
             image: img,
@@ -160,9 +176,13 @@ export async function installDelegate(
             accountId: access.accountId,
             endpoint: access.endpoint,
             owner,
+            proxyCredentialsChangedAt: changedAt,
         });
     if (prev?.state && prev.token && rotating) {
-        const before = planDelegateInstall(ownerFacts(prev.state.tokenName, prev.state.image), prev.state.tokenName);
+        const before = planDelegateInstall(
+            ownerFacts(prev.state.tokenName, prev.state.image, prev.state.proxyCredentialsChangedAt),
+            prev.state.tokenName,
+        );
         const beforeSecrets = secretsFor(settings, prev.token);
         steps.made(
             `the delegate's objects as they were (token ${prev.state.tokenName})`,
@@ -170,7 +190,7 @@ export async function installDelegate(
             () => applyDelegateInstall(kube, before, beforeSecrets, owner, new Steps()).then(() => undefined),
         );
     }
-    const objects = planDelegateInstall(ownerFacts(tokenName!, image), tokenName!);
+    const objects = planDelegateInstall(ownerFacts(tokenName!, image, credentialsChangedAt), tokenName!);
     const refs = await applyDelegateInstall(kube, objects, secretsFor(settings, token!), owner, steps, {
         previous: previous?.state?.objects,
         adopt: inputs.delegate!.adopt,
@@ -179,7 +199,11 @@ export async function installDelegate(
     // 4. Connected, bounded by waitSeconds and the overall deadline; after a rotation, with the new token.
     const timeoutMs = boundedMs(settings.waitSeconds * 1000);
     const started = Date.now();
-    const connection = await waitForDelegateConnected(client, scope, identity.name, { timeoutMs, pollMs: 1000 });
+    const connection = await waitForDelegateConnected(client, scope, identity.name, {
+        timeoutMs,
+        pollMs: 1000,
+        tokenName,
+    });
     const oldToken = rotating && prev?.state?.tokenName !== tokenName ? prev?.state?.tokenName : undefined;
     if (oldToken)
         await waitForToken(client, scope, identity.name, tokenName!, Math.max(1, timeoutMs - (Date.now() - started)));
@@ -192,6 +216,7 @@ export async function installDelegate(
         tokenName: tokenName!,
         ...(tokenExpiresAt ? { tokenExpiresAt } : {}),
         tokenMintedAt: tokenMintedAt!,
+        ...(credentialsChangedAt ? { proxyCredentialsChangedAt: credentialsChangedAt } : {}),
         connected: true,
         lastHeartbeat: new Date(connection.lastHeartbeat).toISOString(),
         objects: refs,
@@ -201,7 +226,7 @@ export async function installDelegate(
         state,
         token: token!,
         // Revoking first would disconnect the delegate at once: the old token goes only when all else succeeded.
-        retire: oldToken ? () => retireToken(client, scope, oldToken) : async () => undefined,
+        retire: oldToken ? () => retireToken(client, scope, oldToken, options.purgeRetry) : async () => [],
     };
 }
 
@@ -225,6 +250,7 @@ export async function inspectInstalledDelegate(
             accountId: access.accountId,
             endpoint: access.endpoint,
             owner,
+            proxyCredentialsChangedAt: state.proxyCredentialsChangedAt,
         }),
         state.tokenName,
     );
@@ -250,17 +276,21 @@ export async function inspectInstalledDelegate(
     }
 }
 
-/** Destroy: the objects (newest first, this connector's only), then the token (revoked, purged). */
+/**
+ * Destroy: the objects (newest first, this connector's only), then the token (revoked, purged).
+ * Resolves to warnings (a token revoked but not purged).
+ */
 export async function uninstallDelegate(
     inputs: Pick<ValidConnectorInputs, "harness" | "orgIdentifier" | "projectIdentifier">,
     owner: string,
     kube: KubeClient,
     state: InstalledDelegateState,
-): Promise<void> {
+    options: { purgeRetry?: PurgeRetry } = {},
+): Promise<string[]> {
     await removeDelegateInstall(kube, state.objects, owner);
     const client = harnessClientFor(resolveHarnessAccess(inputs.harness!));
     try {
-        await retireToken(client, harnessScope(inputs), state.tokenName);
+        return await retireToken(client, harnessScope(inputs), state.tokenName, options.purgeRetry);
     } finally {
         await client.close();
     }

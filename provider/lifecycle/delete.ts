@@ -6,7 +6,7 @@ import { isClusterGone } from "../errors";
 import { withHarness } from "../harness/client";
 import { deregisterConnector } from "../harness/register";
 import { type ConnectorOutputs, delegateOwner, recordedAccess, recordedInputs } from "../outputs";
-import { recordedSecrets, redactError } from "../secrets";
+import { recordedSecrets, redact, redactError } from "../secrets";
 import { uninstallDelegate } from "./delegateInstall";
 import { deleteWork } from "./deleteWork";
 
@@ -23,8 +23,8 @@ export async function deleteConnector(record: ConnectorOutputs): Promise<{ warni
     }
     if (!work.delegate) return { warnings: [] };
     try {
-        await removeRecordedDelegate(record, delegateOwner(record.__owner, record.identifier));
-        return { warnings: [] };
+        const warnings = await removeRecordedDelegate(record, delegateOwner(record.__owner, record.identifier));
+        return { warnings: warnings.map((w) => redact(w, recordedSecrets(record))) };
     } catch (e) {
         const err = redactError(e, recordedSecrets(record));
         // The cluster (and so the delegate's objects) cannot be reached: delete goes on with a warning.
@@ -41,17 +41,23 @@ export async function removeHarnessSide(record: ConnectorOutputs): Promise<void>
     );
 }
 
-/** Removes the objects of a delegate the record has (and, on update, the inputs no longer declare), as the identity that made them. */
-export async function removeRecordedDelegate(record: ConnectorOutputs, ownerName: string): Promise<void> {
+/**
+ * Removes the objects of a delegate the record has (and, on update, the inputs no longer declare),
+ * as the identity that made them. Resolves to warnings (an installed delegate's token revoked but not purged).
+ */
+export async function removeRecordedDelegate(record: ConnectorOutputs, ownerName: string): Promise<string[]> {
     const access = recordedAccess(record);
     const credential = record.inputs.delegate?.provisioner ?? access.credential;
     const client = await connect(credential, access.connectionTest.timeoutSeconds * 1000);
     try {
         // The installed delegate first (its objects, then its token), then the identity it ran as.
         const install = record.delegate?.install;
-        if (install && record.inputs.harness)
-            await uninstallDelegate(recordedInputs(record), ownerName, client, install);
+        const warnings =
+            install && record.inputs.harness
+                ? await uninstallDelegate(recordedInputs(record), ownerName, client, install)
+                : [];
         await removeDelegate(client, record.delegate!, ownerName);
+        return warnings;
     } finally {
         await client.close();
     }

@@ -28,7 +28,7 @@ export async function updateConnector(
         return await inSteps(async (steps) => {
             const side =
                 !plan.retest && !plan.provisionDelegate
-                    ? { run: recordedTestRun(olds), delegate: recordedDelegate(olds), retire: async () => undefined }
+                    ? { run: recordedTestRun(olds), delegate: recordedDelegate(olds), retire: async () => [] }
                     : await applyClusterSide(valid, identifier, owner, steps, olds, { retest: plan.retest });
             let harness: HarnessState | undefined = olds.harness;
             let warnings: string[] = [];

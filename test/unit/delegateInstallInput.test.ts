@@ -2,8 +2,10 @@
 // INVALID_INPUT naming the property, before anything is sent. Pure.
 import * as assert from "node:assert/strict";
 import { imageIsPinned, managerUrlFor } from "../../provider/inputs/delegateInstall";
+import { delegateTagProblem, delegateTokenNameProblem } from "../../provider/inputs/delegateName";
 import type { ValidConnectorInputs } from "../../provider/inputs/types";
 import { validateConnectorInputs } from "../../provider/inputs/validate";
+import { mintedTokenName } from "../../provider/lifecycle/delegateInstall";
 
 const base = (install: object, over: object = {}) => ({
     name: "prod",
@@ -75,6 +77,57 @@ describe("delegate.install input @unit", () => {
         assert.match(
             issuesOf({ ...base({}), delegate: { install: {}, serviceAccountName: "default" } }).join(),
             /delegate\.serviceAccountName: cannot be "default" with install/,
+        );
+    });
+
+    it("refuses a token name Harness cannot name a secret after, naming the property and Harness's rule", () => {
+        for (const c of "~!@#$%^&*'\"/?<>,;.") {
+            const issues = issuesOf(base({ token: { name: `prod${c}eu` } }));
+            assert.ok(
+                issues.some(
+                    (i) =>
+                        i.startsWith(`delegate.install.token.name: must not hold '${c}'`) &&
+                        i.includes("BaseSecretValidator.validateSecretName"),
+                ),
+                `${c}: ${issues.join(" | ")}`,
+            );
+        }
+        assert.deepEqual(issuesOf(base({ token: { name: "prod-eu_2026" } })), []);
+        assert.match(delegateTokenNameProblem("-x")!, /starting with a letter or digit/);
+        // The generated name satisfies the rule, for any delegate name the input takes.
+        for (const name of ["prod-eu", "a", "a".repeat(63)])
+            assert.equal(delegateTokenNameProblem(mintedTokenName(name, new Date("2026-12-07T12:34:56Z"))), undefined);
+        assert.equal(mintedTokenName("prod-eu", new Date("2026-12-07T12:34:56Z")), "prod-eu-20261207123456");
+    });
+
+    it("refuses tags the delegate or Harness would change: a comma, outer whitespace, an empty tag", () => {
+        const cases: [string[], RegExp][] = [
+            [["eu,gpu"], /^delegate\.install\.tags\[0\]: must not hold ',': DELEGATE_TAGS is a comma-separated list/],
+            [["ok", " eu"], /^delegate\.install\.tags\[1\]: must not begin or end with whitespace: Harness trims/],
+            [["eu "], /^delegate\.install\.tags\[0\]: must not begin or end with whitespace/],
+            [[""], /^delegate\.install\.tags\[0\]: must not be empty: Harness drops a blank tag/],
+            [["  "], /^delegate\.install\.tags\[0\]: must not be empty/],
+        ];
+        for (const [tags, expected] of cases) {
+            const issues = issuesOf(base({ tags }));
+            assert.ok(
+                issues.some((i) => expected.test(i)),
+                `${JSON.stringify(tags)}: ${issues.join(" | ")}`,
+            );
+        }
+        // Harness keeps inner spaces (it trims the ends only): so does the input.
+        assert.deepEqual(issuesOf(base({ tags: ["prod eu", "gpu"] })), []);
+        assert.equal(delegateTagProblem("prod eu"), undefined);
+    });
+
+    it("takes DESTINATION_CA_PATH only with a CA bundle, as absolute paths", () => {
+        assert.match(
+            issuesOf(base({ destinationCaPath: "/etc/ssl/certs/ca.pem" })).join(),
+            /delegate\.install\.destinationCaPath: needs customCaBundle/,
+        );
+        assert.match(
+            issuesOf(base({ destinationCaPath: "etc/ca.pem" })).join(),
+            /delegate\.install\.destinationCaPath: must be absolute paths/,
         );
     });
 

@@ -2,6 +2,7 @@
 // the delegate side: NG delegate tokens and the delegates registered with them, with the rules of
 // harness-core (the public mirror vigneswara-propelo/harness-core, 2023-12), each named where it is
 // kept: DelegateNgTokenServiceImpl (mint, revoke, read, auto-revoke at revokeAfter),
+// BaseSecretValidator.validateSecretName (the characters a token's name may not hold),
 // DelegateNgTokenInternalResource (read by name, delegate-groups), DelegateToken (names unique per
 // account, a revoked token kept 30 days), DelegateSetupServiceImpl (listDelegates,
 // buildDelegateGroupDetails), DelegateDao (a delegate is connected while its heartbeat is at most
@@ -79,6 +80,12 @@ export interface DelegateHeartbeat {
     inheritCredential?: { masterUrl: string; token: string; caCertPem?: string };
 }
 
+/**
+ * BaseSecretValidator.ILLEGAL_CHARACTERS: createToken stores the token's value as a secret named
+ * after the token (DelegateSecretManager.encrypt), whose name validateSecretName checks.
+ */
+export const SECRET_NAME_ILLEGAL_CHARACTERS = "[~!@#$%^&*'\"/?<>,;.]";
+
 /** DelegateToken.TTL: a revoked token's record (and so its name) lives 30 days. */
 export const REVOKED_TOKEN_TTL_MS = 30 * 24 * 3600 * 1000;
 /** DelegateServiceConstants.HEARTBEAT_EXPIRY_TIME_FIVE_MINS, as DelegateDao.isDelegateHeartBeatUpToDate uses it. */
@@ -140,11 +147,19 @@ export class DelegateRegistry {
     }
 
     /**
-     * DelegateNgTokenServiceImpl.createToken: the name trimmed, revokeAfter not in the past
-     * (validateCreateDelegateTokenRequest), then the save, whose unique index on (accountId, name)
-     * refuses a name any token of the account holds, a revoked one too until its record expires.
+     * DelegateNgTokenServiceImpl.createToken: the value encrypted as a secret named after the token
+     * (BaseSecretValidator.validateSecretName: "Secret name should not have any of the following
+     * characters [~!@#$%^&*'"/?<>,;.]"; harness-core throws SecretManagementException, a user error,
+     * answered here as 400 INVALID_REQUEST as the stand-in answers the rules it keeps), the name
+     * trimmed, revokeAfter not in the past (validateCreateDelegateTokenRequest), then the save,
+     * whose unique index on (accountId, name) refuses a name any token of the account holds, a
+     * revoked one too until its record expires.
      */
     mint(scope: Scope, tokenName: string, revokeAfter?: number): StoredDelegateToken {
+        if ([...tokenName].some((c) => SECRET_NAME_ILLEGAL_CHARACTERS.slice(1, -1).includes(c)))
+            throw invalidRequest(
+                `Secret name should not have any of the following characters ${SECRET_NAME_ILLEGAL_CHARACTERS}`,
+            );
         const name = tokenName.trim();
         if (revokeAfter !== undefined && revokeAfter < this.now())
             throw invalidRequest("Token revocation time can not be less than current time.");

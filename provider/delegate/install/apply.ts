@@ -9,7 +9,7 @@ import type { KubeClient } from "../../transport/kubeClient";
 import { type ObjectApi, objectApi } from "../objectApi";
 import { type LiveObject, ownerAnnotation } from "../objects";
 import { describeRef, type ObjectRef, OWNER_ANNOTATION as OWNER, staleObjects } from "../rbacPlan";
-import type { InstallObject, SecretValueSource } from "./plan";
+import type { InstallObject, SecretEntry, SecretValueSource } from "./plan";
 
 /** The secret values an install's Secrets hold. */
 export type InstallSecrets = Partial<Record<SecretValueSource, string>> & { delegateToken: string };
@@ -30,14 +30,29 @@ export function renderInstallDrift(d: InstallDrift): string {
 
 const refOf = (o: InstallObject): ObjectRef => ({ kind: o.kind, name: o.name, namespace: o.namespace });
 
-/** The manifest with its Secret entries filled (stringData), and the owner annotation. */
+/** A Secret entry's text from the secrets, or undefined when one it needs is not given. */
+function entryText(entry: SecretEntry, secrets: InstallSecrets | undefined): string | undefined {
+    if (typeof entry === "string") return secrets?.[entry];
+    let text = "";
+    for (const part of entry.parts) {
+        if (typeof part === "string") text += part;
+        else {
+            const value = secrets?.[part.quoted];
+            if (value === undefined) return undefined;
+            text += JSON.stringify(value);
+        }
+    }
+    return text;
+}
+
+/** The manifest with its Secret entries filled (beside the public `data` the plan holds), and the owner annotation. */
 function bodyOf(o: InstallObject, secrets: InstallSecrets | undefined, owner: string): Record<string, any> {
     const m = o.manifest as Record<string, any>;
     const metadata = { ...m.metadata, annotations: { ...m.metadata.annotations, [OWNER]: owner } };
     if (!o.secretValues) return { ...m, metadata };
-    const data: Record<string, string> = {};
-    for (const [key, source] of Object.entries(o.secretValues)) {
-        const value = secrets?.[source];
+    const data: Record<string, string> = { ...m.data };
+    for (const [key, entry] of Object.entries(o.secretValues)) {
+        const value = entryText(entry, secrets);
         if (value !== undefined) data[key] = Buffer.from(value, "utf8").toString("base64");
     }
     return { ...m, metadata, data };

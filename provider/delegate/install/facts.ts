@@ -15,7 +15,9 @@ export interface InstallContext {
     /** The Harness API endpoint (the manager URL defaults to it without `/gateway`). */
     endpoint: string;
     owner: string;
-    /** Render-only: the user's token Secret (no proxy credentials or CA are rendered then). */
+    /** When the proxy's credentials last changed (the install's record); rolls the pods. */
+    proxyCredentialsChangedAt?: string;
+    /** Render-only: the user's token Secret (no proxy credentials are rendered then; the CA bundle, public, is). */
     existingTokenSecret?: string;
     /** Extra annotations on every object (render-only: the owner, as apply adds it). */
     annotations?: Record<string, string>;
@@ -46,7 +48,9 @@ export function installFacts(inputs: ValidConnectorInputs, c: InstallContext): D
             noProxy: settings.proxy.noProxy,
             withCredentials: !rendered && settings.proxy.user !== undefined,
         },
-        customCaBundle: !rendered && settings.customCaBundle !== undefined,
+        ...(c.proxyCredentialsChangedAt ? { proxyCredentialsChangedAt: c.proxyCredentialsChangedAt } : {}),
+        ...(settings.customCaBundle !== undefined ? { customCaBundle: settings.customCaBundle } : {}),
+        ...(settings.destinationCaPath !== undefined ? { destinationCaPath: settings.destinationCaPath } : {}),
         javaOpts: CHART_DEFAULTS.javaOpts,
         owner: c.owner,
         metadata: { labels: { [MANAGED_BY_LABEL]: MANAGED_BY }, annotations: { ...c.annotations } },

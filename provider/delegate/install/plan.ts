@@ -1,16 +1,27 @@
 // What an installed Harness delegate is made of, computed from its settings by pure functions,
-// from the facts of Harness's chart `harness-delegate-ng` (templates/configMap.yaml,
-// deployment.yaml, secret.yaml, proxy/*, shared_certificates/*, upgrader/*; values.yaml for the
-// defaults). Where we part from the chart, on purpose:
+// from the facts of Harness's chart `harness-delegate-ng` 1.0.32 (templates/configMap.yaml,
+// deployment.yaml, secret.yaml, proxy/*, upgrader/*; values.yaml for the defaults). Every object and
+// field, with the template it follows, is tabled in docs/delegate-install.md. Where we part from
+// the chart, on purpose:
 // - the delegate runs as the ServiceAccount the `delegate` block provisions (never `default`), and
-//   its rights are that block's, not `cluster-admin` bound by the chart;
+//   its rights are that block's (a least-privilege preset), not `cluster-admin` bound by the chart;
 // - the upgrader's Secret carries the same token as the delegate's (the chart leaves
 //   UPGRADER_TOKEN empty when only an existing delegate token is given);
 // - the upgrader's Role names the delegate's CronJob and Deployment (resourceNames), where the
-//   chart's grants every CronJob and Deployment of the namespace;
-// - the pod template's checksum is of the token's NAME (a rotation mints a new name), so the
-//   Deployment holds no digest of a secret.
-// Token values never enter a plan: a Secret's entries name what the shell fills in.
+//   chart's grants every CronJob and Deployment of the namespace, and `create`;
+// - the upgrader's config.yaml is a Secret when it holds the proxy's credentials (the chart writes
+//   them into a ConfigMap);
+// - the pod template's `checksum/delegate-token` is the token's NAME (a rotation mints a new
+//   name) and `checksum/configmap` digests only the non-secret environment and the CA bundle, so
+//   the Deployment holds no digest of a secret; a change of the proxy's credentials rolls the pods
+//   through the time it was made (`proxy-credentials-changed-at`), not a digest;
+// - the container runs as root (the chart's default delegate.securityContext) only with a CA
+//   bundle: Harness's custom-certificate guide runs it as root so that the start script can
+//   import the bundle into the image's trust stores;
+// - the delegate's image is pinned (tag or digest), so its pull policy is IfNotPresent.
+// Token values and proxy credentials never enter a plan: a Secret's entries name what the shell
+// fills in. A CA bundle is public and does.
+import { createHash } from "node:crypto";
 import { CHART_DEFAULTS, UPGRADER_JOB_SUFFIX } from "../../inputs/delegateName";
 import type { PolicyRule } from "../../permissions";
 
@@ -19,8 +30,15 @@ export { CHART_DEFAULTS };
 /** The Kubernetes kinds an install writes beside the delegate's identity. */
 export type InstallKind = "ConfigMap" | "Secret" | "Deployment" | "ServiceAccount" | "Role" | "RoleBinding" | "CronJob";
 
-/** What the shell puts in a Secret's entry: the delegate token, or a proxy credential. */
-export type SecretValueSource = "delegateToken" | "proxyUser" | "proxyPassword" | "customCaBundle";
+/** The secret values the shell fills in: the delegate token, the proxy's credentials. */
+export type SecretValueSource = "delegateToken" | "proxyUser" | "proxyPassword";
+
+/**
+ * A Secret's entry the shell fills: one secret value as it is, or a text of literal parts and
+ * secret values, each secret inserted JSON-quoted (a double-quoted YAML scalar, so any character
+ * of a password is safe in the upgrader's config.yaml).
+ */
+export type SecretEntry = SecretValueSource | { parts: (string | { quoted: SecretValueSource })[] };
 
 /** One object of an install: its identity, its manifest, and (for a Secret) what fills its entries. */
 export interface InstallObject {
@@ -29,10 +47,10 @@ export interface InstallObject {
     namespace: string;
     /** Why it exists, for docs and for messages that name it. */
     purpose: string;
-    /** The manifest without secret values (a Secret's `stringData` is filled from `secretValues`). */
+    /** The manifest without secret values (a Secret's `data` holds only what is public, e.g. a CA bundle). */
     manifest: Record<string, unknown>;
-    /** For a Secret: each entry and where its value comes from. */
-    secretValues?: Record<string, SecretValueSource>;
+    /** For a Secret: the entries the shell fills in, and from what. */
+    secretValues?: Record<string, SecretEntry>;
 }
 
 /** The settings an install is planned from (defaults already applied). */
@@ -59,8 +77,15 @@ export interface DelegateInstallFacts {
     /** The upgrader CronJob, on by default as in the chart. */
     upgrader: { enabled: boolean; schedule: string; image: string };
     proxy?: { host: string; port: number; scheme: "http" | "https"; noProxy?: string; withCredentials: boolean };
-    /** Whether a CA bundle is mounted (its text comes from the shell as `customCaBundle`). */
-    customCaBundle: boolean;
+    /**
+     * When the proxy's credentials last changed (ISO 8601; recorded in state), put on the pod
+     * template so that a change rolls the pods: never a digest of the credentials. Absent: never.
+     */
+    proxyCredentialsChangedAt?: string;
+    /** PEM certificates the delegate trusts (public: planned as they are), mounted where its start script loads them. */
+    customCaBundle?: string;
+    /** DESTINATION_CA_PATH: where CI build pods get the CA bundle (comma-separated paths); only when asked. */
+    destinationCaPath?: string;
     /** The chart's JAVA_OPTS default. */
     javaOpts: string;
     /** The owner annotation's value. */
@@ -82,18 +107,32 @@ export function installNames(name: string) {
         deployment: name,
         proxyConfigMap: `${name}-proxy`,
         proxySecret: `${name}-proxy`,
+        // The chart's name for the CA Secret (shared_certificates): kept, so an install made before
+        // keeps its Secret; it is mounted as the chart mounts delegateCustomCa's.
         caSecret: `${name}-addcerts`,
         upgraderServiceAccount: `${name}-upgrader-cronjob-sa`,
         upgraderRole: `${name}-upgrader`,
         upgraderRoleBinding: `${name}-upgrader`,
         upgraderTokenSecret: `${name}-upgrader-token`,
-        upgraderConfigMap: `${name}-upgrader-config`,
+        /** A ConfigMap, or a Secret when it holds the proxy's credentials. */
+        upgraderConfig: `${name}-upgrader-config`,
         upgraderCronJob: `${name}${UPGRADER_JOB_SUFFIX}`,
     };
 }
 
-/** Where the chart mounts a CA bundle (shared_certificates.certs_path). */
-export const CA_BUNDLE_PATH = "/shared/customer-artifacts/certificates/ca.bundle";
+/**
+ * Where the CA bundle is mounted: the directory the delegate's start script loads certificates
+ * from ($HOME/ca-bundle), as the chart mounts delegateCustomCa's Secret. The file is `ca.bundle` in it.
+ */
+export const CA_BUNDLE_DIR = "/opt/harness-delegate/ca-bundle/";
+/** The CA bundle's file name in {@link CA_BUNDLE_DIR} (and the key in its Secret). */
+export const CA_BUNDLE_FILE = "ca.bundle";
+/**
+ * The CA volume's mode: the chart's literal `defaultMode: 400`, which YAML reads as the decimal
+ * 400 (octal 0620), mirrored as the chart renders it. The mount is read-only, so the write bit
+ * grants nothing; root (the container's user with a CA bundle) reads it.
+ */
+export const CA_BUNDLE_MODE = 400;
 
 /** The delegate's environment: the chart's ConfigMap entries, with proxy and CA where given. */
 export function delegateEnvironment(f: DelegateInstallFacts): Record<string, string> {
@@ -113,11 +152,43 @@ export function delegateEnvironment(f: DelegateInstallFacts): Record<string, str
         INIT_SCRIPT: "",
         CLIENT_TOOLS_DOWNLOAD_DISABLED: "true",
         LOG_STREAMING_SERVICE_URL: `${manager}/log-service/`,
-        ...(f.customCaBundle ? { DESTINATION_CA_PATH: CA_BUNDLE_PATH } : {}),
+        ...(f.destinationCaPath ? { DESTINATION_CA_PATH: f.destinationCaPath } : {}),
     };
 }
 
-/** The upgrader's rules: only the delegate's own CronJob and Deployment, by name. */
+/** The proxy ConfigMap's data (PROXY_HOST, PROXY_PORT, PROXY_SCHEME, NO_PROXY), or undefined without a proxy. */
+export function proxyEnvironment(f: DelegateInstallFacts): Record<string, string> | undefined {
+    if (!f.proxy) return undefined;
+    return {
+        PROXY_HOST: f.proxy.host,
+        PROXY_PORT: String(f.proxy.port),
+        PROXY_SCHEME: f.proxy.scheme,
+        ...(f.proxy.noProxy ? { NO_PROXY: f.proxy.noProxy } : {}),
+    };
+}
+
+/**
+ * The pod template's `checksum/configmap`: a sha256 of what the pods read that is not secret (the
+ * delegate's ConfigMap, the proxy's, the CA bundle), so that a change of any rolls the pods (a
+ * container's environment is fixed when it starts). Never of a secret: a digest would let anyone
+ * who reads the Deployment test guesses of it.
+ */
+export function configChecksum(f: DelegateInstallFacts): string {
+    const read = {
+        configMap: delegateEnvironment(f),
+        proxy: proxyEnvironment(f) ?? null,
+        caBundle: f.customCaBundle ?? null,
+    };
+    return createHash("sha256").update(JSON.stringify(read)).digest("hex");
+}
+
+/**
+ * The upgrader's rules: its verbs from the chart's values (get, list, watch, update, patch) on the
+ * delegate's own CronJob and Deployment only, by name. Its config.yaml names the workload
+ * (workloadName, containerName), so it addresses them by name; a list or watch under
+ * resourceNames works with a metadata.name field selector, as a client-go watch of one object
+ * sends it. No `create` (the chart's deployments rule has it): it moves an existing Deployment on.
+ */
 export function upgraderRules(name: string): PolicyRule[] {
     const names = installNames(name);
     const verbs = ["get", "list", "watch", "update", "patch"];
@@ -127,8 +198,12 @@ export function upgraderRules(name: string): PolicyRule[] {
     ];
 }
 
-/** The pod template's annotation that rolls the pods when the token changes. */
+/** The pod template's annotation that rolls the pods when the token changes (its value is the token's name). */
 export const TOKEN_CHECKSUM_ANNOTATION = "checksum/delegate-token";
+/** The pod template's annotation that rolls the pods when the non-secret environment or CA bundle changes. */
+export const CONFIG_CHECKSUM_ANNOTATION = "checksum/configmap";
+/** The pod template's annotation that rolls the pods when the proxy's credentials change (a time, not a digest). */
+export const PROXY_CREDENTIALS_ANNOTATION = "kubernetes-connector.pulumi.com/proxy-credentials-changed-at";
 
 /** Selector labels, as the chart sets them (`harness.io/name` is what Harness's tooling looks for). */
 export function selectorLabels(name: string): Record<string, string> {
@@ -154,17 +229,29 @@ export function planDelegateInstall(f: DelegateInstallFacts, tokenChecksum: stri
         name: string,
         purpose: string,
         body: Record<string, unknown>,
-        secretValues?: Record<string, SecretValueSource>,
+        secretValues?: Record<string, SecretEntry>,
     ): InstallObject => ({
         kind,
         name,
         namespace: f.namespace,
         purpose,
         manifest: { apiVersion, kind, metadata: meta(name, selectorLabels(f.name)), ...body },
-        ...(secretValues ? { secretValues } : {}),
+        ...(secretValues && Object.keys(secretValues).length ? { secretValues } : {}),
     });
-    const secret = (name: string, purpose: string, values: Record<string, SecretValueSource>) =>
-        object("Secret", "v1", name, purpose, { type: "Opaque" }, values);
+    const secret = (
+        name: string,
+        purpose: string,
+        values: Record<string, SecretEntry>,
+        publicData?: Record<string, string>,
+    ) =>
+        object(
+            "Secret",
+            "v1",
+            name,
+            purpose,
+            { type: "Opaque", ...(publicData ? { data: base64(publicData) } : {}) },
+            values,
+        );
 
     const out: InstallObject[] = [
         object("ConfigMap", "v1", names.configMap, "the delegate's environment (envFrom)", {
@@ -177,18 +264,14 @@ export function planDelegateInstall(f: DelegateInstallFacts, tokenChecksum: stri
                 DELEGATE_TOKEN: "delegateToken",
             }),
         );
-    if (f.proxy) {
+    const proxyData = proxyEnvironment(f);
+    if (proxyData) {
         out.push(
             object("ConfigMap", "v1", names.proxyConfigMap, "the proxy the delegate reaches Harness through", {
-                data: {
-                    PROXY_HOST: f.proxy.host,
-                    PROXY_PORT: String(f.proxy.port),
-                    PROXY_SCHEME: f.proxy.scheme,
-                    ...(f.proxy.noProxy ? { NO_PROXY: f.proxy.noProxy } : {}),
-                },
+                data: proxyData,
             }),
         );
-        if (f.proxy.withCredentials)
+        if (f.proxy?.withCredentials)
             out.push(
                 secret(names.proxySecret, "the proxy's credentials", {
                     PROXY_USER: "proxyUser",
@@ -197,11 +280,24 @@ export function planDelegateInstall(f: DelegateInstallFacts, tokenChecksum: stri
             );
     }
     if (f.customCaBundle)
-        out.push(secret(names.caSecret, "CA certificates the delegate trusts", { "ca.bundle": "customCaBundle" }));
+        out.push(
+            secret(
+                names.caSecret,
+                "CA certificates the delegate trusts (mounted at /opt/harness-delegate/ca-bundle/)",
+                {},
+                {
+                    [CA_BUNDLE_FILE]: f.customCaBundle,
+                },
+            ),
+        );
     out.push(deployment(f, tokenChecksum, meta));
     if (f.upgrader.enabled) out.push(...upgraderObjects(f, object, secret));
     return out;
 }
+
+/** Each value as base64 (a Secret's `data`). */
+const base64 = (values: Record<string, string>) =>
+    Object.fromEntries(Object.entries(values).map(([k, v]) => [k, Buffer.from(v, "utf8").toString("base64")]));
 
 type Meta = (name: string, extraLabels?: Record<string, string>) => Record<string, unknown>;
 
@@ -222,8 +318,14 @@ function deployment(f: DelegateInstallFacts, tokenChecksum: string, meta: Meta):
     const container: Record<string, unknown> = {
         name: "delegate",
         image: f.image,
+        // The image is pinned by tag or digest (imageIsPinned): a node's copy is the one asked for.
         imagePullPolicy: "IfNotPresent",
-        ports: [{ containerPort: d.servicePort }],
+        // The chart's delegate.securityContext (runAsRoot by default), with a CA bundle only:
+        // Harness's custom-certificate guide runs the container as root for the start script's import.
+        securityContext: f.customCaBundle
+            ? { allowPrivilegeEscalation: false, runAsUser: 0 }
+            : { allowPrivilegeEscalation: false },
+        ports: [{ containerPort: d.servicePort }, { name: "api", containerPort: d.healthPort }],
         resources: {
             limits: { memory: f.resources.memory },
             requests: { cpu: f.resources.cpu, memory: f.resources.memory },
@@ -232,8 +334,13 @@ function deployment(f: DelegateInstallFacts, tokenChecksum: string, meta: Meta):
         livenessProbe: probe(d.livenessProbe),
         envFrom,
         ...(f.customCaBundle
-            ? { volumeMounts: [{ name: "certvol", mountPath: CA_BUNDLE_PATH, subPath: "ca.bundle" }] }
+            ? { volumeMounts: [{ name: "custom-certs", mountPath: CA_BUNDLE_DIR, readOnly: true }] }
             : {}),
+    };
+    const annotations: Record<string, string> = {
+        [TOKEN_CHECKSUM_ANNOTATION]: tokenChecksum,
+        [CONFIG_CHECKSUM_ANNOTATION]: configChecksum(f),
+        ...(f.proxyCredentialsChangedAt ? { [PROXY_CREDENTIALS_ANNOTATION]: f.proxyCredentialsChangedAt } : {}),
     };
     const labels = selectorLabels(f.name);
     return {
@@ -250,7 +357,7 @@ function deployment(f: DelegateInstallFacts, tokenChecksum: string, meta: Meta):
                 minReadySeconds: d.minReadySeconds,
                 selector: { matchLabels: labels },
                 template: {
-                    metadata: { labels, annotations: { [TOKEN_CHECKSUM_ANNOTATION]: tokenChecksum } },
+                    metadata: { labels, annotations },
                     spec: {
                         serviceAccountName: f.serviceAccountName,
                         terminationGracePeriodSeconds: d.terminationGracePeriodSeconds,
@@ -261,11 +368,8 @@ function deployment(f: DelegateInstallFacts, tokenChecksum: string, meta: Meta):
                             ? {
                                   volumes: [
                                       {
-                                          name: "certvol",
-                                          secret: {
-                                              secretName: names.caSecret,
-                                              items: [{ key: "ca.bundle", path: "ca.bundle" }],
-                                          },
+                                          name: "custom-certs",
+                                          secret: { secretName: names.caSecret, defaultMode: CA_BUNDLE_MODE },
                                       },
                                   ],
                               }
@@ -277,20 +381,14 @@ function deployment(f: DelegateInstallFacts, tokenChecksum: string, meta: Meta):
     };
 }
 
-function upgraderObjects(
-    f: DelegateInstallFacts,
-    object: (
-        kind: InstallKind,
-        apiVersion: string,
-        name: string,
-        purpose: string,
-        body: Record<string, unknown>,
-    ) => InstallObject,
-    secret: (name: string, purpose: string, values: Record<string, SecretValueSource>) => InstallObject,
-): InstallObject[] {
+/**
+ * The upgrader's config.yaml (the chart's upgraderConfigMap.yaml): the workload, Harness's account
+ * and manager, and the proxy (top-level keys, as the chart writes them). With the proxy's
+ * credentials, the parts the shell fills (each JSON-quoted); without, literal text.
+ */
+export function upgraderConfig(f: DelegateInstallFacts): (string | { quoted: SecretValueSource })[] {
     const names = installNames(f.name);
-    const rbac = "rbac.authorization.k8s.io/v1";
-    const config = [
+    const lines = [
         "mode: Delegate",
         "dryRun: false",
         `workloadName: ${names.deployment}`,
@@ -304,6 +402,42 @@ function upgraderObjects(
             : []),
         "",
     ].join("\n");
+    if (!f.proxy?.withCredentials) return [lines];
+    return [lines, "proxyUser: ", { quoted: "proxyUser" }, "\nproxyPassword: ", { quoted: "proxyPassword" }, "\n"];
+}
+
+function upgraderObjects(
+    f: DelegateInstallFacts,
+    object: (
+        kind: InstallKind,
+        apiVersion: string,
+        name: string,
+        purpose: string,
+        body: Record<string, unknown>,
+    ) => InstallObject,
+    secret: (
+        name: string,
+        purpose: string,
+        values: Record<string, SecretEntry>,
+        publicData?: Record<string, string>,
+    ) => InstallObject,
+): InstallObject[] {
+    const names = installNames(f.name);
+    const rbac = "rbac.authorization.k8s.io/v1";
+    const config = upgraderConfig(f);
+    // A Secret when config.yaml holds the proxy's credentials (the chart writes them into a
+    // ConfigMap, readable by whoever may read ConfigMaps); a ConfigMap, as the chart, otherwise.
+    const withCredentials = config.some((p) => typeof p !== "string");
+    const configObject = withCredentials
+        ? secret(names.upgraderConfig, "the upgrader's configuration, with the proxy's credentials", {
+              "config.yaml": { parts: config },
+          })
+        : object("ConfigMap", "v1", names.upgraderConfig, "the upgrader's configuration", {
+              data: { "config.yaml": config.join("") },
+          });
+    const configVolume = withCredentials
+        ? { name: "config-volume", secret: { secretName: names.upgraderConfig } }
+        : { name: "config-volume", configMap: { name: names.upgraderConfig } };
     return [
         object("ServiceAccount", "v1", names.upgraderServiceAccount, "the upgrader's identity", {}),
         object(
@@ -326,9 +460,7 @@ function upgraderObjects(
                       UPGRADER_TOKEN: "delegateToken",
                   }),
               ]),
-        object("ConfigMap", "v1", names.upgraderConfigMap, "the upgrader's configuration", {
-            data: { "config.yaml": config },
-        }),
+        configObject,
         object("CronJob", "batch/v1", names.upgraderCronJob, "upgrades the delegate's image on a schedule", {
             spec: {
                 schedule: f.upgrader.schedule,
@@ -345,7 +477,8 @@ function upgraderObjects(
                                     {
                                         name: "upgrader",
                                         image: f.upgrader.image,
-                                        imagePullPolicy: "IfNotPresent",
+                                        // `upgrader:latest`, as the chart: Always, or a node keeps the first it pulled.
+                                        imagePullPolicy: "Always",
                                         // With the user's Secret, the upgrader reads its DELEGATE_TOKEN (the chart leaves it empty).
                                         ...(f.existingTokenSecret
                                             ? {
@@ -365,7 +498,7 @@ function upgraderObjects(
                                         volumeMounts: [{ name: "config-volume", mountPath: "/etc/config" }],
                                     },
                                 ],
-                                volumes: [{ name: "config-volume", configMap: { name: names.upgraderConfigMap } }],
+                                volumes: [configVolume],
                             },
                         },
                     },

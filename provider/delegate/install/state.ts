@@ -17,6 +17,8 @@ export interface InstalledDelegateState {
     tokenExpiresAt?: string;
     /** When the token was minted, ISO 8601. */
     tokenMintedAt: string;
+    /** When the proxy's credentials last changed, ISO 8601 (on the pod template: a change rolls the pods); absent: not since the install. */
+    proxyCredentialsChangedAt?: string;
     /** Whether Harness showed it connected, at the last up or refresh. */
     connected: boolean;
     /** Its last heartbeat as Harness showed it, ISO 8601. */
