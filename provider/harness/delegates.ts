@@ -70,6 +70,11 @@ export interface WaitForDelegateOptions {
     pollMs?: number;
     /** The token the delegate runs with: when the wait fails, its status in Harness is read and said (revoked, expired). */
     tokenName?: string;
+    /**
+     * Tags the delegate must show in Harness (its selectors) to count as connected: after a change
+     * of its tags, the pods that registered with the new ones. Default none.
+     */
+    tags?: readonly string[];
 }
 
 interface RestResponse<T> {
@@ -391,20 +396,33 @@ export async function latestDelegateImage(
 }
 
 /** What Harness last showed of the delegate, for the error. */
-function lastSeen(entry: DelegateListEntry | undefined, group: DelegateGroup | undefined): string {
+/** The declared tags Harness does not show on the delegate yet (its pods with them have not registered). */
+export function tagsMissing(entry: DelegateListEntry, tags: readonly string[] = []): string[] {
+    return tags.filter((t) => !entry.tags.includes(t));
+}
+
+function lastSeen(
+    entry: DelegateListEntry | undefined,
+    group: DelegateGroup | undefined,
+    tags: readonly string[] | undefined,
+): string {
     if (!entry) return "Harness lists no delegate of that name in this scope: it never registered";
     const at = entry.lastHeartBeat ? new Date(entry.lastHeartBeat).toISOString() : "never";
     const token =
         group && !group.instances.some((i) => i.activelyConnected && i.tokenActive)
             ? "; no connected instance has an active token (revoked or expired)"
             : "";
-    return `Harness lists it ${entry.connected ? "connected" : "disconnected"}, last heartbeat ${at}${token}`;
+    const missing = tagsMissing(entry, tags);
+    const tagged = missing.length
+        ? `; it shows tags ${JSON.stringify(entry.tags)}, not yet ${JSON.stringify(missing)}: no pod with the new tags registered`
+        : "";
+    return `Harness lists it ${entry.connected ? "connected" : "disconnected"}, last heartbeat ${at}${token}${tagged}`;
 }
 
 /**
  * Waits until Harness shows the delegate `name` of `scope` connected with an active token:
  * listDelegates says connected, and an instance of its group (delegate-groups of the scope) is
- * actively connected with tokenActive.
+ * actively connected with tokenActive; with `tags`, listDelegates shows each of them too.
  * Looks every `pollMs` (default 2 s) for at most `timeoutMs`; then DELEGATE_NOT_CONNECTED saying
  * what Harness last showed and what to look at. Harness's own failures (HARNESS_*) end it at once.
  */
@@ -422,7 +440,7 @@ export async function waitForDelegateConnected(
         opts.signal?.throwIfAborted();
         entry = (await listDelegates(client, scope, name))[0];
         group = undefined;
-        if (entry?.connected) {
+        if (entry?.connected && tagsMissing(entry, opts.tags).length === 0) {
             group = (await delegateGroups(client, scope, `reading delegate group "${name}"`)).find(
                 (g) => g.name === name,
             );
@@ -458,7 +476,7 @@ export async function waitForDelegateConnected(
         throw new ConnectorError("DELEGATE_NOT_CONNECTED", `${within}: its ${tokenProblem}`, REVOKED_TOKEN_REMEDIATION);
     throw new ConnectorError(
         "DELEGATE_NOT_CONNECTED",
-        `${within} (${lastSeen(entry, group)})`,
+        `${within} (${lastSeen(entry, group, opts.tags)})`,
         defaultRemediation("DELEGATE_NOT_CONNECTED"),
     );
 }

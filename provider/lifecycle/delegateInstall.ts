@@ -13,6 +13,7 @@ import {
 } from "../delegate/install/apply";
 import { installFacts } from "../delegate/install/facts";
 import { planDelegateInstall } from "../delegate/install/plan";
+import { readPodProblems } from "../delegate/install/podStatus";
 import { proxyCredentialsChangedAt } from "../delegate/install/proxyCredentials";
 import { DAY_MS, tokenRotationDue } from "../delegate/install/rotation";
 import type { InstalledDelegateState } from "../delegate/install/state";
@@ -114,6 +115,32 @@ async function waitForToken(
 }
 
 /**
+ * Runs a wait for the delegate; when it ends DELEGATE_NOT_CONNECTED, the delegate's pods' own
+ * reasons (ImagePullBackOff, CrashLoopBackOff…, as `kubectl get pods` shows them) join its message.
+ */
+async function explainedByPods<T>(
+    kube: KubeClient,
+    namespace: string,
+    name: string,
+    wait: () => Promise<T>,
+): Promise<T> {
+    try {
+        return await wait();
+    } catch (e) {
+        if (!(e instanceof ConnectorError) || e.code !== "DELEGATE_NOT_CONNECTED") throw e;
+        const problems = await readPodProblems(kube, namespace, name);
+        if (!problems.length) throw e;
+        throw new ConnectorError(
+            e.code,
+            `${e.what}; its pods: ${problems.join("; ")}`,
+            e.remediation,
+            e.kubernetesMessage,
+            e.httpStatus,
+        );
+    }
+}
+
+/**
  * Installs (or brings back to what is declared) the delegate, as steps of the run: the token
  * minted here is revoked and purged, the objects made here removed and the ones changed here put
  * back, should a later step fail. `kube` is the provisioner's client (the identity's maker).
@@ -199,14 +226,21 @@ export async function installDelegate(
     // 4. Connected, bounded by waitSeconds and the overall deadline; after a rotation, with the new token.
     const timeoutMs = boundedMs(settings.waitSeconds * 1000);
     const started = Date.now();
-    const connection = await waitForDelegateConnected(client, scope, identity.name, {
-        timeoutMs,
-        pollMs: 1000,
-        tokenName,
-    });
+    const namespace = inputs.delegate!.namespace;
+    const connection = await explainedByPods(kube, namespace, identity.name, () =>
+        // With its declared tags: after a change of them, the rolled pods must have registered.
+        waitForDelegateConnected(client, scope, identity.name, {
+            timeoutMs,
+            pollMs: 1000,
+            tokenName,
+            tags: identity.tags,
+        }),
+    );
     const oldToken = rotating && prev?.state?.tokenName !== tokenName ? prev?.state?.tokenName : undefined;
     if (oldToken)
-        await waitForToken(client, scope, identity.name, tokenName!, Math.max(1, timeoutMs - (Date.now() - started)));
+        await explainedByPods(kube, namespace, identity.name, () =>
+            waitForToken(client, scope, identity.name, tokenName!, Math.max(1, timeoutMs - (Date.now() - started))),
+        );
 
     const state: InstalledDelegateState = {
         name: identity.name,

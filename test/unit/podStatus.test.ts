@@ -2,6 +2,7 @@
 // cannot start. Pure.
 import * as assert from "node:assert/strict";
 import { podProblems } from "../../provider/delegate/install/podStatus";
+import { tagsMissing } from "../../provider/harness/delegates";
 
 describe("delegate pods' problems @unit", () => {
     it("names a pod whose image cannot be pulled, in Kubernetes' words", () => {
@@ -99,5 +100,16 @@ describe("delegate pods' problems @unit", () => {
             ]),
             [],
         );
+    });
+});
+
+describe("the wait for the delegate's declared tags @unit", () => {
+    const entry = { name: "d", tags: ["d", "eu"], connected: true, lastHeartBeat: 1, replicas: [] };
+    it("names the declared tags Harness does not show yet (a tag change whose pods have not registered)", () => {
+        assert.deepEqual(tagsMissing(entry, ["eu", "gpu"]), ["gpu"]);
+    });
+    it("asks nothing when every declared tag is shown, or none is declared", () => {
+        assert.deepEqual(tagsMissing(entry, ["eu"]), []);
+        assert.deepEqual(tagsMissing(entry), []);
     });
 });
