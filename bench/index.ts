@@ -12,6 +12,7 @@ import { benchConnection, connectionTarget } from "./connectionBench";
 import { benchControlPlane } from "./controlPlaneBench";
 import { benchDelegateSection, type DelegatePreflight, delegatePreflight } from "./delegateBench";
 import { benchDelegateInstallSection } from "./delegateInstallBench";
+import { benchDelegatePodsSection } from "./delegatePodsBench";
 import { benchHarnessSection } from "./harnessBench";
 import { machineInfo } from "./machine";
 import { duration, renderSection, type Section, table, type Verdict, verdictLine } from "./markdown";
@@ -153,6 +154,17 @@ async function main(): Promise<number> {
                 }),
             );
 
+        log("[bench] 4f. the installed delegate as real pods");
+        if (wanted("4f"))
+            await guarded("4f. The installed delegate as real pods", () =>
+                benchDelegatePodsSection({
+                    runs: MIN_RUNS,
+                    pluginDir: pre.pluginDir,
+                    pluginBlocked: pre.pluginBlocked,
+                    log,
+                }),
+            );
+
         log("[bench] 4d. the provider plugin");
         if (wanted("4d")) await guarded(PLUGIN_TITLE, () => benchPluginSection({ target, runs: MIN_RUNS, log }));
     } finally {
@@ -171,7 +183,9 @@ async function main(): Promise<number> {
                 ? 0.7
                 : s.title.startsWith("4e")
                   ? 0.8
-                  : 0);
+                  : s.title.startsWith("4f")
+                    ? 0.85
+                    : 0);
     sections.sort((a, b) => order(a) - order(b));
     const elapsed = Date.now() - started;
     const report = portable(renderReport(sections, elapsed));
