@@ -103,7 +103,12 @@ describe("no stray diagnostics: the examples' preview, up and destroy print only
                 appNamespace: { value: "apps" },
             }),
         },
-        { name: "demo", dir: () => repoRoot(), config: () => ({ kubeconfig: { value: cp.kubeconfig, secret: true } }) },
+        {
+            // Without its delegate install: no kubelet runs pods here (npm run demo installs it as pods).
+            name: "demo",
+            dir: () => repoRoot(),
+            config: () => ({ kubeconfig: { value: cp.kubeconfig, secret: true }, installDelegate: { value: "false" } }),
+        },
         { name: "harness", dir: () => path.join(repoRoot(), "examples", "harness"), config: () => saConfig },
     ];
 
