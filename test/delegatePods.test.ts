@@ -64,7 +64,15 @@ describe("delegate.install as real pods (kubelet, containerd), through pulumi, H
         (await admin.core.listNamespacedPod({ namespace, labelSelector: `harness.io/name=${name}` })).items.filter(
             (p) => !p.metadata?.deletionTimestamp,
         );
-    const ready = (p: k8s.V1Pod) => p.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True");
+    async function eventually(what: string, seconds: number, check: () => Promise<boolean | undefined>) {
+        const deadline = Date.now() + seconds * 1000;
+        while (!(await check())) {
+            assert.ok(Date.now() < deadline, `${what} (within ${seconds} s)`);
+            await new Promise((r) => setTimeout(r, 500));
+        }
+    }
+    const ready = (p: k8s.V1Pod | undefined) =>
+        p?.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True");
     /** Connected instances of the group `name`, from the stand-in's own view. */
     const connectedHosts = (name: string) =>
         h
@@ -74,7 +82,12 @@ describe("delegate.install as real pods (kubelet, containerd), through pulumi, H
 
     it("up: the delegate's pod starts, is Ready, connects with its CA bundle, and Harness's gated test runs on it; a tag change rolls the pods and reaches Harness", async () => {
         const ns = "pods-delegate";
-        const t = await stack("pods", { delegateNamespace: ns, delegateName: "pods-delegate", delegateTags: '["eu"]' });
+        const t = await stack("pods", {
+            delegateNamespace: ns,
+            delegateName: "pods-delegate",
+            delegateTags: '["eu"]',
+            connectorName: "Pods",
+        });
         const printed: string[] = [];
         const onOutput = (s: string) => printed.push(s);
         try {
@@ -83,7 +96,11 @@ describe("delegate.install as real pods (kubelet, containerd), through pulumi, H
             assert.equal(up.harnessTestStatus, "SUCCESS", "Harness's gated test ran on the installed delegate");
             const pods = await podsOf(ns, "pods-delegate");
             assert.equal(pods.length, 1);
-            assert.ok(ready(pods[0]), "the pod passed its probes on 3460");
+            // Connected comes first (the process heartbeats at start); Ready once the startup probe's
+            // first look at /api/health on 3460 passes, after its initial delay.
+            await eventually("the pod passed its probes on 3460", 90, async () =>
+                ready((await podsOf(ns, "pods-delegate"))[0]),
+            );
             assert.deepEqual(
                 connectedHosts("pods-delegate"),
                 [pods[0].metadata!.name],
@@ -101,7 +118,7 @@ describe("delegate.install as real pods (kubelet, containerd), through pulumi, H
                 "SUCCESS",
                 "Harness's test found a delegate with the new selectors",
             );
-            const connector = h.connectors()[0].connector as any;
+            const connector = h.connectors().find((c) => (c.connector as any).name === "Pods")!.connector as any;
             assert.deepEqual(connector.spec.delegateSelectors, ["eu", "gpu"]);
             const rolled = await podsOf(ns, "pods-delegate");
             assert.ok(
@@ -121,12 +138,14 @@ describe("delegate.install as real pods (kubelet, containerd), through pulumi, H
             assert.deepEqual(await podsOf(ns, "pods-delegate"), [], "no pod is left");
             assert.deepEqual(h.delegateTokens(), []);
         } finally {
+            await t.destroy().catch(() => undefined);
             await t.dispose();
         }
     });
     it("a token rotation rolls the pods and keeps a delegate connected in Harness throughout; the old token is retired after", async () => {
         const ns = "pods-rotate";
         const t = await stack("rotate", {
+            connectorName: "Rotate",
             delegateNamespace: ns,
             delegateName: "pods-rotate",
             delegateTokenName: "pods-rotate-1",
@@ -165,6 +184,7 @@ describe("delegate.install as real pods (kubelet, containerd), through pulumi, H
             );
             await t.destroy();
         } finally {
+            await t.destroy().catch(() => undefined);
             await t.dispose();
         }
     });

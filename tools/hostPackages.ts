@@ -1,5 +1,6 @@
-// The host programs a local cluster with pods needs besides the Go-built binaries: a container
-// runtime (containerd, runc), the CNI plugins, and iproute2 for the project's bridge. They come
+// The host programs the local cluster needs besides the Go-built binaries: openssl for its
+// certificates, and for pods a container runtime (containerd, runc), the CNI plugins, and iproute2
+// for the project's bridge. They come
 // from the distribution's packages (Debian names; nothing is downloaded from anywhere else):
 // `npm run setup` installs the missing ones when it runs as root, else stops with the apt command.
 import { spawnSync } from "node:child_process";
@@ -16,6 +17,8 @@ interface HostProgram {
 export const CNI_BIN_DIR = "/usr/lib/cni";
 
 const HOST_PROGRAMS: readonly HostProgram[] = [
+    // The control plane's certificates (tools/pki.ts).
+    { program: "openssl", pkg: "openssl" },
     { program: "containerd", pkg: "containerd" },
     { program: "ctr", pkg: "containerd" },
     { program: "runc", pkg: "runc" },
