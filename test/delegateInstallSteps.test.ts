@@ -20,7 +20,12 @@ import {
 } from "../provider/harness/delegates";
 import { planHarnessConnector } from "../provider/harness/mapping";
 import { parseConnectorInputs } from "../provider/inputs/validate";
-import { type InstalledDelegate, installDelegate, uninstallDelegate } from "../provider/lifecycle/delegateInstall";
+import {
+    type InstalledDelegate,
+    inspectInstalledDelegate,
+    installDelegate,
+    uninstallDelegate,
+} from "../provider/lifecycle/delegateInstall";
 import { inSteps } from "../provider/steps";
 import type { KubeClient } from "../provider/transport/kubeClient";
 import { delegateManifest } from "../sdk/delegateManifest";
@@ -290,6 +295,22 @@ describe("installed delegate steps (real cluster, Harness stand-in, test agent)"
             pod.metadata?.annotations?.["checksum/configmap"],
             "the public environment did not change",
         );
+        // Revoked behind the connector's back: refresh says so, before the pods' story.
+        const hc = harnessClientFor({ endpoint: h.url, accountId: h.accountId, apiKey: h.apiKey, timeoutMs: 10_000 });
+        try {
+            await revokeDelegateToken(hc, {}, two.state.tokenName);
+        } finally {
+            await hc.close();
+        }
+        let drift: string[] = [];
+        for (const until = Date.now() + 15_000; Date.now() < until; await new Promise((r) => setTimeout(r, 300))) {
+            drift = (await inspectInstalledDelegate(second, "steps_proxy", OWNER, kube, two.state, two.token)).drift;
+            if (drift.length) break;
+        }
+        assert.deepEqual(drift, [
+            `the delegate's token "${two.state.tokenName}" is REVOKED in Harness: set delegate.install.token.name to a new name`,
+            'Harness shows delegate "steps-proxy" disconnected',
+        ]);
         assert.deepEqual(await uninstallDelegate(second, OWNER, kube, two.state), []);
     });
 });

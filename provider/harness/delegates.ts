@@ -481,8 +481,15 @@ export async function waitForDelegateConnected(
     );
 }
 
-/** {@link tokenStatusProblem} of the token as Harness holds it now; undefined when it cannot be read (the wait's own error then stands). */
-async function tokenStatus(client: HarnessClient, scope: HarnessScope, name: string): Promise<string | undefined> {
+/**
+ * {@link tokenStatusProblem} of the token `name` as Harness holds it now; undefined when it is
+ * fine or cannot be read (what the caller saw then stands).
+ */
+export async function tokenStatus(
+    client: HarnessClient,
+    scope: HarnessScope,
+    name: string,
+): Promise<string | undefined> {
     try {
         return tokenStatusProblem(name, await readDelegateToken(client, scope, name));
     } catch {

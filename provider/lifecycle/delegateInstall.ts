@@ -33,6 +33,7 @@ import {
     type PurgeRetry,
     purgeRevokedToken,
     revokeDelegateToken,
+    tokenStatus,
     waitForDelegateConnected,
 } from "../harness/delegates";
 import type { HarnessScope } from "../harness/state";
@@ -295,8 +296,13 @@ export async function inspectInstalledDelegate(
     try {
         const entry = (await listDelegates(client, harnessScope(inputs), state.name))[0];
         const connected = !!entry?.connected;
-        if (!connected)
+        if (!connected) {
+            // Its token revoked or expired is the likelier cause than the pods: say it first.
+            const tokenProblem = await tokenStatus(client, harnessScope(inputs), state.tokenName);
+            if (tokenProblem)
+                drift.push(`the delegate's ${tokenProblem}: set delegate.install.token.name to a new name`);
             drift.push(`Harness shows delegate "${state.name}" ${entry ? "disconnected" : "not registered"}`);
+        }
         return {
             ...state,
             connected,
