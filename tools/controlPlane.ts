@@ -27,9 +27,17 @@ import {
     SERVICE_SUBNET,
 } from "./pods/network";
 import { type PodImages, type PodsNode, startNode } from "./pods/node";
-import { ControlPlaneError, installExitHooks, onExitCleanup, startProcess, stopProcess, waitFor } from "./processes";
+import {
+    ControlPlaneError,
+    freePort,
+    installExitHooks,
+    onExitCleanup,
+    startProcess,
+    stopProcess,
+    waitFor,
+} from "./processes";
 
-export { ControlPlaneError } from "./processes";
+export { ControlPlaneError, freePort } from "./processes";
 
 /** Options for {@link startControlPlane}. */
 export interface ControlPlaneOptions {
@@ -101,18 +109,6 @@ export interface ControlPlane {
     startControllerManager(): Promise<void>;
     /** Stops every process it started and removes its folder (unless kept). Safe to call twice. */
     stop(): Promise<void>;
-}
-
-/** A free TCP port on 127.0.0.1 (the kernel's choice). */
-export async function freePort(): Promise<number> {
-    return new Promise((resolve, reject) => {
-        const srv = net.createServer();
-        srv.once("error", reject);
-        srv.listen(0, "127.0.0.1", () => {
-            const port = (srv.address() as net.AddressInfo).port;
-            srv.close(() => resolve(port));
-        });
-    });
 }
 
 async function assertPortFree(port: number, what: string): Promise<void> {
