@@ -157,8 +157,14 @@ describe("pods: a kubelet runs the delegate stand-in image (real cluster with po
         await cp?.stop();
     });
 
-    /** The chart's objects for a delegate, by hand: ServiceAccount, ConfigMap, Secret, CA bundle, Deployment. */
-    async function install(name: string, token: string, o: { caBundle: boolean }) {
+    /**
+     * The chart's objects for a delegate, by hand: ServiceAccount, ConfigMap, Secret, the stand-in's
+     * CA in a Secret mounted where the delegate loads CAs from (`bundle`, as the chart's
+     * delegateCustomCa does) or `elsewhere`, and a Deployment; NODE_EXTRA_CA_CERTS names the mounted
+     * CA either way (the delegate does not honour it).
+     */
+    async function install(name: string, token: string, o: { ca: "bundle" | "elsewhere" }) {
+        const caDir = o.ca === "bundle" ? "/opt/harness-delegate/ca-bundle/" : "/etc/extra-ca/";
         await admin.core.createNamespacedServiceAccount({ namespace: NS, body: { metadata: { name } } });
         const data = {
             ACCOUNT_ID: h.accountId,
@@ -170,19 +176,17 @@ describe("pods: a kubelet runs the delegate stand-in image (real cluster with po
             DELEGATE_NAMESPACE: NS,
             DEPLOY_MODE: "KUBERNETES",
             NEXT_GEN: "true",
-            // The stand-in ignores it (the delegate trusts its ca-bundle directory, not this).
-            NODE_EXTRA_CA_CERTS: "/opt/harness-delegate/ca-bundle/ca.pem",
+            NODE_EXTRA_CA_CERTS: `${caDir}ca.pem`,
         };
         await admin.core.createNamespacedConfigMap({ namespace: NS, body: { metadata: { name }, data } });
         await admin.core.createNamespacedSecret({
             namespace: NS,
             body: { metadata: { name }, stringData: { DELEGATE_TOKEN: token } },
         });
-        if (o.caBundle)
-            await admin.core.createNamespacedSecret({
-                namespace: NS,
-                body: { metadata: { name: `${name}-ca` }, stringData: { "ca.pem": h.caCertPem } },
-            });
+        await admin.core.createNamespacedSecret({
+            namespace: NS,
+            body: { metadata: { name: `${name}-ca` }, stringData: { "ca.pem": h.caCertPem } },
+        });
         const labels = { "harness.io/name": name };
         const probe = { httpGet: { path: "/api/health", port: 3460 } };
         await apps.createNamespacedDeployment({
@@ -208,20 +212,10 @@ describe("pods: a kubelet runs the delegate stand-in image (real cluster with po
                                     securityContext: { runAsUser: 0, allowPrivilegeEscalation: false },
                                     startupProbe: { ...probe, periodSeconds: 1, failureThreshold: 60 },
                                     livenessProbe: { ...probe, periodSeconds: 5 },
-                                    volumeMounts: o.caBundle
-                                        ? [
-                                              {
-                                                  name: "ca-bundle",
-                                                  mountPath: "/opt/harness-delegate/ca-bundle/",
-                                                  readOnly: true,
-                                              },
-                                          ]
-                                        : [],
+                                    volumeMounts: [{ name: "ca", mountPath: caDir, readOnly: true }],
                                 },
                             ],
-                            volumes: o.caBundle
-                                ? [{ name: "ca-bundle", secret: { secretName: `${name}-ca`, defaultMode: 0o400 } }]
-                                : [],
+                            volumes: [{ name: "ca", secret: { secretName: `${name}-ca`, defaultMode: 0o400 } }],
                         },
                     },
                 },
@@ -254,7 +248,7 @@ describe("pods: a kubelet runs the delegate stand-in image (real cluster with po
     it("runs the delegate stand-in from a Deployment: Ready on its 3460 probe, connected to the stand-in with its in-cluster credential", async () => {
         const name = "pods-delegate";
         const t = await mintDelegateToken(hc, {}, "tok_pods_ok");
-        await install(name, t.value!, { caBundle: true });
+        await install(name, t.value!, { ca: "bundle" });
         await until(
             "the Deployment's pod is available",
             async () => {
@@ -308,10 +302,10 @@ describe("pods: a kubelet runs the delegate stand-in image (real cluster with po
         assert.ok(Date.now() - started < 30_000);
     });
 
-    it("without the CA bundle never connects: the stand-in logs that the manager's certificate is not trusted", async () => {
+    it("with the CA outside the bundle directory (NODE_EXTRA_CA_CERTS naming it) never connects: the manager's certificate is not trusted", async () => {
         const name = "pods-no-ca";
         const t = await mintDelegateToken(hc, {}, "tok_pods_no_ca");
-        await install(name, t.value!, { caBundle: false });
+        await install(name, t.value!, { ca: "elsewhere" });
         // The stand-in's server sends its leaf certificate only, signed by a CA the pod does not trust.
         const untrusted = new RegExp(
             `heartbeat failed, retrying: TLS certificate of ${GATEWAY_IP.replace(/\./g, "\\.")}:\\d+ not trusted: UNABLE_TO_VERIFY_LEAF_SIGNATURE`,
@@ -341,7 +335,7 @@ describe("pods: a kubelet runs the delegate stand-in image (real cluster with po
 
     it("a token the manager refuses makes the container exit 1, again and again: CrashLoopBackOff", async () => {
         const name = "pods-bad-token";
-        await install(name, "bm90LWEtdG9rZW4=", { caBundle: true });
+        await install(name, "bm90LWEtdG9rZW4=", { ca: "bundle" });
         const pod = await until(
             "CrashLoopBackOff",
             async () =>
