@@ -74,9 +74,10 @@ export interface PodsAccess {
     /** Exact names of the images imported into the node (pods use them with imagePullPolicy Never or IfNotPresent). */
     images: PodImages;
     /**
-     * Makes a 127.0.0.1 port of this machine reachable from pods at `https://<gatewayIp>:<port>` (a
-     * TCP forwarder on the gateway address; TLS passes through, so the server's certificate must
-     * name the gateway address, as the Harness stand-in's does). Closed by `close()` or by `stop()`.
+     * Makes a 127.0.0.1 port of this machine reachable from pods at `<gatewayIp>:<port>`, the same
+     * port number (a TCP forwarder on the gateway address: TLS passes through, so an HTTPS server's
+     * certificate must name the gateway address, as the Harness stand-in's does). Closed by
+     * `close()` or by `stop()`.
      */
     exposeToPods(port: number): Promise<{ host: string; port: number; close(): Promise<void> }>;
 }
