@@ -190,6 +190,10 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
     const log = opts.log ?? (() => undefined);
     if (opts.pods) {
         // Before anything starts: a second cluster with pods, or missing host packages, fail at once.
+        if (opts.controllerManager === false)
+            throw new ControlPlaneError(
+                "pods need kube-controller-manager (Deployments, the node's not-ready taint): drop controllerManager: false",
+            );
         assertHostPackages();
         assertBridgeFree();
     }
