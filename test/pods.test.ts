@@ -5,7 +5,6 @@
 // token, a missing image. Nothing is pulled and nothing leaves the machine; stop() leaves nothing
 // behind. Needs root and the host packages (`npm run setup` installs them).
 import * as assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as https from "node:https";
@@ -71,7 +70,66 @@ const alive = (pid: number) => {
     }
 };
 
-const bridgePresent = () => spawnSync("ip", ["link", "show", "dev", BRIDGE], { stdio: "ignore" }).status === 0;
+/** The bridge's interface index, or undefined when there is none: another cluster's bridge has another index. */
+const bridgeIndex = () => {
+    try {
+        return fs.readFileSync(`/sys/class/net/${BRIDGE}/ifindex`, "utf8").trim();
+    } catch {
+        return undefined;
+    }
+};
+
+/**
+ * Waits until no cluster with pods runs on this machine (one at a time: the bridge is the
+ * machine's), e.g. another checkout's test run.
+ */
+const bridgeFree = () =>
+    until(
+        `no other cluster with pods on this machine (bridge ${BRIDGE} free)`,
+        async () => (bridgeIndex() ? undefined : true),
+        240_000,
+    );
+
+/** Stops the cluster and checks that nothing of it is left on the machine. */
+async function stopsLeavingNothing(c: ControlPlane, o: { podsRan: boolean }): Promise<void> {
+    const pids = Object.values(c.pids);
+    assert.ok(
+        pids.length >= 6,
+        `etcd, API server, controller manager, containerd, kubelet, scheduler: ${JSON.stringify(c.pids)}`,
+    );
+    const socket = `${c.dir}/node/containerd.sock`;
+    const sandboxDir = `${c.dir}/node/root/io.containerd.grpc.v1.cri/sandboxes`;
+    const sandboxes = fs.existsSync(sandboxDir) ? fs.readdirSync(sandboxDir) : [];
+    if (o.podsRan) {
+        assert.ok(sandboxes.length > 0, "pods' sandboxes exist");
+        assert.ok(processesNaming(socket).length > 0, "the pods' shims run");
+    }
+    const ourBridge = bridgeIndex();
+    assert.ok(ourBridge, "the cluster's bridge exists while it runs");
+    await c.stop();
+    assert.deepEqual(pids.filter(alive), [], "every component exited");
+    assert.deepEqual(processesNaming(c.dir), [], "no shim is left");
+    assert.deepEqual(processesNaming("/opt/delegate-standin/delegatePod.js"), [], "no stand-in process is left");
+    assert.deepEqual(processesNaming("/pause\0").filter(isPause), [], "no sandbox process is left");
+    assert.deepEqual(mountsUnder(c.dir), [], "nothing stays mounted (volumes, root filesystems, network namespaces)");
+    assert.notEqual(bridgeIndex(), ourBridge, "the bridge is gone");
+    assert.equal(fs.existsSync(c.dir), false, "the folder is gone");
+    const results = "/var/lib/cni/results";
+    assert.deepEqual(
+        fs.existsSync(results)
+            ? fs.readdirSync(results).filter((f) => f.startsWith("pkc-") || sandboxes.some((id) => f.includes(id)))
+            : [],
+        [],
+        "libcni keeps no result of the pods",
+    );
+    assert.equal(fs.existsSync("/var/lib/cni/networks/pkc"), false);
+    const sockets = sandboxes.map((id) => createHash("sha256").update(`${socket}/k8s.io/${id}`).digest("hex"));
+    assert.deepEqual(
+        sockets.filter((name) => fs.existsSync(`/run/containerd/s/${name}`)),
+        [],
+        "no shim socket is left",
+    );
+}
 
 describe("pods: a kubelet runs the delegate stand-in image (real cluster with pods)", () => {
     let cp: ControlPlane;
@@ -82,6 +140,7 @@ describe("pods: a kubelet runs the delegate stand-in image (real cluster with po
     let managerOnBridge: string;
 
     before(async () => {
+        await bridgeFree();
         cp = await startControlPlane({ pods: true, readyTimeoutSeconds: 180 });
         admin = adminClients(cp);
         apps = admin.kubeConfig.makeApiClient(k8s.AppsV1Api);
@@ -98,8 +157,14 @@ describe("pods: a kubelet runs the delegate stand-in image (real cluster with po
         await cp?.stop();
     });
 
-    /** The chart's objects for a delegate, by hand: ServiceAccount, ConfigMap, Secret, CA bundle, Deployment. */
-    async function install(name: string, token: string, o: { caBundle: boolean }) {
+    /**
+     * The chart's objects for a delegate, by hand: ServiceAccount, ConfigMap, Secret, the stand-in's
+     * CA in a Secret mounted where the delegate loads CAs from (`bundle`, as the chart's
+     * delegateCustomCa does) or `elsewhere`, and a Deployment; NODE_EXTRA_CA_CERTS names the mounted
+     * CA either way (the delegate does not honour it).
+     */
+    async function install(name: string, token: string, o: { ca: "bundle" | "elsewhere" }) {
+        const caDir = o.ca === "bundle" ? "/opt/harness-delegate/ca-bundle/" : "/etc/extra-ca/";
         await admin.core.createNamespacedServiceAccount({ namespace: NS, body: { metadata: { name } } });
         const data = {
             ACCOUNT_ID: h.accountId,
@@ -111,19 +176,17 @@ describe("pods: a kubelet runs the delegate stand-in image (real cluster with po
             DELEGATE_NAMESPACE: NS,
             DEPLOY_MODE: "KUBERNETES",
             NEXT_GEN: "true",
-            // The stand-in ignores it (the delegate trusts its ca-bundle directory, not this).
-            NODE_EXTRA_CA_CERTS: "/opt/harness-delegate/ca-bundle/ca.pem",
+            NODE_EXTRA_CA_CERTS: `${caDir}ca.pem`,
         };
         await admin.core.createNamespacedConfigMap({ namespace: NS, body: { metadata: { name }, data } });
         await admin.core.createNamespacedSecret({
             namespace: NS,
             body: { metadata: { name }, stringData: { DELEGATE_TOKEN: token } },
         });
-        if (o.caBundle)
-            await admin.core.createNamespacedSecret({
-                namespace: NS,
-                body: { metadata: { name: `${name}-ca` }, stringData: { "ca.pem": h.caCertPem } },
-            });
+        await admin.core.createNamespacedSecret({
+            namespace: NS,
+            body: { metadata: { name: `${name}-ca` }, stringData: { "ca.pem": h.caCertPem } },
+        });
         const labels = { "harness.io/name": name };
         const probe = { httpGet: { path: "/api/health", port: 3460 } };
         await apps.createNamespacedDeployment({
@@ -149,20 +212,10 @@ describe("pods: a kubelet runs the delegate stand-in image (real cluster with po
                                     securityContext: { runAsUser: 0, allowPrivilegeEscalation: false },
                                     startupProbe: { ...probe, periodSeconds: 1, failureThreshold: 60 },
                                     livenessProbe: { ...probe, periodSeconds: 5 },
-                                    volumeMounts: o.caBundle
-                                        ? [
-                                              {
-                                                  name: "ca-bundle",
-                                                  mountPath: "/opt/harness-delegate/ca-bundle/",
-                                                  readOnly: true,
-                                              },
-                                          ]
-                                        : [],
+                                    volumeMounts: [{ name: "ca", mountPath: caDir, readOnly: true }],
                                 },
                             ],
-                            volumes: o.caBundle
-                                ? [{ name: "ca-bundle", secret: { secretName: `${name}-ca`, defaultMode: 0o400 } }]
-                                : [],
+                            volumes: [{ name: "ca", secret: { secretName: `${name}-ca`, defaultMode: 0o400 } }],
                         },
                     },
                 },
@@ -195,7 +248,7 @@ describe("pods: a kubelet runs the delegate stand-in image (real cluster with po
     it("runs the delegate stand-in from a Deployment: Ready on its 3460 probe, connected to the stand-in with its in-cluster credential", async () => {
         const name = "pods-delegate";
         const t = await mintDelegateToken(hc, {}, "tok_pods_ok");
-        await install(name, t.value!, { caBundle: true });
+        await install(name, t.value!, { ca: "bundle" });
         await until(
             "the Deployment's pod is available",
             async () => {
@@ -249,10 +302,10 @@ describe("pods: a kubelet runs the delegate stand-in image (real cluster with po
         assert.ok(Date.now() - started < 30_000);
     });
 
-    it("without the CA bundle never connects: the stand-in logs that the manager's certificate is not trusted", async () => {
+    it("with the CA outside the bundle directory (NODE_EXTRA_CA_CERTS naming it) never connects: the manager's certificate is not trusted", async () => {
         const name = "pods-no-ca";
         const t = await mintDelegateToken(hc, {}, "tok_pods_no_ca");
-        await install(name, t.value!, { caBundle: false });
+        await install(name, t.value!, { ca: "elsewhere" });
         // The stand-in's server sends its leaf certificate only, signed by a CA the pod does not trust.
         const untrusted = new RegExp(
             `heartbeat failed, retrying: TLS certificate of ${GATEWAY_IP.replace(/\./g, "\\.")}:\\d+ not trusted: UNABLE_TO_VERIFY_LEAF_SIGNATURE`,
@@ -282,7 +335,7 @@ describe("pods: a kubelet runs the delegate stand-in image (real cluster with po
 
     it("a token the manager refuses makes the container exit 1, again and again: CrashLoopBackOff", async () => {
         const name = "pods-bad-token";
-        await install(name, "bm90LWEtdG9rZW4=", { caBundle: true });
+        await install(name, "bm90LWEtdG9rZW4=", { ca: "bundle" });
         const pod = await until(
             "CrashLoopBackOff",
             async () =>
@@ -338,48 +391,43 @@ describe("pods: a kubelet runs the delegate stand-in image (real cluster with po
             startControlPlane({ pods: true }),
             /the bridge pkc0 exists: another local cluster with pods is running/,
         );
-        for (const round of [1, 2]) {
-            const c = round === 1 ? cp : await startControlPlane({ pods: true, readyTimeoutSeconds: 180 });
-            const pids = Object.values(c.pids);
-            assert.ok(
-                pids.length >= 6,
-                `etcd, API server, controller manager, containerd, kubelet, scheduler: ${JSON.stringify(c.pids)}`,
+        await stopsLeavingNothing(cp, { podsRan: true });
+        // Again, in the same process: a second cluster with pods starts, runs a pod, and stops as clean.
+        await bridgeFree();
+        const again = await startControlPlane({ pods: true, readyTimeoutSeconds: 180 });
+        try {
+            const core = adminClients(again).core;
+            await core.createNamespacedPod({
+                namespace: "default",
+                body: {
+                    metadata: { name: "again" },
+                    spec: {
+                        containers: [
+                            {
+                                name: "delegate",
+                                image: again.pods!.images.delegateStandIn,
+                                imagePullPolicy: "Never",
+                                env: [
+                                    { name: "ACCOUNT_ID", value: h.accountId },
+                                    { name: "MANAGER_HOST_AND_PORT", value: managerOnBridge },
+                                    { name: "DELEGATE_NAME", value: "again" },
+                                    { name: "DELEGATE_TOKEN", value: "unused" },
+                                ],
+                            },
+                        ],
+                    },
+                },
+            });
+            await until(
+                "the pod of the second cluster runs",
+                async () =>
+                    (await core.readNamespacedPod({ namespace: "default", name: "again" })).status
+                        ?.containerStatuses?.[0]?.state?.running,
+                60_000,
             );
-            const socket = `${c.dir}/node/containerd.sock`;
-            const shims = processesNaming(socket);
-            const sandboxDir = `${c.dir}/node/root/io.containerd.grpc.v1.cri/sandboxes`;
-            const sandboxes = fs.existsSync(sandboxDir) ? fs.readdirSync(sandboxDir) : [];
-            if (round === 1) assert.ok(sandboxes.length > 0, "pods' sandboxes exist");
-            if (round === 1) assert.ok(shims.length > 0, "the pods' shims run");
-            await c.stop();
-            assert.deepEqual(pids.filter(alive), [], "every component exited");
-            assert.deepEqual(processesNaming(c.dir), [], "no shim is left");
-            assert.deepEqual(
-                processesNaming("/opt/delegate-standin/delegatePod.js"),
-                [],
-                "no stand-in process is left",
-            );
-            assert.deepEqual(processesNaming("/pause\0").filter(isPause), [], "no sandbox process is left");
-            assert.deepEqual(mountsUnder(c.dir), [], "nothing stays mounted");
-            assert.equal(bridgePresent(), false, "the bridge is gone");
-            assert.equal(fs.existsSync(c.dir), false, "the folder is gone");
-            const results = "/var/lib/cni/results";
-            assert.deepEqual(
-                fs.existsSync(results)
-                    ? fs
-                          .readdirSync(results)
-                          .filter((f) => f.startsWith("pkc-") || sandboxes.some((id) => f.includes(id)))
-                    : [],
-                [],
-                "libcni keeps no result of the pods",
-            );
-            assert.equal(fs.existsSync("/var/lib/cni/networks/pkc"), false);
-            const sockets = sandboxes.map((id) => createHash("sha256").update(`${socket}/k8s.io/${id}`).digest("hex"));
-            assert.deepEqual(
-                sockets.filter((name) => fs.existsSync(`/run/containerd/s/${name}`)),
-                [],
-                "no shim socket is left",
-            );
+            await stopsLeavingNothing(again, { podsRan: true });
+        } finally {
+            await again.stop();
         }
     });
 });

@@ -27,9 +27,17 @@ import {
     SERVICE_SUBNET,
 } from "./pods/network";
 import { type PodImages, type PodsNode, startNode } from "./pods/node";
-import { ControlPlaneError, installExitHooks, onExitCleanup, startProcess, stopProcess, waitFor } from "./processes";
+import {
+    ControlPlaneError,
+    freePort,
+    installExitHooks,
+    onExitCleanup,
+    startProcess,
+    stopProcess,
+    waitFor,
+} from "./processes";
 
-export { ControlPlaneError } from "./processes";
+export { ControlPlaneError, freePort } from "./processes";
 
 /** Options for {@link startControlPlane}. */
 export interface ControlPlaneOptions {
@@ -66,9 +74,10 @@ export interface PodsAccess {
     /** Exact names of the images imported into the node (pods use them with imagePullPolicy Never or IfNotPresent). */
     images: PodImages;
     /**
-     * Makes a 127.0.0.1 port of this machine reachable from pods at `https://<gatewayIp>:<port>` (a
-     * TCP forwarder on the gateway address; TLS passes through, so the server's certificate must
-     * name the gateway address, as the Harness stand-in's does). Closed by `close()` or by `stop()`.
+     * Makes a 127.0.0.1 port of this machine reachable from pods at `<gatewayIp>:<port>`, the same
+     * port number (a TCP forwarder on the gateway address: TLS passes through, so an HTTPS server's
+     * certificate must name the gateway address, as the Harness stand-in's does). Closed by
+     * `close()` or by `stop()`.
      */
     exposeToPods(port: number): Promise<{ host: string; port: number; close(): Promise<void> }>;
 }
@@ -101,18 +110,6 @@ export interface ControlPlane {
     startControllerManager(): Promise<void>;
     /** Stops every process it started and removes its folder (unless kept). Safe to call twice. */
     stop(): Promise<void>;
-}
-
-/** A free TCP port on 127.0.0.1 (the kernel's choice). */
-export async function freePort(): Promise<number> {
-    return new Promise((resolve, reject) => {
-        const srv = net.createServer();
-        srv.once("error", reject);
-        srv.listen(0, "127.0.0.1", () => {
-            const port = (srv.address() as net.AddressInfo).port;
-            srv.close(() => resolve(port));
-        });
-    });
 }
 
 async function assertPortFree(port: number, what: string): Promise<void> {
@@ -193,6 +190,10 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
     const log = opts.log ?? (() => undefined);
     if (opts.pods) {
         // Before anything starts: a second cluster with pods, or missing host packages, fail at once.
+        if (opts.controllerManager === false)
+            throw new ControlPlaneError(
+                "pods need kube-controller-manager (Deployments, the node's not-ready taint): drop controllerManager: false",
+            );
         assertHostPackages();
         assertBridgeFree();
     }

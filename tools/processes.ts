@@ -1,8 +1,9 @@
-// The processes of the local cluster: started with their output in a log file, stopped by process
-// id (SIGTERM, then SIGKILL), waited for with a probe, and never left behind: whatever is still
-// running when the Node process exits is killed, and registered cleanups run.
+// The processes of the local cluster and their ports: started with their output in a log file,
+// stopped by process id (SIGTERM, then SIGKILL), waited for with a probe, and never left behind:
+// whatever is still running when the Node process exits is killed, and registered cleanups run.
 import { type ChildProcess, spawn } from "node:child_process";
 import * as fs from "node:fs";
+import * as net from "node:net";
 import * as os from "node:os";
 
 /** Raised when a component cannot start; names it and where its log is. */
@@ -115,4 +116,16 @@ export async function waitFor(
         }
         await new Promise((r) => setTimeout(r, 100));
     }
+}
+
+/** A free TCP port on 127.0.0.1 (the kernel's choice). */
+export async function freePort(): Promise<number> {
+    return new Promise((resolve, reject) => {
+        const srv = net.createServer();
+        srv.once("error", reject);
+        srv.listen(0, "127.0.0.1", () => {
+            const port = (srv.address() as net.AddressInfo).port;
+            srv.close(() => resolve(port));
+        });
+    });
 }

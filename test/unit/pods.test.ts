@@ -103,5 +103,17 @@ describe("pods: images, network config and the stand-in's start @unit", () => {
         assert.equal(r.status, 1);
         assert.match(r.stdout, /cannot start: MANAGER_HOST_AND_PORT, DELEGATE_NAME missing from the environment/);
         assert.ok(!`${r.stdout}${r.stderr}`.includes("c2VjcmV0LXRva2Vu"));
+        const plain = spawnSync(process.execPath, [script], {
+            env: {
+                ACCOUNT_ID: "acct",
+                DELEGATE_NAME: "d",
+                DELEGATE_TOKEN: "c2VjcmV0LXRva2Vu",
+                MANAGER_HOST_AND_PORT: "http://127.0.0.1:1",
+            },
+            encoding: "utf8",
+            timeout: 20_000,
+        });
+        assert.equal(plain.status, 1);
+        assert.match(plain.stdout, /cannot start: MANAGER_HOST_AND_PORT is not an https URL: http:\/\/127\.0\.0\.1:1/);
     });
 });

@@ -51,11 +51,14 @@ function readSettings(env: NodeJS.ProcessEnv): Settings {
         log(`cannot start: ${missing.join(", ")} missing from the environment`);
         process.exit(1);
     }
-    let manager: URL;
+    let manager: URL | undefined;
     try {
         manager = new URL(env.MANAGER_HOST_AND_PORT!);
     } catch {
-        log(`cannot start: MANAGER_HOST_AND_PORT is not a URL: ${env.MANAGER_HOST_AND_PORT}`);
+        /* reported below */
+    }
+    if (manager?.protocol !== "https:") {
+        log(`cannot start: MANAGER_HOST_AND_PORT is not an https URL: ${env.MANAGER_HOST_AND_PORT}`);
         process.exit(1);
     }
     return {
@@ -258,9 +261,15 @@ function main(): void {
                 ? "connected: heartbeat accepted"
                 : `heartbeat failed, retrying: ${outcome.why}`,
         );
-        timer = setTimeout(beat, HEARTBEAT_EVERY_MS);
+        timer = setTimeout(loop, HEARTBEAT_EVERY_MS);
     };
-    void beat();
+    // An error of the stand-in itself (not of the manager or the network) ends the process, as a crash would.
+    const loop = () =>
+        void beat().catch((e: Error) => {
+            log(`heartbeat loop failed: ${e.message}: exiting`);
+            process.exit(1);
+        });
+    loop();
 
     const stop = (signal: string) => {
         if (stopping) return;

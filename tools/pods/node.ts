@@ -12,7 +12,7 @@ import * as fs from "node:fs";
 import * as net from "node:net";
 import * as path from "node:path";
 import { CNI_BIN_DIR } from "../hostPackages";
-import { ControlPlaneError, onExitCleanup, startProcess, stopProcess, tail, waitFor } from "../processes";
+import { ControlPlaneError, freePort, onExitCleanup, startProcess, stopProcess, tail, waitFor } from "../processes";
 import { buildDelegateStandInImage, buildPauseImage } from "./images";
 import { CNI_NETWORK, GATEWAY_IP, writeCniConfig } from "./network";
 import { LOCAL_REGISTRY } from "./ociImage";
@@ -257,18 +257,6 @@ function kubeletConfig(o: { socket: string; clientCaPath: string; podLogsDir: st
     };
 }
 
-/** A free TCP port on 127.0.0.1. */
-async function freeLoopbackPort(): Promise<number> {
-    return new Promise((resolve, reject) => {
-        const srv = net.createServer();
-        srv.once("error", reject);
-        srv.listen(0, "127.0.0.1", () => {
-            const port = (srv.address() as net.AddressInfo).port;
-            srv.close(() => resolve(port));
-        });
-    });
-}
-
 /** Whether the node is Ready and no longer carries the not-ready taint (the node-lifecycle controller lifts it). */
 function nodeReady(body: string): boolean {
     const node = JSON.parse(body) as {
@@ -369,7 +357,7 @@ export async function startNode(o: NodeOptions): Promise<PodsNode> {
                     socket,
                     clientCaPath: o.clientCaPath,
                     podLogsDir: path.join(d, "pod-logs"),
-                    healthzPort: await freeLoopbackPort(),
+                    healthzPort: await freePort(),
                 }),
                 null,
                 2,
