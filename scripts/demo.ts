@@ -23,7 +23,7 @@ async function main(): Promise<void> {
         if (process.env.KUBE_CONTEXT) config.context = { value: process.env.KUBE_CONTEXT };
     } else {
         console.log(
-            "[demo] no KUBECONFIG: starting a local control plane (etcd, kube-apiserver, kube-controller-manager) on 127.0.0.1",
+            "[demo] no KUBECONFIG: starting a local cluster (etcd, kube-apiserver, kube-controller-manager on 127.0.0.1; a kubelet, kube-scheduler and containerd running pods on the bridge pkc0)",
         );
         try {
             cp = await startControlPlane({ pods: true, log: (l) => console.log(l) });
