@@ -306,9 +306,10 @@ describe("pods: a kubelet runs the delegate stand-in image (real cluster with po
         const name = "pods-no-ca";
         const t = await mintDelegateToken(hc, {}, "tok_pods_no_ca");
         await install(name, t.value!, { ca: "elsewhere" });
-        // The stand-in's server sends its leaf certificate only, signed by a CA the pod does not trust.
+        // Signed by a CA the pod does not trust: OpenSSL says so as UNABLE_TO_VERIFY_LEAF_SIGNATURE when
+        // the server sends its leaf only, SELF_SIGNED_CERT_IN_CHAIN when it sends the CA too.
         const untrusted = new RegExp(
-            `heartbeat failed, retrying: TLS certificate of ${GATEWAY_IP.replace(/\./g, "\\.")}:\\d+ not trusted: UNABLE_TO_VERIFY_LEAF_SIGNATURE`,
+            `heartbeat failed, retrying: TLS certificate of ${GATEWAY_IP.replace(/\./g, "\\.")}:\\d+ not trusted: (UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT_IN_CHAIN)`,
         );
         const podName = await until(
             "the pod logs a certificate error",
