@@ -403,7 +403,7 @@ const ERROR_CODES = {
         clusterGone: false,
         remediation:
             "Look at the delegate pods' events and logs (kubectl describe pod, kubectl logs), the proxy settings, and the manager URL (MANAGER_HOST_AND_PORT) they use; then run again",
-        cause: "the installed delegate did not show as connected with an active token in Harness (`listDelegates`) within `waitSeconds` (what Harness last showed is quoted; when Harness holds its token REVOKED, expired or not at all, that is said instead, with a new token name as the remediation)",
+        cause: "the installed delegate did not show as connected with an active token in Harness (`listDelegates`) within `waitSeconds` (what Harness last showed is quoted, with the declared tags it does not show yet after a tag change, and the delegate pods' own reasons when they are not running: `ErrImagePull`, `ImagePullBackOff`, `CrashLoopBackOff` with restarts and the last exit code, not scheduled; when Harness holds its token REVOKED, expired or not at all, that is said instead, with a new token name as the remediation)",
         fix: "read the pods' events and logs, check the proxy and the manager URL; a revoked or expired token: set `delegate.install.token.name` to a new name",
     },
     UNEXPECTED: {
