@@ -1640,6 +1640,20 @@ describe("harness stand-in: delegate tokens and delegates, through the provider'
         assert.equal((await mintDelegateToken(hc, {}, "tok-ok_1")).status, "ACTIVE");
     });
 
+    it("at account, org and project scope: a bad token name is refused, and a group takes the newest registered instance's tags", async () => {
+        const scopes = [{}, { orgIdentifier: "o1" }, { orgIdentifier: "o1", projectIdentifier: "p1" }];
+        for (const [n, scope] of scopes.entries()) {
+            await assert.rejects(mintDelegateToken(hc, scope, `scoped.${n}`), /Secret name should not have any of/);
+            const t = await mintDelegateToken(hc, scope, `scoped_${n}`);
+            const at = { delegateName: `scoped-${n}`, ...scope };
+            assert.equal((await beat(t.value!, { ...at, hostName: "old", tags: ["eu"] })).status, 200);
+            assert.equal((await beat(t.value!, { ...at, hostName: "new", tags: ["eu", "gpu"] })).status, 200);
+            assert.equal((await beat(t.value!, { ...at, hostName: "old", tags: ["eu"] })).status, 200);
+            const [group] = await listDelegates(hc, scope, `scoped-${n}`);
+            assert.deepEqual(group.tags.sort(), ["eu", "gpu", `scoped-${n}`], JSON.stringify(scope));
+        }
+    });
+
     it("purges right after a revoke with bounded retries, else warns naming the token", async () => {
         await mintDelegateToken(hc, {}, "tok_purge");
         await revokeDelegateToken(hc, {}, "tok_purge");
