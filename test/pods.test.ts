@@ -8,6 +8,7 @@ import * as assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as https from "node:https";
+import * as path from "node:path";
 import * as tls from "node:tls";
 import * as k8s from "@kubernetes/client-node";
 import { type HarnessClient, harnessClientFor } from "../provider/harness/client";
@@ -98,7 +99,7 @@ async function stopsLeavingNothing(c: ControlPlane, o: { podsRan: boolean }): Pr
         `etcd, API server, controller manager, containerd, kubelet, scheduler: ${JSON.stringify(c.pids)}`,
     );
     const socket = `${c.dir}/node/containerd.sock`;
-    const sandboxDir = `${c.dir}/node/root/io.containerd.grpc.v1.cri/sandboxes`;
+    const sandboxDir = path.join(c.dir, "node", "root", "io.containerd.grpc.v1.cri", "sandboxes");
     const sandboxes = fs.existsSync(sandboxDir) ? fs.readdirSync(sandboxDir) : [];
     if (o.podsRan) {
         assert.ok(sandboxes.length > 0, "pods' sandboxes exist");
