@@ -16,6 +16,7 @@ import type { HarnessState } from "./harness/state";
 import { connectorRef } from "./inputs/identifier";
 import { connectorInputsSchema, INPUT_NAMES } from "./inputs/schema";
 import type { ConnectionTestSettings, Credential, ValidConnectorInputs } from "./inputs/types";
+import type { TestRun } from "./state/observed";
 
 /** What a connector found: the outputs that are not inputs (`identifier` is both: as given, or derived). */
 export interface Findings {
@@ -92,12 +93,7 @@ export interface DelegateOutputs {
     delegateInstallToken?: string;
 }
 
-/** A connection test run: the report, and the URL and kubeconfig of the client that ran it. */
-export interface TestRun {
-    report: ConnectionTestReport;
-    masterUrl?: string;
-    kubeconfig?: string;
-}
+export type { TestRun };
 
 /** Drops undefined values at every depth: the engine's protobuf Struct cannot carry them. */
 export function stripUndefined<T>(o: T): T {

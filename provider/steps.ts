@@ -18,6 +18,29 @@ export interface LeftBehind {
 export class Steps {
     private readonly undos: { what: string; where: LeftBehind["where"]; undo: () => Promise<void> }[] = [];
     private readonly closers: (() => Promise<void>)[] = [];
+    private readonly successHooks: (() => Promise<string[]>)[] = [];
+    /** What the run has to tell the user (already happened, nothing to undo): shown as warnings. */
+    readonly warnings: string[] = [];
+
+    /** Adds warnings to the run's. */
+    warn(...warnings: string[]): void {
+        this.warnings.push(...warnings);
+    }
+
+    /**
+     * Runs `hook` once every step has succeeded, before the run closes (e.g. retiring the token a
+     * rotation replaced: only then is nothing left to undo that needs it). Its warnings join the run's;
+     * it must not throw (a failure there has nothing left to undo: say it as a warning).
+     */
+    onSuccess(hook: () => Promise<string[]>): void {
+        this.successHooks.push(hook);
+    }
+
+    /** Runs the success hooks, in the order they were added; resolves to the run's warnings. */
+    async succeed(): Promise<string[]> {
+        for (const hook of this.successHooks.splice(0)) this.warn(...(await hook()));
+        return this.warnings;
+    }
 
     /** Records that `what` was made (at `where`), and how to unmake it should a later step fail. */
     made(what: string, where: LeftBehind["where"], undo: () => Promise<void>): void {
@@ -55,17 +78,21 @@ export class Steps {
 }
 
 /**
- * Runs `body` as one run of steps: on failure it undoes what the steps made and throws the original
- * error (ROLLBACK_INCOMPLETE when something is left); at the end it closes what they asked to close.
+ * Runs `body` as one run of steps (a new `Steps`, or the run given): on failure it undoes what the
+ * steps made and throws the original error (ROLLBACK_INCOMPLETE when something is left); on success
+ * it runs the success hooks; at the end it closes what they asked to close. The run's warnings stay
+ * readable on `steps` afterwards.
  */
-export async function inSteps<T>(body: (steps: Steps) => Promise<T>): Promise<T> {
-    const steps = new Steps();
+export async function inSteps<T, S extends Steps = Steps>(body: (steps: S) => Promise<T>, steps?: S): Promise<T> {
+    const run = steps ?? (new Steps() as S);
     try {
-        return await body(steps);
+        const result = await body(run);
+        await run.succeed();
+        return result;
     } catch (e) {
-        throw await steps.rollBack(e);
+        throw await run.rollBack(e);
     } finally {
-        await steps.close();
+        await run.close();
     }
 }
 

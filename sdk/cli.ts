@@ -12,7 +12,7 @@ import { expiryWarning } from "../provider/credentials/expiry";
 import { ConnectorError, type FailureClass, failureClass, isErrorCode, recordFailure } from "../provider/errors";
 import { loadYaml } from "../provider/heavyPackages";
 import type { ConnectorInputs, Credential } from "../provider/inputs/types";
-import { testInputs } from "../provider/lifecycle/testRun";
+import { testInputs } from "../provider/parts/connectionTest/testRun";
 import { type AccessCheck, parseCheck } from "../provider/permissions";
 import { redactError } from "../provider/secrets";
 import { delegateManifestMain } from "./delegateManifestCli";

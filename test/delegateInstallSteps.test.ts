@@ -8,7 +8,6 @@ import * as assert from "node:assert/strict";
 import * as tls from "node:tls";
 import * as k8s from "@kubernetes/client-node";
 import * as yaml from "js-yaml";
-import { connect } from "../provider/credentials";
 import { OWNER_ANNOTATION } from "../provider/delegate/rbacPlan";
 import type { ConnectorError } from "../provider/errors";
 import { harnessClientFor } from "../provider/harness/client";
@@ -19,15 +18,13 @@ import {
     waitForDelegateConnected,
 } from "../provider/harness/delegates";
 import { planHarnessConnector } from "../provider/harness/mapping";
+import type { ValidConnectorInputs } from "../provider/inputs/types";
 import { parseConnectorInputs } from "../provider/inputs/validate";
-import {
-    type InstalledDelegate,
-    inspectInstalledDelegate,
-    installDelegate,
-    uninstallDelegate,
-} from "../provider/lifecycle/delegateInstall";
+import { type InstalledDelegate, installDelegate } from "../provider/parts/install/apply";
+import { inspectInstalledDelegate } from "../provider/parts/install/inspect";
+import { uninstallDelegate } from "../provider/parts/install/remove";
+import { RunContext } from "../provider/runContext";
 import { inSteps } from "../provider/steps";
-import type { KubeClient } from "../provider/transport/kubeClient";
 import { delegateManifest } from "../sdk/delegateManifest";
 import { type ControlPlane, startControlPlane } from "../tools/controlPlane";
 import { type HarnessStandIn, startHarnessStandIn } from "../tools/harness";
@@ -43,7 +40,6 @@ describe("installed delegate steps (real cluster, Harness stand-in, test agent)"
     let apps: k8s.AppsV1Api;
     let h: HarnessStandIn;
     let agent: DelegateAgent;
-    let kube: KubeClient;
 
     before(async () => {
         cp = await startControlPlane();
@@ -59,7 +55,6 @@ describe("installed delegate steps (real cluster, Harness stand-in, test agent)"
             trustedCaPems: [h.caCertPem],
             pollMs: 200,
         });
-        kube = await connect({ type: "Kubeconfig", kubeconfig: cp.kubeconfig }, 10_000);
     });
     after(async () => {
         await agent?.stop();
@@ -68,6 +63,9 @@ describe("installed delegate steps (real cluster, Harness stand-in, test agent)"
         await cp?.stop();
     });
 
+    /** A run of the lifecycle for `inputs`, its objects owned by `owner`. */
+    const runOf = (inputs: ValidConnectorInputs, identifier: string, owner = OWNER) =>
+        new RunContext(inputs, identifier, owner);
     const inputsWith = (install: object) =>
         parseConnectorInputs({
             name: "steps",
@@ -92,7 +90,7 @@ describe("installed delegate steps (real cluster, Harness stand-in, test agent)"
 
     it("installs and waits until Harness shows it connected; the connector's selectors default to its tags", async () => {
         const inputs = inputsWith({});
-        installed = await inSteps((steps) => installDelegate(inputs, "steps_connector", OWNER, kube, steps));
+        installed = await inSteps((run) => installDelegate(run), runOf(inputs, "steps_connector"));
         const s = installed.state;
         assert.equal(s.name, "steps-connector");
         assert.deepEqual(s.tags, ["steps-connector"]);
@@ -109,9 +107,7 @@ describe("installed delegate steps (real cluster, Harness stand-in, test agent)"
     });
 
     it("a second run with nothing changed mints nothing and keeps the token", async () => {
-        const again = await inSteps((steps) =>
-            installDelegate(inputsWith({}), "steps_connector", OWNER, kube, steps, installed),
-        );
+        const again = await inSteps((run) => installDelegate(run, installed), runOf(inputsWith({}), "steps_connector"));
         assert.equal(again.state.tokenName, installed.state.tokenName);
         assert.equal(again.token, installed.token);
         assert.deepEqual(tokens(), [`${installed.state.tokenName}:ACTIVE`]);
@@ -119,17 +115,13 @@ describe("installed delegate steps (real cluster, Harness stand-in, test agent)"
 
     it("a later failure after a rotation puts the previous install back and retires only the new token", async () => {
         await assert.rejects(
-            inSteps(async (steps) => {
-                await installDelegate(
-                    inputsWith({ token: { name: "rotated-but-failed" } }),
-                    "steps_connector",
-                    OWNER,
-                    kube,
-                    steps,
-                    installed,
-                );
-                throw new Error("a later step failed");
-            }),
+            inSteps(
+                async (run) => {
+                    await installDelegate(run, installed);
+                    throw new Error("a later step failed");
+                },
+                runOf(inputsWith({ token: { name: "rotated-but-failed" } }), "steps_connector"),
+            ),
             /a later step failed/,
         );
         const secret = await admin.core.readNamespacedSecret({ name: "steps-connector", namespace: NS });
@@ -138,25 +130,20 @@ describe("installed delegate steps (real cluster, Harness stand-in, test agent)"
     });
 
     it("rotates: the new token first, the delegate moved to it, then the old one revoked; it stays connected", async () => {
-        // retire runs last in the run, while its Harness client is open (the lifecycle calls it after the connector).
-        const rotated = await inSteps(async (steps) => {
-            const r = await installDelegate(
-                inputsWith({ token: { name: "steps-second" } }),
-                "steps_connector",
-                OWNER,
-                kube,
-                steps,
-                installed,
-            );
-            assert.equal(r.state.tokenName, "steps-second");
-            assert.deepEqual(
-                tokens().sort(),
-                [`${installed.state.tokenName}:ACTIVE`, "steps-second:ACTIVE"].sort(),
-                "the old token is kept until the delegate uses the new one",
-            );
-            await r.retire();
-            return r;
-        });
+        // The old token is retired once the whole run has succeeded (its success hook), while its Harness client is open.
+        const rotated = await inSteps(
+            async (run) => {
+                const r = await installDelegate(run, installed);
+                assert.equal(r.state.tokenName, "steps-second");
+                assert.deepEqual(
+                    tokens().sort(),
+                    [`${installed.state.tokenName}:ACTIVE`, "steps-second:ACTIVE"].sort(),
+                    "the old token is kept until the delegate uses the new one",
+                );
+                return r;
+            },
+            runOf(inputsWith({ token: { name: "steps-second" } }), "steps_connector"),
+        );
         assert.deepEqual(tokens(), ["steps-second:ACTIVE"], "the old token is revoked and purged");
         const view = agent.agents().find((a) => a.deployment === "steps-connector");
         assert.equal(view?.connected, true);
@@ -166,13 +153,12 @@ describe("installed delegate steps (real cluster, Harness stand-in, test agent)"
     it("a delegate that never connects fails within waitSeconds with DELEGATE_NOT_CONNECTED, and nothing is left", async () => {
         const started = Date.now();
         await assert.rejects(
-            inSteps((steps) =>
-                installDelegate(
+            inSteps(
+                (run) => installDelegate(run),
+                runOf(
                     inputsWith({ name: "never", waitSeconds: 3, managerUrl: "https://manager.invalid" }),
                     "steps_connector",
                     `${OWNER}-never`,
-                    kube,
-                    steps,
                 ),
             ),
             (e: ConnectorError) => {
@@ -240,7 +226,7 @@ describe("installed delegate steps (real cluster, Harness stand-in, test agent)"
     });
 
     it("uninstalls: objects gone, token revoked and purged", async () => {
-        await uninstallDelegate(inputsWith({}), OWNER, kube, installed.state);
+        await inSteps((run) => uninstallDelegate(run, installed.state), runOf(inputsWith({}), "steps_connector"));
         assert.deepEqual(await ours(), []);
         assert.deepEqual(tokens(), []);
     });
@@ -256,7 +242,7 @@ describe("installed delegate steps (real cluster, Harness stand-in, test agent)"
                 harness: { accountId: h.accountId, apiKey: h.apiKey, endpoint: h.url },
             });
         const first = named({ proxy: proxy("pa:ss#1"), customCaBundle: h.caCertPem });
-        const one = await inSteps((steps) => installDelegate(first, "steps_proxy", OWNER, kube, steps));
+        const one = await inSteps((run) => installDelegate(run), runOf(first, "steps_proxy"));
         assert.equal(one.state.proxyCredentialsChangedAt, undefined, "a first install starts with them");
         const dep = await apps.readNamespacedDeployment({ name: "steps-proxy", namespace: NS });
         const pod = dep.spec!.template;
@@ -275,11 +261,9 @@ describe("installed delegate steps (real cluster, Harness stand-in, test agent)"
         assert.ok(!JSON.stringify(pod.metadata?.annotations).includes("pa:ss"), "no credential on the pod template");
 
         const second = named({ proxy: proxy("new-secret"), customCaBundle: h.caCertPem });
-        const two = await inSteps((steps) =>
-            installDelegate(second, "steps_proxy", OWNER, kube, steps, {
-                ...one,
-                settings: first.delegate?.install,
-            }),
+        const two = await inSteps(
+            (run) => installDelegate(run, { ...one, settings: first.delegate?.install }),
+            runOf(second, "steps_proxy"),
         );
         assert.equal(two.state.tokenName, one.state.tokenName, "the same token");
         assert.ok(two.state.proxyCredentialsChangedAt, "the change is recorded, as a time");
@@ -304,13 +288,18 @@ describe("installed delegate steps (real cluster, Harness stand-in, test agent)"
         }
         let drift: string[] = [];
         for (const until = Date.now() + 15_000; Date.now() < until; await new Promise((r) => setTimeout(r, 300))) {
-            drift = (await inspectInstalledDelegate(second, "steps_proxy", OWNER, kube, two.state, two.token)).drift;
+            drift = (
+                await inSteps(
+                    (run) => inspectInstalledDelegate(run, two.state, two.token),
+                    runOf(second, "steps_proxy"),
+                )
+            ).drift;
             if (drift.length) break;
         }
         assert.deepEqual(drift, [
             `the delegate's token "${two.state.tokenName}" is REVOKED in Harness: set delegate.install.token.name to a new name`,
             'Harness shows delegate "steps-proxy" disconnected',
         ]);
-        assert.deepEqual(await uninstallDelegate(second, OWNER, kube, two.state), []);
+        assert.deepEqual(await inSteps((run) => uninstallDelegate(run, two.state), runOf(second, "steps_proxy")), []);
     });
 });

@@ -2,6 +2,7 @@
 // certificate's notAfter, a token's `exp` claim when it is a JWT (ServiceAccount TokenRequest
 // tokens, OIDC id_tokens), in a ManualConfig credential or an inline kubeconfig. Pure, so the
 // provider can warn at preview and refuse an expired credential before sending anything.
+import { ConnectorError } from "../errors";
 import type { ConnectionTestSettings, Credential } from "../inputs/types";
 import { credentialKind } from "./kinds";
 import type { CredentialLifetime } from "./lifetime";
@@ -59,4 +60,19 @@ export function expiryWarning(
             : `in ${Math.max(1, Math.round(left / 60_000))} minute(s)`;
     const part = share !== undefined ? `, ${Math.round(share * 100)}% of its life left` : "";
     return `the connector's ${lifetime.source} expires ${when} (at ${lifetime.expiresAt}${part}): renew it before then`;
+}
+
+/** The failure of a credential that has expired: known before any request is sent. */
+export function expiredError(lifetime: CredentialLifetime): ConnectorError {
+    return new ConnectorError(
+        "CREDENTIAL_EXPIRED",
+        `the connector's ${lifetime.source} expired at ${lifetime.expiresAt}; nothing was sent to the cluster`,
+        "Issue a new one (a new token, or a client certificate signed by the cluster's client CA) and update the connector's credential",
+    );
+}
+
+/** Throws CREDENTIAL_EXPIRED when the credential says it has expired (before any request is sent). */
+export function assertNotExpired(credential: Credential): void {
+    const lifetime = credentialLifetime(credential);
+    if (lifetime && hasExpired(lifetime)) throw expiredError(lifetime);
 }

@@ -1,14 +1,17 @@
-// create, as one run of steps: the cluster side (delegate, connection test), then the Harness side
-// (secrets, connector, Harness's test) when `harness` is set; the connector is recorded only when
-// both succeed, and a failure undoes what this run made on both sides, in reverse.
+// create, as one run of steps over the parts, in order (parts/index.ts): the delegate's identity,
+// the installed delegate, the connection test, the registration in Harness. The connector is
+// recorded only when every part succeeds; a failure undoes what this run made, in reverse.
+
+import { assertNotExpired } from "../credentials/expiry";
 import { connectorId } from "../inputs/identifier";
 import type { ValidConnectorInputs } from "../inputs/types";
 import { parseConnectorInputs, resolveIdentifier } from "../inputs/validate";
-import { buildOutputs, type ConnectorOutputs } from "../outputs";
+import { type ConnectorOutputs, delegateOwner } from "../outputs";
+import { PARTS } from "../parts";
+import { RunContext } from "../runContext";
 import { connectorSecrets, redact, redactError } from "../secrets";
 import { inSteps } from "../steps";
-import { applyClusterSide, retireReplacedToken } from "./clusterSide";
-import { applyHarnessSide } from "./harnessSide";
+import { applyPart, recordOf } from "./walk";
 
 /** Creates the connector from its checked inputs; `owner` is `<project>/<stack>`. Throws a redacted ConnectorError. */
 export async function createConnector(
@@ -16,29 +19,22 @@ export async function createConnector(
     owner: string | undefined,
 ): Promise<{ id: string; outputs: ConnectorOutputs; warnings: string[] }> {
     let inputs: ValidConnectorInputs | undefined;
+    let run: RunContext | undefined;
     try {
         inputs = parseConnectorInputs(raw);
-        const valid = inputs;
-        const identifier = valid.identifier ?? resolveIdentifier(valid);
-        // test → delegate → Harness → record: a failing step undoes the ones before it, in reverse.
-        return await inSteps(async (steps) => {
-            const side = await applyClusterSide(valid, identifier, owner, steps);
-            const registered = valid.harness
-                ? await applyHarnessSide(valid, identifier, side.run, side.delegate, steps)
-                : undefined;
-            const retired = await retireReplacedToken(side);
-            return {
-                id: connectorId(valid, identifier),
-                outputs: buildOutputs(valid, identifier, owner, side.run, side.delegate, undefined, registered?.state),
-                warnings: [...(registered?.warnings ?? []), ...retired].map((w) =>
-                    redact(
-                        w,
-                        connectorSecrets(valid, [side.delegate.delegateToken, side.delegate.delegateInstallToken]),
-                    ),
-                ),
-            };
-        });
+        const identifier = inputs.identifier ?? resolveIdentifier(inputs);
+        const made = new RunContext(inputs, identifier, delegateOwner(owner, identifier));
+        run = made;
+        await inSteps(async () => {
+            assertNotExpired(made.inputs.credential);
+            for (const part of PARTS) if (part.declared(made.inputs)) await applyPart(made, part);
+        }, made);
+        return {
+            id: connectorId(inputs, identifier),
+            outputs: recordOf(made, owner),
+            warnings: made.warnings.map((w) => redact(w, made.secrets())),
+        };
     } catch (e) {
-        throw redactError(e, connectorSecrets(inputs));
+        throw redactError(e, run?.secrets() ?? connectorSecrets(inputs));
     }
 }

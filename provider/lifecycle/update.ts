@@ -1,17 +1,19 @@
-// update: carries out the plan (changePlan.planUpdate). A change that only describes the connector
-// touches no cluster; one of how it connects re-tests; the delegate is re-provisioned when its
-// settings or the credential changed, or it drifted, or its bound token is near its end. The Harness
-// side follows: the connector is updated whole, changed secret values in place, drift repaired.
-import type { HarnessState } from "../harness/state";
+// update: carries out the plan (changePlan.planUpdate) over the parts. A change that only
+// describes the connector touches no cluster; one of how it connects re-tests; the delegate's
+// parts are applied again when their settings or the credential changed, they drifted, or a token
+// is near its end, and removed when no longer declared. The registration follows: the connector is
+// updated whole, changed secret values in place, drift repaired.
+
+import { assertNotExpired } from "../credentials/expiry";
 import type { ValidConnectorInputs } from "../inputs/types";
 import { parseConnectorInputs } from "../inputs/validate";
-import { buildOutputs, type ConnectorOutputs, recordedDelegate, recordedTestRun } from "../outputs";
+import { type ConnectorOutputs, delegateOwner, recordedInputs } from "../outputs";
+import { CLUSTER_PARTS, connectionTestPart, registrationPart } from "../parts";
+import { RunContext } from "../runContext";
 import { connectorSecrets, recordedSecrets, redact, redactError } from "../secrets";
 import { inSteps } from "../steps";
 import { planUpdate } from "./changePlan";
-import { applyClusterSide, retireReplacedToken } from "./clusterSide";
-import { removeHarnessSide } from "./delete";
-import { applyHarnessSide } from "./harnessSide";
+import { applyPart, observedOf, recordOf, removePart } from "./walk";
 
 /** Updates the record `olds` to the checked inputs `raw`. Throws a redacted ConnectorError. */
 export async function updateConnector(
@@ -20,43 +22,43 @@ export async function updateConnector(
     owner: string | undefined,
 ): Promise<{ outputs: ConnectorOutputs; warnings: string[] }> {
     let inputs: ValidConnectorInputs | undefined;
+    let run: RunContext | undefined;
     try {
         inputs = parseConnectorInputs(raw);
-        const valid = inputs;
-        const identifier = valid.identifier ?? olds.identifier;
+        const identifier = inputs.identifier ?? olds.identifier;
         const plan = planUpdate(olds, raw);
-        return await inSteps(async (steps) => {
-            const side =
-                !plan.retest && !plan.provisionDelegate
-                    ? { run: recordedTestRun(olds), delegate: recordedDelegate(olds), retire: async () => [] }
-                    : await applyClusterSide(valid, identifier, owner, steps, olds, { retest: plan.retest });
-            let harness: HarnessState | undefined = olds.harness;
-            let warnings: string[] = [];
-            if (plan.harness === "deregister") {
-                await removeHarnessSide(olds);
-                harness = undefined;
-            } else if (plan.harness === "register") {
-                ({ state: harness, warnings } = await applyHarnessSide(
-                    valid,
-                    identifier,
-                    side.run,
-                    side.delegate,
-                    steps,
-                    olds,
-                ));
+        const previous = { inputs: recordedInputs(olds), observed: observedOf(olds) };
+        const made = new RunContext(inputs, identifier, delegateOwner(owner, identifier), previous);
+        run = made;
+        // What is no longer declared is removed as the record's inputs say, by the owner it was made under.
+        const before = new RunContext(
+            previous.inputs,
+            identifier,
+            delegateOwner(olds.__owner ?? owner, identifier),
+            previous,
+        );
+        made.closeAtEnd(() => before.close());
+        await inSteps(async () => {
+            if (plan.retest || plan.provisionDelegate) {
+                assertNotExpired(made.inputs.credential);
+                const tokenBefore = previous.observed.identity?.token;
+                // Not undone: what the inputs no longer declare goes, newest part first.
+                for (const part of [...CLUSTER_PARTS].reverse())
+                    if (!part.declared(made.inputs)) await removePart(made, part, before);
+                for (const part of CLUSTER_PARTS) if (part.declared(made.inputs)) await applyPart(made, part);
+                made.warn(...before.warnings.splice(0));
+                const tokenChanged = made.observed.identity?.token !== tokenBefore;
+                if (plan.retest || (made.inputs.delegate?.useAsCredential && tokenChanged))
+                    await applyPart(made, connectionTestPart);
             }
-            const retired = await retireReplacedToken(side);
-            return {
-                outputs: buildOutputs(valid, identifier, owner, side.run, side.delegate, olds, harness),
-                warnings: [...warnings, ...retired].map((w) =>
-                    redact(
-                        w,
-                        connectorSecrets(valid, [side.delegate.delegateToken, side.delegate.delegateInstallToken]),
-                    ),
-                ),
-            };
-        });
+            if (plan.harness === "deregister") await removePart(made, registrationPart, before);
+            else if (plan.harness === "register") await applyPart(made, registrationPart);
+        }, made);
+        return {
+            outputs: recordOf(made, owner, olds),
+            warnings: made.warnings.map((w) => redact(w, made.secrets())),
+        };
     } catch (e) {
-        throw redactError(e, [...connectorSecrets(inputs), ...recordedSecrets(olds)]);
+        throw redactError(e, [...(run?.secrets() ?? connectorSecrets(inputs)), ...recordedSecrets(olds)]);
     }
 }

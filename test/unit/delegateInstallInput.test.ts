@@ -5,7 +5,7 @@ import { imageIsPinned, managerUrlFor } from "../../provider/inputs/delegateInst
 import { delegateTagProblem, delegateTokenNameProblem } from "../../provider/inputs/delegateName";
 import type { ValidConnectorInputs } from "../../provider/inputs/types";
 import { validateConnectorInputs } from "../../provider/inputs/validate";
-import { mintedTokenName } from "../../provider/lifecycle/delegateInstall";
+import { mintedTokenName } from "../../provider/parts/install/apply";
 
 const base = (install: object, over: object = {}) => ({
     name: "prod",

@@ -69,9 +69,10 @@ const HEAVY = ["undici", "js-yaml", "@kubernetes/client-node"];
 /** create's lifecycle: the cluster side, the Harness side, provisioning, the connection test. */
 const CREATE_LIFECYCLE = [
     "lifecycle/create.js",
-    "lifecycle/clusterSide.js",
-    "lifecycle/harnessSide.js",
-    "lifecycle/testRun.js",
+    "parts/identity/apply.js",
+    "parts/install/apply.js",
+    "parts/connectionTest/testRun.js",
+    "parts/registration/register.js",
     "delegate/provision.js",
     "connectionTest/runConnectionTest.js",
 ];

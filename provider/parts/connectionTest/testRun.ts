@@ -2,15 +2,15 @@
 // delegate's token when useAsCredential), recording a failure in the report instead of throwing,
 // and with the credential's secrets redacted from it.
 
-import type { ConnectionTestReport } from "../connectionTest/report";
-import { runConnectionTest } from "../connectionTest/runConnectionTest";
-import { type CredentialClient, connect } from "../credentials";
-import { type CredentialLifetime, credentialLifetime, hasExpired } from "../credentials/expiry";
-import { ConnectorError, recordFailure, toConnectorError } from "../errors";
-import type { ConnectionTestSettings, ConnectorInputs, Credential, ValidConnectorInputs } from "../inputs/types";
-import { parseConnectorInputs } from "../inputs/validate";
-import type { DelegateOutputs, TestRun } from "../outputs";
-import { connectorSecrets, redactError, redactReport } from "../secrets";
+import type { ConnectionTestReport } from "../../connectionTest/report";
+import { runConnectionTest } from "../../connectionTest/runConnectionTest";
+import { type CredentialClient, connect } from "../../credentials";
+import { credentialLifetime, expiredError, hasExpired } from "../../credentials/expiry";
+import { recordFailure, toConnectorError } from "../../errors";
+import type { ConnectionTestSettings, ConnectorInputs, Credential, ValidConnectorInputs } from "../../inputs/types";
+import { parseConnectorInputs } from "../../inputs/validate";
+import { connectorSecrets, redactError, redactReport } from "../../secrets";
+import type { TestRun } from "../../state/observed";
 
 /** A client for `credential` with the connection test's deadline on every request. */
 export function connectWith(
@@ -53,27 +53,17 @@ export async function testWithClient(
     };
 }
 
-/** The failure of a credential that has expired: known before any request is sent. */
-function expiredError(lifetime: CredentialLifetime): ConnectorError {
-    return new ConnectorError(
-        "CREDENTIAL_EXPIRED",
-        `the connector's ${lifetime.source} expired at ${lifetime.expiresAt}; nothing was sent to the cluster`,
-        "Issue a new one (a new token, or a client certificate signed by the cluster's client CA) and update the connector's credential",
-    );
-}
-
-/** Throws CREDENTIAL_EXPIRED when the credential says it has expired (before any request is sent). */
-export function assertNotExpired(credential: Credential): void {
-    const lifetime = credentialLifetime(credential);
-    if (lifetime && hasExpired(lifetime)) throw expiredError(lifetime);
-}
-
-/** Connects with `credential` and runs the connection test; an expired credential fails before any request. Never throws. */
+/**
+ * Connects with `credential` and runs the connection test; an expired credential fails before any
+ * request. `open` gives the client (a run's shared one, which the run closes); by default a client
+ * of its own, closed here. Never throws.
+ */
 export async function testConnector(
     credential: Credential,
     settings: ConnectionTestSettings,
     identifier: string,
     secrets: readonly string[],
+    open?: (credential: Credential) => Promise<CredentialClient>,
 ): Promise<TestRun> {
     const started = Date.now();
     const lifetime = credentialLifetime(credential);
@@ -83,14 +73,14 @@ export async function testConnector(
         };
     let client: CredentialClient;
     try {
-        client = await connectWith(credential, settings);
+        client = await (open ?? ((c) => connectWith(c, settings)))(credential);
     } catch (e) {
         return { report: notConnectedReport(started, e, secrets) };
     }
     try {
         return await testWithClient(client, credential, settings, identifier, secrets);
     } finally {
-        await client.close();
+        if (!open) await client.close();
     }
 }
 
@@ -113,9 +103,9 @@ export async function testInputs(
     return { report, masterUrl };
 }
 
-/** The credential the connection test uses: the delegate's token when useAsCredential. */
-export function testCredential(inputs: ValidConnectorInputs, d: DelegateOutputs): Credential {
-    if (inputs.delegate?.useAsCredential && d.delegateKubeconfig)
-        return { type: "Kubeconfig", kubeconfig: d.delegateKubeconfig };
+/** The credential the connection test uses: the delegate's token (as a kubeconfig) when useAsCredential. */
+export function testCredential(inputs: ValidConnectorInputs, delegateKubeconfig: string | undefined): Credential {
+    if (inputs.delegate?.useAsCredential && delegateKubeconfig)
+        return { type: "Kubeconfig", kubeconfig: delegateKubeconfig };
     return inputs.credential;
 }

@@ -1,95 +1,49 @@
-// The installed Harness delegate, as named steps of the run (each undone in reverse when a later
+// Installing the Harness delegate, as named steps of the run (each undone in reverse when a later
 // step fails): choose the image → mint the token (or keep the recorded one) → write the objects →
 // wait until Harness shows the delegate connected (on a rotation: connected with the NEW token) →
-// and, only when the whole run has succeeded, retire the old token (revoke, then purge). Refresh
-// reads drift and Harness's view; destroy removes the objects, then the token.
-import { boundedMs } from "../deadline";
-import {
-    applyDelegateInstall,
-    type InstallSecrets,
-    inspectDelegateInstall,
-    removeDelegateInstall,
-    renderInstallDrift,
-} from "../delegate/install/apply";
-import { installFacts } from "../delegate/install/facts";
-import { planDelegateInstall } from "../delegate/install/plan";
-import { readPodProblems } from "../delegate/install/podStatus";
-import { proxyCredentialsChangedAt } from "../delegate/install/proxyCredentials";
-import { DAY_MS, tokenRotationDue } from "../delegate/install/rotation";
-import type { InstalledDelegateState } from "../delegate/install/state";
-
-export type { InstalledDelegateState };
-export { tokenRotationDue };
-
-import { ConnectorError } from "../errors";
-import { resolveHarnessAccess } from "../harness/access";
-import type { HarnessClient } from "../harness/client";
-import { harnessClientFor } from "../harness/client";
+// and, only when the whole run has succeeded, retire the old token (revoke, then purge).
+import { boundedMs } from "../../deadline";
+import { applyDelegateInstall } from "../../delegate/install/apply";
+import { installFacts } from "../../delegate/install/facts";
+import { planDelegateInstall } from "../../delegate/install/plan";
+import { readPodProblems } from "../../delegate/install/podStatus";
+import { proxyCredentialsChangedAt } from "../../delegate/install/proxyCredentials";
+import { DAY_MS, tokenRotationDue } from "../../delegate/install/rotation";
+import type { InstalledDelegateState } from "../../delegate/install/state";
+import { ConnectorError } from "../../errors";
+import type { HarnessClient } from "../../harness/client";
 import {
     delegateGroupsUsingToken,
     latestDelegateImage,
-    listDelegates,
     mintDelegateToken,
     type PurgeRetry,
-    purgeRevokedToken,
-    revokeDelegateToken,
-    tokenStatus,
     waitForDelegateConnected,
-} from "../harness/delegates";
-import type { HarnessScope } from "../harness/state";
-import { type InstallSettings, installIdentity } from "../inputs/delegateName";
-import { harnessScope } from "../inputs/harnessRules";
-import type { ValidConnectorInputs } from "../inputs/types";
-import { Steps } from "../steps";
-import type { KubeClient } from "../transport/kubeClient";
+} from "../../harness/delegates";
+import type { HarnessScope } from "../../harness/state";
+import { type InstallSettings, installIdentity } from "../../inputs/delegateName";
+import { harnessScope } from "../../inputs/harnessRules";
+import type { RunContext } from "../../runContext";
+import { Steps } from "../../steps";
+import type { KubeClient } from "../../transport/kubeClient";
+import { installSecrets } from "./installSecrets";
+import { retireToken } from "./retireToken";
 
 /** The install's record and its token's value (a secret output). */
 export interface InstalledDelegate {
     state: InstalledDelegateState;
     token: string;
-    /** Runs once the whole run has succeeded: revokes and purges a token a rotation replaced; resolves to warnings. */
-    retire: () => Promise<string[]>;
+}
+
+/** What an install starts from: the recorded install, its token, and the settings it was made with. */
+export interface PreviousInstall {
+    state?: InstalledDelegateState;
+    token?: string;
+    settings?: InstallSettings;
 }
 
 /** A token name no earlier token of this delegate had: `<name>-<yyyymmddhhmmss>` (a revoked name stays taken 30 days). */
 export function mintedTokenName(name: string, now = new Date()): string {
     return `${name}-${now.toISOString().replace(/\D/g, "").slice(0, 14)}`;
-}
-
-function secretsFor(settings: InstallSettings, token: string): InstallSecrets {
-    return {
-        delegateToken: token,
-        ...(settings.proxy?.user !== undefined ? { proxyUser: settings.proxy.user } : {}),
-        ...(settings.proxy?.password !== undefined ? { proxyPassword: settings.proxy.password } : {}),
-    };
-}
-
-/**
- * Revokes, then purges, a token (only a revoked one can be purged); one already gone is fine. A
- * purge that fails (Harness not seeing the revoke yet after the retries, a Harness without the
- * endpoint) does not fail the run: resolves to its warning.
- */
-async function retireToken(
-    client: HarnessClient,
-    scope: HarnessScope,
-    name: string,
-    retry?: PurgeRetry,
-): Promise<string[]> {
-    try {
-        await revokeDelegateToken(client, scope, name);
-    } catch (e) {
-        if ((e as ConnectorError).code !== "DELEGATE_TOKEN_NOT_FOUND") throw e;
-    }
-    const warning = await purgeRevokedToken(client, scope, name, retry);
-    return warning ? [warning] : [];
-}
-
-/** The Harness client of the run, closed when it ends (undoing a minted token needs it). */
-function harnessClientOfRun(inputs: ValidConnectorInputs, steps: Steps) {
-    const access = resolveHarnessAccess(inputs.harness!);
-    const client = harnessClientFor(access);
-    steps.closeAtEnd(() => client.close());
-    return { client, access };
 }
 
 /** Waits until the delegate group `name` has an instance connected with token `tokenName` (a rotation's proof). */
@@ -144,21 +98,21 @@ async function explainedByPods<T>(
 /**
  * Installs (or brings back to what is declared) the delegate, as steps of the run: the token
  * minted here is revoked and purged, the objects made here removed and the ones changed here put
- * back, should a later step fail. `kube` is the provisioner's client (the identity's maker).
+ * back, should a later step fail. The objects are written as the provisioner (the identity's
+ * maker); a token a rotation replaced is retired once the whole run has succeeded.
  */
 export async function installDelegate(
-    inputs: ValidConnectorInputs,
-    identifier: string,
-    owner: string,
-    kube: KubeClient,
-    steps: Steps,
-    previous?: { state?: InstalledDelegateState; token?: string; settings?: InstallSettings },
+    run: RunContext,
+    previous?: PreviousInstall,
     options: { purgeRetry?: PurgeRetry } = {},
 ): Promise<InstalledDelegate> {
+    const { inputs, identifier, ownerName: owner } = run;
+    const steps: Steps = run;
     const settings = inputs.delegate!.install!;
     const identity = installIdentity(settings, identifier);
     const scope = harnessScope(inputs);
-    const { client, access } = harnessClientOfRun(inputs, steps);
+    const { client, access } = run.harness();
+    const kube = await run.kube(run.provisionerCredential);
     const prev = previous?.state?.name === identity.name ? previous : undefined;
 
     // 1. The image: as given, else the one installed before (the upgrader moves it on), else Harness's latest.
@@ -211,7 +165,7 @@ export async function installDelegate(
             ownerFacts(prev.state.tokenName, prev.state.image, prev.state.proxyCredentialsChangedAt),
             prev.state.tokenName,
         );
-        const beforeSecrets = secretsFor(settings, prev.token);
+        const beforeSecrets = installSecrets(settings, prev.token);
         steps.made(
             `the delegate's objects as they were (token ${prev.state.tokenName})`,
             { cluster: "Deployment" },
@@ -219,7 +173,7 @@ export async function installDelegate(
         );
     }
     const objects = planDelegateInstall(ownerFacts(tokenName!, image, credentialsChangedAt), tokenName!);
-    const refs = await applyDelegateInstall(kube, objects, secretsFor(settings, token!), owner, steps, {
+    const refs = await applyDelegateInstall(kube, objects, installSecrets(settings, token!), owner, steps, {
         previous: previous?.state?.objects,
         adopt: inputs.delegate!.adopt,
     });
@@ -257,81 +211,22 @@ export async function installDelegate(
         objects: refs,
         drift: [],
     };
-    return {
-        state,
-        token: token!,
-        // Revoking first would disconnect the delegate at once: the old token goes only when all else succeeded.
-        retire: oldToken ? () => retireToken(client, scope, oldToken, options.purgeRetry) : async () => [],
-    };
-}
-
-/** Refresh: drift of the objects, and whether Harness shows the delegate connected. */
-export async function inspectInstalledDelegate(
-    inputs: ValidConnectorInputs,
-    identifier: string,
-    owner: string,
-    kube: KubeClient,
-    state: InstalledDelegateState,
-    token: string | undefined,
-): Promise<InstalledDelegateState> {
-    const settings = inputs.delegate!.install!;
-    const access = resolveHarnessAccess(inputs.harness!);
-    const identity = installIdentity(settings, identifier);
-    const objects = planDelegateInstall(
-        installFacts(inputs, {
-            identity,
-            image: state.image,
-            tokenName: state.tokenName,
-            accountId: access.accountId,
-            endpoint: access.endpoint,
-            owner,
-            proxyCredentialsChangedAt: state.proxyCredentialsChangedAt,
-        }),
-        state.tokenName,
-    );
-    const drift = (
-        await inspectDelegateInstall(kube, objects, owner, token ? secretsFor(settings, token) : undefined)
-    ).map(renderInstallDrift);
-    const client = harnessClientFor(access);
-    try {
-        const entry = (await listDelegates(client, harnessScope(inputs), state.name))[0];
-        const connected = !!entry?.connected;
-        if (!connected) {
-            // Its token revoked or expired is the likelier cause than the pods: say it first.
-            const tokenProblem = await tokenStatus(client, harnessScope(inputs), state.tokenName);
-            if (tokenProblem)
-                drift.push(`the delegate's ${tokenProblem}: set delegate.install.token.name to a new name`);
-            drift.push(`Harness shows delegate "${state.name}" ${entry ? "disconnected" : "not registered"}`);
-        }
-        return {
-            ...state,
-            connected,
-            ...(entry?.lastHeartBeat ? { lastHeartbeat: new Date(entry.lastHeartBeat).toISOString() } : {}),
-            drift,
-        };
-    } catch (e) {
-        return { ...state, drift: [...drift, `Harness could not be read: ${(e as Error).message}`] };
-    } finally {
-        await client.close();
-    }
+    // Revoking first would disconnect the delegate at once: the old token goes only when all else succeeded.
+    if (oldToken)
+        run.onSuccess(() => retireReplacedToken(() => retireToken(client, scope, oldToken, options.purgeRetry)));
+    return { state, token: token! };
 }
 
 /**
- * Destroy: the objects (newest first, this connector's only), then the token (revoked, purged).
- * Resolves to warnings (a token revoked but not purged).
+ * Retires the delegate token a rotation replaced, once the run has succeeded. Its failure undoes
+ * nothing (the delegate runs with the new token): a warning says what to do.
  */
-export async function uninstallDelegate(
-    inputs: Pick<ValidConnectorInputs, "harness" | "orgIdentifier" | "projectIdentifier">,
-    owner: string,
-    kube: KubeClient,
-    state: InstalledDelegateState,
-    options: { purgeRetry?: PurgeRetry } = {},
-): Promise<string[]> {
-    await removeDelegateInstall(kube, state.objects, owner);
-    const client = harnessClientFor(resolveHarnessAccess(inputs.harness!));
+async function retireReplacedToken(retire: () => Promise<string[]>): Promise<string[]> {
     try {
-        return await retireToken(client, harnessScope(inputs), state.tokenName, options.purgeRetry);
-    } finally {
-        await client.close();
+        return await retire();
+    } catch (e) {
+        return [
+            `the delegate token a rotation replaced was not revoked (${(e as Error).message}): the delegate runs with the new one; revoke the old one in Harness (Account Settings > Delegates > Tokens), or run \`pulumi up\` again`,
+        ];
     }
 }

@@ -1,0 +1,37 @@
+// The delegate's identity: its ServiceAccount, roles, bindings and token in the cluster, made as
+// the provisioner (delegate.provisioner, else the connector's credential). The plan is
+// delegate/rbacPlan's; each step is loaded when first called, so a destroy loads only the removal.
+import type { Part } from "../part";
+
+const load = {
+    apply: () => require("./apply") as typeof import("./apply"),
+    inspect: () => require("../../delegate/inspect") as typeof import("../../delegate/inspect"),
+    remove: () => require("../../delegate/remove") as typeof import("../../delegate/remove"),
+};
+
+/** The delegate's identity as a part of the connector. */
+export const identityPart: Part<"identity"> = {
+    key: "identity",
+    declared: (inputs) => !!inputs.delegate,
+
+    apply: (run, previous) => load.apply().applyIdentity(run, previous),
+
+    async inspect(run, recorded) {
+        try {
+            const client = await run.kube(run.provisionerCredential);
+            const drift = await load.inspect().inspectDelegate(client, run.inputs.delegate!, run.ownerName);
+            return { ...recorded, state: { ...recorded.state, drift } };
+        } catch (e) {
+            // A cluster it cannot inspect is drift too: the next up tries again.
+            const why = run.redact((e as Error).message);
+            return {
+                ...recorded,
+                state: { ...recorded.state, drift: [`could not inspect the delegate's objects: ${why}`] },
+            };
+        }
+    },
+
+    async remove(run, recorded) {
+        await load.remove().removeDelegate(await run.kube(run.provisionerCredential), recorded.state, run.ownerName);
+    },
+};

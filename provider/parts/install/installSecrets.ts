@@ -1,0 +1,12 @@
+// What the installed delegate's Secrets hold: its token, and the proxy's credentials when given.
+import type { InstallSecrets } from "../../delegate/install/apply";
+import type { InstallSettings } from "../../inputs/delegateName";
+
+/** The install's secret values for `settings`, with `token`. */
+export function installSecrets(settings: InstallSettings, token: string): InstallSecrets {
+    return {
+        delegateToken: token,
+        ...(settings.proxy?.user !== undefined ? { proxyUser: settings.proxy.user } : {}),
+        ...(settings.proxy?.password !== undefined ? { proxyPassword: settings.proxy.password } : {}),
+    };
+}

@@ -1,0 +1,20 @@
+// Uninstalling the delegate: its objects (newest first, this connector's only), then its token.
+import { removeDelegateInstall } from "../../delegate/install/apply";
+import type { InstalledDelegateState } from "../../delegate/install/state";
+import type { PurgeRetry } from "../../harness/delegates";
+import { harnessScope } from "../../inputs/harnessRules";
+import type { RunContext } from "../../runContext";
+import { retireToken } from "./retireToken";
+
+/**
+ * Destroy: the objects (newest first, this connector's only), then the token (revoked, purged).
+ * Resolves to warnings (a token revoked but not purged).
+ */
+export async function uninstallDelegate(
+    run: RunContext,
+    state: InstalledDelegateState,
+    options: { purgeRetry?: PurgeRetry } = {},
+): Promise<string[]> {
+    await removeDelegateInstall(await run.kube(run.provisionerCredential), state.objects, run.ownerName);
+    return retireToken(run.harness().client, harnessScope(run.inputs), state.tokenName, options.purgeRetry);
+}
