@@ -488,3 +488,32 @@ export async function tokenStatus(
         return undefined;
     }
 }
+
+/**
+ * Waits until the delegate group `name` has an instance connected with token `tokenName` (a
+ * rotation's proof), looking every second for at most `timeoutMs`; then DELEGATE_NOT_CONNECTED.
+ */
+export async function waitForDelegateOnToken(
+    client: HarnessClient,
+    scope: HarnessScope,
+    name: string,
+    tokenName: string,
+    timeoutMs: number,
+): Promise<void> {
+    const seen = await pollUntil(
+        async () => {
+            const groups = await delegateGroupsUsingToken(client, scope, tokenName);
+            const moved = groups.some(
+                (g) => g.name === name && g.instances.some((i) => i.activelyConnected && i.tokenActive),
+            );
+            return moved ? { done: true, value: undefined } : { done: false };
+        },
+        { deadline: Date.now() + timeoutMs, intervalMs: 1000 },
+    );
+    if (seen.done) return;
+    throw new ConnectorError(
+        "DELEGATE_NOT_CONNECTED",
+        `delegate "${name}" did not move to its new token "${tokenName}" within ${Math.round(timeoutMs / 1000)} s: the old token is kept (not revoked)`,
+        "Look at the delegate pods' events and logs (kubectl -n <namespace> describe deployment and logs): the rolled pods did not connect with the new token; the proxy and the manager URL",
+    );
+}

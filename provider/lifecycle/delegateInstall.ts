@@ -26,7 +26,6 @@ import { resolveHarnessAccess } from "../harness/access";
 import type { HarnessClient } from "../harness/client";
 import { harnessClientFor } from "../harness/client";
 import {
-    delegateGroupsUsingToken,
     latestDelegateImage,
     listDelegates,
     mintDelegateToken,
@@ -35,6 +34,7 @@ import {
     revokeDelegateToken,
     tokenStatus,
     waitForDelegateConnected,
+    waitForDelegateOnToken,
 } from "../harness/delegates";
 import type { HarnessScope } from "../harness/state";
 import { type InstallSettings, installIdentity } from "../inputs/delegateName";
@@ -90,29 +90,6 @@ function harnessClientOfRun(inputs: ValidConnectorInputs, steps: Steps) {
     const client = harnessClientFor(access);
     steps.closeAtEnd(() => client.close());
     return { client, access };
-}
-
-/** Waits until the delegate group `name` has an instance connected with token `tokenName` (a rotation's proof). */
-async function waitForToken(
-    client: HarnessClient,
-    scope: HarnessScope,
-    name: string,
-    tokenName: string,
-    timeoutMs: number,
-): Promise<void> {
-    const until = Date.now() + timeoutMs;
-    for (;;) {
-        const groups = await delegateGroupsUsingToken(client, scope, tokenName);
-        if (groups.some((g) => g.name === name && g.instances.some((i) => i.activelyConnected && i.tokenActive)))
-            return;
-        if (Date.now() >= until)
-            throw new ConnectorError(
-                "DELEGATE_NOT_CONNECTED",
-                `delegate "${name}" did not move to its new token "${tokenName}" within ${Math.round(timeoutMs / 1000)} s: the old token is kept (not revoked)`,
-                "Look at the delegate pods' events and logs (kubectl -n <namespace> describe deployment and logs): the rolled pods did not connect with the new token; the proxy and the manager URL",
-            );
-        await new Promise((r) => setTimeout(r, 1000));
-    }
 }
 
 /**
@@ -240,7 +217,13 @@ export async function installDelegate(
     const oldToken = rotating && prev?.state?.tokenName !== tokenName ? prev?.state?.tokenName : undefined;
     if (oldToken)
         await explainedByPods(kube, namespace, identity.name, () =>
-            waitForToken(client, scope, identity.name, tokenName!, Math.max(1, timeoutMs - (Date.now() - started))),
+            waitForDelegateOnToken(
+                client,
+                scope,
+                identity.name,
+                tokenName!,
+                Math.max(1, timeoutMs - (Date.now() - started)),
+            ),
         );
 
     const state: InstalledDelegateState = {
