@@ -7,7 +7,7 @@ import { ConnectorError } from "../errors";
 import type { DelegateSettings } from "../inputs/types";
 import { type ObjectApi, objectApi } from "../kube/objectApi";
 import { differences, manifest, otherRoleRef, ownerAnnotation } from "../kube/objects";
-import { createOwned, ensureOwned, type OwnedObject, removeOwned } from "../kube/owned";
+import { createOwned, ensureOwned, type OwnedObject, type OwnedRun, removeOwned } from "../kube/owned";
 import { pollUntil } from "../poll";
 import type { Steps } from "../steps";
 import type { KubeClient } from "../transport/kubeClient";
@@ -36,13 +36,10 @@ export interface PreviousDelegate {
     token?: string;
 }
 
-/** One provisioning run: who provisions, for which owner, and what it has created so far. */
-interface Run {
+/** One provisioning run: the writes of owned objects, with the client (for the token) and the settings. */
+interface ProvisionRun extends OwnedRun {
     client: KubeClient;
-    api: ObjectApi;
-    owner: string;
     settings: DelegateSettings;
-    steps: Steps;
 }
 
 /** The token the run ends with, and for bound tokens when it was issued and expires. */
@@ -67,7 +64,7 @@ export async function provisionDelegate(
     previous: PreviousDelegate = {},
 ): Promise<Provisioned> {
     const plan = planDelegateRbac(settings);
-    const run: Run = { client, api: objectApi(client), owner, settings, steps };
+    const run: ProvisionRun = { client, api: objectApi(client), owner, adopt: settings.adopt, settings, steps };
     const createdNamespace = await ensureNamespace(run, plan, previous.state);
     await ensureObjects(run, objectsOf(plan, "ServiceAccount"));
     await ensureObjects(run, objectsOf(plan, "Role", "ClusterRole"));
@@ -99,7 +96,11 @@ function objectsOf(plan: DelegatePlan, ...kinds: ObjectKind[]): DesiredObject[] 
 }
 
 /** Step 1: the namespace, created when missing (and allowed); waits out one being deleted. Returns whether this connector made it. */
-async function ensureNamespace(run: Run, plan: DelegatePlan, previous: DelegateState | undefined): Promise<boolean> {
+async function ensureNamespace(
+    run: ProvisionRun,
+    plan: DelegatePlan,
+    previous: DelegateState | undefined,
+): Promise<boolean> {
     const ref: ObjectRef = { kind: "Namespace", name: plan.namespace };
     // A namespace being deleted (often by the connector that had it before) accepts nothing new: wait it out.
     const seen = await pollUntil(
@@ -135,13 +136,13 @@ async function ensureNamespace(run: Run, plan: DelegatePlan, previous: DelegateS
 }
 
 /** Steps 2–4 (and the long-lived token's Secret): each object created, or brought back to what is declared. */
-async function ensureObjects(run: Run, objects: DesiredObject[]): Promise<void> {
+async function ensureObjects(run: ProvisionRun, objects: DesiredObject[]): Promise<void> {
     for (const d of objects) await ensureObject(run, d);
 }
 
-async function ensureObject(run: Run, d: DesiredObject): Promise<void> {
+async function ensureObject(run: ProvisionRun, d: DesiredObject): Promise<void> {
     await ensureOwned(run.api, owned(run, d), run.owner, run.steps, {
-        adopt: run.settings.adopt,
+        adopt: run.adopt,
         conflictRemediation:
             "Choose another delegate.serviceAccountName or namespace, or set delegate.adopt: true to take the object over",
         // A token Secret's data is the token controller's: it is not compared.
@@ -155,13 +156,13 @@ async function ensureObject(run: Run, d: DesiredObject): Promise<void> {
 }
 
 /** A desired object as the one upsert writes it: its ref and manifest. */
-function owned(run: Run, d: DesiredObject): OwnedObject {
+function owned(run: ProvisionRun, d: DesiredObject): OwnedObject {
     const ref: ObjectRef = { kind: d.kind, name: d.name, ...(d.namespace ? { namespace: d.namespace } : {}) };
     return { ref, body: manifest(d, run.owner) };
 }
 
 /** Step 5: the token: a long-lived Secret filled by the token controller, or a bound token (kept while it has life left). */
-async function issueToken(run: Run, plan: DelegatePlan, previous: PreviousDelegate): Promise<IssuedToken> {
+async function issueToken(run: ProvisionRun, plan: DelegatePlan, previous: PreviousDelegate): Promise<IssuedToken> {
     if (plan.tokenSecretName) {
         await ensureObjects(run, objectsOf(plan, "Secret"));
         return {
@@ -223,7 +224,7 @@ async function waitForTokenSecret(api: ObjectApi, ref: ObjectRef, waitSeconds: n
 }
 
 /** Step 6: objects declared before and not now (the new identity exists first), and a namespace this connector made and left. */
-async function removeStale(run: Run, plan: DelegatePlan, previous: DelegateState | undefined): Promise<void> {
+async function removeStale(run: ProvisionRun, plan: DelegatePlan, previous: DelegateState | undefined): Promise<void> {
     for (const ref of staleObjects(previous?.objects ?? [], plan.objects)) {
         await removeOwned(run.api, ref, run.owner);
     }

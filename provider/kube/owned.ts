@@ -16,6 +16,15 @@ export interface OwnedObject {
     body: Record<string, any>;
 }
 
+/** One run of writes of owned objects: through which API, for which owner, whether it adopts, and its steps. */
+export interface OwnedRun {
+    api: ObjectApi;
+    owner: string;
+    /** Take over objects that are not this connector's. */
+    adopt: boolean;
+    steps: Steps;
+}
+
 /** How {@link ensureOwned} treats a live object. */
 export interface EnsureOwnedOptions {
     /** Take over an object that is not this connector's (replacing it with the body). */

@@ -4,9 +4,9 @@
 // them back for drift; removes them in reverse order. Secret values are filled here, from
 // `InstallSecrets`, and never leave this module in a message.
 
-import { type ObjectApi, objectApi } from "../../kube/objectApi";
+import { objectApi } from "../../kube/objectApi";
 import { type LiveObject, ownerAnnotation } from "../../kube/objects";
-import { ensureOwned, removeOwned } from "../../kube/owned";
+import { ensureOwned, type OwnedRun, removeOwned } from "../../kube/owned";
 import type { Steps } from "../../steps";
 import type { KubeClient } from "../../transport/kubeClient";
 import { describeRef, type ObjectRef, OWNER_ANNOTATION as OWNER, staleObjects } from "../rbacPlan";
@@ -110,14 +110,6 @@ function comparable(body: Record<string, any>): Record<string, unknown> {
     return { metadata: { labels: metadata.labels, annotations: { [OWNER]: metadata.annotations[OWNER] } }, ...rest };
 }
 
-/** One install run's context. */
-interface Run {
-    api: ObjectApi;
-    owner: string;
-    adopt: boolean;
-    steps: Steps;
-}
-
 /**
  * Writes the install's objects in order: creates what is missing (recorded in `steps`), replaces
  * what differs (a changed token Secret and the Deployment's checksum roll the pods), refuses an
@@ -132,14 +124,14 @@ export async function applyDelegateInstall(
     steps: Steps,
     options: { previous?: readonly ObjectRef[]; adopt?: boolean } = {},
 ): Promise<ObjectRef[]> {
-    const run: Run = { api: objectApi(client), owner, adopt: options.adopt ?? false, steps };
+    const run: OwnedRun = { api: objectApi(client), owner, adopt: options.adopt ?? false, steps };
     for (const o of objects) await ensureInstallObject(run, o, bodyOf(o, secrets, owner));
     const refs = objects.map(refOf);
     for (const ref of staleObjects(options.previous ?? [], refs)) await removeOwned(run.api, ref, owner);
     return refs;
 }
 
-async function ensureInstallObject(run: Run, o: InstallObject, body: Record<string, any>): Promise<void> {
+async function ensureInstallObject(run: OwnedRun, o: InstallObject, body: Record<string, any>): Promise<void> {
     await ensureOwned(run.api, { ref: refOf(o), body }, run.owner, run.steps, {
         adopt: run.adopt,
         conflictRemediation:
