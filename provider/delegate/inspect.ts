@@ -1,8 +1,8 @@
 // Drift: what differs between the cluster and the delegate the connector recorded.
 import type { DelegateSettings } from "../inputs/types";
+import { objectApi } from "../kube/objectApi";
+import { differences, ownerAnnotation } from "../kube/objects";
 import type { KubeClient } from "../transport/kubeClient";
-import { objectApi } from "./objectApi";
-import { differences, ownerAnnotation } from "./objects";
 import { describeRef, planDelegateRbac } from "./rbacPlan";
 
 /** What differs between the cluster and the recorded delegate: missing or edited objects, an empty token Secret. */

@@ -5,10 +5,12 @@
 import { boundedMs } from "../deadline";
 import { ConnectorError } from "../errors";
 import type { DelegateSettings } from "../inputs/types";
+import { type ObjectApi, objectApi } from "../kube/objectApi";
+import { differences, manifest, otherRoleRef, ownerAnnotation } from "../kube/objects";
+import { createOwned, ensureOwned, type OwnedObject, type OwnedRun, removeOwned } from "../kube/owned";
+import { pollUntil } from "../poll";
 import type { Steps } from "../steps";
 import type { KubeClient } from "../transport/kubeClient";
-import { type ObjectApi, objectApi } from "./objectApi";
-import { differences, manifest, otherRoleRef, ownerAnnotation } from "./objects";
 import {
     type DelegatePlan,
     type DesiredObject,
@@ -34,13 +36,10 @@ export interface PreviousDelegate {
     token?: string;
 }
 
-/** One provisioning run: who provisions, for which owner, and what it has created so far. */
-interface Run {
+/** One provisioning run: the writes of owned objects, with the client (for the token) and the settings. */
+interface ProvisionRun extends OwnedRun {
     client: KubeClient;
-    api: ObjectApi;
-    owner: string;
     settings: DelegateSettings;
-    steps: Steps;
 }
 
 /** The token the run ends with, and for bound tokens when it was issued and expires. */
@@ -65,7 +64,7 @@ export async function provisionDelegate(
     previous: PreviousDelegate = {},
 ): Promise<Provisioned> {
     const plan = planDelegateRbac(settings);
-    const run: Run = { client, api: objectApi(client), owner, settings, steps };
+    const run: ProvisionRun = { client, api: objectApi(client), owner, adopt: settings.adopt, settings, steps };
     const createdNamespace = await ensureNamespace(run, plan, previous.state);
     await ensureObjects(run, objectsOf(plan, "ServiceAccount"));
     await ensureObjects(run, objectsOf(plan, "Role", "ClusterRole"));
@@ -97,24 +96,28 @@ function objectsOf(plan: DelegatePlan, ...kinds: ObjectKind[]): DesiredObject[] 
 }
 
 /** Step 1: the namespace, created when missing (and allowed); waits out one being deleted. Returns whether this connector made it. */
-async function ensureNamespace(run: Run, plan: DelegatePlan, previous: DelegateState | undefined): Promise<boolean> {
+async function ensureNamespace(
+    run: ProvisionRun,
+    plan: DelegatePlan,
+    previous: DelegateState | undefined,
+): Promise<boolean> {
     const ref: ObjectRef = { kind: "Namespace", name: plan.namespace };
-    let ns = await run.api.read(ref);
-    if (ns?.status?.phase === "Terminating") {
-        // A namespace being deleted (often by the connector that had it before) accepts nothing new: wait it out.
-        const until = Date.now() + NAMESPACE_TERMINATING_WAIT_MS;
-        while (ns && Date.now() < until) {
-            await sleep(250);
-            ns = await run.api.read(ref);
-        }
-        if (ns) {
-            throw new ConnectorError(
-                "NAMESPACE_TERMINATING",
-                `namespace ${plan.namespace} is still being deleted after ${NAMESPACE_TERMINATING_WAIT_MS / 1000} s`,
-                "Wait until it is gone (kubectl get namespace shows what holds it: finalizers or objects), or choose another delegate.namespace",
-            );
-        }
+    // A namespace being deleted (often by the connector that had it before) accepts nothing new: wait it out.
+    const seen = await pollUntil(
+        async () => {
+            const ns = await run.api.read(ref);
+            return ns?.status?.phase === "Terminating" ? { done: false } : { done: true, value: ns };
+        },
+        { deadline: Date.now() + NAMESPACE_TERMINATING_WAIT_MS, intervalMs: 250 },
+    );
+    if (!seen.done) {
+        throw new ConnectorError(
+            "NAMESPACE_TERMINATING",
+            `namespace ${plan.namespace} is still being deleted after ${NAMESPACE_TERMINATING_WAIT_MS / 1000} s`,
+            "Wait until it is gone (kubectl get namespace shows what holds it: finalizers or objects), or choose another delegate.namespace",
+        );
     }
+    const ns = seen.value;
     // Made for this connector: by an earlier run (recorded), or by a failed one whose rollback could not remove it (its owner annotation).
     if (ns)
         return (
@@ -128,56 +131,42 @@ async function ensureNamespace(run: Run, plan: DelegatePlan, previous: DelegateS
             "Create it, or leave delegate.createNamespace unset (true) so the connector creates it",
         );
     }
-    await createObject(run, { kind: "Namespace", name: plan.namespace });
+    await createOwned(run.api, owned(run, { kind: "Namespace", name: plan.namespace }), run.steps);
     return true;
 }
 
 /** Steps 2–4 (and the long-lived token's Secret): each object created, or brought back to what is declared. */
-async function ensureObjects(run: Run, objects: DesiredObject[]): Promise<void> {
+async function ensureObjects(run: ProvisionRun, objects: DesiredObject[]): Promise<void> {
     for (const d of objects) await ensureObject(run, d);
 }
 
-async function ensureObject(run: Run, d: DesiredObject): Promise<void> {
-    const live = await run.api.read(d);
-    if (!live) return createObject(run, d);
-    const liveOwner = ownerAnnotation(live);
-    if (liveOwner !== run.owner && !run.settings.adopt) {
-        throw new ConnectorError(
-            "OWNERSHIP_CONFLICT",
-            `${describeRef(d)} exists and is not this connector's (${liveOwner ? `it belongs to ${liveOwner}` : "it was not made by this tool"})`,
+async function ensureObject(run: ProvisionRun, d: DesiredObject): Promise<void> {
+    await ensureOwned(run.api, owned(run, d), run.owner, run.steps, {
+        adopt: run.adopt,
+        conflictRemediation:
             "Choose another delegate.serviceAccountName or namespace, or set delegate.adopt: true to take the object over",
-        );
-    }
-    const body = manifest(d, run.owner);
-    const diffs = differences(live, d);
-    if (liveOwner !== run.owner || (diffs.length && d.kind !== "Secret")) {
-        if (live.roleRef && otherRoleRef(live, d)) {
-            // roleRef cannot change in place: the binding is made again.
-            await run.api.remove(d);
-            await run.api.create(d, body);
-        } else {
-            await run.api.replace(d, { ...live, ...body, metadata: { ...live.metadata, ...body.metadata } });
-        }
-    }
-    if (d.kind === "Secret" && diffs.length && live.data && Object.keys(live.data).length === 0) {
-        // An emptied token Secret: make it again so the token controller fills it.
-        await run.api.remove(d);
-        await run.api.create(d, body);
-    }
+        // A token Secret's data is the token controller's: it is not compared.
+        differs: (live) => d.kind !== "Secret" && differences(live, d).length > 0,
+        // roleRef cannot change in place: the binding is made again; so is an emptied token Secret,
+        // for the token controller to fill it.
+        remake: (live) =>
+            (!!live.roleRef && otherRoleRef(live, d)) ||
+            (d.kind === "Secret" && !!live.data && Object.keys(live.data).length === 0),
+    });
 }
 
-async function createObject(run: Run, d: DesiredObject): Promise<void> {
-    await run.api.create(d, manifest(d, run.owner));
+/** A desired object as the one upsert writes it: its ref and manifest. */
+function owned(run: ProvisionRun, d: DesiredObject): OwnedObject {
     const ref: ObjectRef = { kind: d.kind, name: d.name, ...(d.namespace ? { namespace: d.namespace } : {}) };
-    run.steps.made(describeRef(ref), { cluster: ref.kind }, () => run.api.remove(ref));
+    return { ref, body: manifest(d, run.owner) };
 }
 
 /** Step 5: the token: a long-lived Secret filled by the token controller, or a bound token (kept while it has life left). */
-async function issueToken(run: Run, plan: DelegatePlan, previous: PreviousDelegate): Promise<IssuedToken> {
+async function issueToken(run: ProvisionRun, plan: DelegatePlan, previous: PreviousDelegate): Promise<IssuedToken> {
     if (plan.tokenSecretName) {
         await ensureObjects(run, objectsOf(plan, "Secret"));
         return {
-            token: await waitForToken(
+            token: await waitForTokenSecret(
                 run.api,
                 { kind: "Secret", name: plan.tokenSecretName, namespace: plan.namespace },
                 run.settings.tokenWaitSeconds,
@@ -214,32 +203,32 @@ async function issueToken(run: Run, plan: DelegatePlan, previous: PreviousDelega
     };
 }
 
-async function waitForToken(api: ObjectApi, ref: ObjectRef, waitSeconds: number): Promise<string> {
-    const deadline = Date.now() + boundedMs(waitSeconds * 1000);
-    // The token controller usually fills the Secret within milliseconds: poll soon, then back off.
-    for (let pause = 10; ; pause = Math.min(pause * 2, 200)) {
-        const s = await api.read(ref);
-        if (s?.data?.token) return Buffer.from(s.data.token, "base64").toString("utf8");
-        if (Date.now() >= deadline) {
-            throw new ConnectorError(
-                "TOKEN_TIMEOUT",
-                `the token controller did not fill ${describeRef(ref)} within ${waitSeconds} s`,
-                'Check that kube-controller-manager runs with the service-account token controller (and --service-account-private-key-file), raise delegate.tokenWaitSeconds, or use token: "bound"',
-            );
-        }
-        await sleep(pause);
-    }
+/** Waits until the token controller has filled the Secret at `ref`; resolves to the token. */
+async function waitForTokenSecret(api: ObjectApi, ref: ObjectRef, waitSeconds: number): Promise<string> {
+    const seen = await pollUntil<string>(
+        async () => {
+            const s = await api.read(ref);
+            return s?.data?.token
+                ? { done: true, value: Buffer.from(s.data.token, "base64").toString("utf8") }
+                : { done: false };
+        },
+        // The token controller usually fills the Secret within milliseconds: poll soon, then back off.
+        { deadline: Date.now() + boundedMs(waitSeconds * 1000), intervalMs: (n) => Math.min(10 * 2 ** (n - 1), 200) },
+    );
+    if (seen.done) return seen.value;
+    throw new ConnectorError(
+        "TOKEN_TIMEOUT",
+        `the token controller did not fill ${describeRef(ref)} within ${waitSeconds} s`,
+        'Check that kube-controller-manager runs with the service-account token controller (and --service-account-private-key-file), raise delegate.tokenWaitSeconds, or use token: "bound"',
+    );
 }
 
 /** Step 6: objects declared before and not now (the new identity exists first), and a namespace this connector made and left. */
-async function removeStale(run: Run, plan: DelegatePlan, previous: DelegateState | undefined): Promise<void> {
+async function removeStale(run: ProvisionRun, plan: DelegatePlan, previous: DelegateState | undefined): Promise<void> {
     for (const ref of staleObjects(previous?.objects ?? [], plan.objects)) {
-        const live = await run.api.read(ref);
-        if (live && ownerAnnotation(live) === run.owner) await run.api.remove(ref);
+        await removeOwned(run.api, ref, run.owner);
     }
     if (previous?.createdNamespace && previous.namespace !== plan.namespace) {
         await removeNamespaceIfEmpty(run.api, previous.namespace, run.owner);
     }
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -8,6 +8,7 @@ import { loadUndici } from "../heavyPackages";
 import type { HarnessSettings } from "../inputs/harnessTypes";
 import { type HarnessAccess, resolveHarnessAccess } from "./access";
 import { type HarnessFailure, harnessError, isRetryable } from "./classify";
+import type { HarnessScope } from "./state";
 
 export type HarnessMethod = "GET" | "POST" | "PUT" | "DELETE";
 
@@ -21,6 +22,12 @@ export interface HarnessCall {
     /** Also retry failures this says are transient (e.g. a just-created secret not yet resolvable). */
     retryAlso?: (e: ConnectorError) => boolean;
 }
+
+/** The query parameters that place a call in a scope: its org and project (none: the account). */
+export const scopeQuery = (scope: HarnessScope) => ({
+    orgIdentifier: scope.orgIdentifier,
+    projectIdentifier: scope.projectIdentifier,
+});
 
 /** Harness's success envelope. */
 export interface HarnessAnswer<T> {

@@ -5,7 +5,8 @@
 // These resources answer a RestResponse ({metaData, resource, responseMessages}), not {status, data}.
 // A token's value is returned to the caller only; no error or message ever holds it.
 import { ConnectorError, defaultRemediation } from "../errors";
-import type { HarnessClient } from "./client";
+import { pollUntil } from "../poll";
+import { type HarnessClient, scopeQuery } from "./client";
 import type { HarnessScope } from "./state";
 
 /** A delegate token as Harness describes it (DelegateTokenDetails). */
@@ -82,11 +83,6 @@ interface RestResponse<T> {
 }
 
 const PATH = "/ng/api/delegate-token-ng";
-
-const scopeQuery = (scope: HarnessScope) => ({
-    orgIdentifier: scope.orgIdentifier,
-    projectIdentifier: scope.projectIdentifier,
-});
 
 /** The resource of a RestResponse answer (the client types answers as {status, data}). */
 async function rest<T>(client: HarnessClient, call: Parameters<HarnessClient["request"]>[0]): Promise<T> {
@@ -238,27 +234,32 @@ export async function purgeRevokedToken(
     scope: HarnessScope,
     name: string,
     retry: PurgeRetry = PURGE_RETRY,
-    sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
+    sleep?: (ms: number) => Promise<void>,
 ): Promise<string | undefined> {
-    for (let attempt = 1; ; attempt++) {
-        try {
-            await purgeDelegateToken(client, scope, name);
-            return undefined;
-        } catch (e) {
-            const kind = purgeFailure(e);
-            const said = e instanceof ConnectorError ? e.what : String(e);
-            if (kind === "unsupported")
-                return purgeWarning(name, `this Harness has no purge endpoint: it answered 405 (${said})`);
-            if (kind === "stop" || attempt >= retry.attempts)
-                return purgeWarning(
-                    name,
-                    kind === "stop"
-                        ? said
-                        : `${said}, after ${retry.attempts} tries ${Math.round(retry.intervalMs / 1000)} s apart`,
-                );
-            await sleep(retry.intervalMs);
-        }
-    }
+    const whatOf = (e: unknown) => (e instanceof ConnectorError ? e.what : String(e));
+    const seen = await pollUntil<string | undefined, string>(
+        async () => {
+            try {
+                await purgeDelegateToken(client, scope, name);
+                return { done: true, value: undefined };
+            } catch (e) {
+                const kind = purgeFailure(e);
+                if (kind === "unsupported")
+                    return {
+                        done: true,
+                        value: purgeWarning(name, `this Harness has no purge endpoint: it answered 405 (${whatOf(e)})`),
+                    };
+                if (kind === "stop") return { done: true, value: purgeWarning(name, whatOf(e)) };
+                return { done: false, last: whatOf(e) };
+            }
+        },
+        { attempts: retry.attempts, intervalMs: retry.intervalMs, sleep },
+    );
+    if (seen.done) return seen.value;
+    return purgeWarning(
+        name,
+        `${seen.last}, after ${retry.attempts} tries ${Math.round(retry.intervalMs / 1000)} s apart`,
+    );
 }
 
 /**
@@ -432,44 +433,35 @@ export async function waitForDelegateConnected(
     name: string,
     opts: WaitForDelegateOptions,
 ): Promise<DelegateConnection> {
-    const deadline = Date.now() + opts.timeoutMs;
-    const pollMs = opts.pollMs ?? 2000;
     let entry: DelegateListEntry | undefined;
     let group: DelegateGroup | undefined;
-    for (;;) {
-        opts.signal?.throwIfAborted();
-        entry = (await listDelegates(client, scope, name))[0];
-        group = undefined;
-        if (entry?.connected && tagsMissing(entry, opts.tags).length === 0) {
-            group = (await delegateGroups(client, scope, `reading delegate group "${name}"`)).find(
-                (g) => g.name === name,
-            );
-            // An instance that heartbeats with an active token: the group's own tokenActive is false
-            // while an old pod's instance lingers with a revoked token (after a rotation), as
-            // harness-core's buildDelegateGroupDetails computes it.
-            const live = group?.instances.filter((i) => i.activelyConnected && i.tokenActive) ?? [];
-            if (live.length)
-                return {
-                    connected: true,
-                    lastHeartbeat: Math.max(entry.lastHeartBeat, ...live.map((i) => i.lastHeartbeat)),
-                    tokenActive: true,
-                };
-        }
-        const left = deadline - Date.now();
-        if (left <= 0) break;
-        await new Promise<void>((resolve, reject) => {
-            const t = setTimeout(done, Math.min(pollMs, left));
-            function done() {
-                opts.signal?.removeEventListener("abort", abort);
-                resolve();
+    const seen = await pollUntil<DelegateConnection>(
+        async () => {
+            entry = (await listDelegates(client, scope, name))[0];
+            group = undefined;
+            if (entry?.connected && tagsMissing(entry, opts.tags).length === 0) {
+                group = (await delegateGroups(client, scope, `reading delegate group "${name}"`)).find(
+                    (g) => g.name === name,
+                );
+                // An instance that heartbeats with an active token: the group's own tokenActive is false
+                // while an old pod's instance lingers with a revoked token (after a rotation), as
+                // harness-core's buildDelegateGroupDetails computes it.
+                const live = group?.instances.filter((i) => i.activelyConnected && i.tokenActive) ?? [];
+                if (live.length)
+                    return {
+                        done: true,
+                        value: {
+                            connected: true,
+                            lastHeartbeat: Math.max(entry.lastHeartBeat, ...live.map((i) => i.lastHeartbeat)),
+                            tokenActive: true,
+                        },
+                    };
             }
-            function abort() {
-                clearTimeout(t);
-                reject(opts.signal?.reason);
-            }
-            opts.signal?.addEventListener("abort", abort, { once: true });
-        });
-    }
+            return { done: false };
+        },
+        { deadline: Date.now() + opts.timeoutMs, intervalMs: opts.pollMs ?? 2000, signal: opts.signal },
+    );
+    if (seen.done) return seen.value;
     const within = `delegate "${name}" did not connect to Harness within ${Math.round(opts.timeoutMs / 1000)} s`;
     const tokenProblem = opts.tokenName ? await tokenStatus(client, scope, opts.tokenName) : undefined;
     if (tokenProblem)
@@ -495,4 +487,33 @@ export async function tokenStatus(
     } catch {
         return undefined;
     }
+}
+
+/**
+ * Waits until the delegate group `name` has an instance connected with token `tokenName` (a
+ * rotation's proof), looking every second for at most `timeoutMs`; then DELEGATE_NOT_CONNECTED.
+ */
+export async function waitForDelegateOnToken(
+    client: HarnessClient,
+    scope: HarnessScope,
+    name: string,
+    tokenName: string,
+    timeoutMs: number,
+): Promise<void> {
+    const seen = await pollUntil(
+        async () => {
+            const groups = await delegateGroupsUsingToken(client, scope, tokenName);
+            const moved = groups.some(
+                (g) => g.name === name && g.instances.some((i) => i.activelyConnected && i.tokenActive),
+            );
+            return moved ? { done: true, value: undefined } : { done: false };
+        },
+        { deadline: Date.now() + timeoutMs, intervalMs: 1000 },
+    );
+    if (seen.done) return;
+    throw new ConnectorError(
+        "DELEGATE_NOT_CONNECTED",
+        `delegate "${name}" did not move to its new token "${tokenName}" within ${Math.round(timeoutMs / 1000)} s: the old token is kept (not revoked)`,
+        "Look at the delegate pods' events and logs (kubectl -n <namespace> describe deployment and logs): the rolled pods did not connect with the new token; the proxy and the manager URL",
+    );
 }

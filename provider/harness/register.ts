@@ -7,7 +7,7 @@ import { ConnectorError } from "../errors";
 import type { HarnessSettings } from "../inputs/harnessTypes";
 import { connectorRef } from "../inputs/identifier";
 import type { Steps } from "../steps";
-import { type HarnessAnswer, type HarnessClient, metAfterRetry } from "./client";
+import { type HarnessAnswer, type HarnessClient, metAfterRetry, scopeQuery } from "./client";
 import type { HarnessDrift } from "./drift";
 import {
     type ConnectorBody,
@@ -65,11 +65,6 @@ export interface RegisterFrom {
     /** What refresh recorded in `previous` as changed or deleted in Harness: repaired now. */
     drift?: HarnessDrift[];
 }
-
-const scopeQuery = (scope: HarnessScope) => ({
-    orgIdentifier: scope.orgIdentifier,
-    projectIdentifier: scope.projectIdentifier,
-});
 
 /** The connector's page in the Harness UI. */
 export function connectorUrl(endpoint: string, accountId: string, scope: HarnessScope, identifier: string): string {

@@ -92,9 +92,9 @@ function cycles(graph: Map<string, string[]>): string[][] {
  * the credential kinds, which build on the inputs' fields and generated types.
  */
 const LAYERS: readonly (readonly string[])[] = [
-    ["errors", "deadline", "steps", "permissions", "heavyPackages", "transport"],
+    ["errors", "deadline", "poll", "steps", "permissions", "heavyPackages", "transport"],
     ["inputs", "credentials"],
-    ["connectionTest", "delegate", "harness", "outputs", "secrets", "state"],
+    ["connectionTest", "kube", "delegate", "harness", "outputs", "secrets", "state"],
     ["runContext", "parts"],
     ["lifecycle"],
     ["adapters", "plugin", "index"],

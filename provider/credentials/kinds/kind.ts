@@ -5,12 +5,12 @@
 // its lifetime, its endpoint, and its Harness mapping both ways (provider/harness/mapping.ts and the
 // importer ask the kind). Kind modules import no lifecycle/ or harness/ module: Harness knowledge is
 // plain data and functions here.
+import type { HarnessSecretField } from "../../inputs/harnessTypes";
 import type { Auth, Credential, ManualConfigCredential, ValidConnectorInputs } from "../../inputs/types";
 import type { InlineEntry, ResolvedCredential } from "../inlineEndpoint";
 import type { CredentialLifetime } from "../lifetime";
 
-/** A credential field that becomes a Harness text secret (the keys of `harness.secretRefs`). */
-export type HarnessSecretField = keyof NonNullable<NonNullable<ValidConnectorInputs["harness"]>["secretRefs"]>;
+export type { HarnessSecretField };
 
 /** The secret values a credential gives Harness, by field. */
 export type HarnessSecrets = Partial<Record<HarnessSecretField, string>>;

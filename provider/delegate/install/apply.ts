@@ -3,11 +3,12 @@
 // brings edited ones back, removes what the previous install had and this one does not; reads
 // them back for drift; removes them in reverse order. Secret values are filled here, from
 // `InstallSecrets`, and never leave this module in a message.
-import { ConnectorError } from "../../errors";
+
+import { objectApi } from "../../kube/objectApi";
+import { type LiveObject, ownerAnnotation } from "../../kube/objects";
+import { ensureOwned, type OwnedRun, removeOwned } from "../../kube/owned";
 import type { Steps } from "../../steps";
 import type { KubeClient } from "../../transport/kubeClient";
-import { type ObjectApi, objectApi } from "../objectApi";
-import { type LiveObject, ownerAnnotation } from "../objects";
 import { describeRef, type ObjectRef, OWNER_ANNOTATION as OWNER, staleObjects } from "../rbacPlan";
 import type { InstallObject, SecretEntry, SecretValueSource } from "./plan";
 
@@ -109,14 +110,6 @@ function comparable(body: Record<string, any>): Record<string, unknown> {
     return { metadata: { labels: metadata.labels, annotations: { [OWNER]: metadata.annotations[OWNER] } }, ...rest };
 }
 
-/** One install run's context. */
-interface Run {
-    api: ObjectApi;
-    owner: string;
-    adopt: boolean;
-    steps: Steps;
-}
-
 /**
  * Writes the install's objects in order: creates what is missing (recorded in `steps`), replaces
  * what differs (a changed token Secret and the Deployment's checksum roll the pods), refuses an
@@ -131,41 +124,20 @@ export async function applyDelegateInstall(
     steps: Steps,
     options: { previous?: readonly ObjectRef[]; adopt?: boolean } = {},
 ): Promise<ObjectRef[]> {
-    const run: Run = { api: objectApi(client), owner, adopt: options.adopt ?? false, steps };
+    const run: OwnedRun = { api: objectApi(client), owner, adopt: options.adopt ?? false, steps };
     for (const o of objects) await ensureInstallObject(run, o, bodyOf(o, secrets, owner));
     const refs = objects.map(refOf);
-    for (const ref of staleObjects(options.previous ?? [], refs)) {
-        const live = await run.api.read(ref);
-        if (live && ownerAnnotation(live) === owner) await run.api.remove(ref);
-    }
+    for (const ref of staleObjects(options.previous ?? [], refs)) await removeOwned(run.api, ref, owner);
     return refs;
 }
 
-async function ensureInstallObject(run: Run, o: InstallObject, body: Record<string, any>): Promise<void> {
-    const ref = refOf(o);
-    const live = (await run.api.read(ref)) as (LiveObject & Record<string, any>) | undefined;
-    if (!live) {
-        await run.api.create(ref, body);
-        run.steps.made(describeRef(ref), { cluster: ref.kind }, () => run.api.remove(ref));
-        return;
-    }
-    const liveOwner = ownerAnnotation(live);
-    if (liveOwner !== run.owner && !run.adopt)
-        throw new ConnectorError(
-            "OWNERSHIP_CONFLICT",
-            `${describeRef(ref)} exists and is not this connector's (${liveOwner ? `it belongs to ${liveOwner}` : "it was not made by this tool"})`,
+async function ensureInstallObject(run: OwnedRun, o: InstallObject, body: Record<string, any>): Promise<void> {
+    await ensureOwned(run.api, { ref: refOf(o), body }, run.owner, run.steps, {
+        adopt: run.adopt,
+        conflictRemediation:
             "Choose another delegate.install.name, remove the object, or set delegate.adopt: true to take it over",
-        );
-    if (firstDifference(live, comparable(body)) === undefined && (o.kind !== "Secret" || sameData(live, body))) return;
-    await run.api.replace(ref, {
-        ...live,
-        ...body,
-        metadata: {
-            ...live.metadata,
-            ...body.metadata,
-            labels: { ...(live.metadata as { labels?: Record<string, string> })?.labels, ...body.metadata.labels },
-            annotations: { ...live.metadata?.annotations, ...body.metadata.annotations },
-        },
+        differs: (live) =>
+            firstDifference(live, comparable(body)) !== undefined || (o.kind === "Secret" && !sameData(live, body)),
     });
 }
 
@@ -222,8 +194,5 @@ export async function removeDelegateInstall(
     owner: string,
 ): Promise<void> {
     const api = objectApi(client);
-    for (const ref of [...refs].reverse()) {
-        const live = await api.read(ref);
-        if (live && ownerAnnotation(live) === owner) await api.remove(ref);
-    }
+    for (const ref of [...refs].reverse()) await removeOwned(api, ref, owner);
 }

@@ -5,7 +5,7 @@
 
 import { installIdentity } from "../../inputs/delegateName";
 import type { ValidConnectorInputs } from "../../inputs/types";
-import { manifest } from "../objects";
+import { manifest } from "../../kube/objects";
 import { OWNER_ANNOTATION, planDelegateRbac } from "../rbacPlan";
 import { installFacts } from "./facts";
 import { planDelegateInstall } from "./plan";

@@ -13,11 +13,11 @@ import type { InstalledDelegateState } from "../../delegate/install/state";
 import { ConnectorError } from "../../errors";
 import type { HarnessClient } from "../../harness/client";
 import {
-    delegateGroupsUsingToken,
     latestDelegateImage,
     mintDelegateToken,
     type PurgeRetry,
     waitForDelegateConnected,
+    waitForDelegateOnToken,
 } from "../../harness/delegates";
 import type { HarnessScope } from "../../harness/state";
 import { type InstallSettings, installIdentity } from "../../inputs/delegateName";
@@ -44,29 +44,6 @@ export interface PreviousInstall {
 /** A token name no earlier token of this delegate had: `<name>-<yyyymmddhhmmss>` (a revoked name stays taken 30 days). */
 export function mintedTokenName(name: string, now = new Date()): string {
     return `${name}-${now.toISOString().replace(/\D/g, "").slice(0, 14)}`;
-}
-
-/** Waits until the delegate group `name` has an instance connected with token `tokenName` (a rotation's proof). */
-async function waitForToken(
-    client: HarnessClient,
-    scope: HarnessScope,
-    name: string,
-    tokenName: string,
-    timeoutMs: number,
-): Promise<void> {
-    const until = Date.now() + timeoutMs;
-    for (;;) {
-        const groups = await delegateGroupsUsingToken(client, scope, tokenName);
-        if (groups.some((g) => g.name === name && g.instances.some((i) => i.activelyConnected && i.tokenActive)))
-            return;
-        if (Date.now() >= until)
-            throw new ConnectorError(
-                "DELEGATE_NOT_CONNECTED",
-                `delegate "${name}" did not move to its new token "${tokenName}" within ${Math.round(timeoutMs / 1000)} s: the old token is kept (not revoked)`,
-                "Look at the delegate pods' events and logs (kubectl -n <namespace> describe deployment and logs): the rolled pods did not connect with the new token; the proxy and the manager URL",
-            );
-        await new Promise((r) => setTimeout(r, 1000));
-    }
 }
 
 /**
@@ -194,7 +171,13 @@ export async function installDelegate(
     const oldToken = rotating && prev?.state?.tokenName !== tokenName ? prev?.state?.tokenName : undefined;
     if (oldToken)
         await explainedByPods(kube, namespace, identity.name, () =>
-            waitForToken(client, scope, identity.name, tokenName!, Math.max(1, timeoutMs - (Date.now() - started))),
+            waitForDelegateOnToken(
+                client,
+                scope,
+                identity.name,
+                tokenName!,
+                Math.max(1, timeoutMs - (Date.now() - started)),
+            ),
         );
 
     const state: InstalledDelegateState = {

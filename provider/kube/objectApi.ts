@@ -1,10 +1,11 @@
 // Read, create, replace and delete of one of the delegate's objects, with the client's deadline. A
 // create or replace that Kubernetes refuses for RBAC escalation becomes RBAC_ESCALATION here, so
 // no caller has to explain it.
+
+import { describeRef, type ObjectRef } from "../delegate/rbacPlan";
 import { ConnectorError } from "../errors";
 import type { KubeClient } from "../transport/kubeClient";
 import type { LiveObject } from "./objects";
-import { describeRef, type ObjectRef } from "./rbacPlan";
 
 /** The API path of a kind's collection (namespaced kinds in `namespace`). */
 function collectionPath(kind: ObjectRef["kind"], namespace?: string): string {
