@@ -1,43 +1,49 @@
 // Everything about secrets in one place: which input fields hold them, which outputs are secret as
 // a whole, which strings a connector's errors must never show, and the redaction itself.
 import type { ConnectionTestReport } from "./connectionTest/report";
-import { KIND_SECRET_FIELDS } from "./credentials/kinds";
 import { ConnectorError, toConnectorError } from "./errors";
+import { walkFields } from "./inputs/fieldMeta";
+import { connectorInputsSchema } from "./inputs/schema";
 import type { Credential, DelegateSettings } from "./inputs/types";
 import type { ConnectorOutputs } from "./outputs";
 
-/**
- * Fields of a credential (at any depth: `auth` too) that hold secrets: the SDK marks them secret.
- * Each credential kind and auth type names its own (provider/credentials/kinds/); `apiKey` is the
- * Harness settings'.
- */
-export const SECRET_FIELDS: ReadonlySet<string> = new Set([...KIND_SECRET_FIELDS, "apiKey"]);
+/** Every field of the inputs, with its meta (`secret` is declared on the field: provider/inputs/fieldMeta.ts). */
+const INPUT_FIELDS = walkFields(connectorInputsSchema);
+
+/** The input paths that hold a secret (`*` for list items and map values). */
+export const SECRET_PATHS: readonly (readonly string[])[] = INPUT_FIELDS.filter((f) => f.meta.secret).map(
+    (f) => f.path,
+);
 
 /**
- * Input fields whose value is a credential: SECRET_FIELDS are secret inside them, and only there
- * (`proxy` is delegate.install's: its `password`).
+ * Fields of a credential (at any depth: `auth` too) that hold secrets: the SDK marks them secret.
+ * The names of the fields declared secret (each credential kind's and auth type's, `harness.apiKey`,
+ * the installed delegate's proxy `password`).
  */
-const CREDENTIAL_FIELDS: ReadonlySet<string> = new Set(["credential", "provisioner", "harness", "proxy"]);
+export const SECRET_FIELDS: ReadonlySet<string> = new Set(SECRET_PATHS.map((p) => p[p.length - 1]));
+
+/**
+ * Input fields whose value is a credential: SECRET_FIELDS are secret inside them, and only there.
+ * Those that hold a secret field themselves: not `delegate`, whose `token` is a setting.
+ */
+const CREDENTIAL_FIELDS: ReadonlySet<string> = new Set(SECRET_PATHS.filter((p) => p.length > 1).map((p) => p.at(-2)!));
+
+/** Map fields: their keys are data, not field names (`harness.secretRefs` maps secret field names to refs). */
+const MAP_FIELDS: ReadonlySet<string> = new Set(
+    INPUT_FIELDS.filter((f) => f.kind === "record").map((f) => f.path.at(-1)!),
+);
 
 /**
  * Whether the value under `key` is (inside) a credential, given whether its parent is: SECRET_FIELDS
- * are secret there. `harness.secretRefs` maps the same field names to Harness secret refs, which
- * are names, not secrets: never a credential.
+ * are secret there. A map (`harness.secretRefs`, which maps the same field names to Harness secret
+ * refs, names, not secrets) is never a credential.
  */
 export function credentialBelow(key: string, inCredential: boolean): boolean {
-    return key !== "secretRefs" && (inCredential || CREDENTIAL_FIELDS.has(key));
+    return !MAP_FIELDS.has(key) && (inCredential || CREDENTIAL_FIELDS.has(key));
 }
 
-/** Input fields whose object value may hold a credential (the delegate holds its provisioner). */
-export const SECRET_HOLDERS: ReadonlySet<string> = new Set([
-    "credential",
-    "auth",
-    "delegate",
-    "install",
-    "proxy",
-    "provisioner",
-    "harness",
-]);
+/** Input fields whose object value may hold a credential: every field above a secret one. */
+export const SECRET_HOLDERS: ReadonlySet<string> = new Set(SECRET_PATHS.flatMap((p) => p.slice(0, -1)));
 
 /**
  * Record paths that hold credentials and have no input of the same name to take their secretness

@@ -1,5 +1,5 @@
 // How the SDK keeps a program's credential secret: every secret field of a credential
-// (provider/secrets.ts SECRET_FIELDS, the credential kinds' own) wrapped in pulumi.secret.
+// (provider/secrets.ts SECRET_FIELDS: the fields the schema declares `secret`) wrapped in pulumi.secret.
 import * as pulumi from "@pulumi/pulumi";
 import { credentialBelow, SECRET_FIELDS, SECRET_HOLDERS } from "../provider/secrets";
 

@@ -9,6 +9,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { codeDocs, ERROR_CODE_LIST, failureClass } from "../provider/errors";
+import { SECRET_PATHS } from "../provider/secrets";
 import { repoRoot } from "./binaries";
 import { buildSchema, RESOURCE_TOKEN } from "./genSchema";
 
@@ -197,6 +198,10 @@ export function generateDocs(root = repoRoot()): Record<(typeof DOC_FILES)[numbe
     inputs.typesFrom(resource.inputProperties, (tok) => inputTypes.has(tok));
 
     // Outputs: every output, then the types only outputs reach (the others link to inputs.md).
+    // The fields the credential kinds declare secret (their meta), as the schema has them.
+    const CREDENTIAL_SECRETS = [...new Set(SECRET_PATHS.filter((p) => p[0] === "credential").map((p) => p.at(-1)))]
+        .map((f) => `\`${f}\``)
+        .join(", ");
     const outputs = new Page("output", schema.types, (tok) => (inputTypes.has(tok) ? "inputs.md" : ""));
     outputs.push(
         HEADER("Outputs", "the record's types, provider/outputs.ts and the types it names (their doc comments)"),
@@ -206,8 +211,7 @@ export function generateDocs(root = repoRoot()): Record<(typeof DOC_FILES)[numbe
         "`connectionTest`, `delegate`, `harness`) in `inputs`. `ref` and `authType` are computed from the inputs",
         "where they are read (the Node.js SDK; the plugin's answer), not stored by the dynamic resource.",
         "",
-        "Secrets: the SDK marks every credential field (`token`, `password`, `clientKey`,",
-        "`clientKeyPassphrase`, `clientSecret`, `kubeconfig`) secret, also inside a credential given as one",
+        `Secrets: the SDK marks every credential field (${CREDENTIAL_SECRETS}) secret, also inside a credential given as one`,
         "Output; the engine carries that over leaf by leaf to the `credential` output (its URL and CA stay",
         "readable). `kubeconfig`, `delegateToken`, `delegateKubeconfig` are secret outputs as a whole, and",
         "`inputs` when it holds a `provisioner` credential or a Harness `apiKey` (the plugin wraps only that block; the",

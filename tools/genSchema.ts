@@ -4,7 +4,8 @@
 //   z.toJSONSchema and turning each JSON Schema node into a Pulumi type;
 // - outputs from the record's TypeScript type (ConnectorOutputs in provider/outputs.ts), read with
 //   the compiler: a recorded input takes the input's type, every other field its TypeScript type;
-// - `secret: true` from provider/secrets.ts (SECRET_FIELDS inside a credential, secretOutputPaths);
+// - `secret: true` and `replaceOnChanges` from each field's meta (provider/inputs/fieldMeta.ts: `secret`,
+//   `effect: "replace"`), which z.toJSONSchema copies into its node, and secretOutputPaths;
 // - descriptions of inputs from the zod schema (each field's and each credential kind's `.describe`),
 //   of outputs from the doc comments of the record's TypeScript types (provider/outputs.ts and the
 //   types it names: the connection test report, DelegateState, HarnessState).
@@ -14,9 +15,10 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import ts from "typescript";
 import { z } from "zod";
+import type { FieldMeta } from "../provider/inputs/fieldMeta";
 import { connectorInputsSchema, INPUT_NAMES } from "../provider/inputs/schema";
 import { NESTED_INPUTS } from "../provider/outputs";
-import { credentialBelow, SECRET_FIELDS, secretOutputPaths } from "../provider/secrets";
+import { secretOutputPaths } from "../provider/secrets";
 import { repoRoot } from "./binaries";
 import { probeProgram } from "./typeProbe";
 
@@ -26,8 +28,8 @@ export const PACKAGE_NAME = "kubernetes-connector";
 export const GO_MODULE = "pulumi-kubernetes-connector/sdk/go";
 export const RESOURCE_TOKEN = `${PACKAGE_NAME}:index:KubernetesClusterConnector`;
 
-/** A JSON Schema node as z.toJSONSchema writes it (the parts read here). */
-interface JsonSchema {
+/** A JSON Schema node as z.toJSONSchema writes it (the parts read here; a field's meta among them). */
+interface JsonSchema extends FieldMeta {
     type?: string;
     const?: unknown;
     enum?: unknown[];
@@ -55,6 +57,7 @@ interface TypeSpec {
 interface PropertySpec extends TypeSpec {
     description?: string;
     secret?: boolean;
+    replaceOnChanges?: boolean;
     const?: unknown;
     default?: unknown;
 }
@@ -75,38 +78,34 @@ const ANY: TypeSpec = { $ref: "pulumi.json#/Any" };
 class TypeWriter {
     readonly types: Record<string, ObjectTypeSpec> = {};
 
-    /** The properties of an object node (`inCredential`: its secrecy), each described by its `.describe`. */
-    properties(
-        node: JsonSchema,
-        inCredential: boolean,
-    ): { properties: Record<string, PropertySpec>; required: string[] } {
+    /** The properties of an object node, each described by its `.describe`, secret and replaced as its meta says. */
+    properties(node: JsonSchema): { properties: Record<string, PropertySpec>; required: string[] } {
         const props = node.properties ?? {};
         const properties: Record<string, PropertySpec> = {};
         for (const [key, child] of Object.entries(props)) {
-            const spec: PropertySpec = { ...this.type(child, key, credentialBelow(key, inCredential)) };
+            const spec: PropertySpec = { ...this.type(child, key) };
             if (child.description) spec.description = child.description;
             if (child.const !== undefined) spec.const = child.const;
             // No default on a union (`requiredPermissions`: a profile name or rules): Pulumi's Go codegen
             // cannot write one (`pulumi.("none")`), and the provider's check applies it anyway.
             if (child.default !== undefined && typeof child.default !== "object" && !spec.oneOf)
                 spec.default = child.default;
-            if (inCredential && SECRET_FIELDS.has(key)) spec.secret = true;
+            if (child.secret) spec.secret = true;
+            if (child.effect === "replace") spec.replaceOnChanges = true;
             properties[key] = spec;
         }
         return { properties, required: [...(node.required ?? [])] };
     }
 
     /** The Pulumi type of a JSON Schema node found at property `key`. */
-    type(node: JsonSchema, key: string, inCredential: boolean, name = pascal(key)): TypeSpec {
+    type(node: JsonSchema, key: string, name = pascal(key)): TypeSpec {
         const members = node.oneOf ?? node.anyOf;
-        if (members) return this.union(members, key, inCredential);
-        if (node.type === "array")
-            return { type: "array", items: this.type(node.items ?? {}, key, inCredential, `${name}Item`) };
-        if (node.type === "object" && node.properties)
-            return { $ref: `#/types/${this.object(node, inCredential, name)}` };
+        if (members) return this.union(members, key);
+        if (node.type === "array") return { type: "array", items: this.type(node.items ?? {}, key, `${name}Item`) };
+        if (node.type === "object" && node.properties) return { $ref: `#/types/${this.object(node, name)}` };
         if (node.type === "object") {
             const values = typeof node.additionalProperties === "object" ? node.additionalProperties : {};
-            return { type: "object", additionalProperties: this.type(values, key, inCredential, `${name}Value`) };
+            return { type: "object", additionalProperties: this.type(values, key, `${name}Value`) };
         }
         if (node.type === "integer" || node.type === "number" || node.type === "boolean" || node.type === "string")
             return { type: node.type };
@@ -114,7 +113,7 @@ class TypeWriter {
     }
 
     /** A union: of object types told apart by a `type` constant (a discriminated union), or of anything else. */
-    private union(members: JsonSchema[], key: string, inCredential: boolean): TypeSpec {
+    private union(members: JsonSchema[], key: string): TypeSpec {
         const kinds = members.map((m) => m.properties?.type?.const);
         const discriminated = kinds.every((k) => typeof k === "string");
         const objects = members.filter((m) => m.type === "object" && m.properties).length;
@@ -122,7 +121,6 @@ class TypeWriter {
             this.type(
                 m,
                 key,
-                inCredential,
                 discriminated ? `${kinds[i]}${pascal(key)}` : objects > 1 ? `${pascal(key)}${i}` : pascal(key),
             ),
         );
@@ -132,9 +130,9 @@ class TypeWriter {
     }
 
     /** Registers an object type (one name per distinct shape) and returns its token. */
-    private object(node: JsonSchema, inCredential: boolean, name: string): string {
+    private object(node: JsonSchema, name: string): string {
         const kind = node.properties?.type?.const;
-        const { properties, required } = this.properties(node, inCredential);
+        const { properties, required } = this.properties(node);
         // A credential kind or auth type is described by its own `.describe`; other objects by the property's.
         const description = typeof kind === "string" ? node.description : undefined;
         const spec: ObjectTypeSpec = {
@@ -236,7 +234,7 @@ function recordType(root: string): { checker: ts.TypeChecker; type: ts.Type } {
 export function buildSchema(root = repoRoot()): Record<string, unknown> {
     const json = z.toJSONSchema(connectorInputsSchema, { io: "input", unrepresentable: "any" }) as JsonSchema;
     const writer = new TypeWriter();
-    const inputs = writer.properties(json, false);
+    const inputs = writer.properties(json);
 
     // Outputs: every field of the record and the derived outputs. A recorded input has the input's
     // type (those in `inputs` too); the rest their TypeScript type.

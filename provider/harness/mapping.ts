@@ -2,6 +2,7 @@
 // `*Ref`s) and the text secrets it needs, from the credential inputs/harnessRules.ts gives Harness
 // (whose rules check's validation applies first). Pure: no request is made here (register.ts
 // performs the plan).
+import { authKind } from "../credentials/kinds";
 import { ConnectorError } from "../errors";
 import { installIdentity } from "../inputs/delegateName";
 import {
@@ -30,61 +31,145 @@ export interface PlannedSecret {
     value: string;
 }
 
+/** The credential as the K8sCluster connector's spec holds it (its secrets as `*Ref`s). */
+export type HarnessCredentialSpec =
+    | { type: "InheritFromDelegate" }
+    | {
+          type: "ManualConfig";
+          spec: { masterUrl: string; auth: { type: string; spec: Record<string, string> } };
+      };
+
 /**
- * What the connector is in Harness beyond where it is (identifier and scope): what create and
- * update send, and what drift and update compare, field by field (FIELD_KEYS). A field added here
- * is sent by connectorBody, read back by fieldsOf and compared by connectorDrift, or does not compile.
+ * One field of the K8sCluster connector: where the body holds it, how it is sent (from the inputs),
+ * read back (Harness's answer), compared (drift) and given back to an import. Declared once per
+ * field in HARNESS_FIELDS: connectorBody, fieldsOf, connectorDrift and the importer read the table.
  */
-export interface HarnessFields {
-    name: string;
-    description: string;
-    tags: Record<string, string>;
-    delegateSelectors: string[];
-    credential:
-        | { type: "InheritFromDelegate" }
-        | {
-              type: "ManualConfig";
-              spec: { masterUrl: string; auth: { type: string; spec: Record<string, string> } };
-          };
+interface HarnessField<T, At extends "connector" | "spec"> {
+    /** In the body (`connector`) or in its `spec`. */
+    at: At;
+    /** The value sent, from the inputs (`credential`: the spec the plan built, with its refs). */
+    send(inputs: ValidConnectorInputs, plan: { identifier: string; credential: HarnessCredentialSpec }): T;
+    /** Harness's answer as what was sent: ng-manager answers unset fields as null (null, absent and empty alike). */
+    read(answer: unknown): T;
+    /** The value as compared (the order of tags and selectors aside). */
+    compared(value: T): string;
+    /** The input an import gets from what Harness holds; undefined for none. */
+    toInput(value: T): unknown;
 }
 
+/** A field of HARNESS_FIELDS (its types inferred, its place kept literal). */
+const field = <T, At extends "connector" | "spec">(f: HarnessField<T, At>) => f;
+
+/** Harness's answer of a map of strings, empty when unset. */
+const readMap = (v: unknown) => (v ?? {}) as Record<string, string>;
+
+/**
+ * What the connector is in Harness beyond where it is (identifier and scope): what create and
+ * update send, and what drift and update compare, field by field. A new connector field is one
+ * entry here (and its input in provider/inputs/schema.ts).
+ */
+export const HARNESS_FIELDS = {
+    name: field({
+        at: "connector",
+        send: (inputs) => inputs.name,
+        read: (v) => (v as string | null) ?? "",
+        compared: (v: string) => v,
+        toInput: (v) => v,
+    }),
+    description: field({
+        at: "connector",
+        send: (inputs) => inputs.description ?? "",
+        read: (v) => (v as string | null) ?? "",
+        compared: (v: string) => v,
+        toInput: (v) => v || undefined,
+    }),
+    tags: field({
+        at: "connector",
+        send: (inputs) => inputs.tags ?? {},
+        read: readMap,
+        compared: (v) => JSON.stringify(Object.entries(v).sort()),
+        toInput: (v) => (Object.keys(v).length ? v : undefined),
+    }),
+    delegateSelectors: field({
+        at: "spec",
+        // An installed delegate's tags are the default: Harness's test then runs on that delegate.
+        send: (inputs, { identifier }) =>
+            inputs.delegateSelectors ??
+            (inputs.delegate?.install ? installIdentity(inputs.delegate.install, identifier).tags : []),
+        read: (v) => (v ?? []) as string[],
+        compared: (v) => JSON.stringify([...v].sort()),
+        toInput: (v) => (v.length ? v : undefined),
+    }),
+    credential: field({
+        at: "spec",
+        send: (_inputs, { credential }) => credential,
+        read: (v) => withoutNulls(v) as HarnessCredentialSpec,
+        compared: (v) => JSON.stringify(withoutNulls(v)),
+        // The plain fields only: Harness never returns a secret (the importer reads the refs).
+        toInput: (c): Record<string, unknown> =>
+            c.type === "ManualConfig"
+                ? {
+                      type: "ManualConfig",
+                      masterUrl: c.spec.masterUrl,
+                      auth: {
+                          type: c.spec.auth.type,
+                          ...authKind(c.spec.auth.type)?.harness.fromHarness(c.spec.auth.spec ?? {}),
+                      },
+                  }
+                : { type: "InheritFromDelegate" },
+    }),
+};
+
+type FieldTable = typeof HARNESS_FIELDS;
+
+/** The values of the connector's fields (HARNESS_FIELDS), as sent and as read back. */
+export type HarnessFields = { [K in keyof FieldTable]: ReturnType<FieldTable[K]["read"]> };
+
+/** The fields the body holds at `at`. */
+type FieldsAt<At> = { [K in keyof FieldTable as FieldTable[K]["at"] extends At ? K : never]: HarnessFields[K] };
+
 /** The body of a K8sCluster connector as Harness's create and update take it (`{connector: …}`). */
-export interface ConnectorBody {
-    name: string;
+export type ConnectorBody = FieldsAt<"connector"> & {
     identifier: string;
-    description: string;
     orgIdentifier?: string;
     projectIdentifier?: string;
-    tags: Record<string, string>;
     type: "K8sCluster";
-    spec: {
-        credential: HarnessFields["credential"];
-        delegateSelectors: string[];
-    };
+    spec: FieldsAt<"spec">;
+};
+
+/** Every field of HarnessFields, in the order drift names them. */
+export const FIELD_KEYS = Object.keys(HARNESS_FIELDS) as (keyof HarnessFields)[];
+
+/** The fields placed at `at` of `fields`, each as the table says. */
+function placed<At extends "connector" | "spec">(fields: Partial<Record<string, unknown>>, at: At) {
+    return Object.fromEntries(FIELD_KEYS.filter((k) => HARNESS_FIELDS[k].at === at).map((k) => [k, fields[k]]));
 }
 
 /** The body that sends `fields` for the connector `identifier` in `scope`. */
 export function connectorBody(identifier: string, scope: HarnessScope, fields: HarnessFields): ConnectorBody {
     return {
-        name: fields.name,
+        ...(placed(fields, "connector") as FieldsAt<"connector">),
         identifier,
-        description: fields.description,
         ...scope,
-        tags: fields.tags,
         type: "K8sCluster",
-        spec: { credential: fields.credential, delegateSelectors: fields.delegateSelectors },
+        spec: placed(fields, "spec") as FieldsAt<"spec">,
     };
 }
 
 /** The fields a body holds, as Harness answers it (ng-manager answers unset fields as null; null, absent and empty alike). */
 export function fieldsOf(body: ConnectorBody): HarnessFields {
-    return {
-        name: body.name ?? "",
-        description: body.description ?? "",
-        tags: body.tags ?? {},
-        delegateSelectors: body.spec?.delegateSelectors ?? [],
-        credential: withoutNulls(body.spec?.credential) as HarnessFields["credential"],
-    };
+    const answer = { ...body, ...body.spec } as Record<string, unknown>;
+    const at = (k: keyof HarnessFields) =>
+        HARNESS_FIELDS[k].at === "spec" ? body.spec?.[k as "credential"] : answer[k];
+    return Object.fromEntries(FIELD_KEYS.map((k) => [k, HARNESS_FIELDS[k].read(at(k))])) as HarnessFields;
+}
+
+/** The inputs an import gets from what Harness holds of the connector (the plain parts: no secret comes back). */
+export function inputsOf(body: ConnectorBody): Record<string, unknown> {
+    const fields = fieldsOf(body);
+    return Object.fromEntries(
+        FIELD_KEYS.map((k) => [k, (HARNESS_FIELDS[k].toInput as (v: unknown) => unknown)(fields[k])]),
+    );
 }
 
 /**
@@ -103,24 +188,13 @@ function withoutNulls(v: unknown): unknown {
     );
 }
 
-/** How each field compares (order of tags and selectors aside): one entry per field, or it does not compile. */
-const COMPARED_AS: { [K in keyof HarnessFields]: (v: HarnessFields[K]) => string } = {
-    name: (v) => v,
-    description: (v) => v,
-    tags: (v) => JSON.stringify(Object.entries(v).sort()),
-    delegateSelectors: (v) => JSON.stringify([...v].sort()),
-    credential: (v) => JSON.stringify(withoutNulls(v)),
-};
-
-/** Every field of HarnessFields, in the order drift names them. */
-export const FIELD_KEYS = Object.keys(COMPARED_AS) as (keyof HarnessFields)[];
-
 /** Which fields Harness holds differently (in `held`, its answer's body) from `wanted`; all when it holds none. */
 export function connectorDrift(wanted: HarnessFields, held: ConnectorBody | null | undefined): (keyof HarnessFields)[] {
     if (!held) return FIELD_KEYS;
     const there = fieldsOf(held);
-    const differs = <K extends keyof HarnessFields>(k: K) => COMPARED_AS[k](wanted[k]) !== COMPARED_AS[k](there[k]);
-    return FIELD_KEYS.filter(differs);
+    const compared = (k: keyof HarnessFields, v: HarnessFields) =>
+        (HARNESS_FIELDS[k].compared as (x: unknown) => string)(v[k]);
+    return FIELD_KEYS.filter((k) => compared(k, wanted) !== compared(k, there));
 }
 
 /** Everything the connector is in Harness. */
@@ -185,7 +259,7 @@ export function harnessPlanFor(
     const scope = harnessScope(inputs);
     const secrets: PlannedSecret[] = [];
     const secretRefs: Partial<Record<HarnessSecretField, string>> = {};
-    let spec: HarnessFields["credential"] = { type: "InheritFromDelegate" };
+    let spec: HarnessCredentialSpec = { type: "InheritFromDelegate" };
     if (credential.type === "ManualConfig") {
         const auth: Record<string, string> = { ...credential.plain };
         for (const [field, refField] of Object.entries(REF_FIELDS[credential.authType]) as [
@@ -210,16 +284,10 @@ export function harnessPlanFor(
             spec: { masterUrl: credential.masterUrl, auth: { type: credential.authType, spec: auth } },
         };
     }
-    const fields: HarnessFields = {
-        name: inputs.name,
-        description: inputs.description ?? "",
-        tags: inputs.tags ?? {},
-        // An installed delegate's tags are the default: Harness's test then runs on that delegate.
-        delegateSelectors:
-            inputs.delegateSelectors ??
-            (inputs.delegate?.install ? installIdentity(inputs.delegate.install, identifier).tags : []),
-        credential: spec,
-    };
+    const sent = { identifier, credential: spec };
+    const fields = Object.fromEntries(
+        FIELD_KEYS.map((k) => [k, HARNESS_FIELDS[k].send(inputs, sent)]),
+    ) as HarnessFields;
     return {
         ok: true,
         plan: { scope, secrets, secretRefs, fields, connector: connectorBody(identifier, scope, fields) },

@@ -87,7 +87,10 @@ const proxy = z
             .describe("`http` or `https`; default `http`"),
         noProxy: z.string().optional().describe("hosts reached without the proxy, comma-separated"),
         user: nonEmpty("the proxy's user").optional().describe("the proxy's user, with `password`"),
-        password: nonEmpty("the proxy's password").optional().describe("**secret**: the proxy's password, with `user`"),
+        password: nonEmpty("the proxy's password")
+            .meta({ secret: true })
+            .optional()
+            .describe("**secret**: the proxy's password, with `user`"),
     })
     .strict()
     .superRefine((p, ctx) => {

@@ -258,6 +258,7 @@ const harness = z
     .object({
         accountId: identifier.optional().describe("the account; default `$HARNESS_ACCOUNT_ID`"),
         apiKey: nonEmpty("a Harness API key")
+            .meta({ secret: true })
             .optional()
             .describe(
                 "**secret**: a PAT or SAT; default `$HARNESS_PLATFORM_API_KEY`; from the environment it is never stored in state (then `refresh` and `destroy` need it set too: a refresh without it records in `harness.drift` that Harness could not be read)",
@@ -323,21 +324,27 @@ const SCOPE_TEXT = "scope; a project needs an org; changing either replaces the 
 const inputShape = {
     name: nonEmpty("the connector's display name")
         .refine((n) => n.length <= 128, "must be at most 128 characters")
-        .describe("display name, at most 128 characters"),
-    identifier: identifier.optional().describe(`${IDENTIFIER_TEXT} Default: derived from \`name\`.`),
+        .describe("display name, at most 128 characters")
+        .meta({ effect: "cosmetic" }),
+    identifier: identifier
+        .optional()
+        .describe(`${IDENTIFIER_TEXT} Default: derived from \`name\`.`)
+        .meta({ effect: "replace" }),
     description: z
         .string()
         .max(1024, "must be at most 1024 characters")
         .optional()
-        .describe("the connector's description (at most 1024 characters)"),
+        .describe("the connector's description (at most 1024 characters)")
+        .meta({ effect: "cosmetic" }),
     tags: z
         .record(z.string().min(1), z.string({ error: "tag values must be strings" }), {
             error: (iss) => (iss.code === "invalid_key" ? "tag keys must not be empty" : "must be a map of strings"),
         })
         .optional()
-        .describe("the connector's tags: a map of strings"),
-    orgIdentifier: identifier.optional().describe(SCOPE_TEXT),
-    projectIdentifier: identifier.optional().describe(SCOPE_TEXT),
+        .describe("the connector's tags: a map of strings")
+        .meta({ effect: "cosmetic" }),
+    orgIdentifier: identifier.optional().describe(SCOPE_TEXT).meta({ effect: "replace" }),
+    projectIdentifier: identifier.optional().describe(SCOPE_TEXT).meta({ effect: "replace" }),
     delegateSelectors: z
         .array(nonEmpty("a delegate tag"))
         .superRefine((selectors, ctx) => {
@@ -350,19 +357,22 @@ const inputShape = {
         .optional()
         .describe(
             'unique non-empty delegate tags; empty means "use any delegate"; with `delegate.install` default the installed delegate\'s tags (the output says the selectors in effect)',
-        ),
-    credential: credential.describe("how the connector authenticates"),
+        )
+        .meta({ effect: "cosmetic" }),
+    credential: credential.describe("how the connector authenticates").meta({ effect: "retest" }),
     connectionTest: connectionTest
         .default({
             skipDefaultNamespaceValidation: false,
             requiredPermissions: "none",
             timeoutSeconds: 30,
         })
-        .describe("how the connection test runs: what it checks and its deadline"),
-    delegate: delegate.optional().describe("provision the delegate's identity"),
+        .describe("how the connection test runs: what it checks and its deadline")
+        .meta({ effect: "retest" }),
+    delegate: delegate.optional().describe("provision the delegate's identity").meta({ effect: "retest" }),
     harness: harness
         .optional()
-        .describe("register the connector in Harness: its secrets, the K8sCluster connector, Harness's own test"),
+        .describe("register the connector in Harness: its secrets, the K8sCluster connector, Harness's own test")
+        .meta({ effect: "harness" }),
 };
 /** The names of the connector's inputs. */
 export const INPUT_NAMES = Object.keys(inputShape) as (keyof typeof inputShape)[];

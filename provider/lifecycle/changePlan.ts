@@ -4,17 +4,24 @@
 import { tokenRotationDue } from "../delegate/install/rotation";
 import { tokenNeedsRenewal } from "../delegate/rbacPlan";
 import { recordedHarnessDrift } from "../harness/drift";
+import { type ChangeEffect, ownFields } from "../inputs/fieldMeta";
+import { connectorInputsSchema } from "../inputs/schema";
 import { UNKNOWN } from "../inputs/validate";
 import { type ConnectorOutputs, checkedInput, recordedInput } from "../outputs";
 
+/** The inputs whose change has `effect` (each input declares it: `.meta({ effect })` in provider/inputs/schema.ts). */
+function inputsWithEffect(effect: ChangeEffect): string[] {
+    return ownFields(connectorInputsSchema, (m) => m.effect === effect);
+}
+
 /** Inputs whose change makes a new connector (Harness identifiers and scope are immutable). */
-export const REPLACE_KEYS = ["identifier", "orgIdentifier", "projectIdentifier"] as const;
+export const REPLACE_KEYS: readonly string[] = inputsWithEffect("replace");
 /** Inputs that change how the connector reaches the cluster: the connection test runs again. */
-export const CONNECTION_KEYS = ["credential", "connectionTest", "delegate"] as const;
+export const CONNECTION_KEYS: readonly string[] = inputsWithEffect("retest");
 /** Inputs that change only how the connector is described: updated without touching the cluster. */
-export const COSMETIC_KEYS = ["name", "description", "tags", "delegateSelectors"] as const;
+export const COSMETIC_KEYS: readonly string[] = inputsWithEffect("cosmetic");
 /** How the connector is registered in Harness: changes touch Harness only. */
-export const HARNESS_KEYS = ["harness"] as const;
+export const HARNESS_KEYS: readonly string[] = inputsWithEffect("harness");
 
 /** Which inputs changed. */
 export interface ConnectorDiff {
@@ -62,10 +69,10 @@ export function planConnectorDiff(olds: object, news: Record<string, unknown>): 
         const after = normalize(checkedInput(news, key));
         return containsUnknown(after) || canonical(before) !== canonical(after);
     });
-    const replaces = changed.filter((k) => (REPLACE_KEYS as readonly string[]).includes(k));
+    const replaces = changed.filter((k) => REPLACE_KEYS.includes(k));
     if (changed.includes("harness") && movesHarnessAccount(recordedInput(olds, "harness"), news.harness))
         replaces.push("harness");
-    const retest = changed.some((k) => (CONNECTION_KEYS as readonly string[]).includes(k));
+    const retest = changed.some((k) => CONNECTION_KEYS.includes(k));
     return { changes: changed.length > 0, replaces, retest, changed };
 }
 

@@ -1,15 +1,15 @@
 // import from Harness: with only an id (`pulumi import … <org>/<project>/<identifier>`), a
-// connector registered in Harness gives back what Harness holds of it: its name, description,
-// tags and delegate selectors, the credential's type, master URL and auth type (with its plain
-// fields), and the registration itself (connector ref, the refs of its secrets, which of them
+// connector registered in Harness gives back what Harness holds of it: each connector field's input
+// (provider/harness/mapping.ts HARNESS_FIELDS: its name, description, tags and delegate selectors,
+// the credential's type, master URL and auth type with its plain fields), and the registration itself (connector ref, the refs of its secrets, which of them
 // this provider's naming says it created). Harness never returns a secret's value: the program
 // supplies them (the token, the CA, …), and its first `pulumi up` writes them and runs the tests.
 // Where Harness is comes from HARNESS_ACCOUNT_ID, HARNESS_PLATFORM_API_KEY and HARNESS_ENDPOINT,
 // as for refresh and destroy: an import has no inputs yet.
-import { authKind, manualConfigInput } from "../credentials/kinds";
+import { manualConfigInput } from "../credentials/kinds";
 import { resolveHarnessAccess } from "../harness/access";
 import { withHarness } from "../harness/client";
-import { type ConnectorBody, secretIdentifier } from "../harness/mapping";
+import { type ConnectorBody, fieldsOf, inputsOf, secretIdentifier } from "../harness/mapping";
 import { connectorUrl, getConnector } from "../harness/register";
 import type { HarnessState } from "../harness/state";
 import { harnessAccessProblems, harnessScope, REF_FIELDS } from "../inputs/harnessRules";
@@ -57,8 +57,7 @@ export async function importFromHarness(imported: ImportedRecord, env: Env = pro
     const givenRefs: Partial<Record<HarnessSecretField, string>> = {};
     const createdSecrets: string[] = [];
     const missing: string[] = [];
-    let credential: Record<string, unknown> = { type: "InheritFromDelegate" };
-    const c = body.spec.credential;
+    const c = fieldsOf(body).credential;
     if (c.type === "ManualConfig") {
         const auth = c.spec.auth;
         for (const [field, refField] of Object.entries(REF_FIELDS[auth.type] ?? {}) as [HarnessSecretField, string][]) {
@@ -72,20 +71,11 @@ export async function importFromHarness(imported: ImportedRecord, env: Env = pro
             else givenRefs[field] = ref;
             missing.push(manualConfigInput(field));
         }
-        credential = {
-            type: "ManualConfig",
-            masterUrl: c.spec.masterUrl,
-            auth: { type: auth.type, ...(authKind(auth.type)?.harness.fromHarness(auth.spec ?? {}) ?? {}) },
-        };
     }
     const harnessInput = Object.keys(givenRefs).length ? { secretRefs: givenRefs } : {};
     const inputs = stripUndefined({
         ...imported.inputs,
-        name: body.name,
-        description: body.description || undefined,
-        tags: body.tags && Object.keys(body.tags).length ? body.tags : undefined,
-        delegateSelectors: body.spec.delegateSelectors?.length ? body.spec.delegateSelectors : undefined,
-        credential,
+        ...inputsOf(body),
         harness: harnessInput,
     });
     const harness: HarnessState = {

@@ -1,6 +1,7 @@
 // ManualConfig auth type ClientKeyCert: a client certificate and its key (PEM), checked against each other.
 import * as crypto from "node:crypto";
 import { z } from "zod";
+import { ownFields } from "../../inputs/fieldMeta";
 import { nonEmpty, PEM_CERT, pemCertificate } from "../../inputs/fields";
 import type { Auth } from "../../inputs/types";
 import { certificateLifetime } from "../lifetime";
@@ -14,10 +15,16 @@ export const clientKeyCertShape = z
         clientCert: pemCertificate("the client certificate").describe(
             "the client certificate (PEM), issued by the cluster's CA",
         ),
-        clientKey: nonEmpty("the PEM private key").describe(
-            "the client certificate's private key (PEM); checked against `clientKeyAlgo` and the certificate",
-        ),
-        clientKeyPassphrase: z.string().optional().describe("the passphrase of an encrypted PKCS#8 `clientKey`"),
+        clientKey: nonEmpty("the PEM private key")
+            .meta({ secret: true })
+            .describe(
+                "the client certificate's private key (PEM); checked against `clientKeyAlgo` and the certificate",
+            ),
+        clientKeyPassphrase: z
+            .string()
+            .meta({ secret: true })
+            .optional()
+            .describe("the passphrase of an encrypted PKCS#8 `clientKey`"),
         clientKeyAlgo: z
             .enum(["RSA", "EC"], { error: 'must be "RSA" or "EC"' })
             .default("RSA")
@@ -93,7 +100,7 @@ const user = (a: ClientKeyCertAuth) => ({
 
 export const clientKeyCert: AuthKind<ClientKeyCertAuth> = {
     type: "ClientKeyCert",
-    secretFields: ["clientKey", "clientKeyPassphrase"],
+    secretFields: ownFields(clientKeyCertShape, (m) => !!m.secret),
     grant: false,
     user,
     resolveUser: async (a) => user(a),

@@ -41,6 +41,3 @@ export const ALL_KINDS: readonly { type: string; secretFields: readonly string[]
     ...Object.values(CREDENTIAL_KINDS),
     ...Object.values(AUTH_KINDS),
 ];
-
-/** The secret fields of every credential kind and auth type. */
-export const KIND_SECRET_FIELDS: readonly string[] = [...new Set(ALL_KINDS.flatMap((k) => k.secretFields))];

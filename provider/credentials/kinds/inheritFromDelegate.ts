@@ -2,6 +2,7 @@
 // in-cluster ServiceAccount, read by @kubernetes/client-node (exec plugins included); in Harness,
 // the delegate's own identity.
 import { z } from "zod";
+import { ownFields } from "../../inputs/fieldMeta";
 import { nonEmpty } from "../../inputs/fields";
 import type { Credential } from "../../inputs/types";
 import { clientNodeCredential } from "../clientNodeKubeconfig";
@@ -26,7 +27,7 @@ export const inheritFromDelegateShape = z
 
 export const inheritFromDelegate: CredentialKind<InheritFromDelegateCredential> = {
     type: "InheritFromDelegate",
-    secretFields: [],
+    secretFields: ownFields(inheritFromDelegateShape, (m) => !!m.secret),
     authType: (c) => c.type,
     derivable: () => false,
     entries: () => undefined,

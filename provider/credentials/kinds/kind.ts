@@ -1,7 +1,7 @@
 // What a credential kind (ManualConfig, Kubeconfig, InheritFromDelegate) and a ManualConfig auth
 // type (ServiceAccount, ClientKeyCert, UsernamePassword, OpenIdConnect) know of themselves, each in
-// its own file here: its zod shape (composed by provider/inputs/schema.ts), its secret fields (the
-// SDK, the plugin schema and the redaction read them through SECRET_FIELDS), its kubeconfig entries,
+// its own file here: its zod shape (composed by provider/inputs/schema.ts; its secret fields carry
+// `.meta({ secret: true })`, which the SDK, the plugin schema and the redaction read), its kubeconfig entries,
 // its lifetime, its endpoint, and its Harness mapping both ways (provider/harness/mapping.ts and the
 // importer ask the kind). Kind modules import no lifecycle/ or harness/ module: Harness knowledge is
 // plain data and functions here.
@@ -35,7 +35,7 @@ export interface KubeconfigEntries {
 /** A ManualConfig auth type. */
 export interface AuthKind<A extends Auth = Auth> {
     type: A["type"];
-    /** Its fields that hold secrets: marked secret by the SDK and the plugin schema, redacted from messages. */
+    /** Its fields that hold secrets (those of its shape with `.meta({ secret: true })`, provider/inputs/fieldMeta.ts). */
     secretFields: readonly string[];
     /** Whether its bearer token needs an exchange first (OpenIdConnect's id_token: a grant): then `user` is undefined. */
     grant: boolean;
@@ -63,7 +63,7 @@ export interface AuthKind<A extends Auth = Auth> {
 /** A credential kind. */
 export interface CredentialKind<C extends Credential = Credential> {
     type: C["type"];
-    /** Its own fields that hold secrets (a ManualConfig's are its auth type's). */
+    /** Its own fields that hold secrets, read from its shape's meta (a ManualConfig's are its auth type's). */
     secretFields: readonly string[];
     /** The authType output. */
     authType(credential: C): string;

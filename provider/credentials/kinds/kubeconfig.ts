@@ -3,6 +3,7 @@
 // schema's check, the kubeconfig output, the lifetime and the Harness mapping); any other (exec
 // plugins, auth providers, files, proxies) by @kubernetes/client-node, loaded only then.
 import { z } from "zod";
+import { ownFields } from "../../inputs/fieldMeta";
 import { nonEmpty } from "../../inputs/fields";
 import type { Credential } from "../../inputs/types";
 import { clientNodeCredential } from "../clientNodeKubeconfig";
@@ -18,6 +19,7 @@ export const kubeconfigShape = z
     .object({
         type: z.literal("Kubeconfig"),
         kubeconfig: nonEmpty("a kubeconfig document")
+            .meta({ secret: true })
             .refine(hasClusters, "is not a kubeconfig: it has no clusters")
             .describe(
                 "a kubeconfig document (YAML or JSON), as `kubectl config view --raw --minify` prints it; secret",
@@ -131,7 +133,7 @@ function toHarness(c: KubeconfigCredential): HarnessCredential | string {
 
 export const kubeconfig: CredentialKind<KubeconfigCredential> = {
     type: "Kubeconfig",
-    secretFields: ["kubeconfig"],
+    secretFields: ownFields(kubeconfigShape, (m) => !!m.secret),
     authType: (c) => c.type,
     derivable: (c) => inlineKubeconfigEntries(c.kubeconfig, c.context) !== undefined,
     entries: (c) => inlineKubeconfigEntries(c.kubeconfig, c.context),

@@ -1,6 +1,7 @@
 // Credential kind ManualConfig: the master URL, CA and one of the auth types (./serviceAccount.ts,
 // ./clientKeyCert.ts, ./usernamePassword.ts, ./openIdConnect.ts), as Harness's form takes them.
 import { z } from "zod";
+import { ownFields } from "../../inputs/fieldMeta";
 import { httpsUrl, pemCertificate } from "../../inputs/fields";
 import type { Auth, ManualConfigCredential } from "../../inputs/types";
 import { inlineCredential } from "../inlineEndpoint";
@@ -84,7 +85,7 @@ export function manualUser(credential: ManualConfigCredential): Record<string, u
 
 export const manualConfig: CredentialKind<ManualConfigCredential> = {
     type: "ManualConfig",
-    secretFields: [],
+    secretFields: ownFields(manualConfigShape, (m) => !!m.secret),
     authType: (c) => c.auth.type,
     derivable: (c) => !authKind(c.auth.type)!.grant,
     entries: (c) => {

@@ -1,6 +1,7 @@
 // ManualConfig auth type OpenIdConnect, as Harness does it: the OAuth password grant against the
 // issuer, then the id_token is the bearer token (../oidc.ts runs the grant).
 import { z } from "zod";
+import { ownFields } from "../../inputs/fieldMeta";
 import { httpsUrl, nonEmpty, pemCertificate } from "../../inputs/fields";
 import type { Auth } from "../../inputs/types";
 import { fetchIdToken } from "../oidc";
@@ -16,9 +17,13 @@ export const openIdConnectShape = z
             .optional()
             .describe("CA certificate that signed the issuer's TLS certificate, when it is not a public one."),
         clientId: nonEmpty("the OIDC client id").describe("the OAuth client id"),
-        clientSecret: z.string().optional().describe("the OAuth client secret, when the client has one"),
+        clientSecret: z
+            .string()
+            .meta({ secret: true })
+            .optional()
+            .describe("the OAuth client secret, when the client has one"),
         username: nonEmpty("the OIDC user name").describe("the user name of the password grant"),
-        password: nonEmpty("the OIDC password").describe("the password of the password grant"),
+        password: nonEmpty("the OIDC password").meta({ secret: true }).describe("the password of the password grant"),
         scopes: z
             .array(nonEmpty("a scope"))
             .optional()
@@ -31,7 +36,7 @@ export const openIdConnectShape = z
 
 export const openIdConnect: AuthKind<OpenIdConnectAuth> = {
     type: "OpenIdConnect",
-    secretFields: ["clientSecret", "password"],
+    secretFields: ownFields(openIdConnectShape, (m) => !!m.secret),
     grant: true,
     // The id_token only the grant obtains.
     user: () => undefined,

@@ -1,5 +1,6 @@
 // ManualConfig auth type ServiceAccount: a bearer token (a ServiceAccount's, or any the API server takes).
 import { z } from "zod";
+import { ownFields } from "../../inputs/fieldMeta";
 import { nonEmpty } from "../../inputs/fields";
 import type { Auth } from "../../inputs/types";
 import { tokenLifetime } from "../lifetime";
@@ -11,6 +12,7 @@ export const serviceAccountShape = z
     .object({
         type: z.literal("ServiceAccount"),
         token: nonEmpty("the service-account token")
+            .meta({ secret: true })
             .refine(
                 (t) => !/\s/.test(t.trim()),
                 "must be one token without spaces or line breaks inside (paste the decoded token)",
@@ -22,7 +24,7 @@ export const serviceAccountShape = z
 
 export const serviceAccount: AuthKind<ServiceAccountAuth> = {
     type: "ServiceAccount",
-    secretFields: ["token"],
+    secretFields: ownFields(serviceAccountShape, (m) => !!m.secret),
     grant: false,
     user: (a) => ({ token: a.token.trim() }),
     resolveUser: async (a) => ({ token: a.token.trim() }),
