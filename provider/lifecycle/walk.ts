@@ -35,7 +35,8 @@ export function observedOf(record: ConnectorOutputs): Observed {
     const { delegate, delegateToken, delegateKubeconfig, delegateInstallToken } = recordedDelegate(record);
     const { install, ...identity } = delegate ?? {};
     return {
-        test: recordedTestRun(record),
+        // An imported record has run no test yet (the program's first up runs it).
+        ...(record.connectionTest ? { test: recordedTestRun(record) } : {}),
         ...(delegate
             ? {
                   identity: {
