@@ -6,6 +6,7 @@ import { assertConnectionSucceeded } from "../connectionTest/runConnectionTest";
 import type { CredentialClient } from "../credentials";
 import { type PreviousDelegate, provisionDelegate } from "../delegate";
 import type { ValidConnectorInputs } from "../inputs/types";
+import { connectorSecrets } from "../secrets";
 import {
     type ConnectorOutputs,
     type DelegateOutputs,
@@ -14,8 +15,7 @@ import {
     recordedInputs,
     recordedTestRun,
     type TestRun,
-} from "../outputs";
-import { connectorSecrets } from "../secrets";
+} from "../state";
 import type { Steps } from "../steps";
 import { installDelegate, uninstallDelegate } from "./delegateInstall";
 import { removeRecordedDelegate } from "./delete";

@@ -4,8 +4,8 @@
 import { connectorId } from "../inputs/identifier";
 import type { ValidConnectorInputs } from "../inputs/types";
 import { parseConnectorInputs, resolveIdentifier } from "../inputs/validate";
-import { buildOutputs, type ConnectorOutputs } from "../outputs";
 import { connectorSecrets, redact, redactError } from "../secrets";
+import { buildOutputs, type ConnectorOutputs } from "../state";
 import { inSteps } from "../steps";
 import { applyClusterSide, retireReplacedToken } from "./clusterSide";
 import { applyHarnessSide } from "./harnessSide";

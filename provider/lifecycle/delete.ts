@@ -5,8 +5,9 @@ import { removeDelegate } from "../delegate/remove";
 import { isClusterGone } from "../errors";
 import { withHarness } from "../harness/client";
 import { deregisterConnector } from "../harness/register";
-import { type ConnectorOutputs, delegateOwner, recordedAccess, recordedInputs } from "../outputs";
 import { recordedSecrets, redact, redactError } from "../secrets";
+import { delegateOwner, recordedAccess, recordedInputs } from "../state/decode";
+import type { ConnectorOutputs } from "../state/record";
 import { uninstallDelegate } from "./delegateInstall";
 import { deleteWork } from "./deleteWork";
 

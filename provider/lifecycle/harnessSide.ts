@@ -14,8 +14,8 @@ import {
 import type { HarnessState } from "../harness/state";
 import type { ClusterFacts } from "../inputs/harnessTypes";
 import type { ValidConnectorInputs } from "../inputs/types";
-import { type ConnectorOutputs, type DelegateOutputs, recordedInputs, type TestRun } from "../outputs";
 import { connectorSecrets, redact } from "../secrets";
+import { type ConnectorOutputs, type DelegateOutputs, recordedInputs, type TestRun } from "../state";
 import type { Steps } from "../steps";
 
 /** What the Harness connector needs from the cluster side. */

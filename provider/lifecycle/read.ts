@@ -4,6 +4,7 @@ import { inspectDelegate } from "../delegate";
 import type { DelegateState } from "../delegate/state";
 import type { ValidConnectorInputs } from "../inputs/types";
 import { validateConnectorInputs } from "../inputs/validate";
+import { connectorSecrets, redact } from "../secrets";
 import {
     buildOutputs,
     type ConnectorOutputs,
@@ -12,8 +13,7 @@ import {
     recordedDelegate,
     recordedInputs,
     storedInputs,
-} from "../outputs";
-import { connectorSecrets, redact } from "../secrets";
+} from "../state";
 import { inspectInstalledDelegate } from "./delegateInstall";
 import { readHarnessSide } from "./harnessSide";
 import { connectWith, testConnector, testCredential } from "./testRun";

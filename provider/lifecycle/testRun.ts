@@ -9,8 +9,8 @@ import { type CredentialLifetime, credentialLifetime, hasExpired } from "../cred
 import { ConnectorError, recordFailure, toConnectorError } from "../errors";
 import type { ConnectionTestSettings, ConnectorInputs, Credential, ValidConnectorInputs } from "../inputs/types";
 import { parseConnectorInputs } from "../inputs/validate";
-import type { DelegateOutputs, TestRun } from "../outputs";
 import { connectorSecrets, redactError, redactReport } from "../secrets";
+import type { DelegateOutputs, TestRun } from "../state";
 
 /** A client for `credential` with the connection test's deadline on every request. */
 export function connectWith(

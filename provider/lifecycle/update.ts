@@ -5,8 +5,8 @@
 import type { HarnessState } from "../harness/state";
 import type { ValidConnectorInputs } from "../inputs/types";
 import { parseConnectorInputs } from "../inputs/validate";
-import { buildOutputs, type ConnectorOutputs, recordedDelegate, recordedTestRun } from "../outputs";
 import { connectorSecrets, recordedSecrets, redact, redactError } from "../secrets";
+import { buildOutputs, type ConnectorOutputs, recordedDelegate, recordedTestRun } from "../state";
 import { inSteps } from "../steps";
 import { planUpdate } from "./changePlan";
 import { applyClusterSide, retireReplacedToken } from "./clusterSide";

@@ -94,7 +94,7 @@ function cycles(graph: Map<string, string[]>): string[][] {
 const LAYERS: readonly (readonly string[])[] = [
     ["errors", "deadline", "steps", "permissions", "heavyPackages", "transport"],
     ["inputs", "credentials"],
-    ["connectionTest", "delegate", "harness", "outputs", "secrets"],
+    ["connectionTest", "delegate", "harness", "outputs", "secrets", "state"],
     ["lifecycle"],
     ["adapters", "plugin", "index"],
 ];
