@@ -1,4 +1,4 @@
-// Unit tests for the connector's record (outputs.ts), the update plan's delegate decisions, and the
+// Unit tests for the connector's record (provider/state), the update plan's delegate decisions, and the
 // one error story: a failure recorded in a report comes back as the same ConnectorError, redacted.
 import * as assert from "node:assert/strict";
 import { specialSecretSig, specialSigKey } from "@pulumi/pulumi/runtime/rpc";
