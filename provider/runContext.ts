@@ -8,19 +8,19 @@ import { type HarnessAccess, resolveHarnessAccess } from "./harness/access";
 import { type HarnessClient, harnessClientFor } from "./harness/client";
 import type { Credential, ValidConnectorInputs } from "./inputs/types";
 import { connectorSecrets, redact } from "./secrets";
-import type { Observed } from "./state/observed";
+import type { Observed } from "./state";
 import { Steps } from "./steps";
 
 /** The record an update or a removal starts from: the inputs it was made from and what was found. */
 export interface PreviousRun {
     inputs: ValidConnectorInputs;
-    observed: Observed;
+    observed: Partial<Observed>;
 }
 
 /** A run of the lifecycle: steps (undo, onSuccess, close) plus its inputs, clients and findings. */
 export class RunContext extends Steps {
     /** What the parts found so far in this run (an update starts from the recorded findings). */
-    observed: Observed;
+    observed: Partial<Observed>;
     private readonly kubeClients = new Map<Credential, Promise<CredentialClient>>();
     private harnessOfRun?: { client: HarnessClient; access: HarnessAccess };
 

@@ -2,18 +2,13 @@
 // a whole, which strings a connector's errors must never show, and the redaction itself.
 import type { ConnectionTestReport } from "./connectionTest/report";
 import { ConnectorError, toConnectorError } from "./errors";
-import { walkFields } from "./inputs/fieldMeta";
-import { connectorInputsSchema } from "./inputs/schema";
+import { MAP_FIELD_NAMES, SECRET_PATHS } from "./inputs/fieldPaths";
 import type { Credential, DelegateSettings } from "./inputs/types";
-import type { ConnectorOutputs } from "./outputs";
+import type { ConnectorOutputs } from "./state/record";
 
-/** Every field of the inputs, with its meta (`secret` is declared on the field: provider/inputs/fieldMeta.ts). */
-const INPUT_FIELDS = walkFields(connectorInputsSchema);
-
-/** The input paths that hold a secret (`*` for list items and map values). */
-export const SECRET_PATHS: readonly (readonly string[])[] = INPUT_FIELDS.filter((f) => f.meta.secret).map(
-    (f) => f.path,
-);
+// The secret paths are declared on the fields (`.meta({ secret: true })`) and generated into
+// inputs/fieldPaths.ts by `npm run gen:types`, so redaction loads no schema.
+export { SECRET_PATHS };
 
 /**
  * Fields of a credential (at any depth: `auth` too) that hold secrets: the SDK marks them secret.
@@ -29,9 +24,7 @@ export const SECRET_FIELDS: ReadonlySet<string> = new Set(SECRET_PATHS.map((p) =
 const CREDENTIAL_FIELDS: ReadonlySet<string> = new Set(SECRET_PATHS.filter((p) => p.length > 1).map((p) => p.at(-2)!));
 
 /** Map fields: their keys are data, not field names (`harness.secretRefs` maps secret field names to refs). */
-const MAP_FIELDS: ReadonlySet<string> = new Set(
-    INPUT_FIELDS.filter((f) => f.kind === "record").map((f) => f.path.at(-1)!),
-);
+const MAP_FIELDS: ReadonlySet<string> = new Set(MAP_FIELD_NAMES);
 
 /**
  * Whether the value under `key` is (inside) a credential, given whether its parent is: SECRET_FIELDS

@@ -1,18 +1,24 @@
 // pulumi-kubernetes-connector: a Kubernetes cluster connector as one Pulumi resource.
 import { builtinModules } from "node:module";
 import * as pulumi from "@pulumi/pulumi";
-import { type ConnectionTestReport, publishedReport, type StoredReport } from "../provider/connectionTest/report";
+import type { ConnectionTestReport } from "../provider/connectionTest/report";
 import { assertConnectionSucceeded } from "../provider/connectionTest/runConnectionTest";
-import { publicLifetime } from "../provider/credentials/expiry";
-import { derivedKubeconfig, kubeconfigIsDerivable } from "../provider/credentials/kubeconfigDocument";
+import { kubeconfigIsDerivable } from "../provider/credentials/kubeconfigDocument";
 import type { DelegateState } from "../provider/delegate/state";
 import type { HarnessState } from "../provider/harness/state";
 import { connectorRef } from "../provider/inputs/identifier";
 import type { ConnectorInputs, Credential } from "../provider/inputs/types";
 import { inputError, validateConnectorInputs } from "../provider/inputs/validate";
-import { authTypeOf, credentialMasterUrl, selectorsInEffect } from "../provider/outputs";
 import { testInputs } from "../provider/parts/connectionTest/testRun";
 import { type DelegateSecretHolder, delegateInputMayHoldSecret, secretOutputs } from "../provider/secrets";
+import {
+    authTypeOf,
+    publishedConnectionTest,
+    publishedKubeconfig,
+    publishedMasterUrl,
+    type StoredReport,
+    selectorsInEffect,
+} from "../provider/state";
 import { isLater, markSecrets } from "./markSecrets";
 import { connectorProvider } from "./provider";
 
@@ -107,7 +113,7 @@ export class KubernetesClusterConnector extends pulumi.dynamic.Resource {
         this.masterUrlOutput ??= pulumi.unsecret(
             pulumi
                 .all([this.storedMasterUrl, this.credential])
-                .apply(([stored, credential]) => stored ?? credentialMasterUrl(credential) ?? ""),
+                .apply(([stored, credential]) => publishedMasterUrl(stored, credential)),
         );
         return this.masterUrlOutput;
     }
@@ -129,12 +135,7 @@ export class KubernetesClusterConnector extends pulumi.dynamic.Resource {
         this.connectionTestOutput ??= pulumi
             // Not secret although the credential is: publicLifetime reads only its plain-text parts (a client certificate).
             .all([this.storedConnectionTest, this.serverVersion, pulumi.unsecret(this.credential)])
-            .apply(([stored, serverVersion, credential]) =>
-                // A preview of an update shows the settings here (a dynamic resource's outputs are then its inputs).
-                stored && "status" in stored
-                    ? publishedReport(stored, serverVersion, publicLifetime(credential))
-                    : (stored as unknown as ConnectionTestReport),
-            );
+            .apply(([stored, serverVersion, credential]) => publishedConnectionTest(stored, serverVersion, credential));
         return this.connectionTestOutput;
     }
     /** Set by the engine (the output registered as `connectionTest`). */
@@ -176,7 +177,7 @@ export class KubernetesClusterConnector extends pulumi.dynamic.Resource {
         this.kubeconfigOutput ??= pulumi.secret(
             pulumi
                 .all([this.storedKubeconfig, this.credential, this.identifier])
-                .apply(([stored, credential, identifier]) => stored ?? derivedKubeconfig(credential, identifier) ?? ""),
+                .apply(([stored, credential, identifier]) => publishedKubeconfig(stored, credential, identifier)),
         );
         return this.kubeconfigOutput;
     }

@@ -17,8 +17,8 @@ import ts from "typescript";
 import { z } from "zod";
 import type { FieldMeta } from "../provider/inputs/fieldMeta";
 import { connectorInputsSchema, INPUT_NAMES } from "../provider/inputs/schema";
-import { NESTED_INPUTS } from "../provider/outputs";
 import { secretOutputPaths } from "../provider/secrets";
+import { NESTED_INPUTS } from "../provider/state";
 import { repoRoot } from "./binaries";
 import { probeProgram } from "./typeProbe";
 
@@ -223,7 +223,7 @@ function withoutDefault(spec: PropertySpec): PropertySpec {
 /** The type of every output (PublishedOutputs), with a checker to read it. */
 function recordType(root: string): { checker: ts.TypeChecker; type: ts.Type } {
     const probeFile = path.join(root, "provider", "__schema_probe.ts");
-    const probe = `import type { PublishedOutputs } from "./outputs";\nexport type Record_ = PublishedOutputs;\n`;
+    const probe = `import type { PublishedOutputs } from "./state";\nexport type Record_ = PublishedOutputs;\n`;
     const program = probeProgram(probeFile, probe);
     const checker = program.getTypeChecker();
     const alias = program.getSourceFile(probeFile)!.statements.find(ts.isTypeAliasDeclaration)!;

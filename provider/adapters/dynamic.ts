@@ -3,8 +3,8 @@
 // lifecycle's typed records and back, and nothing else.
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { ownsOutsideState } from "../lifecycle/deleteWork";
-import type { ConnectorOutputs } from "../outputs";
-import { engineKeys, type Props, upgradeRecord, userInputs, warn } from "./engineProps";
+import { storedRecord } from "../state/migrations";
+import { engineKeys, type Props, userInputs, warn } from "./engineProps";
 
 /**
  * The one lazy boundary of the provider: each method loads the lifecycle module it calls on its
@@ -32,7 +32,7 @@ export async function check(olds: Props, news: Props): Promise<dynamic.CheckResu
 
 /** Replacement for identifier or scope changes (old one deleted first when it would collide in Harness), an update otherwise. */
 export async function diff(_id: string, olds: Props, news: Props): Promise<dynamic.DiffResult> {
-    const plan = lifecycle.changePlan().planUpdate(upgradeRecord(olds) as ConnectorOutputs, userInputs(news));
+    const plan = lifecycle.changePlan().planUpdate(storedRecord(olds), userInputs(news));
     return { changes: plan.changes, replaces: plan.replaces, deleteBeforeReplace: plan.deleteBeforeReplace };
 }
 
@@ -47,14 +47,14 @@ export async function create(props: Props): Promise<dynamic.CreateResult> {
 export async function update(_id: string, olds: Props, news: Props): Promise<dynamic.UpdateResult> {
     const { outputs, warnings } = await lifecycle
         .update()
-        .updateConnector(upgradeRecord(olds) as ConnectorOutputs, userInputs(news), news.__owner);
+        .updateConnector(storedRecord(olds), userInputs(news), news.__owner);
     warn(warnings);
     return { outs: outputs };
 }
 
 /** Refresh: runs the test again and looks for drift; a cluster that is down is recorded, not thrown. */
 export async function read(id: string, props: Props): Promise<dynamic.ReadResult> {
-    const refreshed = await lifecycle.read().readConnector(upgradeRecord(props) as ConnectorOutputs);
+    const refreshed = await lifecycle.read().readConnector(storedRecord(props));
     if (!refreshed) return { id, props };
     warn(lifecycle.warnings().recordWarnings(refreshed.outputs));
     return {
@@ -66,7 +66,7 @@ export async function read(id: string, props: Props): Promise<dynamic.ReadResult
 
 /** Removes the registration in Harness and the delegate's objects; a cluster that cannot be reached is a warning. */
 export async function remove(_id: string, props: Props): Promise<void> {
-    const record = upgradeRecord(props) as ConnectorOutputs;
+    const record = storedRecord(props);
     if (!ownsOutsideState(record)) return;
     const { warnings } = await lifecycle.delete().deleteConnector(record);
     warn(warnings);

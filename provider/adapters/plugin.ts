@@ -6,9 +6,7 @@
 // (detailedDiff), read with only an id imports, and the kubeconfig output is filled here (a
 // program in another language has no SDK to build it).
 import type * as provider from "@pulumi/pulumi/provider";
-import { derivedKubeconfig } from "../credentials/kubeconfigDocument";
 import { underOverallDeadline } from "../deadline";
-import type { Credential } from "../inputs/types";
 import {
     checkConnector,
     createConnector,
@@ -23,15 +21,8 @@ import {
     recordWarnings,
     updateConnector,
 } from "../lifecycle";
-import {
-    type ConnectorOutputs,
-    derivedOutputs,
-    NESTED_INPUTS,
-    type PublishedOutputs,
-    publishedFindings,
-    stripUndefined,
-} from "../outputs";
-import { type Props, upgradeRecord, userInputs, warn } from "./engineProps";
+import { type ConnectorOutputs, publishRecord, recordFromPluginState } from "../state";
+import { type Props, userInputs, warn } from "./engineProps";
 import { concealSecrets, credentialSecretPaths, movePaths, recordSecretPaths, revealSecrets } from "./secretBags";
 
 /** The resource type the plugin serves. */
@@ -66,51 +57,20 @@ function assertType(urn: string): void {
 }
 
 /**
- * The record as the engine keeps it: the derived outputs and the kubeconfig filled (a program in
- * another language has no SDK to compute them), every secret wrapped; without the copies of inputs
- * (the credential, the nested inputs), which the engine stores as the inputs and sends back.
+ * The record as the engine keeps it (publishRecord: the outputs in full, no copy of the inputs),
+ * every secret wrapped: where the inputs had one, and wherever provider/secrets.ts says.
  */
 function stateOf(record: ConnectorOutputs, inputSecrets: Set<string>): Props {
-    const kubeconfig = record.kubeconfig ?? derivedKubeconfig(record.credential as Credential, record.identifier);
-    const derived = derivedOutputs({ ...record, delegate: record.inputs.delegate });
-    // The owner is the URN's (ownerOf): given to each call, not stored.
-    const { __owner: _owner, credential: _credential, inputs: _inputs, ...kept } = record;
-    const outputs: PublishedOutputs = {
-        ...kept,
-        ...publishedFindings(record),
-        ...derived,
-        ...(kubeconfig ? { kubeconfig } : {}),
-    };
+    const outputs = publishRecord(record);
     return concealSecrets(
-        stripUndefined(outputs),
+        outputs,
         new Set([...movePaths(inputSecrets, "toRecord"), ...recordSecretPaths(outputs as Props)]),
     );
 }
 
-/**
- * The record the lifecycle reads: the stored outputs, with the inputs they do not copy (the
- * credential, the nested inputs) from the old inputs (secrets wrapped as the engine sent them). A
- * record of an earlier version holds its own copies; with neither, the engine sent no old inputs.
- */
+/** The record the lifecycle reads (recordFromPluginState), secrets unwrapped, and where they were. */
 function recordOf(olds: Props, oldInputs: Props | undefined): { plain: any; secrets: Set<string> } {
-    const record = upgradeRecord(olds);
-    if (!oldInputs) {
-        if (record.identifier && record.credential === undefined)
-            throw new Error(
-                "the engine sent no old inputs with this request: the plugin keeps the credential as the input only (use the pulumi CLI 3.259 or later)",
-            );
-        return revealSecrets(record);
-    }
-    // Stored inputs leave the connectionTest defaults out (storedInputs): `{}` when all are defaults.
-    const given: Props = { ...oldInputs, connectionTest: oldInputs.connectionTest ?? {} };
-    const nested = Object.fromEntries(NESTED_INPUTS.map((k) => [k, given[k]]).filter(([, v]) => v !== undefined));
-    // The published delegateSelectors are those in effect (publishedFindings): the record keeps the input as given.
-    return revealSecrets({
-        ...record,
-        delegateSelectors: oldInputs.delegateSelectors,
-        credential: oldInputs.credential ?? record.credential,
-        inputs: nested,
-    });
+    return revealSecrets(recordFromPluginState(olds, oldInputs));
 }
 
 /** The connector's provider plugin methods. */

@@ -4,8 +4,8 @@
 // plain values: these take the wrappers off (remembering where they were) and put them back,
 // where the input had one and wherever provider/secrets.ts says a secret lives.
 import { specialSecretSig, specialSigKey } from "@pulumi/pulumi/runtime/rpc";
-import { inputPath, recordPath } from "../outputs";
 import { credentialBelow, recordedSecretPaths, SECRET_FIELDS } from "../secrets";
+import { inputPath, recordPath } from "../state/decode";
 
 /** A property path, as a JSON array of keys and indices. */
 type PathKey = string;

@@ -7,7 +7,8 @@ import { recordedHarnessDrift } from "../harness/drift";
 import { type ChangeEffect, ownFields } from "../inputs/fieldMeta";
 import { connectorInputsSchema } from "../inputs/schema";
 import { UNKNOWN } from "../inputs/validate";
-import { type ConnectorOutputs, checkedInput, recordedInput } from "../outputs";
+import { checkedInput, recordedInput } from "../state/decode";
+import type { ConnectorOutputs } from "../state/record";
 
 /** The inputs whose change has `effect` (each input declares it: `.meta({ effect })` in provider/inputs/schema.ts). */
 function inputsWithEffect(effect: ChangeEffect): string[] {

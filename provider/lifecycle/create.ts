@@ -6,12 +6,12 @@ import { assertNotExpired } from "../credentials/expiry";
 import { connectorId } from "../inputs/identifier";
 import type { ValidConnectorInputs } from "../inputs/types";
 import { parseConnectorInputs, resolveIdentifier } from "../inputs/validate";
-import { type ConnectorOutputs, delegateOwner } from "../outputs";
 import { PARTS } from "../parts";
 import { RunContext } from "../runContext";
 import { connectorSecrets, redact, redactError } from "../secrets";
+import { type ConnectorOutputs, delegateOwner, recordFromRun } from "../state";
 import { inSteps } from "../steps";
-import { applyPart, recordOf } from "./walk";
+import { applyPart } from "./walk";
 
 /** Creates the connector from its checked inputs; `owner` is `<project>/<stack>`. Throws a redacted ConnectorError. */
 export async function createConnector(
@@ -31,7 +31,7 @@ export async function createConnector(
         }, made);
         return {
             id: connectorId(inputs, identifier),
-            outputs: recordOf(made, owner),
+            outputs: recordFromRun(made.inputs, made.identifier, owner, made.observed),
             warnings: made.warnings.map((w) => redact(w, made.secrets())),
         };
     } catch (e) {

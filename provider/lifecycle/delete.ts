@@ -3,10 +3,11 @@
 // installed delegate (its objects, then its token), the delegate's identity (only this
 // connector's objects). A cluster that cannot be reached is gone with its objects: a warning.
 import { isClusterGone } from "../errors";
-import { type ConnectorOutputs, delegateOwner, recordedInputs } from "../outputs";
 import { CLUSTER_PARTS, registrationPart } from "../parts";
 import { RunContext } from "../runContext";
 import { recordedSecrets, redact, redactError } from "../secrets";
+import { delegateOwner, recordedInputs } from "../state/decode";
+import type { ConnectorOutputs } from "../state/record";
 import { inSteps } from "../steps";
 import { deleteWork } from "./deleteWork";
 import { observedOf, removePart } from "./walk";

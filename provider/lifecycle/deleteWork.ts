@@ -1,7 +1,7 @@
 // What a delete has to remove outside the state, read from the record alone. It imports nothing at
 // run time, so the dynamic adapter asks it before it loads delete: destroying connectors that own
 // nothing outside the state loads no schema, cluster or Harness code at all.
-import type { ConnectorOutputs } from "../outputs";
+import type { ConnectorOutputs } from "../state/record";
 
 /** What deleting `record` removes: its registration in Harness, the delegate's objects in the cluster. */
 export interface DeleteWork {

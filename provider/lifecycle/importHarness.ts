@@ -16,7 +16,7 @@ import { harnessAccessProblems, harnessScope, REF_FIELDS } from "../inputs/harne
 import type { HarnessSecretField } from "../inputs/harnessTypes";
 import { connectorRef, scopedRef } from "../inputs/identifier";
 import { connectorInputsSchema } from "../inputs/schema";
-import { stripUndefined } from "../outputs";
+import { stripUndefined } from "../state";
 import type { ImportedRecord } from "./importRecord";
 
 type Env = Record<string, string | undefined>;

@@ -5,7 +5,7 @@
 import { ConnectorError } from "../errors";
 import { connectorRef, identifierProblem } from "../inputs/identifier";
 import { INPUT_NAMES } from "../inputs/schema";
-import { stripUndefined } from "../outputs";
+import { stripUndefined } from "../state";
 
 /** What an import of `id` recovers, and what it could not. */
 export interface ImportedRecord {

@@ -2,7 +2,7 @@
 // which of them force a replacement: what a provider's detailed diff shows in `pulumi preview
 // --diff`. Pure: computed from the record, the checked inputs and the update plan.
 import { UNKNOWN } from "../inputs/validate";
-import { type ConnectorOutputs, checkedInput, recordedInput } from "../outputs";
+import { type ConnectorOutputs, checkedInput, recordedInput } from "../state";
 import { canonical, type UpdatePlan } from "./changePlan";
 
 /** One changed property: its path (`credential.auth.token`, `tags["a.b"]`), how it changed, and whether it replaces. */

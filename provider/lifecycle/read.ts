@@ -3,11 +3,11 @@
 // Harness. A cluster or a Harness that is down is recorded, not thrown.
 import type { ValidConnectorInputs } from "../inputs/types";
 import { validateConnectorInputs } from "../inputs/validate";
-import { type ConnectorOutputs, delegateOwner, recordedInputs, storedInputs } from "../outputs";
 import { PARTS } from "../parts";
 import { RunContext } from "../runContext";
+import { type ConnectorOutputs, delegateOwner, recordedInputs, recordFromRun, storedInputs } from "../state";
 import { inSteps } from "../steps";
-import { inspectPart, observedOf, recordOf } from "./walk";
+import { inspectPart, observedOf } from "./walk";
 
 /** The refreshed record and the inputs it holds; undefined when the record cannot be read back (left as it is). */
 export async function readConnector(
@@ -25,5 +25,8 @@ export async function readConnector(
     await inSteps(async () => {
         for (const part of PARTS) if (part.declared(inputs)) await inspectPart(run, part);
     }, run);
-    return { outputs: recordOf(run, record.__owner, record), inputs: storedInputs(recorded) };
+    return {
+        outputs: recordFromRun(inputs, record.identifier, record.__owner, run.observed, record),
+        inputs: storedInputs(recorded),
+    };
 }

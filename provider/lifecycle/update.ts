@@ -7,13 +7,13 @@
 import { assertNotExpired } from "../credentials/expiry";
 import type { ValidConnectorInputs } from "../inputs/types";
 import { parseConnectorInputs } from "../inputs/validate";
-import { type ConnectorOutputs, delegateOwner, recordedInputs } from "../outputs";
 import { CLUSTER_PARTS, connectionTestPart, registrationPart } from "../parts";
 import { RunContext } from "../runContext";
 import { connectorSecrets, recordedSecrets, redact, redactError } from "../secrets";
+import { type ConnectorOutputs, delegateOwner, recordedInputs, recordFromRun } from "../state";
 import { inSteps } from "../steps";
 import { planUpdate } from "./changePlan";
-import { applyPart, observedOf, recordOf, removePart } from "./walk";
+import { applyPart, observedOf, removePart } from "./walk";
 
 /** Updates the record `olds` to the checked inputs `raw`. Throws a redacted ConnectorError. */
 export async function updateConnector(
@@ -55,7 +55,7 @@ export async function updateConnector(
             else if (plan.harness === "register") await applyPart(made, registrationPart);
         }, made);
         return {
-            outputs: recordOf(made, owner, olds),
+            outputs: recordFromRun(made.inputs, made.identifier, owner, made.observed, olds),
             warnings: made.warnings.map((w) => redact(w, made.secrets())),
         };
     } catch (e) {

@@ -3,7 +3,7 @@
 // another part.
 import type { ValidConnectorInputs } from "../inputs/types";
 import type { RunContext } from "../runContext";
-import type { Observed } from "../state/observed";
+import type { Observed } from "../state";
 
 /** A part: its slice of the record, and how it is made, inspected and removed. */
 export interface Part<K extends keyof Observed> {

@@ -2,7 +2,7 @@
 // to the installed delegate's tags; the record keeps the input as given. Pure.
 import * as assert from "node:assert/strict";
 import type { InstalledDelegateState } from "../../provider/delegate/install/state";
-import { selectorsInEffect } from "../../provider/outputs";
+import { selectorsInEffect } from "../../provider/state";
 
 describe("delegateSelectors output @unit", () => {
     it("gives the installed delegate's tags when the selectors default to them, else the selectors given", () => {

@@ -21,7 +21,7 @@ import { connectivityOf } from "../../provider/harness/register";
 import { harnessAccessProblems, harnessInputWarnings, harnessNameProblem } from "../../provider/inputs/harnessRules";
 import { parseConnectorInputs, validateConnectorInputs } from "../../provider/inputs/validate";
 import { planUpdate } from "../../provider/lifecycle/changePlan";
-import { buildOutputs } from "../../provider/outputs";
+import { buildOutputs } from "../../provider/state";
 import { createCA, issueCert } from "../../tools/pki";
 
 const ENV = { HARNESS_ACCOUNT_ID: "acct", HARNESS_PLATFORM_API_KEY: "pat.acct.key.secret" };

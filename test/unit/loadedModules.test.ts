@@ -12,7 +12,7 @@ import { kubeconfigDocument } from "../../provider/credentials/kubeconfigDocumen
 import type { HarnessState } from "../../provider/harness/state";
 import type { ValidConnectorInputs } from "../../provider/inputs/types";
 import { parseConnectorInputs } from "../../provider/inputs/validate";
-import { buildOutputs, type ConnectorOutputs } from "../../provider/outputs";
+import { buildOutputs, type ConnectorOutputs } from "../../provider/state";
 
 const ENTRY = path.join(__dirname, "..", "..", "provider", "index.js");
 const REPORT: ConnectionTestReport = {
@@ -178,6 +178,8 @@ describe("what the dynamic provider loads @unit", () => {
             "adapters/engineProps.js",
             "index.js",
             "lifecycle/deleteWork.js",
+            // The layouts earlier versions stored (it imports nothing).
+            "state/migrations.js",
         ]);
         assert.deepEqual([...packagesOf(modules)], []);
     });
@@ -191,5 +193,8 @@ describe("what the dynamic provider loads @unit", () => {
         assert.ok(loaded.includes("lifecycle/delete.js"));
         // Delete removes from Harness too (when registered): its client is loaded, undici not.
         for (const m of CREATE_LIFECYCLE) assert.ok(!loaded.includes(m), `${m} was loaded`);
+        // The record is decoded without the input schema (provider/state/decode.ts) and without the encoder.
+        for (const m of ["inputs/schema.js", "inputs/validate.js", "state/encode.js", "state/published.js"])
+            assert.ok(!loaded.includes(m), `${m} was loaded`);
     });
 });

@@ -12,7 +12,7 @@ import {
 } from "../../provider/adapters/secretBags";
 import { UNKNOWN } from "../../provider/inputs/validate";
 import { importRecord, planUpdate, propertyChanges } from "../../provider/lifecycle";
-import type { ConnectorOutputs } from "../../provider/outputs";
+import type { ConnectorOutputs } from "../../provider/state";
 
 type Props = Record<string, any>;
 

@@ -1,15 +1,9 @@
-// Unit tests for the connector's record (outputs.ts), the update plan's delegate decisions, and the
+// Unit tests for the connector's record (provider/state), the update plan's delegate decisions, and the
 // one error story: a failure recorded in a report comes back as the same ConnectorError, redacted.
 import * as assert from "node:assert/strict";
 import { specialSecretSig, specialSigKey } from "@pulumi/pulumi/runtime/rpc";
-import { upgradeRecord } from "../../provider/adapters/engineProps";
 import { assertConnectionSucceeded } from "../../provider/connectionTest";
-import {
-    type ConnectionTestReport,
-    publishedReport,
-    recordedReport,
-    storedReport,
-} from "../../provider/connectionTest/report";
+import type { ConnectionTestReport } from "../../provider/connectionTest/report";
 import type { CredentialLifetime } from "../../provider/credentials/expiry";
 import { ConnectorError, recordFailure, toConnectorError } from "../../provider/errors";
 import { INPUT_NAMES } from "../../provider/inputs/schema";
@@ -23,16 +17,20 @@ import {
     planUpdate,
     REPLACE_KEYS,
 } from "../../provider/lifecycle/changePlan";
+import { recordedSecrets, redactError, redactReport, secretOutputPaths, secretOutputs } from "../../provider/secrets";
 import {
     buildOutputs,
     type ConnectorOutputs,
     delegateOwner,
     derivedOutputs,
+    publishedReport,
     recordedDelegate,
     recordedInput,
     recordedInputs,
-} from "../../provider/outputs";
-import { recordedSecrets, redactError, redactReport, secretOutputPaths, secretOutputs } from "../../provider/secrets";
+    recordedReport,
+    storedReport,
+    upgradeRecord,
+} from "../../provider/state";
 import { inSteps, type LeftBehind, rollbackIncomplete, rollbackRemedy } from "../../provider/steps";
 
 const TOKEN = "sa-token-123456";

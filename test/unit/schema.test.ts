@@ -5,8 +5,8 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { INPUT_NAMES } from "../../provider/inputs/schema";
-import { NESTED_INPUTS } from "../../provider/outputs";
 import { SECRET_FIELDS, secretOutputPaths } from "../../provider/secrets";
+import { NESTED_INPUTS } from "../../provider/state";
 import { repoRoot } from "../../tools/binaries";
 import { buildSchema, generateSchema, RESOURCE_TOKEN } from "../../tools/genSchema";
 

@@ -6,7 +6,7 @@ import type { z } from "zod";
 import type { connectorInputsSchema } from "../../provider/inputs/schema";
 import type * as T from "../../provider/inputs/types";
 import { repoRoot } from "../../tools/binaries";
-import { generateTypes } from "../../tools/genTypes";
+import { generateFieldPaths, generateTypes } from "../../tools/genTypes";
 
 // Compile-time: each generated type and the zod type it stands for are assignable both ways
 // (the build fails otherwise).
@@ -30,5 +30,13 @@ describe("types: generated from the zod schema @unit", () => {
             "provider/inputs/types.ts is stale: run `npm run gen:types` after changing provider/inputs/schema.ts",
         );
         assert.deepEqual(sameTypes, [true, true, true, true, true, true]);
+    });
+
+    it("provider/inputs/fieldPaths.ts holds the secret and map fields the schema's field meta declares now", () => {
+        const committed = fs.readFileSync(path.join(repoRoot(), "provider", "inputs", "fieldPaths.ts"), "utf8");
+        assert.ok(
+            committed === generateFieldPaths(),
+            "provider/inputs/fieldPaths.ts is stale: run `npm run gen:types` after changing a field's meta",
+        );
     });
 });

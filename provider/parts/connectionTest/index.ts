@@ -2,7 +2,7 @@
 // useAsCredential) over the run's client for it; create and update fail when it fails, refresh
 // records it. It makes nothing, so it removes nothing.
 import type { RunContext } from "../../runContext";
-import type { TestRun } from "../../state/observed";
+import type { ObservedTest as TestRun } from "../../state";
 import type { Part } from "../part";
 
 const load = {

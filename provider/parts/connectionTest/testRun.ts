@@ -10,7 +10,7 @@ import { recordFailure, toConnectorError } from "../../errors";
 import type { ConnectionTestSettings, ConnectorInputs, Credential, ValidConnectorInputs } from "../../inputs/types";
 import { parseConnectorInputs } from "../../inputs/validate";
 import { connectorSecrets, redactError, redactReport } from "../../secrets";
-import type { TestRun } from "../../state/observed";
+import type { TestRun } from "../../state";
 
 /** A client for `credential` with the connection test's deadline on every request. */
 export function connectWith(

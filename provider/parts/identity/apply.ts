@@ -3,10 +3,13 @@
 import { assertNotExpired } from "../../credentials/expiry";
 import { provisionDelegate } from "../../delegate/provision";
 import type { RunContext } from "../../runContext";
-import type { IdentityRecord } from "../../state/observed";
+import type { ObservedIdentity } from "../../state";
 
 /** Provisions the identity from its recorded slice (on update); what it makes is undone by the run. */
-export async function applyIdentity(run: RunContext, previous: IdentityRecord | undefined): Promise<IdentityRecord> {
+export async function applyIdentity(
+    run: RunContext,
+    previous: ObservedIdentity | undefined,
+): Promise<ObservedIdentity> {
     assertNotExpired(run.provisionerCredential);
     const client = await run.kube(run.provisionerCredential);
     const provisioned = await provisionDelegate(client, run.inputs.delegate!, run.ownerName, run, {

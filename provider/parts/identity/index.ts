@@ -17,6 +17,7 @@ export const identityPart: Part<"identity"> = {
     apply: (run, previous) => load.apply().applyIdentity(run, previous),
 
     async inspect(run, recorded) {
+        if (!recorded.state) return recorded;
         try {
             const client = await run.kube(run.provisionerCredential);
             const drift = await load.inspect().inspectDelegate(client, run.inputs.delegate!, run.ownerName);
@@ -32,6 +33,7 @@ export const identityPart: Part<"identity"> = {
     },
 
     async remove(run, recorded) {
+        if (!recorded.state) return;
         await load.remove().removeDelegate(await run.kube(run.provisionerCredential), recorded.state, run.ownerName);
     },
 };

@@ -18,6 +18,7 @@ export const installPart: Part<"install"> = {
         load.apply().installDelegate(run, { ...previous, settings: run.previous?.inputs.delegate?.install }),
 
     async inspect(run, recorded) {
+        if (!recorded.state) return recorded;
         try {
             const state = await load.inspect().inspectInstalledDelegate(run, recorded.state, recorded.token);
             return { ...recorded, state: { ...state, drift: state.drift.map((d) => run.redact(d)) } };
@@ -28,6 +29,7 @@ export const installPart: Part<"install"> = {
     },
 
     async remove(run, recorded) {
+        if (!recorded.state) return;
         run.warn(...(await load.remove().uninstallDelegate(run, recorded.state)));
     },
 };

@@ -7,10 +7,10 @@ import type { HarnessState } from "../../harness/state";
 import type { ClusterFacts } from "../../inputs/harnessTypes";
 import { validateConnectorInputs } from "../../inputs/validate";
 import type { PreviousRun, RunContext } from "../../runContext";
-import type { Observed } from "../../state/observed";
+import type { Observed } from "../../state";
 
 /** What the Harness connector needs from the cluster side of a run. */
-function clusterFacts(observed: Observed): ClusterFacts {
+function clusterFacts(observed: Partial<Observed>): ClusterFacts {
     return { masterUrl: observed.test?.masterUrl, delegateToken: observed.identity?.token };
 }
 
