@@ -8,7 +8,7 @@
 import * as path from "node:path";
 import * as tls from "node:tls";
 import { harnessClientFor } from "../provider/harness/client";
-import { mintDelegateToken, revokeDelegateToken } from "../provider/harness/delegates";
+import { mintDelegateToken, revokeDelegateToken } from "../provider/parts/install/harnessDelegates";
 import { repoRoot } from "../tools/binaries";
 import { type ControlPlane, startControlPlane } from "../tools/controlPlane";
 import { type HarnessStandIn, startHarnessStandIn } from "../tools/harness";

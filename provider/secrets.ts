@@ -1,9 +1,10 @@
 // Everything about secrets in one place: which input fields hold them, which outputs are secret as
 // a whole, which strings a connector's errors must never show, and the redaction itself.
-import type { ConnectionTestReport } from "./connectionTest/report";
+
 import { ConnectorError, toConnectorError } from "./errors";
 import { MAP_FIELD_NAMES, SECRET_PATHS } from "./inputs/fieldPaths";
 import type { Credential, DelegateSettings } from "./inputs/types";
+import type { ConnectionTestReport } from "./parts/connectionTest/report";
 import type { ConnectorOutputs } from "./state/record";
 
 // The secret paths are declared on the fields (`.meta({ secret: true })`) and generated into

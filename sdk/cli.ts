@@ -5,13 +5,13 @@
 // report is redacted by the test itself, and no flag value is echoed.
 import * as fs from "node:fs";
 import { parseArgs } from "node:util";
-import { grantManifests, subjectOf } from "../provider/connectionTest/grantManifest";
-import type { ConnectionTestReport } from "../provider/connectionTest/report";
 import { connect } from "../provider/credentials";
 import { expiryWarning } from "../provider/credentials/expiry";
 import { ConnectorError, type FailureClass, failureClass, isErrorCode, recordFailure } from "../provider/errors";
 import { loadYaml } from "../provider/heavyPackages";
 import type { ConnectorInputs, Credential } from "../provider/inputs/types";
+import { grantManifests, subjectOf } from "../provider/parts/connectionTest/grantManifest";
+import type { ConnectionTestReport } from "../provider/parts/connectionTest/report";
 import { testInputs } from "../provider/parts/connectionTest/testRun";
 import { type AccessCheck, parseCheck } from "../provider/permissions";
 import { redactError } from "../provider/secrets";

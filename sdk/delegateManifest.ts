@@ -2,11 +2,11 @@
 // and install as YAML, for GitOps, without applying anything and without asking Harness (so the
 // image must be pinned). The token is a reference to a Secret the user provides.
 
-import { renderDelegateObjects } from "../provider/delegate/install/manifest";
 import { DEFAULT_HARNESS_ENDPOINT } from "../provider/harness/access";
 import { loadYaml } from "../provider/heavyPackages";
 import type { ConnectorInputs, ValidConnectorInputs } from "../provider/inputs/types";
 import { inputError, resolveIdentifier, validateConnectorInputs } from "../provider/inputs/validate";
+import { renderDelegateObjects } from "../provider/lifecycle/renderDelegate";
 
 /** What {@link delegateManifest} renders. */
 export interface DelegateManifestArgs {

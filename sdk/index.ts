@@ -1,15 +1,14 @@
 // pulumi-kubernetes-connector: a Kubernetes cluster connector as one Pulumi resource.
 import { builtinModules } from "node:module";
 import * as pulumi from "@pulumi/pulumi";
-import type { ConnectionTestReport } from "../provider/connectionTest/report";
-import { assertConnectionSucceeded } from "../provider/connectionTest/runConnectionTest";
 import { kubeconfigIsDerivable } from "../provider/credentials/kubeconfigDocument";
-import type { DelegateState } from "../provider/delegate/state";
-import type { HarnessState } from "../provider/harness/state";
 import { connectorRef } from "../provider/inputs/identifier";
 import type { ConnectorInputs, Credential } from "../provider/inputs/types";
 import { inputError, validateConnectorInputs } from "../provider/inputs/validate";
+import type { ConnectionTestReport } from "../provider/parts/connectionTest/report";
+import { assertConnectionSucceeded } from "../provider/parts/connectionTest/runConnectionTest";
 import { testInputs } from "../provider/parts/connectionTest/testRun";
+import type { HarnessState } from "../provider/parts/registration/record";
 import { type DelegateSecretHolder, delegateInputMayHoldSecret, secretOutputs } from "../provider/secrets";
 import {
     authTypeOf,
@@ -19,16 +18,12 @@ import {
     type StoredReport,
     selectorsInEffect,
 } from "../provider/state";
+import type { DelegateState } from "../provider/state/record";
 import { isLater, markSecrets } from "./markSecrets";
 import { connectorProvider } from "./provider";
 
-// Declarations here must not reach @kubernetes/client-node: every program type-checks them.
-export type { CheckResult, ConnectionTestReport } from "../provider/connectionTest/report";
-export { planDelegateRbac } from "../provider/delegate/rbacPlan";
-export type { DelegateState } from "../provider/delegate/state";
 export type { ErrorCode } from "../provider/errors";
 export { ConnectorError } from "../provider/errors";
-export type { HarnessState, HarnessTestResult } from "../provider/harness/state";
 export { connectorRef, deriveIdentifier } from "../provider/inputs/identifier";
 // The input types come from provider/inputs/types (generated from the zod schema): not from zod
 // itself, whose types every program would otherwise type-check.
@@ -39,8 +34,13 @@ export type {
     Credential,
     DelegateSettings,
 } from "../provider/inputs/types";
+// Declarations here must not reach @kubernetes/client-node: every program type-checks them.
+export type { CheckResult, ConnectionTestReport } from "../provider/parts/connectionTest/report";
+export { planDelegateRbac } from "../provider/parts/identity/plan";
+export type { HarnessState, HarnessTestResult } from "../provider/parts/registration/record";
 export type { PolicyRule } from "../provider/permissions";
 export { BUILDS_RULES, DEPLOYMENTS_RULES } from "../provider/permissions";
+export type { DelegateState } from "../provider/state/record";
 export { type DelegateManifestArgs, delegateManifest } from "./delegateManifest";
 
 /** `Input<T>` all the way down: any field may be an Output of another resource. */

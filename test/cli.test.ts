@@ -9,7 +9,7 @@ import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as yaml from "js-yaml";
-import { CONTROLLER_KINDS } from "../provider/connectionTest";
+import { CONTROLLER_KINDS } from "../provider/parts/connectionTest/runConnectionTest";
 import { DEPLOYMENTS_RULES } from "../provider/permissions";
 import { EXIT_CODES } from "../sdk/cli";
 import { repoRoot } from "../tools/binaries";

@@ -5,7 +5,7 @@ import * as https from "node:https";
 import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
-import { CONTROLLER_KINDS } from "../provider/connectionTest";
+import { CONTROLLER_KINDS } from "../provider/parts/connectionTest/runConnectionTest";
 import { DEPLOYMENTS_RULES } from "../provider/permissions";
 import { type ConnectionTestReport, type ConnectorInputs, testConnection } from "../sdk";
 import { type ControlPlane, freePort, kubeconfigFor, startControlPlane } from "../tools/controlPlane";

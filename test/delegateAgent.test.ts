@@ -15,7 +15,7 @@ import {
     mintDelegateToken,
     revokeDelegateToken,
     waitForDelegateConnected,
-} from "../provider/harness/delegates";
+} from "../provider/parts/install/harnessDelegates";
 import { type ControlPlane, startControlPlane } from "../tools/controlPlane";
 import { type HarnessStandIn, startHarnessStandIn } from "../tools/harness";
 import { type DelegateAgent, startDelegateAgent } from "../tools/harness/delegateAgent";

@@ -4,20 +4,20 @@
 import * as assert from "node:assert/strict";
 import * as k8s from "@kubernetes/client-node";
 import { connect } from "../provider/credentials";
+import { MANAGED_BY, MANAGED_BY_LABEL, OWNER_ANNOTATION } from "../provider/kube/refs";
 import {
     applyDelegateInstall,
     inspectDelegateInstall,
     removeDelegateInstall,
     renderInstallDrift,
-} from "../provider/delegate/install/apply";
+} from "../provider/parts/install/objects";
 import {
     CHART_DEFAULTS,
     type DelegateInstallFacts,
     installNames,
     planDelegateInstall,
     TOKEN_CHECKSUM_ANNOTATION,
-} from "../provider/delegate/install/plan";
-import { MANAGED_BY, MANAGED_BY_LABEL, OWNER_ANNOTATION } from "../provider/delegate/rbacPlan";
+} from "../provider/parts/install/plan";
 import { inSteps } from "../provider/steps";
 import type { KubeClient } from "../provider/transport/kubeClient";
 import { type ControlPlane, startControlPlane } from "../tools/controlPlane";

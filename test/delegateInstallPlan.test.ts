@@ -4,7 +4,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as yaml from "js-yaml";
-import { firstDifference } from "../provider/delegate/install/apply";
+import { delegateNameProblem, deriveDelegateName, type InstallSettings } from "../provider/inputs/delegateName";
+import { firstDifference } from "../provider/parts/install/objects";
 import {
     CA_BUNDLE_DIR,
     CHART_DEFAULTS,
@@ -16,10 +17,9 @@ import {
     planDelegateInstall,
     TOKEN_CHECKSUM_ANNOTATION,
     upgraderConfig,
-} from "../provider/delegate/install/plan";
-import { proxyCredentialsChangedAt } from "../provider/delegate/install/proxyCredentials";
-import type { InstalledDelegateState } from "../provider/delegate/install/state";
-import { delegateNameProblem, deriveDelegateName, type InstallSettings } from "../provider/inputs/delegateName";
+} from "../provider/parts/install/plan";
+import { proxyCredentialsChangedAt } from "../provider/parts/install/proxyCredentials";
+import type { InstalledDelegateState } from "../provider/parts/install/record";
 import { delegateManifest } from "../sdk/delegateManifest";
 import { delegateManifestMain } from "../sdk/delegateManifestCli";
 import { createCA } from "../tools/pki";

@@ -9,7 +9,7 @@ import * as path from "node:path";
 import * as k8s from "@kubernetes/client-node";
 import type { automation } from "@pulumi/pulumi";
 import * as yaml from "js-yaml";
-import { OWNER_ANNOTATION } from "../provider/delegate/rbacPlan";
+import { OWNER_ANNOTATION } from "../provider/kube/refs";
 import { repoRoot } from "../tools/binaries";
 import { type ControlPlane, startControlPlane } from "../tools/controlPlane";
 import { type HarnessStandIn, startHarnessStandIn } from "../tools/harness";

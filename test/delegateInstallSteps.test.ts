@@ -1,4 +1,4 @@
-// The installed delegate's steps (provider/lifecycle/delegateInstall.ts) against a real control
+// The installed delegate's steps (provider/parts/install/) against a real control
 // plane and the Harness stand-in, with the test-only agent playing the delegate pod (no kubelet
 // runs pods here): install and connect, nothing minted again when nothing changed, a rotation that
 // revokes the old token only after the delegate moved to the new one, a delegate that never
@@ -8,21 +8,21 @@ import * as assert from "node:assert/strict";
 import * as tls from "node:tls";
 import * as k8s from "@kubernetes/client-node";
 import * as yaml from "js-yaml";
-import { OWNER_ANNOTATION } from "../provider/delegate/rbacPlan";
 import type { ConnectorError } from "../provider/errors";
 import { harnessClientFor } from "../provider/harness/client";
+import type { ValidConnectorInputs } from "../provider/inputs/types";
+import { parseConnectorInputs } from "../provider/inputs/validate";
+import { OWNER_ANNOTATION } from "../provider/kube/refs";
+import { type InstalledDelegate, installDelegate } from "../provider/parts/install/apply";
 import {
     mintDelegateToken,
     purgeDelegateToken,
     revokeDelegateToken,
     waitForDelegateConnected,
-} from "../provider/harness/delegates";
-import { planHarnessConnector } from "../provider/harness/mapping";
-import type { ValidConnectorInputs } from "../provider/inputs/types";
-import { parseConnectorInputs } from "../provider/inputs/validate";
-import { type InstalledDelegate, installDelegate } from "../provider/parts/install/apply";
+} from "../provider/parts/install/harnessDelegates";
 import { inspectInstalledDelegate } from "../provider/parts/install/inspect";
 import { uninstallDelegate } from "../provider/parts/install/remove";
+import { planHarnessConnector } from "../provider/parts/registration/mapping";
 import { RunContext } from "../provider/runContext";
 import { inSteps } from "../provider/steps";
 import { delegateManifest } from "../sdk/delegateManifest";

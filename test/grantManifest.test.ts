@@ -1,6 +1,6 @@
 // The grant `test --rbac-yaml` prints: pure.
 import * as assert from "node:assert/strict";
-import { grantManifests, subjectOf } from "../provider/connectionTest/grantManifest";
+import { grantManifests, subjectOf } from "../provider/parts/connectionTest/grantManifest";
 import { DEPLOYMENTS_RULES, describeCheck, expandRules, parseCheck, rulesGranting } from "../provider/permissions";
 
 describe("the grant for missing permissions @unit", () => {

@@ -25,7 +25,7 @@ import {
     readDelegateToken,
     revokeDelegateToken,
     waitForDelegateConnected,
-} from "../provider/harness/delegates";
+} from "../provider/parts/install/harnessDelegates";
 import { startControlPlane } from "../tools/controlPlane";
 import { loadContract } from "../tools/harness/contract";
 import { testCluster } from "../tools/harness/delegate";

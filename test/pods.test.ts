@@ -12,7 +12,7 @@ import * as path from "node:path";
 import * as tls from "node:tls";
 import * as k8s from "@kubernetes/client-node";
 import { type HarnessClient, harnessClientFor } from "../provider/harness/client";
-import { mintDelegateToken, waitForDelegateConnected } from "../provider/harness/delegates";
+import { mintDelegateToken, waitForDelegateConnected } from "../provider/parts/install/harnessDelegates";
 import { type ControlPlane, startControlPlane } from "../tools/controlPlane";
 import { type HarnessStandIn, startHarnessStandIn } from "../tools/harness";
 import { type AdminClients, adminClients, ensureNamespace } from "../tools/identities";

@@ -204,7 +204,7 @@ export function generateDocs(root = repoRoot()): Record<(typeof DOC_FILES)[numbe
         .join(", ");
     const outputs = new Page("output", schema.types, (tok) => (inputTypes.has(tok) ? "inputs.md" : ""));
     outputs.push(
-        HEADER("Outputs", "the record's types, provider/outputs.ts and the types it names (their doc comments)"),
+        HEADER("Outputs", "the record's types, provider/state/record.ts and the types it names (their doc comments)"),
         "The outputs of `KubernetesClusterConnector`, as [schema.json](../../schema.json) has them: what the",
         "connector records in state after `pulumi up` and `pulumi refresh`. Every [input](inputs.md) is",
         "recorded too, under its own name: at the top, or (when the output of that name holds what happened:",

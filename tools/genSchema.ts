@@ -2,12 +2,12 @@
 // (`kubernetes-connector`), from the sources that already define the connector:
 // - inputs and their types by walking the zod schema (provider/inputs/schema.ts) through
 //   z.toJSONSchema and turning each JSON Schema node into a Pulumi type;
-// - outputs from the record's TypeScript type (ConnectorOutputs in provider/outputs.ts), read with
+// - outputs from the record's TypeScript type (ConnectorOutputs in provider/state/record.ts), read with
 //   the compiler: a recorded input takes the input's type, every other field its TypeScript type;
 // - `secret: true` and `replaceOnChanges` from each field's meta (provider/inputs/fieldMeta.ts: `secret`,
 //   `effect: "replace"`), which z.toJSONSchema copies into its node, and secretOutputPaths;
 // - descriptions of inputs from the zod schema (each field's and each credential kind's `.describe`),
-//   of outputs from the doc comments of the record's TypeScript types (provider/outputs.ts and the
+//   of outputs from the doc comments of the record's TypeScript types (provider/state/record.ts and the
 //   types it names: the connection test report, DelegateState, HarnessState).
 // Nothing here repeats a field: test/unit/schema.test.ts fails when schema.json is stale, and
 // tools/genDocs.ts writes docs/reference/ from the same buildSchema().

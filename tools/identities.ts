@@ -1,7 +1,7 @@
 // Test identities on a running control plane, made with the admin client: ServiceAccounts with
 // long-lived tokens and chosen rights, client-certificate users, and TokenRequest tokens.
 import * as k8s from "@kubernetes/client-node";
-import { CONTROLLER_KINDS } from "../provider/connectionTest";
+import { CONTROLLER_KINDS } from "../provider/parts/connectionTest/runConnectionTest";
 import type { PolicyRule } from "../provider/permissions";
 import type { ControlPlane } from "./controlPlane";
 import type { CertFiles } from "./pki";

@@ -8,7 +8,7 @@ import { loadUndici } from "../heavyPackages";
 import type { HarnessSettings } from "../inputs/harnessTypes";
 import { type HarnessAccess, resolveHarnessAccess } from "./access";
 import { type HarnessFailure, harnessError, isRetryable } from "./classify";
-import type { HarnessScope } from "./state";
+import type { HarnessScope } from "./scope";
 
 export type HarnessMethod = "GET" | "POST" | "PUT" | "DELETE";
 

@@ -1,7 +1,7 @@
 // The input rules only Harness imposes (names, reserved identifiers, what its K8sCluster connector
 // cannot hold, where a secret ref may point, the account and key given or in the environment), and
 // the credential Harness would be given: pure, so validate.ts checks them at check (preview) and
-// harness/mapping.ts builds its plan from the same credential. Here, beside the schema, not in
+// parts/registration/mapping.ts builds its plan from the same credential. Here, beside the schema, not in
 // harness/: the inputs layer reads nothing above it.
 import { AUTH_KINDS, credentialKind, type HarnessCredential } from "../credentials/kinds";
 import type { ClusterFacts, HarnessSecretField, HarnessSettings } from "./harnessTypes";

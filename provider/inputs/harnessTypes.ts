@@ -1,5 +1,5 @@
 // The types of the inputs' Harness part that the recorded state and the rules share. Types only,
-// from the generated input types: the SDK's declarations reach them (through harness/state.ts),
+// from the generated input types: the SDK's declarations reach them (through parts/registration/record.ts),
 // and must not reach zod.
 import type { ValidConnectorInputs } from "./types";
 

@@ -2,10 +2,10 @@
 // create or replace that Kubernetes refuses for RBAC escalation becomes RBAC_ESCALATION here, so
 // no caller has to explain it.
 
-import { describeRef, type ObjectRef } from "../delegate/rbacPlan";
 import { ConnectorError } from "../errors";
 import type { KubeClient } from "../transport/kubeClient";
 import type { LiveObject } from "./objects";
+import { describeRef, type ObjectRef } from "./refs";
 
 /** The API path of a kind's collection (namespaced kinds in `namespace`). */
 function collectionPath(kind: ObjectRef["kind"], namespace?: string): string {

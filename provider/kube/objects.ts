@@ -1,6 +1,7 @@
 // The delegate's objects as the API server holds them: the live shape the code reads, the manifest
 // of a desired object, and what differs between the two. Pure.
 
+import type { PolicyRule } from "../permissions";
 import {
     type DesiredObject,
     describeRef,
@@ -9,8 +10,7 @@ import {
     type ObjectRef,
     OWNER_ANNOTATION,
     sameRules,
-} from "../delegate/rbacPlan";
-import type { PolicyRule } from "../permissions";
+} from "./refs";
 
 /** The fields of a live object the delegate code reads. */
 export interface LiveObject {

@@ -1,13 +1,13 @@
 // The one upsert and the one removal of an object the connector owns (its owner annotation says
-// which connector): the delegate's identity (delegate/provision.ts) and its install
-// (delegate/install/apply.ts) are written through ensureOwned, and every removal of what a run
+// which connector): the delegate's identity (parts/identity/provision.ts) and its install
+// (parts/install/objects.ts) are written through ensureOwned, and every removal of what a run
 // made, or no longer declares, goes through removeOwned, so another's object is never touched.
 
-import { describeRef, type ObjectRef } from "../delegate/rbacPlan";
 import { ConnectorError } from "../errors";
 import type { Steps } from "../steps";
 import type { ObjectApi } from "./objectApi";
 import { type LiveObject, ownerAnnotation } from "./objects";
+import { describeRef, type ObjectRef } from "./refs";
 
 /** An object to write: where it is and its full manifest (with the owner annotation). */
 export interface OwnedObject {

@@ -1,12 +1,13 @@
 // What an update means, computed from the record (old outputs) and the new inputs: pure, so it is
 // unit-tested. planConnectorDiff says which inputs changed; planUpdate turns that, and the state of
 // the recorded delegate, into the one decision `diff` reports and `update` carries out.
-import { tokenRotationDue } from "../delegate/install/rotation";
-import { tokenNeedsRenewal } from "../delegate/rbacPlan";
-import { recordedHarnessDrift } from "../harness/drift";
+
 import { type ChangeEffect, ownFields } from "../inputs/fieldMeta";
 import { connectorInputsSchema } from "../inputs/schema";
 import { UNKNOWN } from "../inputs/validate";
+import { tokenNeedsRenewal } from "../parts/identity/plan";
+import { tokenRotationDue } from "../parts/install/rotation";
+import { recordedHarnessDrift } from "../parts/registration/drift";
 import { checkedInput, recordedInput } from "../state/decode";
 import type { ConnectorOutputs } from "../state/record";
 

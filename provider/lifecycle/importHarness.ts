@@ -1,6 +1,6 @@
 // import from Harness: with only an id (`pulumi import … <org>/<project>/<identifier>`), a
 // connector registered in Harness gives back what Harness holds of it: each connector field's input
-// (provider/harness/mapping.ts HARNESS_FIELDS: its name, description, tags and delegate selectors,
+// (provider/parts/registration/mapping.ts HARNESS_FIELDS: its name, description, tags and delegate selectors,
 // the credential's type, master URL and auth type with its plain fields), and the registration itself (connector ref, the refs of its secrets, which of them
 // this provider's naming says it created). Harness never returns a secret's value: the program
 // supplies them (the token, the CA, …), and its first `pulumi up` writes them and runs the tests.
@@ -9,13 +9,13 @@
 import { manualConfigInput } from "../credentials/kinds";
 import { resolveHarnessAccess } from "../harness/access";
 import { withHarness } from "../harness/client";
-import { type ConnectorBody, fieldsOf, inputsOf, secretIdentifier } from "../harness/mapping";
-import { connectorUrl, getConnector } from "../harness/register";
-import type { HarnessState } from "../harness/state";
 import { harnessAccessProblems, harnessScope, REF_FIELDS } from "../inputs/harnessRules";
 import type { HarnessSecretField } from "../inputs/harnessTypes";
 import { connectorRef, scopedRef } from "../inputs/identifier";
 import { connectorInputsSchema } from "../inputs/schema";
+import { type ConnectorBody, fieldsOf, inputsOf, secretIdentifier } from "../parts/registration/mapping";
+import type { HarnessState } from "../parts/registration/record";
+import { connectorUrl, getConnector } from "../parts/registration/register";
 import { stripUndefined } from "../state";
 import type { ImportedRecord } from "./importRecord";
 

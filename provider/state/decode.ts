@@ -2,15 +2,16 @@
 // SDK and the plugin make. Imports no zod schema (the input names and the connectionTest defaults
 // are plain constants, checked against the schema by test/unit/stateCodec.test.ts): a destroy loads
 // this and what it needs to reach the cluster, not the schema.
-import type { ConnectionTestReport } from "../connectionTest/report";
+
 import { type CredentialLifetime, publicLifetime } from "../credentials/expiry";
-import type { DelegateState } from "../delegate/state";
 import type { ConnectionTestSettings, Credential, ValidConnectorInputs } from "../inputs/types";
+import type { ConnectionTestReport } from "../parts/connectionTest/report";
 import { upgradeRecord } from "./migrations";
 import type {
     ConnectorOutputs,
     ConnectorRecord,
     DelegateOutputs,
+    DelegateState,
     NestedInputName,
     PublishedFindings,
     StoredReport,

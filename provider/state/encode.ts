@@ -1,14 +1,22 @@
 // Encoding: the bag state stores for a record (encodeRecord), in the shorter forms the record
 // keeps (no connectionTest defaults, a report without its empty lists and repeated values, no
 // masterUrl or kubeconfig the credential defines), and buildOutputs, which makes the record of a run.
-import type { ConnectionTestReport } from "../connectionTest/report";
+
 import { type CredentialLifetime, publicLifetime } from "../credentials/expiry";
 import { kubeconfigIsDerivable } from "../credentials/kubeconfigDocument";
-import type { DelegateState } from "../delegate/state";
-import type { HarnessState } from "../harness/state";
 import type { ConnectionTestSettings, ValidConnectorInputs } from "../inputs/types";
+import type { ConnectionTestReport } from "../parts/connectionTest/report";
+import type { HarnessState } from "../parts/registration/record";
 import { CONNECTION_TEST_DEFAULTS, credentialMasterUrl, recordedMasterUrl, stripUndefined } from "./decode";
-import type { ConnectorOutputs, ConnectorRecord, DelegateOutputs, Observed, StoredReport, TestRun } from "./record";
+import type {
+    ConnectorOutputs,
+    ConnectorRecord,
+    DelegateOutputs,
+    DelegateState,
+    Observed,
+    StoredReport,
+    TestRun,
+} from "./record";
 
 /** `settings` without the values that are the defaults: the record keeps what was chosen. */
 function chosenSettings(settings: Partial<ConnectionTestSettings>): Partial<ConnectionTestSettings> {

@@ -2,12 +2,13 @@
 // getters give, from the stored record. The outputs the record keeps in a shorter form (the
 // report, masterUrl, delegateSelectors, the kubeconfig) and those derived from the inputs (ref,
 // authType) are computed here, for both.
-import type { ConnectionTestReport } from "../connectionTest/report";
+
 import { publicLifetime } from "../credentials/expiry";
 import { credentialKind } from "../credentials/kinds";
 import { derivedKubeconfig } from "../credentials/kubeconfigDocument";
 import { connectorRef } from "../inputs/identifier";
 import type { Credential } from "../inputs/types";
+import type { ConnectionTestReport } from "../parts/connectionTest/report";
 import { credentialMasterUrl, publishedFindings, publishedReport, stripUndefined } from "./decode";
 import type { ConnectorOutputs, DerivedOutputs, PublishedOutputs, StoredReport } from "./record";
 

@@ -2,12 +2,19 @@
 // (ConnectorRecord), and the property bag it is stored as (ConnectorOutputs, whose names are the
 // public outputs and stay as they are). Types only: the codec (decode.ts, encode.ts) maps one to
 // the other, migrations.ts reads the bags earlier versions wrote.
-import type { ConnectionTestReport } from "../connectionTest/report";
+
 import type { CredentialLifetime } from "../credentials/expiry";
-import type { InstalledDelegateState } from "../delegate/install/state";
-import type { DelegateState } from "../delegate/state";
-import type { HarnessState } from "../harness/state";
 import type { ConnectionTestSettings, ValidConnectorInputs } from "../inputs/types";
+import type { ConnectionTestReport } from "../parts/connectionTest/report";
+import type { IdentityState } from "../parts/identity/record";
+import type { InstalledDelegateState } from "../parts/install/record";
+import type { HarnessState } from "../parts/registration/record";
+
+/** What the connector records about its delegate (no secret in it). */
+export interface DelegateState extends IdentityState {
+    /** With `delegate.install`: the Harness delegate installed as this ServiceAccount. */
+    install?: InstalledDelegateState;
+}
 
 /** A connector as the provider knows it: its checked inputs, and what it observed outside the state. */
 export interface ConnectorRecord {
@@ -46,7 +53,7 @@ export interface ObservedTest {
 /** The delegate's identity: its objects in the cluster, and its token. */
 export interface ObservedIdentity {
     /** What was provisioned (its installed delegate is {@link ObservedInstall}). */
-    state?: Omit<DelegateState, "install">;
+    state?: IdentityState;
     /** **secret**: the ServiceAccount's token. */
     token?: string;
     /** **secret**: a kubeconfig for that token. */

@@ -1,7 +1,7 @@
 // The connector's delegateSelectors output: the selectors in effect, where the input defaults them
 // to the installed delegate's tags; the record keeps the input as given. Pure.
 import * as assert from "node:assert/strict";
-import type { InstalledDelegateState } from "../../provider/delegate/install/state";
+import type { InstalledDelegateState } from "../../provider/parts/install/record";
 import { selectorsInEffect } from "../../provider/state";
 
 describe("delegateSelectors output @unit", () => {

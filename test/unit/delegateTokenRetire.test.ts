@@ -8,7 +8,7 @@ import {
     purgeFailure,
     purgeRevokedToken,
     tokenStatusProblem,
-} from "../../provider/harness/delegates";
+} from "../../provider/parts/install/harnessDelegates";
 
 /** A client whose DELETE answers come from `answers` in turn (an Error is thrown, anything else returned). */
 function scripted(answers: unknown[]): { client: HarnessClient; calls: () => number } {

@@ -16,7 +16,7 @@ describe("docs/reference: the inputs and outputs, generated @unit", () => {
             const committed = fs.readFileSync(path.join(repoRoot(), file), "utf8");
             assert.ok(
                 committed === docs[file],
-                `${file} is stale: run \`npm run gen:docs\` (or \`npm run gen:schema\`) after changing provider/inputs/schema.ts, provider/outputs.ts (or the types it names) or provider/secrets.ts`,
+                `${file} is stale: run \`npm run gen:docs\` (or \`npm run gen:schema\`) after changing provider/inputs/schema.ts, provider/state/record.ts (or the types it names) or provider/secrets.ts`,
             );
         }
     });

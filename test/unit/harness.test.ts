@@ -8,6 +8,9 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { resolveHarnessAccess } from "../../provider/harness/access";
 import { harnessError, isRetryable } from "../../provider/harness/classify";
+import { harnessAccessProblems, harnessInputWarnings, harnessNameProblem } from "../../provider/inputs/harnessRules";
+import { parseConnectorInputs, validateConnectorInputs } from "../../provider/inputs/validate";
+import { planUpdate } from "../../provider/lifecycle/changePlan";
 import {
     connectorBody,
     connectorDrift,
@@ -16,11 +19,8 @@ import {
     planHarnessConnector,
     secretIdentifier,
     secretName,
-} from "../../provider/harness/mapping";
-import { connectivityOf } from "../../provider/harness/register";
-import { harnessAccessProblems, harnessInputWarnings, harnessNameProblem } from "../../provider/inputs/harnessRules";
-import { parseConnectorInputs, validateConnectorInputs } from "../../provider/inputs/validate";
-import { planUpdate } from "../../provider/lifecycle/changePlan";
+} from "../../provider/parts/registration/mapping";
+import { connectivityOf } from "../../provider/parts/registration/register";
 import { buildOutputs } from "../../provider/state";
 import { createCA, issueCert } from "../../tools/pki";
 

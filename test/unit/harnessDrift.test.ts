@@ -6,7 +6,7 @@ import {
     parseHarnessDrift,
     recordedHarnessDrift,
     renderHarnessDrift,
-} from "../../provider/harness/drift";
+} from "../../provider/parts/registration/drift";
 
 /** One of every kind, with the text `harness.drift` records for it. */
 const EVERY_KIND: Record<HarnessDrift["kind"], [HarnessDrift, string]> = {

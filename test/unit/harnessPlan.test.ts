@@ -2,8 +2,8 @@
 // planHarnessConnector throws it as INVALID_INPUT, and both agree with harnessInputProblems.
 import * as assert from "node:assert/strict";
 import { ConnectorError } from "../../provider/errors";
-import { harnessPlanFor, planHarnessConnector } from "../../provider/harness/mapping";
 import { parseConnectorInputs } from "../../provider/inputs/validate";
+import { harnessPlanFor, planHarnessConnector } from "../../provider/parts/registration/mapping";
 
 const kubeconfig = (user: Record<string, unknown>) =>
     JSON.stringify({

@@ -94,8 +94,8 @@ function cycles(graph: Map<string, string[]>): string[][] {
 const LAYERS: readonly (readonly string[])[] = [
     ["errors", "deadline", "poll", "steps", "permissions", "heavyPackages", "transport"],
     ["inputs", "credentials"],
-    ["connectionTest", "kube", "delegate", "harness", "outputs", "secrets", "state"],
-    ["runContext", "parts"],
+    ["kube", "harness"],
+    ["parts", "state", "secrets", "runContext"],
     ["lifecycle"],
     ["adapters", "plugin", "index"],
 ];
@@ -125,6 +125,17 @@ describe("imports @unit", () => {
             return targets.filter((t) => (layerOf(t) ?? -1) > from).map((t) => `${file} -> ${t}`);
         });
         assert.deepEqual(upward, []);
+    });
+
+    it("no part imports another: what one needs from another passes through the run", () => {
+        const partOf = (file: string) => /^provider\/parts\/([^/]+)\//.exec(file)?.[1];
+        const across = [...graph].flatMap(([file, targets]) => {
+            const from = partOf(file);
+            if (!from) return [];
+            return targets.filter((t) => partOf(t) && partOf(t) !== from).map((t) => `${file} -> ${t}`);
+        });
+        assert.deepEqual(across, []);
+        assert.ok([...graph.keys()].filter((f) => partOf(f)).length > 20, "the parts' files were found");
     });
 
     it("the check finds a cycle through a type-only import and one through a require", () => {

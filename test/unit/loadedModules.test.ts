@@ -7,11 +7,11 @@
 import * as assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import * as path from "node:path";
-import type { ConnectionTestReport } from "../../provider/connectionTest/report";
 import { kubeconfigDocument } from "../../provider/credentials/kubeconfigDocument";
-import type { HarnessState } from "../../provider/harness/state";
 import type { ValidConnectorInputs } from "../../provider/inputs/types";
 import { parseConnectorInputs } from "../../provider/inputs/validate";
+import type { ConnectionTestReport } from "../../provider/parts/connectionTest/report";
+import type { HarnessState } from "../../provider/parts/registration/record";
 import { buildOutputs, type ConnectorOutputs } from "../../provider/state";
 
 const ENTRY = path.join(__dirname, "..", "..", "provider", "index.js");
@@ -72,12 +72,12 @@ const CREATE_LIFECYCLE = [
     "parts/identity/apply.js",
     "parts/install/apply.js",
     "parts/connectionTest/testRun.js",
-    "parts/registration/register.js",
-    "delegate/provision.js",
-    "connectionTest/runConnectionTest.js",
+    "parts/registration/apply.js",
+    "parts/identity/provision.js",
+    "parts/connectionTest/runConnectionTest.js",
 ];
 /** What only a call to the cluster or to Harness needs. */
-const CLIENTS = ["transport/kubeClient.js", "harness/client.js", "harness/register.js"];
+const CLIENTS = ["transport/kubeClient.js", "harness/client.js", "parts/registration/register.js"];
 
 const delegateState = {
     namespace: "ns",

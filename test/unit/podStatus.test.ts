@@ -1,8 +1,8 @@
 // The pods' own reasons, as a user reads them in DELEGATE_NOT_CONNECTED when the delegate's pods
 // cannot start. Pure.
 import * as assert from "node:assert/strict";
-import { podProblems } from "../../provider/delegate/install/podStatus";
-import { tagsMissing } from "../../provider/harness/delegates";
+import { tagsMissing } from "../../provider/parts/install/harnessDelegates";
+import { podProblems } from "../../provider/parts/install/podStatus";
 
 describe("delegate pods' problems @unit", () => {
     it("names a pod whose image cannot be pulled, in Kubernetes' words", () => {

@@ -2,8 +2,6 @@
 // one error story: a failure recorded in a report comes back as the same ConnectorError, redacted.
 import * as assert from "node:assert/strict";
 import { specialSecretSig, specialSigKey } from "@pulumi/pulumi/runtime/rpc";
-import { assertConnectionSucceeded } from "../../provider/connectionTest";
-import type { ConnectionTestReport } from "../../provider/connectionTest/report";
 import type { CredentialLifetime } from "../../provider/credentials/expiry";
 import { ConnectorError, recordFailure, toConnectorError } from "../../provider/errors";
 import { INPUT_NAMES } from "../../provider/inputs/schema";
@@ -17,6 +15,8 @@ import {
     planUpdate,
     REPLACE_KEYS,
 } from "../../provider/lifecycle/changePlan";
+import type { ConnectionTestReport } from "../../provider/parts/connectionTest/report";
+import { assertConnectionSucceeded } from "../../provider/parts/connectionTest/runConnectionTest";
 import { recordedSecrets, redactError, redactReport, secretOutputPaths, secretOutputs } from "../../provider/secrets";
 import {
     buildOutputs,

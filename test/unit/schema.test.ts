@@ -19,7 +19,7 @@ describe("schema.json: the plugin's package schema, generated @unit", () => {
         const committed = fs.readFileSync(path.join(repoRoot(), "schema.json"), "utf8");
         assert.ok(
             committed === generateSchema(),
-            "schema.json is stale: run `npm run gen:schema` after changing provider/inputs/schema.ts, provider/outputs.ts (or the types it names), provider/secrets.ts",
+            "schema.json is stale: run `npm run gen:schema` after changing provider/inputs/schema.ts, provider/state/record.ts (or the types it names), provider/secrets.ts",
         );
     });
 

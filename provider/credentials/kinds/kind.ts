@@ -2,7 +2,7 @@
 // type (ServiceAccount, ClientKeyCert, UsernamePassword, OpenIdConnect) know of themselves, each in
 // its own file here: its zod shape (composed by provider/inputs/schema.ts; its secret fields carry
 // `.meta({ secret: true })`, which the SDK, the plugin schema and the redaction read), its kubeconfig entries,
-// its lifetime, its endpoint, and its Harness mapping both ways (provider/harness/mapping.ts and the
+// its lifetime, its endpoint, and its Harness mapping both ways (provider/parts/registration/mapping.ts and the
 // importer ask the kind). Kind modules import no lifecycle/ or harness/ module: Harness knowledge is
 // plain data and functions here.
 import type { HarnessSecretField } from "../../inputs/harnessTypes";

@@ -7,8 +7,7 @@ import type { Part } from "../part";
 
 const load = {
     test: () => require("./testRun") as typeof import("./testRun"),
-    assert: () =>
-        require("../../connectionTest/runConnectionTest") as typeof import("../../connectionTest/runConnectionTest"),
+    assert: () => require("./runConnectionTest") as typeof import("./runConnectionTest"),
 };
 
 /** Runs the test as the run's inputs say. Never throws: a failure is in the report. */

@@ -2,8 +2,6 @@
 // delegate's token when useAsCredential), recording a failure in the report instead of throwing,
 // and with the credential's secrets redacted from it.
 
-import type { ConnectionTestReport } from "../../connectionTest/report";
-import { runConnectionTest } from "../../connectionTest/runConnectionTest";
 import { type CredentialClient, connect } from "../../credentials";
 import { credentialLifetime, expiredError, hasExpired } from "../../credentials/expiry";
 import { recordFailure, toConnectorError } from "../../errors";
@@ -11,6 +9,8 @@ import type { ConnectionTestSettings, ConnectorInputs, Credential, ValidConnecto
 import { parseConnectorInputs } from "../../inputs/validate";
 import { connectorSecrets, redactError, redactReport } from "../../secrets";
 import type { TestRun } from "../../state";
+import type { ConnectionTestReport } from "./report";
+import { runConnectionTest } from "./runConnectionTest";
 
 /** A client for `credential` with the connection test's deadline on every request. */
 export function connectWith(

@@ -1,9 +1,9 @@
 // Making the delegate's identity as declared: provisioned as the run's provisioner, with a
 // kubeconfig for its token (what pipelines and useAsCredential use).
 import { assertNotExpired } from "../../credentials/expiry";
-import { provisionDelegate } from "../../delegate/provision";
 import type { RunContext } from "../../runContext";
 import type { ObservedIdentity } from "../../state";
+import { provisionDelegate } from "./provision";
 
 /** Provisions the identity from its recorded slice (on update); what it makes is undone by the run. */
 export async function applyIdentity(
@@ -16,8 +16,7 @@ export async function applyIdentity(
         state: previous?.state,
         token: previous?.token,
     });
-    const { install: _install, ...state } = provisioned.state;
-    const token = provisioned.token;
+    const { state, token } = provisioned;
     return {
         state,
         ...(token ? { token, kubeconfig: client.exportKubeconfig(`${run.identifier}-delegate`, token) } : {}),

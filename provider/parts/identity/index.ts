@@ -5,8 +5,8 @@ import type { Part } from "../part";
 
 const load = {
     apply: () => require("./apply") as typeof import("./apply"),
-    inspect: () => require("../../delegate/inspect") as typeof import("../../delegate/inspect"),
-    remove: () => require("../../delegate/remove") as typeof import("../../delegate/remove"),
+    inspect: () => require("./inspect") as typeof import("./inspect"),
+    remove: () => require("./remove") as typeof import("./remove"),
 };
 
 /** The delegate's identity as a part of the connector. */

@@ -3,30 +3,30 @@
 // wait until Harness shows the delegate connected (on a rotation: connected with the NEW token) →
 // and, only when the whole run has succeeded, retire the old token (revoke, then purge).
 import { boundedMs } from "../../deadline";
-import { applyDelegateInstall } from "../../delegate/install/apply";
-import { installFacts } from "../../delegate/install/facts";
-import { planDelegateInstall } from "../../delegate/install/plan";
-import { readPodProblems } from "../../delegate/install/podStatus";
-import { proxyCredentialsChangedAt } from "../../delegate/install/proxyCredentials";
-import { DAY_MS, tokenRotationDue } from "../../delegate/install/rotation";
-import type { InstalledDelegateState } from "../../delegate/install/state";
 import { ConnectorError } from "../../errors";
 import type { HarnessClient } from "../../harness/client";
+import type { HarnessScope } from "../../harness/scope";
+import { type InstallSettings, installIdentity } from "../../inputs/delegateName";
+import { harnessScope } from "../../inputs/harnessRules";
+import type { RunContext } from "../../runContext";
+import { Steps } from "../../steps";
+import type { KubeClient } from "../../transport/kubeClient";
+import { installFacts } from "./facts";
 import {
     latestDelegateImage,
     mintDelegateToken,
     type PurgeRetry,
     waitForDelegateConnected,
     waitForDelegateOnToken,
-} from "../../harness/delegates";
-import type { HarnessScope } from "../../harness/state";
-import { type InstallSettings, installIdentity } from "../../inputs/delegateName";
-import { harnessScope } from "../../inputs/harnessRules";
-import type { RunContext } from "../../runContext";
-import { Steps } from "../../steps";
-import type { KubeClient } from "../../transport/kubeClient";
+} from "./harnessDelegates";
 import { installSecrets } from "./installSecrets";
+import { applyDelegateInstall } from "./objects";
+import { planDelegateInstall } from "./plan";
+import { readPodProblems } from "./podStatus";
+import { proxyCredentialsChangedAt } from "./proxyCredentials";
+import type { InstalledDelegateState } from "./record";
 import { retireToken } from "./retireToken";
+import { DAY_MS, tokenRotationDue } from "./rotation";
 
 /** The install's record and its token's value (a secret output). */
 export interface InstalledDelegate {

@@ -1,14 +1,15 @@
 // Refresh of the installed delegate: drift of its objects, and whether Harness shows it connected
 // (its token revoked or expired said first).
-import { inspectDelegateInstall, renderInstallDrift } from "../../delegate/install/apply";
-import { installFacts } from "../../delegate/install/facts";
-import { planDelegateInstall } from "../../delegate/install/plan";
-import type { InstalledDelegateState } from "../../delegate/install/state";
-import { listDelegates, tokenStatus } from "../../harness/delegates";
+
 import { installIdentity } from "../../inputs/delegateName";
 import { harnessScope } from "../../inputs/harnessRules";
 import type { RunContext } from "../../runContext";
+import { installFacts } from "./facts";
+import { listDelegates, tokenStatus } from "./harnessDelegates";
 import { installSecrets } from "./installSecrets";
+import { inspectDelegateInstall, renderInstallDrift } from "./objects";
+import { planDelegateInstall } from "./plan";
+import type { InstalledDelegateState } from "./record";
 
 /** Refresh: drift of the objects, and whether Harness shows the delegate connected. */
 export async function inspectInstalledDelegate(

@@ -1,6 +1,7 @@
 // What the installed delegate's Secrets hold: its token, and the proxy's credentials when given.
-import type { InstallSecrets } from "../../delegate/install/apply";
+
 import type { InstallSettings } from "../../inputs/delegateName";
+import type { InstallSecrets } from "./objects";
 
 /** The install's secret values for `settings`, with `token`. */
 export function installSecrets(settings: InstallSettings, token: string): InstallSecrets {

@@ -1,9 +1,10 @@
 // Uninstalling the delegate: its objects (newest first, this connector's only), then its token.
-import { removeDelegateInstall } from "../../delegate/install/apply";
-import type { InstalledDelegateState } from "../../delegate/install/state";
-import type { PurgeRetry } from "../../harness/delegates";
+
 import { harnessScope } from "../../inputs/harnessRules";
 import type { RunContext } from "../../runContext";
+import type { PurgeRetry } from "./harnessDelegates";
+import { removeDelegateInstall } from "./objects";
+import type { InstalledDelegateState } from "./record";
 import { retireToken } from "./retireToken";
 
 /**

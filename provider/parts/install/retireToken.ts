@@ -2,8 +2,8 @@
 // install is undone, and when the delegate is uninstalled.
 import type { ConnectorError } from "../../errors";
 import type { HarnessClient } from "../../harness/client";
-import { type PurgeRetry, purgeRevokedToken, revokeDelegateToken } from "../../harness/delegates";
-import type { HarnessScope } from "../../harness/state";
+import type { HarnessScope } from "../../harness/scope";
+import { type PurgeRetry, purgeRevokedToken, revokeDelegateToken } from "./harnessDelegates";
 
 /**
  * Revokes, then purges, a token (only a revoked one can be purged); one already gone is fine. A

@@ -4,8 +4,8 @@
 import type { Part } from "../part";
 
 const load = {
-    register: () => require("./register") as typeof import("./register"),
-    remove: () => require("../../harness/register") as typeof import("../../harness/register"),
+    register: () => require("./apply") as typeof import("./apply"),
+    remove: () => require("./register") as typeof import("./register"),
 };
 
 /** The registration in Harness as a part of the connector. */

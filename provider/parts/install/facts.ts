@@ -3,7 +3,7 @@
 import { managerUrlFor } from "../../inputs/delegateInstall";
 import { CHART_DEFAULTS } from "../../inputs/delegateName";
 import type { ValidConnectorInputs } from "../../inputs/types";
-import { MANAGED_BY, MANAGED_BY_LABEL } from "../rbacPlan";
+import { MANAGED_BY, MANAGED_BY_LABEL } from "../../kube/refs";
 import type { DelegateInstallFacts } from "./plan";
 
 /** What the inputs do not say: the delegate's name and tags, the image and token, Harness's account and endpoint. */

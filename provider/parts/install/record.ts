@@ -1,5 +1,5 @@
 // What the connector records of its installed delegate. Types only: the SDK's declarations import this.
-import type { ObjectRef } from "../rbacPlan";
+import type { ObjectRef } from "../../kube/refs";
 
 /** What the connector records of its installed delegate (the `delegate.install` output; no secret in it). */
 export interface InstalledDelegateState {

@@ -2,7 +2,7 @@
 // rolls the pods (a container's environment is fixed when it starts), where a digest of the
 // credentials would let anyone who reads the Deployment test guesses of them. Pure.
 import type { InstallSettings } from "../../inputs/delegateName";
-import type { InstalledDelegateState } from "./state";
+import type { InstalledDelegateState } from "./record";
 
 /**
  * `now` (ISO 8601) when the proxy's user or password differs from the previous install's (the

@@ -7,9 +7,9 @@
 import { objectApi } from "../../kube/objectApi";
 import { type LiveObject, ownerAnnotation } from "../../kube/objects";
 import { ensureOwned, type OwnedRun, removeOwned } from "../../kube/owned";
+import { describeRef, type ObjectRef, OWNER_ANNOTATION as OWNER, staleObjects } from "../../kube/refs";
 import type { Steps } from "../../steps";
 import type { KubeClient } from "../../transport/kubeClient";
-import { describeRef, type ObjectRef, OWNER_ANNOTATION as OWNER, staleObjects } from "../rbacPlan";
 import type { InstallObject, SecretEntry, SecretValueSource } from "./plan";
 
 /** The secret values an install's Secrets hold. */

@@ -1,14 +1,10 @@
 // What state records of a connector's registration in Harness (the `harness` output). Its types
 // come from the generated input types, not the zod schema: every program type-checks them.
-import type { HarnessSecretField } from "../inputs/harnessTypes";
 
-/** Org and project of a connector (none: the account). */
-export interface HarnessScope {
-    /** The org, unless the connector is the account's. */
-    orgIdentifier?: string;
-    /** The project, when the connector is a project's. */
-    projectIdentifier?: string;
-}
+import type { HarnessScope } from "../../harness/scope";
+import type { HarnessSecretField } from "../../inputs/harnessTypes";
+
+export type { HarnessScope };
 
 /** Harness's own connection test, as last run by `pulumi up`. */
 export interface HarnessTestResult {

@@ -1,8 +1,8 @@
 // What a connection test found, as the connector records it in its `connectionTest` output. Types
 // only, and no Kubernetes client types: the SDK's declarations import this, and every Pulumi
 // program type-checks what the SDK imports. How the record stores a report: provider/state.
-import type { CredentialLifetime } from "../credentials/expiry";
-import type { RecordedFailure } from "../errors";
+import type { CredentialLifetime } from "../../credentials/expiry";
+import type { RecordedFailure } from "../../errors";
 
 /** One check of the test and how it went. */
 export interface CheckResult {

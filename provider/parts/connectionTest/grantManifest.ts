@@ -1,7 +1,7 @@
 // What `pulumi-kubernetes-connector test --rbac-yaml` prints after a MISSING_PERMISSIONS failure: a
 // Role and RoleBinding per namespace granting exactly what is missing to the identity that was
 // tested, ready for `kubectl apply -f -`. Pure: the identity comes from the caller.
-import { type AccessCheck, rulesGranting } from "../permissions";
+import { type AccessCheck, rulesGranting } from "../../permissions";
 
 /** Who the RoleBinding names: a ServiceAccount (from its `system:serviceaccount:<ns>:<name>` user name) or a User. */
 export type GrantSubject =

@@ -1,9 +1,10 @@
 // Drift: what differs between the cluster and the delegate the connector recorded.
-import type { DelegateSettings } from "../inputs/types";
-import { objectApi } from "../kube/objectApi";
-import { differences, ownerAnnotation } from "../kube/objects";
-import type { KubeClient } from "../transport/kubeClient";
-import { describeRef, planDelegateRbac } from "./rbacPlan";
+import type { DelegateSettings } from "../../inputs/types";
+import { objectApi } from "../../kube/objectApi";
+import { differences, ownerAnnotation } from "../../kube/objects";
+import { describeRef } from "../../kube/refs";
+import type { KubeClient } from "../../transport/kubeClient";
+import { planDelegateRbac } from "./plan";
 
 /** What differs between the cluster and the recorded delegate: missing or edited objects, an empty token Secret. */
 export async function inspectDelegate(

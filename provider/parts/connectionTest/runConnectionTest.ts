@@ -1,8 +1,8 @@
 // The connection test, as Harness's "Save and Continue" runs it, with the connector's own
 // credentials: GET /version (reachability, TLS, credentials), then the controllers of `default`
 // (unless skipped) and of connectionTest.namespace, then the required permissions.
-import { ConnectorError, recordFailure, toConnectorError } from "../errors";
-import type { ConnectionTestSettings } from "../inputs/types";
+import { ConnectorError, recordFailure, toConnectorError } from "../../errors";
+import type { ConnectionTestSettings } from "../../inputs/types";
 import {
     type AccessCheck,
     describeCheck,
@@ -10,8 +10,8 @@ import {
     PERMISSION_PROFILES,
     type PolicyRule,
     rulesAllow,
-} from "../permissions";
-import type { KubeClient } from "../transport/kubeClient";
+} from "../../permissions";
+import type { KubeClient } from "../../transport/kubeClient";
 import type { CheckResult, ConnectionTestReport } from "./report";
 
 /** The controller kinds Harness lists in `default`. */

@@ -4,10 +4,10 @@
 // wait until a delegate is connected. The scope goes in the query, as these resources take it.
 // These resources answer a RestResponse ({metaData, resource, responseMessages}), not {status, data}.
 // A token's value is returned to the caller only; no error or message ever holds it.
-import { ConnectorError, defaultRemediation } from "../errors";
-import { pollUntil } from "../poll";
-import { type HarnessClient, scopeQuery } from "./client";
-import type { HarnessScope } from "./state";
+import { ConnectorError, defaultRemediation } from "../../errors";
+import { type HarnessClient, scopeQuery } from "../../harness/client";
+import type { HarnessScope } from "../../harness/scope";
+import { pollUntil } from "../../poll";
 
 /** A delegate token as Harness describes it (DelegateTokenDetails). */
 export interface DelegateToken {

@@ -1,11 +1,11 @@
 // Removing the delegate's identity: only what this connector owns, newest first; its namespace
 // only when it made it and nothing else lives there.
 
-import { type ObjectApi, objectApi } from "../kube/objectApi";
-import { ownerAnnotation } from "../kube/objects";
-import { removeOwned } from "../kube/owned";
-import type { KubeClient } from "../transport/kubeClient";
-import type { DelegateState } from "./state";
+import { type ObjectApi, objectApi } from "../../kube/objectApi";
+import { ownerAnnotation } from "../../kube/objects";
+import { removeOwned } from "../../kube/owned";
+import type { KubeClient } from "../../transport/kubeClient";
+import type { IdentityState } from "./record";
 
 /** What Kubernetes puts in every namespace: it does not make a namespace "in use". */
 const NAMESPACE_CONTENT = ["pods", "services", "configmaps", "secrets", "serviceaccounts"] as const;
@@ -23,7 +23,7 @@ export async function removeNamespaceIfEmpty(api: ObjectApi, namespace: string, 
 }
 
 /** Removes the delegate's objects in reverse order; objects already gone or not this connector's are left alone. */
-export async function removeDelegate(client: KubeClient, state: DelegateState, owner: string): Promise<void> {
+export async function removeDelegate(client: KubeClient, state: IdentityState, owner: string): Promise<void> {
     const api = objectApi(client);
     for (const ref of [...state.objects].reverse()) await removeOwned(api, ref, owner);
     if (state.createdNamespace) await removeNamespaceIfEmpty(api, state.namespace, owner);

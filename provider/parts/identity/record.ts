@@ -1,9 +1,10 @@
-// What the connector records about its delegate. Types only: the SDK's declarations import this.
-import type { InstalledDelegateState } from "./install/state";
-import type { DelegatePlan, ObjectRef } from "./rbacPlan";
+// The identity part's slice of the record: what the connector records about the delegate's
+// identity. Types only: the SDK's declarations import this.
+import type { ObjectRef } from "../../kube/refs";
+import type { DelegatePlan } from "./plan";
 
-/** What the connector records about its delegate (no secret in it). */
-export interface DelegateState {
+/** What the connector records about the delegate's identity (no secret in it). */
+export interface IdentityState {
     /** The ServiceAccount's namespace. */
     namespace: string;
     /** The delegate's ServiceAccount. */
@@ -25,6 +26,4 @@ export interface DelegateState {
     objects: ObjectRef[];
     /** What `pulumi refresh` found changed out of band; the next `pulumi up` repairs it. */
     drift: string[];
-    /** With `delegate.install`: the Harness delegate installed as this ServiceAccount. */
-    install?: InstalledDelegateState;
 }

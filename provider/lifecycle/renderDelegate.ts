@@ -3,12 +3,13 @@
 // Harness. The token is a reference to a Secret the user provides (key DELEGATE_TOKEN); no secret
 // is rendered. Pure.
 
-import { installIdentity } from "../../inputs/delegateName";
-import type { ValidConnectorInputs } from "../../inputs/types";
-import { manifest } from "../../kube/objects";
-import { OWNER_ANNOTATION, planDelegateRbac } from "../rbacPlan";
-import { installFacts } from "./facts";
-import { planDelegateInstall } from "./plan";
+import { installIdentity } from "../inputs/delegateName";
+import type { ValidConnectorInputs } from "../inputs/types";
+import { manifest } from "../kube/objects";
+import { OWNER_ANNOTATION } from "../kube/refs";
+import { planDelegateRbac } from "../parts/identity/plan";
+import { installFacts } from "../parts/install/facts";
+import { planDelegateInstall } from "../parts/install/plan";
 
 /** The owner annotation of rendered objects: they belong to whoever applies them. */
 export const RENDERED_OWNER = "rendered/delegate-manifest";

@@ -2,37 +2,29 @@
 // ensure the namespace → the ServiceAccount → the roles → the bindings → the token → remove what is
 // no longer declared. Each step records in the run's Steps what it created; when a later step (here,
 // or the connection test and Harness after it) fails, the run undoes that in reverse order.
-import { boundedMs } from "../deadline";
-import { ConnectorError } from "../errors";
-import type { DelegateSettings } from "../inputs/types";
-import { type ObjectApi, objectApi } from "../kube/objectApi";
-import { differences, manifest, otherRoleRef, ownerAnnotation } from "../kube/objects";
-import { createOwned, ensureOwned, type OwnedObject, type OwnedRun, removeOwned } from "../kube/owned";
-import { pollUntil } from "../poll";
-import type { Steps } from "../steps";
-import type { KubeClient } from "../transport/kubeClient";
-import {
-    type DelegatePlan,
-    type DesiredObject,
-    describeRef,
-    type ObjectKind,
-    type ObjectRef,
-    planDelegateRbac,
-    staleObjects,
-    tokenNeedsRenewal,
-} from "./rbacPlan";
+import { boundedMs } from "../../deadline";
+import { ConnectorError } from "../../errors";
+import type { DelegateSettings } from "../../inputs/types";
+import { type ObjectApi, objectApi } from "../../kube/objectApi";
+import { differences, manifest, otherRoleRef, ownerAnnotation } from "../../kube/objects";
+import { createOwned, ensureOwned, type OwnedObject, type OwnedRun, removeOwned } from "../../kube/owned";
+import { type DesiredObject, describeRef, type ObjectKind, type ObjectRef, staleObjects } from "../../kube/refs";
+import { pollUntil } from "../../poll";
+import type { Steps } from "../../steps";
+import type { KubeClient } from "../../transport/kubeClient";
+import { type DelegatePlan, planDelegateRbac, tokenNeedsRenewal } from "./plan";
+import type { IdentityState } from "./record";
 import { removeNamespaceIfEmpty } from "./remove";
-import type { DelegateState } from "./state";
 
 /** The result of provisioning: the state and the token (what it made is in the run's Steps). */
 export interface Provisioned {
-    state: DelegateState;
+    state: IdentityState;
     token?: string;
 }
 
 /** What the connector had provisioned before this run. */
 export interface PreviousDelegate {
-    state?: DelegateState;
+    state?: IdentityState;
     token?: string;
 }
 
@@ -71,7 +63,7 @@ export async function provisionDelegate(
     await ensureObjects(run, objectsOf(plan, "RoleBinding", "ClusterRoleBinding"));
     const token = await issueToken(run, plan, previous);
     await removeStale(run, plan, previous.state);
-    const state: DelegateState = {
+    const state: IdentityState = {
         namespace: plan.namespace,
         serviceAccountName: plan.serviceAccountName,
         roleKind: plan.roleKind,
@@ -99,7 +91,7 @@ function objectsOf(plan: DelegatePlan, ...kinds: ObjectKind[]): DesiredObject[] 
 async function ensureNamespace(
     run: ProvisionRun,
     plan: DelegatePlan,
-    previous: DelegateState | undefined,
+    previous: IdentityState | undefined,
 ): Promise<boolean> {
     const ref: ObjectRef = { kind: "Namespace", name: plan.namespace };
     // A namespace being deleted (often by the connector that had it before) accepts nothing new: wait it out.
@@ -224,7 +216,7 @@ async function waitForTokenSecret(api: ObjectApi, ref: ObjectRef, waitSeconds: n
 }
 
 /** Step 6: objects declared before and not now (the new identity exists first), and a namespace this connector made and left. */
-async function removeStale(run: ProvisionRun, plan: DelegatePlan, previous: DelegateState | undefined): Promise<void> {
+async function removeStale(run: ProvisionRun, plan: DelegatePlan, previous: IdentityState | undefined): Promise<void> {
     for (const ref of staleObjects(previous?.objects ?? [], plan.objects)) {
         await removeOwned(run.api, ref, run.owner);
     }

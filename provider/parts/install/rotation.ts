@@ -1,7 +1,7 @@
 // When the installed delegate's token must be replaced. Pure: `diff` asks it (a rotation due is an
 // update with no input changed) and the install step acts on it.
 import type { InstallSettings } from "../../inputs/delegateName";
-import type { InstalledDelegateState } from "./state";
+import type { InstalledDelegateState } from "./record";
 
 /** A day, in ms (token lifetimes are given in days). */
 export const DAY_MS = 86_400_000;

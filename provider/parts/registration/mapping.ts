@@ -2,9 +2,10 @@
 // `*Ref`s) and the text secrets it needs, from the credential inputs/harnessRules.ts gives Harness
 // (whose rules check's validation applies first). Pure: no request is made here (register.ts
 // performs the plan).
-import { authKind } from "../credentials/kinds";
-import { ConnectorError } from "../errors";
-import { installIdentity } from "../inputs/delegateName";
+import { authKind } from "../../credentials/kinds";
+import { ConnectorError } from "../../errors";
+import type { HarnessScope } from "../../harness/scope";
+import { installIdentity } from "../../inputs/delegateName";
 import {
     credentialIssue,
     HARNESS_MAX_NAME,
@@ -12,14 +13,13 @@ import {
     harnessCredential,
     harnessScope,
     REF_FIELDS,
-} from "../inputs/harnessRules";
-import type { ClusterFacts, HarnessSecretField } from "../inputs/harnessTypes";
-import { scopedRef } from "../inputs/identifier";
-import type { ValidConnectorInputs } from "../inputs/types";
-import type { HarnessScope } from "./state";
+} from "../../inputs/harnessRules";
+import type { ClusterFacts, HarnessSecretField } from "../../inputs/harnessTypes";
+import { scopedRef } from "../../inputs/identifier";
+import type { ValidConnectorInputs } from "../../inputs/types";
 
-export type { HarnessSecretField } from "../inputs/harnessTypes";
-export type { HarnessScope } from "./state";
+export type { HarnessSecretField } from "../../inputs/harnessTypes";
+export type { HarnessScope } from "./record";
 
 /** A text secret the connector needs, to create (or update) in Harness, in the connector's scope. */
 export interface PlannedSecret {
