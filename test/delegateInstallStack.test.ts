@@ -147,6 +147,11 @@ describe("delegate.install through pulumi (real engine, real cluster, Harness st
             assert.deepEqual(await owned(), [], "no object of the install or the identity is left");
             assert.deepEqual(tokens(), [], "the token is revoked and purged");
             assert.deepEqual(h.connectors(), []);
+            assert.deepEqual(
+                h.delegateGroups(),
+                [],
+                "Harness forgets the delegate (its group deleted once the pods are gone)",
+            );
         } finally {
             await t.dispose();
         }
@@ -185,6 +190,11 @@ describe("delegate.install through pulumi (real engine, real cluster, Harness st
             await t.destroy({ onOutput });
             assert.deepEqual(tokens(), []);
             assert.deepEqual(h.connectors(), []);
+            assert.deepEqual(
+                h.delegateGroups().filter((g) => g.name === "yaml-delegate"),
+                [],
+                "Harness forgets the delegate (YAML, through the plugin)",
+            );
             const left = await apps
                 .listNamespacedDeployment({ namespace: "yaml-delegate" })
                 .catch(() => ({ items: [] }));

@@ -229,6 +229,11 @@ describe("installed delegate steps (real cluster, Harness stand-in, test agent)"
         await inSteps((run) => uninstallDelegate(run, installed.state), runOf(inputsWith({}), "steps_connector"));
         assert.deepEqual(await ours(), []);
         assert.deepEqual(tokens(), []);
+        assert.deepEqual(
+            h.delegateGroups().filter((g) => g.name === installed.state.name),
+            [],
+            "Harness forgets the delegate once its pods are gone",
+        );
     });
 
     it("behind an authenticating proxy with a CA bundle: the bundle mounted for the start script, the upgrader given the credentials in a Secret, a credential change rolls the pods", async () => {

@@ -17,6 +17,7 @@ import type { ConnectorError } from "../provider/errors";
 import { type HarnessClient, harnessClientFor } from "../provider/harness/client";
 import {
     delegateGroupsUsingToken,
+    forgetDelegateGroup,
     latestDelegateImage,
     listDelegates,
     mintDelegateToken,
@@ -1652,6 +1653,54 @@ describe("harness stand-in: delegate tokens and delegates, through the provider'
             const [group] = await listDelegates(hc, scope, `scoped-${n}`);
             assert.deepEqual(group.tags.sort(), ["eu", "gpu", `scoped-${n}`], JSON.stringify(scope));
         }
+    });
+
+    it("at account, org and project scope: Harness forgets a delegate once its heartbeats stop (deleteDelegateGroupV2), not while it counts as connected", async () => {
+        const scopes = [{}, { orgIdentifier: "o1" }, { orgIdentifier: "o1", projectIdentifier: "p1" }];
+        for (const [n, scope] of scopes.entries()) {
+            const t = await mintDelegateToken(hc, scope, `forget_${n}`);
+            const at = { delegateName: `forget-me.${n}`, ...scope };
+            assert.equal((await beat(t.value!, { ...at, hostName: "a" })).status, 200);
+            const [group] = await delegateGroupsUsingToken(hc, scope, `forget_${n}`);
+            assert.equal(group.identifier, `_forget_me_${n}`, "Utils.normalizeIdentifier: _ then the name");
+            // Connected: refused, tried again until the wait ends, then a warning naming it.
+            let slept = 0;
+            const kept = await forgetDelegateGroup(
+                hc,
+                scope,
+                `forget-me.${n}`,
+                { timeoutMs: 30, intervalMs: 10 },
+                async (ms) => {
+                    slept += ms;
+                    await new Promise((r) => setTimeout(r, ms));
+                },
+            );
+            assert.ok(slept > 0, "tried again while Harness counted it as connected");
+            assert.match(kept!, new RegExp(`Harness still lists delegate "forget-me\\.${n}" .*is connected`));
+            assert.equal((await listDelegates(hc, scope, `forget-me.${n}`)).length, 1);
+            // Its heartbeats stopped: deleted, and a second delete finds nothing to do.
+            await new Promise((r) => setTimeout(r, 450));
+            assert.equal(
+                await forgetDelegateGroup(hc, scope, `forget-me.${n}`, { timeoutMs: 1000, intervalMs: 10 }),
+                undefined,
+            );
+            assert.deepEqual(await listDelegates(hc, scope, `forget-me.${n}`), []);
+            assert.equal(
+                await forgetDelegateGroup(hc, scope, `forget-me.${n}`, { timeoutMs: 1000, intervalMs: 10 }),
+                undefined,
+            );
+        }
+        // The endpoint itself: a group Harness does not have is 400 INVALID_REQUEST, as harness-core words it.
+        await assert.rejects(
+            hc.request({
+                what: "deleting",
+                method: "DELETE",
+                path: "/ng/api/delegate-setup/delegate/_nobody",
+                query: {},
+            }),
+            (e: ConnectorError) =>
+                e.code === "HARNESS_INVALID_REQUEST" && /doesn't exist or it is already deleted/.test(e.message),
+        );
     });
 
     it("purges right after a revoke with bounded retries, else warns naming the token", async () => {

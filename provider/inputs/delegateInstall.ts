@@ -180,7 +180,7 @@ export const delegateInstall = z
             .max(3600, "must be at most 3600 seconds")
             .default(600)
             .describe(
-                "how long `pulumi up` waits for Harness to show the delegate connected (the chart's probes allow about 410 s); default 600",
+                "how long `pulumi up` waits for Harness to show the delegate connected (the chart's probes allow about 410 s), and `pulumi destroy` for Harness to let it be deleted once its pods are gone (Harness refuses while it counts a heartbeat as recent, one to five minutes); default 600",
             ),
         managerUrl: httpsUrl("Harness's manager (e.g. https://app.harness.io)")
             .optional()

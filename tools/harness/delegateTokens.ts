@@ -92,6 +92,15 @@ export const REVOKED_TOKEN_TTL_MS = 30 * 24 * 3600 * 1000;
 export const HEARTBEAT_EXPIRY_MS = 5 * 60 * 1000;
 
 const sameScope = (a: Scope, b: Scope) => (a.org ?? "") === (b.org ?? "") && (a.project ?? "") === (b.project ?? "");
+/**
+ * Utils.normalizeIdentifier, as DelegateServiceImpl.getDelegateGroupIdentifier names the group an
+ * NG delegate registers by name: `_` then the name with every character outside [a-zA-Z0-9_$] as `_`.
+ */
+export const normalizeIdentifier = (name: string) => `_${name.replace(/[^a-zA-Z0-9_$]/g, "_")}`;
+
+/** DelegateDao.EXPIRY_TIME: checkDelegateLiveness (a delete's refusal) counts a heartbeat this recent as connected. */
+export const LIVENESS_EXPIRY_MS = 60 * 1000;
+
 /** DelegateEntityOwner's identifier: "org" or "org/project"; none at account scope. */
 const ownerIdentifier = (s: Scope) => (s.project ? `${s.org}/${s.project}` : s.org);
 /** Whether a delegate owned by `owner` may serve an entity in `scope` (account delegates serve all). */
@@ -253,7 +262,7 @@ export class DelegateRegistry {
         if (!group) {
             group = {
                 uuid: randomUUID(),
-                identifier: hb.delegateName.replace(/[^0-9a-zA-Z_]/g, "_"),
+                identifier: normalizeIdentifier(hb.delegateName),
                 name: hb.delegateName,
                 scope: { ...scope },
                 delegateType: hb.delegateType ?? "HELM_DELEGATE",
@@ -286,6 +295,34 @@ export class DelegateRegistry {
         instance.serviceAccount = hb.serviceAccount;
         instance.inheritCredential = hb.inheritCredential;
         return { group, instance };
+    }
+
+    /**
+     * DelegateServiceImpl.deleteDelegateGroupV2 (DelegateSetupNgResource.deleteDelegateGroup, through
+     * deleteDelegateGroupV3): the group of this scope (owner exactly) and identifier, else "Delegate
+     * doesn't exist or it is already deleted."; then each instance in turn through delete(), which
+     * refuses one still live ("Unable to delete delegate. Delegate <id> is connected",
+     * checkDelegateLiveness) without undoing the instances deleted before it (the loop is not a
+     * transaction); then the group. V3 turns the exception into its message, which the NG resource
+     * throws again as an InvalidRequestException: 400 INVALID_REQUEST with that message.
+     */
+    deleteGroup(scope: Scope, identifier: string): void {
+        const group = this.groups.find((g) => sameScope(g.scope, scope) && g.identifier === identifier);
+        if (!group) throw invalidRequest("Delegate doesn't exist or it is already deleted.");
+        for (const instance of [...group.instances]) {
+            if (this.live(instance))
+                throw invalidRequest(`Unable to delete delegate. Delegate ${instance.uuid} is connected`);
+            group.instances.splice(group.instances.indexOf(instance), 1);
+        }
+        this.groups.splice(this.groups.indexOf(group), 1);
+    }
+
+    /**
+     * DelegateDao.checkDelegateLiveness: a heartbeat within EXPIRY_TIME (one minute; the stand-in's
+     * heartbeat expiry when a test shortens it below that), or, with Redis, isDelegateHeartBeatUpToDate.
+     */
+    private live(i: StoredDelegateInstance): boolean {
+        return i.lastHeartBeat > this.now() - Math.min(LIVENESS_EXPIRY_MS, this.heartbeatExpiryMs);
     }
 
     /** DelegateDao.isDelegateHeartBeatUpToDate. */

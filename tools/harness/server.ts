@@ -480,8 +480,8 @@ export class StandInServer {
 
     private async handle(operationId: string, request: any, body: Json, cid: string): Promise<Answer> {
         const q = request.query as Record<string, string>;
-        const rawId = this.api.router.parseRequest(request, this.api.router.getOperation(operationId)).params
-            .identifier as string | undefined;
+        const params = this.api.router.parseRequest(request, this.api.router.getOperation(operationId)).params;
+        const rawId = (params.identifier ?? params.delegateIdentifier) as string | undefined;
         // Identifiers may hold "$", which clients send as %24.
         const id = rawId === undefined ? "" : decodeURIComponent(rawId);
         const force = q.forceDelete === "true";
@@ -603,6 +603,11 @@ export class StandInServer {
                 // DelegateSetupNgResource.listDelegates -> DelegateSetupServiceImpl.listDelegates.
                 const f = (body ?? {}) as { delegateName?: string; status?: string; delegateTags?: string[] };
                 return this.rest(this.delegates.list(checkQueryScope(q), f));
+            }
+            case "deleteDelegate": {
+                // DelegateSetupNgResource.deleteDelegateGroup -> DelegateServiceImpl.deleteDelegateGroupV3/V2.
+                this.delegates.deleteGroup(checkQueryScope(q), id);
+                return this.rest({ responseMsg: "Successfully deleted delegate." });
             }
             case "publishedDelegateVersion": {
                 // DelegateSetupNgResource.publishedDelegateVersion: account-level, the scope is not read.

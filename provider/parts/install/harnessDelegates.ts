@@ -517,3 +517,68 @@ export async function waitForDelegateOnToken(
         "Look at the delegate pods' events and logs (kubectl -n <namespace> describe deployment and logs): the rolled pods did not connect with the new token; the proxy and the manager URL",
     );
 }
+
+/** How {@link forgetDelegateGroup} waits for Harness to take the delete. */
+export interface ForgetWait {
+    /** Give up (with a warning) after this long, ms. */
+    timeoutMs: number;
+    /** Pause between two tries, ms; default 5000. */
+    intervalMs?: number;
+}
+
+/** The warning when Harness still lists the delegate after uninstalling: it names it and says what to do. */
+export function forgetWarning(name: string, why: string): string {
+    return `Harness still lists delegate "${name}" (${why}). Its pods are gone: delete it in Harness (Account Settings > Delegates, or the org's or project's), or leave it: Harness drops a delegate group with no instance after 7 days`;
+}
+
+/**
+ * Deletes the delegate group `name` from Harness once its pods are gone (`DELETE
+ * /ng/api/delegate-setup/delegate/{groupIdentifier}`, DelegateSetupNgResource.deleteDelegateGroup →
+ * DelegateServiceImpl.deleteDelegateGroupV2). Harness refuses while an instance sent a heartbeat
+ * within its liveness window ("… is connected", one to five minutes): tried again until `wait`
+ * ends. A group Harness does not have ("doesn't exist or it is already deleted") is done. The
+ * group's identifier is read from Harness (delegate-groups), not computed. Resolves to undefined
+ * when Harness no longer lists it, else to a warning: uninstalling never fails on it.
+ */
+export async function forgetDelegateGroup(
+    client: HarnessClient,
+    scope: HarnessScope,
+    name: string,
+    wait: ForgetWait,
+    sleep?: (ms: number) => Promise<void>,
+): Promise<string | undefined> {
+    const whatOf = (e: unknown) => (e instanceof ConnectorError ? e.what : String(e));
+    let identifier: string | undefined;
+    try {
+        identifier = (await delegateGroups(client, scope, `finding delegate group "${name}"`)).find(
+            (g) => g.name === name,
+        )?.identifier;
+    } catch (e) {
+        return forgetWarning(name, `it could not be looked up: ${whatOf(e)}`);
+    }
+    if (!identifier) return undefined;
+    const seen = await pollUntil<string | undefined, string>(
+        async () => {
+            try {
+                await rest(client, {
+                    what: `deleting delegate "${name}"`,
+                    method: "DELETE",
+                    path: `/ng/api/delegate-setup/delegate/${encodeURIComponent(identifier)}`,
+                    query: scopeQuery(scope),
+                });
+                return { done: true, value: undefined };
+            } catch (e) {
+                const said = whatOf(e);
+                if (/doesn't exist or it is already deleted/i.test(said)) return { done: true, value: undefined };
+                if (/is connected/i.test(said)) return { done: false, last: said };
+                return { done: true, value: forgetWarning(name, said) };
+            }
+        },
+        { deadline: Date.now() + wait.timeoutMs, intervalMs: wait.intervalMs ?? 5000, sleep },
+    );
+    if (seen.done) return seen.value;
+    return forgetWarning(
+        name,
+        `Harness still counted an instance as connected after ${Math.round(wait.timeoutMs / 1000)} s: ${seen.last}`,
+    );
+}
