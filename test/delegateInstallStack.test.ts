@@ -6,10 +6,14 @@
 // with nothing left; destroy leaves nothing in either place. No secret in state or output.
 import * as assert from "node:assert/strict";
 import * as path from "node:path";
+import * as tls from "node:tls";
 import * as k8s from "@kubernetes/client-node";
 import type { automation } from "@pulumi/pulumi";
 import * as yaml from "js-yaml";
+import { harnessClientFor } from "../provider/harness/client";
 import { OWNER_ANNOTATION } from "../provider/kube/refs";
+import { mintDelegateToken } from "../provider/parts/install/harnessDelegates";
+import { inSteps } from "../provider/steps";
 import { repoRoot } from "../tools/binaries";
 import { type ControlPlane, startControlPlane } from "../tools/controlPlane";
 import { type HarnessStandIn, startHarnessStandIn } from "../tools/harness";
@@ -200,6 +204,239 @@ describe("delegate.install through pulumi (real engine, real cluster, Harness st
                 .catch(() => ({ items: [] }));
             assert.deepEqual(left.items, []);
         } finally {
+            await t.dispose();
+        }
+    });
+
+    it("takes over a delegate the Helm chart installed: the chart's objects replaced in place or removed, its release records gone, Harness's connection kept through the move", async () => {
+        // What `helm install my-release harness-delegate-ng --set delegateName=chart-delegate` renders
+        // (chart 1.0.32, /work/shared/harness/DELEGATE-NOTES.md; the release named apart from the delegate).
+        const d = "chart-delegate";
+        const release = { name: "my-release", namespace: "chart-ns" };
+        const ns = release.namespace;
+        const helm = {
+            labels: {
+                "helm.sh/chart": "harness-delegate-ng-1.0.32",
+                "app.kubernetes.io/managed-by": "Helm",
+                "app.kubernetes.io/name": d,
+                "app.kubernetes.io/instance": release.name,
+                "harness.io/name": d,
+            },
+            annotations: { "meta.helm.sh/release-name": release.name, "meta.helm.sh/release-namespace": ns },
+        };
+        const meta = (name: string, namespaced = true) => ({ name, ...(namespaced ? { namespace: ns } : {}), ...helm });
+        const rbac = admin.kubeConfig.makeApiClient(k8s.RbacAuthorizationV1Api);
+        const batch = admin.kubeConfig.makeApiClient(k8s.BatchV1Api);
+        await admin.core.createNamespace({ body: { metadata: { name: ns } } });
+        tls.setDefaultCACertificates([...tls.getCACertificates("default"), h.caCertPem]);
+        const chartToken = await inSteps(async (steps) => {
+            const c = harnessClientFor({
+                endpoint: h.url,
+                accountId: h.accountId,
+                apiKey: h.apiKey,
+                timeoutMs: 10_000,
+            });
+            steps.closeAtEnd(() => c.close());
+            return (await mintDelegateToken(c, {}, "chart-token")).value!;
+        });
+        await admin.core.createNamespacedServiceAccount({ namespace: ns, body: { metadata: meta(d) } });
+        await rbac.createClusterRoleBinding({
+            body: {
+                metadata: meta(`${d}-cluster-admin`, false),
+                roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "cluster-admin" },
+                subjects: [{ kind: "ServiceAccount", name: d, namespace: ns }],
+            },
+        });
+        await admin.core.createNamespacedSecret({
+            namespace: ns,
+            body: { metadata: meta(d), stringData: { DELEGATE_TOKEN: chartToken } },
+        });
+        await admin.core.createNamespacedConfigMap({
+            namespace: ns,
+            body: {
+                metadata: meta(d),
+                data: {
+                    ACCOUNT_ID: h.accountId,
+                    MANAGER_HOST_AND_PORT: h.managerUrl,
+                    DELEGATE_NAME: d,
+                    DELEGATE_TYPE: "HELM_DELEGATE",
+                    DELEGATE_NAMESPACE: ns,
+                    DELEGATE_TAGS: "",
+                    NEXT_GEN: "true",
+                },
+            },
+        });
+        const selector = {
+            "app.kubernetes.io/name": d,
+            "app.kubernetes.io/instance": release.name,
+            "harness.io/name": d,
+        };
+        await apps.createNamespacedDeployment({
+            namespace: ns,
+            body: {
+                metadata: meta(d),
+                spec: {
+                    replicas: 1,
+                    minReadySeconds: 120,
+                    selector: { matchLabels: selector },
+                    template: {
+                        metadata: { labels: selector },
+                        spec: {
+                            serviceAccountName: d,
+                            containers: [
+                                {
+                                    name: "delegate",
+                                    image: "harness/delegate:26.02.88404",
+                                    envFrom: [{ configMapRef: { name: d } }, { secretRef: { name: d } }],
+                                },
+                            ],
+                        },
+                    },
+                },
+            },
+        });
+        await admin.core.createNamespacedServiceAccount({
+            namespace: ns,
+            body: { metadata: meta(`${d}-upgrader-cronjob-sa`) },
+        });
+        await rbac.createNamespacedRole({
+            namespace: ns,
+            body: {
+                metadata: meta(`${d}-upgrader`),
+                rules: [
+                    {
+                        apiGroups: ["batch", "apps", "extensions"],
+                        resources: ["cronjobs"],
+                        verbs: ["get", "list", "watch", "update", "patch"],
+                    },
+                ],
+            },
+        });
+        await rbac.createNamespacedRoleBinding({
+            namespace: ns,
+            body: {
+                metadata: meta(`${d}-upgrader-cronjob`),
+                roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: `${d}-upgrader` },
+                subjects: [{ kind: "ServiceAccount", name: `${d}-upgrader-cronjob-sa`, namespace: ns }],
+            },
+        });
+        await admin.core.createNamespacedConfigMap({
+            namespace: ns,
+            body: { metadata: meta(`${d}-upgrader-config`), data: { "config.yaml": "mode: Delegate\n" } },
+        });
+        await batch.createNamespacedCronJob({
+            namespace: ns,
+            body: {
+                metadata: meta(`${d}-upgrader-job`),
+                spec: {
+                    schedule: "0 */1 * * *",
+                    jobTemplate: {
+                        spec: {
+                            template: {
+                                spec: {
+                                    serviceAccountName: `${d}-upgrader-cronjob-sa`,
+                                    restartPolicy: "Never",
+                                    containers: [{ name: "upgrader", image: "harness/upgrader:latest" }],
+                                },
+                            },
+                        },
+                    },
+                },
+            },
+        });
+        // Helm's release record (pkg/storage/driver/secrets.go): what `helm list` reads.
+        await admin.core.createNamespacedSecret({
+            namespace: ns,
+            body: {
+                metadata: {
+                    name: `sh.helm.release.v1.${release.name}.v1`,
+                    labels: { owner: "helm", name: release.name, status: "deployed", version: "1" },
+                },
+                type: "helm.sh/release.v1",
+                stringData: { release: "H4sIAAAAAAAA" },
+            },
+        });
+        const group = () => h.delegateGroups().find((g) => g.name === d);
+        const connectedNow = () => agent.agents().some((a) => a.deployment === d && a.connected);
+        for (const until = Date.now() + 20_000; !connectedNow() && Date.now() < until; )
+            await new Promise((r) => setTimeout(r, 200));
+        assert.ok(connectedNow(), "the chart's delegate is connected before the move");
+
+        // Polled through the move: Harness must show the group connected at every look.
+        const gaps: string[] = [];
+        let polling = true;
+        const poll = (async () => {
+            while (polling) {
+                const g = group();
+                const fresh = g?.instances.some((i) => Date.now() - i.lastHeartBeat < 3000);
+                if (!fresh) gaps.push(new Date().toISOString());
+                await new Promise((r) => setTimeout(r, 200));
+            }
+        })();
+        const t = await stack(
+            { delegateName: d, delegateNamespace: ns, delegateServiceAccount: d, delegateAdopt: "true" },
+            "takeover",
+        );
+        const printed: string[] = [];
+        const onOutput = (s: string) => printed.push(s);
+        try {
+            const up = outputs(await t.up({ onOutput }));
+            polling = false;
+            await poll;
+            assert.equal(up.delegateName, d);
+            assert.equal(up.delegateConnected, true);
+            assert.equal(up.harnessTestStatus, "SUCCESS", "Harness's test ran on the delegate after the move");
+            assert.deepEqual(gaps, [], "Harness showed the delegate connected through the whole move");
+            assert.match(printed.join(""), /took over Helm release "my-release" \(namespace chart-ns\)/);
+            const dep = await apps.readNamespacedDeployment({ name: d, namespace: ns });
+            assert.ok(dep.metadata?.annotations?.[OWNER_ANNOTATION], "the Deployment is the connector's now");
+            assert.equal(dep.metadata?.annotations?.["meta.helm.sh/release-name"], undefined, "without Helm's markers");
+            assert.equal(dep.metadata?.labels?.["helm.sh/chart"], undefined);
+            assert.deepEqual(
+                dep.spec?.selector?.matchLabels,
+                selector,
+                "the chart's selector, which cannot change, is kept",
+            );
+            const gone = async (read: () => Promise<unknown>) =>
+                read().then(
+                    () => false,
+                    (e) => (e as { code?: number }).code === 404,
+                );
+            assert.ok(
+                await gone(() => rbac.readClusterRoleBinding({ name: `${d}-cluster-admin` })),
+                "the chart's cluster-admin binding is gone",
+            );
+            assert.ok(
+                await gone(() => rbac.readNamespacedRoleBinding({ name: `${d}-upgrader-cronjob`, namespace: ns })),
+            );
+            assert.ok(
+                await gone(() =>
+                    admin.core.readNamespacedSecret({ name: `sh.helm.release.v1.${release.name}.v1`, namespace: ns }),
+                ),
+                "the release's record is gone: helm list no longer shows it",
+            );
+            const helmLeft = (
+                await admin.core.listNamespacedConfigMap({
+                    namespace: ns,
+                    labelSelector: "app.kubernetes.io/managed-by=Helm",
+                })
+            ).items;
+            assert.deepEqual(
+                helmLeft.map((o) => o.metadata?.name),
+                [],
+                "nothing of the release is left",
+            );
+            assert.equal(
+                group()?.instances.some((i) => i.tokenName !== "chart-token" && Date.now() - i.lastHeartBeat < 3000),
+                true,
+                "the delegate runs with the connector's token",
+            );
+
+            await t.destroy({ onOutput });
+            assert.equal(group(), undefined, "Harness forgets the delegate");
+            assert.ok(await gone(() => apps.readNamespacedDeployment({ name: d, namespace: ns })));
+        } finally {
+            polling = false;
             await t.dispose();
         }
     });

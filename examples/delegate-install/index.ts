@@ -15,9 +15,11 @@ const connector = new KubernetesClusterConnector("prod-cluster", {
     credential: { type: "Kubeconfig", kubeconfig: config.requireSecret("adminKubeconfig") },
     delegate: {
         namespace: config.get("delegateNamespace") ?? "harness-delegate-ng",
-        serviceAccountName: "prod-delegate",
+        serviceAccountName: config.get("delegateServiceAccount") ?? "prod-delegate",
         permissions: "deployments",
         useAsCredential: true,
+        // Take over a delegate Harness's Helm chart installed under the same name (docs/delegate-install.md).
+        adopt: config.getBoolean("delegateAdopt") ?? false,
         // `installDelegate: false` keeps the identity only (the bench's baseline).
         install:
             config.getBoolean("installDelegate") === false

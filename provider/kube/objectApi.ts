@@ -67,6 +67,8 @@ export interface ObjectApi {
     remove(ref: ObjectRef): Promise<void>;
     /** Lists a core kind (`pods`, `secrets`…) in a namespace. */
     list(kind: string, namespace: string): Promise<LiveObject[]>;
+    /** Lists the objects of `kind` (in `namespace` for a namespaced kind) that `labelSelector` selects. */
+    listSelected(kind: ObjectRef["kind"], namespace: string | undefined, labelSelector: string): Promise<LiveObject[]>;
 }
 
 /** The object API over one client. */
@@ -102,6 +104,14 @@ export function objectApi(client: KubeClient): ObjectApi {
                 `list ${kind} in ${namespace}`,
                 "GET",
                 `/api/v1/namespaces/${encodeURIComponent(namespace)}/${kind}`,
+            );
+            return list.items;
+        },
+        async listSelected(kind, namespace, labelSelector) {
+            const list = await client.request<{ items: LiveObject[] }>(
+                `list ${kind} selected by ${labelSelector}${namespace ? ` in ${namespace}` : ""}`,
+                "GET",
+                `${collectionPath(kind, namespace)}?labelSelector=${encodeURIComponent(labelSelector)}`,
             );
             return list.items;
         },

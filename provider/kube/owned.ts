@@ -5,6 +5,7 @@
 
 import { ConnectorError } from "../errors";
 import type { Steps } from "../steps";
+import { helmReleaseOf, withoutHelmMarkers } from "./helm";
 import type { ObjectApi } from "./objectApi";
 import { type LiveObject, ownerAnnotation } from "./objects";
 import { describeRef, type ObjectRef } from "./refs";
@@ -31,8 +32,15 @@ export interface EnsureOwnedOptions {
     adopt: boolean;
     /** What to do instead, said with OWNERSHIP_CONFLICT (names the caller's input). */
     conflictRemediation: string;
-    /** Whether this connector's live object differs from the body: then it is replaced. */
-    differs(live: LiveObject): boolean;
+    /** Whether this connector's live object differs from `body` (the body fitted to it): then it is replaced. */
+    // biome-ignore lint/suspicious/noExplicitAny: a manifest of any kind
+    differs(live: LiveObject, body: Record<string, any>): boolean;
+    /**
+     * The body made to fit what the live object cannot change (a Deployment's selector): what is
+     * compared and written. Default: the body as it is.
+     */
+    // biome-ignore lint/suspicious/noExplicitAny: a manifest of any kind
+    fit?(live: LiveObject, body: Record<string, any>): Record<string, any>;
     /** Whether the live object must be made again (a field that cannot change in place differs). */
     remake?(live: LiveObject): boolean;
 }
@@ -68,9 +76,15 @@ export async function ensureOwned(
     }
     const liveOwner = ownerAnnotation(live);
     if (liveOwner !== owner && !opts.adopt) {
+        const release = helmReleaseOf(live);
+        const whose = liveOwner
+            ? `it belongs to ${liveOwner}`
+            : release
+              ? `Helm release "${release.name}" (namespace ${release.namespace}) installed it`
+              : "it was not made by this tool";
         throw new ConnectorError(
             "OWNERSHIP_CONFLICT",
-            `${describeRef(ref)} exists and is not this connector's (${liveOwner ? `it belongs to ${liveOwner}` : "it was not made by this tool"})`,
+            `${describeRef(ref)} exists and is not this connector's (${whose})`,
             opts.conflictRemediation,
         );
     }
@@ -79,16 +93,19 @@ export async function ensureOwned(
         await api.create(ref, body);
         return "remade";
     }
-    if (liveOwner === owner && !opts.differs(live)) return "kept";
-    const metadata = (live.metadata ?? {}) as { labels?: Record<string, string>; annotations?: Record<string, string> };
+    const wanted = opts.fit ? opts.fit(live, body) : body;
+    if (liveOwner === owner && !opts.differs(live, wanted)) return "kept";
+    const liveMeta = (live.metadata ?? {}) as { labels?: Record<string, string>; annotations?: Record<string, string> };
+    // An object taken over drops Helm's markers: the old release no longer counts it as its own.
+    const metadata = liveOwner === owner ? liveMeta : { ...liveMeta, ...withoutHelmMarkers(liveMeta) };
     await api.replace(ref, {
         ...live,
-        ...body,
+        ...wanted,
         metadata: {
             ...metadata,
-            ...body.metadata,
-            labels: { ...metadata.labels, ...body.metadata?.labels },
-            annotations: { ...metadata.annotations, ...body.metadata?.annotations },
+            ...wanted.metadata,
+            labels: { ...metadata.labels, ...wanted.metadata?.labels },
+            annotations: { ...metadata.annotations, ...wanted.metadata?.annotations },
         },
     });
     return "replaced";

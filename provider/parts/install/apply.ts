@@ -27,6 +27,7 @@ import { proxyCredentialsChangedAt } from "./proxyCredentials";
 import type { InstalledDelegateState } from "./record";
 import { retireToken } from "./retireToken";
 import { DAY_MS, tokenRotationDue } from "./rotation";
+import { chartReleaseOf, removeChartRelease } from "./takeOver";
 
 /** The install's record and its token's value (a secret output). */
 export interface InstalledDelegate {
@@ -150,6 +151,8 @@ export async function installDelegate(
         );
     }
     const objects = planDelegateInstall(ownerFacts(tokenName!, image, credentialsChangedAt), tokenName!);
+    // A delegate the chart installed under these names is taken over in place (delegate.adopt).
+    const release = inputs.delegate!.adopt ? await chartReleaseOf(kube, objects) : undefined;
     const refs = await applyDelegateInstall(kube, objects, installSecrets(settings, token!), owner, steps, {
         previous: previous?.state?.objects,
         adopt: inputs.delegate!.adopt,
@@ -194,6 +197,8 @@ export async function installDelegate(
         objects: refs,
         drift: [],
     };
+    // What only the chart made goes once everything succeeded: the new pods are connected by then.
+    if (release) run.onSuccess(async () => [await removeChartRelease(kube, release)]);
     // Revoking first would disconnect the delegate at once: the old token goes only when all else succeeded.
     if (oldToken)
         run.onSuccess(() => retireReplacedToken(() => retireToken(client, scope, oldToken, options.purgeRetry)));

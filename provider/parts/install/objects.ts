@@ -135,10 +135,33 @@ async function ensureInstallObject(run: OwnedRun, o: InstallObject, body: Record
     await ensureOwned(run.api, { ref: refOf(o), body }, run.owner, run.steps, {
         adopt: run.adopt,
         conflictRemediation:
-            "Choose another delegate.install.name, remove the object, or set delegate.adopt: true to take it over",
-        differs: (live) =>
-            firstDifference(live, comparable(body)) !== undefined || (o.kind === "Secret" && !sameData(live, body)),
+            "Choose another delegate.install.name, remove the object, or set delegate.adopt: true to take it over (docs/delegate-install.md, Coming from the Helm chart)",
+        fit: (live, wanted) => (o.kind === "Deployment" ? keepSelector(live, wanted) : wanted),
+        differs: (live, wanted) =>
+            firstDifference(live, comparable(wanted)) !== undefined || (o.kind === "Secret" && !sameData(live, wanted)),
     });
+}
+
+/**
+ * A Deployment's body with the live Deployment's selector, which cannot change (a Deployment the
+ * chart made selects `app.kubernetes.io/instance` too): the pods it makes carry those labels as
+ * well, so the rollout replaces the chart's pods one by one and the delegate stays connected.
+ */
+function keepSelector(live: LiveObject, body: Record<string, any>): Record<string, any> {
+    const selector = (live as { spec?: { selector?: { matchLabels?: Record<string, string> } } }).spec?.selector;
+    if (!selector?.matchLabels) return body;
+    const template = body.spec.template;
+    return {
+        ...body,
+        spec: {
+            ...body.spec,
+            selector,
+            template: {
+                ...template,
+                metadata: { ...template.metadata, labels: { ...selector.matchLabels, ...template.metadata?.labels } },
+            },
+        },
+    };
 }
 
 function sameData(live: LiveObject, body: Record<string, any>): boolean {
