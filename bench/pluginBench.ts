@@ -97,6 +97,20 @@ function pluginVariant(target: ConnectionTarget, programDir: string, yamlDir: st
     };
 }
 
+/**
+ * The plugin's variant for section 4's growth at `n`: a YAML program of `n` connectors written
+ * under `dir`, or why it cannot run (the YAML language host is missing).
+ */
+export function pluginVariantAt(target: ConnectionTarget, n: number, dir: string): Variant | string {
+    let yamlDir: string;
+    try {
+        yamlDir = yamlHostDir();
+    } catch (e) {
+        return `the YAML language host is missing: ${(e as Error).message.split("\n")[0]}`;
+    }
+    return pluginVariant(target, writeYamlProgram(path.join(dir, `plugin-${n}`), n), yamlDir);
+}
+
 /** Spawns the plugin as the engine does (no engine address needed to serve) and waits for its port. */
 function startPlugin(timeoutMs = 60_000): Promise<{ ms: number; child: ChildProcess; port: number }> {
     const exe = path.join(repoRoot(), "bin", PLUGIN_EXECUTABLE);
