@@ -5,8 +5,10 @@
 // refresh finds drift that up repairs; a delegate that never connects fails up within waitSeconds
 // with nothing left; destroy leaves nothing in either place. No secret in state or output.
 import * as assert from "node:assert/strict";
+import { execFile } from "node:child_process";
 import * as path from "node:path";
 import * as tls from "node:tls";
+import { promisify } from "node:util";
 import * as k8s from "@kubernetes/client-node";
 import type { automation } from "@pulumi/pulumi";
 import * as yaml from "js-yaml";
@@ -21,6 +23,7 @@ import { type DelegateAgent, startDelegateAgent } from "../tools/harness/delegat
 import { type AdminClients, adminClients } from "../tools/identities";
 import { createTestStack, type TestStack } from "../tools/pulumiHarness";
 import { assertNoSecret } from "./stateSecrets";
+import { connectorIn } from "./yamlPrograms";
 
 const EXAMPLE = path.join(repoRoot(), "examples", "delegate-install");
 const YAML_EXAMPLE = path.join(repoRoot(), "examples", "yaml-delegate-install");
@@ -437,6 +440,72 @@ describe("delegate.install through pulumi (real engine, real cluster, Harness st
             assert.ok(await gone(() => apps.readNamespacedDeployment({ name: d, namespace: ns })));
         } finally {
             polling = false;
+            await t.dispose();
+        }
+    });
+
+    it("pulumi import of a connector whose delegate runs (YAML, through the plugin): the next up keeps the running delegate and its token; nothing replaced or minted", async () => {
+        const t = await createTestStack({
+            programDir: YAML_EXAMPLE,
+            languages: ["yaml"],
+            config: {
+                adminKubeconfig: { value: yaml.dump(JSON.parse(cp.kubeconfig)), secret: true },
+                delegateWaitSeconds: { value: "60" },
+            },
+            env: h.env,
+        });
+        // Not execFileSync: the Harness stand-in answers from this process, whose event loop must keep running.
+        const pulumiCli = async (...args: string[]) => {
+            try {
+                const { stdout } = await promisify(execFile)("pulumi", [...args, "--stack", t.stack.name], {
+                    cwd: YAML_EXAMPLE,
+                    env: { ...process.env, ...t.env },
+                    encoding: "utf8",
+                });
+                return stdout;
+            } catch (e) {
+                const failed = e as { stdout?: string; stderr?: string };
+                throw new Error(`pulumi ${args[0]} failed: ${failed.stdout ?? ""}${failed.stderr ?? ""}`);
+            }
+        };
+        try {
+            const up = outputs(await t.up());
+            assert.equal(up.delegateConnected, true);
+            const before = tokens();
+            const template = async () =>
+                (await apps.readNamespacedDeployment({ name: "yaml-delegate", namespace: "yaml-delegate" })).spec
+                    ?.template;
+            const running = await template();
+            // The record is lost; the delegate keeps running in the cluster.
+            await pulumiCli("state", "delete", connectorIn(await t.exportState()).urn, "--yes");
+            const imported = await pulumiCli(
+                "import",
+                "kubernetes-connector:index:KubernetesClusterConnector",
+                "prod",
+                "YAML_cluster",
+                "--yes",
+                "--protect=false",
+                "--generate-code=false",
+            );
+            assert.match(imported, /1 imported/);
+            // The program supplies the inputs: one update (no replacement, nothing created), which keeps the delegate.
+            const upAgain = await t.up();
+            assert.equal(upAgain.summary.resourceChanges?.update, 1, JSON.stringify(upAgain.summary.resourceChanges));
+            assert.equal(upAgain.summary.resourceChanges?.replace ?? 0, 0, "no replacement");
+            assert.equal(upAgain.summary.resourceChanges?.create ?? 0, 0);
+            const again = outputs(upAgain);
+            assert.equal(again.delegateConnected, true);
+            assert.equal(again.delegateTokenName, up.delegateTokenName, "the running install's token, found by name");
+            assert.deepEqual(tokens(), before, "nothing minted");
+            assert.deepEqual(await template(), running, "the delegate's pods are not rolled");
+            const noop = await t.preview();
+            assert.equal(noop.changeSummary.update ?? 0, 0, JSON.stringify(noop.changeSummary));
+            await t.destroy();
+            assert.deepEqual(
+                h.delegateGroups().filter((g) => g.name === "yaml-delegate"),
+                [],
+            );
+        } finally {
             await t.dispose();
         }
     });

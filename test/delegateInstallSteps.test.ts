@@ -113,6 +113,18 @@ describe("installed delegate steps (real cluster, Harness stand-in, test agent)"
         assert.deepEqual(tokens(), [`${installed.state.tokenName}:ACTIVE`]);
     });
 
+    it("a record without the install (as pulumi import makes it) keeps the running install's token: nothing minted, nothing rolled", async () => {
+        const dep = async () =>
+            (await apps.readNamespacedDeployment({ name: "steps-connector", namespace: NS })).spec?.template;
+        const before = await dep();
+        const again = await inSteps((run) => installDelegate(run), runOf(inputsWith({}), "steps_connector"));
+        assert.equal(again.state.tokenName, installed.state.tokenName, "the token found in Harness by its value");
+        assert.equal(again.token, installed.token);
+        assert.deepEqual(tokens(), [`${installed.state.tokenName}:ACTIVE`], "nothing minted");
+        assert.deepEqual(await dep(), before, "the pods are not rolled");
+        assert.ok(!JSON.stringify(again.state).includes(installed.token), "the state holds no token");
+    });
+
     it("a later failure after a rotation puts the previous install back and retires only the new token", async () => {
         await assert.rejects(
             inSteps(

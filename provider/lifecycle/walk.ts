@@ -34,7 +34,5 @@ export async function removePart(run: RunContext, part: AnyPart, from: RunContex
 
 /** What a record holds, by part (the codec's reading of it). */
 export function observedOf(record: ConnectorOutputs): Partial<Observed> {
-    const { observed } = decodeRecord(record);
-    // An imported record has run no test yet (the program's first up runs it).
-    return record.connectionTest ? observed : { ...observed, test: undefined };
+    return decodeRecord(record).observed;
 }

@@ -183,14 +183,16 @@ export function publishedFindings(record: ConnectorOutputs): PublishedFindings {
 export function decodeRecord(stored: object): ConnectorRecord {
     const r = upgradeRecord(stored) as ConnectorOutputs;
     const { install, ...identity } = r.delegate ?? ({} as Partial<DelegateState>);
-    const observed: ConnectorRecord["observed"] = {
-        test: {
-            report: publishedReport(r.connectionTest, r.serverVersion, publicLifetime(r.credential)),
-            masterUrl: recordedMasterUrl(r),
-            serverVersion: r.serverVersion,
-            kubeconfig: r.kubeconfig,
-        },
-    };
+    const observed: ConnectorRecord["observed"] = r.connectionTest
+        ? {
+              test: {
+                  report: publishedReport(r.connectionTest, r.serverVersion, publicLifetime(r.credential)),
+                  masterUrl: recordedMasterUrl(r),
+                  serverVersion: r.serverVersion,
+                  kubeconfig: r.kubeconfig,
+              },
+          }
+        : {};
     if (r.delegate || r.delegateToken !== undefined || r.delegateKubeconfig !== undefined)
         observed.identity = {
             state: r.delegate && (identity as DelegateState),

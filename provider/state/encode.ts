@@ -83,6 +83,8 @@ function storedExpiry(
 export function encodeRecord(record: ConnectorRecord): ConnectorOutputs {
     const { inputs, owner, observed } = record;
     const { test, identity, install, registration } = observed;
+    // Only a record `pulumi import` made lacks it, and that one is built, not encoded.
+    if (!test) throw new Error("a record is stored only once its connection test ran");
     const { connectionTest, delegate: delegateSettings, harness: harnessSettings, ...rest } = inputs;
     const delegate = identity?.state && { ...identity.state, ...(install?.state ? { install: install.state } : {}) };
     return stripUndefined({

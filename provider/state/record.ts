@@ -29,7 +29,8 @@ export interface ConnectorRecord {
 /** What a connector found in the cluster and in Harness. */
 export interface Observed {
     /** The last connection test. */
-    test: ObservedTest;
+    /** Absent in a record `pulumi import` made: the program's first up runs the test. */
+    test?: ObservedTest;
     /** The delegate's identity (with a `delegate` block). */
     identity?: ObservedIdentity;
     /** The installed delegate (with `delegate.install`). */

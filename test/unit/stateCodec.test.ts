@@ -42,7 +42,7 @@ describe("state codec @unit", () => {
                 assert.deepEqual(parseConnectorInputs(decoded.inputs), decoded.inputs);
                 assert.equal(decoded.inputs.identifier, "Prod_cluster");
                 assert.equal(decoded.inputs.name, "Prod cluster");
-                const { test } = decoded.observed;
+                const test = decoded.observed.test!;
                 assert.equal(test.masterUrl, "https://k8s.example.com:6443");
                 assert.equal(test.serverVersion, "v1.35.4");
                 assert.equal(test.report.serverVersion, "v1.35.4");

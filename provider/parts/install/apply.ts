@@ -8,11 +8,14 @@ import type { HarnessClient } from "../../harness/client";
 import type { HarnessScope } from "../../harness/scope";
 import { type InstallSettings, installIdentity } from "../../inputs/delegateName";
 import { harnessScope } from "../../inputs/harnessRules";
+import { objectApi } from "../../kube/objectApi";
+import { ownerAnnotation } from "../../kube/objects";
 import type { RunContext } from "../../runContext";
 import { Steps } from "../../steps";
 import type { KubeClient } from "../../transport/kubeClient";
 import { installFacts } from "./facts";
 import {
+    activeTokenWithValue,
     latestDelegateImage,
     mintDelegateToken,
     type PurgeRetry,
@@ -21,7 +24,7 @@ import {
 } from "./harnessDelegates";
 import { installSecrets } from "./installSecrets";
 import { applyDelegateInstall } from "./objects";
-import { planDelegateInstall } from "./plan";
+import { installNames, planDelegateInstall } from "./plan";
 import { readPodProblems } from "./podStatus";
 import { proxyCredentialsChangedAt } from "./proxyCredentials";
 import type { InstalledDelegateState } from "./record";
@@ -45,6 +48,39 @@ export interface PreviousInstall {
 /** A token name no earlier token of this delegate had: `<name>-<yyyymmddhhmmss>` (a revoked name stays taken 30 days). */
 export function mintedTokenName(name: string, now = new Date()): string {
     return `${name}-${now.toISOString().replace(/\D/g, "").slice(0, 14)}`;
+}
+
+/**
+ * The token of this connector's install running in the cluster, when its token Secret carries
+ * this connector's owner annotation and Harness has that token active: its value from the Secret,
+ * its name found in Harness by the value (compared there, never stored). Undefined otherwise: a
+ * token is minted. Not the chart's Secret (the chart's token is the user's, never ours to revoke).
+ */
+async function runningInstallToken(
+    run: RunContext,
+    kube: KubeClient,
+    client: HarnessClient,
+    name: string,
+): Promise<PreviousInstall | undefined> {
+    const ref = {
+        kind: "Secret" as const,
+        name: installNames(name).tokenSecret,
+        namespace: run.inputs.delegate!.namespace,
+    };
+    const live = await objectApi(kube).read(ref);
+    const encoded = live?.data?.DELEGATE_TOKEN;
+    if (!encoded || ownerAnnotation(live) !== run.ownerName) return undefined;
+    const value = Buffer.from(encoded, "base64").toString();
+    const found = await activeTokenWithValue(client, harnessScope(run.inputs), value);
+    if (!found) return undefined;
+    const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
+    const state = {
+        name,
+        tokenName: found.name,
+        tokenMintedAt: iso(found.createdAt) ?? new Date().toISOString(),
+        ...(found.revokeAfter !== undefined ? { tokenExpiresAt: iso(found.revokeAfter) } : {}),
+    };
+    return { state: state as InstalledDelegateState, token: value };
 }
 
 /**
@@ -96,12 +132,15 @@ export async function installDelegate(
     // 1. The image: as given, else the one installed before (the upgrader moves it on), else Harness's latest.
     const image = settings.image ?? prev?.state?.image ?? (await latestDelegateImage(client, scope)).image;
 
-    // 2. The token: kept while it has life left, else minted (undone: revoked and purged).
-    let token = prev?.token;
-    let tokenName = prev?.state?.tokenName;
-    let tokenExpiresAt = prev?.state?.tokenExpiresAt;
-    let tokenMintedAt = prev?.state?.tokenMintedAt;
-    const rotating = !token || !tokenName || tokenRotationDue(settings, identity.name, prev?.state);
+    // 2. The token: kept while it has life left, else minted (undone: revoked and purged). A record
+    // without it (one `pulumi import` made) keeps the token the running install of this connector uses.
+    const held = prev?.token ? prev : await runningInstallToken(run, kube, client, identity.name);
+    let token = held?.token;
+    let tokenName = held?.state?.tokenName;
+    let tokenExpiresAt = held?.state?.tokenExpiresAt;
+    let tokenMintedAt = held?.state?.tokenMintedAt;
+    const rotating =
+        !token || !tokenName || tokenRotationDue(settings, identity.name, held?.state as InstalledDelegateState);
     if (rotating) {
         const now = Date.now();
         tokenName =
@@ -171,7 +210,7 @@ export async function installDelegate(
             tags: identity.tags,
         }),
     );
-    const oldToken = rotating && prev?.state?.tokenName !== tokenName ? prev?.state?.tokenName : undefined;
+    const oldToken = rotating && held?.state?.tokenName !== tokenName ? held?.state?.tokenName : undefined;
     if (oldToken)
         await explainedByPods(kube, namespace, identity.name, () =>
             waitForDelegateOnToken(
