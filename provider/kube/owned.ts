@@ -3,7 +3,7 @@
 // (parts/install/objects.ts) are written through ensureOwned, and every removal of what a run
 // made, or no longer declares, goes through removeOwned, so another's object is never touched.
 
-import { ConnectorError } from "../errors";
+import { ConnectorError, connectorError } from "../errors";
 import type { Steps } from "../steps";
 import type { ObjectApi } from "./objectApi";
 import { type LiveObject, ownerAnnotation } from "./objects";
@@ -29,8 +29,8 @@ export interface OwnedRun {
 export interface EnsureOwnedOptions {
     /** Take over an object that is not this connector's (replacing it with the body). */
     adopt: boolean;
-    /** What to do instead, said with OWNERSHIP_CONFLICT (names the caller's input). */
-    conflictRemediation: string;
+    /** What OWNERSHIP_CONFLICT adds to its advice: the caller's inputs that name the object. */
+    conflictFacts: string;
     /** Whether this connector's live object differs from the body: then it is replaced. */
     differs(live: LiveObject): boolean;
     /** Whether the live object must be made again (a field that cannot change in place differs). */
@@ -68,10 +68,10 @@ export async function ensureOwned(
     }
     const liveOwner = ownerAnnotation(live);
     if (liveOwner !== owner && !opts.adopt) {
-        throw new ConnectorError(
+        throw connectorError(
             "OWNERSHIP_CONFLICT",
             `${describeRef(ref)} exists and is not this connector's (${liveOwner ? `it belongs to ${liveOwner}` : "it was not made by this tool"})`,
-            opts.conflictRemediation,
+            { facts: opts.conflictFacts },
         );
     }
     if (opts.remake?.(live)) {

@@ -134,8 +134,7 @@ export async function applyDelegateInstall(
 async function ensureInstallObject(run: OwnedRun, o: InstallObject, body: Record<string, any>): Promise<void> {
     await ensureOwned(run.api, { ref: refOf(o), body }, run.owner, run.steps, {
         adopt: run.adopt,
-        conflictRemediation:
-            "Choose another delegate.install.name, remove the object, or set delegate.adopt: true to take it over",
+        conflictFacts: "Its name comes from `delegate.install.name`; or remove the object",
         differs: (live) =>
             firstDifference(live, comparable(body)) !== undefined || (o.kind === "Secret" && !sameData(live, body)),
     });
