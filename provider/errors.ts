@@ -59,7 +59,7 @@ const ERROR_CODES = {
         timeoutLike: false,
         retryable: "never",
         clusterGone: false,
-        advice: "Issue a new credential (a new token, or a client certificate signed by the cluster's client CA) and update the connector's credential",
+        advice: "Issue a new one (a new token, or a client certificate signed by the cluster's client CA) and update the connector's credential",
         cause: "the credential's client certificate or JWT token has expired: refused before any request",
     },
     UNREACHABLE: {
@@ -67,7 +67,7 @@ const ERROR_CODES = {
         timeoutLike: true,
         retryable: "never",
         clusterGone: true,
-        advice: "Check `masterUrl` and its port, that the API server is running, and the network path from this machine to it",
+        advice: "Check the master URL and port (`masterUrl`), that the API server is running, and that this machine can reach it",
         cause: "connection refused, host unknown",
     },
     TIMEOUT: {

@@ -66,7 +66,7 @@ export async function runExecPlugin(
         const said = stderr.trim().split("\n").at(-1)?.slice(0, 200);
         throw loadFailed(
             `${nameOf(exec)} exited with ${signal ? `signal ${signal}` : `status ${code}`}${said ? ` (it said: ${said})` : ""}`,
-            "Is the plugin logged in, are its cloud credentials valid?",
+            "Run the plugin by hand to see why (is it logged in, are its cloud credentials valid?)",
         );
     }
     let parsed: { kind?: string; status?: ExecCredentialStatus } | undefined;
