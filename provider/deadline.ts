@@ -5,7 +5,7 @@
 // left of this one, so the call ends by it. Without one (the dynamic resource, the CLI), nothing
 // changes. The deadline follows the call through its promises (AsyncLocalStorage).
 import { AsyncLocalStorage } from "node:async_hooks";
-import { ConnectorError, isTimeoutLike } from "./errors";
+import { ConnectorError, connectorError, isTimeoutLike } from "./errors";
 
 /** The overall deadline of the running call. */
 export interface OverallDeadline {
@@ -43,10 +43,12 @@ export async function underOverallDeadline<T>(fn: () => Promise<T>): Promise<T> 
         const err = e as ConnectorError;
         // Within the timers' resolution (undici's connect timeout fires up to half a second early).
         if (!d || !(err instanceof ConnectorError) || !isTimeoutLike(err.code) || Date.now() < d.at - 600) throw e;
-        throw new ConnectorError(
+        throw connectorError(
             "TIMEOUT",
             `the ${d.operation} did not finish within the resource's custom timeout of ${d.seconds} s (customTimeouts.${d.operation}): ${err.what}`,
-            `Raise customTimeouts.${d.operation} on the resource, or check that this machine can reach the cluster (and Harness) at all`,
+            {
+                facts: `Raise \`customTimeouts.${d.operation}\` on the resource, or check that this machine can reach the cluster (and Harness) at all`,
+            },
         );
     }
 }

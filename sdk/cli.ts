@@ -7,7 +7,14 @@ import * as fs from "node:fs";
 import { parseArgs } from "node:util";
 import { connect } from "../provider/credentials";
 import { expiryWarning } from "../provider/credentials/expiry";
-import { ConnectorError, type FailureClass, failureClass, isErrorCode, recordFailure } from "../provider/errors";
+import {
+    ConnectorError,
+    connectorError,
+    type FailureClass,
+    failureClass,
+    isErrorCode,
+    recordFailure,
+} from "../provider/errors";
 import { loadYaml } from "../provider/heavyPackages";
 import type { ConnectorInputs, Credential } from "../provider/inputs/types";
 import { grantManifests, subjectOf } from "../provider/parts/connectionTest/grantManifest";
@@ -85,7 +92,7 @@ const OPTIONS = {
 type Flags = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>["values"];
 
 function usageError(what: string): ConnectorError {
-    return new ConnectorError("INVALID_INPUT", what, "Run `pulumi-kubernetes-connector --help` for the options");
+    return connectorError("INVALID_INPUT", what, { facts: "Run `pulumi-kubernetes-connector --help` for the options" });
 }
 
 /** A file a flag names, read; unreadable is CREDENTIAL_LOAD_FAILED (exit 3). */
@@ -93,10 +100,10 @@ function readFlagFile(flag: string, file: string): string {
     try {
         return fs.readFileSync(file, "utf8");
     } catch (e) {
-        throw new ConnectorError(
+        throw connectorError(
             "CREDENTIAL_LOAD_FAILED",
             `cannot read the file of --${flag} ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
-            `Fix the path given to --${flag}`,
+            { facts: `Fix the path given to --${flag}` },
         );
     }
 }
@@ -206,10 +213,10 @@ async function grantYaml(credential: Credential, missing: AccessCheck[], timeout
     );
     const username = review.status?.userInfo?.username;
     if (!username)
-        throw new ConnectorError(
+        throw connectorError(
             "UNEXPECTED",
             "the API server did not say who the credential is (SelfSubjectReview has no user name)",
-            "Grant the listed permissions by hand",
+            { facts: "Grant the listed permissions by hand" },
         );
     return grantManifests(missing, subjectOf(username))
         .map((m) => loadYaml().dump(m, { noRefs: true }))

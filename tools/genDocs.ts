@@ -232,11 +232,11 @@ export function generateDocs(root = repoRoot()): Record<(typeof DOC_FILES)[numbe
     };
 }
 
-/** Every error code with its cause, fix and CLI exit class, from the code table (provider/errors.ts). */
+/** Every error code with its cause, advice and CLI exit class, from the code table (provider/errors.ts). */
 function errorsPage(): string {
     const rows = ERROR_CODE_LIST.map((code) => {
-        const { cause, fix } = codeDocs(code);
-        return `| \`${code}\` | ${cause} | ${fix} | ${failureClass(code)} |`;
+        const { cause, advice } = codeDocs(code);
+        return `| \`${code}\` | ${cause} | ${advice} | ${failureClass(code)} |`;
     });
     return [
         HEADER("Error codes", "the code table in provider/errors.ts (ERROR_CODES)"),
@@ -244,7 +244,7 @@ function errorsPage(): string {
         "and the `error.code` of the CLI's `--json` report); the class is the CLI's exit class, whose exit",
         "code is in the table of [the connection test as a command](../cli.md).",
         "",
-        "| error code | cause | fix | class |",
+        "| error code | cause | advice (every error's remediation ends with it) | class |",
         "|---|---|---|---|",
         ...rows,
         "",

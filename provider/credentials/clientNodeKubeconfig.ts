@@ -5,15 +5,16 @@
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import type * as k8s from "@kubernetes/client-node";
-import { ConnectorError } from "../errors";
+import { type ConnectorError, connectorError } from "../errors";
 import { loadClientNode } from "../heavyPackages";
 import type { Credential } from "../inputs/types";
 import type { Endpoint } from "../transport/kubeClient";
 import { type ExecConfig, runExecPlugin } from "./execPlugin";
 import { basicAuthorization, type ResolvedCredential } from "./inlineEndpoint";
 
-function loadFailed(what: string, remediation: string): ConnectorError {
-    return new ConnectorError("CREDENTIAL_LOAD_FAILED", what, remediation);
+/** CREDENTIAL_LOAD_FAILED: `facts` say what to fix in this case, before the code's advice. */
+function loadFailed(what: string, facts: string): ConnectorError {
+    return connectorError("CREDENTIAL_LOAD_FAILED", what, { facts });
 }
 
 function loadKubeconfigText(kc: k8s.KubeConfig, text: string, where: string): void {
@@ -24,7 +25,7 @@ function loadKubeconfigText(kc: k8s.KubeConfig, text: string, where: string): vo
         if (missing)
             throw loadFailed(
                 `${where} names a file that ${missing}`,
-                "Fix the path in the kubeconfig (token-file), or embed the value instead",
+                "Fix the path in the kubeconfig (`token-file`), or embed the value instead",
             );
         // Never echo the parser's message: it quotes the document, which holds credentials.
         const line = (e as any)?.mark?.line;
@@ -45,7 +46,7 @@ function selectContext(kc: k8s.KubeConfig, context: string | undefined, where: s
                     .join(", ") || "none";
             throw loadFailed(
                 `${where} has no context "${context}" (it has: ${known})`,
-                "Set credential.context to one of its contexts",
+                "Set `credential.context` to one of its contexts",
             );
         }
         kc.setCurrentContext(context);
@@ -54,7 +55,7 @@ function selectContext(kc: k8s.KubeConfig, context: string | undefined, where: s
     if (!kc.getCurrentContext() || !cluster)
         throw loadFailed(
             `${where} has no current context with a cluster`,
-            "Set credential.context, or current-context in the kubeconfig",
+            "Set `credential.context`, or `current-context` in the kubeconfig",
         );
     if (!kc.getCurrentUser())
         throw loadFailed(`${where}: context "${kc.getCurrentContext()}" names no user`, "Add a user to the context");
@@ -88,7 +89,7 @@ function loadKubeConfig(
         if (!fs.existsSync(credential.kubeconfigPath))
             throw loadFailed(
                 `kubeconfig file ${credential.kubeconfigPath} does not exist`,
-                "Set credential.kubeconfigPath to an existing file, or leave it out to use KUBECONFIG or ~/.kube/config",
+                "Set `credential.kubeconfigPath` to an existing file, or leave it out to use `KUBECONFIG` or ~/.kube/config",
             );
         let text: string;
         try {
@@ -107,14 +108,14 @@ function loadKubeConfig(
             const missing = fileError(e);
             throw loadFailed(
                 `${where} cannot be loaded${missing ? `: it names a file that ${missing}` : ""}`,
-                "Check KUBECONFIG and ~/.kube/config",
+                "Check ~/.kube/config",
             );
         }
         // With nothing to load, the library falls back to http://localhost:8080.
         if (kc.getCurrentCluster()?.server === "http://localhost:8080" && !process.env.KUBECONFIG) {
             throw loadFailed(
                 "no kubeconfig was found (KUBECONFIG is unset, ~/.kube/config is missing, and this is not a pod)",
-                "Set KUBECONFIG for the process running Pulumi, or use a Kubeconfig or ManualConfig credential",
+                "Set `KUBECONFIG` for the process running Pulumi, or use a Kubeconfig or ManualConfig credential",
             );
         }
     }

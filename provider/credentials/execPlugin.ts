@@ -3,7 +3,7 @@
 // when it passes), and every way a plugin can fail named with its command, never with its
 // arguments or environment, which often hold secrets.
 import { spawn } from "node:child_process";
-import { ConnectorError } from "../errors";
+import { ConnectorError, connectorError } from "../errors";
 
 /** A kubeconfig user's `exec` entry (as @kubernetes/client-node parses it). */
 export interface ExecConfig {
@@ -28,8 +28,8 @@ export interface ExecCluster {
     certificateAuthorityData?: string;
 }
 
-const loadFailed = (what: string, remediation: string) =>
-    new ConnectorError("CREDENTIAL_LOAD_FAILED", what, remediation);
+/** CREDENTIAL_LOAD_FAILED: `facts` say what to fix in this case, before the code's advice. */
+const loadFailed = (what: string, facts: string) => connectorError("CREDENTIAL_LOAD_FAILED", what, { facts });
 
 /** The words a message uses for the plugin: its command as the kubeconfig gives it, nothing else. */
 const nameOf = (exec: ExecConfig) => `the exec credential plugin "${exec.command}"`;
@@ -66,7 +66,7 @@ export async function runExecPlugin(
         const said = stderr.trim().split("\n").at(-1)?.slice(0, 200);
         throw loadFailed(
             `${nameOf(exec)} exited with ${signal ? `signal ${signal}` : `status ${code}`}${said ? ` (it said: ${said})` : ""}`,
-            "Run the plugin by hand to see why (is it logged in, are its cloud credentials valid?), or use another credential",
+            "Run the plugin by hand to see why (is it logged in, are its cloud credentials valid?)",
         );
     }
     let parsed: { kind?: string; status?: ExecCredentialStatus } | undefined;
@@ -124,7 +124,7 @@ function runBounded(exec: ExecConfig, env: NodeJS.ProcessEnv, timeoutMs: number)
                 e.code === "ENOENT" || e.code === "EACCES"
                     ? loadFailed(
                           `${nameOf(exec)} ${e.code === "ENOENT" ? "was not found" : "may not be run"} (${e.code})`,
-                          "Install the plugin on the machine that runs Pulumi and put it on PATH (or give its full path in the kubeconfig), or use another credential",
+                          "Install the plugin on the machine that runs Pulumi and put it on PATH (or give its full path in the kubeconfig)",
                       )
                     : loadFailed(
                           `${nameOf(exec)} could not be started (${e.code ?? e.message})`,
@@ -138,10 +138,10 @@ function runBounded(exec: ExecConfig, env: NodeJS.ProcessEnv, timeoutMs: number)
             killGroup();
             if (timedOut) {
                 reject(
-                    new ConnectorError(
+                    connectorError(
                         "TIMEOUT",
                         `${nameOf(exec)} gave no credential within ${Math.round(timeoutMs / 1000)} s and was stopped`,
-                        "Run the plugin by hand: it may be waiting for a login or a network it cannot reach; or raise connectionTest.timeoutSeconds",
+                        { facts: "The plugin may be waiting for a login or a network it cannot reach" },
                     ),
                 );
                 return;

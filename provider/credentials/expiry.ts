@@ -2,7 +2,7 @@
 // certificate's notAfter, a token's `exp` claim when it is a JWT (ServiceAccount TokenRequest
 // tokens, OIDC id_tokens), in a ManualConfig credential or an inline kubeconfig. Pure, so the
 // provider can warn at preview and refuse an expired credential before sending anything.
-import { ConnectorError } from "../errors";
+import { type ConnectorError, connectorError } from "../errors";
 import type { ConnectionTestSettings, Credential } from "../inputs/types";
 import { credentialKind } from "./kinds";
 import type { CredentialLifetime } from "./lifetime";
@@ -64,10 +64,9 @@ export function expiryWarning(
 
 /** The failure of a credential that has expired: known before any request is sent. */
 export function expiredError(lifetime: CredentialLifetime): ConnectorError {
-    return new ConnectorError(
+    return connectorError(
         "CREDENTIAL_EXPIRED",
         `the connector's ${lifetime.source} expired at ${lifetime.expiresAt}; nothing was sent to the cluster`,
-        "Issue a new one (a new token, or a client certificate signed by the cluster's client CA) and update the connector's credential",
     );
 }
 

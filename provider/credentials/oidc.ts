@@ -1,7 +1,7 @@
 // OpenID Connect, as Harness does it: the OAuth password grant against the issuer's token
 // endpoint, then the id_token is the bearer token for the API server.
 import type { fetch } from "undici";
-import { ConnectorError } from "../errors";
+import { ConnectorError, connectorError } from "../errors";
 import { loadUndici } from "../heavyPackages";
 import { classifyRequestError } from "../transport/classifyError";
 
@@ -28,29 +28,25 @@ export async function fetchIdToken(grant: PasswordGrant, timeoutMs: number): Pro
             return await fetch(url, { ...init, dispatcher, signal });
         } catch (e) {
             const c = classifyRequestError(e, { server: issuer, what, timeoutMs });
-            throw new ConnectorError(
-                "OIDC_FAILED",
-                `the OIDC issuer could not be reached for ${what}: ${c.message}`,
-                "Check credential.auth.issuerUrl and issuerCaCert",
-            );
+            throw connectorError("OIDC_FAILED", `the OIDC issuer could not be reached for ${what}: ${c.message}`);
         }
     };
     try {
         const discovery = await call("discovery", `${issuer}/.well-known/openid-configuration`);
         if (!discovery.ok) {
-            throw new ConnectorError(
+            throw connectorError(
                 "OIDC_FAILED",
                 `the OIDC issuer ${issuer} answered ${discovery.status} to its discovery document`,
-                "Check credential.auth.issuerUrl: it must be the issuer, whose /.well-known/openid-configuration exists",
+                {
+                    facts: "`credential.auth.issuerUrl` must be the issuer, whose /.well-known/openid-configuration exists",
+                },
             );
         }
         const tokenEndpoint = ((await discovery.json()) as { token_endpoint?: string }).token_endpoint;
         if (!tokenEndpoint)
-            throw new ConnectorError(
-                "OIDC_FAILED",
-                `the OIDC issuer ${issuer} names no token_endpoint`,
-                "Use an issuer that supports the OAuth password grant",
-            );
+            throw connectorError("OIDC_FAILED", `the OIDC issuer ${issuer} names no token_endpoint`, {
+                facts: "Use an issuer that supports the OAuth password grant",
+            });
         const form = new URLSearchParams({
             grant_type: "password",
             username: grant.username,
@@ -71,18 +67,18 @@ export async function fetchIdToken(grant: PasswordGrant, timeoutMs: number): Pro
         };
         if (!res.ok) {
             // error and error_description are the issuer's words; they never echo the password.
-            throw new ConnectorError(
+            throw connectorError(
                 "OIDC_FAILED",
                 `the OIDC issuer refused the password grant (${res.status} ${body.error ?? ""}${body.error_description ? `: ${body.error_description}` : ""})`,
-                "Check the OIDC user name, password, client id and client secret, and that the issuer allows the password grant for this client",
+                {
+                    facts: "Check the OIDC user name, password, client id and client secret, and that the issuer allows the password grant for this client",
+                },
             );
         }
         if (!body.id_token)
-            throw new ConnectorError(
-                "OIDC_FAILED",
-                "the OIDC issuer returned no id_token",
-                'Add the "openid" scope for this client at the issuer',
-            );
+            throw connectorError("OIDC_FAILED", "the OIDC issuer returned no id_token", {
+                facts: 'Add the "openid" scope for this client at the issuer',
+            });
         return body.id_token;
     } finally {
         await dispatcher.close();

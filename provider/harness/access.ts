@@ -1,6 +1,6 @@
 // Where the Harness API is and who calls it: the `harness` inputs, else the environment variables
 // the Harness SDK and Terraform provider read (users' pipelines already set them).
-import { ConnectorError } from "../errors";
+import { ConnectorError, connectorError } from "../errors";
 import { HARNESS_ENV, harnessAccessProblems } from "../inputs/harnessRules";
 import type { HarnessSettings } from "../inputs/harnessTypes";
 
@@ -21,10 +21,9 @@ export interface HarnessAccess {
 export function resolveHarnessAccess(settings: HarnessSettings, env: Env = process.env): HarnessAccess {
     const problems = harnessAccessProblems(settings, env);
     if (problems.length)
-        throw new ConnectorError(
+        throw connectorError(
             "INVALID_INPUT",
             `cannot reach Harness: ${problems.map((p) => `${p.property} ${p.reason}`).join("; ")}`,
-            "Set the named inputs or environment variables; nothing was sent to Harness",
         );
     return {
         endpoint: (settings.endpoint ?? env[HARNESS_ENV.endpoint] ?? DEFAULT_HARNESS_ENDPOINT).replace(/\/+$/, ""),

@@ -1,6 +1,6 @@
 // Harness's answers as ConnectorErrors: its error envelope ({status, code, message, correlationId})
 // and HTTP status to a code and a remediation, keeping Harness's words and its correlationId. Pure.
-import { ConnectorError, defaultRemediation, type ErrorCode } from "../errors";
+import { type ConnectorError, connectorError, type ErrorCode } from "../errors";
 
 /** Harness's error envelope (400, 401, 403, 404, 429, 5xx). */
 export interface HarnessFailure {
@@ -53,8 +53,8 @@ export function harnessError(what: string, httpStatus: number, body: HarnessFail
     const code = body?.code ?? "";
     const said = body?.message ? `Harness said: ${body.message}` : `HTTP ${httpStatus}`;
     const detail = `${said}${body?.correlationId ? `; correlationId ${body.correlationId}` : ""}`;
-    const make = (c: ErrorCode, text: string, remediation = defaultRemediation(c)) =>
-        new ConnectorError(c, `${text} (${detail})`, remediation, undefined, httpStatus);
+    const make = (c: ErrorCode, text: string, facts?: string) =>
+        connectorError(c, `${text} (${detail})`, { facts, httpStatus });
     if (httpStatus === 401 || code === "INVALID_TOKEN" || code === "INVALID_CREDENTIAL" || code === "EXPIRED_TOKEN")
         return make("HARNESS_UNAUTHORIZED", `Harness refused the API key while ${what}`);
     if (httpStatus === 403 || code === "ACCESS_DENIED" || code === "NG_ACCESS_DENIED")
@@ -68,17 +68,13 @@ export function harnessError(what: string, httpStatus: number, body: HarnessFail
         return make(
             "HARNESS_INVALID_REQUEST",
             `${what}: Harness refused forceDelete because the account setting enable_force_delete is off (it is off by default)`,
-            "Turn on Account Settings > General > Enable Force Delete of Harness Resources (enable_force_delete) in Harness, or set harness.forceDelete: false and remove the references first",
+            "Turn on Account Settings > General > Enable Force Delete of Harness Resources (`enable_force_delete`) in Harness, or set `harness.forceDelete: false` and remove the references first",
         );
     if (code === "ENTITY_REFERENCE_EXCEPTION" || /referenced by/i.test(message))
         return make("HARNESS_REFERENCED", `${what}: other Harness entities still reference it`);
     if (httpStatus === 404 || NOT_FOUND_CODES.has(code)) return make("HARNESS_NOT_FOUND", `${what}: not found`);
     if ((httpStatus === 503 && code === "UNAVAILABLE_DELEGATES") || NO_DELEGATE.test(message))
-        return make(
-            "HARNESS_TEST_FAILED",
-            `${what}: no delegate with the connector's delegateSelectors is available`,
-            "Start a Harness delegate with one of the connector's delegateSelectors, or set harness.test: warn",
-        );
+        return make("HARNESS_TEST_FAILED", `${what}: no delegate with the connector's delegateSelectors is available`);
     if (httpStatus >= 500 || httpStatus === 0) return make("HARNESS_UNAVAILABLE", `Harness failed while ${what}`);
     return make("HARNESS_INVALID_REQUEST", `Harness refused ${what}`);
 }

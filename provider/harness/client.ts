@@ -3,7 +3,7 @@
 // the access's deadline (an AbortSignal). 429 (which Harness sends without Retry-After), 5xx other
 // than 501 and connection failures are retried with backoff while the deadline allows.
 import { boundedMs } from "../deadline";
-import { ConnectorError, retryOf } from "../errors";
+import { type ConnectorError, connectorError, retryOf } from "../errors";
 import { loadUndici } from "../heavyPackages";
 import type { HarnessSettings } from "../inputs/harnessTypes";
 import { type HarnessAccess, resolveHarnessAccess } from "./access";
@@ -158,17 +158,16 @@ export function harnessClientFor(access: HarnessAccess): HarnessClient {
 function transportError(what: string, e: unknown, access: HarnessAccess): ConnectorError {
     const err = e as { name?: string; code?: string; message?: string; cause?: { code?: string } };
     if (err.name === "TimeoutError" || err.name === "AbortError" || err.code === "UND_ERR_CONNECT_TIMEOUT")
-        return new ConnectorError(
+        return connectorError(
             "HARNESS_TIMEOUT",
             `Harness did not answer within ${access.timeoutMs / 1000} s while ${what}`,
-            "Check harness.endpoint and the network path to Harness, or raise harness.timeoutSeconds",
         );
     const code = err.code ?? err.cause?.code ?? "";
-    return new ConnectorError(
+    return connectorError(
         "HARNESS_UNAVAILABLE",
         `cannot reach Harness at ${access.endpoint} while ${what} (${code || err.message})`,
         /CERT|SSL|TLS/.test(code)
-            ? "The endpoint's TLS certificate is not trusted: check harness.endpoint (NODE_EXTRA_CA_CERTS adds a CA)"
-            : "Check harness.endpoint and the network path to Harness, and run again",
+            ? { facts: "The endpoint's TLS certificate is not trusted (`NODE_EXTRA_CA_CERTS` adds a CA)" }
+            : {},
     );
 }

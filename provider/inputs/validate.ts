@@ -1,6 +1,6 @@
 // Validation of connector inputs with the one schema, aware of values not known yet (outputs of
 // other resources in the program, or the engine's placeholder during preview).
-import { ConnectorError } from "../errors";
+import { type ConnectorError, connectorError } from "../errors";
 import { harnessAccessProblems, harnessInputProblems } from "./harnessRules";
 import { deriveIdentifier } from "./identifier";
 import { connectorInputsSchema } from "./schema";
@@ -84,11 +84,7 @@ function harnessProblems(inputs: ValidConnectorInputs, checkAccess: boolean): In
 /** One error for all issues: names every property and what would be valid. */
 export function inputError(issues: readonly InputIssue[]): ConnectorError {
     const list = issues.map((i) => `${i.property}: ${i.reason}`).join("; ");
-    return new ConnectorError(
-        "INVALID_INPUT",
-        `invalid KubernetesClusterConnector inputs: ${list}`,
-        "Fix the properties named above; nothing was sent to the cluster",
-    );
+    return connectorError("INVALID_INPUT", `invalid KubernetesClusterConnector inputs: ${list}`);
 }
 
 /**

@@ -2,7 +2,7 @@
 // create or replace that Kubernetes refuses for RBAC escalation becomes RBAC_ESCALATION here, so
 // no caller has to explain it.
 
-import { ConnectorError } from "../errors";
+import { type ConnectorError, connectorError } from "../errors";
 import type { KubeClient } from "../transport/kubeClient";
 import type { LiveObject } from "./objects";
 import { describeRef, type ObjectRef } from "./refs";
@@ -49,11 +49,10 @@ function explainRefusal(e: unknown, ref: ObjectRef): unknown {
     const said = err.kubernetesMessage ?? "";
     if (err.code !== "FORBIDDEN_NAMESPACE" || !ESCALATION.test(said)) return e;
     const binding = ref.kind.endsWith("Binding");
-    return new ConnectorError(
+    return connectorError(
         "RBAC_ESCALATION",
         `the provisioner may not create ${describeRef(ref)}: Kubernetes refuses to let an identity grant rights it does not hold (RBAC escalation prevention)`,
-        `Give the provisioner the rights listed by Kubernetes, or the \`${binding ? "bind" : "escalate"}\` verb on ${binding ? "the role it binds" : "roles"}, or use a provisioner credential with cluster-admin (delegate.provisioner)`,
-        said,
+        { kubernetesMessage: said },
     );
 }
 

@@ -3,7 +3,7 @@
 // (parts/install/objects.ts) are written through ensureOwned, and every removal of what a run
 // made, or no longer declares, goes through removeOwned, so another's object is never touched.
 
-import { ConnectorError } from "../errors";
+import { ConnectorError, connectorError } from "../errors";
 import type { Steps } from "../steps";
 import { helmReleaseOf, withoutHelmMarkers } from "./helm";
 import type { ObjectApi } from "./objectApi";
@@ -30,8 +30,8 @@ export interface OwnedRun {
 export interface EnsureOwnedOptions {
     /** Take over an object that is not this connector's (replacing it with the body). */
     adopt: boolean;
-    /** What to do instead, said with OWNERSHIP_CONFLICT (names the caller's input). */
-    conflictRemediation: string;
+    /** What OWNERSHIP_CONFLICT adds to its advice: the caller's inputs that name the object. */
+    conflictFacts: string;
     /** Whether this connector's live object differs from `body` (the body fitted to it): then it is replaced. */
     // biome-ignore lint/suspicious/noExplicitAny: a manifest of any kind
     differs(live: LiveObject, body: Record<string, any>): boolean;
@@ -82,10 +82,10 @@ export async function ensureOwned(
             : release
               ? `Helm release "${release.name}" (namespace ${release.namespace}) installed it`
               : "it was not made by this tool";
-        throw new ConnectorError(
+        throw connectorError(
             "OWNERSHIP_CONFLICT",
             `${describeRef(ref)} exists and is not this connector's (${whose})`,
-            opts.conflictRemediation,
+            { facts: opts.conflictFacts },
         );
     }
     if (opts.remake?.(live)) {

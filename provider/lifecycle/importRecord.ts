@@ -2,7 +2,7 @@
 // `<org>/<project>/<identifier>`, as connectorId makes it) gives back of a connector. The cluster
 // cannot be reached without the credential, which only the program has: the record holds the
 // identifiers and the ref, and says which inputs the user must supply.
-import { ConnectorError } from "../errors";
+import { ConnectorError, connectorError } from "../errors";
 import { connectorRef, identifierProblem } from "../inputs/identifier";
 import { INPUT_NAMES } from "../inputs/schema";
 import { stripUndefined } from "../state";
@@ -22,10 +22,10 @@ export function importRecord(id: string): ImportedRecord {
     const parts = id.split("/");
     const problems = parts.map((p) => identifierProblem(p)).filter(Boolean);
     if (parts.length > 3 || problems.length)
-        throw new ConnectorError(
+        throw connectorError(
             "INVALID_INPUT",
             `"${id}" is not a connector id${problems.length ? ` (${problems.join("; ")})` : ""}`,
-            "Give the id as <identifier>, <org>/<identifier> or <org>/<project>/<identifier>",
+            { facts: "Give the id as <identifier>, <org>/<identifier> or <org>/<project>/<identifier>" },
         );
     const identifier = parts.at(-1)!;
     const scope = { orgIdentifier: parts.length > 1 ? parts[0] : undefined, projectIdentifier: parts[2] && parts[1] };

@@ -1,6 +1,6 @@
 // Turns a failed request (a network, TLS or DNS error, or an HTTP status with Kubernetes' Status
 // body) into a ConnectorError that says what happened and what to do.
-import { ConnectorError } from "../errors";
+import { ConnectorError, connectorError } from "../errors";
 
 /** The network-level cause of a failed request: the `code` of the error or of one of its causes. */
 export function causeCode(err: unknown): string | undefined {
@@ -58,10 +58,9 @@ export function classifyRequestError(err: unknown, ctx: RequestContext): Connect
         code === "UND_ERR_HEADERS_TIMEOUT" ||
         code === "UND_ERR_BODY_TIMEOUT"
     ) {
-        return new ConnectorError(
+        return connectorError(
             "TIMEOUT",
             `${ctx.what} on ${ctx.server} got no answer within ${Math.round(ctx.timeoutMs / 1000)} s`,
-            "Check that the master URL points at the API server (not a load balancer that drops traffic), that a firewall or proxy lets this machine through, or raise connectionTest.timeoutSeconds",
         );
     }
     if (
@@ -72,52 +71,35 @@ export function classifyRequestError(err: unknown, ctx: RequestContext): Connect
         code === "EPIPE" ||
         code === "UND_ERR_SOCKET"
     ) {
-        return new ConnectorError(
-            "UNREACHABLE",
-            `cannot connect to ${ctx.server} (${code})`,
-            "Check the master URL and port, that the API server is running, and that this machine can reach it",
-        );
+        return connectorError("UNREACHABLE", `cannot connect to ${ctx.server} (${code})`);
     }
     if (code === "ENOTFOUND" || code === "EAI_AGAIN") {
-        return new ConnectorError(
-            "UNREACHABLE",
-            `the host of ${ctx.server} cannot be resolved (${code})`,
-            "Check the host name in the master URL and this machine's DNS",
-        );
+        return connectorError("UNREACHABLE", `the host of ${ctx.server} cannot be resolved (${code})`, {
+            facts: "Check the host name in `masterUrl` and this machine's DNS",
+        });
     }
     if (code && UNKNOWN_AUTHORITY.has(code)) {
-        return new ConnectorError(
+        return connectorError(
             "TLS_UNKNOWN_AUTHORITY",
             `the TLS certificate of ${ctx.server} is signed by an authority this connector does not trust (${code})`,
-            "Set credential.caCert to the cluster's CA certificate (certificate-authority-data in a kubeconfig, base64-decoded)",
         );
     }
     if (code === "ERR_TLS_CERT_ALTNAME_INVALID") {
-        return new ConnectorError(
+        return connectorError(
             "TLS_NAME_MISMATCH",
             `the TLS certificate of ${ctx.server} is not valid for that host name (${code})`,
-            "Use a master URL whose host is in the certificate, or set credential.tlsServerName to a name the certificate holds",
         );
     }
     if (code === "CERT_HAS_EXPIRED" || code === "CERT_NOT_YET_VALID") {
-        return new ConnectorError(
+        return connectorError(
             "TLS_EXPIRED",
             `the TLS certificate of ${ctx.server} is ${code === "CERT_HAS_EXPIRED" ? "expired" : "not yet valid"} (${code})`,
-            "Renew the API server's serving certificate, or check this machine's clock",
         );
     }
     if (code && (code.startsWith("ERR_TLS") || code.startsWith("ERR_SSL") || code.includes("CERT"))) {
-        return new ConnectorError(
-            "TLS_FAILED",
-            `the TLS handshake with ${ctx.server} failed (${code})`,
-            "Check caCert, the client certificate and key, and that the master URL is the API server's https endpoint",
-        );
+        return connectorError("TLS_FAILED", `the TLS handshake with ${ctx.server} failed (${code})`);
     }
-    return new ConnectorError(
-        "UNREACHABLE",
-        `${ctx.what} on ${ctx.server} failed (${detail})`,
-        "Check the master URL and that this machine can reach the API server",
-    );
+    return connectorError("UNREACHABLE", `${ctx.what} on ${ctx.server} failed (${detail})`);
 }
 
 function classifyStatus(status: number, k8sMessage: string | undefined, ctx: RequestContext): ConnectorError {
@@ -128,82 +110,62 @@ function classifyStatus(status: number, k8sMessage: string | undefined, ctx: Req
 function statusError(status: number, k8sMessage: string | undefined, ctx: RequestContext): ConnectorError {
     if (status === 401) {
         if (ctx.authType === "UsernamePassword") {
-            return new ConnectorError(
+            return connectorError(
                 "BASIC_AUTH_REJECTED",
                 `${ctx.server} refused the user name and password (401 Unauthorized)`,
-                "Basic authentication was removed from kube-apiserver in Kubernetes 1.19: use a ServiceAccount token, a client certificate or OpenIdConnect instead",
-                k8sMessage,
+                { kubernetesMessage: k8sMessage },
             );
         }
         if (ctx.authType === "OpenIdConnect") {
-            return new ConnectorError(
-                "OIDC_FAILED",
-                `${ctx.server} refused the OIDC id_token (401 Unauthorized)`,
-                "Check that the API server trusts this issuer and client id (--oidc-issuer-url, --oidc-client-id) and that the user name claim matches",
-                k8sMessage,
-            );
+            return connectorError("OIDC_FAILED", `${ctx.server} refused the OIDC id_token (401 Unauthorized)`, {
+                kubernetesMessage: k8sMessage,
+            });
         }
-        return new ConnectorError(
-            "UNAUTHORIZED",
-            `${ctx.server} did not accept the credentials (401 Unauthorized)`,
-            "The token is wrong, expired or revoked, or the client certificate is not signed by the cluster's client CA: issue a new credential",
-            k8sMessage,
-        );
+        return connectorError("UNAUTHORIZED", `${ctx.server} did not accept the credentials (401 Unauthorized)`, {
+            kubernetesMessage: k8sMessage,
+        });
     }
     if (status === 403 && k8sMessage?.includes('User "system:anonymous"') && ctx.authType) {
         // The server ignored the credentials and treated the request as anonymous.
         if (ctx.authType === "UsernamePassword") {
-            return new ConnectorError(
+            return connectorError(
                 "BASIC_AUTH_REJECTED",
                 `${ctx.server} ignored the user name and password and treated ${ctx.what} as anonymous (403 Forbidden)`,
-                "Basic authentication was removed from kube-apiserver in Kubernetes 1.19: use a ServiceAccount token, a client certificate or OpenIdConnect instead",
-                k8sMessage,
+                { kubernetesMessage: k8sMessage },
             );
         }
-        return new ConnectorError(
+        return connectorError(
             "UNAUTHORIZED",
             `${ctx.server} did not use the connector's credentials and treated ${ctx.what} as anonymous (403 Forbidden)`,
-            "Give the connector a credential the cluster authenticates (a ServiceAccount token, a client certificate signed by the cluster's client CA, or an OIDC user the server trusts)",
-            k8sMessage,
+            { kubernetesMessage: k8sMessage },
         );
     }
     if (status === 403) {
-        return new ConnectorError(
-            "FORBIDDEN_NAMESPACE",
-            `${ctx.what} on ${ctx.server} was refused (403 Forbidden)`,
-            "Grant the connector's identity this permission",
-            k8sMessage,
-        );
+        return connectorError("FORBIDDEN_NAMESPACE", `${ctx.what} on ${ctx.server} was refused (403 Forbidden)`, {
+            kubernetesMessage: k8sMessage,
+        });
     }
     if (status === 429) {
-        return new ConnectorError(
+        return connectorError(
             "RATE_LIMITED",
             `${ctx.what} on ${ctx.server} kept being answered 429 Too Many Requests (rate limited) until the deadline of ${Math.round(ctx.timeoutMs / 1000)} s`,
-            "The API server is shedding load (API Priority and Fairness, or --max-requests-inflight): try again later, raise connectionTest.timeoutSeconds, or ask the cluster's admins to give this identity a higher priority level",
-            k8sMessage,
+            { kubernetesMessage: k8sMessage },
         );
     }
     const missingNamespace = status === 404 ? /namespaces "([^"]+)" not found/.exec(k8sMessage ?? "") : null;
     if (missingNamespace) {
-        return new ConnectorError(
+        return connectorError(
             "NAMESPACE_NOT_FOUND",
             `${ctx.what} on ${ctx.server} failed: namespace ${missingNamespace[1]} does not exist`,
-            `Create namespace ${missingNamespace[1]} first, or remove it from the list`,
-            k8sMessage,
+            { kubernetesMessage: k8sMessage },
         );
     }
     if (status === 404) {
-        return new ConnectorError(
-            "API_ERROR",
-            `${ctx.what} on ${ctx.server} answered 404 Not Found`,
-            "Check that the master URL is the API server's root URL, without a path",
-            k8sMessage,
-        );
+        return connectorError("API_ERROR", `${ctx.what} on ${ctx.server} answered 404 Not Found`, {
+            kubernetesMessage: k8sMessage,
+        });
     }
-    return new ConnectorError(
-        "API_ERROR",
-        `${ctx.what} on ${ctx.server} failed with HTTP ${status}`,
-        "Check the API server's health and logs",
-        k8sMessage,
-    );
+    return connectorError("API_ERROR", `${ctx.what} on ${ctx.server} failed with HTTP ${status}`, {
+        kubernetesMessage: k8sMessage,
+    });
 }

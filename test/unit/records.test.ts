@@ -301,7 +301,7 @@ describe("records: one error story @unit", () => {
         assert.equal(e.code, "UNEXPECTED");
         assert.match(e.message, /^\[UNEXPECTED\] ENOENT: no such file\. /);
         assert.equal(
-            toConnectorError("x", { code: "CREDENTIAL_LOAD_FAILED", remediation: "Check it" }).code,
+            toConnectorError("x", { code: "CREDENTIAL_LOAD_FAILED", facts: "Check it" }).code,
             "CREDENTIAL_LOAD_FAILED",
         );
     });

@@ -1,7 +1,7 @@
 // The connection test, as Harness's "Save and Continue" runs it, with the connector's own
 // credentials: GET /version (reachability, TLS, credentials), then the controllers of `default`
 // (unless skipped) and of connectionTest.namespace, then the required permissions.
-import { ConnectorError, recordFailure, toConnectorError } from "../../errors";
+import { ConnectorError, connectorError, recordFailure, toConnectorError } from "../../errors";
 import type { ConnectionTestSettings } from "../../inputs/types";
 import {
     type AccessCheck,
@@ -129,7 +129,7 @@ export async function runConnectionTest(
     const fail = (e: unknown, extra: Partial<ConnectionTestReport> = {}) =>
         report("FAILURE", {
             ...extra,
-            error: recordFailure(toConnectorError(e, { code: "API_ERROR", remediation: "Check the API server" })),
+            error: recordFailure(toConnectorError(e, { code: "API_ERROR" })),
         });
 
     // Every request starts at once, over the client's one connection (HTTP/2 multiplexes them):
@@ -186,19 +186,16 @@ export async function runConnectionTest(
         }
         let err = r.reason as ConnectorError;
         if (err.code === "FORBIDDEN_NAMESPACE" && l.ns === "default") {
-            err = new ConnectorError(
+            err = connectorError(
                 "FORBIDDEN_DEFAULT_NAMESPACE",
                 `the connection test may not ${l.name} (403 Forbidden)`,
-                "Grant the connector's identity `list` on deployments, replicasets, statefulsets and daemonsets in default, or set connectionTest.skipDefaultNamespaceValidation: true when the cluster has no default namespace or the identity has no rights there",
-                err.kubernetesMessage,
+                { kubernetesMessage: err.kubernetesMessage },
             );
         } else if (err.code === "FORBIDDEN_NAMESPACE") {
-            err = new ConnectorError(
-                "FORBIDDEN_NAMESPACE",
-                `the connection test may not ${l.name} (403 Forbidden)`,
-                `Grant the connector's identity \`list\` on deployments, replicasets, statefulsets and daemonsets in ${l.ns}, or set connectionTest.namespace to a namespace it may use`,
-                err.kubernetesMessage,
-            );
+            err = connectorError("FORBIDDEN_NAMESPACE", `the connection test may not ${l.name} (403 Forbidden)`, {
+                facts: `The test needs \`list\` on deployments, replicasets, statefulsets and daemonsets in ${l.ns}`,
+                kubernetesMessage: err.kubernetesMessage,
+            });
         }
         checks.push({ name: l.name, status: "FAILED", message: err.message });
         firstError ??= err;
@@ -230,10 +227,9 @@ export async function runConnectionTest(
                 ? `the "${settings.requiredPermissions}" profile`
                 : "connectionTest.requiredPermissions";
         return fail(
-            new ConnectorError(
+            connectorError(
                 "MISSING_PERMISSIONS",
                 `the connector's identity lacks ${missing.length} permission(s) that ${label} needs: ${missing.join("; ")}`,
-                "Grant these verbs to the identity (a Role and RoleBinding in the namespace, or a ClusterRole), or relax connectionTest.requiredPermissions",
             ),
             { serverVersion, missingPermissions: missing },
         );

@@ -22,10 +22,7 @@ export function connectWith(
 
 /** The report of a test that could not start: the credential did not give a client. */
 function notConnectedReport(started: number, e: unknown, secrets: readonly string[]): ConnectionTestReport {
-    const err = redactError(
-        toConnectorError(e, { code: "CREDENTIAL_LOAD_FAILED", remediation: "Check the credential" }),
-        secrets,
-    );
+    const err = redactError(toConnectorError(e, { code: "CREDENTIAL_LOAD_FAILED" }), secrets);
     return {
         status: "FAILURE",
         testedAt: new Date(started).toISOString(),

@@ -3,7 +3,7 @@
 // no longer declared. Each step records in the run's Steps what it created; when a later step (here,
 // or the connection test and Harness after it) fails, the run undoes that in reverse order.
 import { boundedMs } from "../../deadline";
-import { ConnectorError } from "../../errors";
+import { ConnectorError, connectorError } from "../../errors";
 import type { DelegateSettings } from "../../inputs/types";
 import { type ObjectApi, objectApi } from "../../kube/objectApi";
 import { differences, manifest, otherRoleRef, ownerAnnotation } from "../../kube/objects";
@@ -103,10 +103,9 @@ async function ensureNamespace(
         { deadline: Date.now() + NAMESPACE_TERMINATING_WAIT_MS, intervalMs: 250 },
     );
     if (!seen.done) {
-        throw new ConnectorError(
+        throw connectorError(
             "NAMESPACE_TERMINATING",
             `namespace ${plan.namespace} is still being deleted after ${NAMESPACE_TERMINATING_WAIT_MS / 1000} s`,
-            "Wait until it is gone (kubectl get namespace shows what holds it: finalizers or objects), or choose another delegate.namespace",
         );
     }
     const ns = seen.value;
@@ -117,11 +116,7 @@ async function ensureNamespace(
             ownerAnnotation(ns) === run.owner
         );
     if (!plan.createNamespace) {
-        throw new ConnectorError(
-            "NAMESPACE_MISSING",
-            `namespace ${plan.namespace} does not exist`,
-            "Create it, or leave delegate.createNamespace unset (true) so the connector creates it",
-        );
+        throw connectorError("NAMESPACE_MISSING", `namespace ${plan.namespace} does not exist`);
     }
     await createOwned(run.api, owned(run, { kind: "Namespace", name: plan.namespace }), run.steps);
     return true;
@@ -135,8 +130,7 @@ async function ensureObjects(run: ProvisionRun, objects: DesiredObject[]): Promi
 async function ensureObject(run: ProvisionRun, d: DesiredObject): Promise<void> {
     await ensureOwned(run.api, owned(run, d), run.owner, run.steps, {
         adopt: run.adopt,
-        conflictRemediation:
-            "Choose another delegate.serviceAccountName or namespace, or set delegate.adopt: true to take the object over",
+        conflictFacts: "Its name comes from `delegate.serviceAccountName` and `delegate.namespace`",
         // A token Secret's data is the token controller's: it is not compared.
         differs: (live) => d.kind !== "Secret" && differences(live, d).length > 0,
         // roleRef cannot change in place: the binding is made again; so is an emptied token Secret,
@@ -208,10 +202,9 @@ async function waitForTokenSecret(api: ObjectApi, ref: ObjectRef, waitSeconds: n
         { deadline: Date.now() + boundedMs(waitSeconds * 1000), intervalMs: (n) => Math.min(10 * 2 ** (n - 1), 200) },
     );
     if (seen.done) return seen.value;
-    throw new ConnectorError(
+    throw connectorError(
         "TOKEN_TIMEOUT",
         `the token controller did not fill ${describeRef(ref)} within ${waitSeconds} s`,
-        'Check that kube-controller-manager runs with the service-account token controller (and --service-account-private-key-file), raise delegate.tokenWaitSeconds, or use token: "bound"',
     );
 }
 

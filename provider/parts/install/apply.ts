@@ -3,7 +3,7 @@
 // wait until Harness shows the delegate connected (on a rotation: connected with the NEW token) →
 // and, only when the whole run has succeeded, retire the old token (revoke, then purge).
 import { boundedMs } from "../../deadline";
-import { ConnectorError } from "../../errors";
+import { ConnectorError, connectorError } from "../../errors";
 import type { HarnessClient } from "../../harness/client";
 import type { HarnessScope } from "../../harness/scope";
 import { type InstallSettings, installIdentity } from "../../inputs/delegateName";
@@ -155,10 +155,9 @@ export async function installDelegate(
             retireToken(client, scope, made).then(() => undefined),
         );
         if (!minted.value)
-            throw new ConnectorError(
+            throw connectorError(
                 "DELEGATE_TOKEN_NOT_FOUND",
                 `Harness minted delegate token "${made}" but answered no value for it`,
-                "Check that the API key may edit delegates (core_delegate_edit)",
             );
         token = minted.value;
         tokenExpiresAt = revokeAfter !== undefined ? new Date(revokeAfter).toISOString() : undefined;

@@ -4,7 +4,7 @@
 // wait until a delegate is connected. The scope goes in the query, as these resources take it.
 // These resources answer a RestResponse ({metaData, resource, responseMessages}), not {status, data}.
 // A token's value is returned to the caller only; no error or message ever holds it.
-import { ConnectorError, defaultRemediation } from "../../errors";
+import { ConnectorError, connectorError, defaultRemediation } from "../../errors";
 import { type HarnessClient, scopeQuery } from "../../harness/client";
 import type { HarnessScope } from "../../harness/scope";
 import { pollUntil } from "../../poll";
@@ -97,9 +97,7 @@ const said = (e: ConnectorError) => e.message;
 function recode(e: unknown, pattern: RegExp, code: ConnectorError["code"], what: string): unknown {
     if (!(e instanceof ConnectorError)) return e;
     const match = (e.code === "HARNESS_INVALID_REQUEST" || e.code === "HARNESS_NOT_FOUND") && pattern.test(said(e));
-    return match
-        ? new ConnectorError(code, `${what} (${e.what})`, defaultRemediation(code), undefined, e.httpStatus)
-        : e;
+    return match ? connectorError(code, `${what} (${e.what})`, { httpStatus: e.httpStatus }) : e;
 }
 
 function asToken(d: Record<string, unknown>): DelegateToken {
@@ -280,9 +278,9 @@ export function tokenStatusProblem(
     return undefined;
 }
 
-/** The remediation when the delegate's token is revoked, expired or gone: another token. */
-export const REVOKED_TOKEN_REMEDIATION =
-    "The delegate cannot connect with that token. Set delegate.install.token.name to a new name (pulumi up mints it and moves the delegate to it), or unset ttlDays/raise it if it expired; a revoked token cannot be made active again";
+/** What DELEGATE_NOT_CONNECTED adds when the delegate's token is revoked, expired or gone: another token. */
+export const REVOKED_TOKEN_FACTS =
+    "The delegate cannot connect with that token: set `delegate.install.token.name` to a new name (`pulumi up` mints it and moves the delegate to it), or unset `ttlDays` or raise it if it expired; a revoked token cannot be made active again";
 
 function asGroup(g: Record<string, any>): DelegateGroup {
     return {
@@ -383,10 +381,10 @@ export async function latestDelegateImage(
         query: scopeQuery(scope),
     });
     if (!v?.latestSupportedVersion)
-        throw new ConnectorError(
+        throw connectorError(
             "HARNESS_INVALID_REQUEST",
             "Harness answered no latestSupportedVersion for the delegate image",
-            "Pin delegate.install.image to a harness/delegate:<version> image",
+            { facts: "Pin `delegate.install.image` to a harness/delegate:<version> image" },
         );
     const out: { image: string; version: string; minimalImage?: string } = {
         image: `harness/delegate:${v.latestSupportedVersion}`,
@@ -465,12 +463,10 @@ export async function waitForDelegateConnected(
     const within = `delegate "${name}" did not connect to Harness within ${Math.round(opts.timeoutMs / 1000)} s`;
     const tokenProblem = opts.tokenName ? await tokenStatus(client, scope, opts.tokenName) : undefined;
     if (tokenProblem)
-        throw new ConnectorError("DELEGATE_NOT_CONNECTED", `${within}: its ${tokenProblem}`, REVOKED_TOKEN_REMEDIATION);
-    throw new ConnectorError(
-        "DELEGATE_NOT_CONNECTED",
-        `${within} (${lastSeen(entry, group, opts.tags)})`,
-        defaultRemediation("DELEGATE_NOT_CONNECTED"),
-    );
+        throw connectorError("DELEGATE_NOT_CONNECTED", `${within}: its ${tokenProblem}`, {
+            facts: REVOKED_TOKEN_FACTS,
+        });
+    throw connectorError("DELEGATE_NOT_CONNECTED", `${within} (${lastSeen(entry, group, opts.tags)})`);
 }
 
 /**
@@ -511,10 +507,10 @@ export async function waitForDelegateOnToken(
         { deadline: Date.now() + timeoutMs, intervalMs: 1000 },
     );
     if (seen.done) return;
-    throw new ConnectorError(
+    throw connectorError(
         "DELEGATE_NOT_CONNECTED",
         `delegate "${name}" did not move to its new token "${tokenName}" within ${Math.round(timeoutMs / 1000)} s: the old token is kept (not revoked)`,
-        "Look at the delegate pods' events and logs (kubectl -n <namespace> describe deployment and logs): the rolled pods did not connect with the new token; the proxy and the manager URL",
+        { facts: "The rolled pods did not connect with the new token" },
     );
 }
 

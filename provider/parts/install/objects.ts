@@ -134,8 +134,8 @@ export async function applyDelegateInstall(
 async function ensureInstallObject(run: OwnedRun, o: InstallObject, body: Record<string, any>): Promise<void> {
     await ensureOwned(run.api, { ref: refOf(o), body }, run.owner, run.steps, {
         adopt: run.adopt,
-        conflictRemediation:
-            "Choose another delegate.install.name, remove the object, or set delegate.adopt: true to take it over (docs/delegate-install.md, Coming from the Helm chart)",
+        conflictFacts:
+            "Its name comes from `delegate.install.name`; or remove the object. A delegate Helm's chart installed: see docs/delegate-install.md, Coming from the Helm chart",
         fit: (live, wanted) => (o.kind === "Deployment" ? keepSelector(live, wanted) : wanted),
         differs: (live, wanted) =>
             firstDifference(live, comparable(wanted)) !== undefined || (o.kind === "Secret" && !sameData(live, wanted)),

@@ -3,7 +3,7 @@
 // (whose rules check's validation applies first). Pure: no request is made here (register.ts
 // performs the plan).
 import { authKind } from "../../credentials/kinds";
-import { ConnectorError } from "../../errors";
+import { ConnectorError, connectorError } from "../../errors";
 import type { HarnessScope } from "../../harness/scope";
 import { installIdentity } from "../../inputs/delegateName";
 import {
@@ -240,10 +240,9 @@ export function planHarnessConnector(
 ): HarnessPlan {
     const result = harnessPlanFor(inputs, identifier, facts);
     if (result.ok) return result.plan;
-    throw new ConnectorError(
+    throw connectorError(
         "INVALID_INPUT",
         `cannot register the connector in Harness: ${result.issue.property} ${result.issue.reason}`,
-        "Fix the named property; nothing was sent to Harness",
     );
 }
 

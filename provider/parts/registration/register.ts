@@ -3,7 +3,7 @@
 // step records in the run's Steps what it created; when a later step fails, the run undoes that in
 // reverse (the connector plainly, then its secrets) and throws the original error. Org and project
 // go in the body of create/update and in the query of GET, DELETE and testConnection.
-import { ConnectorError } from "../../errors";
+import { type ConnectorError, connectorError } from "../../errors";
 import { type HarnessAnswer, type HarnessClient, metAfterRetry, scopeQuery } from "../../harness/client";
 import type { HarnessSettings } from "../../inputs/harnessTypes";
 import { connectorRef } from "../../inputs/identifier";
@@ -105,10 +105,9 @@ function assertNotDenied<T extends ConnectorData | SecretData>(
     if (data && (data as Record<string, unknown>)[entity]) return data;
     const g = data?.governanceMetadata;
     const policy = g ? [g.id, g.message].filter(Boolean).join(": ") : "";
-    throw new ConnectorError(
+    throw connectorError(
         "HARNESS_POLICY_DENIED",
         `a Harness policy denied ${what}${policy ? ` (policy ${policy})` : ""}${correlationId ? ` (correlationId ${correlationId})` : ""}`,
-        `Change the ${entity} to satisfy the policy, or ask the policy's owner for an exception`,
     );
 }
 
@@ -360,10 +359,9 @@ async function runHarnessTest(
         result = { status: "FAILURE", errorSummary: (e as ConnectorError).what };
     }
     if (result.status !== "SUCCESS" && settings.test === "gate")
-        throw new ConnectorError(
+        throw connectorError(
             "HARNESS_TEST_FAILED",
             `Harness's connection test of connector "${identifier}" says ${result.status}: ${result.errorSummary ?? "no summary"}${result.delegateId ? ` (delegate ${result.delegateId})` : ""}`,
-            "Check that a delegate with the connector's delegateSelectors can reach masterUrl with these credentials; or set harness.test: warn",
         );
     return result;
 }
