@@ -396,6 +396,16 @@ const ERROR_CODES = {
         cause: "purging a delegate token that is still ACTIVE",
         fix: "revoke it first",
     },
+    DELEGATE_TOKEN_SECRET_INVALID: {
+        class: "other",
+        timeoutLike: false,
+        retryable: "never",
+        clusterGone: false,
+        remediation:
+            "Create the Secret named by delegate.install.token.existingSecret in the delegate's namespace, with the delegate token under the key DELEGATE_TOKEN, then run again",
+        cause: "the Secret `delegate.install.token.existingSecret` names does not exist in the delegate's namespace, or holds no `DELEGATE_TOKEN` key; nothing was written",
+        fix: "create it (or have Vault / the external-secrets operator sync it) with the key `DELEGATE_TOKEN`",
+    },
     DELEGATE_NOT_CONNECTED: {
         class: "other",
         timeoutLike: false,

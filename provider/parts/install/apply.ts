@@ -27,11 +27,12 @@ import { proxyCredentialsChangedAt } from "./proxyCredentials";
 import type { InstalledDelegateState } from "./record";
 import { retireToken } from "./retireToken";
 import { DAY_MS, tokenRotationDue } from "./rotation";
+import { requireTokenSecret, tokenSecretVersionText } from "./tokenSecret";
 
-/** The install's record and its token's value (a secret output). */
+/** The install's record and its token's value (a secret output; none with the user's token Secret). */
 export interface InstalledDelegate {
     state: InstalledDelegateState;
-    token: string;
+    token?: string;
 }
 
 /** What an install starts from: the recorded install, its token, and the settings it was made with. */
@@ -95,12 +96,19 @@ export async function installDelegate(
     // 1. The image: as given, else the one installed before (the upgrader moves it on), else Harness's latest.
     const image = settings.image ?? prev?.state?.image ?? (await latestDelegateImage(client, scope)).image;
 
-    // 2. The token: kept while it has life left, else minted (undone: revoked and purged).
-    let token = prev?.token;
-    let tokenName = prev?.state?.tokenName;
-    let tokenExpiresAt = prev?.state?.tokenExpiresAt;
-    let tokenMintedAt = prev?.state?.tokenMintedAt;
-    const rotating = !token || !tokenName || tokenRotationDue(settings, identity.name, prev?.state);
+    // 2. The token: the user's Secret (read, never written: it must hold DELEGATE_TOKEN before
+    // anything is written), else kept while it has life left, else minted (undone: revoked and purged).
+    const existingSecret = settings.token.existingSecret;
+    const namespace = inputs.delegate!.namespace;
+    const tokenSecret = existingSecret
+        ? (await requireTokenSecret(kube, namespace, existingSecret)).version
+        : undefined;
+    let token = existingSecret ? undefined : prev?.token;
+    let tokenName = existingSecret ? undefined : prev?.state?.tokenName;
+    let tokenExpiresAt = existingSecret ? undefined : prev?.state?.tokenExpiresAt;
+    let tokenMintedAt = existingSecret ? undefined : prev?.state?.tokenMintedAt;
+    const rotating =
+        !existingSecret && (!token || !tokenName || tokenRotationDue(settings, identity.name, prev?.state));
     if (rotating) {
         const now = Date.now();
         tokenName =
@@ -136,10 +144,21 @@ export async function installDelegate(
             endpoint: access.endpoint,
             owner,
             proxyCredentialsChangedAt: changedAt,
+            ...(tokenSecret
+                ? { existingTokenSecret: tokenSecret.name, tokenSecretVersion: tokenSecretVersionText(tokenSecret) }
+                : {}),
         });
-    if (prev?.state && prev.token && rotating) {
+    if (prev?.state?.tokenName && prev.token && (rotating || existingSecret)) {
         const before = planDelegateInstall(
-            ownerFacts(prev.state.tokenName, prev.state.image, prev.state.proxyCredentialsChangedAt),
+            installFacts(inputs, {
+                identity,
+                image: prev.state.image,
+                tokenName: prev.state.tokenName,
+                accountId: access.accountId,
+                endpoint: access.endpoint,
+                owner,
+                proxyCredentialsChangedAt: prev.state.proxyCredentialsChangedAt,
+            }),
             prev.state.tokenName,
         );
         const beforeSecrets = installSecrets(settings, prev.token);
@@ -149,16 +168,18 @@ export async function installDelegate(
             () => applyDelegateInstall(kube, before, beforeSecrets, owner, new Steps()).then(() => undefined),
         );
     }
-    const objects = planDelegateInstall(ownerFacts(tokenName!, image, credentialsChangedAt), tokenName!);
-    const refs = await applyDelegateInstall(kube, objects, installSecrets(settings, token!), owner, steps, {
+    // With the user's Secret, its name stands for the token's (`checksum/delegate-token`); its version rolls the pods.
+    const tokenChecksum = tokenSecret?.name ?? tokenName!;
+    const objects = planDelegateInstall(ownerFacts(tokenChecksum, image, credentialsChangedAt), tokenChecksum);
+    const refs = await applyDelegateInstall(kube, objects, installSecrets(settings, token), owner, steps, {
         previous: previous?.state?.objects,
         adopt: inputs.delegate!.adopt,
     });
 
     // 4. Connected, bounded by waitSeconds and the overall deadline; after a rotation, with the new token.
+    // Without a token of ours (the user's Secret), by its name and tags only.
     const timeoutMs = boundedMs(settings.waitSeconds * 1000);
     const started = Date.now();
-    const namespace = inputs.delegate!.namespace;
     const connection = await explainedByPods(kube, namespace, identity.name, () =>
         // With its declared tags: after a change of them, the rolled pods must have registered.
         waitForDelegateConnected(client, scope, identity.name, {
@@ -168,8 +189,10 @@ export async function installDelegate(
             tags: identity.tags,
         }),
     );
-    const oldToken = rotating && prev?.state?.tokenName !== tokenName ? prev?.state?.tokenName : undefined;
-    if (oldToken)
+    const oldToken =
+        (rotating || existingSecret) && prev?.state?.tokenName !== tokenName ? prev?.state?.tokenName : undefined;
+    // Moved to the user's Secret: the token minted before goes once the run succeeded (no name to wait on).
+    if (oldToken && tokenName)
         await explainedByPods(kube, namespace, identity.name, () =>
             waitForDelegateOnToken(
                 client,
@@ -185,9 +208,10 @@ export async function installDelegate(
         tags: identity.tags,
         image,
         namespace: inputs.delegate!.namespace,
-        tokenName: tokenName!,
+        ...(tokenName ? { tokenName } : {}),
         ...(tokenExpiresAt ? { tokenExpiresAt } : {}),
-        tokenMintedAt: tokenMintedAt!,
+        ...(tokenMintedAt ? { tokenMintedAt } : {}),
+        ...(tokenSecret ? { tokenSecret } : {}),
         ...(credentialsChangedAt ? { proxyCredentialsChangedAt: credentialsChangedAt } : {}),
         connected: true,
         lastHeartbeat: new Date(connection.lastHeartbeat).toISOString(),
@@ -197,7 +221,7 @@ export async function installDelegate(
     // Revoking first would disconnect the delegate at once: the old token goes only when all else succeeded.
     if (oldToken)
         run.onSuccess(() => retireReplacedToken(() => retireToken(client, scope, oldToken, options.purgeRetry)));
-    return { state, token: token! };
+    return { state, ...(token !== undefined ? { token } : {}) };
 }
 
 /**

@@ -1,4 +1,5 @@
-// Uninstalling the delegate: its objects (newest first, this connector's only), then its token.
+// Uninstalling the delegate: its objects (newest first, this connector's only), then its token
+// (none with the user's Secret: that Secret and its token stay, theirs to keep or revoke).
 
 import { harnessScope } from "../../inputs/harnessRules";
 import type { RunContext } from "../../runContext";
@@ -17,5 +18,6 @@ export async function uninstallDelegate(
     options: { purgeRetry?: PurgeRetry } = {},
 ): Promise<string[]> {
     await removeDelegateInstall(await run.kube(run.provisionerCredential), state.objects, run.ownerName);
+    if (!state.tokenName) return [];
     return retireToken(run.harness().client, harnessScope(run.inputs), state.tokenName, options.purgeRetry);
 }
