@@ -3,18 +3,24 @@
 // kubelet runs pods here): up installs and connects the delegate before the connector and Harness's
 // gated test; a no-op preview changes nothing; a token name change rotates without a disconnect;
 // refresh finds drift that up repairs; a delegate that never connects fails up within waitSeconds
-// with nothing left; destroy leaves nothing in either place. No secret in state or output.
+// with nothing left; destroy leaves nothing in either place; with the user's token Secret
+// (token.existingSecret) nothing is minted or revoked, a rotation of the Secret is seen by refresh
+// and rolls the pods at the next up, destroy keeps the Secret. No secret in state or output.
 import * as assert from "node:assert/strict";
 import * as path from "node:path";
+import * as tls from "node:tls";
 import * as k8s from "@kubernetes/client-node";
 import type { automation } from "@pulumi/pulumi";
 import * as yaml from "js-yaml";
+import { harnessClientFor } from "../provider/harness/client";
 import { OWNER_ANNOTATION } from "../provider/kube/refs";
+import { mintDelegateToken, purgeDelegateToken, revokeDelegateToken } from "../provider/parts/install/harnessDelegates";
+import { TOKEN_SECRET_VERSION_ANNOTATION } from "../provider/parts/install/plan";
 import { repoRoot } from "../tools/binaries";
 import { type ControlPlane, startControlPlane } from "../tools/controlPlane";
 import { type HarnessStandIn, startHarnessStandIn } from "../tools/harness";
 import { type DelegateAgent, startDelegateAgent } from "../tools/harness/delegateAgent";
-import { type AdminClients, adminClients } from "../tools/identities";
+import { type AdminClients, adminClients, ensureNamespace } from "../tools/identities";
 import { createTestStack, type TestStack } from "../tools/pulumiHarness";
 import { assertNoSecret } from "./stateSecrets";
 
@@ -215,6 +221,87 @@ describe("delegate.install through pulumi (real engine, real cluster, Harness st
         } finally {
             await t.destroy().catch(() => undefined);
             await t.dispose();
+        }
+    });
+
+    it("token.existingSecret: up connects with the user's Secret (nothing minted); the Secret rotated → refresh says so → up rolls the pods onto the new token; destroy keeps the Secret and revokes nothing", async () => {
+        // The test mints the user's tokens itself (as their pipeline would): it trusts the stand-in's CA.
+        tls.setDefaultCACertificates([...tls.getCACertificates("default"), h.caCertPem]);
+        const hc = harnessClientFor({ endpoint: h.url, accountId: h.accountId, apiKey: h.apiKey, timeoutMs: 10_000 });
+        const secretName = "vault-delegate-token";
+        const writeToken = async (value: string, create = false) => {
+            const body = { metadata: { name: secretName }, stringData: { DELEGATE_TOKEN: value } };
+            if (create) await admin.core.createNamespacedSecret({ namespace: NS, body });
+            else await admin.core.replaceNamespacedSecret({ name: secretName, namespace: NS, body });
+        };
+        const first = (await mintDelegateToken(hc, {}, "vault-first")).value!;
+        await ensureNamespace(admin, NS);
+        await writeToken(first, true);
+        const t = await stack({ delegateTokenSecret: secretName, delegateName: "vault-cluster" }, "existing");
+        const printed: string[] = [];
+        const onOutput = (s: string) => printed.push(s);
+        const annotation = async () =>
+            (await apps.readNamespacedDeployment({ name: "vault-cluster", namespace: NS })).spec?.template.metadata
+                ?.annotations?.[TOKEN_SECRET_VERSION_ANNOTATION];
+        try {
+            const up = outputs(await t.up({ onOutput }));
+            assert.equal(up.delegateConnected, true);
+            assert.equal(up.harnessTestStatus, "SUCCESS", "Harness's gated test ran on the delegate");
+            assert.equal(up.delegateTokenName, "not minted yet", "no token of ours");
+            const secret = await admin.core.readNamespacedSecret({ name: secretName, namespace: NS });
+            assert.deepEqual(up.delegateTokenSecret, {
+                name: secretName,
+                uid: secret.metadata!.uid,
+                resourceVersion: secret.metadata!.resourceVersion,
+            });
+            assert.deepEqual(tokens(), ["vault-first:ACTIVE"], "nothing minted");
+            const rolledFrom = await annotation();
+            const firstHash = agent.agents().find((a) => a.deployment === "vault-cluster")?.tokenHash;
+            assert.ok(firstHash, "the agent connected with the Secret's token");
+
+            const preview = await t.preview({ onOutput });
+            assert.equal(preview.changeSummary.update ?? 0, 0, "no-op preview");
+
+            // The operator rotates the Secret's value.
+            const second = (await mintDelegateToken(hc, {}, "vault-second")).value!;
+            await writeToken(second);
+            await t.refresh({ onOutput });
+            const recorded = JSON.parse(await t.exportState()).deployment.resources.find(
+                (r: any) => r.type === "pulumi-nodejs:dynamic:Resource",
+            );
+            assert.deepEqual(recorded.outputs.delegate.install.drift, [
+                `the token Secret "${secretName}" changed since the last up: the next up rolls the pods`,
+            ]);
+            const rolled = outputs(await t.up({ onOutput }));
+            assert.deepEqual(rolled.delegateDrift, []);
+            assert.equal(rolled.delegateConnected, true);
+            assert.notEqual(await annotation(), rolledFrom, "the pod template's annotation moved: the pods rolled");
+            const deadline = Date.now() + 20_000;
+            while (agent.agents().find((a) => a.deployment === "vault-cluster")?.tokenHash === firstHash) {
+                assert.ok(Date.now() < deadline, "the agent reconnects with the new token");
+                await new Promise((r) => setTimeout(r, 250));
+            }
+            assert.equal(agent.agents().find((a) => a.deployment === "vault-cluster")?.connected, true);
+
+            const values = [first, second];
+            const secrets = [...values, ...values.map((v) => Buffer.from(v).toString("base64")), h.apiKey];
+            assertNoSecret(await t.exportState(), secrets, "pulumi stack export");
+            assertNoSecret(printed.join(""), secrets, "pulumi's output");
+
+            await t.destroy({ onOutput });
+            assert.deepEqual(await owned(), [], "no object of ours is left");
+            await admin.core.readNamespacedSecret({ name: secretName, namespace: NS });
+            assert.deepEqual(tokens(), ["vault-first:ACTIVE", "vault-second:ACTIVE"], "nothing revoked");
+            assert.deepEqual(h.connectors(), []);
+        } finally {
+            await t.destroy().catch(() => undefined);
+            await t.dispose();
+            await admin.core.deleteNamespacedSecret({ name: secretName, namespace: NS }).catch(() => undefined);
+            for (const name of ["vault-first", "vault-second"]) {
+                await revokeDelegateToken(hc, {}, name).catch(() => undefined);
+                await purgeDelegateToken(hc, {}, name).catch(() => undefined);
+            }
+            await hc.close();
         }
     });
 });
