@@ -72,12 +72,12 @@ describe("delegate.install through pulumi (real engine, real cluster, Harness st
             .delegateTokens()
             .map((t) => `${t.name}:${t.status}`)
             .sort();
-    const owned = async () => {
+    const owned = async (namespace = NS) => {
         const [cms, secrets, deps, sas] = await Promise.all([
-            admin.core.listNamespacedConfigMap({ namespace: NS }).catch(() => ({ items: [] })),
-            admin.core.listNamespacedSecret({ namespace: NS }).catch(() => ({ items: [] })),
-            apps.listNamespacedDeployment({ namespace: NS }).catch(() => ({ items: [] })),
-            admin.core.listNamespacedServiceAccount({ namespace: NS }).catch(() => ({ items: [] })),
+            admin.core.listNamespacedConfigMap({ namespace }).catch(() => ({ items: [] })),
+            admin.core.listNamespacedSecret({ namespace }).catch(() => ({ items: [] })),
+            apps.listNamespacedDeployment({ namespace }).catch(() => ({ items: [] })),
+            admin.core.listNamespacedServiceAccount({ namespace }).catch(() => ({ items: [] })),
         ]);
         return [...cms.items, ...secrets.items, ...deps.items, ...sas.items]
             .filter((o) => o.metadata?.annotations?.[OWNER_ANNOTATION])
@@ -229,26 +229,31 @@ describe("delegate.install through pulumi (real engine, real cluster, Harness st
         tls.setDefaultCACertificates([...tls.getCACertificates("default"), h.caCertPem]);
         const hc = harnessClientFor({ endpoint: h.url, accountId: h.accountId, apiKey: h.apiKey, timeoutMs: 10_000 });
         const secretName = "vault-delegate-token";
+        // A namespace of its own: the user's Secret is made before the stack, and stays after it.
+        const VNS = "vault-delegate";
         const writeToken = async (value: string, create = false) => {
             const body = { metadata: { name: secretName }, stringData: { DELEGATE_TOKEN: value } };
-            if (create) await admin.core.createNamespacedSecret({ namespace: NS, body });
-            else await admin.core.replaceNamespacedSecret({ name: secretName, namespace: NS, body });
+            if (create) await admin.core.createNamespacedSecret({ namespace: VNS, body });
+            else await admin.core.replaceNamespacedSecret({ name: secretName, namespace: VNS, body });
         };
         const first = (await mintDelegateToken(hc, {}, "vault-first")).value!;
-        await ensureNamespace(admin, NS);
+        await ensureNamespace(admin, VNS);
         await writeToken(first, true);
-        const t = await stack({ delegateTokenSecret: secretName, delegateName: "vault-cluster" }, "existing");
+        const t = await stack(
+            { delegateTokenSecret: secretName, delegateName: "vault-cluster", delegateNamespace: VNS },
+            "existing",
+        );
         const printed: string[] = [];
         const onOutput = (s: string) => printed.push(s);
         const annotation = async () =>
-            (await apps.readNamespacedDeployment({ name: "vault-cluster", namespace: NS })).spec?.template.metadata
+            (await apps.readNamespacedDeployment({ name: "vault-cluster", namespace: VNS })).spec?.template.metadata
                 ?.annotations?.[TOKEN_SECRET_VERSION_ANNOTATION];
         try {
             const up = outputs(await t.up({ onOutput }));
             assert.equal(up.delegateConnected, true);
             assert.equal(up.harnessTestStatus, "SUCCESS", "Harness's gated test ran on the delegate");
             assert.equal(up.delegateTokenName, "not minted yet", "no token of ours");
-            const secret = await admin.core.readNamespacedSecret({ name: secretName, namespace: NS });
+            const secret = await admin.core.readNamespacedSecret({ name: secretName, namespace: VNS });
             assert.deepEqual(up.delegateTokenSecret, {
                 name: secretName,
                 uid: secret.metadata!.uid,
@@ -289,14 +294,14 @@ describe("delegate.install through pulumi (real engine, real cluster, Harness st
             assertNoSecret(printed.join(""), secrets, "pulumi's output");
 
             await t.destroy({ onOutput });
-            assert.deepEqual(await owned(), [], "no object of ours is left");
-            await admin.core.readNamespacedSecret({ name: secretName, namespace: NS });
+            assert.deepEqual(await owned(VNS), [], "no object of ours is left");
+            await admin.core.readNamespacedSecret({ name: secretName, namespace: VNS });
             assert.deepEqual(tokens(), ["vault-first:ACTIVE", "vault-second:ACTIVE"], "nothing revoked");
             assert.deepEqual(h.connectors(), []);
         } finally {
             await t.destroy().catch(() => undefined);
             await t.dispose();
-            await admin.core.deleteNamespacedSecret({ name: secretName, namespace: NS }).catch(() => undefined);
+            await admin.core.deleteNamespacedSecret({ name: secretName, namespace: VNS }).catch(() => undefined);
             for (const name of ["vault-first", "vault-second"]) {
                 await revokeDelegateToken(hc, {}, name).catch(() => undefined);
                 await purgeDelegateToken(hc, {}, name).catch(() => undefined);
