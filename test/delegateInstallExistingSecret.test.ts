@@ -272,4 +272,30 @@ describe("installed delegate with the user's token Secret (real cluster, Harness
         );
         await admin.core.readNamespacedSecret({ name: "vault-token", namespace: NS });
     });
+
+    it("moving from a minted token to the user's Secret retires the minted one once the run succeeded", async () => {
+        const name = "existing-move";
+        const inputsMinted = inputsWith({}, {}, name);
+        const minted = await inSteps((run) => installDelegate(run), runOf(inputsMinted));
+        assert.ok(minted.state.tokenName);
+        assert.deepEqual(tokensOf(name), [`${minted.state.tokenName}:ACTIVE`]);
+        const value = await mint({}, "vault-move");
+        await writeSecret("move-token", { DELEGATE_TOKEN: value });
+        const inputs = inputsWith({ token: { existingSecret: "move-token" } }, {}, name);
+        const moved = await inSteps((run) => installDelegate(run, { ...minted }), runOf(inputs));
+        assert.equal(moved.state.tokenName, undefined);
+        assert.equal(moved.state.tokenSecret?.name, "move-token");
+        const left = await admin.core.listNamespacedSecret({ namespace: NS });
+        assert.ok(
+            !left.items.some((x) => x.metadata?.name === name),
+            "our token Secret is gone: the Deployment reads the user's",
+        );
+        assert.deepEqual(tokensOf(name), [], "the minted token revoked and purged after the move");
+        await waitFor(
+            "the agent on the user's token",
+            () => !!agent.agents().find((a) => a.deployment === name)?.connected,
+        );
+        await inSteps((run) => uninstallDelegate(run, moved.state), runOf(inputs));
+        assert.deepEqual(tokensOf("vault-move"), ["vault-move:ACTIVE"]);
+    });
 });
