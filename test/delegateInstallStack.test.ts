@@ -7,6 +7,8 @@
 // (token.existingSecret) nothing is minted or revoked, a rotation of the Secret is seen by refresh
 // and rolls the pods at the next up, destroy keeps the Secret. No secret in state or output.
 import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import * as tls from "node:tls";
 import * as k8s from "@kubernetes/client-node";
@@ -307,6 +309,73 @@ describe("delegate.install through pulumi (real engine, real cluster, Harness st
                 await purgeDelegateToken(hc, {}, name).catch(() => undefined);
             }
             await hc.close();
+        }
+    });
+
+    it("token.existingSecret through the provider plugin (Pulumi YAML): up connects with the user's Secret, nothing minted; destroy keeps it and revokes nothing", async () => {
+        tls.setDefaultCACertificates([...tls.getCACertificates("default"), h.caCertPem]);
+        const hc = harnessClientFor({ endpoint: h.url, accountId: h.accountId, apiKey: h.apiKey, timeoutMs: 10_000 });
+        const YNS = "yaml-vault";
+        // examples/yaml-delegate-install with the token block given as the user's Secret.
+        const example = fs.readFileSync(path.join(YAML_EXAMPLE, "Pulumi.yaml"), "utf8");
+        const program = example
+            .replace("path: ../../bin", `path: ${path.join(repoRoot(), "bin")}`)
+            .replace("namespace: yaml-delegate", `namespace: ${YNS}`)
+            .replace("name: yaml-delegate\n", "name: yaml-vault\n")
+            .replace(
+                / {10}token:\n {12}name: \$\{delegateTokenName\}\n {12}ttlDays: 30\n/,
+                "          token:\n            existingSecret: yaml-vault-token\n",
+            )
+            .replace(
+                "  delegateTokenName: ${prod.delegate.install.tokenName}\n",
+                "  delegateTokenSecret: ${prod.delegate.install.tokenSecret.name}\n",
+            );
+        assert.match(program, /existingSecret: yaml-vault-token/);
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pkc-yaml-vault-"));
+        fs.writeFileSync(path.join(dir, "Pulumi.yaml"), program);
+        const value = (await mintDelegateToken(hc, {}, "yaml-vault-token")).value!;
+        await ensureNamespace(admin, YNS);
+        await admin.core.createNamespacedSecret({
+            namespace: YNS,
+            body: { metadata: { name: "yaml-vault-token" }, stringData: { DELEGATE_TOKEN: value } },
+        });
+        const t = await createTestStack({
+            programDir: dir,
+            languages: ["yaml"],
+            config: {
+                adminKubeconfig: { value: yaml.dump(JSON.parse(cp.kubeconfig)), secret: true },
+                delegateWaitSeconds: { value: "60" },
+            },
+            env: h.env,
+        });
+        const printed: string[] = [];
+        const onOutput = (s: string) => printed.push(s);
+        try {
+            const up = outputs(await t.up({ onOutput }));
+            assert.equal(up.delegateName, "yaml-vault");
+            assert.equal(up.delegateConnected, true);
+            assert.equal(up.delegateTokenSecret, "yaml-vault-token");
+            assert.equal(up.harnessTestStatus, "SUCCESS");
+            assert.deepEqual(tokens(), ["yaml-vault-token:ACTIVE"], "nothing minted");
+            const preview = await t.preview({ onOutput });
+            assert.equal(preview.changeSummary.update ?? 0, 0, "no-op preview through the plugin");
+            const secrets = [value, Buffer.from(value).toString("base64")];
+            assertNoSecret(await t.exportState(), secrets, "pulumi stack export");
+            assertNoSecret(printed.join(""), secrets, "pulumi's output");
+            await t.destroy({ onOutput });
+            assert.deepEqual(await owned(YNS), []);
+            await admin.core.readNamespacedSecret({ name: "yaml-vault-token", namespace: YNS });
+            assert.deepEqual(tokens(), ["yaml-vault-token:ACTIVE"], "nothing revoked");
+        } finally {
+            await t.destroy().catch(() => undefined);
+            await t.dispose();
+            await admin.core
+                .deleteNamespacedSecret({ name: "yaml-vault-token", namespace: YNS })
+                .catch(() => undefined);
+            await revokeDelegateToken(hc, {}, "yaml-vault-token").catch(() => undefined);
+            await purgeDelegateToken(hc, {}, "yaml-vault-token").catch(() => undefined);
+            await hc.close();
+            fs.rmSync(dir, { recursive: true, force: true });
         }
     });
 });
