@@ -1,5 +1,6 @@
 // Installing the Harness delegate, as named steps of the run (each undone in reverse when a later
-// step fails): choose the image → mint the token (or keep the recorded one) → write the objects →
+// step fails): choose the image → mint the token (or keep the recorded one; or read the user's
+// token Secret, `token.existingSecret`: nothing minted, its version on the pod template) → write the objects →
 // wait until Harness shows the delegate connected (on a rotation: connected with the NEW token) →
 // and, only when the whole run has succeeded, retire the old token (revoke, then purge).
 import { boundedMs } from "../../deadline";
