@@ -345,6 +345,14 @@ const ERROR_CODES = {
         advice: "Revoke the delegate token before purging it: Harness deletes only revoked tokens",
         cause: "purging a delegate token that is still ACTIVE",
     },
+    DELEGATE_TOKEN_SECRET_INVALID: {
+        class: "other",
+        timeoutLike: false,
+        retryable: "never",
+        clusterGone: false,
+        advice: "Create it in the delegate's namespace with the delegate token under the key `DELEGATE_TOKEN` (or have Vault / the external-secrets operator sync it), then run `pulumi up` again",
+        cause: "the Secret `delegate.install.token.existingSecret` names does not exist in the delegate's namespace, or holds no `DELEGATE_TOKEN` key; nothing was written",
+    },
     DELEGATE_NOT_CONNECTED: {
         class: "other",
         timeoutLike: false,

@@ -16,10 +16,12 @@ import {
     PROXY_CREDENTIALS_ANNOTATION,
     planDelegateInstall,
     TOKEN_CHECKSUM_ANNOTATION,
+    TOKEN_SECRET_VERSION_ANNOTATION,
     upgraderConfig,
 } from "../provider/parts/install/plan";
 import { proxyCredentialsChangedAt } from "../provider/parts/install/proxyCredentials";
 import type { InstalledDelegateState } from "../provider/parts/install/record";
+import { tokenRotationDue } from "../provider/parts/install/rotation";
 import { delegateManifest } from "../sdk/delegateManifest";
 import { delegateManifestMain } from "../sdk/delegateManifestCli";
 import { createCA } from "../tools/pki";
@@ -283,6 +285,74 @@ describe("delegate install drift comparison @unit", () => {
             firstDifference({ spec: { ...live.spec, resources: { memory: "1Gi", cpu: "1" } } }, desired),
             "spec.resources.memory",
         );
+    });
+});
+
+describe("delegate install with the user's token Secret (token.existingSecret) @unit", () => {
+    const settings = (over: object = {}) =>
+        ({ token: { existingSecret: "vault-token" }, ...over }) as unknown as InstallSettings;
+
+    it("plans no token Secret: envFrom and the upgrader read the user's, the pod template carries its version", () => {
+        const objs = planDelegateInstall(
+            facts({ existingTokenSecret: "vault-token", tokenSecretVersion: "uid-1/41" }),
+            "vault-token",
+        );
+        assert.ok(!objs.some((o) => o.kind === "Secret"), "no Secret of ours");
+        assert.ok(!objs.some((o) => JSON.stringify(o.secretValues ?? {}).includes("delegateToken")));
+        const dep = find(objs, "Deployment", "prod-eu").manifest as any;
+        const pod = dep.spec.template;
+        assert.deepEqual(pod.spec.containers[0].envFrom[1], { secretRef: { name: "vault-token" } });
+        assert.equal(pod.metadata.annotations[TOKEN_SECRET_VERSION_ANNOTATION], "uid-1/41");
+        assert.equal(pod.metadata.annotations[TOKEN_CHECKSUM_ANNOTATION], "vault-token");
+        const job = find(objs, "CronJob", "prod-eu-upgrader-job").manifest as any;
+        assert.deepEqual(job.spec.jobTemplate.spec.template.spec.containers[0].env, [
+            { name: "UPGRADER_TOKEN", valueFrom: { secretKeyRef: { name: "vault-token", key: "DELEGATE_TOKEN" } } },
+        ]);
+        assert.ok(!objs.some((o) => o.name === "prod-eu-upgrader-token"));
+        // Another write of the Secret: only the annotation moves, so the pods roll.
+        const after = planDelegateInstall(
+            facts({ existingTokenSecret: "vault-token", tokenSecretVersion: "uid-1/57" }),
+            "vault-token",
+        );
+        const depAfter = find(after, "Deployment", "prod-eu").manifest as any;
+        assert.equal(
+            firstDifference(depAfter, dep),
+            "spec.template.metadata.annotations.kubernetes-connector.pulumi.com/token-secret-version",
+        );
+        // Without the user's Secret, no such annotation.
+        const ours = find(planDelegateInstall(facts(), "t"), "Deployment", "prod-eu").manifest as any;
+        assert.equal(ours.spec.template.metadata.annotations[TOKEN_SECRET_VERSION_ANNOTATION], undefined);
+    });
+
+    it("keeps the proxy's credentials in a Secret of ours (only render-only leaves them out)", () => {
+        const objs = planDelegateInstall(
+            facts({
+                existingTokenSecret: "vault-token",
+                tokenSecretVersion: "u/1",
+                proxy: { host: "p", port: 3128, scheme: "http", withCredentials: true },
+            }),
+            "vault-token",
+        );
+        assert.deepEqual(
+            objs.filter((o) => o.kind === "Secret").map((o) => o.name),
+            ["prod-eu-proxy", "prod-eu-upgrader-config"],
+        );
+    });
+
+    it("never rotates: the token is the user's", () => {
+        const prev = {
+            name: "prod-eu",
+            tags: [],
+            image: "i:1",
+            namespace: "ns",
+            tokenSecret: { name: "vault-token", uid: "u", resourceVersion: "1" },
+            connected: true,
+            objects: [],
+            drift: [],
+        } satisfies InstalledDelegateState;
+        assert.equal(tokenRotationDue(settings(), "prod-eu", prev), false);
+        assert.equal(tokenRotationDue(settings(), "prod-eu", undefined), false);
+        assert.equal(tokenRotationDue(settings(), "another", prev), false);
     });
 });
 

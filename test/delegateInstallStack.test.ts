@@ -3,9 +3,13 @@
 // kubelet runs pods here): up installs and connects the delegate before the connector and Harness's
 // gated test; a no-op preview changes nothing; a token name change rotates without a disconnect;
 // refresh finds drift that up repairs; a delegate that never connects fails up within waitSeconds
-// with nothing left; destroy leaves nothing in either place. No secret in state or output.
+// with nothing left; destroy leaves nothing in either place; with the user's token Secret
+// (token.existingSecret) nothing is minted or revoked, a rotation of the Secret is seen by refresh
+// and rolls the pods at the next up, destroy keeps the Secret. No secret in state or output.
 import * as assert from "node:assert/strict";
 import { execFile } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import * as tls from "node:tls";
 import { promisify } from "node:util";
@@ -14,13 +18,14 @@ import type { automation } from "@pulumi/pulumi";
 import * as yaml from "js-yaml";
 import { harnessClientFor } from "../provider/harness/client";
 import { OWNER_ANNOTATION } from "../provider/kube/refs";
-import { mintDelegateToken } from "../provider/parts/install/harnessDelegates";
+import { mintDelegateToken, purgeDelegateToken, revokeDelegateToken } from "../provider/parts/install/harnessDelegates";
+import { TOKEN_SECRET_VERSION_ANNOTATION } from "../provider/parts/install/plan";
 import { inSteps } from "../provider/steps";
 import { repoRoot } from "../tools/binaries";
 import { type ControlPlane, startControlPlane } from "../tools/controlPlane";
 import { type HarnessStandIn, startHarnessStandIn } from "../tools/harness";
 import { type DelegateAgent, startDelegateAgent } from "../tools/harness/delegateAgent";
-import { type AdminClients, adminClients } from "../tools/identities";
+import { type AdminClients, adminClients, ensureNamespace } from "../tools/identities";
 import { createTestStack, type TestStack } from "../tools/pulumiHarness";
 import { assertNoSecret } from "./stateSecrets";
 import { connectorIn } from "./yamlPrograms";
@@ -73,12 +78,12 @@ describe("delegate.install through pulumi (real engine, real cluster, Harness st
             .delegateTokens()
             .map((t) => `${t.name}:${t.status}`)
             .sort();
-    const owned = async () => {
+    const owned = async (namespace = NS) => {
         const [cms, secrets, deps, sas] = await Promise.all([
-            admin.core.listNamespacedConfigMap({ namespace: NS }).catch(() => ({ items: [] })),
-            admin.core.listNamespacedSecret({ namespace: NS }).catch(() => ({ items: [] })),
-            apps.listNamespacedDeployment({ namespace: NS }).catch(() => ({ items: [] })),
-            admin.core.listNamespacedServiceAccount({ namespace: NS }).catch(() => ({ items: [] })),
+            admin.core.listNamespacedConfigMap({ namespace }).catch(() => ({ items: [] })),
+            admin.core.listNamespacedSecret({ namespace }).catch(() => ({ items: [] })),
+            apps.listNamespacedDeployment({ namespace }).catch(() => ({ items: [] })),
+            admin.core.listNamespacedServiceAccount({ namespace }).catch(() => ({ items: [] })),
         ]);
         return [...cms.items, ...secrets.items, ...deps.items, ...sas.items]
             .filter((o) => o.metadata?.annotations?.[OWNER_ANNOTATION])
@@ -531,6 +536,159 @@ describe("delegate.install through pulumi (real engine, real cluster, Harness st
         } finally {
             await t.destroy().catch(() => undefined);
             await t.dispose();
+        }
+    });
+
+    it("token.existingSecret: up connects with the user's Secret (nothing minted); the Secret rotated → refresh says so → up rolls the pods onto the new token; destroy keeps the Secret and revokes nothing", async () => {
+        // The test mints the user's tokens itself (as their pipeline would): it trusts the stand-in's CA.
+        tls.setDefaultCACertificates([...tls.getCACertificates("default"), h.caCertPem]);
+        const hc = harnessClientFor({ endpoint: h.url, accountId: h.accountId, apiKey: h.apiKey, timeoutMs: 10_000 });
+        const secretName = "vault-delegate-token";
+        // A namespace of its own: the user's Secret is made before the stack, and stays after it.
+        const VNS = "vault-delegate";
+        const writeToken = async (value: string, create = false) => {
+            const body = { metadata: { name: secretName }, stringData: { DELEGATE_TOKEN: value } };
+            if (create) await admin.core.createNamespacedSecret({ namespace: VNS, body });
+            else await admin.core.replaceNamespacedSecret({ name: secretName, namespace: VNS, body });
+        };
+        const first = (await mintDelegateToken(hc, {}, "vault-first")).value!;
+        await ensureNamespace(admin, VNS);
+        await writeToken(first, true);
+        const t = await stack(
+            { delegateTokenSecret: secretName, delegateName: "vault-cluster", delegateNamespace: VNS },
+            "existing",
+        );
+        const printed: string[] = [];
+        const onOutput = (s: string) => printed.push(s);
+        const annotation = async () =>
+            (await apps.readNamespacedDeployment({ name: "vault-cluster", namespace: VNS })).spec?.template.metadata
+                ?.annotations?.[TOKEN_SECRET_VERSION_ANNOTATION];
+        try {
+            const up = outputs(await t.up({ onOutput }));
+            assert.equal(up.delegateConnected, true);
+            assert.equal(up.harnessTestStatus, "SUCCESS", "Harness's gated test ran on the delegate");
+            assert.equal(up.delegateTokenName, "not minted yet", "no token of ours");
+            const secret = await admin.core.readNamespacedSecret({ name: secretName, namespace: VNS });
+            assert.deepEqual(up.delegateTokenSecret, {
+                name: secretName,
+                uid: secret.metadata!.uid,
+                resourceVersion: secret.metadata!.resourceVersion,
+            });
+            assert.deepEqual(tokens(), ["vault-first:ACTIVE"], "nothing minted");
+            const rolledFrom = await annotation();
+            const firstHash = agent.agents().find((a) => a.deployment === "vault-cluster")?.tokenHash;
+            assert.ok(firstHash, "the agent connected with the Secret's token");
+
+            const preview = await t.preview({ onOutput });
+            assert.equal(preview.changeSummary.update ?? 0, 0, "no-op preview");
+
+            // The operator rotates the Secret's value.
+            const second = (await mintDelegateToken(hc, {}, "vault-second")).value!;
+            await writeToken(second);
+            await t.refresh({ onOutput });
+            const recorded = JSON.parse(await t.exportState()).deployment.resources.find(
+                (r: any) => r.type === "pulumi-nodejs:dynamic:Resource",
+            );
+            assert.deepEqual(recorded.outputs.delegate.install.drift, [
+                `the token Secret "${secretName}" changed since the last up: the next up rolls the pods`,
+            ]);
+            const rolled = outputs(await t.up({ onOutput }));
+            assert.deepEqual(rolled.delegateDrift, []);
+            assert.equal(rolled.delegateConnected, true);
+            assert.notEqual(await annotation(), rolledFrom, "the pod template's annotation moved: the pods rolled");
+            const deadline = Date.now() + 20_000;
+            while (agent.agents().find((a) => a.deployment === "vault-cluster")?.tokenHash === firstHash) {
+                assert.ok(Date.now() < deadline, "the agent reconnects with the new token");
+                await new Promise((r) => setTimeout(r, 250));
+            }
+            assert.equal(agent.agents().find((a) => a.deployment === "vault-cluster")?.connected, true);
+
+            const values = [first, second];
+            const secrets = [...values, ...values.map((v) => Buffer.from(v).toString("base64")), h.apiKey];
+            assertNoSecret(await t.exportState(), secrets, "pulumi stack export");
+            assertNoSecret(printed.join(""), secrets, "pulumi's output");
+
+            await t.destroy({ onOutput });
+            assert.deepEqual(await owned(VNS), [], "no object of ours is left");
+            await admin.core.readNamespacedSecret({ name: secretName, namespace: VNS });
+            assert.deepEqual(tokens(), ["vault-first:ACTIVE", "vault-second:ACTIVE"], "nothing revoked");
+            assert.deepEqual(h.connectors(), []);
+        } finally {
+            await t.destroy().catch(() => undefined);
+            await t.dispose();
+            await admin.core.deleteNamespacedSecret({ name: secretName, namespace: VNS }).catch(() => undefined);
+            for (const name of ["vault-first", "vault-second"]) {
+                await revokeDelegateToken(hc, {}, name).catch(() => undefined);
+                await purgeDelegateToken(hc, {}, name).catch(() => undefined);
+            }
+            await hc.close();
+        }
+    });
+
+    it("token.existingSecret through the provider plugin (Pulumi YAML): up connects with the user's Secret, nothing minted; destroy keeps it and revokes nothing", async () => {
+        tls.setDefaultCACertificates([...tls.getCACertificates("default"), h.caCertPem]);
+        const hc = harnessClientFor({ endpoint: h.url, accountId: h.accountId, apiKey: h.apiKey, timeoutMs: 10_000 });
+        const YNS = "yaml-vault";
+        // examples/yaml-delegate-install with the token block given as the user's Secret.
+        const example = fs.readFileSync(path.join(YAML_EXAMPLE, "Pulumi.yaml"), "utf8");
+        const program = example
+            .replace("path: ../../bin", `path: ${path.join(repoRoot(), "bin")}`)
+            .replace("namespace: yaml-delegate", `namespace: ${YNS}`)
+            .replace("name: yaml-delegate\n", "name: yaml-vault\n")
+            .replace(
+                / {10}token:\n {12}name: \$\{delegateTokenName\}\n {12}ttlDays: 30\n/,
+                "          token:\n            existingSecret: yaml-vault-token\n",
+            )
+            .replace(
+                "  delegateTokenName: ${prod.delegate.install.tokenName}\n",
+                "  delegateTokenSecret: ${prod.delegate.install.tokenSecret.name}\n",
+            );
+        assert.match(program, /existingSecret: yaml-vault-token/);
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pkc-yaml-vault-"));
+        fs.writeFileSync(path.join(dir, "Pulumi.yaml"), program);
+        const value = (await mintDelegateToken(hc, {}, "yaml-vault-token")).value!;
+        await ensureNamespace(admin, YNS);
+        await admin.core.createNamespacedSecret({
+            namespace: YNS,
+            body: { metadata: { name: "yaml-vault-token" }, stringData: { DELEGATE_TOKEN: value } },
+        });
+        const t = await createTestStack({
+            programDir: dir,
+            languages: ["yaml"],
+            config: {
+                adminKubeconfig: { value: yaml.dump(JSON.parse(cp.kubeconfig)), secret: true },
+                delegateWaitSeconds: { value: "60" },
+            },
+            env: h.env,
+        });
+        const printed: string[] = [];
+        const onOutput = (s: string) => printed.push(s);
+        try {
+            const up = outputs(await t.up({ onOutput }));
+            assert.equal(up.delegateName, "yaml-vault");
+            assert.equal(up.delegateConnected, true);
+            assert.equal(up.delegateTokenSecret, "yaml-vault-token");
+            assert.equal(up.harnessTestStatus, "SUCCESS");
+            assert.deepEqual(tokens(), ["yaml-vault-token:ACTIVE"], "nothing minted");
+            const preview = await t.preview({ onOutput });
+            assert.equal(preview.changeSummary.update ?? 0, 0, "no-op preview through the plugin");
+            const secrets = [value, Buffer.from(value).toString("base64")];
+            assertNoSecret(await t.exportState(), secrets, "pulumi stack export");
+            assertNoSecret(printed.join(""), secrets, "pulumi's output");
+            await t.destroy({ onOutput });
+            assert.deepEqual(await owned(YNS), []);
+            await admin.core.readNamespacedSecret({ name: "yaml-vault-token", namespace: YNS });
+            assert.deepEqual(tokens(), ["yaml-vault-token:ACTIVE"], "nothing revoked");
+        } finally {
+            await t.destroy().catch(() => undefined);
+            await t.dispose();
+            await admin.core
+                .deleteNamespacedSecret({ name: "yaml-vault-token", namespace: YNS })
+                .catch(() => undefined);
+            await revokeDelegateToken(hc, {}, "yaml-vault-token").catch(() => undefined);
+            await purgeDelegateToken(hc, {}, "yaml-vault-token").catch(() => undefined);
+            await hc.close();
+            fs.rmSync(dir, { recursive: true, force: true });
         }
     });
 });

@@ -96,14 +96,14 @@ describe("installed delegate steps (real cluster, Harness stand-in, test agent)"
         assert.deepEqual(s.tags, ["steps-connector"]);
         assert.equal(s.image, "harness/delegate:26.02.88404", "the image Harness calls latest");
         assert.equal(s.connected, true);
-        assert.match(s.tokenName, /^steps-connector-\d{14}$/);
+        assert.match(s.tokenName ?? "", /^steps-connector-\d{14}$/);
         assert.deepEqual(tokens(), [`${s.tokenName}:ACTIVE`]);
         assert.equal(agent.agents().find((a) => a.deployment === s.name)?.serviceAccount, "dlg");
         assert.deepEqual(
             planHarnessConnector(inputs, "steps_connector", { masterUrl: cp.server }).fields.delegateSelectors,
             ["steps-connector"],
         );
-        assert.ok(!JSON.stringify(s).includes(installed.token), "the state holds no token");
+        assert.ok(!JSON.stringify(s).includes(installed.token!), "the state holds no token");
     });
 
     it("a second run with nothing changed mints nothing and keeps the token", async () => {
@@ -122,7 +122,7 @@ describe("installed delegate steps (real cluster, Harness stand-in, test agent)"
         assert.equal(again.token, installed.token);
         assert.deepEqual(tokens(), [`${installed.state.tokenName}:ACTIVE`], "nothing minted");
         assert.deepEqual(await dep(), before, "the pods are not rolled");
-        assert.ok(!JSON.stringify(again.state).includes(installed.token), "the state holds no token");
+        assert.ok(!JSON.stringify(again.state).includes(installed.token!), "the state holds no token");
     });
 
     it("a later failure after a rotation puts the previous install back and retires only the new token", async () => {
@@ -299,7 +299,7 @@ describe("installed delegate steps (real cluster, Harness stand-in, test agent)"
         // Revoked behind the connector's back: refresh says so, before the pods' story.
         const hc = harnessClientFor({ endpoint: h.url, accountId: h.accountId, apiKey: h.apiKey, timeoutMs: 10_000 });
         try {
-            await revokeDelegateToken(hc, {}, two.state.tokenName);
+            await revokeDelegateToken(hc, {}, two.state.tokenName!);
         } finally {
             await hc.close();
         }

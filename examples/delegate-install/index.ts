@@ -30,10 +30,13 @@ const connector = new KubernetesClusterConnector("prod-cluster", {
                       image: config.get("delegateImage"),
                       // A private CA the delegate must trust to reach Harness (a proxy's or a private endpoint's).
                       customCaBundle: config.get("delegateCaBundle"),
-                      token: {
-                          name: config.get("delegateTokenName"),
-                          ttlDays: config.getNumber("delegateTokenTtlDays") ?? 90,
-                      },
+                      // A Secret of yours holding DELEGATE_TOKEN (Vault, external-secrets), or a token minted here.
+                      token: config.get("delegateTokenSecret")
+                          ? { existingSecret: config.get("delegateTokenSecret") }
+                          : {
+                                name: config.get("delegateTokenName"),
+                                ttlDays: config.getNumber("delegateTokenTtlDays") ?? 90,
+                            },
                       waitSeconds: config.getNumber("delegateWaitSeconds"),
                       managerUrl: config.get("delegateManagerUrl"),
                   },
@@ -53,4 +56,5 @@ export const delegateTokenName = install.apply((i) => i?.tokenName ?? "not minte
 export const delegateTokenExpiresAt = install.apply((i) => i?.tokenExpiresAt ?? "never");
 export const delegateConnected = install.apply((i) => i?.connected ?? false);
 export const delegateDrift = install.apply((i) => i?.drift ?? []);
+export const delegateTokenSecret = install.apply((i) => i?.tokenSecret ?? "none");
 export const harnessTestStatus = connector.harness.apply((h) => h?.connectionTest?.status ?? "not tested yet");

@@ -28,8 +28,24 @@ const quantity = (what: string) =>
 /** Five cron fields (the CronJob's schedule). */
 const CRON = /^(\S+\s+){4}\S+$/;
 
+/** A Kubernetes object name (a DNS-1123 subdomain: a Secret's name). */
+const KUBE_NAME = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+/** The `token` fields that say how a token minted here is made: none applies to the user's Secret. */
+const MINTED_TOKEN_FIELDS = ["name", "ttlDays", "rotateBeforeDays"] as const;
+
 const token = z
     .object({
+        existingSecret: z
+            .string({ error: "must be a string (a Secret's name)" })
+            .regex(
+                KUBE_NAME,
+                "must be a Kubernetes Secret name: lower-case letters, digits, '-' and '.', at most 253, starting and ending with a letter or digit",
+            )
+            .optional()
+            .describe(
+                "the name of a Secret of yours in the delegate's namespace holding the token under the key `DELEGATE_TOKEN` (the chart's `existingDelegateToken`; e.g. kept by Vault or an external-secrets operator): no token is minted, rotated or revoked here, the delegate and the upgrader read it; a change of the Secret rolls the pods at the next `up` after a refresh sees it",
+            ),
         name: z
             .string({ error: "must be a string" })
             .superRefine((name, ctx) => {
@@ -58,6 +74,16 @@ const token = z
     })
     .strict()
     .superRefine((t, ctx) => {
+        if (t.existingSecret !== undefined) {
+            for (const field of MINTED_TOKEN_FIELDS)
+                if (t[field] !== undefined)
+                    ctx.addIssue({
+                        code: "custom",
+                        path: [field],
+                        message: `cannot be given with existingSecret: the token is the one Secret "${t.existingSecret}" holds, never minted or rotated here; remove ${field}, or existingSecret to have the token minted`,
+                    });
+            return;
+        }
         if (t.rotateBeforeDays !== undefined && t.ttlDays === undefined)
             ctx.addIssue({
                 code: "custom",
@@ -144,7 +170,9 @@ export const delegateInstall = z
             .describe("the chart's defaults: 1 CPU, 2048Mi"),
         token: token
             .default({})
-            .describe("the delegate token minted for this delegate (never an account default token)"),
+            .describe(
+                "the delegate token minted for this delegate (never an account default token), or `existingSecret`: the Secret of yours that holds it",
+            ),
         proxy: proxy.optional().describe("the proxy the delegate reaches Harness through"),
         customCaBundle: pemCertificate("a CA bundle")
             .optional()

@@ -53,6 +53,7 @@ export type ConnectorInputs = {
                 memory?: string | undefined;
             } | undefined;
             token?: {
+                existingSecret?: string | undefined;
                 name?: string | undefined;
                 ttlDays?: number | undefined;
                 rotateBeforeDays?: number | undefined;
@@ -242,6 +243,7 @@ export type DelegateSettings = {
             memory: string;
         };
         token: {
+            existingSecret?: string | undefined;
             name?: string | undefined;
             ttlDays?: number | undefined;
             rotateBeforeDays?: number | undefined;

@@ -40,6 +40,7 @@ export function renderDelegateObjects(
             endpoint: inputs.harness!.endpoint ?? defaultEndpoint,
             owner: RENDERED_OWNER,
             existingTokenSecret: tokenSecretName,
+            renderOnly: true,
             annotations: { [OWNER_ANNOTATION]: RENDERED_OWNER },
         }),
         tokenSecretName,

@@ -120,6 +120,42 @@ describe("delegate.install input @unit", () => {
         assert.equal(delegateTagProblem("prod eu"), undefined);
     });
 
+    it("takes token.existingSecret as a Kubernetes name, alone: each minted-token field beside it is refused by name", () => {
+        const r = validateConnectorInputs(
+            base({ token: { existingSecret: "vault-delegate-token" } }),
+            () => false,
+            false,
+        );
+        assert.ok(r.ok, JSON.stringify(r));
+        assert.equal((r.value as ValidConnectorInputs).delegate!.install!.token.existingSecret, "vault-delegate-token");
+        for (const [field, value] of [
+            ["name", "my-token"],
+            ["ttlDays", 30],
+            ["rotateBeforeDays", 5],
+        ] as const) {
+            const issues = issuesOf(base({ token: { existingSecret: "s", [field]: value } }));
+            assert.equal(issues.length, 1, issues.join(" | "));
+            assert.match(
+                issues[0],
+                new RegExp(
+                    `^delegate\\.install\\.token\\.${field}: cannot be given with existingSecret: .*remove ${field}, or existingSecret`,
+                ),
+            );
+        }
+        const all = issuesOf(base({ token: { existingSecret: "s", name: "n", ttlDays: 30, rotateBeforeDays: 5 } }));
+        assert.deepEqual(all.map((i) => i.split(":")[0]).sort(), [
+            "delegate.install.token.name",
+            "delegate.install.token.rotateBeforeDays",
+            "delegate.install.token.ttlDays",
+        ]);
+        for (const bad of ["Vault_Token", "-x", "x".repeat(254), ""])
+            assert.match(
+                issuesOf(base({ token: { existingSecret: bad } })).join(),
+                /delegate\.install\.token\.existingSecret: must be a Kubernetes Secret name/,
+                bad,
+            );
+    });
+
     it("takes DESTINATION_CA_PATH only with a CA bundle, as absolute paths", () => {
         assert.match(
             issuesOf(base({ destinationCaPath: "/etc/ssl/certs/ca.pem" })).join(),

@@ -1,5 +1,6 @@
 // Installing the Harness delegate, as named steps of the run (each undone in reverse when a later
-// step fails): choose the image → mint the token (or keep the recorded one) → write the objects →
+// step fails): choose the image → mint the token (or keep the recorded one; or read the user's
+// token Secret, `token.existingSecret`: nothing minted, its version on the pod template) → write the objects →
 // wait until Harness shows the delegate connected (on a rotation: connected with the NEW token) →
 // and, only when the whole run has succeeded, retire the old token (revoke, then purge).
 import { boundedMs } from "../../deadline";
@@ -31,11 +32,12 @@ import type { InstalledDelegateState } from "./record";
 import { retireToken } from "./retireToken";
 import { DAY_MS, tokenRotationDue } from "./rotation";
 import { chartReleaseOf, removeChartRelease } from "./takeOver";
+import { requireTokenSecret, tokenSecretVersionText } from "./tokenSecret";
 
-/** The install's record and its token's value (a secret output). */
+/** The install's record and its token's value (a secret output; none with the user's token Secret). */
 export interface InstalledDelegate {
     state: InstalledDelegateState;
-    token: string;
+    token?: string;
 }
 
 /** What an install starts from: the recorded install, its token, and the settings it was made with. */
@@ -132,15 +134,27 @@ export async function installDelegate(
     // 1. The image: as given, else the one installed before (the upgrader moves it on), else Harness's latest.
     const image = settings.image ?? prev?.state?.image ?? (await latestDelegateImage(client, scope)).image;
 
-    // 2. The token: kept while it has life left, else minted (undone: revoked and purged). A record
-    // without it (one `pulumi import` made) keeps the token the running install of this connector uses.
-    const held = prev?.token ? prev : await runningInstallToken(run, kube, client, identity.name);
+    // 2. The token: the user's Secret (read, never written: it must hold DELEGATE_TOKEN before
+    // anything is written), else kept while it has life left, else minted (undone: revoked and
+    // purged). A record without it (one `pulumi import` made) keeps the token the running install
+    // of this connector uses.
+    const existingSecret = settings.token.existingSecret;
+    const namespace = inputs.delegate!.namespace;
+    const tokenSecret = existingSecret
+        ? (await requireTokenSecret(kube, namespace, existingSecret)).version
+        : undefined;
+    const held = existingSecret
+        ? undefined
+        : prev?.token
+          ? prev
+          : await runningInstallToken(run, kube, client, identity.name);
     let token = held?.token;
     let tokenName = held?.state?.tokenName;
     let tokenExpiresAt = held?.state?.tokenExpiresAt;
     let tokenMintedAt = held?.state?.tokenMintedAt;
     const rotating =
-        !token || !tokenName || tokenRotationDue(settings, identity.name, held?.state as InstalledDelegateState);
+        !existingSecret &&
+        (!token || !tokenName || tokenRotationDue(settings, identity.name, held?.state as InstalledDelegateState));
     if (rotating) {
         const now = Date.now();
         tokenName =
@@ -175,10 +189,21 @@ export async function installDelegate(
             endpoint: access.endpoint,
             owner,
             proxyCredentialsChangedAt: changedAt,
+            ...(tokenSecret
+                ? { existingTokenSecret: tokenSecret.name, tokenSecretVersion: tokenSecretVersionText(tokenSecret) }
+                : {}),
         });
-    if (prev?.state && prev.token && rotating) {
+    if (prev?.state?.tokenName && prev.token && (rotating || existingSecret)) {
         const before = planDelegateInstall(
-            ownerFacts(prev.state.tokenName, prev.state.image, prev.state.proxyCredentialsChangedAt),
+            installFacts(inputs, {
+                identity,
+                image: prev.state.image,
+                tokenName: prev.state.tokenName,
+                accountId: access.accountId,
+                endpoint: access.endpoint,
+                owner,
+                proxyCredentialsChangedAt: prev.state.proxyCredentialsChangedAt,
+            }),
             prev.state.tokenName,
         );
         const beforeSecrets = installSecrets(settings, prev.token);
@@ -188,18 +213,20 @@ export async function installDelegate(
             () => applyDelegateInstall(kube, before, beforeSecrets, owner, new Steps()).then(() => undefined),
         );
     }
-    const objects = planDelegateInstall(ownerFacts(tokenName!, image, credentialsChangedAt), tokenName!);
+    // With the user's Secret, its name stands for the token's (`checksum/delegate-token`); its version rolls the pods.
+    const tokenChecksum = tokenSecret?.name ?? tokenName!;
+    const objects = planDelegateInstall(ownerFacts(tokenChecksum, image, credentialsChangedAt), tokenChecksum);
     // A delegate the chart installed under these names is taken over in place (delegate.adopt).
     const release = inputs.delegate!.adopt ? await chartReleaseOf(kube, objects) : undefined;
-    const refs = await applyDelegateInstall(kube, objects, installSecrets(settings, token!), owner, steps, {
+    const refs = await applyDelegateInstall(kube, objects, installSecrets(settings, token), owner, steps, {
         previous: previous?.state?.objects,
         adopt: inputs.delegate!.adopt,
     });
 
     // 4. Connected, bounded by waitSeconds and the overall deadline; after a rotation, with the new token.
+    // Without a token of ours (the user's Secret), by its name and tags only.
     const timeoutMs = boundedMs(settings.waitSeconds * 1000);
     const started = Date.now();
-    const namespace = inputs.delegate!.namespace;
     const connection = await explainedByPods(kube, namespace, identity.name, () =>
         // With its declared tags: after a change of them, the rolled pods must have registered.
         waitForDelegateConnected(client, scope, identity.name, {
@@ -209,8 +236,11 @@ export async function installDelegate(
             tags: identity.tags,
         }),
     );
-    const oldToken = rotating && held?.state?.tokenName !== tokenName ? held?.state?.tokenName : undefined;
-    if (oldToken)
+    // The token replaced: the one recorded (or found running), or, moving to the user's Secret, the one minted before.
+    const replaced = (existingSecret ? prev : held)?.state?.tokenName;
+    const oldToken = (rotating || existingSecret) && replaced !== tokenName ? replaced : undefined;
+    // Moved to the user's Secret: the token minted before goes once the run succeeded (no name to wait on).
+    if (oldToken && tokenName)
         await explainedByPods(kube, namespace, identity.name, () =>
             waitForDelegateOnToken(
                 client,
@@ -226,9 +256,10 @@ export async function installDelegate(
         tags: identity.tags,
         image,
         namespace: inputs.delegate!.namespace,
-        tokenName: tokenName!,
+        ...(tokenName ? { tokenName } : {}),
         ...(tokenExpiresAt ? { tokenExpiresAt } : {}),
-        tokenMintedAt: tokenMintedAt!,
+        ...(tokenMintedAt ? { tokenMintedAt } : {}),
+        ...(tokenSecret ? { tokenSecret } : {}),
         ...(credentialsChangedAt ? { proxyCredentialsChangedAt: credentialsChangedAt } : {}),
         connected: true,
         lastHeartbeat: new Date(connection.lastHeartbeat).toISOString(),
@@ -240,7 +271,7 @@ export async function installDelegate(
     // Revoking first would disconnect the delegate at once: the old token goes only when all else succeeded.
     if (oldToken)
         run.onSuccess(() => retireReplacedToken(() => retireToken(client, scope, oldToken, options.purgeRetry)));
-    return { state, token: token! };
+    return { state, ...(token !== undefined ? { token } : {}) };
 }
 
 /**

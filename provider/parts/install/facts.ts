@@ -17,8 +17,12 @@ export interface InstallContext {
     owner: string;
     /** When the proxy's credentials last changed (the install's record); rolls the pods. */
     proxyCredentialsChangedAt?: string;
-    /** Render-only: the user's token Secret (no proxy credentials are rendered then; the CA bundle, public, is). */
+    /** The user's token Secret (`token.existingSecret`, or render-only's): no token Secret of ours is planned. */
     existingTokenSecret?: string;
+    /** The version (uid/resourceVersion) of the user's token Secret the install reads: on the pod template, it rolls the pods. */
+    tokenSecretVersion?: string;
+    /** Render-only: no proxy credentials are rendered (the CA bundle, public, is). */
+    renderOnly?: boolean;
     /** Extra annotations on every object (render-only: the owner, as apply adds it). */
     annotations?: Record<string, string>;
 }
@@ -27,7 +31,7 @@ export interface InstallContext {
 export function installFacts(inputs: ValidConnectorInputs, c: InstallContext): DelegateInstallFacts {
     const d = inputs.delegate!;
     const settings = d.install!;
-    const rendered = c.existingTokenSecret !== undefined;
+    const rendered = c.renderOnly === true;
     return {
         name: c.identity.name,
         namespace: d.namespace,
@@ -54,6 +58,7 @@ export function installFacts(inputs: ValidConnectorInputs, c: InstallContext): D
         javaOpts: CHART_DEFAULTS.javaOpts,
         owner: c.owner,
         metadata: { labels: { [MANAGED_BY_LABEL]: MANAGED_BY }, annotations: { ...c.annotations } },
-        ...(rendered ? { existingTokenSecret: c.existingTokenSecret } : {}),
+        ...(c.existingTokenSecret !== undefined ? { existingTokenSecret: c.existingTokenSecret } : {}),
+        ...(c.tokenSecretVersion !== undefined ? { tokenSecretVersion: c.tokenSecretVersion } : {}),
     };
 }

@@ -155,6 +155,21 @@ export async function readDelegateToken(
 }
 
 /**
+ * The delegate tokens of `scope` (`GET /ng/api/delegate-token-ng` without a name: harness-core's
+ * DelegateNgTokenServiceImpl.getDelegateTokens, by the scope's owner), each with its value when the
+ * API key may edit delegates (`includeValue`), else without. Callers compare values in memory only.
+ */
+export async function listDelegateTokens(client: HarnessClient, scope: HarnessScope): Promise<DelegateToken[]> {
+    const list = await rest<Record<string, unknown>[]>(client, {
+        what: "listing the delegate tokens",
+        method: "GET",
+        path: PATH,
+        query: { ...scopeQuery(scope) },
+    });
+    return (list ?? []).map(asToken);
+}
+
+/**
  * Revokes the token named `name` (`PUT /ng/api/delegate-token-ng?tokenName=…`): delegates using it
  * disconnect. One already revoked resolves to it as it is (so an undo can run twice); one that does
  * not exist is DELEGATE_TOKEN_NOT_FOUND.

@@ -13,7 +13,7 @@ import type { KubeClient } from "../../transport/kubeClient";
 import type { InstallObject, SecretEntry, SecretValueSource } from "./plan";
 
 /** The secret values an install's Secrets hold. */
-export type InstallSecrets = Partial<Record<SecretValueSource, string>> & { delegateToken: string };
+export type InstallSecrets = Partial<Record<SecretValueSource, string>>;
 
 /** What differs between the cluster and an install: an object missing, edited, or no longer this connector's. */
 export type InstallDrift =

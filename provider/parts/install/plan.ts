@@ -12,7 +12,8 @@
 // - the upgrader's config.yaml is a Secret when it holds the proxy's credentials (the chart writes
 //   them into a ConfigMap);
 // - the pod template's `checksum/delegate-token` is the token's NAME (a rotation mints a new
-//   name) and `checksum/configmap` digests only the non-secret environment and the CA bundle, so
+//   name); with the user's Secret (`existingDelegateToken`, which the chart never rolls for) the
+//   Secret's uid and resourceVersion (`token-secret-version`) and `checksum/configmap` digests only the non-secret environment and the CA bundle, so
 //   the Deployment holds no digest of a secret; a change of the proxy's credentials rolls the pods
 //   through the time it was made (`proxy-credentials-changed-at`), not a digest;
 // - the container runs as root (the chart's default delegate.securityContext) only with a CA
@@ -91,10 +92,17 @@ export interface DelegateInstallFacts {
     /** The owner annotation's value. */
     owner: string;
     /**
-     * Render-only (`delegateManifest`): the Secret the user provides with `DELEGATE_TOKEN`; the
-     * install then writes no token Secret of its own, and the upgrader reads the same key.
+     * The Secret the user provides with `DELEGATE_TOKEN` (`token.existingSecret`, and render-only's
+     * `delegateManifest`): the install then writes no token Secret of its own, the delegate's
+     * envFrom names it and the upgrader reads the same key.
      */
     existingTokenSecret?: string;
+    /**
+     * With {@link existingTokenSecret}, at install: that Secret's `<uid>/<resourceVersion>` as read
+     * before the objects were written, put on the pod template so that a change of the Secret rolls
+     * the pods (a container's environment is fixed when it starts): never its value or a digest.
+     */
+    tokenSecretVersion?: string;
     /** Labels and annotations every object carries (managed-by label, owner annotation). */
     metadata: { labels: Record<string, string>; annotations: Record<string, string> };
 }
@@ -204,6 +212,9 @@ export const TOKEN_CHECKSUM_ANNOTATION = "checksum/delegate-token";
 export const CONFIG_CHECKSUM_ANNOTATION = "checksum/configmap";
 /** The pod template's annotation that rolls the pods when the proxy's credentials change (a time, not a digest). */
 export const PROXY_CREDENTIALS_ANNOTATION = "kubernetes-connector.pulumi.com/proxy-credentials-changed-at";
+
+/** The pod template's annotation that rolls the pods when the user's token Secret changes (its uid and resourceVersion). */
+export const TOKEN_SECRET_VERSION_ANNOTATION = "kubernetes-connector.pulumi.com/token-secret-version";
 
 /** Selector labels, as the chart sets them (`harness.io/name` is what Harness's tooling looks for). */
 export function selectorLabels(name: string): Record<string, string> {
@@ -341,6 +352,9 @@ function deployment(f: DelegateInstallFacts, tokenChecksum: string, meta: Meta):
         [TOKEN_CHECKSUM_ANNOTATION]: tokenChecksum,
         [CONFIG_CHECKSUM_ANNOTATION]: configChecksum(f),
         ...(f.proxyCredentialsChangedAt ? { [PROXY_CREDENTIALS_ANNOTATION]: f.proxyCredentialsChangedAt } : {}),
+        ...(f.existingTokenSecret && f.tokenSecretVersion
+            ? { [TOKEN_SECRET_VERSION_ANNOTATION]: f.tokenSecretVersion }
+            : {}),
     };
     const labels = selectorLabels(f.name);
     return {

@@ -1,6 +1,16 @@
 // What the connector records of its installed delegate. Types only: the SDK's declarations import this.
 import type { ObjectRef } from "../../kube/refs";
 
+/** The version of the user's token Secret an install was made with: a change of the Secret changes it. */
+export interface TokenSecretVersion {
+    /** The Secret's name (in the delegate's namespace). */
+    name: string;
+    /** Its `metadata.uid`: another uid is a Secret made anew. */
+    uid: string;
+    /** Its `metadata.resourceVersion`: changes with each write of the Secret. */
+    resourceVersion: string;
+}
+
 /** What the connector records of its installed delegate (the `delegate.install` output; no secret in it). */
 export interface InstalledDelegateState {
     /** The delegate's name in Harness (and its Deployment's). */
@@ -11,12 +21,18 @@ export interface InstalledDelegateState {
     image: string;
     /** The namespace of its objects. */
     namespace: string;
-    /** The delegate token it runs with. */
-    tokenName: string;
+    /** The delegate token minted for it, which it runs with; absent with `token.existingSecret` (the token is the user's). */
+    tokenName?: string;
     /** When Harness revokes that token (`ttlDays`), ISO 8601; absent: never. */
     tokenExpiresAt?: string;
-    /** When the token was minted, ISO 8601. */
-    tokenMintedAt: string;
+    /** When the token was minted, ISO 8601; absent with `token.existingSecret`. */
+    tokenMintedAt?: string;
+    /**
+     * With `token.existingSecret`: the user's Secret the delegate reads its token from, as the last
+     * up saw it (its uid and resourceVersion, on the pod template: a change rolls the pods). Never
+     * its value, nor anything derived from it.
+     */
+    tokenSecret?: TokenSecretVersion;
     /** When the proxy's credentials last changed, ISO 8601 (on the pod template: a change rolls the pods); absent: not since the install. */
     proxyCredentialsChangedAt?: string;
     /** Whether Harness showed it connected, at the last up or refresh. */

@@ -1,5 +1,6 @@
-// Uninstalling the delegate: its objects (newest first, this connector's only), then its token,
-// then Harness forgets it (its delegate group deleted once its pods are gone).
+// Uninstalling the delegate: its objects (newest first, this connector's only), then its token
+// (none with the user's Secret: that Secret and its token stay, theirs to keep or revoke), then
+// Harness forgets it (its delegate group deleted once its pods are gone).
 
 import { boundedMs } from "../../deadline";
 import { harnessScope } from "../../inputs/harnessRules";
@@ -23,7 +24,7 @@ export async function uninstallDelegate(
     await removeDelegateInstall(await run.kube(run.provisionerCredential), state.objects, run.ownerName);
     const { client } = run.harness();
     const scope = harnessScope(run.inputs);
-    const warnings = await retireToken(client, scope, state.tokenName, options.purgeRetry);
+    const warnings = state.tokenName ? await retireToken(client, scope, state.tokenName, options.purgeRetry) : [];
     const waitSeconds = run.inputs.delegate!.install!.waitSeconds;
     const forgotten = await forgetDelegateGroup(
         client,

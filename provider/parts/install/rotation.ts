@@ -6,13 +6,17 @@ import type { InstalledDelegateState } from "./record";
 /** A day, in ms (token lifetimes are given in days). */
 export const DAY_MS = 86_400_000;
 
-/** Whether the recorded token must be replaced: another delegate, another name asked for, or too little life left. */
+/**
+ * Whether the recorded token must be replaced: another delegate, another name asked for, or too
+ * little life left. Never with `token.existingSecret`: that token is the user's, not minted here.
+ */
 export function tokenRotationDue(
     settings: InstallSettings,
     name: string,
     previous: InstalledDelegateState | undefined,
     now = Date.now(),
 ): boolean {
+    if (settings.token.existingSecret !== undefined) return false;
     if (!previous || previous.name !== name) return true;
     if (settings.token.name !== undefined && settings.token.name !== previous.tokenName) return true;
     if (!previous.tokenExpiresAt) return settings.token.ttlDays !== undefined;
