@@ -267,7 +267,10 @@ export async function installDelegate(
         drift: [],
     };
     // What only the chart made goes once everything succeeded: the new pods are connected by then.
-    if (release) run.onSuccess(async () => [await removeChartRelease(kube, release)]);
+    if (release) {
+        const keep = existingSecret ? [{ kind: "Secret" as const, name: existingSecret, namespace }] : [];
+        run.onSuccess(async () => [await removeChartRelease(kube, release, keep)]);
+    }
     // Revoking first would disconnect the delegate at once: the old token goes only when all else succeeded.
     if (oldToken)
         run.onSuccess(() => retireReplacedToken(() => retireToken(client, scope, oldToken, options.purgeRetry)));

@@ -47,10 +47,15 @@ const refOf = (kind: ObjectKind, o: LiveObject & { metadata?: { namespace?: stri
 /**
  * Removes what is left of `release` once the install took it over: first the release's records
  * (after that no Helm command treats our objects as the release's), then each object that still
- * carries the release's markers and no connector's owner annotation, bindings first. Resolves to
+ * carries the release's markers and no connector's owner annotation, bindings first, but those in
+ * `keep` (the user's token Secret, when `token.existingSecret` names the chart's). Resolves to
  * a message saying what went, and what could not (with what to do); never throws.
  */
-export async function removeChartRelease(client: KubeClient, release: HelmRelease): Promise<string> {
+export async function removeChartRelease(
+    client: KubeClient,
+    release: HelmRelease,
+    keep: readonly ObjectRef[] = [],
+): Promise<string> {
     const api = objectApi(client);
     const removed: string[] = [];
     const left: string[] = [];
@@ -71,9 +76,10 @@ export async function removeChartRelease(client: KubeClient, release: HelmReleas
             left.push(`the release's records (${kind}s labelled ${records}: ${(e as Error).message})`);
         }
     }
-    const theRelease = (o: LiveObject) => {
+    const kept = (kind: ObjectKind, o: LiveObject) => keep.some((k) => k.kind === kind && k.name === o.metadata?.name);
+    const theRelease = (kind: ObjectKind) => (o: LiveObject) => {
         const r = helmReleaseOf(o);
-        return r?.name === release.name && r.namespace === release.namespace && !ownerAnnotation(o);
+        return r?.name === release.name && r.namespace === release.namespace && !ownerAnnotation(o) && !kept(kind, o);
     };
     for (const [kinds, namespace] of [
         [CLUSTER_WIDE, undefined],
@@ -81,7 +87,9 @@ export async function removeChartRelease(client: KubeClient, release: HelmReleas
     ] as const) {
         for (const kind of kinds) {
             try {
-                for (const o of (await api.listSelected(kind, namespace, releaseSelector(release))).filter(theRelease))
+                for (const o of (await api.listSelected(kind, namespace, releaseSelector(release))).filter(
+                    theRelease(kind),
+                ))
                     await remove(
                         refOf(kind, { ...o, metadata: { ...o.metadata, ...(namespace ? { namespace } : {}) } }),
                     );
