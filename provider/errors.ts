@@ -350,7 +350,7 @@ const ERROR_CODES = {
         timeoutLike: false,
         retryable: "never",
         clusterGone: false,
-        advice: "Create it in the delegate's namespace with the delegate token under the key `DELEGATE_TOKEN` (or have Vault / the external-secrets operator sync it), then run `pulumi up` again",
+        advice: "Create the Secret `delegate.install.token.existingSecret` names in the delegate's namespace, or have Vault / the external-secrets operator sync it, with the token under the key `DELEGATE_TOKEN`; then run `pulumi up` again",
         cause: "the Secret `delegate.install.token.existingSecret` names does not exist in the delegate's namespace, or holds no `DELEGATE_TOKEN` key; nothing was written",
     },
     DELEGATE_NOT_CONNECTED: {

@@ -443,6 +443,19 @@ describe("delegate.install through pulumi (real engine, real cluster, Harness st
             await t.destroy({ onOutput });
             assert.equal(group(), undefined, "Harness forgets the delegate");
             assert.ok(await gone(() => apps.readNamespacedDeployment({ name: d, namespace: ns })));
+            assert.deepEqual(tokens(), ["chart-token:ACTIVE"], "the chart's token is the user's: not revoked");
+            // The user's own clean-up of their token, so the next tests start from an empty Harness.
+            await inSteps(async (steps) => {
+                const c = harnessClientFor({
+                    endpoint: h.url,
+                    accountId: h.accountId,
+                    apiKey: h.apiKey,
+                    timeoutMs: 10_000,
+                });
+                steps.closeAtEnd(() => c.close());
+                await revokeDelegateToken(c, {}, "chart-token");
+                await purgeDelegateToken(c, {}, "chart-token");
+            });
         } finally {
             polling = false;
             await t.dispose();

@@ -65,7 +65,7 @@ export async function requireTokenSecret(
             "DELEGATE_TOKEN_SECRET_INVALID",
             `${problem} (delegate.install.token.existingSecret): the delegate would not start without its token; nothing was written`,
             {
-                facts: `Secret "${name}" in namespace "${namespace}", e.g. kubectl -n ${namespace} create secret generic ${name} --from-literal=${TOKEN_SECRET_KEY}=<token>`,
+                facts: `Create Secret "${name}" in namespace "${namespace}" with the delegate token under the key ${TOKEN_SECRET_KEY} (e.g. kubectl -n ${namespace} create secret generic ${name} --from-literal=${TOKEN_SECRET_KEY}=<token>)`,
             },
         );
     return read;
