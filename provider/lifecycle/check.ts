@@ -1,7 +1,7 @@
 // check: validates inputs with the schema and fills the identifier and defaults.
 import type { ValidConnectorInputs } from "../inputs/types";
 import { checkFailure, type InputIssue, resolveIdentifier, validateConnectorInputs } from "../inputs/validate";
-import { storedInputs } from "../state";
+import { storedInputs } from "../state/encode";
 
 /** The outcome of check: the problems, or the inputs to record (as given when not all are known yet). */
 export type CheckOutcome =

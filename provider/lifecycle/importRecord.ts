@@ -5,7 +5,7 @@
 import { ConnectorError, connectorError } from "../errors";
 import { connectorRef, identifierProblem } from "../inputs/identifier";
 import { INPUT_NAMES } from "../inputs/schema";
-import { stripUndefined } from "../state";
+import { stripUndefined } from "../state/decode";
 
 /** What an import of `id` recovers, and what it could not. */
 export interface ImportedRecord {

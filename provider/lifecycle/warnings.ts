@@ -3,7 +3,8 @@
 import { credentialLifetime, expiryWarning } from "../credentials/expiry";
 import { harnessInputWarnings } from "../inputs/harnessRules";
 import type { ConnectionTestSettings, Credential, ValidConnectorInputs } from "../inputs/types";
-import { type ConnectorOutputs, recordedInput, recordedTestRun } from "../state";
+import { recordedInput, recordedTestRun } from "../state/decode";
+import type { ConnectorOutputs } from "../state/record";
 
 /** The warning for a credential near (or past) its end, with the connector's settings; undefined when none is due. */
 export function credentialWarning(credential: unknown, settings: unknown): string | undefined {
