@@ -216,11 +216,17 @@ describe("delegate.install through pulumi (real engine, real cluster, Harness st
         }
     });
 
-    it("takes over a delegate the Helm chart installed: the chart's objects replaced in place or removed, its release records gone, Harness's connection kept through the move", async () => {
-        // What `helm install my-release harness-delegate-ng --set delegateName=chart-delegate` renders
-        // (chart 1.0.32, /work/shared/harness/DELEGATE-NOTES.md; the release named apart from the delegate).
-        const d = "chart-delegate";
-        const release = { name: "my-release", namespace: "chart-ns" };
+    /**
+     * What `helm install <release> harness-delegate-ng --set delegateName=<d>` renders (chart 1.0.32,
+     * as the shared delegate notes give its templates), written with Helm's labels and annotations and
+     * its release record, running with a token of its own (`tokenName`); resolves once the delegate is
+     * connected, to the Deployment's selector.
+     */
+    const installChartRelease = async (
+        d: string,
+        release: { name: string; namespace: string },
+        tokenName: string,
+    ): Promise<{ selector: Record<string, string> }> => {
         const ns = release.namespace;
         const helm = {
             labels: {
@@ -235,7 +241,9 @@ describe("delegate.install through pulumi (real engine, real cluster, Harness st
         const meta = (name: string, namespaced = true) => ({ name, ...(namespaced ? { namespace: ns } : {}), ...helm });
         const rbac = admin.kubeConfig.makeApiClient(k8s.RbacAuthorizationV1Api);
         const batch = admin.kubeConfig.makeApiClient(k8s.BatchV1Api);
-        await admin.core.createNamespace({ body: { metadata: { name: ns } } });
+        await admin.core.createNamespace({ body: { metadata: { name: ns } } }).catch((e) => {
+            if ((e as { code?: number }).code !== 409) throw e;
+        });
         tls.setDefaultCACertificates([...tls.getCACertificates("default"), h.caCertPem]);
         const chartToken = await inSteps(async (steps) => {
             const c = harnessClientFor({
@@ -245,7 +253,7 @@ describe("delegate.install through pulumi (real engine, real cluster, Harness st
                 timeoutMs: 10_000,
             });
             steps.closeAtEnd(() => c.close());
-            return (await mintDelegateToken(c, {}, "chart-token")).value!;
+            return (await mintDelegateToken(c, {}, tokenName)).value!;
         });
         await admin.core.createNamespacedServiceAccount({ namespace: ns, body: { metadata: meta(d) } });
         await rbac.createClusterRoleBinding({
@@ -364,11 +372,20 @@ describe("delegate.install through pulumi (real engine, real cluster, Harness st
                 stringData: { release: "H4sIAAAAAAAA" },
             },
         });
-        const group = () => h.delegateGroups().find((g) => g.name === d);
         const connectedNow = () => agent.agents().some((a) => a.deployment === d && a.connected);
         for (const until = Date.now() + 20_000; !connectedNow() && Date.now() < until; )
             await new Promise((r) => setTimeout(r, 200));
         assert.ok(connectedNow(), "the chart's delegate is connected before the move");
+        return { selector };
+    };
+
+    it("takes over a delegate the Helm chart installed: the chart's objects replaced in place or removed, its release records gone, Harness's connection kept through the move", async () => {
+        const d = "chart-delegate";
+        const release = { name: "my-release", namespace: "chart-ns" };
+        const ns = release.namespace;
+        const { selector } = await installChartRelease(d, release, "chart-token");
+        const rbac = admin.kubeConfig.makeApiClient(k8s.RbacAuthorizationV1Api);
+        const group = () => h.delegateGroups().find((g) => g.name === d);
 
         // Polled through the move: Harness must show the group connected at every look.
         const gaps: string[] = [];
@@ -459,6 +476,55 @@ describe("delegate.install through pulumi (real engine, real cluster, Harness st
         } finally {
             polling = false;
             await t.dispose();
+        }
+    });
+
+    it("takes over a delegate the Helm chart installed through the provider plugin (Pulumi YAML): the release's records and the chart-only objects gone, the delegate connected", async () => {
+        const release = { name: "yaml-release", namespace: "yaml-delegate" };
+        await installChartRelease("yaml-delegate", release, "yaml-chart-token");
+        const t = await createTestStack({
+            programDir: YAML_EXAMPLE,
+            languages: ["yaml"],
+            config: {
+                adminKubeconfig: { value: yaml.dump(JSON.parse(cp.kubeconfig)), secret: true },
+                delegateWaitSeconds: { value: "60" },
+                delegateAdopt: { value: "true" },
+            },
+            env: h.env,
+        });
+        const printed: string[] = [];
+        const onOutput = (s: string) => printed.push(s);
+        try {
+            const up = outputs(await t.up({ onOutput }));
+            assert.equal(up.delegateConnected, true);
+            assert.equal(up.harnessTestStatus, "SUCCESS");
+            // The provider plugin's warnings go to its stderr, which the engine does not show (see the closing note of this round).
+            const rbac = admin.kubeConfig.makeApiClient(k8s.RbacAuthorizationV1Api);
+            const bindings = (await rbac.listClusterRoleBinding()).items.map((b) => b.metadata?.name);
+            assert.ok(!bindings.includes("yaml-delegate-cluster-admin"), "the chart's cluster-admin binding is gone");
+            const records = await admin.core.listNamespacedSecret({
+                namespace: release.namespace,
+                labelSelector: "owner=helm",
+            });
+            assert.deepEqual(records.items, [], "helm list no longer shows the release");
+            await t.destroy({ onOutput });
+            assert.deepEqual(
+                h.delegateGroups().filter((g) => g.name === "yaml-delegate"),
+                [],
+            );
+        } finally {
+            await t.dispose();
+            await inSteps(async (steps) => {
+                const c = harnessClientFor({
+                    endpoint: h.url,
+                    accountId: h.accountId,
+                    apiKey: h.apiKey,
+                    timeoutMs: 10_000,
+                });
+                steps.closeAtEnd(() => c.close());
+                await revokeDelegateToken(c, {}, "yaml-chart-token").catch(() => undefined);
+                await purgeDelegateToken(c, {}, "yaml-chart-token").catch(() => undefined);
+            });
         }
     });
 
