@@ -47,7 +47,7 @@ export async function underOverallDeadline<T>(fn: () => Promise<T>): Promise<T> 
             "TIMEOUT",
             `the ${d.operation} did not finish within the resource's custom timeout of ${d.seconds} s (customTimeouts.${d.operation}): ${err.what}`,
             {
-                facts: `Raise \`customTimeouts.${d.operation}\` on the resource, or check that this machine can reach the cluster (and Harness) at all`,
+                facts: `Raise customTimeouts.${d.operation} on the resource, or check that this machine can reach the cluster (and Harness) at all`,
             },
         );
     }
