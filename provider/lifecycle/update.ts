@@ -46,13 +46,14 @@ export async function updateConnector(
                 for (const part of [...CLUSTER_PARTS].reverse())
                     if (!part.declared(made.inputs)) await removePart(made, part, before);
                 for (const part of CLUSTER_PARTS) if (part.declared(made.inputs)) await applyPart(made, part);
-                made.warn(...before.warnings.splice(0));
                 const tokenChanged = made.observed.identity?.token !== tokenBefore;
                 if (plan.retest || (made.inputs.delegate?.useAsCredential && tokenChanged))
                     await applyPart(made, connectionTestPart);
             }
             if (plan.harness === "deregister") await removePart(made, registrationPart, before);
             else if (plan.harness === "register") await applyPart(made, registrationPart);
+            // What the removals as the record's inputs had to say (a token revoked but not purged…).
+            made.warn(...before.warnings.splice(0));
         }, made);
         return {
             outputs: recordFromRun(made.inputs, made.identifier, owner, made.observed, olds),

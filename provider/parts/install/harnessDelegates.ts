@@ -595,21 +595,15 @@ export async function forgetDelegateGroup(
 }
 
 /**
- * The active token of `scope` whose value is `value` (`GET /ng/api/delegate-token-ng?status=ACTIVE`;
- * Harness answers the values to a key that may edit delegates), or undefined. The value is compared
- * here and never leaves: the caller learns the token's name.
+ * The active token of `scope` whose value is `value` ({@link listDelegateTokens}: Harness answers
+ * the values to a key that may edit delegates), or undefined. The value is compared here and never
+ * leaves: the caller learns the token's name.
  */
 export async function activeTokenWithValue(
     client: HarnessClient,
     scope: HarnessScope,
     value: string,
 ): Promise<DelegateToken | undefined> {
-    const list = await rest<Record<string, unknown>[]>(client, {
-        what: "listing the active delegate tokens",
-        method: "GET",
-        path: PATH,
-        query: { ...scopeQuery(scope), status: "ACTIVE" },
-    });
-    const found = (list ?? []).map(asToken).find((t) => t.value === value && t.status === "ACTIVE");
+    const found = (await listDelegateTokens(client, scope)).find((t) => t.status === "ACTIVE" && t.value === value);
     return found && { ...found, value: undefined };
 }
