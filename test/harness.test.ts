@@ -132,9 +132,25 @@ describe("Harness registration through pulumi (real engine, real cluster, Harnes
             ])
                 assertNoSecret(text, [first.token, second.token, harness.apiKey], where);
 
+            const beforeDestroy = harness.requests.length;
             await t.destroy({ onOutput: rec.onOutput });
             assert.deepEqual(connectorsOf(), []);
             assert.deepEqual(secretsOf(), []);
+            // The minimum accepted: the connector, then each secret this connector made, once each. A
+            // secret delete Harness refuses is only the wait while it releases the deleted connector's
+            // references (ENTITY_REFERENCE_EXCEPTION, asynchronous in harness-core).
+            const onDestroy = harness.requests.slice(beforeDestroy);
+            const asSent = (r: (typeof onDestroy)[number]) => `${r.method} ${r.path.replace(/^.*\/ng\/api/, "")}`;
+            assert.deepEqual(onDestroy.filter((r) => r.status === 200).map(asSent), [
+                "DELETE /connectors/Prod_cluster",
+                "DELETE /v2/secrets/Prod_cluster_caCert",
+                "DELETE /v2/secrets/Prod_cluster_token",
+            ]);
+            for (const r of onDestroy.filter((x) => x.status !== 200))
+                assert.match(
+                    `${asSent(r)} ${r.status} ${r.code}`,
+                    /^DELETE \/v2\/secrets\/\S+ 400 ENTITY_REFERENCE_EXCEPTION$/,
+                );
             const deletes = harness.requests.filter((r) => r.method === "DELETE");
             assert.ok(
                 deletes.every((r) => r.query.orgIdentifier === "platform"),
