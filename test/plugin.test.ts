@@ -195,6 +195,8 @@ describe("the provider plugin from Pulumi YAML and Python (real engine, YAML and
             );
             assert.match(imported, /1 imported/);
             assert.match(imported, /property credential value \{<nil>\} has a problem/, "check names what to supply");
+            // Read's warning reaches the user through the engine's log, attached to the resource.
+            assert.match(imported, /warning: imported Prod_cluster from its id alone .*so set .*credential/);
             const record = connectorIn(await t.exportState());
             assert.equal(record.id, "Prod_cluster");
             assert.equal(record.outputs.ref, "account.Prod_cluster");

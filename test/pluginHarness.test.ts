@@ -161,6 +161,11 @@ describe("the provider plugin with Harness (real engine, YAML host, real cluster
             assert.match(imported, /1 imported/);
             // The engine's check of the rebuilt inputs names the secret that is missing (the token).
             assert.match(imported, /property credential\.auth\.token value \{<nil>\} has a problem/);
+            // Read's warning reaches the user through the engine's log, attached to the resource.
+            assert.match(
+                imported,
+                /warning: imported platform\/payments\/Prod_cluster from Harness .*set credential\.auth\.token/,
+            );
             const record = connectorIn(await t.exportState());
             assert.equal(record.id, "platform/payments/Prod_cluster");
             // What Harness holds, rebuilt.

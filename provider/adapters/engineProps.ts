@@ -15,7 +15,13 @@ export function engineKeys(props: Props): Props {
     return Object.fromEntries(Object.entries(props).filter(([k]) => k.startsWith("__")));
 }
 
-/** Prints warnings where the engine shows a provider's output: in the stack's diagnostics. */
+/** Prints warnings on standard error: where the dynamic provider's host has the engine show them. */
 export function warn(warnings: string[]): void {
     for (const w of warnings) console.warn(`warning: ${w}`);
 }
+
+/** Shows one resource's warnings to the user; resolves once they are handed over. */
+export type ShowWarnings = (urn: string, warnings: string[]) => Promise<void>;
+
+/** Shows warnings as `warn` does: where there is no engine to send them to. */
+export const printWarnings: ShowWarnings = async (_urn, warnings) => warn(warnings);

@@ -7,6 +7,7 @@ import { main } from "@pulumi/pulumi/provider";
 import { connectorPlugin } from "../adapters/plugin";
 import { honourCustomTimeouts } from "./customTimeouts";
 import { withDetailedDiff } from "./detailedDiff";
+import { engineAddress, engineWarnings } from "./engineLog";
 import { acceptReadWithoutProperties } from "./importRead";
 import { withOldInputs } from "./oldInputs";
 
@@ -28,7 +29,9 @@ export function runPlugin(args: string[]): Promise<void> {
     const schema = fs.readFileSync(path.join(root, "schema.json"), "utf8");
     acceptReadWithoutProperties();
     honourCustomTimeouts();
-    return main(withDetailedDiff(withOldInputs(connectorPlugin), { version, schema }), args);
+    const engine = engineAddress(args);
+    const plugin = engine ? connectorPlugin(engineWarnings(engine)) : connectorPlugin();
+    return main(withDetailedDiff(withOldInputs(plugin), { version, schema }), args);
 }
 
 if (require.main === module) {
