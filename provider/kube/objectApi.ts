@@ -23,6 +23,8 @@ function collectionPath(kind: ObjectRef["kind"], namespace?: string): string {
             return `/apis/apps/v1${ns}/deployments`;
         case "CronJob":
             return `/apis/batch/v1${ns}/cronjobs`;
+        case "HorizontalPodAutoscaler":
+            return `/apis/autoscaling/v2${ns}/horizontalpodautoscalers`;
         case "Role":
             return `/apis/rbac.authorization.k8s.io/v1${ns}/roles`;
         case "RoleBinding":

@@ -18,7 +18,8 @@ export type ObjectKind =
     | "ClusterRoleBinding"
     | "ConfigMap"
     | "Deployment"
-    | "CronJob";
+    | "CronJob"
+    | "HorizontalPodAutoscaler";
 
 /** Which object: kind, name and (for namespaced kinds) namespace. */
 export interface ObjectRef {

@@ -12,10 +12,14 @@ import { describeRef, type ObjectKind, type ObjectRef } from "../../kube/refs";
 import type { KubeClient } from "../../transport/kubeClient";
 import type { InstallObject } from "./plan";
 
-/** The kinds the chart (harness-delegate-ng) renders in the release's namespace. */
+/**
+ * The kinds the chart (harness-delegate-ng) renders in the release's namespace. Its HPA (hpa.yaml,
+ * `autoscaling.enabled`) scales the Deployment by name: left, it would go on scaling ours.
+ */
 const NAMESPACED: ObjectKind[] = [
     "Deployment",
     "CronJob",
+    "HorizontalPodAutoscaler",
     "RoleBinding",
     "Role",
     "ConfigMap",
