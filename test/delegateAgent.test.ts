@@ -5,7 +5,6 @@
 // connect, each with its reason; rotation switches tokens before the old one is revoked; an
 // InheritFromDelegate connector's test runs as the delegate's ServiceAccount.
 import * as assert from "node:assert/strict";
-import * as tls from "node:tls";
 import * as k8s from "@kubernetes/client-node";
 import type { ConnectorError } from "../provider/errors";
 import { type HarnessClient, harnessClientFor } from "../provider/harness/client";
@@ -16,10 +15,11 @@ import {
     revokeDelegateToken,
     waitForDelegateConnected,
 } from "../provider/parts/install/harnessDelegates";
-import { type ControlPlane, startControlPlane } from "../tools/controlPlane";
-import { type HarnessStandIn, startHarnessStandIn } from "../tools/harness";
-import { type DelegateAgent, startDelegateAgent } from "../tools/harness/delegateAgent";
-import { type AdminClients, adminClients, ensureNamespace } from "../tools/identities";
+import type { ControlPlane } from "../tools/controlPlane";
+import type { HarnessStandIn } from "../tools/harness";
+import type { DelegateAgent } from "../tools/harness/delegateAgent";
+import type { AdminClients } from "../tools/identities";
+import { type DelegateRig, startDelegateRig } from "./delegateRig";
 
 const NS = "harness-delegate-ng";
 
@@ -31,28 +31,16 @@ describe("delegate install loop: hand-made objects, the test agent, the stand-in
     let hc: HarnessClient;
     let agent: DelegateAgent;
 
+    let rig: DelegateRig | undefined;
+
     before(async () => {
-        cp = await startControlPlane();
-        admin = adminClients(cp);
-        apps = admin.kubeConfig.makeApiClient(k8s.AppsV1Api);
-        await ensureNamespace(admin, NS);
-        h = await startHarnessStandIn({ delegates: [], heartbeatExpiryMs: 1500 });
-        tls.setDefaultCACertificates([...tls.getCACertificates("default"), h.caCertPem]);
+        rig = await startDelegateRig({ namespace: NS, agentNamespace: NS, heartbeatExpiryMs: 1500, pollMs: 200 });
+        ({ cp, admin, apps, h, agent } = rig);
         hc = harnessClientFor({ endpoint: h.url, accountId: h.accountId, apiKey: h.apiKey, timeoutMs: 10_000 });
-        agent = startDelegateAgent({
-            kubeClient: admin.kubeConfig,
-            harnessUrl: h.managerUrl,
-            trustedCaPems: [h.caCertPem],
-            namespace: NS,
-            pollMs: 200,
-        });
     });
     after(async () => {
-        await agent?.stop();
-        assert.deepEqual(h?.contractViolations ?? [], [], "every answer kept the contract");
         await hc?.close();
-        await h?.stop();
-        await cp?.stop();
+        await rig?.stop();
     });
 
     /** The chart's objects, by hand: ServiceAccount, ConfigMap, Secret, Deployment. */

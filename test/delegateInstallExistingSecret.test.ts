@@ -7,8 +7,7 @@
 // (its name learnt by matching the Secret's value against the values Harness lists, in memory);
 // uninstall leaves the Secret and revokes nothing. No token value in the record.
 import * as assert from "node:assert/strict";
-import * as tls from "node:tls";
-import * as k8s from "@kubernetes/client-node";
+import type * as k8s from "@kubernetes/client-node";
 import type { ConnectorError } from "../provider/errors";
 import { harnessClientFor } from "../provider/harness/client";
 import type { HarnessScope } from "../provider/harness/scope";
@@ -22,10 +21,11 @@ import { TOKEN_SECRET_VERSION_ANNOTATION } from "../provider/parts/install/plan"
 import { uninstallDelegate } from "../provider/parts/install/remove";
 import { RunContext } from "../provider/runContext";
 import { inSteps } from "../provider/steps";
-import { type ControlPlane, startControlPlane } from "../tools/controlPlane";
-import { type HarnessStandIn, startHarnessStandIn } from "../tools/harness";
-import { type DelegateAgent, startDelegateAgent } from "../tools/harness/delegateAgent";
-import { type AdminClients, adminClients, ensureNamespace } from "../tools/identities";
+import type { ControlPlane } from "../tools/controlPlane";
+import type { HarnessStandIn } from "../tools/harness";
+import type { DelegateAgent } from "../tools/harness/delegateAgent";
+import type { AdminClients } from "../tools/identities";
+import { type DelegateRig, startDelegateRig } from "./delegateRig";
 
 const NS = "dlg-existing";
 const OWNER = "proj/stack/existing";
@@ -37,27 +37,13 @@ describe("installed delegate with the user's token Secret (real cluster, Harness
     let h: HarnessStandIn;
     let agent: DelegateAgent;
 
+    let rig: DelegateRig | undefined;
+
     before(async () => {
-        cp = await startControlPlane();
-        admin = adminClients(cp);
-        apps = admin.kubeConfig.makeApiClient(k8s.AppsV1Api);
-        await ensureNamespace(admin, NS);
-        await admin.core.createNamespacedServiceAccount({ namespace: NS, body: { metadata: { name: "dlg" } } });
-        h = await startHarnessStandIn({ delegates: [], heartbeatExpiryMs: 1500 });
-        tls.setDefaultCACertificates([...tls.getCACertificates("default"), h.caCertPem]);
-        agent = startDelegateAgent({
-            kubeClient: admin.kubeConfig,
-            harnessUrl: h.managerUrl,
-            trustedCaPems: [h.caCertPem],
-            pollMs: 200,
-        });
+        rig = await startDelegateRig({ namespace: NS, serviceAccount: "dlg", heartbeatExpiryMs: 1500, pollMs: 200 });
+        ({ cp, admin, apps, h, agent } = rig);
     });
-    after(async () => {
-        await agent?.stop();
-        assert.deepEqual(h?.contractViolations ?? [], [], "every answer kept the contract");
-        await h?.stop();
-        await cp?.stop();
-    });
+    after(() => rig?.stop());
 
     const inputsWith = (install: object, scope: HarnessScope = {}, name = "existing") =>
         parseConnectorInputs({

@@ -22,11 +22,12 @@ import { mintDelegateToken, purgeDelegateToken, revokeDelegateToken } from "../p
 import { TOKEN_SECRET_VERSION_ANNOTATION } from "../provider/parts/install/plan";
 import { inSteps } from "../provider/steps";
 import { repoRoot } from "../tools/binaries";
-import { type ControlPlane, startControlPlane } from "../tools/controlPlane";
-import { type HarnessStandIn, startHarnessStandIn } from "../tools/harness";
-import { type DelegateAgent, startDelegateAgent } from "../tools/harness/delegateAgent";
-import { type AdminClients, adminClients, ensureNamespace } from "../tools/identities";
+import type { ControlPlane } from "../tools/controlPlane";
+import type { HarnessStandIn } from "../tools/harness";
+import type { DelegateAgent } from "../tools/harness/delegateAgent";
+import { type AdminClients, ensureNamespace } from "../tools/identities";
 import { createTestStack, type TestStack } from "../tools/pulumiHarness";
+import { type DelegateRig, startDelegateRig } from "./delegateRig";
 import { assertNoSecret } from "./stateSecrets";
 import { connectorIn } from "./yamlPrograms";
 
@@ -42,24 +43,13 @@ describe("delegate.install through pulumi (real engine, real cluster, Harness st
     let h: HarnessStandIn;
     let agent: DelegateAgent;
 
+    let rig: DelegateRig | undefined;
+
     before(async () => {
-        cp = await startControlPlane();
-        admin = adminClients(cp);
-        apps = admin.kubeConfig.makeApiClient(k8s.AppsV1Api);
-        h = await startHarnessStandIn({ delegates: [], heartbeatExpiryMs: 3000 });
-        agent = startDelegateAgent({
-            kubeClient: admin.kubeConfig,
-            harnessUrl: h.managerUrl,
-            trustedCaPems: [h.caCertPem],
-            pollMs: 250,
-        });
+        rig = await startDelegateRig({ heartbeatExpiryMs: 3000, pollMs: 250, trustStandIn: false });
+        ({ cp, admin, apps, h, agent } = rig);
     });
-    after(async () => {
-        await agent?.stop();
-        assert.deepEqual(h?.contractViolations ?? [], [], "every answer of the stand-in kept Harness's contract");
-        await h?.stop();
-        await cp?.stop();
-    });
+    after(() => rig?.stop());
 
     const stack = (config: Record<string, string> = {}, stackName?: string): Promise<TestStack> =>
         createTestStack({
@@ -360,6 +350,24 @@ describe("delegate.install through pulumi (real engine, real cluster, Harness st
                 },
             },
         });
+        // hpa.yaml (autoscaling.enabled): it scales the Deployment by name, so it must not outlive the move.
+        await admin.kubeConfig.makeApiClient(k8s.AutoscalingV2Api).createNamespacedHorizontalPodAutoscaler({
+            namespace: ns,
+            body: {
+                metadata: meta(d),
+                spec: {
+                    scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: d },
+                    minReplicas: 1,
+                    maxReplicas: 3,
+                    metrics: [
+                        {
+                            type: "Resource",
+                            resource: { name: "cpu", target: { type: "Utilization", averageUtilization: 99 } },
+                        },
+                    ],
+                },
+            },
+        });
         // Helm's release record (pkg/storage/driver/secrets.go): what `helm list` reads.
         await admin.core.createNamespacedSecret({
             namespace: ns,
@@ -440,6 +448,14 @@ describe("delegate.install through pulumi (real engine, real cluster, Harness st
                 ),
                 "the release's record is gone: helm list no longer shows it",
             );
+            assert.ok(
+                await gone(() =>
+                    admin.kubeConfig
+                        .makeApiClient(k8s.AutoscalingV2Api)
+                        .readNamespacedHorizontalPodAutoscaler({ name: d, namespace: ns }),
+                ),
+                "the chart's HPA, which would go on scaling the connector's Deployment, is gone",
+            );
             const helmLeft = (
                 await admin.core.listNamespacedConfigMap({
                     namespace: ns,
@@ -498,7 +514,8 @@ describe("delegate.install through pulumi (real engine, real cluster, Harness st
             const up = outputs(await t.up({ onOutput }));
             assert.equal(up.delegateConnected, true);
             assert.equal(up.harnessTestStatus, "SUCCESS");
-            // The provider plugin's warnings go to its stderr, which the engine does not show (see the closing note of this round).
+            // The plugin's warnings reach the user through the engine's log, as the dynamic resource's do.
+            assert.match(printed.join(""), /took over Helm release "yaml-release" \(namespace yaml-delegate\)/);
             const rbac = admin.kubeConfig.makeApiClient(k8s.RbacAuthorizationV1Api);
             const bindings = (await rbac.listClusterRoleBinding()).items.map((b) => b.metadata?.name);
             assert.ok(!bindings.includes("yaml-delegate-cluster-admin"), "the chart's cluster-admin binding is gone");

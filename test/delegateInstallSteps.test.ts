@@ -5,7 +5,6 @@
 // connects (the time bound, and nothing left on either side), a later failure that puts the
 // previous install back, and uninstall.
 import * as assert from "node:assert/strict";
-import * as tls from "node:tls";
 import * as k8s from "@kubernetes/client-node";
 import * as yaml from "js-yaml";
 import type { ConnectorError } from "../provider/errors";
@@ -26,10 +25,11 @@ import { planHarnessConnector } from "../provider/parts/registration/mapping";
 import { RunContext } from "../provider/runContext";
 import { inSteps } from "../provider/steps";
 import { delegateManifest } from "../sdk/delegateManifest";
-import { type ControlPlane, startControlPlane } from "../tools/controlPlane";
-import { type HarnessStandIn, startHarnessStandIn } from "../tools/harness";
-import { type DelegateAgent, startDelegateAgent } from "../tools/harness/delegateAgent";
-import { type AdminClients, adminClients, ensureNamespace } from "../tools/identities";
+import type { ControlPlane } from "../tools/controlPlane";
+import type { HarnessStandIn } from "../tools/harness";
+import type { DelegateAgent } from "../tools/harness/delegateAgent";
+import type { AdminClients } from "../tools/identities";
+import { type DelegateRig, startDelegateRig } from "./delegateRig";
 
 const NS = "dlg-steps";
 const OWNER = "proj/stack/steps";
@@ -41,27 +41,13 @@ describe("installed delegate steps (real cluster, Harness stand-in, test agent)"
     let h: HarnessStandIn;
     let agent: DelegateAgent;
 
+    let rig: DelegateRig | undefined;
+
     before(async () => {
-        cp = await startControlPlane();
-        admin = adminClients(cp);
-        apps = admin.kubeConfig.makeApiClient(k8s.AppsV1Api);
-        await ensureNamespace(admin, NS);
-        await admin.core.createNamespacedServiceAccount({ namespace: NS, body: { metadata: { name: "dlg" } } });
-        h = await startHarnessStandIn({ delegates: [], heartbeatExpiryMs: 1500 });
-        tls.setDefaultCACertificates([...tls.getCACertificates("default"), h.caCertPem]);
-        agent = startDelegateAgent({
-            kubeClient: admin.kubeConfig,
-            harnessUrl: h.managerUrl,
-            trustedCaPems: [h.caCertPem],
-            pollMs: 200,
-        });
+        rig = await startDelegateRig({ namespace: NS, serviceAccount: "dlg", heartbeatExpiryMs: 1500, pollMs: 200 });
+        ({ cp, admin, apps, h, agent } = rig);
     });
-    after(async () => {
-        await agent?.stop();
-        assert.deepEqual(h?.contractViolations ?? [], [], "every answer kept the contract");
-        await h?.stop();
-        await cp?.stop();
-    });
+    after(() => rig?.stop());
 
     /** A run of the lifecycle for `inputs`, its objects owned by `owner`. */
     const runOf = (inputs: ValidConnectorInputs, identifier: string, owner = OWNER) =>
