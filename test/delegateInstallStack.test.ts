@@ -62,6 +62,19 @@ describe("delegate.install through pulumi (real engine, real cluster, Harness st
             },
             env: h.env,
         });
+    /** A stack of a Pulumi YAML program through the provider plugin (examples/yaml-delegate-install unless `programDir`). */
+    const yamlStack = (config: Record<string, string> = {}, programDir = YAML_EXAMPLE): Promise<TestStack> =>
+        createTestStack({
+            programDir,
+            languages: ["yaml"],
+            config: {
+                // As YAML: Pulumi YAML reads a config value that parses as JSON as an object, not a string.
+                adminKubeconfig: { value: yaml.dump(JSON.parse(cp.kubeconfig)), secret: true },
+                delegateWaitSeconds: { value: "60" },
+                ...Object.fromEntries(Object.entries(config).map(([k, v]) => [k, { value: v }])),
+            },
+            env: h.env,
+        });
 
     const tokens = () =>
         h
@@ -160,16 +173,7 @@ describe("delegate.install through pulumi (real engine, real cluster, Harness st
     });
 
     it("examples/yaml-delegate-install through the provider plugin: up, no-op preview, rotation, destroy; nothing left", async () => {
-        const t = await createTestStack({
-            programDir: YAML_EXAMPLE,
-            languages: ["yaml"],
-            config: {
-                // As YAML: Pulumi YAML reads a config value that parses as JSON as an object, not a string.
-                adminKubeconfig: { value: yaml.dump(JSON.parse(cp.kubeconfig)), secret: true },
-                delegateWaitSeconds: { value: "60" },
-            },
-            env: h.env,
-        });
+        const t = await yamlStack();
         const printed: string[] = [];
         const onOutput = (s: string) => printed.push(s);
         try {
@@ -498,16 +502,7 @@ describe("delegate.install through pulumi (real engine, real cluster, Harness st
     it("takes over a delegate the Helm chart installed through the provider plugin (Pulumi YAML): the release's records and the chart-only objects gone, the delegate connected", async () => {
         const release = { name: "yaml-release", namespace: "yaml-delegate" };
         await installChartRelease("yaml-delegate", release, "yaml-chart-token");
-        const t = await createTestStack({
-            programDir: YAML_EXAMPLE,
-            languages: ["yaml"],
-            config: {
-                adminKubeconfig: { value: yaml.dump(JSON.parse(cp.kubeconfig)), secret: true },
-                delegateWaitSeconds: { value: "60" },
-                delegateAdopt: { value: "true" },
-            },
-            env: h.env,
-        });
+        const t = await yamlStack({ delegateAdopt: "true" });
         const printed: string[] = [];
         const onOutput = (s: string) => printed.push(s);
         try {
@@ -546,15 +541,7 @@ describe("delegate.install through pulumi (real engine, real cluster, Harness st
     });
 
     it("pulumi import of a connector whose delegate runs (YAML, through the plugin): the next up keeps the running delegate and its token; nothing replaced or minted", async () => {
-        const t = await createTestStack({
-            programDir: YAML_EXAMPLE,
-            languages: ["yaml"],
-            config: {
-                adminKubeconfig: { value: yaml.dump(JSON.parse(cp.kubeconfig)), secret: true },
-                delegateWaitSeconds: { value: "60" },
-            },
-            env: h.env,
-        });
+        const t = await yamlStack();
         // Not execFileSync: the Harness stand-in answers from this process, whose event loop must keep running.
         const pulumiCli = async (...args: string[]) => {
             try {
@@ -748,15 +735,7 @@ describe("delegate.install through pulumi (real engine, real cluster, Harness st
             namespace: YNS,
             body: { metadata: { name: "yaml-vault-token" }, stringData: { DELEGATE_TOKEN: value } },
         });
-        const t = await createTestStack({
-            programDir: dir,
-            languages: ["yaml"],
-            config: {
-                adminKubeconfig: { value: yaml.dump(JSON.parse(cp.kubeconfig)), secret: true },
-                delegateWaitSeconds: { value: "60" },
-            },
-            env: h.env,
-        });
+        const t = await yamlStack({}, dir);
         const printed: string[] = [];
         const onOutput = (s: string) => printed.push(s);
         try {
