@@ -13,6 +13,9 @@ export function engineAddress(args: string[]): string | undefined {
     return hostRequire("@pulumi/pulumi/provider/internals").parseArgs(args)?.engineAddress;
 }
 
+/** How long one warning may take to reach the engine before it is printed instead. */
+const LOG_TIMEOUT_MS = 5_000;
+
 /** Sends warnings to the engine at `address` with the resource's URN; prints them when it refuses. */
 export function engineWarnings(address: string): ShowWarnings {
     const grpc = hostRequire("@grpc/grpc-js");
@@ -25,7 +28,8 @@ export function engineWarnings(address: string): ShowWarnings {
             req.setSeverity(LogSeverity.WARNING);
             req.setMessage(message);
             req.setUrn(urn);
-            client.log(req, (err: Error | null) => (err ? reject(err) : resolve()));
+            const deadline = Date.now() + LOG_TIMEOUT_MS;
+            client.log(req, new grpc.Metadata(), { deadline }, (err: Error | null) => (err ? reject(err) : resolve()));
         });
     return async (urn, warnings) => {
         for (const w of warnings) {
