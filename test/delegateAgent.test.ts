@@ -15,7 +15,6 @@ import {
     revokeDelegateToken,
     waitForDelegateConnected,
 } from "../provider/parts/install/harnessDelegates";
-import type { ControlPlane } from "../tools/controlPlane";
 import type { HarnessStandIn } from "../tools/harness";
 import type { DelegateAgent } from "../tools/harness/delegateAgent";
 import type { AdminClients } from "../tools/identities";
@@ -24,18 +23,17 @@ import { type DelegateRig, startDelegateRig } from "./delegateRig";
 const NS = "harness-delegate-ng";
 
 describe("delegate install loop: hand-made objects, the test agent, the stand-in (real cluster)", () => {
-    let cp: ControlPlane;
     let admin: AdminClients;
     let apps: k8s.AppsV1Api;
     let h: HarnessStandIn;
     let hc: HarnessClient;
     let agent: DelegateAgent;
 
-    let rig: DelegateRig | undefined;
+    let rig: DelegateRig;
 
     before(async () => {
         rig = await startDelegateRig({ namespace: NS, agentNamespace: NS, heartbeatExpiryMs: 1500, pollMs: 200 });
-        ({ cp, admin, apps, h, agent } = rig);
+        ({ admin, apps, h, agent } = rig);
         hc = harnessClientFor({ endpoint: h.url, accountId: h.accountId, apiKey: h.apiKey, timeoutMs: 10_000 });
     });
     after(async () => {

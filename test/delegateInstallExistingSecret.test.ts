@@ -9,7 +9,6 @@
 import * as assert from "node:assert/strict";
 import type * as k8s from "@kubernetes/client-node";
 import type { ConnectorError } from "../provider/errors";
-import { harnessClientFor } from "../provider/harness/client";
 import type { HarnessScope } from "../provider/harness/scope";
 import type { ValidConnectorInputs } from "../provider/inputs/types";
 import { parseConnectorInputs } from "../provider/inputs/validate";
@@ -37,7 +36,7 @@ describe("installed delegate with the user's token Secret (real cluster, Harness
     let h: HarnessStandIn;
     let agent: DelegateAgent;
 
-    let rig: DelegateRig | undefined;
+    let rig: DelegateRig;
 
     before(async () => {
         rig = await startDelegateRig({ namespace: NS, serviceAccount: "dlg", heartbeatExpiryMs: 1500, pollMs: 200 });
@@ -72,22 +71,9 @@ describe("installed delegate with the user's token Secret (real cluster, Harness
             .sort();
     const tokensOf = (prefix: string) => tokens().filter((t) => t.startsWith(prefix));
     /** A token minted in `scope` by the test (as the user's pipeline would), its value. */
-    const mint = async (scope: HarnessScope, name: string): Promise<string> => {
-        const hc = harnessClientFor({ endpoint: h.url, accountId: h.accountId, apiKey: h.apiKey, timeoutMs: 10_000 });
-        try {
-            return (await mintDelegateToken(hc, scope, name)).value!;
-        } finally {
-            await hc.close();
-        }
-    };
-    const revoke = async (scope: HarnessScope, name: string) => {
-        const hc = harnessClientFor({ endpoint: h.url, accountId: h.accountId, apiKey: h.apiKey, timeoutMs: 10_000 });
-        try {
-            await revokeDelegateToken(hc, scope, name);
-        } finally {
-            await hc.close();
-        }
-    };
+    const mint = (scope: HarnessScope, name: string): Promise<string> =>
+        rig.withHarness(async (hc) => (await mintDelegateToken(hc, scope, name)).value!);
+    const revoke = (scope: HarnessScope, name: string) => rig.withHarness((hc) => revokeDelegateToken(hc, scope, name));
     const writeSecret = async (name: string, data: Record<string, string>) => {
         const body = { metadata: { name }, stringData: data };
         try {

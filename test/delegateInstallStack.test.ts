@@ -20,7 +20,6 @@ import { harnessClientFor } from "../provider/harness/client";
 import { OWNER_ANNOTATION } from "../provider/kube/refs";
 import { mintDelegateToken, purgeDelegateToken, revokeDelegateToken } from "../provider/parts/install/harnessDelegates";
 import { TOKEN_SECRET_VERSION_ANNOTATION } from "../provider/parts/install/plan";
-import { inSteps } from "../provider/steps";
 import { repoRoot } from "../tools/binaries";
 import type { ControlPlane } from "../tools/controlPlane";
 import type { HarnessStandIn } from "../tools/harness";
@@ -43,7 +42,7 @@ describe("delegate.install through pulumi (real engine, real cluster, Harness st
     let h: HarnessStandIn;
     let agent: DelegateAgent;
 
-    let rig: DelegateRig | undefined;
+    let rig: DelegateRig;
 
     before(async () => {
         rig = await startDelegateRig({ heartbeatExpiryMs: 3000, pollMs: 250, trustStandIn: false });
@@ -239,16 +238,7 @@ describe("delegate.install through pulumi (real engine, real cluster, Harness st
             if ((e as { code?: number }).code !== 409) throw e;
         });
         tls.setDefaultCACertificates([...tls.getCACertificates("default"), h.caCertPem]);
-        const chartToken = await inSteps(async (steps) => {
-            const c = harnessClientFor({
-                endpoint: h.url,
-                accountId: h.accountId,
-                apiKey: h.apiKey,
-                timeoutMs: 10_000,
-            });
-            steps.closeAtEnd(() => c.close());
-            return (await mintDelegateToken(c, {}, tokenName)).value!;
-        });
+        const chartToken = await rig.withHarness(async (c) => (await mintDelegateToken(c, {}, tokenName)).value!);
         await admin.core.createNamespacedServiceAccount({ namespace: ns, body: { metadata: meta(d) } });
         await rbac.createClusterRoleBinding({
             body: {
@@ -482,14 +472,7 @@ describe("delegate.install through pulumi (real engine, real cluster, Harness st
             assert.ok(await gone(() => apps.readNamespacedDeployment({ name: d, namespace: ns })));
             assert.deepEqual(tokens(), ["chart-token:ACTIVE"], "the chart's token is the user's: not revoked");
             // The user's own clean-up of their token, so the next tests start from an empty Harness.
-            await inSteps(async (steps) => {
-                const c = harnessClientFor({
-                    endpoint: h.url,
-                    accountId: h.accountId,
-                    apiKey: h.apiKey,
-                    timeoutMs: 10_000,
-                });
-                steps.closeAtEnd(() => c.close());
+            await rig.withHarness(async (c) => {
                 await revokeDelegateToken(c, {}, "chart-token");
                 await purgeDelegateToken(c, {}, "chart-token");
             });
@@ -526,14 +509,7 @@ describe("delegate.install through pulumi (real engine, real cluster, Harness st
             );
         } finally {
             await t.dispose();
-            await inSteps(async (steps) => {
-                const c = harnessClientFor({
-                    endpoint: h.url,
-                    accountId: h.accountId,
-                    apiKey: h.apiKey,
-                    timeoutMs: 10_000,
-                });
-                steps.closeAtEnd(() => c.close());
+            await rig.withHarness(async (c) => {
                 await revokeDelegateToken(c, {}, "yaml-chart-token").catch(() => undefined);
                 await purgeDelegateToken(c, {}, "yaml-chart-token").catch(() => undefined);
             });

@@ -8,7 +8,6 @@ import * as assert from "node:assert/strict";
 import * as k8s from "@kubernetes/client-node";
 import * as yaml from "js-yaml";
 import type { ConnectorError } from "../provider/errors";
-import { harnessClientFor } from "../provider/harness/client";
 import type { ValidConnectorInputs } from "../provider/inputs/types";
 import { parseConnectorInputs } from "../provider/inputs/validate";
 import { OWNER_ANNOTATION } from "../provider/kube/refs";
@@ -41,7 +40,7 @@ describe("installed delegate steps (real cluster, Harness stand-in, test agent)"
     let h: HarnessStandIn;
     let agent: DelegateAgent;
 
-    let rig: DelegateRig | undefined;
+    let rig: DelegateRig;
 
     before(async () => {
         rig = await startDelegateRig({ namespace: NS, serviceAccount: "dlg", heartbeatExpiryMs: 1500, pollMs: 200 });
@@ -191,35 +190,18 @@ describe("installed delegate steps (real cluster, Harness stand-in, test agent)"
         assert.ok(!docs.some((d) => d.kind === "Secret"), "no Secret is rendered: the token is the user's");
         const objectApi = k8s.KubernetesObjectApi.makeApiClient(admin.kubeConfig);
         for (const d of docs) await objectApi.create(d);
-        const token = await inSteps(async (steps) => {
-            const client = harnessClientFor({
-                endpoint: h.url,
-                accountId: h.accountId,
-                apiKey: h.apiKey,
-                timeoutMs: 10_000,
-            });
-            steps.closeAtEnd(() => client.close());
-            return mintDelegateToken(client, {}, "rendered-token");
-        });
+        const token = await rig.withHarness((client) => mintDelegateToken(client, {}, "rendered-token"));
         await admin.core.createNamespacedSecret({
             namespace: ns,
             body: { metadata: { name: "my-delegate-token" }, stringData: { DELEGATE_TOKEN: token.value! } },
         });
-        const client = harnessClientFor({
-            endpoint: h.url,
-            accountId: h.accountId,
-            apiKey: h.apiKey,
-            timeoutMs: 10_000,
-        });
-        try {
+        await rig.withHarness(async (client) => {
             const c = await waitForDelegateConnected(client, {}, "rendered", { timeoutMs: 15_000, pollMs: 200 });
             assert.equal(c.connected, true);
             assert.equal(agent.agents().find((a) => a.deployment === "rendered")?.serviceAccount, "rendered-sa");
             await revokeDelegateToken(client, {}, "rendered-token");
             await purgeDelegateToken(client, {}, "rendered-token");
-        } finally {
-            await client.close();
-        }
+        });
         await admin.core.deleteNamespace({ name: ns });
     });
 
@@ -283,12 +265,7 @@ describe("installed delegate steps (real cluster, Harness stand-in, test agent)"
             "the public environment did not change",
         );
         // Revoked behind the connector's back: refresh says so, before the pods' story.
-        const hc = harnessClientFor({ endpoint: h.url, accountId: h.accountId, apiKey: h.apiKey, timeoutMs: 10_000 });
-        try {
-            await revokeDelegateToken(hc, {}, two.state.tokenName!);
-        } finally {
-            await hc.close();
-        }
+        await rig.withHarness((hc) => revokeDelegateToken(hc, {}, two.state.tokenName!));
         let drift: string[] = [];
         for (const until = Date.now() + 15_000; Date.now() < until; await new Promise((r) => setTimeout(r, 300))) {
             drift = (

@@ -4,6 +4,7 @@
 import * as assert from "node:assert/strict";
 import * as tls from "node:tls";
 import * as k8s from "@kubernetes/client-node";
+import { type HarnessClient, harnessClientFor } from "../provider/harness/client";
 import { type ControlPlane, startControlPlane } from "../tools/controlPlane";
 import { type HarnessStandIn, startHarnessStandIn } from "../tools/harness";
 import { type DelegateAgent, startDelegateAgent } from "../tools/harness/delegateAgent";
@@ -16,6 +17,8 @@ export interface DelegateRig {
     apps: k8s.AppsV1Api;
     h: HarnessStandIn;
     agent: DelegateAgent;
+    /** Runs `use` with a Harness client of the stand-in's account (as the user's own tooling would), closed after. */
+    withHarness<T>(use: (client: HarnessClient) => Promise<T>): Promise<T>;
     /** Stops the agent, the stand-in (asserting every answer kept Harness's contract) and the control plane. */
     stop(): Promise<void>;
 }
@@ -66,6 +69,19 @@ export async function startDelegateRig(options: DelegateRigOptions): Promise<Del
             apps: admin.kubeConfig.makeApiClient(k8s.AppsV1Api),
             h: standIn,
             agent,
+            async withHarness(use) {
+                const client = harnessClientFor({
+                    endpoint: standIn.url,
+                    accountId: standIn.accountId,
+                    apiKey: standIn.apiKey,
+                    timeoutMs: 10_000,
+                });
+                try {
+                    return await use(client);
+                } finally {
+                    await client.close();
+                }
+            },
             async stop() {
                 await agent.stop();
                 try {
